@@ -1,0 +1,104 @@
+# danelab — the single entry point: build, check, install, the lab.
+#
+#   make                 build every command into bin/
+#   make check           Check unit tests, then the integration tests
+#   make SANITIZE=1 check  the same with ASan+UBSan, built into build-san/
+#   make valgrind        unit tests under valgrind
+#   make install PREFIX=/usr/local DESTDIR=
+#   make format          clang-format every C file
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+DESTDIR  ?=
+SANITIZE ?= 0
+
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS     := ldns libunbound openssl yaml-0.1 jansson
+
+ifeq ($(SANITIZE),1)
+O        := build-san
+B        := build-san/bin
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+O        := build
+B        := bin
+SANFLAGS :=
+endif
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
+CPPFLAGS += -D_GNU_SOURCE -Isrc/common -Izones -Icerts -Ilab -Isrc
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 $(WARN) $(SANFLAGS) -MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS))
+LDFLAGS  += $(SANFLAGS)
+LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS))
+CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+# Files holding main(); everything else goes into the library every command
+# and test links against.
+MAINS    := lab/danelab.c
+LIB_SRCS := $(filter-out $(MAINS),$(wildcard src/common/*.c zones/*.c certs/*.c lab/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
+LIB      := $(O)/libdanelab.a
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(O)/%.o)
+# One Check suite per tests/unit/check_<module>.c, exporting <module>_suite().
+SUITES   := $(patsubst tests/unit/check_%.c,%,$(filter-out tests/unit/check_main.c,$(UNIT_SRCS)))
+PROGS    := $(B)/danelab
+MAN1     := man/danelab.1
+MAN5     := man/danelab-scenario.5
+
+all: $(PROGS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/danelab: $(O)/lab/danelab.o $(LIB)
+	@mkdir -p $(B)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/unit/suites.h: $(UNIT_SRCS)
+	@mkdir -p $(dir $@)
+	@printf 'SUITE(%s)\n' $(SUITES) > $@.tmp && mv $@.tmp $@
+
+$(O)/tests/unit/check_main.o: $(O)/tests/unit/suites.h
+$(O)/tests/unit/check_main.o: CPPFLAGS += -I$(O)/tests/unit
+
+$(O)/tests/unit/unit: $(UNIT_OBJS) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+unit: $(O)/tests/unit/unit
+	cd tests/unit && ../../$(O)/tests/unit/unit
+
+integration: $(PROGS)
+	DANELAB=$(abspath $(B)/danelab) tests/integration/run
+
+check: $(PROGS) $(O)/tests/unit/unit
+	@tests/run-all $(O)/tests/unit/unit $(abspath $(B)/danelab)
+
+valgrind: $(O)/tests/unit/unit
+	cd tests/unit && CK_FORK=no valgrind --error-exitcode=1 --leak-check=full \
+	    --errors-for-leak-kinds=definite ../../$(O)/tests/unit/unit
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -m 0755 $(PROGS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+
+format:
+	clang-format -i $(wildcard src/common/*.[ch] zones/*.[ch] certs/*.[ch] lab/*.[ch] tests/unit/*.[ch])
+
+clean:
+	rm -rf build build-san bin
+
+.PHONY: all unit integration check valgrind install format clean
+
+-include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(O)/lab/danelab.d

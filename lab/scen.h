@@ -1,0 +1,180 @@
+/*
+ * scen: the scenario file format (YAML, read with libyaml) and the
+ * scenario catalogue. The schema is documented in danelab-scenario(5).
+ *
+ * scen_load() parses one file into a `struct scen`, checking every key,
+ * type and value; the first problem found is returned as
+ * "FILE:LINE: what is wrong" and nothing is returned half-built.
+ * The struct is read-only for every other module once loaded; free it
+ * with scen_free(). All names (domain, hosts, zones) are stored absolute
+ * (trailing dot) and lower case.
+ *
+ * The catalogue (scen_catalog_*) loads every *.yaml file of one or more
+ * directories, sorted by scenario name, and checks what only shows across
+ * files: duplicate names, domains and zones.
+ */
+#ifndef SCEN_H
+#define SCEN_H
+
+#include "dl_error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Where something was written: points into scen->path. */
+struct scen_loc {
+    const char *file;
+    unsigned line;
+};
+
+enum scen_profile { SCEN_PROFILE_RFC7672, SCEN_PROFILE_EXCHANGE_ONLINE, SCEN_PROFILE_COUNT };
+/* "rfc7672", "exchange-online"; NULL for an out-of-range value. */
+const char *scen_profile_name(enum scen_profile p);
+/* Returns the profile or -1 for an unknown name. */
+int scen_profile_lookup(const char *name);
+
+/* Verdict a validating resolver must give for the domain's MX RRset. */
+enum scen_dnssec {
+    SCEN_DNSSEC_UNSET = 0, /* not stated: derived (secure if signed with DS) */
+    SCEN_DNSSEC_SECURE,
+    SCEN_DNSSEC_INSECURE,
+    SCEN_DNSSEC_BOGUS,
+    SCEN_DNSSEC_SERVFAIL,
+};
+const char *scen_dnssec_name(enum scen_dnssec d); /* "secure", ... */
+
+/* One DNS record in zone-file syntax, checked with ldns at load time. */
+struct scen_record {
+    struct scen_loc loc;
+    char *text; /* one record; relative owners are relative to the domain */
+};
+
+/* A zone the scenario owns: its domain's zone, or an extra (provider) zone. */
+struct scen_zone {
+    struct scen_loc loc;
+    char *origin;       /* "good.test." */
+    bool is_signed;     /* default true */
+    bool ds;            /* the parent publishes DS (default: is_signed) */
+    int algorithm;      /* DNSSEC algorithm number: 13 (default), 8, 15 */
+    bool nsec3;         /* denial: nsec (default) or nsec3 */
+    uint16_t nsec3_iterations; /* default 0 (RFC 9276) */
+    char *nsec3_salt;          /* hex, or NULL for none */
+    struct scen_record *records; /* extra records for this zone */
+    size_t n_records;
+};
+
+/* Placeholder until the certificates issue: parsed and checked, not built. */
+struct scen_cert {
+    struct scen_loc loc;
+    char *name;      /* key in `certificates:` */
+    char *key;       /* "ecdsa-p256" (default), "rsa2048", "rsa3072", "ed25519" */
+    char *issuer;    /* NULL: self-signed; else the name of another certificate */
+    bool ca;         /* may issue certificates */
+    char **names;    /* subject alternative names; default: the first MX host */
+    size_t n_names;
+    int64_t not_before; /* seconds relative to the lab's now (default -1d) */
+    int64_t not_after;  /* seconds relative to the lab's now (default 365d) */
+};
+
+/* One TLSA record for a host: literal RDATA, or computed from a certificate. */
+struct scen_tlsa {
+    struct scen_loc loc;
+    uint16_t port;    /* default 25: the record is at _PORT._tcp.HOST */
+    char *literal;    /* "3 1 1 ab12..." RDATA text, or NULL */
+    int usage, selector, matching; /* computed form */
+    char *of;         /* certificate name (computed form), or NULL */
+};
+
+/* What the fake SMTP server does for a host (placeholder until fakesmtp). */
+enum scen_starttls {
+    SCEN_STARTTLS_OFFER = 0, /* advertise and accept (default) */
+    SCEN_STARTTLS_NONE,      /* not advertised */
+    SCEN_STARTTLS_REJECT,    /* advertised, answered 454 */
+    SCEN_STARTTLS_CLOSE,     /* advertised, connection closed */
+};
+const char *scen_starttls_name(enum scen_starttls s);
+
+struct scen_host {
+    struct scen_loc loc;
+    char *name;          /* "mx1.good.test." */
+    uint16_t preference; /* default 10 */
+    char *address;       /* IPv4 literal, or NULL: the lab allocates 127.25.S.H */
+    char *certificate;   /* certificate presented, or NULL */
+    enum scen_starttls starttls;
+    struct scen_tlsa *tlsa;
+    size_t n_tlsa;
+};
+
+/* A DNS fault to inject (names: zone_fault.h); checked against that table. */
+struct scen_fault {
+    struct scen_loc loc;
+    char *name;   /* "rrsig-expired" */
+    char *target; /* what it hits: "tlsa" (default), "mx", "a", "dnskey", "ds", "zone" */
+    char *host;   /* MX host for host-specific targets, or NULL for the first */
+};
+
+/* A timeline step: at virtual time `at` after the first attempt, the world
+ * changes (placeholder until the runner issue: the faults replace the
+ * scenario's own). */
+struct scen_step {
+    struct scen_loc loc;
+    int64_t at;   /* seconds */
+    char *note;
+    struct scen_fault *faults;
+    size_t n_faults;
+};
+
+/* Expected outcome under one profile; all NULL when the profile is unset. */
+struct scen_expect {
+    struct scen_loc loc;
+    bool set;
+    char *status; /* "delivered", "deferred", "bounced" */
+    char *code;   /* "2.0.0", "4.7.324" ... */
+    char *reason; /* fine reason, or NULL */
+    char *tlsrpt; /* RFC 8460 result-type, or NULL */
+};
+
+struct scen {
+    char *path;
+    char *name;    /* [a-z0-9-]+, unique in the catalogue */
+    char *summary;
+    char *domain;  /* default "<name>.test." */
+    char **tags;
+    size_t n_tags;
+    struct scen_zone zone;   /* the domain's own zone */
+    struct scen_zone *zones; /* extra zones (providers) */
+    size_t n_zones;
+    struct scen_host *hosts; /* MX hosts, in file order */
+    size_t n_hosts;
+    bool implicit_mx;        /* no `mx:` key: no MX RRset (RFC 5321 implicit MX) */
+    struct scen_cert *certs;
+    size_t n_certs;
+    struct scen_fault *faults;
+    size_t n_faults;
+    struct scen_step *timeline;
+    size_t n_timeline;
+    enum scen_dnssec expect_dnssec;
+    struct scen_expect expect[SCEN_PROFILE_COUNT];
+};
+
+/* Parse and check one file. On success *out owns a new scenario. */
+int scen_load(const char *path, struct scen **out, struct dl_error *err);
+void scen_free(struct scen *s);
+
+/* The DNSSEC verdict to expect: expect_dnssec when set, else derived from
+ * the domain zone (signed with DS: secure; otherwise insecure). */
+enum scen_dnssec scen_expected_dnssec(const struct scen *s);
+
+typedef struct scen_catalog scen_catalog;
+
+/* Load every *.yaml file of each directory (or a single file). Stops at the
+ * first broken file (lint reports them all through scen_load itself). */
+int scen_catalog_load(const char *const *paths, size_t n_paths, scen_catalog **out,
+                      struct dl_error *err);
+size_t scen_catalog_count(const scen_catalog *c);
+const struct scen *scen_catalog_get(const scen_catalog *c, size_t i); /* sorted by name */
+const struct scen *scen_catalog_find(const scen_catalog *c, const char *name);
+void scen_catalog_free(scen_catalog *c);
+
+#endif

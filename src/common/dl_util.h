@@ -1,0 +1,52 @@
+/*
+ * dl_util: small helpers every component needs: allocation that aborts on
+ * exhaustion (as Postfix's mymalloc does: there is nothing sensible to do),
+ * files written atomically with a given mode, directories, durations.
+ */
+#ifndef DL_UTIL_H
+#define DL_UTIL_H
+
+#include "dl_error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+void *dl_xmalloc(size_t n);
+void *dl_xcalloc(size_t n, size_t size);
+void *dl_xrealloc(void *p, size_t n);
+char *dl_xstrdup(const char *s);
+/* Returns a newly allocated formatted string; the caller frees it. */
+char *dl_xasprintf(const char *fmt, ...) DL_PRINTF(1, 2);
+
+/* mkdir -p with the given mode for directories it creates. */
+int dl_mkdir_p(const char *path, mode_t mode, struct dl_error *err);
+
+/* Write len bytes to path atomically (temporary file, fsync, rename) with
+ * the given mode (0600 for private keys). */
+int dl_write_file(const char *path, const void *data, size_t len, mode_t mode,
+                  struct dl_error *err);
+
+/* Read a whole file (at most max bytes) into a NUL-terminated buffer the
+ * caller frees. *len may be NULL. */
+int dl_read_file(const char *path, size_t max, char **out, size_t *len, struct dl_error *err);
+
+/* Parse a duration: a non-negative integer with an optional unit s, m, h, d
+ * or w ("90", "15m", "24h"); a leading '-' gives a negative value.
+ * Returns 0 and sets *secs, or -1 when the text is not a duration. */
+int dl_parse_duration(const char *text, int64_t *secs);
+
+/* Growable byte buffer for building text. */
+struct dl_buf {
+    char *data;
+    size_t len, cap;
+};
+void dl_buf_append(struct dl_buf *b, const void *data, size_t len);
+void dl_buf_printf(struct dl_buf *b, const char *fmt, ...) DL_PRINTF(2, 3);
+void dl_buf_free(struct dl_buf *b);
+
+/* Lower-case hex of len bytes into out (2*len+1 bytes). */
+void dl_hex(const unsigned char *in, size_t len, char *out);
+
+#endif

@@ -1,0 +1,82 @@
+/* Unit tests for src/common/dl_util: durations, atomic files and modes. */
+#include "dl_util.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+Suite *util_suite(void);
+
+START_TEST(duration_units)
+{
+    int64_t s;
+    ck_assert_int_eq(dl_parse_duration("90", &s), 0);
+    ck_assert_int_eq(s, 90);
+    ck_assert_int_eq(dl_parse_duration("15m", &s), 0);
+    ck_assert_int_eq(s, 900);
+    ck_assert_int_eq(dl_parse_duration("24h", &s), 0);
+    ck_assert_int_eq(s, 86400);
+    ck_assert_int_eq(dl_parse_duration("-1d", &s), 0);
+    ck_assert_int_eq(s, -86400);
+    ck_assert_int_eq(dl_parse_duration("2w", &s), 0);
+    ck_assert_int_eq(s, 14 * 86400);
+}
+END_TEST
+
+START_TEST(duration_rejects)
+{
+    int64_t s;
+    const char *bad[] = {"", "m", "15x", "15mm", "1.5h", "-", "99999999999999999999d", " 5"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(dl_parse_duration(bad[i], &s) == -1, "accepted '%s'", bad[i]);
+}
+END_TEST
+
+START_TEST(write_file_mode_and_content)
+{
+    char dir[] = "/tmp/dl-util-XXXXXX";
+    struct dl_error err;
+    struct stat st;
+    char *sub, *path, *back = NULL;
+    size_t len;
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    sub = dl_xasprintf("%s/a/b", dir);
+    path = dl_xasprintf("%s/secret.private", sub);
+    ck_assert_int_eq(dl_mkdir_p(sub, 0700, &err), 0);
+    ck_assert_int_eq(dl_write_file(path, "key\n", 4, 0600, &err), 0);
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    ck_assert_int_eq(dl_read_file(path, 100, &back, &len, &err), 0);
+    ck_assert_str_eq(back, "key\n");
+    ck_assert_int_eq(dl_read_file(path, 2, &back, &len, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "secret.private"));
+    free(back);
+    free(path);
+    free(sub);
+}
+END_TEST
+
+START_TEST(read_missing_names_file)
+{
+    struct dl_error err;
+    char *out;
+    ck_assert_int_eq(dl_read_file("/nonexistent/x.yaml", 10, &out, NULL, &err), -1);
+    ck_assert_str_eq(err.msg, "/nonexistent/x.yaml: No such file or directory");
+}
+END_TEST
+
+Suite *util_suite(void)
+{
+    Suite *s = suite_create("util");
+    TCase *pos = tcase_create("Positive");
+    TCase *neg = tcase_create("Negative");
+    tcase_add_test(pos, duration_units);
+    tcase_add_test(pos, write_file_mode_and_content);
+    tcase_add_test(neg, duration_rejects);
+    tcase_add_test(neg, read_missing_names_file);
+    suite_add_tcase(s, pos);
+    suite_add_tcase(s, neg);
+    return s;
+}
