@@ -1,0 +1,45 @@
+/*
+ * zone_key: the KSK (flags 257, SEP) and ZSK (flags 256) of one zone.
+ *
+ * Keys are made with ldns and cached as ldns private key files in
+ * KEYS_DIR/<origin without trailing dot, "root" for ".">/{ksk,zsk}.private
+ * (files 0600, directory 0700). A cached pair is re-used when both files
+ * exist and hold keys of the requested algorithm; otherwise a new pair is
+ * created and the files replaced. A file that exists but cannot be read
+ * is an error (a key is never silently thrown away for a parse error).
+ */
+#ifndef ZONE_KEY_H
+#define ZONE_KEY_H
+
+#include "dl_error.h"
+
+#include <ldns/ldns.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct zone_keyset zone_keyset;
+
+/* Load or create the keys of `origin` (absolute, lower case) with
+ * `algorithm` (8 RSASHA256 2048 bits, 13 ECDSAP256SHA256, 15 ED25519).
+ * Returns the keyset (caller frees with zone_keyset_free) or NULL with
+ * `err` set. *created is set to the number of keys made (0 or 2). */
+zone_keyset *zone_keyset_load(const char *keys_dir, const char *origin, int algorithm,
+                              unsigned *created, struct dl_error *err);
+void zone_keyset_free(zone_keyset *ks);
+
+int zone_keyset_algorithm(const zone_keyset *ks);
+uint16_t zone_keyset_ksk_tag(const zone_keyset *ks);
+uint16_t zone_keyset_zsk_tag(const zone_keyset *ks);
+
+/* The KSK and ZSK DNSKEY records with `ttl`, KSK first. New list, the
+ * caller frees it with ldns_rr_list_deep_free. */
+ldns_rr_list *zone_keyset_dnskeys(const zone_keyset *ks, uint32_t ttl);
+
+/* The DS (SHA-256) of the KSK with `ttl`; the caller frees it. */
+ldns_rr *zone_keyset_ds(const zone_keyset *ks, uint32_t ttl);
+
+/* The signing key list with RRSIG inception and expiration set on both
+ * keys. Borrowed: valid until zone_keyset_free(). */
+ldns_key_list *zone_keyset_signing(zone_keyset *ks, uint32_t inception, uint32_t expiration);
+
+#endif

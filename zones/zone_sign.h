@@ -1,0 +1,40 @@
+/*
+ * zone_sign: one zone's records to zone-file text, signed with its keyset
+ * by ldns (KSK signs the DNSKEY RRset, ZSK everything else; NSEC, or NSEC3
+ * without opt-out) or left unsigned. Delegation NS and glue stay unsigned,
+ * as RFC 4035 wants.
+ */
+#ifndef ZONE_SIGN_H
+#define ZONE_SIGN_H
+
+#include "dl_error.h"
+#include "zone_key.h"
+
+#include <ldns/ldns.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct zone_sign_params {
+    const char *origin; /* for error messages */
+    zone_keyset *keys;  /* NULL: the zone is written unsigned */
+    uint32_t inception; /* RRSIG inception and expiration (unix time) */
+    uint32_t expiration;
+    bool nsec3;          /* NSEC3 (SHA-1, no opt-out) instead of NSEC */
+    uint16_t iterations; /* NSEC3 iterations */
+    const uint8_t *salt; /* NSEC3 salt (salt_len bytes) */
+    uint8_t salt_len;
+};
+
+struct zone_sign_result {
+    unsigned signatures; /* RRSIGs made */
+    double seconds;      /* wall time spent in ldns signing */
+};
+
+/* Print the zone made of `rrs` (the SOA among them; not consumed; DNSKEYs
+ * included when signed) to `out`, signing it first when p->keys is set.
+ * Returns 0, or -1 with `err` naming the zone. */
+int zone_sign_print(const ldns_rr_list *rrs, const struct zone_sign_params *p, FILE *out,
+                    struct zone_sign_result *res, struct dl_error *err);
+
+#endif
