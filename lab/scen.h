@@ -47,12 +47,12 @@ const char *scen_dnssec_name(enum scen_dnssec d); /* "secure", ... */
 /* One DNS record in zone-file syntax, checked with ldns at load time. */
 struct scen_record {
     struct scen_loc loc;
-    char *text; /* one record; relative owners are relative to the domain */
+    char *text; /* one record; relative owners are relative to its zone's origin */
 };
 
 /* A zone the scenario owns: its domain's zone, or an extra (provider) zone. */
 struct scen_zone {
-    struct scen_loc loc;
+    struct scen_loc loc; /* where its name is written (domain:, else name:) */
     char *origin;       /* "good.test." */
     bool is_signed;     /* default true */
     bool ds;            /* the parent publishes DS (default: is_signed) */
@@ -156,6 +156,7 @@ struct scen {
     size_t n_timeline;
     enum scen_dnssec expect_dnssec;
     struct scen_expect expect[SCEN_PROFILE_COUNT];
+    struct scen_loc loc; /* where `name:` is written (catalogue messages) */
 };
 
 /* Parse and check one file. On success *out owns a new scenario. */

@@ -1,0 +1,1264 @@
+/*
+ * scen: scenario files and the catalogue (see scen.h and
+ * danelab-scenario(5)). The YAML walking is in scen_yaml.c; this file
+ * holds the schema: which keys each mapping takes, their types, defaults
+ * and the checks across keys (references to certificates and hosts,
+ * records parsed with ldns, fault names checked against zone_fault.h).
+ *
+ * Keys are read in a fixed order (name, domain, certificates, mx, ...) so
+ * that later keys can refer to earlier ones whatever their order in the
+ * file. Every array is allocated at its full length before its items are
+ * filled, so scen_free() releases a half-parsed scenario on any error.
+ */
+#include "scen.h"
+
+#include "dl_util.h"
+#include "scen_yaml.h"
+#include "zone_fault.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <ldns/ldns.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define SCEN_MAX_FILE   (1024 * 1024)
+#define SCEN_MAX_TOKEN  63
+#define SCEN_RECORD_TTL 300
+
+/* One file being parsed. */
+struct ctx {
+    const struct scen_yaml *y;
+    struct scen *s;
+    struct dl_error *err;
+};
+
+#define ZONE_KEYS "signed", "ds", "algorithm", "denial", "nsec3", "records"
+
+static const char *const top_keys[] = {
+    "name",         "summary", "domain", "tags",     "zone",   "zones", "mx",
+    "certificates", "records", "faults", "timeline", "expect", NULL};
+static const char *const zone_keys[] = {ZONE_KEYS, NULL};
+static const char *const extra_zone_keys[] = {"name", ZONE_KEYS, NULL};
+static const char *const nsec3_keys[] = {"iterations", "salt", NULL};
+static const char *const host_keys[] = {"host",     "preference", "address", "certificate",
+                                        "starttls", "tlsa",       NULL};
+static const char *const tlsa_keys[] = {"usage", "selector", "matching", "of", "port", NULL};
+static const char *const cert_keys[] = {"key",        "issuer",    "ca", "names",
+                                        "not_before", "not_after", NULL};
+static const char *const fault_keys[] = {"fault", "target", "host", NULL};
+static const char *const step_keys[] = {"at", "note", "faults", NULL};
+static const char *const expect_keys[] = {"dnssec", "rfc7672", "exchange-online", NULL};
+static const char *const outcome_keys[] = {"status", "code", "reason", "tlsrpt", NULL};
+
+static const char *const profile_names[] = {"rfc7672", "exchange-online", NULL};
+static const char *const dnssec_names[] = {"secure", "insecure", "bogus", "servfail", NULL};
+static const char *const starttls_names[] = {"offer", "none", "reject", "close", NULL};
+static const char *const algorithm_names[] = {
+    "ecdsap256sha256", "rsasha256", "ed25519", "13", "8", "15", NULL};
+static const int algorithm_numbers[] = {13, 8, 15, 13, 8, 15};
+static const char *const denial_names[] = {"nsec", "nsec3", NULL};
+static const char *const key_names[] = {"ecdsa-p256", "rsa2048", "rsa3072", "ed25519", NULL};
+static const char *const target_names[] = {"tlsa", "mx", "a", "dnskey", "ds", "zone", NULL};
+static const char *const status_names[] = {"delivered", "deferred", "bounced", NULL};
+static const char status_class[] = {'2', '4', '5'};
+/* RFC 8460 section 4.3 result types. */
+static const char *const tlsrpt_names[] = {"starttls-not-supported", "certificate-host-mismatch",
+                                           "certificate-expired",    "certificate-not-trusted",
+                                           "validation-failure",     "tlsa-invalid",
+                                           "dnssec-invalid",         "dane-required",
+                                           "sts-policy-fetch-error", "sts-policy-invalid",
+                                           "sts-webpki-invalid",     NULL};
+
+/* ------------------------------------------------------------------ */
+/* Names and small helpers                                             */
+
+const char *scen_profile_name(enum scen_profile p)
+{
+    if ((int)p < 0 || p >= SCEN_PROFILE_COUNT)
+        return NULL;
+    return profile_names[p];
+}
+
+int scen_profile_lookup(const char *name)
+{
+    for (int i = 0; i < SCEN_PROFILE_COUNT; i++)
+        if (strcmp(profile_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+const char *scen_dnssec_name(enum scen_dnssec d)
+{
+    if (d == SCEN_DNSSEC_UNSET)
+        return "unset";
+    if (d > SCEN_DNSSEC_SERVFAIL)
+        return NULL;
+    return dnssec_names[d - 1];
+}
+
+const char *scen_starttls_name(enum scen_starttls st)
+{
+    if ((int)st < 0 || st > SCEN_STARTTLS_CLOSE)
+        return NULL;
+    return starttls_names[st];
+}
+
+enum scen_dnssec scen_expected_dnssec(const struct scen *s)
+{
+    if (s->expect_dnssec != SCEN_DNSSEC_UNSET)
+        return s->expect_dnssec;
+    return s->zone.is_signed && s->zone.ds ? SCEN_DNSSEC_SECURE : SCEN_DNSSEC_INSECURE;
+}
+
+static struct scen_loc loc_of(const struct ctx *c, const yaml_node_t *n)
+{
+    struct scen_loc loc = {c->s->path, scen_yaml_line(n)};
+    return loc;
+}
+
+/* [a-z0-9] then [a-z0-9-]*, at most SCEN_MAX_TOKEN characters; with
+ * any_start the first character may be '-' too. */
+static bool valid_token(const char *s, bool any_start)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > SCEN_MAX_TOKEN || (!any_start && s[0] == '-'))
+        return false;
+    return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+/* A token-valued string key; NULL node: absent (returns 0). */
+static int get_token(struct ctx *c, const yaml_node_t *n, const char *key, const char **out)
+{
+    const char *s = NULL;
+    if (scen_yaml_str(c->y, n, key, &s, c->err) != 0)
+        return -1;
+    if (s != NULL && !valid_token(s, false))
+        return scen_yaml_fail(c->y, n, key, c->err, "expected [a-z0-9][a-z0-9-]*, got '%s'", s);
+    if (s != NULL)
+        *out = s;
+    return 0;
+}
+
+static char *lower_dup(const char *s)
+{
+    char *d = dl_xstrdup(s);
+    for (char *p = d; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return d;
+}
+
+/* Absolute lower-case name: "mx1" (no dot) is relative to origin (when
+ * origin is not NULL), "a.b" gets a trailing dot, "a.b." is kept. */
+static char *absolute_name(const char *name, const char *origin)
+{
+    size_t n = strlen(name);
+    char *abs;
+    if (n > 0 && name[n - 1] == '.')
+        abs = dl_xstrdup(name);
+    else if (origin != NULL && strchr(name, '.') == NULL)
+        abs = dl_xasprintf("%s.%s", name, origin);
+    else
+        abs = dl_xasprintf("%s.", name);
+    for (char *p = abs; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return abs;
+}
+
+/* Host-name syntax (letters, digits, '-', '_'), labels of 1-63 octets,
+ * at most 253 octets, then ldns's own check. abs is absolute. */
+static bool valid_dname(const char *abs)
+{
+    size_t n = strlen(abs), label = 0;
+    ldns_rdf *rdf;
+    if (n < 2 || n > 254 || strspn(abs, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        label = abs[i] == '.' ? 0 : label + 1;
+        if (label > 63 || (abs[i] == '.' && (i == 0 || abs[i - 1] == '.')))
+            return false;
+    }
+    rdf = ldns_dname_new_frm_str(abs);
+    ldns_rdf_deep_free(rdf);
+    return rdf != NULL;
+}
+
+/* True when abs is a name strictly under "test." */
+static bool under_test(const char *abs)
+{
+    size_t n = strlen(abs);
+    return n > 6 && strcmp(abs + n - 6, ".test.") == 0;
+}
+
+/* Read a DNS name at key (required when present): made absolute against
+ * origin, checked to lie under test. The caller frees *out. */
+static int get_dname(struct ctx *c, const yaml_node_t *n, const char *key, const char *origin,
+                     char **out)
+{
+    const char *s = NULL;
+    char *abs;
+    if (scen_yaml_str(c->y, n, key, &s, c->err) != 0)
+        return -1;
+    abs = absolute_name(s, origin);
+    if (!valid_dname(abs)) {
+        free(abs);
+        return scen_yaml_fail(c->y, n, key, c->err, "expected a DNS name, got '%s'", s);
+    }
+    if (!under_test(abs)) {
+        scen_yaml_fail(c->y, n, key, c->err, "'%s' is not under the reserved TLD test.", abs);
+        free(abs);
+        return -1;
+    }
+    *out = abs;
+    return 0;
+}
+
+/* A list of strings at key: a newly allocated array of copies. */
+static int get_string_list(struct ctx *c, const yaml_node_t *n, const char *key, bool tokens,
+                           char ***out, size_t *n_out)
+{
+    size_t len;
+    if (scen_yaml_seq(c->y, n, key, c->err) != 0)
+        return -1;
+    len = scen_yaml_seq_len(n);
+    *out = dl_xcalloc(len, sizeof(**out));
+    *n_out = len;
+    for (size_t i = 0; i < len; i++) {
+        yaml_node_t *item = scen_yaml_seq_item(c->y, n, i);
+        const char *s = NULL;
+        if (scen_yaml_str(c->y, item, key, &s, c->err) != 0)
+            return -1;
+        if (tokens && !valid_token(s, true))
+            return scen_yaml_fail(c->y, item, key, c->err, "expected [a-z0-9-]+, got '%s'", s);
+        (*out)[i] = lower_dup(s);
+    }
+    return 0;
+}
+
+static void free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* ------------------------------------------------------------------ */
+/* Records                                                             */
+
+/* Parse one record with ldns and check its owner lies in the zone. */
+static int check_record(struct ctx *c, unsigned line, const char *text, const char *origin)
+{
+    ldns_rdf *org = ldns_dname_new_frm_str(origin);
+    ldns_rr *rr = NULL;
+    ldns_status st = ldns_rr_new_frm_str(&rr, text, SCEN_RECORD_TTL, org, NULL);
+    bool inside = false;
+    if (st == LDNS_STATUS_OK) {
+        inside = ldns_dname_compare(ldns_rr_owner(rr), org) == 0 ||
+                 ldns_dname_is_subdomain(ldns_rr_owner(rr), org);
+        ldns_rr_free(rr);
+    }
+    ldns_rdf_deep_free(org);
+    if (st != LDNS_STATUS_OK)
+        return dl_error_set(c->err, "%s:%u: bad record '%s': %s", c->s->path, line, text,
+                            ldns_get_errorstr_by_id(st));
+    if (!inside)
+        return dl_error_set(c->err, "%s:%u: record '%s' is outside zone '%s'", c->s->path, line,
+                            text, origin);
+    return 0;
+}
+
+static void add_record(struct scen_zone *z, const char *file, unsigned line, const char *text)
+{
+    z->records = dl_xrealloc(z->records, (z->n_records + 1) * sizeof(*z->records));
+    z->records[z->n_records].loc.file = file;
+    z->records[z->n_records].loc.line = line;
+    z->records[z->n_records].text = dl_xstrdup(text);
+    z->n_records++;
+}
+
+/* One scalar of records: one record a line, blank and ';' lines skipped.
+ * A literal block's text starts on the line after its '|'. */
+static int add_record_lines(struct ctx *c, const yaml_node_t *n, struct scen_zone *z)
+{
+    bool block = n->data.scalar.style == YAML_LITERAL_SCALAR_STYLE;
+    unsigned line = scen_yaml_line(n) + (block ? 1 : 0);
+    char *copy = dl_xstrdup(scen_yaml_scalar(n)), *next = copy;
+    int rc = 0;
+    for (char *cur = copy; rc == 0 && cur != NULL; cur = next, line++) {
+        size_t len;
+        next = strchr(cur, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        cur += strspn(cur, " \t\r");
+        len = strlen(cur);
+        while (len > 0 && strchr(" \t\r", cur[len - 1]) != NULL)
+            cur[--len] = '\0';
+        if (len == 0 || cur[0] == ';')
+            continue;
+        rc = check_record(c, line, cur, z->origin);
+        if (rc == 0)
+            add_record(z, c->s->path, line, cur);
+    }
+    free(copy);
+    return rc;
+}
+
+static int add_records_scalar(struct ctx *c, const yaml_node_t *n, struct scen_zone *z)
+{
+    if (n->type != YAML_SCALAR_NODE)
+        return scen_yaml_fail(c->y, n, "records", c->err,
+                              "expected a string or a list of strings, got %s",
+                              n->type == YAML_SEQUENCE_NODE ? "a list" : "a mapping");
+    if (n->data.scalar.style == YAML_FOLDED_SCALAR_STYLE)
+        return scen_yaml_fail(c->y, n, "records", c->err,
+                              "use a literal block (|), not a folded one (>)");
+    return add_record_lines(c, n, z);
+}
+
+/* records: a block string or a list of strings (NULL: absent). */
+static int parse_records(struct ctx *c, const yaml_node_t *n, struct scen_zone *z)
+{
+    if (n == NULL)
+        return 0;
+    if (n->type != YAML_SEQUENCE_NODE)
+        return add_records_scalar(c, n, z);
+    for (size_t i = 0; i < scen_yaml_seq_len(n); i++)
+        if (add_records_scalar(c, scen_yaml_seq_item(c->y, n, i), z) != 0)
+            return -1;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Zones                                                               */
+
+static bool valid_salt(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 0 && n % 2 == 0 && n <= 510 && strspn(s, "0123456789abcdefABCDEF") == n;
+}
+
+static int parse_nsec3(struct ctx *c, yaml_node_t *n, struct scen_zone *z)
+{
+    struct scen_yaml_map m;
+    yaml_node_t *salt;
+    const char *s = "-";
+    long iterations = 0;
+    if (scen_yaml_map_open(c->y, n, "nsec3", "nsec3", nsec3_keys, &m, c->err) != 0 ||
+        scen_yaml_get_int(&m, "iterations", 0, 65535, &iterations, c->err) != 0)
+        return -1;
+    z->nsec3_iterations = (uint16_t)iterations;
+    salt = scen_yaml_get(&m, "salt");
+    if (scen_yaml_str(c->y, salt, "salt", &s, c->err) != 0)
+        return -1;
+    if (strcmp(s, "-") == 0)
+        return 0;
+    if (!valid_salt(s))
+        return scen_yaml_fail(c->y, salt, "salt", c->err,
+                              "expected '-' or an even number of hex digits (at most 510), "
+                              "got '%s'",
+                              s);
+    z->nsec3_salt = lower_dup(s);
+    return 0;
+}
+
+static int parse_signing(struct ctx *c, const struct scen_yaml_map *m, struct scen_zone *z)
+{
+    yaml_node_t *ds = scen_yaml_get(m, "ds");
+    int alg = 0;
+    z->is_signed = true;
+    if (scen_yaml_get_bool(m, "signed", &z->is_signed, c->err) != 0)
+        return -1;
+    z->ds = z->is_signed;
+    if (scen_yaml_bool(c->y, ds, "ds", &z->ds, c->err) != 0)
+        return -1;
+    if (z->ds && !z->is_signed)
+        return scen_yaml_fail(c->y, ds, "ds", c->err,
+                              "a DS needs a signed zone (a DS over an unsigned zone is "
+                              "the fault ds-without-dnskey)");
+    if (scen_yaml_get_enum(m, "algorithm", algorithm_names, &alg, c->err) != 0)
+        return -1;
+    z->algorithm = algorithm_numbers[alg];
+    return 0;
+}
+
+/* The keys shared by `zone:` and the items of `zones:`. */
+static int parse_zone_keys(struct ctx *c, const struct scen_yaml_map *m, struct scen_zone *z)
+{
+    yaml_node_t *nsec3 = scen_yaml_get(m, "nsec3");
+    int denial = 0;
+    if (parse_signing(c, m, z) != 0 ||
+        scen_yaml_get_enum(m, "denial", denial_names, &denial, c->err) != 0)
+        return -1;
+    z->nsec3 = denial == 1;
+    if (nsec3 != NULL && !z->nsec3)
+        return scen_yaml_fail(c->y, nsec3, "nsec3", c->err, "only allowed with denial: nsec3");
+    if (nsec3 != NULL && parse_nsec3(c, nsec3, z) != 0)
+        return -1;
+    return parse_records(c, scen_yaml_get(m, "records"), z);
+}
+
+/* The domain's own zone: `zone:` (optional) plus top-level `records:`. */
+static int parse_domain_zone(struct ctx *c, const struct scen_yaml_map *top)
+{
+    yaml_node_t *n = scen_yaml_get(top, "zone");
+    struct scen_yaml_map m;
+    struct scen_zone *z = &c->s->zone;
+    z->origin = dl_xstrdup(c->s->domain);
+    z->is_signed = z->ds = true;
+    z->algorithm = 13;
+    if (n != NULL && (scen_yaml_map_open(c->y, n, "zone", "zone", zone_keys, &m, c->err) != 0 ||
+                      parse_zone_keys(c, &m, z) != 0))
+        return -1;
+    return parse_records(c, scen_yaml_get(top, "records"), z);
+}
+
+static int check_extra_zone(struct ctx *c, const yaml_node_t *n, size_t i)
+{
+    const struct scen_zone *z = &c->s->zones[i];
+    if (strcmp(z->origin, c->s->domain) == 0)
+        return scen_yaml_fail(c->y, n, "name", c->err, "'%s' is the scenario's own domain",
+                              z->origin);
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(c->s->zones[j].origin, z->origin) == 0)
+            return scen_yaml_fail(c->y, n, "name", c->err, "zone '%s' already defined at line %u",
+                                  z->origin, c->s->zones[j].loc.line);
+    return 0;
+}
+
+static int parse_extra_zone(struct ctx *c, yaml_node_t *item, size_t i)
+{
+    struct scen_yaml_map m;
+    struct scen_zone *z = &c->s->zones[i];
+    yaml_node_t *name;
+    if (scen_yaml_map_open(c->y, item, "zones", "zone", extra_zone_keys, &m, c->err) != 0 ||
+        (name = scen_yaml_require(&m, "name", c->err)) == NULL ||
+        get_dname(c, name, "name", NULL, &z->origin) != 0)
+        return -1;
+    z->loc = loc_of(c, name);
+    if (check_extra_zone(c, name, i) != 0)
+        return -1;
+    return parse_zone_keys(c, &m, z);
+}
+
+static int parse_extra_zones(struct ctx *c, const yaml_node_t *n)
+{
+    if (n == NULL)
+        return 0;
+    if (scen_yaml_seq(c->y, n, "zones", c->err) != 0)
+        return -1;
+    c->s->n_zones = scen_yaml_seq_len(n);
+    c->s->zones = dl_xcalloc(c->s->n_zones, sizeof(*c->s->zones));
+    for (size_t i = 0; i < c->s->n_zones; i++)
+        if (parse_extra_zone(c, scen_yaml_seq_item(c->y, n, i), i) != 0)
+            return -1;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Certificates                                                        */
+
+static const struct scen_cert *find_cert(const struct scen *s, const char *name)
+{
+    for (size_t i = 0; i < s->n_certs; i++)
+        if (s->certs[i].name != NULL && strcmp(s->certs[i].name, name) == 0)
+            return &s->certs[i];
+    return NULL;
+}
+
+/* issuer: must be a key of the certificates mapping (forward references
+ * are fine: the mapping is complete). */
+static int parse_issuer(struct ctx *c, const struct scen_yaml_map *all,
+                        const struct scen_yaml_map *m, struct scen_cert *cert)
+{
+    yaml_node_t *n = scen_yaml_get(m, "issuer");
+    const char *issuer = NULL;
+    if (scen_yaml_str(c->y, n, "issuer", &issuer, c->err) != 0)
+        return -1;
+    if (issuer == NULL)
+        return 0;
+    if (scen_yaml_get(all, issuer) == NULL)
+        return scen_yaml_fail(c->y, n, "issuer", c->err, "no certificate named '%s'", issuer);
+    cert->issuer = dl_xstrdup(issuer);
+    return 0;
+}
+
+static int parse_validity(struct ctx *c, const struct scen_yaml_map *m, struct scen_cert *cert)
+{
+    cert->not_before = -86400;
+    cert->not_after = 365 * 86400;
+    if (scen_yaml_get_duration(m, "not_before", &cert->not_before, c->err) != 0 ||
+        scen_yaml_get_duration(m, "not_after", &cert->not_after, c->err) != 0)
+        return -1;
+    if (cert->not_after <= cert->not_before)
+        return scen_yaml_fail(c->y, scen_yaml_get(m, "not_after"), "not_after", c->err,
+                              "must be later than not_before");
+    return 0;
+}
+
+static int parse_cert(struct ctx *c, const struct scen_yaml_map *all, size_t i)
+{
+    struct scen_cert *cert = &c->s->certs[i];
+    yaml_node_t *name = scen_yaml_map_key(all, i), *names;
+    struct scen_yaml_map m;
+    const char *token = NULL;
+    int key = 0;
+    if (get_token(c, name, "certificates", &token) != 0 ||
+        scen_yaml_map_open(c->y, scen_yaml_map_value(all, i), token, "certificate", cert_keys, &m,
+                           c->err) != 0)
+        return -1;
+    cert->name = dl_xstrdup(token);
+    cert->loc = loc_of(c, name);
+    if (scen_yaml_get_enum(&m, "key", key_names, &key, c->err) != 0 ||
+        scen_yaml_get_bool(&m, "ca", &cert->ca, c->err) != 0 ||
+        parse_issuer(c, all, &m, cert) != 0 || parse_validity(c, &m, cert) != 0)
+        return -1;
+    cert->key = dl_xstrdup(key_names[key]);
+    names = scen_yaml_get(&m, "names");
+    if (names == NULL)
+        return 0;
+    return get_string_list(c, names, "names", false, &cert->names, &cert->n_names);
+}
+
+/* Every issuer chain must end at a self-signed certificate. */
+static int check_issuer_loops(struct ctx *c)
+{
+    const struct scen *s = c->s;
+    for (size_t i = 0; i < s->n_certs; i++) {
+        const struct scen_cert *x = &s->certs[i];
+        for (size_t steps = 0; x->issuer != NULL && steps <= s->n_certs; steps++)
+            x = find_cert(s, x->issuer);
+        if (x->issuer != NULL)
+            return dl_error_set(c->err, "%s:%u: certificate '%s': issuer chain loops", s->path,
+                                s->certs[i].loc.line, s->certs[i].name);
+    }
+    return 0;
+}
+
+static int parse_certs(struct ctx *c, yaml_node_t *n)
+{
+    struct scen_yaml_map all;
+    if (n == NULL)
+        return 0;
+    if (scen_yaml_map_open(c->y, n, "certificates", "certificates", NULL, &all, c->err) != 0)
+        return -1;
+    c->s->n_certs = scen_yaml_map_len(&all);
+    c->s->certs = dl_xcalloc(c->s->n_certs, sizeof(*c->s->certs));
+    for (size_t i = 0; i < c->s->n_certs; i++)
+        if (parse_cert(c, &all, i) != 0)
+            return -1;
+    return check_issuer_loops(c);
+}
+
+/* Certificates without names: the first MX host, as in a certificate
+ * (no trailing dot). Runs after the hosts are known. */
+static void default_cert_names(struct scen *s)
+{
+    for (size_t i = 0; i < s->n_certs; i++) {
+        struct scen_cert *cert = &s->certs[i];
+        if (cert->n_names > 0 || s->n_hosts == 0)
+            continue;
+        free(cert->names);
+        cert->names = dl_xcalloc(1, sizeof(*cert->names));
+        cert->names[0] = dl_xstrdup(s->hosts[0].name);
+        cert->names[0][strlen(cert->names[0]) - 1] = '\0';
+        cert->n_names = 1;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* MX hosts and TLSA                                                   */
+
+/* Three numbers 0-255 then an even, non-zero count of hex digits
+ * (ldns alone accepts 300 as 44 and pads odd hex). */
+static bool strict_tlsa_rdata(const char *p)
+{
+    size_t hex = 0;
+    for (int field = 0; field < 3; field++) {
+        char *end;
+        long v;
+        p += strspn(p, " \t");
+        if (*p < '0' || *p > '9')
+            return false;
+        v = strtol(p, &end, 10);
+        if (v > 255 || end - p > 3 || (*end != ' ' && *end != '\t'))
+            return false;
+        p = end;
+    }
+    for (; *p; p++) {
+        if (isxdigit((unsigned char)*p))
+            hex++;
+        else if (*p != ' ' && *p != '\t')
+            return false;
+    }
+    return hex > 0 && hex % 2 == 0;
+}
+
+static int parse_tlsa_literal(struct ctx *c, const yaml_node_t *n, const struct scen_host *h,
+                              struct scen_tlsa *t)
+{
+    const char *text = scen_yaml_scalar(n);
+    char *rrtext = dl_xasprintf("_25._tcp.%s %d IN TLSA %s", h->name, SCEN_RECORD_TTL, text);
+    ldns_rr *rr = NULL;
+    ldns_status st = ldns_rr_new_frm_str(&rr, rrtext, SCEN_RECORD_TTL, NULL, NULL);
+    free(rrtext);
+    if (st != LDNS_STATUS_OK)
+        return scen_yaml_fail_at(c->y, n, c->err, "bad TLSA record '%s': %s", text,
+                                 ldns_get_errorstr_by_id(st));
+    t->usage = ldns_rdf2native_int8(ldns_rr_rdf(rr, 0));
+    t->selector = ldns_rdf2native_int8(ldns_rr_rdf(rr, 1));
+    t->matching = ldns_rdf2native_int8(ldns_rr_rdf(rr, 2));
+    ldns_rr_free(rr);
+    if (!strict_tlsa_rdata(text))
+        return scen_yaml_fail_at(c->y, n, c->err,
+                                 "bad TLSA record '%s': expected USAGE SELECTOR MATCHING (0-255) "
+                                 "and an even number of hex digits",
+                                 text);
+    t->literal = dl_xstrdup(text);
+    return 0;
+}
+
+static int parse_tlsa_computed(struct ctx *c, yaml_node_t *n, struct scen_tlsa *t)
+{
+    struct scen_yaml_map m;
+    yaml_node_t *of;
+    const char *cert = NULL;
+    long usage = 3, selector = 1, matching = 1, port = 25;
+    if (scen_yaml_map_open(c->y, n, "tlsa", "tlsa", tlsa_keys, &m, c->err) != 0 ||
+        scen_yaml_get_int(&m, "usage", 0, 255, &usage, c->err) != 0 ||
+        scen_yaml_get_int(&m, "selector", 0, 255, &selector, c->err) != 0 ||
+        scen_yaml_get_int(&m, "matching", 0, 255, &matching, c->err) != 0 ||
+        scen_yaml_get_int(&m, "port", 1, 65535, &port, c->err) != 0 ||
+        (of = scen_yaml_require(&m, "of", c->err)) == NULL ||
+        scen_yaml_str(c->y, of, "of", &cert, c->err) != 0)
+        return -1;
+    if (find_cert(c->s, cert) == NULL)
+        return scen_yaml_fail(c->y, of, "of", c->err, "no certificate named '%s'", cert);
+    t->of = dl_xstrdup(cert);
+    t->usage = (int)usage;
+    t->selector = (int)selector;
+    t->matching = (int)matching;
+    t->port = (uint16_t)port;
+    return 0;
+}
+
+static int parse_tlsa_list(struct ctx *c, const yaml_node_t *n, struct scen_host *h)
+{
+    if (n == NULL)
+        return 0;
+    if (scen_yaml_seq(c->y, n, "tlsa", c->err) != 0)
+        return -1;
+    h->n_tlsa = scen_yaml_seq_len(n);
+    h->tlsa = dl_xcalloc(h->n_tlsa, sizeof(*h->tlsa));
+    for (size_t i = 0; i < h->n_tlsa; i++) {
+        yaml_node_t *item = scen_yaml_seq_item(c->y, n, i);
+        struct scen_tlsa *t = &h->tlsa[i];
+        t->loc = loc_of(c, item);
+        t->port = 25;
+        if (item->type == YAML_SCALAR_NODE ? parse_tlsa_literal(c, item, h, t)
+                                           : parse_tlsa_computed(c, item, t))
+            return -1;
+    }
+    return 0;
+}
+
+static int parse_address(struct ctx *c, const struct scen_yaml_map *m, struct scen_host *h)
+{
+    yaml_node_t *n = scen_yaml_get(m, "address");
+    const char *s = NULL;
+    struct in_addr a;
+    if (scen_yaml_str(c->y, n, "address", &s, c->err) != 0)
+        return -1;
+    if (s == NULL)
+        return 0;
+    if (inet_pton(AF_INET, s, &a) != 1 || (ntohl(a.s_addr) >> 24) != 127)
+        return scen_yaml_fail(c->y, n, "address", c->err,
+                              "expected an IPv4 address in 127.0.0.0/8, got '%s'", s);
+    h->address = dl_xstrdup(s);
+    return 0;
+}
+
+static int parse_host_cert(struct ctx *c, const struct scen_yaml_map *m, struct scen_host *h)
+{
+    yaml_node_t *n = scen_yaml_get(m, "certificate");
+    const char *s = NULL;
+    if (scen_yaml_str(c->y, n, "certificate", &s, c->err) != 0)
+        return -1;
+    if (s == NULL)
+        return 0;
+    if (find_cert(c->s, s) == NULL)
+        return scen_yaml_fail(c->y, n, "certificate", c->err, "no certificate named '%s'", s);
+    h->certificate = dl_xstrdup(s);
+    return 0;
+}
+
+static int check_duplicate_host(struct ctx *c, const yaml_node_t *n, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(c->s->hosts[j].name, c->s->hosts[i].name) == 0)
+            return scen_yaml_fail(c->y, n, "host", c->err,
+                                  "duplicate mx host '%s' (first at line %u)", c->s->hosts[i].name,
+                                  c->s->hosts[j].loc.line);
+    return 0;
+}
+
+static int parse_host(struct ctx *c, yaml_node_t *item, size_t i)
+{
+    struct scen_host *h = &c->s->hosts[i];
+    struct scen_yaml_map m;
+    yaml_node_t *name;
+    long preference = 10;
+    int starttls = 0;
+    h->loc = loc_of(c, item);
+    if (scen_yaml_map_open(c->y, item, "mx", "mx host", host_keys, &m, c->err) != 0 ||
+        (name = scen_yaml_require(&m, "host", c->err)) == NULL ||
+        get_dname(c, name, "host", c->s->domain, &h->name) != 0 ||
+        check_duplicate_host(c, name, i) != 0 ||
+        scen_yaml_get_int(&m, "preference", 0, 65535, &preference, c->err) != 0 ||
+        parse_address(c, &m, h) != 0 || parse_host_cert(c, &m, h) != 0 ||
+        scen_yaml_get_enum(&m, "starttls", starttls_names, &starttls, c->err) != 0)
+        return -1;
+    h->preference = (uint16_t)preference;
+    h->starttls = (enum scen_starttls)starttls;
+    return parse_tlsa_list(c, scen_yaml_get(&m, "tlsa"), h);
+}
+
+static int parse_hosts(struct ctx *c, const yaml_node_t *n)
+{
+    if (n == NULL) {
+        c->s->implicit_mx = true;
+        return 0;
+    }
+    if (scen_yaml_seq(c->y, n, "mx", c->err) != 0)
+        return -1;
+    if (scen_yaml_seq_len(n) == 0)
+        return scen_yaml_fail(c->y, n, "mx", c->err,
+                              "expected at least one host (leave mx out for no MX RRset)");
+    c->s->n_hosts = scen_yaml_seq_len(n);
+    c->s->hosts = dl_xcalloc(c->s->n_hosts, sizeof(*c->s->hosts));
+    for (size_t i = 0; i < c->s->n_hosts; i++)
+        if (parse_host(c, scen_yaml_seq_item(c->y, n, i), i) != 0)
+            return -1;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Faults and timeline                                                 */
+
+static int check_fault_name(struct ctx *c, const yaml_node_t *n, const char *name)
+{
+    const struct zone_fault_info *f = zone_fault_lookup(name);
+    if (f == NULL)
+        return scen_yaml_fail_at(c->y, n, c->err, "unknown fault '%s'", name);
+    if (!f->implemented)
+        return scen_yaml_fail_at(c->y, n, c->err, "fault '%s' is not implemented yet", name);
+    return 0;
+}
+
+static int parse_fault_host(struct ctx *c, const struct scen_yaml_map *m, struct scen_fault *f)
+{
+    yaml_node_t *n = scen_yaml_get(m, "host");
+    const char *s = NULL;
+    if (scen_yaml_str(c->y, n, "host", &s, c->err) != 0)
+        return -1;
+    if (s == NULL)
+        return 0;
+    f->host = absolute_name(s, c->s->domain);
+    for (size_t i = 0; i < c->s->n_hosts; i++)
+        if (strcmp(c->s->hosts[i].name, f->host) == 0)
+            return 0;
+    return scen_yaml_fail(c->y, n, "host", c->err, "no mx host named '%s'", f->host);
+}
+
+static int parse_fault_map(struct ctx *c, yaml_node_t *item, struct scen_fault *f,
+                           yaml_node_t **name, int *target)
+{
+    struct scen_yaml_map m;
+    if (scen_yaml_map_open(c->y, item, "faults", "fault", fault_keys, &m, c->err) != 0 ||
+        (*name = scen_yaml_require(&m, "fault", c->err)) == NULL ||
+        scen_yaml_get_enum(&m, "target", target_names, target, c->err) != 0)
+        return -1;
+    return parse_fault_host(c, &m, f);
+}
+
+/* A fault: "name" or {fault: name, target: ..., host: ...}. */
+static int parse_fault(struct ctx *c, yaml_node_t *item, struct scen_fault *f)
+{
+    yaml_node_t *name = item;
+    const char *s = NULL;
+    int target = 0;
+    f->loc = loc_of(c, item);
+    if (item->type != YAML_SCALAR_NODE && parse_fault_map(c, item, f, &name, &target) != 0)
+        return -1;
+    if (scen_yaml_str(c->y, name, "fault", &s, c->err) != 0 || check_fault_name(c, name, s) != 0)
+        return -1;
+    f->name = dl_xstrdup(s);
+    f->target = dl_xstrdup(target_names[target]);
+    return 0;
+}
+
+static int parse_faults(struct ctx *c, const yaml_node_t *n, struct scen_fault **out, size_t *n_out)
+{
+    if (n == NULL)
+        return 0;
+    if (scen_yaml_seq(c->y, n, "faults", c->err) != 0)
+        return -1;
+    *n_out = scen_yaml_seq_len(n);
+    *out = dl_xcalloc(*n_out, sizeof(**out));
+    for (size_t i = 0; i < *n_out; i++)
+        if (parse_fault(c, scen_yaml_seq_item(c->y, n, i), &(*out)[i]) != 0)
+            return -1;
+    return 0;
+}
+
+static int parse_step(struct ctx *c, yaml_node_t *item, size_t i)
+{
+    struct scen_step *step = &c->s->timeline[i];
+    struct scen_yaml_map m;
+    yaml_node_t *at;
+    const char *note = NULL;
+    step->loc = loc_of(c, item);
+    if (scen_yaml_map_open(c->y, item, "timeline", "timeline step", step_keys, &m, c->err) != 0 ||
+        (at = scen_yaml_require(&m, "at", c->err)) == NULL ||
+        scen_yaml_duration(c->y, at, "at", &step->at, c->err) != 0)
+        return -1;
+    if (step->at < 0)
+        return scen_yaml_fail(c->y, at, "at", c->err, "expected a duration >= 0, got '%s'",
+                              scen_yaml_scalar(at));
+    if (i > 0 && step->at <= c->s->timeline[i - 1].at)
+        return scen_yaml_fail(c->y, at, "at", c->err, "not later than the previous step (line %u)",
+                              c->s->timeline[i - 1].loc.line);
+    if (scen_yaml_get_str(&m, "note", &note, c->err) != 0)
+        return -1;
+    step->note = note ? dl_xstrdup(note) : NULL;
+    return parse_faults(c, scen_yaml_get(&m, "faults"), &step->faults, &step->n_faults);
+}
+
+static int parse_timeline(struct ctx *c, const yaml_node_t *n)
+{
+    if (n == NULL)
+        return 0;
+    if (scen_yaml_seq(c->y, n, "timeline", c->err) != 0)
+        return -1;
+    c->s->n_timeline = scen_yaml_seq_len(n);
+    c->s->timeline = dl_xcalloc(c->s->n_timeline, sizeof(*c->s->timeline));
+    for (size_t i = 0; i < c->s->n_timeline; i++)
+        if (parse_step(c, scen_yaml_seq_item(c->y, n, i), i) != 0)
+            return -1;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Expectations                                                        */
+
+/* [245].[0-9]{1,3}.[0-9]{1,3} */
+static bool valid_code(const char *s)
+{
+    const char *p = s + 2;
+    size_t n;
+    if (s[0] == '\0' || strchr("245", s[0]) == NULL || s[1] != '.')
+        return false;
+    n = strspn(p, "0123456789");
+    if (n < 1 || n > 3 || p[n] != '.')
+        return false;
+    p += n + 1;
+    n = strspn(p, "0123456789");
+    return n >= 1 && n <= 3 && p[n] == '\0';
+}
+
+static int parse_code(struct ctx *c, const struct scen_yaml_map *m, int status,
+                      struct scen_expect *e)
+{
+    yaml_node_t *n = scen_yaml_require(m, "code", c->err);
+    const char *code = NULL;
+    if (n == NULL || scen_yaml_str(c->y, n, "code", &code, c->err) != 0)
+        return -1;
+    if (!valid_code(code))
+        return scen_yaml_fail(c->y, n, "code", c->err,
+                              "expected an enhanced status code such as 4.7.324, got '%s'", code);
+    if (code[0] != status_class[status])
+        return scen_yaml_fail(c->y, n, "code", c->err, "status '%s' needs a %c.x.x code, got '%s'",
+                              status_names[status], status_class[status], code);
+    e->code = dl_xstrdup(code);
+    return 0;
+}
+
+static int parse_outcome(struct ctx *c, yaml_node_t *n, const char *profile, struct scen_expect *e)
+{
+    struct scen_yaml_map m;
+    yaml_node_t *status;
+    const char *reason = NULL;
+    int st = 0, tlsrpt = -1;
+    if (scen_yaml_map_open(c->y, n, profile, "expected outcome", outcome_keys, &m, c->err) != 0 ||
+        (status = scen_yaml_require(&m, "status", c->err)) == NULL ||
+        scen_yaml_enum(c->y, status, "status", status_names, &st, c->err) != 0 ||
+        parse_code(c, &m, st, e) != 0 ||
+        get_token(c, scen_yaml_get(&m, "reason"), "reason", &reason) != 0 ||
+        scen_yaml_get_enum(&m, "tlsrpt", tlsrpt_names, &tlsrpt, c->err) != 0)
+        return -1;
+    e->loc = loc_of(c, n);
+    e->set = true;
+    e->status = dl_xstrdup(status_names[st]);
+    e->reason = reason ? dl_xstrdup(reason) : NULL;
+    e->tlsrpt = tlsrpt >= 0 ? dl_xstrdup(tlsrpt_names[tlsrpt]) : NULL;
+    return 0;
+}
+
+static int parse_expect(struct ctx *c, yaml_node_t *n)
+{
+    struct scen_yaml_map m;
+    int dnssec = -1;
+    if (n == NULL)
+        return 0;
+    if (scen_yaml_map_open(c->y, n, "expect", "expect", expect_keys, &m, c->err) != 0 ||
+        scen_yaml_get_enum(&m, "dnssec", dnssec_names, &dnssec, c->err) != 0)
+        return -1;
+    c->s->expect_dnssec = (enum scen_dnssec)(dnssec + 1);
+    for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
+        yaml_node_t *o = scen_yaml_get(&m, profile_names[p]);
+        if (o != NULL && parse_outcome(c, o, profile_names[p], &c->s->expect[p]) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The scenario                                                        */
+
+/* "dir/good.yaml" holds scenario "good". */
+static bool name_matches_file(const char *path, const char *name)
+{
+    const char *base = strrchr(path, '/');
+    size_t n;
+    base = base ? base + 1 : path;
+    n = strlen(base);
+    return n > 5 && strcmp(base + n - 5, ".yaml") == 0 && strlen(name) == n - 5 &&
+           strncmp(base, name, n - 5) == 0;
+}
+
+static int parse_name(struct ctx *c, const struct scen_yaml_map *m)
+{
+    yaml_node_t *n = scen_yaml_require(m, "name", c->err);
+    const char *name = NULL;
+    if (n == NULL || get_token(c, n, "name", &name) != 0)
+        return -1;
+    if (!name_matches_file(c->s->path, name))
+        return scen_yaml_fail(c->y, n, "name", c->err,
+                              "scenario '%s' must be in a file named %s.yaml", name, name);
+    c->s->name = dl_xstrdup(name);
+    c->s->loc = loc_of(c, n);
+    return 0;
+}
+
+static int parse_summary(struct ctx *c, const struct scen_yaml_map *m)
+{
+    yaml_node_t *n = scen_yaml_require(m, "summary", c->err);
+    const char *summary = NULL;
+    if (n == NULL || scen_yaml_str(c->y, n, "summary", &summary, c->err) != 0)
+        return -1;
+    if (summary[strspn(summary, " \t")] == '\0')
+        return scen_yaml_fail(c->y, n, "summary", c->err, "must not be empty");
+    if (strchr(summary, '\n') != NULL)
+        return scen_yaml_fail(c->y, n, "summary", c->err, "must be one line");
+    c->s->summary = dl_xstrdup(summary);
+    return 0;
+}
+
+/* domain: default "<name>.test."; the domain zone's loc is where the
+ * domain (or, by default, the name) is written. */
+static int parse_domain(struct ctx *c, const struct scen_yaml_map *m)
+{
+    yaml_node_t *n = scen_yaml_get(m, "domain");
+    if (n == NULL) {
+        c->s->domain = dl_xasprintf("%s.test.", c->s->name);
+        c->s->zone.loc = c->s->loc;
+        return 0;
+    }
+    c->s->zone.loc = loc_of(c, n);
+    return get_dname(c, n, "domain", NULL, &c->s->domain);
+}
+
+static int parse_tags(struct ctx *c, const struct scen_yaml_map *m)
+{
+    yaml_node_t *n = scen_yaml_get(m, "tags");
+    if (n == NULL)
+        return 0;
+    return get_string_list(c, n, "tags", true, &c->s->tags, &c->s->n_tags);
+}
+
+static int parse_scen(struct ctx *c)
+{
+    struct scen_yaml_map m;
+    yaml_node_t *root = scen_yaml_root(c->y);
+    if (root->type != YAML_MAPPING_NODE)
+        return scen_yaml_fail_at(c->y, root, c->err, "expected a mapping at the top level");
+    if (scen_yaml_map_open(c->y, root, "scenario", "scenario", top_keys, &m, c->err) != 0 ||
+        parse_name(c, &m) != 0 || parse_summary(c, &m) != 0 || parse_domain(c, &m) != 0 ||
+        parse_tags(c, &m) != 0 || parse_domain_zone(c, &m) != 0 ||
+        parse_extra_zones(c, scen_yaml_get(&m, "zones")) != 0 ||
+        parse_certs(c, scen_yaml_get(&m, "certificates")) != 0 ||
+        parse_hosts(c, scen_yaml_get(&m, "mx")) != 0 ||
+        parse_faults(c, scen_yaml_get(&m, "faults"), &c->s->faults, &c->s->n_faults) != 0 ||
+        parse_timeline(c, scen_yaml_get(&m, "timeline")) != 0 ||
+        parse_expect(c, scen_yaml_get(&m, "expect")) != 0)
+        return -1;
+    default_cert_names(c->s);
+    return 0;
+}
+
+/* Messages are one line whatever the file holds (a quoted key or value
+ * may contain line breaks): control characters become '?'. */
+static void one_line(struct dl_error *err)
+{
+    if (err == NULL)
+        return;
+    for (char *p = err->msg; *p; p++)
+        if (iscntrl((unsigned char)*p))
+            *p = '?';
+}
+
+int scen_load(const char *path, struct scen **out, struct dl_error *err)
+{
+    struct scen_yaml y;
+    struct scen *s;
+    char *text;
+    size_t len;
+    int rc;
+    if (dl_read_file(path, SCEN_MAX_FILE, &text, &len, err) != 0)
+        return -1;
+    s = dl_xcalloc(1, sizeof(*s));
+    s->path = dl_xstrdup(path);
+    rc = scen_yaml_load(&y, s->path, text, len, err);
+    free(text);
+    if (rc == 0) {
+        struct ctx c = {&y, s, err};
+        rc = parse_scen(&c);
+        scen_yaml_free(&y);
+    }
+    if (rc != 0) {
+        one_line(err);
+        scen_free(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Freeing                                                             */
+
+static void zone_clear(struct scen_zone *z)
+{
+    free(z->origin);
+    free(z->nsec3_salt);
+    for (size_t i = 0; i < z->n_records; i++)
+        free(z->records[i].text);
+    free(z->records);
+}
+
+static void faults_free(struct scen_fault *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(f[i].name);
+        free(f[i].target);
+        free(f[i].host);
+    }
+    free(f);
+}
+
+static void hosts_free(struct scen_host *h, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(h[i].name);
+        free(h[i].address);
+        free(h[i].certificate);
+        for (size_t j = 0; j < h[i].n_tlsa; j++) {
+            free(h[i].tlsa[j].literal);
+            free(h[i].tlsa[j].of);
+        }
+        free(h[i].tlsa);
+    }
+    free(h);
+}
+
+static void certs_free(struct scen_cert *certs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(certs[i].name);
+        free(certs[i].key);
+        free(certs[i].issuer);
+        free_strings(certs[i].names, certs[i].n_names);
+    }
+    free(certs);
+}
+
+static void timeline_free(struct scen_step *steps, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(steps[i].note);
+        faults_free(steps[i].faults, steps[i].n_faults);
+    }
+    free(steps);
+}
+
+void scen_free(struct scen *s)
+{
+    if (s == NULL)
+        return;
+    free(s->path);
+    free(s->name);
+    free(s->summary);
+    free(s->domain);
+    free_strings(s->tags, s->n_tags);
+    zone_clear(&s->zone);
+    for (size_t i = 0; i < s->n_zones; i++)
+        zone_clear(&s->zones[i]);
+    free(s->zones);
+    hosts_free(s->hosts, s->n_hosts);
+    certs_free(s->certs, s->n_certs);
+    faults_free(s->faults, s->n_faults);
+    timeline_free(s->timeline, s->n_timeline);
+    for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
+        free(s->expect[p].status);
+        free(s->expect[p].code);
+        free(s->expect[p].reason);
+        free(s->expect[p].tlsrpt);
+    }
+    free(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* Catalogue                                                           */
+
+struct scen_catalog {
+    struct scen **v;
+    size_t n;
+};
+
+static bool has_zone(const struct scen *s, const char *origin)
+{
+    for (size_t i = 0; i < s->n_zones; i++)
+        if (strcmp(s->zones[i].origin, origin) == 0)
+            return true;
+    return false;
+}
+
+/* What s claims (name, domain, extra zones) against one loaded scenario. */
+static int check_against(const struct scen *s, const struct scen *t, struct dl_error *err)
+{
+    if (strcmp(s->name, t->name) == 0)
+        return dl_error_set(err, "%s:%u: scenario '%s' already defined in %s", s->path, s->loc.line,
+                            s->name, t->path);
+    if (strcmp(s->domain, t->domain) == 0 || has_zone(t, s->domain))
+        return dl_error_set(err, "%s:%u: domain '%s' already used by scenario '%s' in %s", s->path,
+                            s->zone.loc.line, s->domain, t->name, t->path);
+    for (size_t i = 0; i < s->n_zones; i++)
+        if (strcmp(s->zones[i].origin, t->domain) == 0 || has_zone(t, s->zones[i].origin))
+            return dl_error_set(err, "%s:%u: zone '%s' already used by scenario '%s' in %s",
+                                s->path, s->zones[i].loc.line, s->zones[i].origin, t->name,
+                                t->path);
+    return 0;
+}
+
+static int catalog_add_file(scen_catalog *c, const char *path, struct dl_error *err)
+{
+    struct scen *s;
+    if (scen_load(path, &s, err) != 0)
+        return -1;
+    for (size_t i = 0; i < c->n; i++) {
+        if (check_against(s, c->v[i], err) != 0) {
+            scen_free(s);
+            return -1;
+        }
+    }
+    c->v = dl_xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
+    c->v[c->n++] = s;
+    return 0;
+}
+
+static int is_yaml_entry(const struct dirent *d)
+{
+    size_t n = strlen(d->d_name);
+    return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".yaml") == 0;
+}
+
+/* Every *.yaml of dir, in name order so that messages are reproducible. */
+static int catalog_add_dir(scen_catalog *c, const char *dir, struct dl_error *err)
+{
+    struct dirent **list;
+    int n = scandir(dir, &list, is_yaml_entry, alphasort), rc = 0;
+    if (n < 0)
+        return dl_error_set(err, "%s: %s", dir, strerror(errno));
+    for (int i = 0; i < n; i++) {
+        if (rc == 0) {
+            char *path = dl_xasprintf("%s/%s", dir, list[i]->d_name);
+            rc = catalog_add_file(c, path, err);
+            free(path);
+        }
+        free(list[i]);
+    }
+    free(list);
+    return rc;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    const struct scen *const *x = a, *const *y = b;
+    return strcmp((*x)->name, (*y)->name);
+}
+
+int scen_catalog_load(const char *const *paths, size_t n_paths, scen_catalog **out,
+                      struct dl_error *err)
+{
+    scen_catalog *c = dl_xcalloc(1, sizeof(*c));
+    for (size_t i = 0; i < n_paths; i++) {
+        struct stat st;
+        int rc;
+        if (stat(paths[i], &st) != 0)
+            rc = dl_error_set(err, "%s: %s", paths[i], strerror(errno));
+        else if (S_ISDIR(st.st_mode))
+            rc = catalog_add_dir(c, paths[i], err);
+        else
+            rc = catalog_add_file(c, paths[i], err);
+        if (rc != 0) {
+            scen_catalog_free(c);
+            return -1;
+        }
+    }
+    if (c->n > 1)
+        qsort(c->v, c->n, sizeof(*c->v), by_name);
+    *out = c;
+    return 0;
+}
+
+size_t scen_catalog_count(const scen_catalog *c)
+{
+    return c->n;
+}
+
+const struct scen *scen_catalog_get(const scen_catalog *c, size_t i)
+{
+    return i < c->n ? c->v[i] : NULL;
+}
+
+const struct scen *scen_catalog_find(const scen_catalog *c, const char *name)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->v[i]->name, name) == 0)
+            return c->v[i];
+    return NULL;
+}
+
+void scen_catalog_free(scen_catalog *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->n; i++)
+        scen_free(c->v[i]);
+    free(c->v);
+    free(c);
+}

@@ -1,0 +1,509 @@
+/*
+ * Unit tests for lab/scen: the scenario file parser and the catalogue.
+ * Data in data/scen/ (run from tests/unit): good/ holds files that load,
+ * bad/ one file per error with the exact message expected below, cat-* the
+ * catalogue conflicts. Tests that depend on which faults zone_fault.c
+ * implements write their file at run time.
+ */
+#include "dl_util.h"
+#include "scen.h"
+#include "zone_fault.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+Suite *scen_suite(void);
+
+#define BAD "data/scen/bad/"
+
+/* ------------------------------------------------------------------ */
+/* Negative: one file, one exact message                               */
+
+static const struct {
+    const char *file;
+    const char *msg;
+} bad_files[] = {
+    {BAD "syntax.yaml",
+     BAD "syntax.yaml:5: YAML syntax error: mapping values are not allowed in this context"},
+    {BAD "unterminated.yaml", BAD "unterminated.yaml:4: YAML syntax error: did not find expected "
+                                  "',' or ']' while parsing a flow sequence"},
+    {BAD "bad-utf8.yaml", BAD "bad-utf8.yaml:2: YAML syntax error: invalid trailing UTF-8 octet"},
+    {BAD "two-docs.yaml", BAD "two-docs.yaml:3: more than one YAML document"},
+    {BAD "deep.yaml", BAD "deep.yaml:3: nesting deeper than 32 levels"},
+    {BAD "empty.yaml", BAD "empty.yaml:1: empty file"},
+    {BAD "top-list.yaml", BAD "top-list.yaml:1: expected a mapping at the top level"},
+    {BAD "unknown-key.yaml",
+     BAD "unknown-key.yaml:5: unknown key 'prefrence' in mx host (expected one of: host, "
+         "preference, address, certificate, starttls, tlsa)"},
+    {BAD "expect-profile.yaml",
+     BAD "expect-profile.yaml:4: unknown key 'postfix' in expect (expected one of: dnssec, "
+         "rfc7672, exchange-online)"},
+    {BAD "newline-key.yaml",
+     BAD "newline-key.yaml:3: unknown key 'tag?s' in scenario (expected one of: name, summary, "
+         "domain, tags, zone, zones, mx, certificates, records, faults, timeline, expect)"},
+    {BAD "dup-key.yaml", BAD "dup-key.yaml:3: duplicate key 'summary' (first at line 2)"},
+    {BAD "bad-record.yaml", BAD "bad-record.yaml:7: bad record 'mail A 300.1.2.3': Syntax error, "
+                                "could not parse the RR's rdata"},
+    {BAD "bad-record-list.yaml",
+     BAD "bad-record-list.yaml:7: bad record 'mx2 AAAA 127.0.0.1': Syntax error, could not parse "
+         "the RR's rdata"},
+    {BAD "record-outside.yaml",
+     BAD "record-outside.yaml:4: record 'www.elsewhere.test. A 127.0.0.1' is outside zone "
+         "'record-outside.test.'"},
+    {BAD "folded-records.yaml",
+     BAD "folded-records.yaml:3: key 'records': use a literal block (|), not a folded one (>)"},
+    {BAD "missing-summary.yaml", BAD "missing-summary.yaml:2: missing required key 'summary'"},
+    {BAD "timeline-at.yaml", BAD "timeline-at.yaml:4: missing required key 'at'"},
+    {BAD "wrong-type.yaml",
+     BAD "wrong-type.yaml:5: key 'preference': expected an integer 0-65535, got 'abc'"},
+    {BAD "wrong-type-list.yaml",
+     BAD "wrong-type-list.yaml:3: key 'mx': expected a list, got 'mx1.wrong-type-list.test'"},
+    {BAD "wrong-type-map.yaml", BAD "wrong-type-map.yaml:3: key 'zone': expected a mapping, got "
+                                    "a list"},
+    {BAD "bad-bool.yaml", BAD "bad-bool.yaml:4: key 'signed': expected true or false, got 'yes'"},
+    {BAD "bad-algorithm.yaml",
+     BAD "bad-algorithm.yaml:4: key 'algorithm': expected one of: ecdsap256sha256, rsasha256, "
+         "ed25519, 13, 8, 15, got 'rsamd5'"},
+    {BAD "bad-tlsa.yaml", BAD "bad-tlsa.yaml:7: bad TLSA record '3 1 1 zz': Syntax error, could "
+                              "not parse the RR's rdata"},
+    {BAD "tlsa-range.yaml",
+     BAD "tlsa-range.yaml:5: bad TLSA record '300 1 1 abcd': expected USAGE SELECTOR MATCHING "
+         "(0-255) and an even number of hex digits"},
+    {BAD "tlsa-of.yaml", BAD "tlsa-of.yaml:9: key 'of': no certificate named 'ca'"},
+    {BAD "unknown-fault.yaml", BAD "unknown-fault.yaml:6: unknown fault 'rrsig-expird'"},
+    {BAD "fault-host.yaml",
+     BAD "fault-host.yaml:8: key 'host': no mx host named 'mx9.fault-host.test.'"},
+    {BAD "fault-target.yaml",
+     BAD "fault-target.yaml:6: key 'target': expected one of: tlsa, mx, a, dnskey, ds, zone, got "
+         "'aaaa'"},
+    {BAD "mismatch.yaml",
+     BAD "mismatch.yaml:1: key 'name': scenario 'other-name' must be in a file named "
+         "other-name.yaml"},
+    {BAD "bad-name.yaml",
+     BAD "bad-name.yaml:1: key 'name': expected [a-z0-9][a-z0-9-]*, got 'Bad_Name'"},
+    {BAD "bad-tag.yaml", BAD "bad-tag.yaml:3: key 'tags': expected [a-z0-9-]+, got 'Not_OK'"},
+    {BAD "bad-domain.yaml",
+     BAD "bad-domain.yaml:3: key 'domain': 'example.com.' is not under the reserved TLD test."},
+    {BAD "bad-domain-syntax.yaml",
+     BAD "bad-domain-syntax.yaml:3: key 'domain': expected a DNS name, got 'a..test'"},
+    {BAD "zone-is-domain.yaml",
+     BAD "zone-is-domain.yaml:4: key 'name': 'zone-is-domain.test.' is the scenario's own domain"},
+    {BAD "address.yaml", BAD "address.yaml:5: key 'address': expected an IPv4 address in "
+                             "127.0.0.0/8, got '10.0.0.1'"},
+    {BAD "dup-host.yaml", BAD "dup-host.yaml:5: key 'host': duplicate mx host 'mx1.dup-host.test.' "
+                              "(first at line 4)"},
+    {BAD "empty-mx.yaml", BAD "empty-mx.yaml:3: key 'mx': expected at least one host (leave mx "
+                              "out for no MX RRset)"},
+    {BAD "host-cert.yaml", BAD "host-cert.yaml:5: key 'certificate': no certificate named 'leaf'"},
+    {BAD "ds-unsigned.yaml",
+     BAD "ds-unsigned.yaml:5: key 'ds': a DS needs a signed zone (a DS over an unsigned zone is "
+         "the fault ds-without-dnskey)"},
+    {BAD "nsec3-params.yaml",
+     BAD "nsec3-params.yaml:4: key 'nsec3': only allowed with denial: nsec3"},
+    {BAD "bad-salt.yaml", BAD "bad-salt.yaml:5: key 'salt': expected '-' or an even number of hex "
+                              "digits (at most 510), got 'abc'"},
+    {BAD "code-class.yaml",
+     BAD "code-class.yaml:6: key 'code': status 'deferred' needs a 4.x.x code, got '5.7.324'"},
+    {BAD "bad-code.yaml", BAD "bad-code.yaml:4: key 'code': expected an enhanced status code such "
+                              "as 4.7.324, got '5.7'"},
+    {BAD "bad-status.yaml", BAD "bad-status.yaml:4: key 'status': expected one of: delivered, "
+                                "deferred, bounced, got 'queued'"},
+    {BAD "bad-dnssec.yaml", BAD "bad-dnssec.yaml:4: key 'dnssec': expected one of: secure, "
+                                "insecure, bogus, servfail, got 'valid'"},
+    {BAD "cert-loop.yaml", BAD "cert-loop.yaml:5: certificate 'a': issuer chain loops"},
+    {BAD "cert-issuer.yaml",
+     BAD "cert-issuer.yaml:4: key 'issuer': no certificate named 'nowhere'"},
+    {BAD "cert-validity.yaml",
+     BAD "cert-validity.yaml:4: key 'not_after': must be later than not_before"},
+    {BAD "timeline-order.yaml",
+     BAD "timeline-order.yaml:5: key 'at': not later than the previous step (line 4)"},
+    {BAD "timeline-negative.yaml",
+     BAD "timeline-negative.yaml:4: key 'at': expected a duration >= 0, got '-1h'"},
+    {"data/scen/nowhere.yaml", "data/scen/nowhere.yaml: No such file or directory"},
+};
+
+START_TEST(bad_file)
+{
+    struct scen *s = NULL;
+    struct dl_error err;
+    memset(&err, 0, sizeof(err));
+    ck_assert_msg(scen_load(bad_files[_i].file, &s, &err) == -1, "%s loaded", bad_files[_i].file);
+    ck_assert_ptr_null(s);
+    ck_assert_str_eq(err.msg, bad_files[_i].msg);
+    ck_assert_ptr_null(strchr(err.msg, '\n'));
+}
+END_TEST
+
+/* Write `text` to DIR/NAME.yaml in a new temporary directory. */
+static char *write_temp(const char *name, const char *text, char *dir)
+{
+    struct dl_error err;
+    char *path;
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    path = dl_xasprintf("%s/%s.yaml", dir, name);
+    ck_assert_int_eq(dl_write_file(path, text, strlen(text), 0644, &err), 0);
+    return path;
+}
+
+static void remove_temp(char *path, const char *dir)
+{
+    unlink(path);
+    rmdir(dir);
+    free(path);
+}
+
+/* The first fault of the catalogue with the given implementation state. */
+static const char *some_fault(bool implemented)
+{
+    size_t n;
+    const struct zone_fault_info *all = zone_fault_all(&n);
+    for (size_t i = 0; i < n; i++)
+        if (all[i].implemented == implemented)
+            return all[i].name;
+    return NULL;
+}
+
+static char *faults_yaml(const char *fault)
+{
+    return dl_xasprintf("name: faults\n"
+                        "summary: faults by name and by mapping\n"
+                        "mx:\n"
+                        "  - host: mx1\n"
+                        "  - host: mx2\n"
+                        "faults:\n"
+                        "  - %s\n"
+                        "  - {fault: %s, target: mx, host: mx2}\n"
+                        "timeline:\n"
+                        "  - at: 1h\n"
+                        "    faults: [%s]\n",
+                        fault, fault, fault);
+}
+
+/* Named in zone_fault.h but not built yet: refused, with its line. */
+START_TEST(unimplemented_fault)
+{
+    const char *fault = some_fault(false);
+    char dir[] = "/tmp/check-scen-XXXXXX", want[256], *text, *path;
+    struct scen *s = NULL;
+    struct dl_error err;
+    if (fault == NULL)
+        return; /* every fault is implemented: nothing to refuse */
+    text = faults_yaml(fault);
+    path = write_temp("faults", text, dir);
+    ck_assert_int_eq(scen_load(path, &s, &err), -1);
+    snprintf(want, sizeof(want), "%s:7: fault '%s' is not implemented yet", path, fault);
+    ck_assert_str_eq(err.msg, want);
+    remove_temp(path, dir);
+    free(text);
+}
+END_TEST
+
+START_TEST(too_large)
+{
+    char dir[] = "/tmp/check-scen-XXXXXX", *path, *text = dl_xmalloc(1024 * 1024 + 2);
+    struct scen *s = NULL;
+    struct dl_error err;
+    memset(text, '#', 1024 * 1024 + 1);
+    text[1024 * 1024 + 1] = '\0';
+    path = write_temp("big", text, dir);
+    ck_assert_int_eq(scen_load(path, &s, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "at most 1048576 bytes"));
+    remove_temp(path, dir);
+    free(text);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Positive                                                            */
+
+static struct scen *load_ok(const char *path)
+{
+    struct scen *s = NULL;
+    struct dl_error err = {{0}};
+    ck_assert_msg(scen_load(path, &s, &err) == 0, "%s", err.msg);
+    return s;
+}
+
+static void assert_record(const struct scen_record *r, unsigned line, const char *text)
+{
+    ck_assert_uint_eq(r->loc.line, line);
+    ck_assert_str_eq(r->text, text);
+    ck_assert_str_eq(r->loc.file, "data/scen/good/full.yaml");
+}
+
+static void check_full_zones(const struct scen *s)
+{
+    ck_assert_str_eq(s->zone.origin, "full.test.");
+    ck_assert_uint_eq(s->zone.loc.line, 4);
+    ck_assert(s->zone.is_signed && s->zone.ds && s->zone.nsec3);
+    ck_assert_int_eq(s->zone.algorithm, 8);
+    ck_assert_uint_eq(s->zone.nsec3_iterations, 5);
+    ck_assert_str_eq(s->zone.nsec3_salt, "ab12");
+    ck_assert_uint_eq(s->zone.n_records, 4);
+    assert_record(&s->zone.records[0], 13, "www  A 127.0.0.80");
+    assert_record(&s->zone.records[1], 16, "txt  TXT \"hello\"");
+    assert_record(&s->zone.records[2], 40, "@ TXT \"v=spf1 -all\"");
+    assert_record(&s->zone.records[3], 41,
+                  "_smtp._tls TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@full.test\"");
+    ck_assert_uint_eq(s->n_zones, 2);
+    ck_assert_str_eq(s->zones[0].origin, "provider.test.");
+    ck_assert_uint_eq(s->zones[0].loc.line, 18);
+    ck_assert(!s->zones[0].is_signed && !s->zones[0].ds);
+    ck_assert_uint_eq(s->zones[0].n_records, 2);
+    assert_record(&s->zones[0].records[1], 20, "@ TXT provider");
+    ck_assert_str_eq(s->zones[1].origin, "signed-provider.test.");
+    ck_assert(s->zones[1].is_signed && s->zones[1].ds && !s->zones[1].nsec3);
+    ck_assert_int_eq(s->zones[1].algorithm, 15);
+    ck_assert_ptr_null(s->zones[1].nsec3_salt);
+}
+
+static void assert_tlsa(const struct scen_tlsa *t, unsigned line, int u, int sel, int m, int port,
+                        const char *of)
+{
+    ck_assert_uint_eq(t->loc.line, line);
+    ck_assert_int_eq(t->usage, u);
+    ck_assert_int_eq(t->selector, sel);
+    ck_assert_int_eq(t->matching, m);
+    ck_assert_int_eq(t->port, port);
+    if (of == NULL)
+        ck_assert_ptr_null(t->of);
+    else
+        ck_assert_str_eq(t->of, of);
+}
+
+static void check_full_hosts(const struct scen *s)
+{
+    const struct scen_host *h = s->hosts;
+    ck_assert(!s->implicit_mx);
+    ck_assert_uint_eq(s->n_hosts, 2);
+    ck_assert_str_eq(h[0].name, "mx1.full.test.");
+    ck_assert_uint_eq(h[0].loc.line, 24);
+    ck_assert_uint_eq(h[0].preference, 5);
+    ck_assert_str_eq(h[0].address, "127.25.1.1");
+    ck_assert_str_eq(h[0].certificate, "leaf");
+    ck_assert_int_eq(h[0].starttls, SCEN_STARTTLS_OFFER);
+    ck_assert_uint_eq(h[0].n_tlsa, 3);
+    assert_tlsa(&h[0].tlsa[0], 30, 3, 1, 1, 25, NULL);
+    ck_assert_str_eq(h[0].tlsa[0].literal,
+                     "3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+    assert_tlsa(&h[0].tlsa[1], 31, 2, 0, 2, 465, "ca");
+    assert_tlsa(&h[0].tlsa[2], 32, 3, 1, 1, 25, "leaf");
+    ck_assert_ptr_null(h[0].tlsa[2].literal);
+    ck_assert_str_eq(h[1].name, "mx2.provider.test.");
+    ck_assert_uint_eq(h[1].preference, 10);
+    ck_assert_ptr_null(h[1].address);
+    ck_assert_ptr_null(h[1].certificate);
+    ck_assert_int_eq(h[1].starttls, SCEN_STARTTLS_REJECT);
+    ck_assert_uint_eq(h[1].n_tlsa, 0);
+}
+
+static void check_full_certs(const struct scen *s)
+{
+    const struct scen_cert *c = s->certs;
+    ck_assert_uint_eq(s->n_certs, 3);
+    ck_assert_str_eq(c[0].name, "leaf");
+    ck_assert_uint_eq(c[0].loc.line, 36);
+    ck_assert_str_eq(c[0].key, "rsa2048");
+    ck_assert_str_eq(c[0].issuer, "ca");
+    ck_assert(!c[0].ca);
+    ck_assert_uint_eq(c[0].n_names, 2);
+    ck_assert_str_eq(c[0].names[1], "*.full.test");
+    ck_assert_int_eq(c[0].not_before, -2 * 86400);
+    ck_assert_int_eq(c[0].not_after, 30 * 86400);
+    ck_assert_str_eq(c[1].key, "ed25519");
+    ck_assert(c[1].ca);
+    ck_assert_ptr_null(c[1].issuer);
+    ck_assert_uint_eq(c[1].n_names, 1); /* default: the first MX host */
+    ck_assert_str_eq(c[1].names[0], "mx1.full.test");
+    ck_assert_str_eq(c[2].key, "ecdsa-p256");
+    ck_assert_int_eq(c[2].not_before, -86400);
+    ck_assert_int_eq(c[2].not_after, 365 * 86400);
+}
+
+static void check_full_expect(const struct scen *s)
+{
+    const struct scen_expect *rfc = &s->expect[SCEN_PROFILE_RFC7672];
+    const struct scen_expect *exo = &s->expect[SCEN_PROFILE_EXCHANGE_ONLINE];
+    ck_assert_int_eq(s->expect_dnssec, SCEN_DNSSEC_BOGUS);
+    ck_assert_int_eq(scen_expected_dnssec(s), SCEN_DNSSEC_BOGUS);
+    ck_assert(rfc->set && exo->set);
+    ck_assert_uint_eq(rfc->loc.line, 52);
+    ck_assert_str_eq(rfc->status, "deferred");
+    ck_assert_str_eq(rfc->code, "4.7.324");
+    ck_assert_str_eq(rfc->reason, "rrsig-expired");
+    ck_assert_str_eq(rfc->tlsrpt, "dnssec-invalid");
+    ck_assert_str_eq(exo->status, "bounced");
+    ck_assert_str_eq(exo->code, "5.4.312");
+    ck_assert_ptr_null(exo->reason);
+    ck_assert_ptr_null(exo->tlsrpt);
+}
+
+START_TEST(full_file)
+{
+    struct scen *s = load_ok("data/scen/good/full.yaml");
+    ck_assert_str_eq(s->name, "full");
+    ck_assert_uint_eq(s->loc.line, 2);
+    ck_assert_str_eq(s->summary, "Every key, for the parser's unit test");
+    ck_assert_str_eq(s->domain, "full.test.");
+    ck_assert_uint_eq(s->n_tags, 3);
+    ck_assert_str_eq(s->tags[2], "2-hosts");
+    check_full_zones(s);
+    check_full_hosts(s);
+    check_full_certs(s);
+    ck_assert_uint_eq(s->n_faults, 0);
+    ck_assert_uint_eq(s->n_timeline, 3);
+    ck_assert_int_eq(s->timeline[0].at, 0);
+    ck_assert_str_eq(s->timeline[0].note, "first attempt");
+    ck_assert_int_eq(s->timeline[1].at, 900);
+    ck_assert_uint_eq(s->timeline[2].loc.line, 49);
+    ck_assert_int_eq(s->timeline[2].at, 86400);
+    ck_assert_ptr_null(s->timeline[2].note);
+    check_full_expect(s);
+    scen_free(s);
+}
+END_TEST
+
+START_TEST(minimal_defaults)
+{
+    struct scen *s = load_ok("data/scen/good/minimal.yaml");
+    ck_assert_str_eq(s->domain, "minimal.test.");
+    ck_assert_str_eq(s->zone.origin, "minimal.test.");
+    ck_assert_uint_eq(s->zone.loc.line, 1);
+    ck_assert(s->zone.is_signed && s->zone.ds && !s->zone.nsec3);
+    ck_assert_int_eq(s->zone.algorithm, 13);
+    ck_assert(s->implicit_mx);
+    ck_assert_uint_eq(s->n_hosts + s->n_zones + s->n_certs + s->n_tags + s->n_faults, 0);
+    ck_assert_int_eq(s->expect_dnssec, SCEN_DNSSEC_UNSET);
+    ck_assert_int_eq(scen_expected_dnssec(s), SCEN_DNSSEC_SECURE);
+    ck_assert(!s->expect[0].set && !s->expect[1].set);
+    ck_assert_ptr_null(s->expect[0].status);
+    scen_free(s);
+}
+END_TEST
+
+START_TEST(starter_scenarios)
+{
+    struct scen *good = load_ok("../../lab/scenarios/good.yaml");
+    struct scen *uns = load_ok("../../lab/scenarios/unsigned.yaml");
+    ck_assert_str_eq(good->domain, "good.test.");
+    ck_assert_str_eq(good->hosts[0].name, "mx1.good.test.");
+    ck_assert_str_eq(good->hosts[0].address, "127.25.1.1");
+    ck_assert_int_eq(scen_expected_dnssec(good), SCEN_DNSSEC_SECURE);
+    ck_assert(!uns->zone.is_signed && !uns->zone.ds);
+    ck_assert_str_eq(uns->hosts[0].name, "mx1.unsigned.test.");
+    ck_assert_int_eq(scen_expected_dnssec(uns), SCEN_DNSSEC_INSECURE);
+    scen_free(good);
+    scen_free(uns);
+}
+END_TEST
+
+START_TEST(implemented_fault)
+{
+    const char *fault = some_fault(true);
+    char dir[] = "/tmp/check-scen-XXXXXX", *text, *path;
+    struct scen *s;
+    if (fault == NULL)
+        return; /* none implemented yet: see unimplemented_fault */
+    text = faults_yaml(fault);
+    path = write_temp("faults", text, dir);
+    s = load_ok(path);
+    ck_assert_uint_eq(s->n_faults, 2);
+    ck_assert_str_eq(s->faults[0].name, fault);
+    ck_assert_str_eq(s->faults[0].target, "tlsa");
+    ck_assert_ptr_null(s->faults[0].host);
+    ck_assert_uint_eq(s->faults[1].loc.line, 8);
+    ck_assert_str_eq(s->faults[1].target, "mx");
+    ck_assert_str_eq(s->faults[1].host, "mx2.faults.test.");
+    ck_assert_uint_eq(s->timeline[0].n_faults, 1);
+    scen_free(s);
+    remove_temp(path, dir);
+    free(text);
+}
+END_TEST
+
+START_TEST(names)
+{
+    ck_assert_str_eq(scen_profile_name(SCEN_PROFILE_RFC7672), "rfc7672");
+    ck_assert_str_eq(scen_profile_name(SCEN_PROFILE_EXCHANGE_ONLINE), "exchange-online");
+    ck_assert_ptr_null(scen_profile_name(SCEN_PROFILE_COUNT));
+    ck_assert_int_eq(scen_profile_lookup("exchange-online"), SCEN_PROFILE_EXCHANGE_ONLINE);
+    ck_assert_int_eq(scen_profile_lookup("postfix"), -1);
+    ck_assert_str_eq(scen_dnssec_name(SCEN_DNSSEC_SECURE), "secure");
+    ck_assert_str_eq(scen_dnssec_name(SCEN_DNSSEC_SERVFAIL), "servfail");
+    ck_assert_str_eq(scen_dnssec_name(SCEN_DNSSEC_UNSET), "unset");
+    ck_assert_str_eq(scen_starttls_name(SCEN_STARTTLS_CLOSE), "close");
+    ck_assert_ptr_null(scen_starttls_name((enum scen_starttls)9));
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Catalogue                                                           */
+
+START_TEST(catalog_sorted)
+{
+    const char *paths[] = {"data/scen/good", "data/scen/cat-a/dup.yaml", "../../lab/scenarios"};
+    scen_catalog *c = NULL;
+    struct dl_error err = {{0}};
+    ck_assert_msg(scen_catalog_load(paths, 3, &c, &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq(scen_catalog_count(c), 5);
+    ck_assert_str_eq(scen_catalog_get(c, 0)->name, "dup");
+    ck_assert_str_eq(scen_catalog_get(c, 1)->name, "full");
+    ck_assert_str_eq(scen_catalog_get(c, 4)->name, "unsigned");
+    ck_assert_ptr_null(scen_catalog_get(c, 5));
+    ck_assert_str_eq(scen_catalog_find(c, "good")->domain, "good.test.");
+    ck_assert_ptr_null(scen_catalog_find(c, "nope"));
+    scen_catalog_free(c);
+}
+END_TEST
+
+static const struct {
+    const char *paths[2];
+    const char *msg;
+} bad_catalogs[] = {
+    {{"data/scen/cat-a", "data/scen/cat-b"},
+     "data/scen/cat-b/dup.yaml:2: scenario 'dup' already defined in data/scen/cat-a/dup.yaml"},
+    {{"data/scen/cat-domain", NULL},
+     "data/scen/cat-domain/two.yaml:4: domain 'shared.test.' already used by scenario 'one' in "
+     "data/scen/cat-domain/one.yaml"},
+    {{"data/scen/cat-zone", NULL},
+     "data/scen/cat-zone/two.yaml:5: zone 'provider.test.' already used by scenario 'one' in "
+     "data/scen/cat-zone/one.yaml"},
+    {{"data/scen/good", "data/scen/bad/empty.yaml"}, BAD "empty.yaml:1: empty file"},
+    {{"data/scen/nowhere", NULL}, "data/scen/nowhere: No such file or directory"},
+};
+
+START_TEST(catalog_conflict)
+{
+    const char *const *paths = bad_catalogs[_i].paths;
+    scen_catalog *c = NULL;
+    struct dl_error err;
+    ck_assert_int_eq(scen_catalog_load(paths, paths[1] ? 2 : 1, &c, &err), -1);
+    ck_assert_ptr_null(c);
+    ck_assert_str_eq(err.msg, bad_catalogs[_i].msg);
+}
+END_TEST
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+Suite *scen_suite(void)
+{
+    Suite *s = suite_create("scen");
+    TCase *pos = tcase_create("Positive");
+    TCase *neg = tcase_create("Negative");
+    tcase_add_test(pos, full_file);
+    tcase_add_test(pos, minimal_defaults);
+    tcase_add_test(pos, starter_scenarios);
+    tcase_add_test(pos, implemented_fault);
+    tcase_add_test(pos, names);
+    tcase_add_test(pos, catalog_sorted);
+    tcase_add_loop_test(neg, bad_file, 0, N(bad_files));
+    tcase_add_test(neg, unimplemented_fault);
+    tcase_add_test(neg, too_large);
+    tcase_add_loop_test(neg, catalog_conflict, 0, N(bad_catalogs));
+    suite_add_tcase(s, pos);
+    suite_add_tcase(s, neg);
+    return s;
+}
