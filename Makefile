@@ -81,7 +81,7 @@ integration: $(PROGS)
 	DANELAB=$(abspath $(B)/danelab) tests/integration/run
 
 check: $(PROGS) $(O)/tests/unit/unit
-	@tests/run-all $(O)/tests/unit/unit $(abspath $(B)/danelab)
+	@tests/run-all $(abspath $(O)/tests/unit/unit) $(abspath $(B)/danelab)
 
 valgrind: $(O)/tests/unit/unit
 	cd tests/unit && CK_FORK=no valgrind --error-exitcode=1 --leak-check=full \

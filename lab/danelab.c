@@ -1,10 +1,199 @@
-/* danelab: placeholder main until the command table lands. */
+/*
+ * danelab: the lab's command. Global options, then a sub-command; the
+ * work is done by lab_cmd and lab_run.
+ */
 #include "dl_log.h"
+#include "dl_util.h"
+#include "lab_cmd.h"
+#include "lab_run.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef DANELAB_DATADIR
+#define DANELAB_DATADIR "/usr/local/share/danelab"
+#endif
+#ifndef DANELAB_VERSION
+#define DANELAB_VERSION "0.1"
+#endif
+
+static const char usage[] =
+    "usage: danelab [OPTIONS] COMMAND [ARGS]\n"
+    "\n"
+    "An offline lab for SMTP DANE (RFC 7672) over DNSSEC.\n"
+    "\n"
+    "Commands:\n"
+    "  run [--json] [--scenario NAME]... [--keep-up]\n"
+    "                       build, bring the lab up, check every scenario against its\n"
+    "                       expectations, bring it down; exit 0 when all passed\n"
+    "  build                build the signed zones, keys, trust anchor and configs\n"
+    "  up                   build what changed and start the lab (NSD x2, Unbound)\n"
+    "  down                 stop the lab; nothing it started survives\n"
+    "  status [--json]      what runs where (exit 1 when no lab runs)\n"
+    "  exec -- CMD [ARG]... run CMD inside the lab world, /etc/resolv.conf naming\n"
+    "                       the lab resolver\n"
+    "  lint [FILE]...       check scenario files (default: the catalogue)\n"
+    "  list [--json]        list the catalogue\n"
+    "\n"
+    "Options:\n"
+    "  -r, --run-dir DIR    generated material goes here (default $DANELAB_RUN_DIR or ./run)\n"
+    "  -s, --scenarios DIR  scenario directory or file; repeatable (default: the catalogue)\n"
+    "      --no-netns       run on the host's loopback instead of private namespaces\n"
+    "      --now TIME       virtual time for signing: @UNIX or YYYY-MM-DDTHH:MM:SSZ\n"
+    "  -v, --verbose        more messages (repeat for debug)\n"
+    "  -h, --help           this text;  -V, --version  the version\n"
+    "\n"
+    "Exit status: 0 success, 1 a scenario deviated, 2 usage or configuration error.\n"
+    "See danelab(1) and danelab-scenario(5).\n";
+
+struct command {
+    const char *name;
+    int (*fn)(const struct lab_cmd_globals *, int, char **);
+};
+
+static const struct command commands[] = {
+    {"run", lab_run_main},  {"build", lab_cmd_build},   {"up", lab_cmd_up},
+    {"down", lab_cmd_down}, {"status", lab_cmd_status}, {"exec", lab_cmd_exec},
+    {"lint", lab_cmd_lint}, {"list", lab_cmd_list},
+};
+
+static int parse_time(const char *text, time_t *out)
+{
+    struct tm tm = {0};
+    char *end;
+    if (text[0] == '@') {
+        long long v = strtoll(text + 1, &end, 10);
+        if (*end != '\0' || end == text + 1)
+            return -1;
+        *out = (time_t)v;
+        return 0;
+    }
+    end = strptime(text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (end == NULL || *end != '\0')
+        return -1;
+    *out = timegm(&tm);
+    return 0;
+}
+
+/* The built-in catalogue: beside the binary in a source tree
+ * (bin/../lab/scenarios), else the installed data directory. */
+static char *default_catalogue(void)
+{
+    char exe[PATH_MAX];
+    struct stat st;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        char *dir, *cand;
+        exe[n] = '\0';
+        dir = dirname(exe);
+        cand = dl_xasprintf("%s/../lab/scenarios", dir);
+        if (stat(cand, &st) == 0 && S_ISDIR(st.st_mode))
+            return cand;
+        free(cand);
+        cand = dl_xasprintf("%s/../../lab/scenarios", dir); /* build-san/bin */
+        if (stat(cand, &st) == 0 && S_ISDIR(st.st_mode))
+            return cand;
+        free(cand);
+    }
+    return dl_xstrdup(DANELAB_DATADIR "/scenarios");
+}
+
+/* The run directory, created if needed, as an absolute path. */
+static char *run_dir(const char *given)
+{
+    struct dl_error err;
+    char *abs;
+    const char *dir = given ? given : getenv("DANELAB_RUN_DIR");
+    if (dir == NULL || *dir == '\0')
+        dir = "run";
+    if (dl_mkdir_p(dir, 0755, &err) != 0) {
+        dl_err("run directory: %s", err.msg);
+        return NULL;
+    }
+    abs = realpath(dir, NULL);
+    if (abs == NULL)
+        dl_err("run directory %s: %s", dir, strerror(errno));
+    return abs;
+}
 
 int main(int argc, char **argv)
 {
-    (void)argc;
-    dl_log_init("danelab", 0);
-    dl_err("%s: not built yet", argv[0]);
-    return 2;
+    static const struct option opts[] = {
+        {"run-dir", required_argument, NULL, 'r'}, {"scenarios", required_argument, NULL, 's'},
+        {"no-netns", no_argument, NULL, 'N'},      {"now", required_argument, NULL, 'T'},
+        {"verbose", no_argument, NULL, 'v'},       {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
+    };
+    struct lab_cmd_globals g = {.netns = true, .now = time(NULL)};
+    const char **dirs = dl_xcalloc((size_t)argc + 1, sizeof(char *));
+    char *given_run = NULL, *catalogue = NULL, *run = NULL;
+    int c, verbose = 0, rc = 2;
+
+    while ((c = getopt_long(argc, argv, "+r:s:vhV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            given_run = optarg;
+            break;
+        case 's':
+            dirs[g.n_scenario_dirs++] = optarg;
+            break;
+        case 'N':
+            g.netns = false;
+            break;
+        case 'v':
+            verbose++;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            free(dirs);
+            return 0;
+        case 'V':
+            printf("danelab %s\n", DANELAB_VERSION);
+            free(dirs);
+            return 0;
+        case 'T':
+            if (parse_time(optarg, &g.now) == 0)
+                break;
+            fprintf(stderr, "danelab: --now '%s': expected @UNIX or YYYY-MM-DDTHH:MM:SSZ\n",
+                    optarg);
+            free(dirs);
+            return 2;
+        default:
+            fputs(usage, stderr);
+            free(dirs);
+            return 2;
+        }
+    }
+    dl_log_init("danelab", verbose);
+    if (optind >= argc) {
+        fputs(usage, stderr);
+        free(dirs);
+        return 2;
+    }
+    if (g.n_scenario_dirs == 0)
+        dirs[g.n_scenario_dirs++] = catalogue = default_catalogue();
+    g.scenario_dirs = dirs;
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(commands[i].name, argv[optind]) != 0)
+            continue;
+        if ((run = run_dir(given_run)) != NULL) {
+            g.run_dir = run;
+            rc = commands[i].fn(&g, argc - optind, argv + optind);
+        }
+        goto out;
+    }
+    dl_err("unknown command '%s' (see danelab --help)", argv[optind]);
+out:
+    free(run);
+    free(catalogue);
+    free(dirs);
+    return rc;
 }

@@ -52,14 +52,14 @@ struct scen_record {
 
 /* A zone the scenario owns: its domain's zone, or an extra (provider) zone. */
 struct scen_zone {
-    struct scen_loc loc; /* where its name is written (domain:, else name:) */
-    char *origin;       /* "good.test." */
-    bool is_signed;     /* default true */
-    bool ds;            /* the parent publishes DS (default: is_signed) */
-    int algorithm;      /* DNSSEC algorithm number: 13 (default), 8, 15 */
-    bool nsec3;         /* denial: nsec (default) or nsec3 */
-    uint16_t nsec3_iterations; /* default 0 (RFC 9276) */
-    char *nsec3_salt;          /* hex, or NULL for none */
+    struct scen_loc loc;         /* where its name is written (domain:, else name:) */
+    char *origin;                /* "good.test." */
+    bool is_signed;              /* default true */
+    bool ds;                     /* the parent publishes DS (default: is_signed) */
+    int algorithm;               /* DNSSEC algorithm number: 13 (default), 8, 15 */
+    bool nsec3;                  /* denial: nsec (default) or nsec3 */
+    uint16_t nsec3_iterations;   /* default 0 (RFC 9276) */
+    char *nsec3_salt;            /* hex, or NULL for none */
     struct scen_record *records; /* extra records for this zone */
     size_t n_records;
 };
@@ -67,11 +67,11 @@ struct scen_zone {
 /* Placeholder until the certificates issue: parsed and checked, not built. */
 struct scen_cert {
     struct scen_loc loc;
-    char *name;      /* key in `certificates:` */
-    char *key;       /* "ecdsa-p256" (default), "rsa2048", "rsa3072", "ed25519" */
-    char *issuer;    /* NULL: self-signed; else the name of another certificate */
-    bool ca;         /* may issue certificates */
-    char **names;    /* subject alternative names; default: the first MX host */
+    char *name;   /* key in `certificates:` */
+    char *key;    /* "ecdsa-p256" (default), "rsa2048", "rsa3072", "ed25519" */
+    char *issuer; /* NULL: self-signed; else the name of another certificate */
+    bool ca;      /* may issue certificates */
+    char **names; /* subject alternative names; default: the first MX host */
     size_t n_names;
     int64_t not_before; /* seconds relative to the lab's now (default -1d) */
     int64_t not_after;  /* seconds relative to the lab's now (default 365d) */
@@ -80,10 +80,10 @@ struct scen_cert {
 /* One TLSA record for a host: literal RDATA, or computed from a certificate. */
 struct scen_tlsa {
     struct scen_loc loc;
-    uint16_t port;    /* default 25: the record is at _PORT._tcp.HOST */
-    char *literal;    /* "3 1 1 ab12..." RDATA text, or NULL */
+    uint16_t port;                 /* default 25: the record is at _PORT._tcp.HOST */
+    char *literal;                 /* "3 1 1 ab12..." RDATA text, or NULL */
     int usage, selector, matching; /* computed form */
-    char *of;         /* certificate name (computed form), or NULL */
+    char *of;                      /* certificate name (computed form), or NULL */
 };
 
 /* What the fake SMTP server does for a host (placeholder until fakesmtp). */
@@ -119,7 +119,7 @@ struct scen_fault {
  * scenario's own). */
 struct scen_step {
     struct scen_loc loc;
-    int64_t at;   /* seconds */
+    int64_t at; /* seconds */
     char *note;
     struct scen_fault *faults;
     size_t n_faults;
@@ -137,9 +137,9 @@ struct scen_expect {
 
 struct scen {
     char *path;
-    char *name;    /* [a-z0-9-]+, unique in the catalogue */
+    char *name; /* [a-z0-9-]+, unique in the catalogue */
     char *summary;
-    char *domain;  /* default "<name>.test." */
+    char *domain; /* default "<name>.test." */
     char **tags;
     size_t n_tags;
     struct scen_zone zone;   /* the domain's own zone */
@@ -147,7 +147,7 @@ struct scen {
     size_t n_zones;
     struct scen_host *hosts; /* MX hosts, in file order */
     size_t n_hosts;
-    bool implicit_mx;        /* no `mx:` key: no MX RRset (RFC 5321 implicit MX) */
+    bool implicit_mx; /* no `mx:` key: no MX RRset (RFC 5321 implicit MX) */
     struct scen_cert *certs;
     size_t n_certs;
     struct scen_fault *faults;

@@ -24,15 +24,22 @@ static unsigned offset_line(const char *text, size_t len, size_t offset)
     return line;
 }
 
+/* libyaml's problem, with where it is. When the problem has a context that
+ * starts on another line (an unclosed quote or bracket), the context's line
+ * is the one to show: that is where the user's mistake is. */
 static int syntax_error(const yaml_parser_t *p, const char *file, const char *text, size_t len,
                         struct dl_error *err)
 {
     unsigned line = (unsigned)p->problem_mark.line + 1;
+    unsigned ctx_line = (unsigned)p->context_mark.line + 1;
+    const char *problem = p->problem ? p->problem : "unknown problem";
     if (p->error == YAML_READER_ERROR)
         line = offset_line(text, len, p->problem_offset);
-    return dl_error_set(err, "%s:%u: YAML syntax error: %s%s%s", file, line,
-                        p->problem ? p->problem : "unknown problem", p->context ? " " : "",
-                        p->context ? p->context : "");
+    if (p->context && ctx_line != line)
+        return dl_error_set(err, "%s:%u: YAML syntax error %s starting here: %s at line %u", file,
+                            ctx_line, p->context, problem, line);
+    return dl_error_set(err, "%s:%u: YAML syntax error: %s%s%s", file, line, problem,
+                        p->context ? " " : "", p->context ? p->context : "");
 }
 
 /* Depth change of one event; error past the nesting bound or at a second

@@ -33,24 +33,24 @@ struct zone_tree_opts {
 };
 
 struct zone_def {
-    const char *origin;  /* absolute: ".", "test.", "good.test." */
-    bool is_signed;      /* false: served unsigned */
-    bool publish_ds;     /* the parent carries DS (ignored when unsigned) */
-    int algorithm;       /* 8 RSASHA256, 13 ECDSAP256SHA256, 15 ED25519 */
-    bool nsec3;          /* NSEC3 (RFC 5155) instead of NSEC */
+    const char *origin; /* absolute: ".", "test.", "good.test." */
+    bool is_signed;     /* false: served unsigned */
+    bool publish_ds;    /* the parent carries DS (ignored when unsigned) */
+    int algorithm;      /* 8 RSASHA256, 13 ECDSAP256SHA256, 15 ED25519 */
+    bool nsec3;         /* NSEC3 (RFC 5155) instead of NSEC */
     uint16_t nsec3_iterations;
     const char *nsec3_salt; /* hex or NULL */
-    const char *ns_name; /* absolute name of the zone's name server */
-    const char *ns_addr; /* its IPv4 address */
+    const char *ns_name;    /* absolute name of the zone's name server */
+    const char *ns_addr;    /* its IPv4 address */
 };
 
 struct zone_tree_stats {
-    unsigned zones;       /* zones in the tree */
-    unsigned signed_now;  /* zones (re)signed by this build */
-    unsigned cached;      /* zones whose files were still good */
+    unsigned zones;      /* zones in the tree */
+    unsigned signed_now; /* zones (re)signed by this build */
+    unsigned cached;     /* zones whose files were still good */
     unsigned keys_created;
-    unsigned signatures;  /* RRSIGs made by this build */
-    double sign_seconds;  /* time spent signing (CPU-bound part) */
+    unsigned signatures; /* RRSIGs made by this build */
+    double sign_seconds; /* time spent signing (CPU-bound part) */
 };
 
 typedef struct zone_tree zone_tree;

@@ -94,8 +94,7 @@ static int write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
-int dl_write_file(const char *path, const void *data, size_t len, mode_t mode,
-                  struct dl_error *err)
+int dl_write_file(const char *path, const void *data, size_t len, mode_t mode, struct dl_error *err)
 {
     char tmp[4096];
     int fd;
@@ -163,13 +162,25 @@ int dl_parse_duration(const char *text, int64_t *secs)
         v = v * 10 + (*p - '0');
     }
     switch (*p) {
-    case '\0': break;
-    case 's': mult = 1; break;
-    case 'm': mult = 60; break;
-    case 'h': mult = 3600; break;
-    case 'd': mult = 86400; break;
-    case 'w': mult = 7 * 86400; break;
-    default: return -1;
+    case '\0':
+        break;
+    case 's':
+        mult = 1;
+        break;
+    case 'm':
+        mult = 60;
+        break;
+    case 'h':
+        mult = 3600;
+        break;
+    case 'd':
+        mult = 86400;
+        break;
+    case 'w':
+        mult = 7 * 86400;
+        break;
+    default:
+        return -1;
     }
     if (*p != '\0' && p[1] != '\0')
         return -1;

@@ -28,8 +28,9 @@ static const struct {
 } bad_files[] = {
     {BAD "syntax.yaml",
      BAD "syntax.yaml:5: YAML syntax error: mapping values are not allowed in this context"},
-    {BAD "unterminated.yaml", BAD "unterminated.yaml:4: YAML syntax error: did not find expected "
-                                  "',' or ']' while parsing a flow sequence"},
+    {BAD "unterminated.yaml",
+     BAD "unterminated.yaml:3: YAML syntax error while parsing a flow sequence starting here: did "
+         "not find expected ',' or ']' at line 4"},
     {BAD "bad-utf8.yaml", BAD "bad-utf8.yaml:2: YAML syntax error: invalid trailing UTF-8 octet"},
     {BAD "two-docs.yaml", BAD "two-docs.yaml:3: more than one YAML document"},
     {BAD "deep.yaml", BAD "deep.yaml:3: nesting deeper than 32 levels"},

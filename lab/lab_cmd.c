@@ -1,0 +1,341 @@
+#include "lab_cmd.h"
+
+#include "dl_util.h"
+#include "lab_conf.h"
+#include "lab_plan.h"
+#include "lab_probe.h"
+#include "lab_world.h"
+#include "scen.h"
+#include "zone_fault.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Parse a command's only option, --json; 0, or 2 for a usage error. */
+static int json_opt(int argc, char **argv, bool *json)
+{
+    *json = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            *json = true;
+        else {
+            dl_err("%s: unknown argument '%s' (see danelab --help)", argv[0], argv[i]);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+int lab_cmd_load(const struct lab_cmd_globals *g, scen_catalog **cat)
+{
+    struct dl_error err;
+    if (scen_catalog_load(g->scenario_dirs, g->n_scenario_dirs, cat, &err) != 0) {
+        dl_err("%s", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+int lab_cmd_prepare(const struct lab_cmd_globals *g, const scen_catalog *cat, zone_tree **tree,
+                    bool quiet)
+{
+    struct lab_plan_opts po = {.run_dir = g->run_dir, .now = g->now};
+    struct zone_tree_stats st = {0};
+    struct dl_error err;
+    if (dl_mkdir_p(g->run_dir, 0755, &err) != 0 || lab_plan_build(cat, &po, tree, &st, &err) != 0) {
+        dl_err("%s", err.msg);
+        return -1;
+    }
+    if (lab_conf_write(g->run_dir, *tree, &err) != 0) {
+        dl_err("%s", err.msg);
+        zone_tree_free(*tree);
+        return -1;
+    }
+    if (!quiet)
+        printf("built %u zones for %zu scenarios: %u signed now (%u signatures in %.3f s), %u "
+               "unchanged, %u new keys\n",
+               st.zones, scen_catalog_count(cat), st.signed_now, st.signatures, st.sign_seconds,
+               st.cached, st.keys_created);
+    return 0;
+}
+
+int lab_cmd_start(const struct lab_cmd_globals *g, const zone_tree *tree)
+{
+    struct lab_world_opts wo = {.run_dir = g->run_dir, .netns = g->netns, .timeout_ms = 10000};
+    struct dl_error err;
+    if (lab_world_up(&wo, tree, &err) != 0) {
+        dl_err("%s", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int no_args(int argc, char **argv)
+{
+    if (argc > 1) {
+        dl_err("%s: unexpected argument '%s' (see danelab --help)", argv[0], argv[1]);
+        return 2;
+    }
+    return 0;
+}
+
+int lab_cmd_build(const struct lab_cmd_globals *g, int argc, char **argv)
+{
+    scen_catalog *cat;
+    zone_tree *tree;
+    if (no_args(argc, argv) != 0)
+        return 2;
+    if (lab_cmd_load(g, &cat) != 0)
+        return 2;
+    if (lab_cmd_prepare(g, cat, &tree, false) != 0) {
+        scen_catalog_free(cat);
+        return 2;
+    }
+    printf("trust anchor: %s/root.key\n", g->run_dir);
+    zone_tree_free(tree);
+    scen_catalog_free(cat);
+    return 0;
+}
+
+int lab_cmd_up(const struct lab_cmd_globals *g, int argc, char **argv)
+{
+    scen_catalog *cat;
+    zone_tree *tree;
+    int rc = 2;
+    if (no_args(argc, argv) != 0)
+        return 2;
+    if (lab_cmd_load(g, &cat) != 0)
+        return 2;
+    if (lab_cmd_prepare(g, cat, &tree, false) == 0) {
+        if (lab_cmd_start(g, tree) == 0) {
+            printf("lab up (%s): resolver %s, run directory %s\n",
+                   g->netns ? "own namespaces" : "host loopback", LAB_ADDR_RESOLVER, g->run_dir);
+            rc = 0;
+        }
+        zone_tree_free(tree);
+    }
+    scen_catalog_free(cat);
+    return rc;
+}
+
+int lab_cmd_down(const struct lab_cmd_globals *g, int argc, char **argv)
+{
+    struct dl_error err;
+    bool was;
+    if (no_args(argc, argv) != 0)
+        return 2;
+    if (lab_world_down(g->run_dir, &was, &err) != 0) {
+        dl_err("%s", err.msg);
+        return 2;
+    }
+    printf(was ? "lab down\n" : "no lab was running from %s\n", g->run_dir);
+    return 0;
+}
+
+static json_t *status_json(const struct lab_cmd_globals *g, const struct lab_status *st)
+{
+    json_t *o = json_object(), *servers = json_array();
+    json_object_set_new(o, "running", json_boolean(st->running));
+    json_object_set_new(o, "run_dir", json_string(g->run_dir));
+    json_object_set_new(o, "trust_anchor", json_sprintf("%s/root.key", g->run_dir));
+    json_object_set_new(o, "servers", servers);
+    if (!st->running)
+        return o;
+    json_object_set_new(o, "holder_pid", json_integer(st->holder));
+    json_object_set_new(o, "mode", json_string(st->netns ? "netns" : "host"));
+    json_object_set_new(o, "started", json_integer((json_int_t)st->started));
+    for (int i = 0; i < LAB_SERVER_COUNT; i++) {
+        const struct lab_server_info *si = lab_conf_server(i);
+        json_array_append_new(servers, json_pack("{s:s, s:s, s:i, s:I, s:s}", "name", si->name,
+                                                 "address", si->addr, "port", LAB_DNS_PORT, "pid",
+                                                 (json_int_t)st->pids[i], "role", si->role));
+    }
+    return o;
+}
+
+static void status_text(const struct lab_cmd_globals *g, const struct lab_status *st)
+{
+    char when[64];
+    if (!st->running) {
+        printf("no lab runs from %s\n", g->run_dir);
+        return;
+    }
+    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&st->started));
+    printf("lab up since %s (holder pid %ld, %s)\nrun directory: %s\ntrust anchor:  %s/root.key\n",
+           when, (long)st->holder, st->netns ? "own namespaces" : "host loopback", g->run_dir,
+           g->run_dir);
+    for (int i = 0; i < LAB_SERVER_COUNT; i++) {
+        const struct lab_server_info *si = lab_conf_server(i);
+        char where[32];
+        snprintf(where, sizeof(where), "%s:%d", si->addr, LAB_DNS_PORT);
+        printf("  %-11s %-15s pid %-5ld %s\n", si->name, where, (long)st->pids[i], si->role);
+    }
+}
+
+int lab_cmd_status(const struct lab_cmd_globals *g, int argc, char **argv)
+{
+    struct lab_status st;
+    struct dl_error err;
+    bool json;
+    if (json_opt(argc, argv, &json) != 0)
+        return 2;
+    if (lab_world_status(g->run_dir, &st, &err) != 0) {
+        dl_err("%s", err.msg);
+        return 2;
+    }
+    if (json) {
+        json_t *o = status_json(g, &st);
+        json_dumpf(o, stdout, JSON_INDENT(2));
+        putchar('\n');
+        json_decref(o);
+    } else
+        status_text(g, &st);
+    return st.running ? 0 : 1;
+}
+
+/* Run argv in the lab world and return its exit status (128+N for a
+ * signal, as shells do). The child is forked after joining the lab, so it
+ * is in the lab's PID namespace too. */
+static int run_inside(char **argv)
+{
+    int status;
+    pid_t pid = fork();
+    if (pid < 0) {
+        dl_err("fork: %s", strerror(errno));
+        return 2;
+    }
+    if (pid == 0) {
+        execvp(argv[0], argv);
+        dl_err("exec %s: %s", argv[0], strerror(errno));
+        _exit(127);
+    }
+    /* Terminal signals reach the child directly (same process group). */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return 2;
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return WEXITSTATUS(status);
+}
+
+int lab_cmd_exec(const struct lab_cmd_globals *g, int argc, char **argv)
+{
+    struct dl_error err;
+    int first = 1;
+    if (argc > 1 && strcmp(argv[1], "--") == 0)
+        first = 2;
+    if (first >= argc) {
+        dl_err("exec: no command given (usage: danelab exec -- COMMAND [ARG...])");
+        return 2;
+    }
+    if (lab_world_enter(g->run_dir, &err) != 0) {
+        dl_err("exec: %s", err.msg);
+        return 2;
+    }
+    setenv("DANELAB_RUN_DIR", g->run_dir, 1);
+    setenv("DANELAB_RESOLVER", LAB_ADDR_RESOLVER, 1);
+    return run_inside(argv + first);
+}
+
+/* lint: each file (or every file of the catalogue) on its own, so every
+ * broken file gets its message; then the catalogue-wide checks. */
+int lab_cmd_lint(const struct lab_cmd_globals *g, int argc, char **argv)
+{
+    struct dl_error err;
+    scen_catalog *cat;
+    int bad = 0, n = 0;
+    if (argc < 2) {
+        if (scen_catalog_load(g->scenario_dirs, g->n_scenario_dirs, &cat, &err) != 0) {
+            dl_err("%s", err.msg);
+            return 2;
+        }
+        printf("%zu scenarios: ok\n", scen_catalog_count(cat));
+        scen_catalog_free(cat);
+        return 0;
+    }
+    for (int i = 1; i < argc; i++, n++) {
+        struct scen *s;
+        if (scen_load(argv[i], &s, &err) != 0) {
+            fprintf(stderr, "%s\n", err.msg);
+            bad++;
+            continue;
+        }
+        scen_free(s);
+    }
+    if (bad == 0 && scen_catalog_load((const char **)argv + 1, (size_t)argc - 1, &cat, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        bad++;
+    } else if (bad == 0)
+        scen_catalog_free(cat);
+    if (bad == 0)
+        printf("%d file%s: ok\n", n, n == 1 ? "" : "s");
+    return bad ? 2 : 0;
+}
+
+static json_t *strings_json(char **v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(v[i]));
+    return a;
+}
+
+static json_t *faults_json(const struct scen *s)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < s->n_faults; i++)
+        json_array_append_new(a, json_string(s->faults[i].name));
+    return a;
+}
+
+static void list_text(const scen_catalog *cat)
+{
+    for (size_t i = 0; i < scen_catalog_count(cat); i++) {
+        const struct scen *s = scen_catalog_get(cat, i);
+        printf("%-28s %-34s %s\n", s->name, s->domain, s->summary);
+        if (s->n_faults > 0 || s->n_tags > 0) {
+            printf("%-28s", "");
+            for (size_t k = 0; k < s->n_faults; k++)
+                printf(" fault:%s", s->faults[k].name);
+            for (size_t k = 0; k < s->n_tags; k++)
+                printf(" #%s", s->tags[k]);
+            putchar('\n');
+        }
+    }
+}
+
+int lab_cmd_list(const struct lab_cmd_globals *g, int argc, char **argv)
+{
+    scen_catalog *cat;
+    bool json;
+    if (json_opt(argc, argv, &json) != 0)
+        return 2;
+    if (lab_cmd_load(g, &cat) != 0)
+        return 2;
+    if (json) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < scen_catalog_count(cat); i++) {
+            const struct scen *s = scen_catalog_get(cat, i);
+            json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "name", s->name,
+                                               "domain", s->domain, "summary", s->summary, "file",
+                                               s->path, "faults", faults_json(s), "tags",
+                                               strings_json(s->tags, s->n_tags)));
+        }
+        json_dumpf(a, stdout, JSON_INDENT(2));
+        putchar('\n');
+        json_decref(a);
+    } else
+        list_text(cat);
+    scen_catalog_free(cat);
+    return 0;
+}

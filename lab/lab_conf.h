@@ -1,0 +1,57 @@
+/*
+ * lab_conf: the lab's address plan and the configuration files of the
+ * servers it runs, generated into the run directory:
+ *
+ *   RUN/etc/nsd-parent.conf  NSD for the root and the TLD (127.53.0.1)
+ *   RUN/etc/nsd-child.conf   NSD for scenario and provider zones (127.53.0.2)
+ *   RUN/etc/unbound.conf     validating Unbound (127.53.0.53), lab root
+ *                            hints and the lab trust anchor RUN/root.key
+ *   RUN/etc/root.hints       the lab root server
+ *   RUN/etc/resolv.conf      what `danelab exec` shows as /etc/resolv.conf
+ *   RUN/etc/libunbound.conf  for libunbound-based tools (unbound-host -C):
+ *                            the lab root hints, and test. not answered
+ *                            locally (Unbound's RFC 6761 default)
+ *
+ * Parents and children are served by separate NSD instances so that
+ * resolvers follow real referrals (one NSD answers every name from the
+ * deepest zone it holds).
+ */
+#ifndef LAB_CONF_H
+#define LAB_CONF_H
+
+#include "dl_error.h"
+#include "zone_tree.h"
+
+#define LAB_ADDR_PARENT   "127.53.0.1"
+#define LAB_ADDR_CHILD    "127.53.0.2"
+#define LAB_ADDR_RESOLVER "127.53.0.53"
+#define LAB_DNS_PORT      53
+#define LAB_ROOT_NS       "a.root-servers.test."
+#define LAB_TLD_NS        "ns.nic.test."
+
+/* The servers of the lab world, in start order. */
+enum lab_server_id { LAB_NSD_PARENT, LAB_NSD_CHILD, LAB_UNBOUND, LAB_SERVER_COUNT };
+
+struct lab_server_info {
+    const char *name; /* "nsd-parent", "nsd-child", "unbound" */
+    const char *addr;
+    const char *role; /* one line for `danelab status` */
+};
+const struct lab_server_info *lab_conf_server(enum lab_server_id id);
+
+/* Write every file above for the zones of a built tree. Zones whose name
+ * server address is LAB_ADDR_PARENT go to nsd-parent, the rest to
+ * nsd-child. */
+int lab_conf_write(const char *run_dir, const zone_tree *tree, struct dl_error *err);
+
+/* argv (NULL-terminated, static strings and strings the caller frees with
+ * lab_conf_argv_free) to start server `id` in the foreground. */
+char **lab_conf_argv(const char *run_dir, enum lab_server_id id);
+void lab_conf_argv_free(char **argv);
+
+/* A zone the server must answer for with NOERROR once it is ready: "."
+ * for nsd-parent and Unbound, the first child zone of the tree for
+ * nsd-child (NULL when it serves none). Points into the tree. */
+const char *lab_conf_probe_name(const zone_tree *tree, enum lab_server_id id);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * lab_holder: the body of the lab's holder process (see lab_world.h):
+ * namespace set-up from the inside, starting and probing the servers,
+ * supervising them, and stopping everything. Only lab_world uses it.
+ *
+ * Start-up handshake over two pipes: when every server answers, the holder
+ * writes "ready P1 P2 P3\n" (the servers' PIDs) or "error: MESSAGE\n" to
+ * ready_fd; `danelab up` then records the lab and writes one byte to the
+ * ack pipe. If the ack pipe closes without that byte (up was killed), the
+ * holder stops everything: a lab nobody recorded is never left running.
+ */
+#ifndef LAB_HOLDER_H
+#define LAB_HOLDER_H
+
+#include "lab_conf.h"
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct lab_holder_args {
+    const char *run_dir;
+    bool netns;
+    bool userns; /* a user namespace was created: write the ID maps */
+    uid_t uid;   /* outer IDs, mapped to 0 inside the user namespace */
+    gid_t gid;
+    int ready_fd; /* write end */
+    int ack_fd;   /* read end */
+    int lock_fd;  /* up's lock on the run directory: the holder closes it */
+    int timeout_ms;
+    char **argv[LAB_SERVER_COUNT];
+    const char *probe[LAB_SERVER_COUNT]; /* zone to ask SOA for; NULL: none */
+};
+
+/* Runs in the new process (clone() entry point); exits, never returns
+ * normally. Exit status 0 after an ordered stop, 1 after a failure. */
+int lab_holder_main(void *args);
+
+#endif

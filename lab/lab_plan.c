@@ -1,0 +1,162 @@
+#include "lab_plan.h"
+
+#include "dl_util.h"
+#include "lab_conf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PLAN_TTL 300
+
+const char *lab_plan_host_addr(const scen_catalog *cat, size_t i, size_t j, char buf[16])
+{
+    const struct scen *s = scen_catalog_get(cat, i);
+    if (s->hosts[j].address != NULL) {
+        snprintf(buf, 16, "%s", s->hosts[j].address);
+        return buf;
+    }
+    snprintf(buf, 16, "127.%zu.%zu.%zu", 25 + i / 250, i % 250 + 1, j + 1);
+    return buf;
+}
+
+static int add_zone(zone_tree *t, const struct scen_zone *z, struct dl_error *err)
+{
+    char *ns = dl_xasprintf("ns1.%s", z->origin);
+    struct zone_def d = {
+        .origin = z->origin,
+        .is_signed = z->is_signed,
+        .publish_ds = z->ds,
+        .algorithm = z->algorithm,
+        .nsec3 = z->nsec3,
+        .nsec3_iterations = z->nsec3_iterations,
+        .nsec3_salt = z->nsec3_salt,
+        .ns_name = ns,
+        .ns_addr = LAB_ADDR_CHILD,
+    };
+    int rc = zone_tree_add_zone(t, &d, err);
+    free(ns);
+    if (rc != 0)
+        return dl_error_prefix(err, "%s:%u", z->loc.file, z->loc.line);
+    return 0;
+}
+
+/* Add one generated record, attributed to the scenario line it comes from. */
+static int add_rr(zone_tree *t, const struct scen_loc *loc, struct dl_error *err, const char *fmt,
+                  ...) DL_PRINTF(4, 5);
+
+static int add_rr(zone_tree *t, const struct scen_loc *loc, struct dl_error *err, const char *fmt,
+                  ...)
+{
+    char where[512], *text;
+    va_list ap;
+    int rc;
+    va_start(ap, fmt);
+    if (vasprintf(&text, fmt, ap) < 0)
+        text = NULL;
+    va_end(ap);
+    if (text == NULL)
+        return dl_error_set(err, "out of memory");
+    snprintf(where, sizeof(where), "%s:%u", loc->file, loc->line);
+    rc = zone_tree_add_rr(t, text, ".", where, err);
+    free(text);
+    return rc;
+}
+
+static int add_records(zone_tree *t, const struct scen_record *r, size_t n, const char *origin,
+                       struct dl_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        char where[512];
+        snprintf(where, sizeof(where), "%s:%u", r[i].loc.file, r[i].loc.line);
+        if (zone_tree_add_rr(t, r[i].text, origin, where, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int add_tlsa(zone_tree *t, const struct scen_host *h, struct dl_error *err)
+{
+    for (size_t k = 0; k < h->n_tlsa; k++) {
+        const struct scen_tlsa *x = &h->tlsa[k];
+        if (x->literal == NULL)
+            return dl_error_set(err,
+                                "%s:%u: TLSA computed from certificate '%s' needs the "
+                                "certificate builder, which is not implemented yet; give the "
+                                "record literally",
+                                x->loc.file, x->loc.line, x->of);
+        if (add_rr(t, &x->loc, err, "_%u._tcp.%s %d IN TLSA %s", x->port, h->name, PLAN_TTL,
+                   x->literal) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int add_hosts(zone_tree *t, const scen_catalog *cat, size_t i, struct dl_error *err)
+{
+    const struct scen *s = scen_catalog_get(cat, i);
+    char addr[16];
+    for (size_t j = 0; j < s->n_hosts; j++) {
+        const struct scen_host *h = &s->hosts[j];
+        if (add_rr(t, &h->loc, err, "%s %d IN MX %u %s", s->domain, PLAN_TTL, h->preference,
+                   h->name) != 0 ||
+            add_rr(t, &h->loc, err, "%s %d IN A %s", h->name, PLAN_TTL,
+                   lab_plan_host_addr(cat, i, j, addr)) != 0 ||
+            add_tlsa(t, h, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int add_scenario(zone_tree *t, const scen_catalog *cat, size_t i, struct dl_error *err)
+{
+    const struct scen *s = scen_catalog_get(cat, i);
+    if (add_zone(t, &s->zone, err) != 0)
+        return -1;
+    for (size_t k = 0; k < s->n_zones; k++)
+        if (add_zone(t, &s->zones[k], err) != 0)
+            return -1;
+    if (add_records(t, s->zone.records, s->zone.n_records, s->domain, err) != 0)
+        return -1;
+    for (size_t k = 0; k < s->n_zones; k++)
+        if (add_records(t, s->zones[k].records, s->zones[k].n_records, s->zones[k].origin, err) !=
+            0)
+            return -1;
+    return add_hosts(t, cat, i, err);
+}
+
+/* The lab root and TLD: signed with the default algorithm, NSEC. */
+static int add_top(zone_tree *t, struct dl_error *err)
+{
+    struct zone_def root = {.origin = ".",
+                            .is_signed = true,
+                            .publish_ds = true,
+                            .algorithm = 13,
+                            .ns_name = LAB_ROOT_NS,
+                            .ns_addr = LAB_ADDR_PARENT};
+    struct zone_def tld = root;
+    tld.origin = "test.";
+    tld.ns_name = LAB_TLD_NS;
+    if (zone_tree_add_zone(t, &root, err) != 0 || zone_tree_add_zone(t, &tld, err) != 0)
+        return -1;
+    return 0;
+}
+
+int lab_plan_build(const scen_catalog *cat, const struct lab_plan_opts *o, zone_tree **out,
+                   struct zone_tree_stats *stats, struct dl_error *err)
+{
+    struct zone_tree_opts zo = {.run_dir = o->run_dir, .now = o->now};
+    zone_tree *t = zone_tree_new(&zo);
+    int rc = add_top(t, err);
+    for (size_t i = 0; rc == 0 && i < scen_catalog_count(cat); i++)
+        rc = add_scenario(t, cat, i, err);
+    if (rc == 0)
+        rc = zone_tree_build(t, stats, err);
+    if (rc != 0) {
+        zone_tree_free(t);
+        return -1;
+    }
+    *out = t;
+    return 0;
+}

@@ -1,0 +1,31 @@
+/*
+ * lab_plan: from the scenario catalogue to the lab's DNS world. Declares
+ * the lab root "." and the TLD "test." (served by nsd-parent), each
+ * scenario's domain zone and extra zones (served by nsd-child), and their
+ * records: MX, the MX hosts' addresses, TLSA, and the scenarios' own
+ * records. Host addresses come from the scenario or are allocated as
+ * 127.25.S.H (S: the scenario's place in the catalogue, H: the host's).
+ */
+#ifndef LAB_PLAN_H
+#define LAB_PLAN_H
+
+#include "dl_error.h"
+#include "scen.h"
+#include "zone_tree.h"
+
+#include <time.h>
+
+struct lab_plan_opts {
+    const char *run_dir;
+    time_t now; /* signing time */
+};
+
+/* Build (incrementally) every zone of the catalogue; on success *out is the
+ * built tree, which the caller frees with zone_tree_free(). */
+int lab_plan_build(const scen_catalog *cat, const struct lab_plan_opts *o, zone_tree **out,
+                   struct zone_tree_stats *stats, struct dl_error *err);
+
+/* The IPv4 address of host j of catalogue scenario i, in buf (16 bytes). */
+const char *lab_plan_host_addr(const scen_catalog *cat, size_t i, size_t j, char buf[16]);
+
+#endif

@@ -1,0 +1,201 @@
+#include "lab_run.h"
+
+#include "dl_util.h"
+#include "lab_dnscheck.h"
+#include "lab_world.h"
+#include "scen.h"
+#include "zone_tree.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct run_opts {
+    bool json;
+    bool keep_up;
+    char **only; /* --scenario NAME, repeatable */
+    size_t n_only;
+};
+
+static int parse_opts(int argc, char **argv, struct run_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->only = dl_xcalloc((size_t)argc, sizeof(char *));
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            o->json = true;
+        else if (strcmp(argv[i], "--keep-up") == 0)
+            o->keep_up = true;
+        else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc)
+            o->only[o->n_only++] = argv[++i];
+        else {
+            dl_err("run: unknown argument '%s' (see danelab --help)", argv[i]);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+static bool selected(const struct run_opts *o, const struct scen *s)
+{
+    if (o->n_only == 0)
+        return true;
+    for (size_t i = 0; i < o->n_only; i++)
+        if (strcmp(o->only[i], s->name) == 0)
+            return true;
+    return false;
+}
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static json_t *result_json(const struct scen *s, const struct lab_dnscheck_result *r, bool pass)
+{
+    return json_pack("{s:s, s:s, s:s, s:{s:s}, s:{s:s, s:i, s:s}, s:b}", "name", s->name, "domain",
+                     s->domain, "check", "dnssec", "expected", "dnssec",
+                     scen_dnssec_name(scen_expected_dnssec(s)), "observed", "dnssec",
+                     scen_dnssec_name(r->observed), "rcode", r->rcode, "why", r->why, "pass", pass);
+}
+
+static void result_text(const struct scen *s, const struct lab_dnscheck_result *r, bool pass,
+                        bool tty)
+{
+    const char *mark =
+        pass ? (tty ? "\033[32mok\033[0m  " : "ok  ") : (tty ? "\033[31mFAIL\033[0m" : "FAIL");
+    printf("%s %-28s expected %-9s observed %-9s %s\n", mark, s->name,
+           scen_dnssec_name(scen_expected_dnssec(s)), scen_dnssec_name(r->observed), r->why);
+}
+
+/* Inside the lab world (a child process): check every selected scenario
+ * and print the report. Exit status 0 all passed, 1 some deviated, 2 error. */
+static int check_all(const struct lab_cmd_globals *g, const scen_catalog *cat,
+                     const struct run_opts *o)
+{
+    struct dl_error err;
+    lab_dnscheck *dc;
+    json_t *list = json_array();
+    bool tty = !o->json && isatty(STDOUT_FILENO);
+    unsigned passed = 0, failed = 0;
+    double t0 = mono();
+
+    if (lab_world_enter(g->run_dir, &err) != 0 ||
+        (dc = lab_dnscheck_new(g->run_dir, &err)) == NULL) {
+        dl_err("run: %s", err.msg);
+        json_decref(list);
+        return 2;
+    }
+    for (size_t i = 0; i < scen_catalog_count(cat); i++) {
+        const struct scen *s = scen_catalog_get(cat, i);
+        struct lab_dnscheck_result r;
+        bool pass;
+        if (!selected(o, s))
+            continue;
+        if (lab_dnscheck_domain(dc, s, &r, &err) != 0) {
+            r.observed = SCEN_DNSSEC_UNSET;
+            snprintf(r.why, sizeof(r.why), "%s", err.msg);
+        }
+        pass = r.observed == scen_expected_dnssec(s);
+        pass ? passed++ : failed++;
+        if (o->json)
+            json_array_append_new(list, result_json(s, &r, pass));
+        else
+            result_text(s, &r, pass, tty);
+    }
+    lab_dnscheck_free(dc);
+    if (o->json) {
+        json_t *top = json_pack("{s:o, s:{s:i, s:i, s:f}}", "scenarios", list, "summary", "passed",
+                                passed, "failed", failed, "seconds", mono() - t0);
+        json_dumpf(top, stdout, JSON_INDENT(2));
+        putchar('\n');
+        json_decref(top);
+    } else {
+        json_decref(list);
+        printf("%u passed, %u failed\n", passed, failed);
+    }
+    fflush(stdout);
+    return failed ? 1 : 0;
+}
+
+static int check_in_child(const struct lab_cmd_globals *g, const scen_catalog *cat,
+                          const struct run_opts *o)
+{
+    int status;
+    pid_t pid;
+    fflush(stdout);
+    pid = fork();
+    if (pid < 0) {
+        dl_err("run: fork: %s", strerror(errno));
+        return 2;
+    }
+    if (pid == 0)
+        _exit(check_all(g, cat, o));
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return 2;
+    if (WIFSIGNALED(status)) {
+        dl_err("run: the checker was killed by signal %d", WTERMSIG(status));
+        return 2;
+    }
+    return WEXITSTATUS(status);
+}
+
+/* Make sure a lab runs; *started tells whether we started it. */
+static int ensure_up(const struct lab_cmd_globals *g, const zone_tree *tree, bool *started)
+{
+    struct lab_status st;
+    struct dl_error err;
+    *started = false;
+    if (lab_world_status(g->run_dir, &st, &err) != 0) {
+        dl_err("%s", err.msg);
+        return -1;
+    }
+    if (st.running) {
+        dl_info("using the lab already running from %s", g->run_dir);
+        return 0;
+    }
+    if (lab_cmd_start(g, tree) != 0)
+        return -1;
+    *started = true;
+    return 0;
+}
+
+int lab_run_main(const struct lab_cmd_globals *g, int argc, char **argv)
+{
+    struct run_opts o;
+    scen_catalog *cat = NULL;
+    zone_tree *tree = NULL;
+    struct dl_error err;
+    bool started = false, was;
+    int rc = 2;
+
+    if (parse_opts(argc, argv, &o) != 0)
+        goto out;
+    if (lab_cmd_load(g, &cat) != 0 || lab_cmd_prepare(g, cat, &tree, o.json) != 0)
+        goto out;
+    for (size_t i = 0; i < o.n_only; i++)
+        if (scen_catalog_find(cat, o.only[i]) == NULL) {
+            dl_err("run: no scenario named '%s' in the catalogue", o.only[i]);
+            goto out;
+        }
+    if (ensure_up(g, tree, &started) != 0)
+        goto out;
+    rc = check_in_child(g, cat, &o);
+    if (started && !o.keep_up && lab_world_down(g->run_dir, &was, &err) != 0) {
+        dl_err("run: %s", err.msg);
+        rc = 2;
+    }
+out:
+    zone_tree_free(tree);
+    scen_catalog_free(cat);
+    free(o.only);
+    return rc;
+}

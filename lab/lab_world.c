@@ -1,0 +1,363 @@
+#include "lab_world.h"
+
+#include "dl_util.h"
+#include "lab_holder.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HOLDER_STACK (256 * 1024)
+#define DOWN_WAIT_MS 10000
+
+/* Set by the SIGINT/SIGTERM handler of `up` while it waits for the holder;
+ * a signal handler can only talk to the waiting loop through such a flag. */
+static volatile sig_atomic_t up_interrupted;
+
+static void on_interrupt(int sig)
+{
+    up_interrupted = sig;
+}
+
+/* Start time of a process in clock ticks since boot (field 22 of
+ * /proc/PID/stat), or 0 when there is no such process. */
+static unsigned long long proc_start(pid_t pid)
+{
+    char path[64], buf[1024];
+    unsigned long long start = 0;
+    FILE *f;
+    char *p;
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    f = fopen(path, "re");
+    if (f == NULL)
+        return 0;
+    if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) != NULL) {
+        /* after ") " come fields 3..; start time is field 22 */
+        if (sscanf(p + 2,
+                   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+                   "%*d %*d %llu",
+                   &start) != 1)
+            start = 0;
+        if (p[2] == 'Z')
+            start = 0; /* a zombie is as good as gone */
+    }
+    fclose(f);
+    return start;
+}
+
+static char *pid_path(const char *run)
+{
+    return dl_xasprintf("%s/lab.pid", run);
+}
+
+/* RUN/lab.pid: "HOLDER START MODE USERNS STARTED P1 P2 P3". */
+static int write_pidfile(const char *run, pid_t holder, bool netns, bool userns, const char *pids,
+                         struct dl_error *err)
+{
+    char *path = pid_path(run);
+    char *text =
+        dl_xasprintf("%ld %llu %s %d %lld %s\n", (long)holder, proc_start(holder),
+                     netns ? "netns" : "host", userns ? 1 : 0, (long long)time(NULL), pids);
+    int rc = dl_write_file(path, text, strlen(text), 0644, err);
+    free(text);
+    free(path);
+    return rc;
+}
+
+int lab_world_status(const char *run, struct lab_status *st, struct dl_error *err)
+{
+    char *path = pid_path(run), *text = NULL, mode[16] = "";
+    long holder = 0, p[LAB_SERVER_COUNT] = {0};
+    unsigned long long start = 0;
+    long long started = 0;
+    int userns = 0;
+    memset(st, 0, sizeof(*st));
+    if (access(path, F_OK) != 0 && errno == ENOENT) {
+        free(path);
+        return 0;
+    }
+    if (dl_read_file(path, 4096, &text, NULL, err) != 0) {
+        free(path);
+        return -1;
+    }
+    if (sscanf(text, "%ld %llu %15s %d %lld %ld %ld %ld", &holder, &start, mode, &userns, &started,
+               &p[0], &p[1], &p[2]) != 8) {
+        dl_error_set(err, "%s: malformed (remove it if no lab runs)", path);
+        free(text);
+        free(path);
+        return -1;
+    }
+    free(text);
+    if (holder > 1 && start != 0 && proc_start((pid_t)holder) == start) {
+        st->running = true;
+        st->holder = (pid_t)holder;
+        st->netns = strcmp(mode, "netns") == 0;
+        st->userns = userns != 0;
+        st->started = (time_t)started;
+        for (int i = 0; i < LAB_SERVER_COUNT; i++)
+            st->pids[i] = (pid_t)p[i];
+    } else {
+        unlink(path); /* stale: the holder is gone */
+    }
+    free(path);
+    return 0;
+}
+
+/* One lab per run directory: RUN/lab.lock is held while starting or
+ * stopping. Returns the descriptor or -1. */
+static int lock_run(const char *run, struct dl_error *err)
+{
+    char *path = dl_xasprintf("%s/lab.lock", run);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 || flock(fd, LOCK_EX) != 0) {
+        dl_error_set(err, "%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        fd = -1;
+    }
+    free(path);
+    return fd;
+}
+
+static void fill_args(struct lab_holder_args *a, const struct lab_world_opts *o,
+                      const zone_tree *tree)
+{
+    a->run_dir = o->run_dir;
+    a->netns = o->netns;
+    a->userns = o->netns && geteuid() != 0;
+    a->uid = geteuid();
+    a->gid = getegid();
+    a->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 10000;
+    for (int i = 0; i < LAB_SERVER_COUNT; i++) {
+        a->argv[i] = lab_conf_argv(o->run_dir, i);
+        a->probe[i] = lab_conf_probe_name(tree, i);
+    }
+}
+
+static pid_t spawn_holder(struct lab_holder_args *a, void *stack, struct dl_error *err)
+{
+    int flags = SIGCHLD;
+    pid_t pid;
+    if (a->netns)
+        flags |= CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID | (a->userns ? CLONE_NEWUSER : 0);
+    pid = clone(lab_holder_main, (char *)stack + HOLDER_STACK, flags, a);
+    if (pid < 0 && a->netns)
+        dl_error_set(err,
+                     "cannot create the lab's namespaces (%s); inside a container without "
+                     "that privilege use --no-netns",
+                     strerror(errno));
+    else if (pid < 0)
+        dl_error_set(err, "cannot start the lab holder: %s", strerror(errno));
+    return pid;
+}
+
+/* Read the holder's one-line verdict; interrupted by SIGINT/SIGTERM. */
+static int read_verdict(int fd, char *buf, size_t len, struct dl_error *err)
+{
+    size_t got = 0;
+    while (got < len - 1) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        ssize_t n;
+        if (up_interrupted)
+            return dl_error_set(err, "interrupted by signal %d: stopping the lab",
+                                (int)up_interrupted);
+        if (poll(&p, 1, 200) <= 0)
+            continue;
+        n = read(fd, buf + got, len - 1 - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+        if (memchr(buf, '\n', got))
+            break;
+    }
+    buf[got] = '\0';
+    buf[strcspn(buf, "\n")] = '\0';
+    if (strncmp(buf, "ready ", 6) == 0)
+        return 0;
+    if (strncmp(buf, "error: ", 7) == 0)
+        return dl_error_set(err, "%s", buf + 7);
+    return dl_error_set(err, "the lab holder died during start-up (see the run directory's "
+                             "log/lab.log)");
+}
+
+static void kill_holder(pid_t pid)
+{
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
+/* Everything between the fork and the acknowledgement. */
+static int run_holder(const struct lab_world_opts *o, struct lab_holder_args *a,
+                      struct dl_error *err)
+{
+    struct sigaction sa = {.sa_handler = on_interrupt}, old_int, old_term;
+    int ready[2], ack[2], rc = -1;
+    char verdict[1100];
+    void *stack = dl_xmalloc(HOLDER_STACK);
+    pid_t pid;
+
+    if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(ack, O_CLOEXEC) != 0) {
+        free(stack);
+        return dl_error_set(err, "pipe: %s", strerror(errno));
+    }
+    a->ready_fd = ready[1];
+    a->ack_fd = ack[0];
+    up_interrupted = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    pid = spawn_holder(a, stack, err);
+    close(ready[1]);
+    close(ack[0]);
+    if (pid > 0) {
+        rc = read_verdict(ready[0], verdict, sizeof(verdict), err);
+        if (rc == 0)
+            rc = write_pidfile(o->run_dir, pid, a->netns, a->userns, verdict + 6, err);
+        if (rc == 0 && write(ack[1], "k", 1) != 1)
+            rc = dl_error_set(err, "lab holder: %s", strerror(errno));
+        if (rc != 0)
+            kill_holder(pid);
+    }
+    close(ready[0]);
+    close(ack[1]);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    free(stack);
+    return rc;
+}
+
+int lab_world_up(const struct lab_world_opts *o, const zone_tree *tree, struct dl_error *err)
+{
+    struct lab_holder_args a = {0};
+    struct lab_status st;
+    int lock, rc = -1;
+
+    if ((lock = lock_run(o->run_dir, err)) < 0)
+        return -1;
+    if (lab_world_status(o->run_dir, &st, err) == 0 && st.running)
+        dl_error_set(err, "a lab already runs from %s (holder pid %ld); `danelab down` first",
+                     o->run_dir, (long)st.holder);
+    else if (!st.running) {
+        fill_args(&a, o, tree);
+        a.lock_fd = lock;
+        rc = run_holder(o, &a, err);
+        for (int i = 0; i < LAB_SERVER_COUNT; i++)
+            lab_conf_argv_free(a.argv[i]);
+    }
+    close(lock);
+    return rc;
+}
+
+static int wait_gone(pid_t pid, unsigned long long start, int ms)
+{
+    for (int waited = 0; waited < ms; waited += 5) {
+        if (proc_start(pid) != start)
+            return 0;
+        usleep(5000);
+    }
+    return -1;
+}
+
+int lab_world_down(const char *run, bool *was_running, struct dl_error *err)
+{
+    struct lab_status st;
+    unsigned long long start;
+    int lock, rc = 0;
+    *was_running = false;
+    if ((lock = lock_run(run, err)) < 0)
+        return -1;
+    if (lab_world_status(run, &st, err) != 0 || !st.running) {
+        close(lock);
+        return st.running ? -1 : 0;
+    }
+    *was_running = true;
+    start = proc_start(st.holder);
+    kill(st.holder, SIGTERM);
+    if (wait_gone(st.holder, start, DOWN_WAIT_MS) != 0) {
+        kill(st.holder, SIGKILL);
+        if (wait_gone(st.holder, start, 2000) != 0)
+            rc = dl_error_set(err, "lab holder pid %ld does not stop", (long)st.holder);
+    }
+    waitpid(st.holder, NULL, WNOHANG); /* our own child when we started it */
+    if (rc == 0) {
+        char *path = pid_path(run);
+        unlink(path);
+        free(path);
+    }
+    close(lock);
+    return rc;
+}
+
+struct ns_ref {
+    const char *name;
+    int type;
+    int fd;
+};
+
+/* Open every namespace first and join them after: once in the lab's mount
+ * namespace, /proc is the lab's and the holder's host PID is not in it. */
+static int join_all(pid_t pid, bool userns, struct dl_error *err)
+{
+    struct ns_ref ns[] = {{"user", CLONE_NEWUSER, -1},
+                          {"mnt", CLONE_NEWNS, -1},
+                          {"net", CLONE_NEWNET, -1},
+                          {"pid", CLONE_NEWPID, -1}};
+    size_t n = sizeof(ns) / sizeof(ns[0]);
+    int rc = 0;
+    for (size_t i = userns ? 0 : 1; i < n && rc == 0; i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%ld/ns/%s", (long)pid, ns[i].name);
+        if ((ns[i].fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+            rc = dl_error_set(err, "open %s: %s", path, strerror(errno));
+    }
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (ns[i].fd >= 0 && setns(ns[i].fd, ns[i].type) != 0)
+            rc = dl_error_set(err, "enter the lab's %s namespace: %s", ns[i].name, strerror(errno));
+    for (size_t i = 0; i < n; i++)
+        if (ns[i].fd >= 0)
+            close(ns[i].fd);
+    return rc;
+}
+
+/* Without the lab's namespaces: a private mount namespace still shows the
+ * lab's resolv.conf, when we may have one. */
+static void host_resolv(const char *run)
+{
+    char *resolv = dl_xasprintf("%s/etc/resolv.conf", run);
+    if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+        mount(resolv, "/etc/resolv.conf", NULL, MS_BIND, NULL) != 0)
+        dl_warn("cannot show %s as /etc/resolv.conf here (%s); point the program at %s "
+                "yourself",
+                resolv, strerror(errno), LAB_ADDR_RESOLVER);
+    free(resolv);
+}
+
+int lab_world_enter(const char *run, struct dl_error *err)
+{
+    struct lab_status st;
+    char *cwd;
+    int rc = 0;
+    if (lab_world_status(run, &st, err) != 0)
+        return -1;
+    if (!st.running)
+        return dl_error_set(err, "no lab runs from %s; start one with `danelab up`", run);
+    if (!st.netns) {
+        host_resolv(run);
+        return 0;
+    }
+    cwd = getcwd(NULL, 0);
+    rc = join_all(st.holder, st.userns, err);
+    if (rc == 0 && cwd && chdir(cwd) != 0)
+        dl_warn("cannot return to %s inside the lab: %s", cwd, strerror(errno));
+    free(cwd);
+    return rc;
+}

@@ -1,0 +1,76 @@
+# Helpers for the integration tests (sourced). Each test script is a TAP
+# producer: `ok`/`not ok` lines, a plan at the end, exit status 1 when any
+# assertion failed. Every test gets its own run directory and stops its
+# lab on exit, whatever happens.
+set -u
+
+: "${DANELAB:?DANELAB must name the danelab binary}"
+TESTS_DIR=$(cd "$(dirname "$0")/.." && pwd)
+SRC_DIR=$(cd "$TESTS_DIR/.." && pwd)
+CATALOGUE="$SRC_DIR/lab/scenarios"
+T_NUM=0
+T_FAILED=0
+WORK=$(mktemp -d /tmp/danelab-test.XXXXXX)
+RUN="$WORK/run"
+
+cleanup() {
+    "$DANELAB" -r "$RUN" down >/dev/null 2>&1 || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+# ok DESCRIPTION: record a passed check; not_ok DESCRIPTION [DETAIL]
+ok() {
+    T_NUM=$((T_NUM + 1))
+    echo "ok $T_NUM - $1"
+}
+not_ok() {
+    T_NUM=$((T_NUM + 1))
+    T_FAILED=$((T_FAILED + 1))
+    echo "not ok $T_NUM - $1"
+    [ $# -gt 1 ] && printf '%s\n' "$2" | sed 's/^/#   /'
+    return 0
+}
+
+# check DESCRIPTION CMD...: passes when CMD exits 0
+check() {
+    desc=$1
+    shift
+    if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$out"; fi
+}
+
+# check_output DESCRIPTION PATTERN CMD...: CMD's output matches the ERE PATTERN
+check_output() {
+    desc=$1 pat=$2
+    shift 2
+    out=$("$@" 2>&1)
+    if printf '%s\n' "$out" | grep -Eq -- "$pat"; then ok "$desc"; else not_ok "$desc" "$out"; fi
+}
+
+# check_status DESCRIPTION STATUS CMD...: CMD exits with STATUS
+check_status() {
+    desc=$1 want=$2
+    shift 2
+    out=$("$@" 2>&1)
+    got=$?
+    if [ "$got" = "$want" ]; then ok "$desc"; else not_ok "$desc" "exit $got, wanted $want: $out"; fi
+}
+
+# Processes whose command line names this test's run directory.
+lab_procs() {
+    pgrep -f -- "$RUN( |/|$)" 2>/dev/null | grep -v "^$$\$" || true
+}
+
+# wait_no_procs: up to 5 s for every lab process to be gone
+wait_no_procs() {
+    for _ in $(seq 50); do
+        [ -z "$(lab_procs)" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+finish() {
+    echo "1..$T_NUM"
+    [ "$T_FAILED" -eq 0 ]
+}

@@ -1,0 +1,28 @@
+# Nothing survives: kill -9 of a server stops the whole lab; kill -9 of the
+# holder takes every server with it; SIGTERM to the holder is a clean stop.
+. "$(dirname "$0")/lib.sh"
+
+holder_pid() { sed -n 's/^\([0-9]*\) .*/\1/p' "$RUN/lab.pid" 2>/dev/null; }
+server_pid() { # host PID of a server, by its config file name
+    pgrep -f -- "$RUN/etc/$1.conf" | head -n 1
+}
+
+for mode in "" --no-netns; do
+    label=${mode:-netns}
+    check "[$label] up" "$DANELAB" -r "$RUN" $mode up
+    kill -9 "$(server_pid nsd-child)"
+    if wait_no_procs; then ok "[$label] kill -9 of nsd-child stops the whole lab"; else not_ok "[$label] kill -9 of nsd-child stops the whole lab" "$(lab_procs | xargs -r ps -o pid,args -p)"; fi
+    check_output "[$label] the holder's log says why" "nsd-child .*killed by signal 9" cat "$RUN/log/lab.log"
+    check_status "[$label] status reports no lab" 1 "$DANELAB" -r "$RUN" status
+
+    check "[$label] up again" "$DANELAB" -r "$RUN" $mode up
+    kill -9 "$(holder_pid)"
+    if wait_no_procs; then ok "[$label] kill -9 of the holder leaves no server"; else not_ok "[$label] kill -9 of the holder leaves no server" "$(lab_procs | xargs -r ps -o pid,args -p)"; fi
+    "$DANELAB" -r "$RUN" down >/dev/null 2>&1
+
+    check "[$label] up a third time" "$DANELAB" -r "$RUN" $mode up
+    kill -TERM "$(holder_pid)"
+    if wait_no_procs; then ok "[$label] SIGTERM to the holder stops everything"; else not_ok "[$label] SIGTERM to the holder stops everything"; fi
+    "$DANELAB" -r "$RUN" down >/dev/null 2>&1
+done
+finish

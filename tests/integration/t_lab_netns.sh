@@ -1,0 +1,26 @@
+# The lab world in its own namespaces: secure and insecure answers from the
+# lab's validating resolver, judged by an independent validator
+# (unbound-host), status, and a down that leaves nothing behind.
+. "$(dirname "$0")/lib.sh"
+MODE=${MODE:-}
+
+check "danelab up" "$DANELAB" -r "$RUN" $MODE up
+check_output "status says the lab is up" "lab up since" "$DANELAB" -r "$RUN" status
+check_output "status --json names the resolver" '"address": "127.53.0.53"' \
+    "$DANELAB" -r "$RUN" status --json
+check_output "good.test MX is secure (unbound-host via the lab resolver)" \
+    'good.test mail is handled by 10 mx1.good.test. \(secure\)' \
+    "$DANELAB" -r "$RUN" exec -- unbound-host -C "$RUN/etc/libunbound.conf" -r -f "$RUN/root.key" -v -t MX good.test
+check_output "unsigned.test MX is insecure" '\(insecure\)' \
+    "$DANELAB" -r "$RUN" exec -- unbound-host -C "$RUN/etc/libunbound.conf" -r -f "$RUN/root.key" -v -t MX unsigned.test
+check_output "the TLSA record of mx1.good.test is secure" '\(secure\)' \
+    "$DANELAB" -r "$RUN" exec -- unbound-host -C "$RUN/etc/libunbound.conf" -r -f "$RUN/root.key" -v -t TLSA _25._tcp.mx1.good.test
+check_output "exec shows the lab resolver as /etc/resolv.conf" '^nameserver 127\.53\.0\.53' \
+    "$DANELAB" -r "$RUN" exec -- cat /etc/resolv.conf
+check_status "exec passes the command's exit status" 3 "$DANELAB" -r "$RUN" exec -- sh -c 'exit 3'
+check_status "a second up is refused while the lab runs" 2 "$DANELAB" -r "$RUN" $MODE up
+check "danelab down" "$DANELAB" -r "$RUN" down
+if wait_no_procs; then ok "no lab process left after down"; else not_ok "no lab process left after down" "$(lab_procs | xargs -r ps -o pid,args -p)"; fi
+check_status "status after down exits 1" 1 "$DANELAB" -r "$RUN" status
+check_output "down again says nothing runs" "no lab was running" "$DANELAB" -r "$RUN" down
+finish

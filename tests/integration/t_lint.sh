@@ -1,0 +1,56 @@
+# danelab lint: every kind of broken file gets one `file:line:` message and
+# exit status 2; the catalogue itself is clean.
+. "$(dirname "$0")/lib.sh"
+D="$WORK/scen"
+mkdir -p "$D"
+
+write() { cat >"$D/$1.yaml"; }
+
+write syntax <<'Y'
+name: syntax
+summary: "unbalanced
+mx: [
+Y
+write unknownkey <<'Y'
+name: unknownkey
+summary: an unknown key on line 4
+mx:
+  - host: mx1
+    colour: blue
+Y
+write badrecord <<'Y'
+name: badrecord
+summary: a record that does not parse, on line 5
+records: |
+  www A 127.0.0.80
+  mail A 999.1.2.3
+Y
+write nosummary <<'Y'
+name: nosummary
+mx:
+  - host: mx1
+Y
+
+lint_one() { # NAME LINE: exactly one message, naming FILE:LINE, exit 2
+    out=$("$DANELAB" lint "$D/$1.yaml" 2>&1)
+    st=$?
+    lines=$(printf '%s\n' "$out" | grep -c .)
+    if [ $st -eq 2 ] && [ "$lines" -eq 1 ] && printf '%s\n' "$out" | grep -q "^$D/$1.yaml:$2: "; then
+        ok "lint $1: one message at line $2, exit 2"
+    else
+        not_ok "lint $1: one message at line $2, exit 2" "exit $st: $out"
+    fi
+}
+lint_one syntax 2
+lint_one unknownkey 5
+lint_one badrecord 5
+lint_one nosummary 1
+check_output "lint names what is wrong with the record" "bad record .*999\.1\.2\.3" \
+    "$DANELAB" lint "$D/badrecord.yaml"
+check_output "lint names the unknown key" "unknown key 'colour'" "$DANELAB" lint "$D/unknownkey.yaml"
+check_output "lint names the missing key" "missing required key 'summary'" "$DANELAB" lint "$D/nosummary.yaml"
+check_output "lint of the whole catalogue passes" "scenarios: ok" "$DANELAB" lint
+check_status "a missing file is a usage error" 2 "$DANELAB" lint "$D/none.yaml"
+check_output "list shows the starter scenarios" "^good +good\.test\." "$DANELAB" list
+check_output "list --json has the fields" '"domain": "unsigned.test."' "$DANELAB" list --json
+finish
