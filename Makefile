@@ -10,6 +10,7 @@
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
+DATADIR  ?= $(PREFIX)/share/danelab
 DESTDIR  ?=
 SANITIZE ?= 0
 
@@ -29,7 +30,8 @@ endif
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
-CPPFLAGS += -D_GNU_SOURCE -Isrc/common -Izones -Icerts -Ilab -Isrc
+CPPFLAGS += -D_GNU_SOURCE -Isrc/common -Izones -Icerts -Ilab -Isrc \
+            -DDANELAB_DATADIR='"$(DATADIR)"' 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) $(SANFLAGS) -MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS))
 LDFLAGS  += $(SANFLAGS)
@@ -88,17 +90,25 @@ valgrind: $(O)/tests/unit/unit
 	    --errors-for-leak-kinds=definite ../../$(O)/tests/unit/unit
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(DATADIR)/scenarios
 	install -m 0755 $(PROGS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 lab/scenarios/*.yaml $(DESTDIR)$(DATADIR)/scenarios/
+
+C_FILES  := $(wildcard src/common/*.[ch] zones/*.[ch] certs/*.[ch] lab/*.[ch] tests/unit/*.[ch])
 
 format:
-	clang-format -i $(wildcard src/common/*.[ch] zones/*.[ch] certs/*.[ch] lab/*.[ch] tests/unit/*.[ch])
+	clang-format -i $(C_FILES)
+
+# Fails when any C file is not as clang-format (.clang-format) would write it.
+format-check:
+	clang-format --dry-run --Werror $(C_FILES)
 
 clean:
 	rm -rf build build-san bin
 
-.PHONY: all unit integration check valgrind install format clean
+.PHONY: all unit integration check valgrind install format format-check clean
 
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(O)/lab/danelab.d

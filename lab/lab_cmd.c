@@ -201,25 +201,11 @@ int lab_cmd_status(const struct lab_cmd_globals *g, int argc, char **argv)
     return st.running ? 0 : 1;
 }
 
-/* Run argv in the lab world and return its exit status (128+N for a
- * signal, as shells do). The child is forked after joining the lab, so it
- * is in the lab's PID namespace too. */
-static int run_inside(char **argv)
+/* Wait for pid; its exit status as shells report it (128+N for signal N),
+ * or 2 when waiting fails. */
+static int wait_status(pid_t pid)
 {
     int status;
-    pid_t pid = fork();
-    if (pid < 0) {
-        dl_err("fork: %s", strerror(errno));
-        return 2;
-    }
-    if (pid == 0) {
-        execvp(argv[0], argv);
-        dl_err("exec %s: %s", argv[0], strerror(errno));
-        _exit(127);
-    }
-    /* Terminal signals reach the child directly (same process group). */
-    signal(SIGINT, SIG_IGN);
-    signal(SIGQUIT, SIG_IGN);
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             return 2;
@@ -228,23 +214,57 @@ static int run_inside(char **argv)
     return WEXITSTATUS(status);
 }
 
-int lab_cmd_exec(const struct lab_cmd_globals *g, int argc, char **argv)
+/* The intermediate process of exec: joins the lab, then runs argv in a
+ * grandchild, which is forked after the join and so lives in the lab's PID
+ * namespace too. Never returns. */
+static void exec_in_lab(const char *run, char **argv)
 {
     struct dl_error err;
+    pid_t pid;
+    if (lab_world_enter(run, &err) != 0) {
+        dl_err("exec: %s", err.msg);
+        _exit(2);
+    }
+    if ((pid = fork()) < 0) {
+        dl_err("exec: fork: %s", strerror(errno));
+        _exit(2);
+    }
+    if (pid == 0) {
+        signal(SIGINT, SIG_DFL);
+        signal(SIGQUIT, SIG_DFL);
+        execvp(argv[0], argv);
+        dl_err("exec %s: %s", argv[0], strerror(errno));
+        _exit(127);
+    }
+    _exit(wait_status(pid));
+}
+
+/* danelab exec: the danelab process itself never changes namespaces (its
+ * /proc stays the host's, which the sanitizers' leak check at exit needs);
+ * a child does. Terminal signals reach the command directly (same process
+ * group), so danelab and the intermediate ignore them. */
+int lab_cmd_exec(const struct lab_cmd_globals *g, int argc, char **argv)
+{
     int first = 1;
+    pid_t pid;
     if (argc > 1 && strcmp(argv[1], "--") == 0)
         first = 2;
     if (first >= argc) {
         dl_err("exec: no command given (usage: danelab exec -- COMMAND [ARG...])");
         return 2;
     }
-    if (lab_world_enter(g->run_dir, &err) != 0) {
-        dl_err("exec: %s", err.msg);
-        return 2;
-    }
     setenv("DANELAB_RUN_DIR", g->run_dir, 1);
     setenv("DANELAB_RESOLVER", LAB_ADDR_RESOLVER, 1);
-    return run_inside(argv + first);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    fflush(NULL);
+    if ((pid = fork()) < 0) {
+        dl_err("exec: fork: %s", strerror(errno));
+        return 2;
+    }
+    if (pid == 0)
+        exec_in_lab(g->run_dir, argv + first);
+    return wait_status(pid);
 }
 
 /* lint: each file (or every file of the catalogue) on its own, so every
