@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,17 @@ static int check_all(const struct lab_cmd_globals *g, const scen_catalog *cat,
     return failed ? 1 : 0;
 }
 
+/* Set by SIGINT/SIGTERM while the checker runs, so that run still stops
+ * the lab it started: a handler can only tell the waiting loop by a flag. */
+static volatile sig_atomic_t run_interrupted;
+
+static void on_interrupt(int sig)
+{
+    run_interrupted = sig;
+}
+
+/* The checker runs in a child: it joins the lab's namespaces, and run
+ * itself must stay outside to stop the lab afterwards. */
 static int check_in_child(const struct lab_cmd_globals *g, const scen_catalog *cat,
                           const struct run_opts *o)
 {
@@ -138,9 +150,14 @@ static int check_in_child(const struct lab_cmd_globals *g, const scen_catalog *c
     }
     if (pid == 0)
         _exit(check_all(g, cat, o));
-    while (waitpid(pid, &status, 0) < 0)
+    while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR)
-            return 2;
+            break;
+        if (run_interrupted)
+            kill(pid, SIGKILL);
+    }
+    if (run_interrupted)
+        return 2;
     if (WIFSIGNALED(status)) {
         dl_err("run: the checker was killed by signal %d", WTERMSIG(status));
         return 2;
@@ -173,6 +190,7 @@ int lab_run_main(const struct lab_cmd_globals *g, int argc, char **argv)
     struct run_opts o;
     scen_catalog *cat = NULL;
     zone_tree *tree = NULL;
+    struct sigaction sa = {.sa_handler = on_interrupt}, old_int, old_term;
     struct dl_error err;
     bool started = false, was;
     int rc = 2;
@@ -186,11 +204,23 @@ int lab_run_main(const struct lab_cmd_globals *g, int argc, char **argv)
             dl_err("run: no scenario named '%s' in the catalogue", o.only[i]);
             goto out;
         }
-    if (ensure_up(g, tree, &started) != 0)
-        goto out;
-    rc = check_in_child(g, cat, &o);
-    if (started && !o.keep_up && lab_world_down(g->run_dir, &was, &err) != 0) {
+    /* From here on SIGINT/SIGTERM only set a flag: the lab we start is
+     * always stopped again, whenever the signal comes. */
+    run_interrupted = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    if (ensure_up(g, tree, &started) == 0 && !run_interrupted)
+        rc = check_in_child(g, cat, &o);
+    if (started && (!o.keep_up || run_interrupted) &&
+        lab_world_down(g->run_dir, &was, &err) != 0) {
         dl_err("run: %s", err.msg);
+        rc = 2;
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (run_interrupted) {
+        dl_err("run: interrupted by signal %d%s", (int)run_interrupted,
+               started ? "; the lab it started is stopped" : "");
         rc = 2;
     }
 out:

@@ -25,4 +25,20 @@ for mode in "" --no-netns; do
     if wait_no_procs; then ok "[$label] SIGTERM to the holder stops everything"; else not_ok "[$label] SIGTERM to the holder stops everything"; fi
     "$DANELAB" -r "$RUN" down >/dev/null 2>&1
 done
+
+# A run interrupted once its lab is up still stops the lab it started.
+D="$WORK/many"
+mkdir -p "$D"
+for i in $(seq -w 1 40); do
+    sed -e "s/^name: good/name: slow$i/" -e "s/good\.test/slow$i.test/" "$CATALOGUE/good.yaml" >"$D/slow$i.yaml"
+done
+"$DANELAB" -r "$RUN" -s "$D" build >/dev/null 2>&1
+"$DANELAB" -r "$RUN" -s "$D" run >"$WORK/run.out" 2>&1 &
+runpid=$!
+for _ in $(seq 500); do [ -s "$RUN/lab.pid" ] && break; sleep 0.005; done
+kill -TERM "$runpid"
+wait "$runpid"
+st=$?
+if [ "$st" -eq 2 ] && wait_no_procs; then ok "SIGTERM to run stops the lab it started (exit 2)"; else not_ok "SIGTERM to run stops the lab it started" "exit $st; $(cat "$WORK/run.out"); $(lab_procs)"; fi
+check_status "and no lab is recorded" 1 "$DANELAB" -r "$RUN" status
 finish

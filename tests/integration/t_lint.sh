@@ -53,4 +53,7 @@ check_output "lint of the whole catalogue passes" "scenarios: ok" "$DANELAB" lin
 check_status "a missing file is a usage error" 2 "$DANELAB" lint "$D/none.yaml"
 check_output "list shows the starter scenarios" "^good +good\.test\." "$DANELAB" list
 check_output "list --json has the fields" '"domain": "unsigned.test."' "$DANELAB" list --json
+check_status "up with a broken scenario file starts nothing (exit 2)" 2 "$DANELAB" -r "$RUN" -s "$D" up
+if [ ! -e "$RUN/lab.pid" ] && [ ! -e "$RUN/zones" ] && [ -z "$(lab_procs)" ]; then ok "no zone built, no server started"; else not_ok "no zone built, no server started" "$(ls -R "$RUN")"; fi
+check_output "exec without a lab says how to start one" "no lab runs from .*danelab up" "$DANELAB" -r "$RUN" exec -- true
 finish
