@@ -16,7 +16,7 @@ SANITIZE ?= 0
 
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS     := ldns libunbound openssl yaml-0.1 jansson
+PKGS     := ldns libunbound openssl yaml-0.1 jansson libevent libevent_openssl
 
 ifeq ($(SANITIZE),1)
 O        := build-san
@@ -30,7 +30,7 @@ endif
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
-CPPFLAGS += -D_GNU_SOURCE -Isrc/common -Izones -Icerts -Ilab -Isrc \
+CPPFLAGS += -D_GNU_SOURCE -Isrc/common -Izones -Icerts -Ifakesmtp -Ilab -Isrc \
             -DDANELAB_DATADIR='"$(DATADIR)"' 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) $(SANFLAGS) -MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS))
@@ -38,19 +38,26 @@ LDFLAGS  += $(SANFLAGS)
 LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS))
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
-# Files holding main(); everything else goes into the library every command
-# and test links against.
-MAINS    := lab/danelab.c
-LIB_SRCS := $(filter-out $(MAINS),$(wildcard src/common/*.c zones/*.c certs/*.c lab/*.c))
+# Files holding main(), one per command; everything else goes into the
+# library every command and test links against. A command is built once its
+# main file exists.
+MAIN_danelab    := lab/danelab.c
+MAIN_fakesmtp   := fakesmtp/fakesmtp_main.c
+MAIN_dane-client := src/dane_client_main.c
+COMMANDS := $(foreach c,danelab fakesmtp dane-client,$(if $(wildcard $(MAIN_$(c))),$(c)))
+MAINS    := $(foreach c,$(COMMANDS),$(MAIN_$(c)))
+LIB_SRCS := $(filter-out $(MAINS),$(wildcard src/common/*.c src/*.c zones/*.c certs/*.c \
+                                             fakesmtp/*.c lab/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 LIB      := $(O)/libdanelab.a
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(O)/%.o)
 # One Check suite per tests/unit/check_<module>.c, exporting <module>_suite().
 SUITES   := $(patsubst tests/unit/check_%.c,%,$(filter-out tests/unit/check_main.c,$(UNIT_SRCS)))
-PROGS    := $(B)/danelab
-MAN1     := man/danelab.1
-MAN5     := man/danelab-scenario.5
+PROGS    := $(COMMANDS:%=$(B)/%)
+MAN1     := $(wildcard man/*.1)
+MAN5     := $(wildcard man/*.5)
+MAN8     := $(wildcard man/*.8)
 
 all: $(PROGS)
 
@@ -62,9 +69,12 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/danelab: $(O)/lab/danelab.o $(LIB)
+define command_rule
+$(B)/$(1): $(O)/$(MAIN_$(1):.c=.o) $(LIB)
 	@mkdir -p $(B)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $$@ $$^ $(LDLIBS)
+endef
+$(foreach c,$(COMMANDS),$(eval $(call command_rule,$(c))))
 
 $(O)/tests/unit/suites.h: $(UNIT_SRCS)
 	@mkdir -p $(dir $@)
@@ -91,13 +101,15 @@ valgrind: $(O)/tests/unit/unit
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(DATADIR)/scenarios
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/scenarios
 	install -m 0755 $(PROGS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	$(if $(MAN8),install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
 	install -m 0644 lab/scenarios/*.yaml $(DESTDIR)$(DATADIR)/scenarios/
 
-C_FILES  := $(wildcard src/common/*.[ch] zones/*.[ch] certs/*.[ch] lab/*.[ch] tests/unit/*.[ch])
+C_FILES  := $(wildcard src/common/*.[ch] src/*.[ch] zones/*.[ch] certs/*.[ch] fakesmtp/*.[ch] \
+                       lab/*.[ch] tests/unit/*.[ch])
 
 format:
 	clang-format -i $(C_FILES)
@@ -111,4 +123,4 @@ clean:
 
 .PHONY: all unit integration check valgrind install format format-check clean
 
--include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(O)/lab/danelab.d
+-include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(MAINS:%.c=$(O)/%.d)
