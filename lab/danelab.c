@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,12 +58,13 @@ static const char usage[] =
 struct command {
     const char *name;
     int (*fn)(const struct lab_cmd_globals *, int, char **);
+    bool makes_run_dir; /* creates the run directory; the others only read it */
 };
 
 static const struct command commands[] = {
-    {"run", lab_run_main},  {"build", lab_cmd_build},   {"up", lab_cmd_up},
-    {"down", lab_cmd_down}, {"status", lab_cmd_status}, {"exec", lab_cmd_exec},
-    {"lint", lab_cmd_lint}, {"list", lab_cmd_list},
+    {"run", lab_run_main, true},   {"build", lab_cmd_build, true},    {"up", lab_cmd_up, true},
+    {"down", lab_cmd_down, false}, {"status", lab_cmd_status, false}, {"exec", lab_cmd_exec, false},
+    {"lint", lab_cmd_lint, false}, {"list", lab_cmd_list, false},
 };
 
 static int parse_time(const char *text, time_t *out)
@@ -106,21 +108,29 @@ static char *default_catalogue(void)
     return dl_xstrdup(DANELAB_DATADIR "/scenarios");
 }
 
-/* The run directory, created if needed, as an absolute path. */
-static char *run_dir(const char *given)
+/* The run directory as an absolute path; created when `create`, else it
+ * may be missing (then nothing runs from it). */
+static char *run_dir(const char *given, bool create)
 {
     struct dl_error err;
-    char *abs;
+    char *abs, *cwd;
     const char *dir = given ? given : getenv("DANELAB_RUN_DIR");
     if (dir == NULL || *dir == '\0')
         dir = "run";
-    if (dl_mkdir_p(dir, 0755, &err) != 0) {
+    if (create && dl_mkdir_p(dir, 0755, &err) != 0) {
         dl_err("run directory: %s", err.msg);
         return NULL;
     }
-    abs = realpath(dir, NULL);
-    if (abs == NULL)
-        dl_err("run directory %s: %s", dir, strerror(errno));
+    if ((abs = realpath(dir, NULL)) != NULL || create || errno != ENOENT) {
+        if (abs == NULL)
+            dl_err("run directory %s: %s", dir, strerror(errno));
+        return abs;
+    }
+    if (dir[0] == '/')
+        return dl_xstrdup(dir);
+    cwd = getcwd(NULL, 0);
+    abs = dl_xasprintf("%s/%s", cwd ? cwd : ".", dir);
+    free(cwd);
     return abs;
 }
 
@@ -184,7 +194,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         if (strcmp(commands[i].name, argv[optind]) != 0)
             continue;
-        if ((run = run_dir(given_run)) != NULL) {
+        if ((run = run_dir(given_run, commands[i].makes_run_dir)) != NULL) {
             g.run_dir = run;
             rc = commands[i].fn(&g, argc - optind, argv + optind);
         }

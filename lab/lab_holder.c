@@ -250,12 +250,17 @@ static int start_all(struct holder *h, struct dl_error *err)
     int64_t deadline;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     deadline = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + h->a->timeout_ms;
-    for (int i = 0; i < LAB_SERVER_COUNT; i++)
+    /* The authoritative servers first: a resolver that primes its root
+     * and trust anchor before they answer backs off, and its first answers
+     * would not be secure. */
+    for (int i = 0; i < LAB_UNBOUND; i++)
         if (h->a->probe[i] != NULL && start_server(h, i, err) != 0)
             return -1;
-    for (int i = 0; i < LAB_SERVER_COUNT; i++)
+    for (int i = 0; i < LAB_UNBOUND; i++)
         if (h->pids[i] > 0 && wait_ready(h, i, deadline, err) != 0)
             return -1;
+    if (start_server(h, LAB_UNBOUND, err) != 0 || wait_ready(h, LAB_UNBOUND, deadline, err) != 0)
+        return -1;
     return 0;
 }
 

@@ -273,6 +273,11 @@ int lab_world_down(const char *run, bool *was_running, struct dl_error *err)
     unsigned long long start;
     int lock, rc = 0;
     *was_running = false;
+    /* Nothing recorded: nothing to stop, and nothing to create on disk. */
+    if (lab_world_status(run, &st, err) != 0)
+        return -1;
+    if (!st.running)
+        return 0;
     if ((lock = lock_run(run, err)) < 0)
         return -1;
     if (lab_world_status(run, &st, err) != 0 || !st.running) {

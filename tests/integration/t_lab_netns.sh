@@ -23,4 +23,7 @@ check "danelab down" "$DANELAB" -r "$RUN" down
 if wait_no_procs; then ok "no lab process left after down"; else not_ok "no lab process left after down" "$(lab_procs | xargs -r ps -o pid,args -p)"; fi
 check_status "status after down exits 1" 1 "$DANELAB" -r "$RUN" status
 check_output "down again says nothing runs" "no lab was running" "$DANELAB" -r "$RUN" down
+check_output "down for a run directory that does not exist says so" "no lab was running" \
+    "$DANELAB" -r "$WORK/none" down
+if [ ! -e "$WORK/none" ]; then ok "and creates nothing"; else not_ok "and creates nothing" "$(ls -la "$WORK/none")"; fi
 finish
