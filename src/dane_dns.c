@@ -1,0 +1,175 @@
+#include "dane_dns.h"
+
+#include "dl_util.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unbound.h>
+
+#define SYSTEM_ANCHOR "/usr/share/dns/root.key"
+
+struct dane_dns {
+    struct ub_ctx *ctx;
+};
+
+const char *dane_dns_verdict_name(enum dane_dns_verdict v)
+{
+    static const char *const names[] = {"secure", "insecure", "bogus", "failed"};
+    return names[v];
+}
+
+static int set_opt(struct ub_ctx *ctx, const char *opt, const char *val, struct dl_error *err)
+{
+    int rc = ub_ctx_set_option(ctx, opt, val);
+    if (rc != 0)
+        return dl_error_set(err, "resolver option %s %s: %s", opt, val, ub_strerror(rc));
+    return 0;
+}
+
+/* Where answers come from: a forwarder, root hints, or resolv.conf. */
+static int set_source(struct ub_ctx *ctx, const struct dane_dns_opts *o, struct dl_error *err)
+{
+    int rc;
+    if (o->resolver) {
+        if ((rc = ub_ctx_set_fwd(ctx, o->resolver)) != 0)
+            return dl_error_set(err, "resolver %s: %s", o->resolver, ub_strerror(rc));
+        return 0;
+    }
+    if (o->root_hints)
+        return set_opt(ctx, "root-hints:", o->root_hints, err);
+    if ((rc = ub_ctx_resolvconf(ctx, NULL)) != 0)
+        return dl_error_set(err, "/etc/resolv.conf: %s", ub_strerror(rc));
+    return 0;
+}
+
+static int configure(struct ub_ctx *ctx, const struct dane_dns_opts *o, struct dl_error *err)
+{
+    const char *anchor = o->trust_anchor ? o->trust_anchor : SYSTEM_ANCHOR;
+    char date[32];
+    int rc;
+    if (o->config && (rc = ub_ctx_config(ctx, o->config)) != 0)
+        return dl_error_set(err, "%s: %s", o->config, ub_strerror(rc));
+    if (set_opt(ctx, "do-not-query-localhost:", "no", err) != 0 ||
+        set_opt(ctx, "val-log-level:", "2", err) != 0 || set_source(ctx, o, err) != 0)
+        return -1;
+    if (o->now != 0) {
+        snprintf(date, sizeof(date), "%lld", (long long)o->now);
+        if (set_opt(ctx, "val-override-date:", date, err) != 0)
+            return -1;
+    }
+    if ((rc = ub_ctx_add_ta_file(ctx, anchor)) != 0)
+        return dl_error_set(err, "trust anchor %s: %s", anchor, ub_strerror(rc));
+    /* Last: removing a local zone finalizes the settings. A local-zone
+     * option cannot say "nodefault" here; removing the zone does. */
+    if ((rc = ub_ctx_zone_remove(ctx, "test.")) != 0 && rc != UB_NOERROR)
+        return dl_error_set(err, "resolver: local zone test.: %s", ub_strerror(rc));
+    return 0;
+}
+
+dane_dns *dane_dns_new(const struct dane_dns_opts *o, struct dl_error *err)
+{
+    dane_dns *d = dl_xcalloc(1, sizeof(*d));
+    d->ctx = ub_ctx_create();
+    if (d->ctx == NULL) {
+        dl_error_set(err, "cannot create a resolver context");
+        free(d);
+        return NULL;
+    }
+    if (configure(d->ctx, o, err) != 0) {
+        dane_dns_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+void dane_dns_free(dane_dns *d)
+{
+    if (d == NULL)
+        return;
+    if (d->ctx)
+        ub_ctx_delete(d->ctx);
+    free(d);
+}
+
+static void copy_rrs(const struct ub_result *r, struct dane_dns_answer *a)
+{
+    size_t n = 0;
+    while (r->havedata && r->data && r->data[n])
+        n++;
+    a->rrs = dl_xcalloc(n ? n : 1, sizeof(*a->rrs));
+    for (size_t i = 0; i < n; i++) {
+        a->rrs[i].len = (size_t)r->len[i];
+        a->rrs[i].data = dl_xmalloc(a->rrs[i].len ? a->rrs[i].len : 1);
+        memcpy(a->rrs[i].data, r->data[i], a->rrs[i].len);
+    }
+    a->n_rrs = n;
+}
+
+static void classify(const struct ub_result *r, struct dane_dns_answer *a)
+{
+    a->rcode = r->rcode;
+    a->nxdomain = r->nxdomain != 0;
+    if (r->bogus) {
+        a->verdict = DANE_DNS_BOGUS;
+        snprintf(a->why, sizeof(a->why), "%s", r->why_bogus ? r->why_bogus : "bogus");
+    } else if (r->rcode != 0 && r->rcode != 3) {
+        a->verdict = DANE_DNS_FAILED;
+        snprintf(a->why, sizeof(a->why), "%s", r->rcode == 2 ? "SERVFAIL" : "DNS error");
+    } else
+        a->verdict = r->secure ? DANE_DNS_SECURE : DANE_DNS_INSECURE;
+}
+
+int dane_dns_lookup(dane_dns *d, const char *name, int type, struct dane_dns_answer *a,
+                    struct dl_error *err)
+{
+    struct ub_result *r = NULL;
+    int rc = ub_resolve(d->ctx, name, type, 1 /* IN */, &r);
+    memset(a, 0, sizeof(*a));
+    if (rc != 0)
+        return dl_error_set(err, "%s: lookup failed: %s", name, ub_strerror(rc));
+    classify(r, a);
+    if (r->canonname && strcasecmp(r->canonname, name) != 0)
+        a->canonname = dl_xstrdup(r->canonname);
+    if (a->verdict != DANE_DNS_BOGUS && a->verdict != DANE_DNS_FAILED)
+        copy_rrs(r, a);
+    ub_resolve_free(r);
+    return 0;
+}
+
+void dane_dns_answer_clear(struct dane_dns_answer *a)
+{
+    for (size_t i = 0; i < a->n_rrs; i++)
+        free(a->rrs[i].data);
+    free(a->rrs);
+    free(a->canonname);
+    memset(a, 0, sizeof(*a));
+}
+
+int dane_dns_wire_name(const unsigned char *data, size_t len, size_t *off, char *out, size_t outlen)
+{
+    size_t o = 0, p = *off;
+    for (int labels = 0; labels < 128; labels++) {
+        unsigned l;
+        if (p >= len || (l = data[p++]) > 63)
+            return -1; /* truncated, or a compression pointer */
+        if (l == 0) {
+            if (o == 0 && outlen > 1)
+                out[o++] = '.';
+            out[o] = '\0';
+            *off = p;
+            return 0;
+        }
+        if (p + l > len || o + l + 2 > outlen)
+            return -1;
+        for (unsigned i = 0; i < l; i++) {
+            unsigned char c = data[p++];
+            if (c <= ' ' || c == '.' || c >= 127)
+                return -1; /* a host name has none of these */
+            out[o++] = (char)tolower(c);
+        }
+        out[o++] = '.';
+    }
+    return -1;
+}

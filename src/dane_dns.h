@@ -1,0 +1,67 @@
+/*
+ * dane_dns: DNSSEC-validated lookups for the client, with libunbound
+ * in-process. The validator's own verdict (secure, insecure, bogus and its
+ * why_bogus text) reaches the caller unchanged.
+ *
+ * Where answers come from: the resolvers of /etc/resolv.conf (default), a
+ * given resolver (ADDR[@PORT]), or full iteration from root hints. Names
+ * under test. are resolved, never answered locally (Unbound's RFC 6761
+ * default local zone is turned off: the client asks, the resolver decides).
+ */
+#ifndef DANE_DNS_H
+#define DANE_DNS_H
+
+#include "dl_error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+struct dane_dns_opts {
+    const char *trust_anchor; /* DS/DNSKEY file; NULL: the system's (/usr/share/dns/root.key) */
+    const char *resolver;     /* "ADDR[@PORT]" to forward to, or NULL */
+    const char *root_hints;   /* iterate from these hints, or NULL */
+    const char *config;       /* an unbound.conf-style file applied first, or NULL */
+    time_t now;               /* validate as of this time; 0: the clock */
+};
+
+enum dane_dns_verdict {
+    DANE_DNS_SECURE,
+    DANE_DNS_INSECURE,
+    DANE_DNS_BOGUS,
+    DANE_DNS_FAILED, /* SERVFAIL, REFUSED, timeout: no trustworthy answer */
+};
+const char *dane_dns_verdict_name(enum dane_dns_verdict v);
+
+struct dane_dns_rr {
+    unsigned char *data; /* RDATA, wire form (names uncompressed) */
+    size_t len;
+};
+
+struct dane_dns_answer {
+    enum dane_dns_verdict verdict;
+    int rcode;
+    bool nxdomain;
+    char *canonname;         /* after CNAMEs (absolute), or NULL */
+    struct dane_dns_rr *rrs; /* empty for NODATA / NXDOMAIN */
+    size_t n_rrs;
+    char why[512]; /* why_bogus, or the failure */
+};
+
+typedef struct dane_dns dane_dns;
+
+dane_dns *dane_dns_new(const struct dane_dns_opts *o, struct dl_error *err);
+void dane_dns_free(dane_dns *d);
+
+/* Look up name/type (RR type number). Returns 0 with *ans filled (whatever
+ * the verdict), or -1 when the lookup could not be made at all. */
+int dane_dns_lookup(dane_dns *d, const char *name, int type, struct dane_dns_answer *ans,
+                    struct dl_error *err);
+void dane_dns_answer_clear(struct dane_dns_answer *ans);
+
+/* An uncompressed wire-form name at data[*off] into text (absolute, lower
+ * case); advances *off. Returns -1 when malformed or too long. */
+int dane_dns_wire_name(const unsigned char *data, size_t len, size_t *off, char *out,
+                       size_t outlen);
+
+#endif

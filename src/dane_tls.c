@@ -1,0 +1,195 @@
+#include "dane_tls.h"
+
+#include "dl_util.h"
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <strings.h>
+#include <string.h>
+
+SSL_CTX *dane_tls_ctx_new(struct dl_error *err)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == NULL) {
+        dl_error_openssl(err, "TLS context");
+        return NULL;
+    }
+    if (SSL_CTX_dane_enable(ctx) <= 0) {
+        dl_error_openssl(err, "TLS context: enable DANE");
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    /* Verification is judged after the handshake (dane_tls_result): never
+     * abort it, so the reason can be reported. */
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    return ctx;
+}
+
+static int add_tlsa(SSL *ssl, const struct dane_tls_setup *s, struct dl_error *err)
+{
+    int usable = 0;
+    for (size_t i = 0; i < s->n_tlsa; i++) {
+        const struct dane_tlsa *t = &s->tlsa[i];
+        int rc = SSL_dane_tlsa_add(ssl, t->usage, t->selector, t->mtype, t->data, t->len);
+        if (rc < 0)
+            return dl_error_openssl(err, "%s: TLSA %u %u %u", s->sni, t->usage, t->selector,
+                                    t->mtype);
+        usable += rc > 0;
+    }
+    if (usable == 0)
+        return dl_error_set(err, "%s: OpenSSL found none of the TLSA records usable", s->sni);
+    return 0;
+}
+
+SSL *dane_tls_new(SSL_CTX *ctx, const struct dane_tls_setup *s, struct dl_error *err)
+{
+    SSL *ssl = SSL_new(ctx);
+    if (ssl == NULL) {
+        dl_error_openssl(err, "%s: TLS session", s->sni);
+        return NULL;
+    }
+    if (SSL_set_tlsext_host_name(ssl, s->sni) != 1) {
+        dl_error_openssl(err, "%s: SNI", s->sni);
+        goto fail;
+    }
+    if (s->now != 0)
+        X509_VERIFY_PARAM_set_time(SSL_get0_param(ssl), s->now);
+    if (s->n_tlsa == 0)
+        return ssl;
+    if (SSL_dane_enable(ssl, s->sni) <= 0) {
+        dl_error_openssl(err, "%s: enable DANE", s->sni);
+        goto fail;
+    }
+    if (s->mx_host && strcasecmp(s->mx_host, s->sni) != 0 && SSL_add1_host(ssl, s->mx_host) != 1) {
+        dl_error_openssl(err, "%s: add reference name %s", s->sni, s->mx_host);
+        goto fail;
+    }
+    if (add_tlsa(ssl, s, err) != 0)
+        goto fail;
+    return ssl;
+fail:
+    SSL_free(ssl);
+    return NULL;
+}
+
+static void leaf_names(X509 *leaf, char *out, size_t len)
+{
+    GENERAL_NAMES *gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; gens && i < sk_GENERAL_NAME_num(gens); i++) {
+        const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+        if (g->type != GEN_DNS)
+            continue;
+        used += (size_t)snprintf(out + used, used < len ? len - used : 0, "%s%.*s", used ? "," : "",
+                                 ASN1_STRING_length(g->d.dNSName),
+                                 (const char *)ASN1_STRING_get0_data(g->d.dNSName));
+        if (used >= len)
+            break;
+    }
+    GENERAL_NAMES_free(gens);
+}
+
+static void leaf_facts(X509 *leaf, time_t now, struct dane_tls_result *r)
+{
+    time_t t = now ? now : time(NULL);
+    X509_NAME_oneline(X509_get_subject_name(leaf), r->subject, sizeof(r->subject));
+    X509_NAME_oneline(X509_get_issuer_name(leaf), r->issuer, sizeof(r->issuer));
+    leaf_names(leaf, r->names, sizeof(r->names));
+    r->leaf_expired = X509_cmp_time(X509_get0_notAfter(leaf), &t) < 0;
+    r->leaf_not_yet_valid = X509_cmp_time(X509_get0_notBefore(leaf), &t) > 0;
+}
+
+void dane_tls_result(SSL *ssl, time_t now, struct dane_tls_result *r)
+{
+    X509 *leaf = SSL_get0_peer_certificate(ssl);
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+    uint8_t usage = 0, sel, mtype;
+    memset(r, 0, sizeof(*r));
+    r->match_usage = r->match_depth = -1;
+    r->verify = SSL_get_verify_result(ssl);
+    snprintf(r->verify_text, sizeof(r->verify_text), "%s",
+             X509_verify_cert_error_string(r->verify));
+    snprintf(r->version, sizeof(r->version), "%s", SSL_get_version(ssl));
+    snprintf(r->cipher, sizeof(r->cipher), "%s", SSL_get_cipher_name(ssl));
+    r->chain_len = chain ? sk_X509_num(chain) : 0;
+    if (leaf)
+        leaf_facts(leaf, now, r);
+    r->match_depth = SSL_get0_dane_tlsa(ssl, &usage, &sel, &mtype, NULL, NULL);
+    if (r->match_depth >= 0)
+        r->match_usage = usage;
+    r->authenticated = leaf != NULL && r->verify == X509_V_OK && r->match_depth >= 0;
+}
+
+enum dane_reason dane_tls_failure_reason(const struct dane_tls_result *r)
+{
+    switch (r->verify) {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+        return DANE_R_CERT_EXPIRED;
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+        return DANE_R_CERT_NOT_YET_VALID;
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+        return DANE_R_HOST_MISMATCH;
+    case X509_V_ERR_DANE_NO_MATCH:
+        return DANE_R_NO_TLSA_MATCH;
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+        return DANE_R_CHAIN_UNTRUSTED;
+    default:
+        return r->match_depth < 0 ? DANE_R_NO_TLSA_MATCH : DANE_R_CHAIN_UNTRUSTED;
+    }
+}
+
+static void chain_result(SSL *ssl, X509 *leaf, int chain_len, long verify, time_t now,
+                         struct dane_tls_result *r)
+{
+    uint8_t usage = 0, sel, mtype;
+    memset(r, 0, sizeof(*r));
+    r->verify = verify;
+    snprintf(r->verify_text, sizeof(r->verify_text), "%s", X509_verify_cert_error_string(verify));
+    r->chain_len = chain_len;
+    leaf_facts(leaf, now, r);
+    r->match_depth = SSL_get0_dane_tlsa(ssl, &usage, &sel, &mtype, NULL, NULL);
+    r->match_usage = r->match_depth >= 0 ? usage : -1;
+    r->authenticated = verify == X509_V_OK && r->match_depth >= 0;
+}
+
+int dane_tls_verify_chain(SSL_CTX *ctx, const struct dane_tls_setup *setup, STACK_OF(X509) * chain,
+                          struct dane_tls_result *r, struct dl_error *err)
+{
+    X509_STORE *store = NULL;
+    X509_STORE_CTX *vctx = NULL;
+    SSL *ssl;
+    int rc = -1;
+    if (sk_X509_num(chain) < 1)
+        return dl_error_set(err, "no certificate in the chain");
+    if ((ssl = dane_tls_new(ctx, setup, err)) == NULL)
+        return -1;
+    store = X509_STORE_new();
+    vctx = X509_STORE_CTX_new();
+    if (store == NULL || vctx == NULL ||
+        !X509_STORE_CTX_init(vctx, store, sk_X509_value(chain, 0), chain) ||
+        !X509_STORE_CTX_set_default(vctx, "ssl_server") ||
+        !X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(vctx), SSL_get0_param(ssl))) {
+        dl_error_openssl(err, "%s: verification set-up", setup->sni);
+        goto out;
+    }
+    X509_STORE_CTX_set0_dane(vctx, SSL_get0_dane(ssl));
+    if (X509_verify_cert(vctx) < 0) {
+        dl_error_openssl(err, "%s: verification", setup->sni);
+        goto out;
+    }
+    chain_result(ssl, sk_X509_value(chain, 0), sk_X509_num(chain), X509_STORE_CTX_get_error(vctx),
+                 setup->now, r);
+    rc = 0;
+out:
+    X509_STORE_CTX_free(vctx);
+    X509_STORE_free(store);
+    SSL_free(ssl);
+    return rc;
+}

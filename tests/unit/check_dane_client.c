@@ -1,0 +1,338 @@
+/* Unit tests for the reference client's pure parts: TLSA usability, the
+ * outcome codes of both profiles, the retry schedule, SMTP reply parsing
+ * with hostile input, wire-form names. */
+#include "dane_dns.h"
+#include "dane_outcome.h"
+#include "dane_retry.h"
+#include "dane_smtp.h"
+#include "dane_tlsa.h"
+
+#include <check.h>
+#include <string.h>
+
+Suite *dane_client_suite(void);
+
+/* --- TLSA usability (RFC 7672 3.1) ---------------------------------------- */
+
+static const struct {
+    const char *text;
+    const char *unusable; /* substring of the reason; NULL: usable */
+} tlsa_cases[] = {
+    {"3 1 1 0000000000000000000000000000000000000000000000000000000000000000", NULL},
+    {"3 0 1 00000000000000000000000000000000 00000000000000000000000000000000", NULL},
+    {"2 0 1 0000000000000000000000000000000000000000000000000000000000000000", NULL},
+    {"2 1 2 00000000000000000000000000000000000000000000000000000000000000000000000000000000"
+     "000000000000000000000000000000000000000000000000",
+     NULL},
+    {"3 1 0 3059301306072a8648ce3d020106082a8648ce3d03010703420004", NULL},
+    {"0 0 1 0000000000000000000000000000000000000000000000000000000000000000", "PKIX"},
+    {"1 1 1 0000000000000000000000000000000000000000000000000000000000000000", "PKIX"},
+    {"4 1 1 0000000000000000000000000000000000000000000000000000000000000000", "usage"},
+    {"3 2 1 0000000000000000000000000000000000000000000000000000000000000000", "selector"},
+    {"3 1 3 0000000000000000000000000000000000000000000000000000000000000000", "matching"},
+    {"3 1 1 00000000000000000000000000000000", "32 bytes"},
+    {"3 1 2 0000000000000000000000000000000000000000000000000000000000000000", "64 bytes"},
+};
+
+START_TEST(tlsa_classification)
+{
+    struct dane_tlsa r;
+    ck_assert_int_eq(dane_tlsa_from_text(tlsa_cases[_i].text, &r), 0);
+    if (tlsa_cases[_i].unusable == NULL)
+        ck_assert_msg(r.unusable == NULL, "%s: %s", tlsa_cases[_i].text, r.unusable);
+    else
+        ck_assert_msg(r.unusable && strstr(r.unusable, tlsa_cases[_i].unusable), "%s: %s",
+                      tlsa_cases[_i].text, r.unusable ? r.unusable : "usable");
+    dane_tlsa_clear(&r);
+}
+END_TEST
+
+START_TEST(tlsa_bad_text)
+{
+    struct dane_tlsa r;
+    const char *bad[] = {"", "3 1", "3 1 1", "3 1 1 0g", "3 1 1 abc", "256 1 1 00", "x 1 1 00"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(dane_tlsa_from_text(bad[i], &r) == -1 || r.unusable, "accepted '%s'", bad[i]);
+}
+END_TEST
+
+START_TEST(tlsa_wire_short)
+{
+    struct dane_tlsa r;
+    const unsigned char two[] = {3, 1};
+    ck_assert_int_eq(dane_tlsa_from_wire(two, sizeof(two), &r), -1);
+    ck_assert_ptr_nonnull(r.unusable);
+}
+END_TEST
+
+/* --- outcomes: the contract table of the brief, both profiles ------------ */
+
+static const struct {
+    enum dane_profile p;
+    enum dane_reason r;
+    struct dane_facts f;
+    bool final;
+    const char *status, *code, *name, *tlsrpt;
+} outcome_cases[] = {
+    {DANE_PROFILE_RFC7672,
+     DANE_R_AUTHENTICATED,
+     {0},
+     false,
+     "delivered",
+     "2.0.0",
+     "delivered",
+     NULL},
+    {DANE_PROFILE_RFC7672,
+     DANE_R_STARTTLS_NOT_OFFERED,
+     {0},
+     false,
+     "deferred",
+     "4.7.321",
+     "starttls-not-supported",
+     "starttls-not-supported"},
+    {DANE_PROFILE_RFC7672,
+     DANE_R_STARTTLS_NOT_OFFERED,
+     {0},
+     true,
+     "bounced",
+     "5.7.321",
+     "starttls-not-supported",
+     "starttls-not-supported"},
+    {DANE_PROFILE_RFC7672,
+     DANE_R_CERT_EXPIRED,
+     {0},
+     false,
+     "deferred",
+     "4.7.322",
+     "certificate-expired",
+     "certificate-expired"},
+    {DANE_PROFILE_RFC7672,
+     DANE_R_NO_TLSA_MATCH,
+     {0},
+     false,
+     "deferred",
+     "4.7.323",
+     "tlsa-invalid",
+     "tlsa-invalid"},
+    {DANE_PROFILE_RFC7672,
+     DANE_R_CERT_NOT_YET_VALID,
+     {0},
+     false,
+     "deferred",
+     "4.7.323",
+     "tlsa-invalid",
+     "validation-failure"},
+    {DANE_PROFILE_RFC7672,
+     DANE_R_DNSSEC_BOGUS,
+     {0},
+     false,
+     "deferred",
+     "4.7.324",
+     "dnssec-invalid",
+     "dnssec-invalid"},
+    {DANE_PROFILE_RFC7672,
+     DANE_R_TLSA_SERVFAIL,
+     {0},
+     false,
+     "deferred",
+     "4.7.324",
+     "dnssec-invalid",
+     "dnssec-invalid"},
+    {DANE_PROFILE_RFC7672,
+     DANE_R_DNS_FAILED,
+     {0},
+     true,
+     "bounced",
+     "5.4.312",
+     "DNS query failed",
+     NULL},
+    {DANE_PROFILE_RFC7672,
+     DANE_R_HOST_MISMATCH,
+     {0},
+     false,
+     "deferred",
+     "4.7.325",
+     "certificate-host-mismatch",
+     "certificate-host-mismatch"},
+    /* DANE-EE ignores validity dates (RFC 7672 3.1.1) ... */
+    {DANE_PROFILE_RFC7672,
+     DANE_R_AUTHENTICATED,
+     {.leaf_expired = true},
+     false,
+     "delivered",
+     "2.0.0",
+     "delivered",
+     NULL},
+    /* ... exchange-online does not (seed 001) */
+    {DANE_PROFILE_EXCHANGE_ONLINE,
+     DANE_R_AUTHENTICATED,
+     {.leaf_expired = true},
+     false,
+     "deferred",
+     "4.7.322",
+     "certificate-expired",
+     "certificate-expired"},
+    {DANE_PROFILE_EXCHANGE_ONLINE,
+     DANE_R_AUTHENTICATED,
+     {.leaf_not_yet_valid = true},
+     false,
+     "deferred",
+     "4.7.323",
+     "tlsa-invalid",
+     "validation-failure"},
+    /* exchange-online's known limitation: bogus surfaces as the DNS error */
+    {DANE_PROFILE_EXCHANGE_ONLINE,
+     DANE_R_DNSSEC_BOGUS,
+     {0},
+     false,
+     "deferred",
+     "4.4.312",
+     "DNS query failed",
+     "dnssec-invalid"},
+    /* ... but SERVFAIL on the TLSA query is 4.7.324 */
+    {DANE_PROFILE_EXCHANGE_ONLINE,
+     DANE_R_TLSA_SERVFAIL,
+     {0},
+     false,
+     "deferred",
+     "4.7.324",
+     "dnssec-invalid",
+     "dnssec-invalid"},
+    {DANE_PROFILE_EXCHANGE_ONLINE,
+     DANE_R_HOST_MISMATCH,
+     {0},
+     true,
+     "bounced",
+     "5.7.323",
+     "tlsa-invalid",
+     "certificate-host-mismatch"},
+    {DANE_PROFILE_EXCHANGE_ONLINE,
+     DANE_R_NO_MAIL_HOST,
+     {0},
+     false,
+     "bounced",
+     "5.1.2",
+     "bad-destination",
+     NULL},
+};
+
+START_TEST(outcome_mapping)
+{
+    struct dane_outcome o;
+    dane_outcome_map(outcome_cases[_i].p, outcome_cases[_i].r, &outcome_cases[_i].f,
+                     outcome_cases[_i].final, &o);
+    ck_assert_str_eq(dane_status_name(o.status), outcome_cases[_i].status);
+    ck_assert_str_eq(o.code, outcome_cases[_i].code);
+    ck_assert_str_eq(o.name, outcome_cases[_i].name);
+    if (outcome_cases[_i].tlsrpt)
+        ck_assert_str_eq(o.tlsrpt, outcome_cases[_i].tlsrpt);
+    else
+        ck_assert_ptr_null(o.tlsrpt);
+}
+END_TEST
+
+START_TEST(outcome_reply_line)
+{
+    struct dane_outcome o;
+    char line[256];
+    dane_outcome_map(DANE_PROFILE_RFC7672, DANE_R_TLSA_SERVFAIL, NULL, false, &o);
+    dane_outcome_reply(&o, line, sizeof(line));
+    ck_assert_str_eq(
+        line, "450 4.7.324 dnssec-invalid: Destination domain returned invalid DNSSEC records");
+}
+END_TEST
+
+/* --- retry schedule (exchange-online, seed 001) -------------------------- */
+
+START_TEST(retry_schedule)
+{
+    int64_t t[64];
+    size_t n = dane_retry_schedule(DANE_PROFILE_EXCHANGE_ONLINE, t, 64);
+    ck_assert_int_eq(t[0], 0);
+    ck_assert_int_eq(t[1], 15 * 60);
+    ck_assert_int_eq(t[2], 30 * 60);
+    ck_assert_int_eq(t[3], 90 * 60);
+    ck_assert_int_eq(t[4], 150 * 60);
+    ck_assert_int_eq(t[n - 2], 23 * 3600 + 30 * 60);
+    ck_assert_int_eq(t[n - 1], 24 * 3600);
+    ck_assert_int_eq(n, 27);
+    for (size_t i = 1; i < n; i++)
+        ck_assert_int_gt(t[i], t[i - 1]);
+    ck_assert_int_eq(dane_retry_schedule(DANE_PROFILE_RFC7672, t, 3), 3);
+}
+END_TEST
+
+/* --- SMTP reply lines: hostile input ------------------------------------- */
+
+START_TEST(smtp_reply_lines)
+{
+    int code;
+    bool more;
+    const char *text;
+    ck_assert_int_eq(dane_smtp_parse_line("250-PIPELINING", 14, &code, &more, &text), 0);
+    ck_assert_int_eq(code, 250);
+    ck_assert(more);
+    ck_assert_str_eq(text, "PIPELINING");
+    ck_assert_int_eq(dane_smtp_parse_line("220 ok", 6, &code, &more, &text), 0);
+    ck_assert(!more);
+    ck_assert_int_eq(dane_smtp_parse_line("354", 3, &code, &more, &text), 0);
+    ck_assert_int_eq(code, 354);
+    ck_assert_str_eq(text, "");
+}
+END_TEST
+
+START_TEST(smtp_reply_hostile)
+{
+    int code;
+    bool more;
+    const char *text;
+    const char *bad[] = {"", "25", "2x0 ok", "650 no", "099 x", "250xok", "abc", "250\tx"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(dane_smtp_parse_line(bad[i], strlen(bad[i]), &code, &more, &text) == -1,
+                      "accepted '%s'", bad[i]);
+    ck_assert_int_eq(dane_smtp_parse_line("250 a\0b", 7, &code, &more, &text), -1);
+}
+END_TEST
+
+/* --- wire names ----------------------------------------------------------- */
+
+START_TEST(wire_names)
+{
+    const unsigned char good[] = {3, 'M', 'x', '1', 4, 't', 'e', 's', 't', 0};
+    const unsigned char ptr[] = {3, 'm', 'x', '1', 0xc0, 12};
+    const unsigned char trunc[] = {5, 'a', 'b'};
+    const unsigned char dot[] = {3, 'a', '.', 'b', 0};
+    char out[256];
+    size_t off = 0;
+    ck_assert_int_eq(dane_dns_wire_name(good, sizeof(good), &off, out, sizeof(out)), 0);
+    ck_assert_str_eq(out, "mx1.test.");
+    ck_assert_int_eq(off, sizeof(good));
+    off = 0;
+    ck_assert_int_eq(dane_dns_wire_name(ptr, sizeof(ptr), &off, out, sizeof(out)), -1);
+    off = 0;
+    ck_assert_int_eq(dane_dns_wire_name(trunc, sizeof(trunc), &off, out, sizeof(out)), -1);
+    off = 0;
+    ck_assert_int_eq(dane_dns_wire_name(dot, sizeof(dot), &off, out, sizeof(out)), -1);
+    off = 0;
+    ck_assert_int_eq(dane_dns_wire_name(good, sizeof(good), &off, out, 5), -1);
+}
+END_TEST
+
+Suite *dane_client_suite(void)
+{
+    Suite *s = suite_create("dane_client");
+    TCase *pos = tcase_create("Positive");
+    TCase *neg = tcase_create("Negative");
+    tcase_add_loop_test(pos, tlsa_classification, 0, sizeof(tlsa_cases) / sizeof(tlsa_cases[0]));
+    tcase_add_loop_test(pos, outcome_mapping, 0, sizeof(outcome_cases) / sizeof(outcome_cases[0]));
+    tcase_add_test(pos, outcome_reply_line);
+    tcase_add_test(pos, retry_schedule);
+    tcase_add_test(pos, smtp_reply_lines);
+    tcase_add_test(pos, wire_names);
+    tcase_add_test(neg, tlsa_bad_text);
+    tcase_add_test(neg, tlsa_wire_short);
+    tcase_add_test(neg, smtp_reply_hostile);
+    suite_add_tcase(s, pos);
+    suite_add_tcase(s, neg);
+    return s;
+}
