@@ -1,0 +1,229 @@
+/* Unit tests for fakesmtp/fsmtp_conf (the JSON configuration, its errors
+ * with file:line or JSON path) and fakesmtp/fsmtp_store (maildir delivery). */
+#include "dl_util.h"
+#include "fsmtp_conf.h"
+#include "fsmtp_store.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+Suite *fakesmtp_conf_suite(void);
+
+static char tmpdir[64];
+static char *conf_path;
+
+static void setup(void)
+{
+    strcpy(tmpdir, "/tmp/fsmtp-conf-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    conf_path = dl_xasprintf("%s/fakesmtp.json", tmpdir);
+}
+
+static void teardown(void)
+{
+    char *cmd = dl_xasprintf("rm -rf '%s'", tmpdir);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    free(conf_path);
+}
+
+START_TEST(good_config_and_defaults)
+{
+    static const char text[] =
+        "{\"session_log\": \"log/s.jsonl\", \"grace\": 2, \"listeners\": [\n"
+        " {\"name\": \"mx1.good.test\", \"address\": \"127.25.1.1\", \"maildir\": \"mail/mx1\",\n"
+        "  \"banner_delay_ms\": 1500, \"starttls\": \"close\", \"drop_at\": \"rcpt\",\n"
+        "  \"reply\": {\"mail\": \"451 4.3.0 later\"}, \"max_size\": 2048},\n"
+        " {\"name\": \"mx2\", \"address\": \"::1\", \"port\": 2526, \"ehlo_extensions\": false}\n"
+        "]}";
+    struct dl_error err;
+    struct fsmtp_conf *c = fsmtp_conf_parse(text, conf_path, &err);
+    struct fsmtp_listener *l;
+    struct stat st;
+    char *want;
+    ck_assert_msg(c != NULL, "%s", err.msg);
+    ck_assert_uint_eq(c->n_listeners, 2);
+    ck_assert_int_eq(c->grace, 2);
+    want = dl_xasprintf("%s/log/s.jsonl", tmpdir);
+    ck_assert_str_eq(c->session_log, want);
+    free(want);
+    l = c->listeners[0];
+    ck_assert_int_eq(l->port, 25);
+    ck_assert_str_eq(l->banner, "mx1.good.test ESMTP fakesmtp");
+    ck_assert_int_eq(l->banner_delay_ms, 1500);
+    ck_assert_int_eq(l->starttls, FSMTP_STARTTLS_CLOSE);
+    ck_assert_int_eq(l->drop_at, FSMTP_STEP_RCPT);
+    ck_assert_str_eq(l->reply[FSMTP_STEP_MAIL], "451 4.3.0 later");
+    ck_assert_ptr_null(l->reply[FSMTP_STEP_RCPT]);
+    ck_assert_uint_eq(l->max_size, 2048);
+    ck_assert_ptr_null(l->ssl_ctx);
+    want = dl_xasprintf("%s/mail/mx1/new", tmpdir);
+    ck_assert_int_eq(stat(want, &st), 0); /* maildir created at load */
+    free(want);
+    l = c->listeners[1];
+    ck_assert_int_eq(l->starttls, FSMTP_STARTTLS_454); /* no TLS configured */
+    ck_assert(!l->ehlo_extensions);
+    ck_assert_ptr_null(l->maildir);
+    fsmtp_conf_free(c);
+}
+END_TEST
+
+START_TEST(tls_contexts)
+{
+    struct dl_error err;
+    struct fsmtp_conf *c = fsmtp_conf_load("data/fakesmtp/tls.json", &err);
+    ck_assert_msg(c != NULL, "%s", err.msg);
+    ck_assert_ptr_nonnull(c->listeners[0]->ssl_ctx);
+    ck_assert_uint_eq(c->listeners[0]->n_sni, 1);
+    ck_assert_ptr_nonnull(c->listeners[0]->sni[0].ssl_ctx);
+    ck_assert_int_eq(c->listeners[0]->starttls, FSMTP_STARTTLS_ACCEPT);
+    ck_assert_int_eq(c->listeners[1]->fault, FSMTP_FAULT_WRONG_KEY);
+    ck_assert_ptr_nonnull(c->listeners[1]->ssl_ctx);
+    /* a session's reference keeps a listener alive after the config goes */
+    fsmtp_listener_ref(c->listeners[0]);
+    {
+        struct fsmtp_listener *l = c->listeners[0];
+        fsmtp_conf_free(c);
+        ck_assert_ptr_nonnull(l->ssl_ctx);
+        fsmtp_listener_unref(l);
+    }
+}
+END_TEST
+
+START_TEST(tls_key_mismatch)
+{
+    struct dl_error err;
+    ck_assert_ptr_null(fsmtp_conf_load("data/fakesmtp/mismatch.json", &err));
+    ck_assert_msg(strstr(err.msg, "$.listeners[0]") && strstr(err.msg, "other-key.pem"), "%s",
+                  err.msg);
+}
+END_TEST
+
+struct bad_conf {
+    const char *text;
+    const char *want;
+};
+
+static const struct bad_conf bad[] = {
+    {"{\"listeners\": [\n{\"name\": \"a\",\n \"address\": }]}", "fakesmtp.json:3:"},
+    {"[]", ": $: expected an object"},
+    {"{}", "$.listeners: expected an array"},
+    {"{\"listeners\": [], \"colour\": 1}", "$.colour: unknown key"},
+    {"{\"listeners\": [{\"name\": \"a\", \"address\": \"127.0.0.1\", \"prot\": 25}]}",
+     "$.listeners[0].prot: unknown key"},
+    {"{\"listeners\": [{\"name\": \"a\"}]}", "$.listeners[0]: needs name and address"},
+    {"{\"listeners\": [{\"name\": \"a\", \"address\": \"x\", \"port\": 70000}]}",
+     "$.listeners[0].port: expected an integer from 1 to 65535"},
+    {"{\"listeners\": [{\"name\": \"a\", \"address\": \"x\", \"port\": \"25\"}]}",
+     "$.listeners[0].port: expected an integer"},
+    {"{\"listeners\": [{\"name\": \"a\", \"address\": \"x\", \"starttls\": \"maybe\"}]}",
+     "$.listeners[0].starttls: unknown value \"maybe\""},
+    {"{\"listeners\": [{\"name\": \"a\", \"address\": \"x\", \"starttls\": \"accept\"}]}",
+     "needs tls.cert"},
+    {"{\"listeners\": [{\"name\": \"a\", \"address\": \"x\", \"reply\": {\"rcpt\": \"250 ok\"}}]}",
+     "$.listeners[0].reply.rcpt: expected a reply"},
+    {"{\"listeners\": [{\"name\": \"a\", \"address\": \"x\", \"reply\": {\"helo\": \"550\"}}]}",
+     "$.listeners[0].reply.helo: unknown key"},
+    {"{\"listeners\": [{\"name\": \"a\", \"address\": \"x\", \"tls\": {\"cert\": \"c\"}}]}",
+     "$.listeners[0].tls: needs both cert and key"},
+    {"{\"listeners\": [{\"name\": \"a\", \"address\": \"x\", \"tls\": {\"cert\": \"c\", \"key\": "
+     "\"k\", \"min_version\": \"SSLv3\"}}]}",
+     "$.listeners[0].tls.min_version: unknown value"},
+    {"{\"listeners\": [{\"name\": \"a\", \"address\": \"x\", \"tls\": {\"cert\": \"c\", \"key\": "
+     "\"k\", \"fault\": \"other-cert\"}}]}",
+     "fault other-cert needs fault_cert"},
+    {"{\"listeners\": [{\"name\": \"a\", \"address\": \"x\", \"tls\": {\"cert\": \"c\", \"key\": "
+     "\"k\", \"sni\": {\"n\": {\"cert\": \"c\"}}}}]}",
+     "$.listeners[0].tls.sni[\"n\"]: needs both cert and key"},
+    {"{\"listeners\": [{\"name\": \"a\", \"address\": \"x\", \"tls\": {\"cert\": "
+     "\"/nonexistent/c\","
+     " \"key\": \"k\"}}]}",
+     "/nonexistent/c: cannot load certificate chain"},
+    {"{\"listeners\": [{\"name\": \"a\", \"address\": \"127.0.0.1\"},"
+     "{\"name\": \"b\", \"address\": \"127.0.0.1\"}]}",
+     "$.listeners[1]: address and port already used"},
+    {"{\"listeners\": [{\"name\": \"a\", \"address\": \"x\", \"banner\": \"a\\r\\nb\"}]}",
+     "$.listeners[0].banner: printable ASCII"},
+    {"{\"listeners\": [{\"name\": \"a\", \"address\": \"x\", \"name\": \"b\"}]}",
+     "fakesmtp.json:1:"},
+    {"{\"listeners\": [{\"name\": \"a\", \"address\": \"x\", \"maildir\": \"/proc/nope\"}]}",
+     "$.listeners[0]: mkdir /proc/nope"},
+};
+
+START_TEST(bad_configs)
+{
+    struct dl_error err;
+    struct fsmtp_conf *c = fsmtp_conf_parse(bad[_i].text, conf_path, &err);
+    ck_assert_msg(c == NULL, "case %d accepted", _i);
+    ck_assert_msg(strstr(err.msg, bad[_i].want) != NULL, "case %d: '%s' lacks '%s'", _i, err.msg,
+                  bad[_i].want);
+    ck_assert_msg(strncmp(err.msg, conf_path, strlen(conf_path)) == 0, "no file name: %s", err.msg);
+}
+END_TEST
+
+START_TEST(store_delivers_whole_file)
+{
+    struct dl_error err;
+    char name[256], *dir = dl_xasprintf("%s/md", tmpdir), *p, *back = NULL;
+    char *sub;
+    size_t len;
+    DIR *d;
+    struct dirent *e;
+    int n = 0;
+    for (int i = 0; i < 3; i++) {
+        static const char *const s[] = {"tmp", "new", "cur"};
+        sub = dl_xasprintf("%s/%s", dir, s[i]);
+        ck_assert_int_eq(dl_mkdir_p(sub, 0700, &err), 0);
+        free(sub);
+    }
+    ck_assert_int_eq(
+        fsmtp_store_deliver(dir, "Subject: a\r\n\r\nbody\0x\r\n", 22, name, sizeof(name), &err), 0);
+    p = dl_xasprintf("%s/new/%s", dir, name);
+    ck_assert_int_eq(dl_read_file(p, 1000, &back, &len, &err), 0);
+    ck_assert_uint_eq(len, 22);
+    ck_assert_int_eq(memcmp(back, "Subject: a\r\n\r\nbody\0x\r\n", 22), 0);
+    sub = dl_xasprintf("%s/tmp", dir);
+    d = opendir(sub);
+    while ((e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    ck_assert_int_eq(n, 0); /* nothing left behind in tmp/ */
+    ck_assert_int_eq(fsmtp_store_deliver("/nonexistent", "x", 1, name, sizeof(name), &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/tmp/"));
+    free(sub);
+    free(back);
+    free(p);
+    free(dir);
+}
+END_TEST
+
+START_TEST(names)
+{
+    ck_assert_str_eq(fsmtp_step_name(FSMTP_STEP_DOT), "dot");
+    ck_assert_str_eq(fsmtp_starttls_name(FSMTP_STARTTLS_454), "454");
+    ck_assert_str_eq(fsmtp_tls_fault_name(FSMTP_FAULT_WRONG_KEY), "wrong-key");
+    ck_assert_str_eq(fsmtp_step_name((enum fsmtp_step)99), "?");
+}
+END_TEST
+
+Suite *fakesmtp_conf_suite(void)
+{
+    Suite *s = suite_create("fakesmtp_conf");
+    TCase *pos = tcase_create("Positive");
+    TCase *neg = tcase_create("Negative");
+    tcase_add_checked_fixture(pos, setup, teardown);
+    tcase_add_checked_fixture(neg, setup, teardown);
+    tcase_add_test(pos, good_config_and_defaults);
+    tcase_add_test(pos, tls_contexts);
+    tcase_add_test(pos, store_delivers_whole_file);
+    tcase_add_test(pos, names);
+    tcase_add_test(neg, tls_key_mismatch);
+    tcase_add_loop_test(neg, bad_configs, 0, sizeof(bad) / sizeof(bad[0]));
+    suite_add_tcase(s, pos);
+    suite_add_tcase(s, neg);
+    return s;
+}
