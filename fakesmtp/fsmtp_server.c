@@ -136,14 +136,14 @@ static void start_tls(struct conn *c)
         smtp_session_input(c->sess, junk, (size_t)n);
     ssl = SSL_new(l->ssl_ctx);
     if (ssl == NULL) {
-        conn_act(c, smtp_session_tls_failed(c->sess, "SSL_new failed"));
+        conn_act(c, smtp_session_tls_failed(c->sess, "SSL_new failed", NULL));
         return;
     }
     tls = bufferevent_openssl_filter_new(c->srv->base, c->bev, ssl, BUFFEREVENT_SSL_ACCEPTING,
                                          BEV_OPT_CLOSE_ON_FREE);
     if (tls == NULL) {
         SSL_free(ssl);
-        conn_act(c, smtp_session_tls_failed(c->sess, "cannot start TLS"));
+        conn_act(c, smtp_session_tls_failed(c->sess, "cannot start TLS", NULL));
         return;
     }
     bufferevent_openssl_set_allow_dirty_shutdown(tls, 1);
@@ -217,6 +217,7 @@ static void event_cb(struct bufferevent *bev, short events, void *arg)
     }
     if (smtp_session_state(c->sess) == SMTP_STATE_TLS) {
         struct dl_buf why = {0};
+        struct fsmtp_tls_info info;
         unsigned long e;
         dl_buf_printf(&why, "handshake failed");
         if (events & BEV_EVENT_EOF)
@@ -229,7 +230,8 @@ static void event_cb(struct bufferevent *bev, short events, void *arg)
             else
                 dl_buf_printf(&why, ": SSL error %lu", e);
         }
-        smtp_session_tls_failed(c->sess, why.data);
+        fsmtp_tls_info_get(bufferevent_openssl_get_ssl(bev), &info);
+        smtp_session_tls_failed(c->sess, why.data, &info);
         dl_buf_free(&why);
     } else {
         smtp_session_eof(c->sess, (events & BEV_EVENT_EOF)

@@ -243,8 +243,8 @@ static enum smtp_action do_ehlo(struct smtp_session *s, const struct smtp_cmd *c
         reply(s, "250-%s\n250 STARTTLS", s->l->name);
         return SMTP_ACTION_NONE;
     }
-    reply(s, "250-%s\n250-PIPELINING\n250-SIZE %zu\n250-8BITMIME\n250-ENHANCEDSTATUSCODES%s",
-          s->l->name, s->l->max_size, stls ? "\n250 STARTTLS" : "\n250 SMTPUTF8");
+    reply(s, "250-%s\n250-PIPELINING\n250-SIZE %zu\n250-8BITMIME\n250%sENHANCEDSTATUSCODES%s",
+          s->l->name, s->l->max_size, stls ? "-" : " ", stls ? "\n250 STARTTLS" : "");
     return SMTP_ACTION_NONE;
 }
 
@@ -477,6 +477,14 @@ enum smtp_action smtp_session_input(struct smtp_session *s, const char *data, si
     return act;
 }
 
+static json_t *tls_json(const struct fsmtp_tls_info *info)
+{
+    return json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s}", "version", info->version, "cipher",
+                     info->cipher, "sni", info->sni[0] ? info->sni : NULL, "cert_subject",
+                     info->cert_subject, "cert_sha256", info->cert_sha256, "spki_sha256",
+                     info->spki_sha256);
+}
+
 enum smtp_action smtp_session_tls_done(struct smtp_session *s, const struct fsmtp_tls_info *info)
 {
     s->tls = true;
@@ -484,19 +492,18 @@ enum smtp_action smtp_session_tls_done(struct smtp_session *s, const struct fsmt
     s->state = SMTP_STATE_CONNECTED;
     reset_transaction(s);
     smtp_linebuf_reset(&s->lb);
-    json_object_set_new(s->rec, "tls",
-                        json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s}", "version", info->version,
-                                  "cipher", info->cipher, "sni", info->sni[0] ? info->sni : NULL,
-                                  "cert_subject", info->cert_subject, "cert_sha256",
-                                  info->cert_sha256, "spki_sha256", info->spki_sha256));
+    json_object_set_new(s->rec, "tls", tls_json(info));
     record_line(s, "T:", "handshake done", 14);
     if (s->l->drop_at == FSMTP_STEP_TLS)
         return drop(s, FSMTP_STEP_TLS);
     return SMTP_ACTION_NONE;
 }
 
-enum smtp_action smtp_session_tls_failed(struct smtp_session *s, const char *why)
+enum smtp_action smtp_session_tls_failed(struct smtp_session *s, const char *why,
+                                         const struct fsmtp_tls_info *info)
 {
+    if (info != NULL)
+        json_object_set_new(s->rec, "tls", tls_json(info));
     json_object_set_new(s->rec, "tls_error", json_string(why));
     record_line(s, "T:", why, strlen(why));
     return close_with(s, "tls-failed");

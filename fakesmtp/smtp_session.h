@@ -72,9 +72,12 @@ enum smtp_action smtp_session_start(struct smtp_session *s);
 enum smtp_action smtp_session_input(struct smtp_session *s, const char *data, size_t len);
 
 /* The handshake after STARTTLS finished (info describes it) or failed
- * (why says how). Success resets the session to CONNECTED (RFC 3207). */
+ * (why says how; info, when not NULL, holds what was learnt: the SNI
+ * the client sent, the certificate chosen). Success resets the session
+ * to CONNECTED (RFC 3207). */
 enum smtp_action smtp_session_tls_done(struct smtp_session *s, const struct fsmtp_tls_info *info);
-enum smtp_action smtp_session_tls_failed(struct smtp_session *s, const char *why);
+enum smtp_action smtp_session_tls_failed(struct smtp_session *s, const char *why,
+                                         const struct fsmtp_tls_info *info);
 
 /* The client was idle too long / the server is shutting down: 421, close. */
 enum smtp_action smtp_session_timeout(struct smtp_session *s);

@@ -193,7 +193,7 @@ START_TEST(tls_failure_closes)
     start();
     feed("EHLO c\r\nSTARTTLS\r\n");
     lis->ssl_ctx = NULL;
-    ck_assert_int_eq(smtp_session_tls_failed(sess, "bad"), SMTP_ACTION_CLOSE);
+    ck_assert_int_eq(smtp_session_tls_failed(sess, "bad", NULL), SMTP_ACTION_CLOSE);
     ck_assert_str_eq(json_string_value(json_object_get(smtp_session_record(sess), "outcome")),
                      "tls-failed");
 }
