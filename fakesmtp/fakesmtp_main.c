@@ -88,7 +88,13 @@ int main(int argc, char **argv)
     }
     if (pidfile == NULL && conf->pidfile != NULL)
         pidfile = conf->pidfile;
-    pidfile = pidfile != NULL ? dl_xstrdup(pidfile) : NULL;
+    if (pidfile != NULL && pidfile[0] != '/') { /* daemon() moves to / */
+        char *cwd = getcwd(NULL, 0);
+        pidfile = dl_xasprintf("%s/%s", cwd != NULL ? cwd : ".", pidfile);
+        free(cwd);
+    } else if (pidfile != NULL) {
+        pidfile = dl_xstrdup(pidfile);
+    }
     srv = fsmtp_server_new(conf, &err);
     if (srv == NULL) {
         dl_err("%s", err.msg);

@@ -284,6 +284,11 @@ FS_PID=
 if [ "$rc" = 0 ]; then ok "SIGTERM: exit 0"; else not_ok "SIGTERM: exit 0" "exit $rc"; fi
 check "pidfile removed at exit" test ! -e "$D/fakesmtp.pid"
 check "every session record is valid JSON" jq -e . "$D/sessions.jsonl"
+if grep -Eq 'Sanitizer|runtime error|LeakSanitizer' "$D/fakesmtp.log"; then
+    not_ok "no sanitizer report from fakesmtp" "$(cat "$D/fakesmtp.log")"
+else
+    ok "no sanitizer report from fakesmtp"
+fi
 
 # --- durability: SIGKILL during a stream of deliveries ------------------------
 cat >"$D/dur.json" <<EOF
