@@ -11,6 +11,11 @@
  *   RUN/etc/libunbound.conf  for libunbound-based tools (unbound-host -C):
  *                            the lab root hints, and test. not answered
  *                            locally (Unbound's RFC 6761 default)
+ *   RUN/etc/unbound-iterator.conf  a non-validating Unbound (127.53.0.54),
+ *                            not started by the lab, for validators that
+ *                            validate themselves (delv)
+ *   RUN/etc/delv.anchors     RUN/root.key as a BIND trust-anchors clause
+ *                            (delv -a FILE)
  *
  * Parents and children are served by separate NSD instances so that
  * resolvers follow real referrals (one NSD answers every name from the
@@ -25,6 +30,8 @@
 #define LAB_ADDR_PARENT   "127.53.0.1"
 #define LAB_ADDR_CHILD    "127.53.0.2"
 #define LAB_ADDR_RESOLVER "127.53.0.53"
+#define LAB_ADDR_ITERATOR "127.53.0.54" /* unbound-iterator.conf (not started by the lab) */
+#define LAB_ADDR_LAME     "127.53.0.3"  /* where nothing listens (lame-delegation) */
 #define LAB_DNS_PORT      53
 #define LAB_ROOT_NS       "a.root-servers.test."
 #define LAB_TLD_NS        "ns.nic.test."

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unbound.h>
 
 struct lab_dnscheck {
@@ -69,22 +70,72 @@ static void classify(const struct ub_result *res, struct lab_dnscheck_result *r)
         snprintf(r->why, sizeof(r->why), "SERVFAIL");
     } else {
         r->observed = res->secure ? SCEN_DNSSEC_SECURE : SCEN_DNSSEC_INSECURE;
+        if (res->secure && res->nxdomain)
+            r->observed = SCEN_DNSSEC_NXDOMAIN;
+        else if (res->secure && !res->havedata)
+            r->observed = SCEN_DNSSEC_NODATA;
         snprintf(r->why, sizeof(r->why), "%s, %d record%s", res->nxdomain ? "NXDOMAIN" : "NOERROR",
                  r->n_answers, r->n_answers == 1 ? "" : "s");
     }
 }
 
+static int lookup(lab_dnscheck *c, const char *scen, const char *name, int type,
+                  struct lab_dnscheck_result *r, struct dl_error *err)
+{
+    struct ub_result *res = NULL;
+    char *t = ldns_rr_type2str((ldns_rr_type)type);
+    int rc = ub_resolve(c->ctx, name, type, LDNS_RR_CLASS_IN, &res);
+    memset(r, 0, sizeof(*r));
+    snprintf(r->qname, sizeof(r->qname), "%s", name);
+    snprintf(r->qtype, sizeof(r->qtype), "%s", t);
+    free(t);
+    if (rc != 0)
+        return dl_error_set(err, "%s: lookup of %s %s failed: %s", scen, name, r->qtype,
+                            ub_strerror(rc));
+    classify(res, r);
+    if (res->canonname != NULL && strcasecmp(res->canonname, name) != 0)
+        snprintf(r->canonname, sizeof(r->canonname), "%s", res->canonname);
+    ub_resolve_free(res);
+    return 0;
+}
+
 int lab_dnscheck_domain(lab_dnscheck *c, const struct scen *s, struct lab_dnscheck_result *r,
                         struct dl_error *err)
 {
-    struct ub_result *res = NULL;
-    int type = s->implicit_mx ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_MX;
-    int rc = ub_resolve(c->ctx, s->domain, type, LDNS_RR_CLASS_IN, &res);
-    memset(r, 0, sizeof(*r));
-    if (rc != 0)
-        return dl_error_set(err, "%s: lookup of %s %s failed: %s", s->name, s->domain,
-                            s->implicit_mx ? "A" : "MX", ub_strerror(rc));
-    classify(res, r);
-    ub_resolve_free(res);
-    return 0;
+    return lookup(c, s->name, s->domain, s->implicit_mx ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_MX, r, err);
+}
+
+static char *absolute(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 0 && name[n - 1] == '.' ? dl_xstrdup(name) : dl_xasprintf("%s.", name);
+}
+
+int lab_dnscheck_rrsets(lab_dnscheck *c, const struct scen *s,
+                        struct lab_dnscheck_result r[SCEN_RRSET_COUNT], struct dl_error *err)
+{
+    const struct scen_host *h = s->n_hosts > 0 ? &s->hosts[0] : NULL;
+    char *base, *tlsa;
+    int rc;
+    memset(r, 0, SCEN_RRSET_COUNT * sizeof(*r));
+    if (lab_dnscheck_domain(c, s, &r[SCEN_RRSET_MX], err) != 0)
+        return -1;
+    if (h == NULL)
+        return 0;
+    if (lookup(c, s->name, h->name, LDNS_RR_TYPE_A, &r[SCEN_RRSET_A], err) != 0)
+        return -1;
+    base = absolute(r[SCEN_RRSET_A].canonname[0] ? r[SCEN_RRSET_A].canonname : h->name);
+    tlsa = dl_xasprintf("_%u._tcp.%s", h->n_tlsa > 0 ? h->tlsa[0].port : 25, base);
+    rc = lookup(c, s->name, tlsa, LDNS_RR_TYPE_TLSA, &r[SCEN_RRSET_TLSA], err);
+    free(base);
+    free(tlsa);
+    return rc;
+}
+
+bool lab_dnscheck_meets(const struct scen_verdict *v, const struct lab_dnscheck_result *r)
+{
+    if (v->verdict != r->observed)
+        return false;
+    return v->verdict != SCEN_DNSSEC_BOGUS || v->reason == NULL ||
+           strcasestr(r->why, v->reason) != NULL;
 }

@@ -11,11 +11,16 @@
 #include "dl_error.h"
 #include "scen.h"
 
+#include <stdbool.h>
+
 struct lab_dnscheck_result {
     enum scen_dnssec observed;
-    int rcode;     /* DNS RCODE of the answer */
-    int n_answers; /* records in the answer */
-    char why[512]; /* libunbound's why_bogus, or a short note */
+    int rcode;           /* DNS RCODE of the answer */
+    int n_answers;       /* records in the answer */
+    char why[512];       /* libunbound's why_bogus, or a short note */
+    char qname[256];     /* what was asked ("_25._tcp.mx1.good.test.") */
+    char qtype[16];      /* "MX", "A", "TLSA" */
+    char canonname[256]; /* the name the answer is for after CNAMEs, or "" */
 };
 
 typedef struct lab_dnscheck lab_dnscheck;
@@ -28,5 +33,17 @@ void lab_dnscheck_free(lab_dnscheck *c);
  * classify the answer. Returns -1 only when the lookup could not be made. */
 int lab_dnscheck_domain(lab_dnscheck *c, const struct scen *s, struct lab_dnscheck_result *r,
                         struct dl_error *err);
+
+/* Look up the RRsets of `expect: dns:` (scen.h): MX as above, the first MX
+ * host's A RRset, and its TLSA RRset at _PORT._tcp.<host> or, when the A
+ * lookup followed a CNAME, at the CNAME target (RFC 7672 section 2.2.3).
+ * r[SCEN_RRSET_A] and r[SCEN_RRSET_TLSA] stay SCEN_DNSSEC_UNSET without an
+ * MX host. Returns -1 only when a lookup could not be made. */
+int lab_dnscheck_rrsets(lab_dnscheck *c, const struct scen *s,
+                        struct lab_dnscheck_result r[SCEN_RRSET_COUNT], struct dl_error *err);
+
+/* Whether observed result `r` meets the declared verdict `v` (for bogus:
+ * the reason contains v->reason, case-insensitively). */
+bool lab_dnscheck_meets(const struct scen_verdict *v, const struct lab_dnscheck_result *r);
 
 #endif

@@ -2,6 +2,9 @@
 
 #include "dl_util.h"
 #include "lab_conf.h"
+#include "zone_fault.h"
+
+#include <ldns/ldns.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -109,6 +112,63 @@ static int add_hosts(zone_tree *t, const scen_catalog *cat, size_t i, struct dl_
     return 0;
 }
 
+static const struct scen_host *fault_host(const struct scen *s, const struct scen_fault *f)
+{
+    for (size_t j = 0; f->host != NULL && j < s->n_hosts; j++)
+        if (strcmp(s->hosts[j].name, f->host) == 0)
+            return &s->hosts[j];
+    return s->n_hosts > 0 ? &s->hosts[0] : NULL;
+}
+
+char *lab_plan_fault_owner(const struct scen *s, const struct scen_fault *f, uint16_t *type)
+{
+    const struct scen_host *h = fault_host(s, f);
+    int target = zone_fault_target_lookup(f->target);
+    bool needs_host = target == ZONE_TARGET_TLSA || target == ZONE_TARGET_A;
+    *type = 0;
+    if (needs_host && h == NULL)
+        return NULL;
+    switch (target) {
+    case ZONE_TARGET_TLSA:
+        *type = LDNS_RR_TYPE_TLSA;
+        return dl_xasprintf("_%u._tcp.%s", h->n_tlsa > 0 ? h->tlsa[0].port : 25, h->name);
+    case ZONE_TARGET_MX:
+        *type = LDNS_RR_TYPE_MX;
+        return dl_xstrdup(s->domain);
+    case ZONE_TARGET_A:
+        *type = LDNS_RR_TYPE_A;
+        return dl_xstrdup(h->name);
+    case ZONE_TARGET_DNSKEY:
+        *type = LDNS_RR_TYPE_DNSKEY;
+        return dl_xstrdup(s->domain);
+    case ZONE_TARGET_DS:
+        *type = LDNS_RR_TYPE_DS;
+        return dl_xstrdup(s->domain);
+    default:
+        return dl_xstrdup(s->domain);
+    }
+}
+
+static int add_faults(zone_tree *t, const struct scen *s, struct dl_error *err)
+{
+    for (size_t k = 0; k < s->n_faults; k++) {
+        const struct scen_fault *f = &s->faults[k];
+        char where[512], *owner;
+        uint16_t type;
+        int rc;
+        snprintf(where, sizeof(where), "%s:%u", f->loc.file, f->loc.line);
+        owner = lab_plan_fault_owner(s, f, &type);
+        if (owner == NULL)
+            return dl_error_set(err, "%s: fault %s on '%s' needs an MX host", where, f->name,
+                                f->target);
+        rc = zone_tree_add_fault(t, f->name, owner, type, where, err);
+        free(owner);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int add_scenario(zone_tree *t, const scen_catalog *cat, size_t i, struct dl_error *err)
 {
     const struct scen *s = scen_catalog_get(cat, i);
@@ -123,7 +183,9 @@ static int add_scenario(zone_tree *t, const scen_catalog *cat, size_t i, struct 
         if (add_records(t, s->zones[k].records, s->zones[k].n_records, s->zones[k].origin, err) !=
             0)
             return -1;
-    return add_hosts(t, cat, i, err);
+    if (add_hosts(t, cat, i, err) != 0)
+        return -1;
+    return add_faults(t, s, err);
 }
 
 /* The lab root and TLD: signed with the default algorithm, NSEC. */

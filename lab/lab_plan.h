@@ -13,6 +13,7 @@
 #include "scen.h"
 #include "zone_tree.h"
 
+#include <stdint.h>
 #include <time.h>
 
 struct lab_plan_opts {
@@ -24,6 +25,11 @@ struct lab_plan_opts {
  * built tree, which the caller frees with zone_tree_free(). */
 int lab_plan_build(const scen_catalog *cat, const struct lab_plan_opts *o, zone_tree **out,
                    struct zone_tree_stats *stats, struct dl_error *err);
+
+/* The owner name of the RRset fault `f` hits in scenario `s` (the caller
+ * frees it), with its RR type in *type (0: the whole zone at that apex);
+ * NULL when the target needs an MX host and the scenario has none. */
+char *lab_plan_fault_owner(const struct scen *s, const struct scen_fault *f, uint16_t *type);
 
 /* The IPv4 address of host j of catalogue scenario i, in buf (16 bytes). */
 const char *lab_plan_host_addr(const scen_catalog *cat, size_t i, size_t j, char buf[16]);

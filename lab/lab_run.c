@@ -59,21 +59,89 @@ static double mono(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static json_t *result_json(const struct scen *s, const struct lab_dnscheck_result *r, bool pass)
+/* The verdict declared for RRset `k` (the MX one derived when unset). */
+static struct scen_verdict expected(const struct scen *s, enum scen_rrset k)
 {
-    return json_pack("{s:s, s:s, s:s, s:{s:s}, s:{s:s, s:i, s:s}, s:b}", "name", s->name, "domain",
-                     s->domain, "check", "dnssec", "expected", "dnssec",
-                     scen_dnssec_name(scen_expected_dnssec(s)), "observed", "dnssec",
-                     scen_dnssec_name(r->observed), "rcode", r->rcode, "why", r->why, "pass", pass);
+    struct scen_verdict v = s->expect_dns[k];
+    if (k == SCEN_RRSET_MX)
+        v.verdict = scen_expected_dnssec(s);
+    return v;
 }
 
-static void result_text(const struct scen *s, const struct lab_dnscheck_result *r, bool pass,
-                        bool tty)
+static const char *mark(bool pass, bool tty)
 {
-    const char *mark =
-        pass ? (tty ? "\033[32mok\033[0m  " : "ok  ") : (tty ? "\033[31mFAIL\033[0m" : "FAIL");
-    printf("%s %-28s expected %-9s observed %-9s %s\n", mark, s->name,
-           scen_dnssec_name(scen_expected_dnssec(s)), scen_dnssec_name(r->observed), r->why);
+    return pass ? (tty ? "\033[32mok\033[0m  " : "ok  ") : (tty ? "\033[31mFAIL\033[0m" : "FAIL");
+}
+
+static json_t *rrset_json(const struct scen *s, enum scen_rrset k,
+                          const struct lab_dnscheck_result *r, bool pass)
+{
+    struct scen_verdict v = expected(s, k);
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:b}", "rrset", scen_rrset_name(k), "name",
+                  r->qname, "type", r->qtype, "expected", scen_dnssec_name(v.verdict), "observed",
+                  scen_dnssec_name(r->observed), "rcode", r->rcode, "why", r->why, "pass", pass);
+    if (v.reason != NULL)
+        json_object_set_new(o, "reason", json_string(v.reason));
+    if (r->canonname[0])
+        json_object_set_new(o, "canonname", json_string(r->canonname));
+    return o;
+}
+
+static json_t *result_json(const struct scen *s, const struct lab_dnscheck_result *r,
+                           const bool pass[SCEN_RRSET_COUNT], bool all)
+{
+    const struct lab_dnscheck_result *mx = &r[SCEN_RRSET_MX];
+    json_t *sets = json_array();
+    for (int k = 0; k < SCEN_RRSET_COUNT; k++)
+        if (k == SCEN_RRSET_MX || s->expect_dns[k].verdict != SCEN_DNSSEC_UNSET)
+            json_array_append_new(sets, rrset_json(s, (enum scen_rrset)k, &r[k], pass[k]));
+    return json_pack("{s:s, s:s, s:s, s:{s:s}, s:{s:s, s:i, s:s}, s:o, s:b}", "name", s->name,
+                     "domain", s->domain, "check", "dnssec", "expected", "dnssec",
+                     scen_dnssec_name(scen_expected_dnssec(s)), "observed", "dnssec",
+                     scen_dnssec_name(mx->observed), "rcode", mx->rcode, "why", mx->why, "rrsets",
+                     sets, "pass", all);
+}
+
+/* One line for the scenario (its MX verdict), one more per other RRset
+ * declared in `expect: dns:`. */
+static void result_text(const struct scen *s, const struct lab_dnscheck_result *r,
+                        const bool pass[SCEN_RRSET_COUNT], bool all, bool tty)
+{
+    printf("%s %-28s expected %-9s observed %-9s %s\n", mark(all, tty), s->name,
+           scen_dnssec_name(scen_expected_dnssec(s)), scen_dnssec_name(r[0].observed), r[0].why);
+    for (int k = 1; k < SCEN_RRSET_COUNT; k++) {
+        struct scen_verdict v = expected(s, (enum scen_rrset)k);
+        char want[96];
+        if (v.verdict == SCEN_DNSSEC_UNSET)
+            continue;
+        snprintf(want, sizeof(want), "%s%s%s%s", scen_dnssec_name(v.verdict), v.reason ? " (" : "",
+                 v.reason ? v.reason : "", v.reason ? ")" : "");
+        printf("     %s %-4s %s %s: expected %s, observed %s: %s\n", mark(pass[k], tty),
+               scen_rrset_name((enum scen_rrset)k), r[k].qname, r[k].qtype, want,
+               scen_dnssec_name(r[k].observed), r[k].why);
+    }
+}
+
+/* Check one scenario; returns whether every declared verdict was met. */
+static bool check_one(lab_dnscheck *dc, const struct scen *s, struct lab_dnscheck_result *r,
+                      bool pass[SCEN_RRSET_COUNT])
+{
+    struct dl_error err;
+    bool all = true;
+    if (lab_dnscheck_rrsets(dc, s, r, &err) != 0) {
+        for (int k = 0; k < SCEN_RRSET_COUNT; k++)
+            if (r[k].why[0] == '\0') {
+                r[k].observed = SCEN_DNSSEC_UNSET;
+                snprintf(r[k].why, sizeof(r[k].why), "%s", err.msg);
+            }
+    }
+    for (int k = 0; k < SCEN_RRSET_COUNT; k++) {
+        struct scen_verdict v = expected(s, (enum scen_rrset)k);
+        pass[k] = v.verdict == SCEN_DNSSEC_UNSET || lab_dnscheck_meets(&v, &r[k]);
+        all = all && pass[k];
+    }
+    return all;
 }
 
 /* Inside the lab world (a child process): check every selected scenario
@@ -96,20 +164,16 @@ static int check_all(const struct lab_cmd_globals *g, const scen_catalog *cat,
     }
     for (size_t i = 0; i < scen_catalog_count(cat); i++) {
         const struct scen *s = scen_catalog_get(cat, i);
-        struct lab_dnscheck_result r;
-        bool pass;
+        struct lab_dnscheck_result r[SCEN_RRSET_COUNT];
+        bool pass[SCEN_RRSET_COUNT], all;
         if (!selected(o, s))
             continue;
-        if (lab_dnscheck_domain(dc, s, &r, &err) != 0) {
-            r.observed = SCEN_DNSSEC_UNSET;
-            snprintf(r.why, sizeof(r.why), "%s", err.msg);
-        }
-        pass = r.observed == scen_expected_dnssec(s);
-        pass ? passed++ : failed++;
+        all = check_one(dc, s, r, pass);
+        all ? passed++ : failed++;
         if (o->json)
-            json_array_append_new(list, result_json(s, &r, pass));
+            json_array_append_new(list, result_json(s, r, pass, all));
         else
-            result_text(s, &r, pass, tty);
+            result_text(s, r, pass, all, tty);
     }
     lab_dnscheck_free(dc);
     if (o->json) {
@@ -211,8 +275,7 @@ int lab_run_main(const struct lab_cmd_globals *g, int argc, char **argv)
     sigaction(SIGTERM, &sa, &old_term);
     if (ensure_up(g, tree, &started) == 0 && !run_interrupted)
         rc = check_in_child(g, cat, &o);
-    if (started && (!o.keep_up || run_interrupted) &&
-        lab_world_down(g->run_dir, &was, &err) != 0) {
+    if (started && (!o.keep_up || run_interrupted) && lab_world_down(g->run_dir, &was, &err) != 0) {
         dl_err("run: %s", err.msg);
         rc = 2;
     }

@@ -4,8 +4,11 @@
  * selected scenario against its expectations, prints a table (or --json),
  * and brings the lab down again if it started it.
  *
- * Today the check is the DNS one: the validator's verdict on the domain's
- * MX RRset (secure, insecure, bogus, servfail) against `expect: dnssec`.
+ * Today the check is the DNS one: the in-process validator's verdict on
+ * the domain's MX RRset (`expect: dnssec`, or `expect: dns: mx`) and on
+ * the first MX host's A and TLSA RRsets when `expect: dns:` declares them
+ * (secure, insecure, bogus with a reason keyword, servfail, nxdomain,
+ * nodata), one line per scenario plus one per extra RRset.
  * Delivery through the reference client joins it when the client exists.
  */
 #ifndef LAB_RUN_H

@@ -53,11 +53,14 @@ static const char *const cert_keys[] = {"key",        "issuer",    "ca", "names"
                                         "not_before", "not_after", NULL};
 static const char *const fault_keys[] = {"fault", "target", "host", NULL};
 static const char *const step_keys[] = {"at", "note", "faults", NULL};
-static const char *const expect_keys[] = {"dnssec", "rfc7672", "exchange-online", NULL};
+static const char *const expect_keys[] = {"dnssec", "dns", "rfc7672", "exchange-online", NULL};
+static const char *const dns_keys[] = {"mx", "a", "tlsa", NULL};
+static const char *const verdict_keys[] = {"verdict", "reason", NULL};
 static const char *const outcome_keys[] = {"status", "code", "reason", "tlsrpt", NULL};
 
 static const char *const profile_names[] = {"rfc7672", "exchange-online", NULL};
-static const char *const dnssec_names[] = {"secure", "insecure", "bogus", "servfail", NULL};
+static const char *const dnssec_names[] = {"secure",   "insecure", "bogus", "servfail",
+                                           "nxdomain", "nodata",   NULL};
 static const char *const starttls_names[] = {"offer", "none", "reject", "close", NULL};
 static const char *const algorithm_names[] = {
     "ecdsap256sha256", "rsasha256", "ed25519", "13", "8", "15", NULL};
@@ -97,9 +100,14 @@ const char *scen_dnssec_name(enum scen_dnssec d)
 {
     if (d == SCEN_DNSSEC_UNSET)
         return "unset";
-    if (d > SCEN_DNSSEC_SERVFAIL)
+    if (d > SCEN_DNSSEC_NODATA)
         return NULL;
     return dnssec_names[d - 1];
+}
+
+const char *scen_rrset_name(enum scen_rrset r)
+{
+    return (unsigned)r < SCEN_RRSET_COUNT ? dns_keys[r] : NULL;
 }
 
 const char *scen_starttls_name(enum scen_starttls st)
@@ -775,29 +783,55 @@ static int parse_fault_host(struct ctx *c, const struct scen_yaml_map *m, struct
 }
 
 static int parse_fault_map(struct ctx *c, yaml_node_t *item, struct scen_fault *f,
-                           yaml_node_t **name, int *target)
+                           yaml_node_t **name, yaml_node_t **target_node, int *target)
 {
     struct scen_yaml_map m;
     if (scen_yaml_map_open(c->y, item, "faults", "fault", fault_keys, &m, c->err) != 0 ||
         (*name = scen_yaml_require(&m, "fault", c->err)) == NULL ||
         scen_yaml_get_enum(&m, "target", target_names, target, c->err) != 0)
         return -1;
+    *target_node = scen_yaml_get(&m, "target");
     return parse_fault_host(c, &m, f);
 }
 
-/* A fault: "name" or {fault: name, target: ..., host: ...}. */
+/* The targets a fault accepts, for messages: "tlsa, mx, a". */
+static void target_list(unsigned bits, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int t = 0; t < ZONE_TARGET_COUNT; t++)
+        if ((bits & ZONE_TARGET_BIT(t)) && used < len)
+            used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+                                     zone_fault_target_name((enum zone_fault_target)t));
+}
+
+/* A fault: "name" or {fault: name, target: ..., host: ...}. Without a
+ * target, the fault's own default (zone_fault.h). */
 static int parse_fault(struct ctx *c, yaml_node_t *item, struct scen_fault *f)
 {
-    yaml_node_t *name = item;
+    yaml_node_t *name = item, *target_node = NULL;
+    const struct zone_fault_info *info;
     const char *s = NULL;
-    int target = 0;
+    int target = -1;
+    char allowed[64];
     f->loc = loc_of(c, item);
-    if (item->type != YAML_SCALAR_NODE && parse_fault_map(c, item, f, &name, &target) != 0)
+    if (item->type != YAML_SCALAR_NODE &&
+        parse_fault_map(c, item, f, &name, &target_node, &target) != 0)
         return -1;
     if (scen_yaml_str(c->y, name, "fault", &s, c->err) != 0 || check_fault_name(c, name, s) != 0)
         return -1;
+    info = zone_fault_lookup(s);
+    if (target_node == NULL)
+        target = (int)info->default_target;
+    else if (!(info->targets & ZONE_TARGET_BIT(zone_fault_target_lookup(target_names[target])))) {
+        target_list(info->targets, allowed, sizeof(allowed));
+        return scen_yaml_fail(c->y, target_node, "target", c->err,
+                              "fault '%s' cannot hit '%s' (it takes: %s)", s, target_names[target],
+                              allowed);
+    } else
+        target = zone_fault_target_lookup(target_names[target]);
     f->name = dl_xstrdup(s);
-    f->target = dl_xstrdup(target_names[target]);
+    f->target = dl_xstrdup(zone_fault_target_name((enum zone_fault_target)target));
     return 0;
 }
 
@@ -908,9 +942,64 @@ static int parse_outcome(struct ctx *c, yaml_node_t *n, const char *profile, str
     return 0;
 }
 
+/* mx: secure, or tlsa: {verdict: bogus, reason: expired}. A bogus verdict
+ * needs the keyword; other verdicts take none. */
+static int parse_verdict(struct ctx *c, yaml_node_t *n, const char *key, struct scen_verdict *v)
+{
+    struct scen_yaml_map m;
+    yaml_node_t *vn = n, *rn = NULL;
+    const char *reason = NULL;
+    int d = -1;
+    v->loc = loc_of(c, n);
+    if (n->type == YAML_MAPPING_NODE) {
+        if (scen_yaml_map_open(c->y, n, key, "verdict", verdict_keys, &m, c->err) != 0 ||
+            (vn = scen_yaml_require(&m, "verdict", c->err)) == NULL)
+            return -1;
+        rn = scen_yaml_get(&m, "reason");
+        if (scen_yaml_str(c->y, rn, "reason", &reason, c->err) != 0)
+            return -1;
+    }
+    if (scen_yaml_enum(c->y, vn, key, dnssec_names, &d, c->err) != 0)
+        return -1;
+    v->verdict = (enum scen_dnssec)(d + 1);
+    if (v->verdict == SCEN_DNSSEC_BOGUS && (reason == NULL || *reason == '\0'))
+        return scen_yaml_fail(c->y, n, key, c->err,
+                              "a bogus verdict needs the keyword the validator's reason must "
+                              "contain: {verdict: bogus, reason: WORD}");
+    if (v->verdict != SCEN_DNSSEC_BOGUS && reason != NULL)
+        return scen_yaml_fail(c->y, rn, "reason", c->err, "only a bogus verdict takes a reason");
+    v->reason = reason ? dl_xstrdup(reason) : NULL;
+    return 0;
+}
+
+static int parse_dns_expect(struct ctx *c, yaml_node_t *n, const yaml_node_t *dnssec)
+{
+    struct scen_yaml_map m;
+    if (scen_yaml_map_open(c->y, n, "dns", "dns", dns_keys, &m, c->err) != 0)
+        return -1;
+    for (int r = 0; r < SCEN_RRSET_COUNT; r++) {
+        yaml_node_t *v = scen_yaml_get(&m, dns_keys[r]);
+        if (v == NULL)
+            continue;
+        if (r == SCEN_RRSET_MX && dnssec != NULL)
+            return scen_yaml_fail(c->y, v, "mx", c->err,
+                                  "the MX verdict is already given by 'dnssec' (line %u)",
+                                  scen_yaml_line(dnssec));
+        if (r != SCEN_RRSET_MX && c->s->n_hosts == 0)
+            return scen_yaml_fail(c->y, v, dns_keys[r], c->err,
+                                  "needs an MX host (the verdict is about the first one's)");
+        if (parse_verdict(c, v, dns_keys[r], &c->s->expect_dns[r]) != 0)
+            return -1;
+    }
+    if (c->s->expect_dns[SCEN_RRSET_MX].verdict != SCEN_DNSSEC_UNSET)
+        c->s->expect_dnssec = c->s->expect_dns[SCEN_RRSET_MX].verdict;
+    return 0;
+}
+
 static int parse_expect(struct ctx *c, yaml_node_t *n)
 {
     struct scen_yaml_map m;
+    yaml_node_t *dns;
     int dnssec = -1;
     if (n == NULL)
         return 0;
@@ -918,6 +1007,10 @@ static int parse_expect(struct ctx *c, yaml_node_t *n)
         scen_yaml_get_enum(&m, "dnssec", dnssec_names, &dnssec, c->err) != 0)
         return -1;
     c->s->expect_dnssec = (enum scen_dnssec)(dnssec + 1);
+    c->s->expect_dns[SCEN_RRSET_MX].verdict = c->s->expect_dnssec;
+    dns = scen_yaml_get(&m, "dns");
+    if (dns != NULL && parse_dns_expect(c, dns, scen_yaml_get(&m, "dnssec")) != 0)
+        return -1;
     for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
         yaml_node_t *o = scen_yaml_get(&m, profile_names[p]);
         if (o != NULL && parse_outcome(c, o, profile_names[p], &c->s->expect[p]) != 0)
@@ -1122,6 +1215,8 @@ void scen_free(struct scen *s)
     certs_free(s->certs, s->n_certs);
     faults_free(s->faults, s->n_faults);
     timeline_free(s->timeline, s->n_timeline);
+    for (int r = 0; r < SCEN_RRSET_COUNT; r++)
+        free(s->expect_dns[r].reason);
     for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
         free(s->expect[p].status);
         free(s->expect[p].code);

@@ -34,15 +34,29 @@ const char *scen_profile_name(enum scen_profile p);
 /* Returns the profile or -1 for an unknown name. */
 int scen_profile_lookup(const char *name);
 
-/* Verdict a validating resolver must give for the domain's MX RRset. */
+/* Verdict a validating resolver gives for one RRset. */
 enum scen_dnssec {
-    SCEN_DNSSEC_UNSET = 0, /* not stated: derived (secure if signed with DS) */
-    SCEN_DNSSEC_SECURE,
-    SCEN_DNSSEC_INSECURE,
-    SCEN_DNSSEC_BOGUS,
-    SCEN_DNSSEC_SERVFAIL,
+    SCEN_DNSSEC_UNSET = 0, /* not stated (the MX verdict is then derived) */
+    SCEN_DNSSEC_SECURE,    /* validated data */
+    SCEN_DNSSEC_INSECURE,  /* provably unsigned (data or not) */
+    SCEN_DNSSEC_BOGUS,     /* validation failed */
+    SCEN_DNSSEC_SERVFAIL,  /* no answer (SERVFAIL), not bogus */
+    SCEN_DNSSEC_NXDOMAIN,  /* secure: the name provably does not exist */
+    SCEN_DNSSEC_NODATA,    /* secure: the name exists, provably without the type */
 };
 const char *scen_dnssec_name(enum scen_dnssec d); /* "secure", ... */
+
+/* The RRsets `expect: dns:` speaks of: the domain's MX RRset (its A RRset
+ * for an implicit MX), and the first MX host's A and TLSA RRsets. */
+enum scen_rrset { SCEN_RRSET_MX, SCEN_RRSET_A, SCEN_RRSET_TLSA, SCEN_RRSET_COUNT };
+const char *scen_rrset_name(enum scen_rrset r); /* "mx", "a", "tlsa" */
+
+/* One declared verdict. */
+struct scen_verdict {
+    struct scen_loc loc;
+    enum scen_dnssec verdict; /* SCEN_DNSSEC_UNSET: not declared, not checked */
+    char *reason;             /* bogus: a keyword the validator's reason contains */
+};
 
 /* One DNS record in zone-file syntax, checked with ldns at load time. */
 struct scen_record {
@@ -154,7 +168,8 @@ struct scen {
     size_t n_faults;
     struct scen_step *timeline;
     size_t n_timeline;
-    enum scen_dnssec expect_dnssec;
+    enum scen_dnssec expect_dnssec;                   /* expect: dnssec, or expect: dns: mx */
+    struct scen_verdict expect_dns[SCEN_RRSET_COUNT]; /* expect: dns: (mx too) */
     struct scen_expect expect[SCEN_PROFILE_COUNT];
     struct scen_loc loc; /* where `name:` is written (catalogue messages) */
 };

@@ -247,6 +247,16 @@ ldns_rr_list *zone_keyset_dnskeys(const zone_keyset *ks, uint32_t ttl)
     return l;
 }
 
+ldns_rr *zone_keyset_dnskey(const zone_keyset *ks, bool ksk, uint32_t ttl)
+{
+    return dnskey_of(ksk ? ks->ksk : ks->zsk, ttl);
+}
+
+ldns_key *zone_keyset_key(zone_keyset *ks, bool ksk)
+{
+    return ksk ? ks->ksk : ks->zsk;
+}
+
 ldns_rr *zone_keyset_ds(const zone_keyset *ks, uint32_t ttl)
 {
     ldns_rr *dnskey = dnskey_of(ks->ksk, ttl);

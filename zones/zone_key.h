@@ -35,6 +35,13 @@ uint16_t zone_keyset_zsk_tag(const zone_keyset *ks);
  * caller frees it with ldns_rr_list_deep_free. */
 ldns_rr_list *zone_keyset_dnskeys(const zone_keyset *ks, uint32_t ttl);
 
+/* The KSK's (ksk true) or ZSK's DNSKEY record with `ttl`; the caller
+ * frees it. */
+ldns_rr *zone_keyset_dnskey(const zone_keyset *ks, bool ksk, uint32_t ttl);
+
+/* The KSK or the ZSK itself. Borrowed: valid until zone_keyset_free(). */
+ldns_key *zone_keyset_key(zone_keyset *ks, bool ksk);
+
 /* The DS (SHA-256) of the KSK with `ttl`; the caller frees it. */
 ldns_rr *zone_keyset_ds(const zone_keyset *ks, uint32_t ttl);
 

@@ -85,15 +85,9 @@ int zone_sign_print(const ldns_rr_list *rrs, const struct zone_sign_params *p, F
     rc = zone_fill(dz, rrs, p->origin, err);
     if (rc == 0 && p->keys != NULL)
         rc = zone_sign(dz, p, res, err);
-    /*
-     * FAULT HOOK (next issue, zones/zone_fault.h): named faults are applied
-     * here, to the signed ldns_dnssec_zone `dz`, before it is printed
-     * (expire or corrupt an RRSIG, drop an RRset's signatures, strip a
-     * denial proof...). The faults come in through zone_sign_params (see
-     * the `faults` member reserved in zone_tree.c's struct zone) and must
-     * be part of the zone's fingerprint so that a cached file is rebuilt
-     * when they change.
-     */
+    /* Named faults (zone_inject.h) on the signed zone, before printing. */
+    if (rc == 0 && p->keys != NULL && p->n_faults > 0)
+        rc = zone_inject_signed(p->faults, p->n_faults, dz, p->keys, p->now, p->origin, err);
     if (rc == 0)
         ldns_dnssec_zone_print(out, dz);
     ldns_dnssec_zone_deep_free(dz);

@@ -8,12 +8,14 @@
 #define ZONE_SIGN_H
 
 #include "dl_error.h"
+#include "zone_inject.h"
 #include "zone_key.h"
 
 #include <ldns/ldns.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 struct zone_sign_params {
     const char *origin; /* for error messages */
@@ -24,6 +26,9 @@ struct zone_sign_params {
     uint16_t iterations; /* NSEC3 iterations */
     const uint8_t *salt; /* NSEC3 salt (salt_len bytes) */
     uint8_t salt_len;
+    const struct zone_fault *faults; /* applied after signing (zone_inject_signed) */
+    size_t n_faults;
+    time_t now; /* the signing time the faults are relative to */
 };
 
 struct zone_sign_result {
@@ -33,7 +38,8 @@ struct zone_sign_result {
 
 /* Print the zone made of `rrs` (the SOA among them; not consumed; DNSKEYs
  * included when signed) to `out`, signing it first when p->keys is set.
- * Returns 0, or -1 with `err` naming the zone. */
+ * The faults of p->faults that act on a signed zone are applied before
+ * printing. Returns 0, or -1 with `err` naming the zone. */
 int zone_sign_print(const ldns_rr_list *rrs, const struct zone_sign_params *p, FILE *out,
                     struct zone_sign_result *res, struct dl_error *err);
 

@@ -5,7 +5,8 @@
  *
  * The fingerprint covers everything that decides a zone's content except
  * the signing time (records, keys, signing parameters); inception and
- * expiration are those of the zone's RRSIGs (0 when unsigned); serial is
+ * expiration are those of the zone's RRSIGs (0 when unsigned; faults such
+ * as zone-expired shift the signatures, not the stamp); serial is
  * the SOA serial written. A build re-uses a file whose stamp is fresh.
  */
 #ifndef ZONE_STAMP_H

@@ -2,6 +2,7 @@
 #include "zone_tree.h"
 
 #include "dl_util.h"
+#include "zone_inject.h"
 #include "zone_key.h"
 #include "zone_sign.h"
 #include "zone_stamp.h"
@@ -32,16 +33,21 @@ struct zone {
     uint8_t salt_len;
     size_t parent; /* index in zone_tree.zones, NO_PARENT for none */
     /* During a build: */
-    ldns_rr_list *rrs; /* content to sign: declared and generated records */
-    zone_keyset *keys; /* NULL when unsigned */
-    /* FAULT HOOK (next issue): the named faults (zones/zone_fault.h) to
-     * apply to this zone's RRsets after signing; see zone_sign_print(). */
-    void *faults;
+    ldns_rr_list *rrs;         /* content to sign: declared and generated records */
+    zone_keyset *keys;         /* NULL when unsigned */
+    struct zone_fault *faults; /* on RRsets this zone holds (shallow copies) */
+    size_t n_faults;
+    struct zone_inject_signing signing; /* after the faults */
 };
 
 struct pending_rr {
     ldns_rr *rr;
     char *where; /* "file:line" of the declaration */
+};
+
+struct pending_fault {
+    struct zone_fault fault; /* owner owned here */
+    char *where;
 };
 
 struct zone_tree {
@@ -51,6 +57,8 @@ struct zone_tree {
     size_t nzones, zcap;
     struct pending_rr *pending; /* records, assigned to zones at build */
     size_t npending, pcap;
+    struct pending_fault *pfaults; /* faults, assigned to zones at build */
+    size_t npfaults;
 };
 
 /* ---- declarations ---------------------------------------------------- */
@@ -79,6 +87,9 @@ static void zone_clear_build(struct zone *z)
     z->rrs = NULL;
     zone_keyset_free(z->keys);
     z->keys = NULL;
+    free(z->faults);
+    z->faults = NULL;
+    z->n_faults = 0;
 }
 
 static void zone_free_fields(struct zone *z)
@@ -102,6 +113,11 @@ void zone_tree_free(zone_tree *t)
         ldns_rr_free(t->pending[i].rr);
         free(t->pending[i].where);
     }
+    for (size_t i = 0; i < t->npfaults; i++) {
+        ldns_rdf_deep_free(t->pfaults[i].fault.owner);
+        free(t->pfaults[i].where);
+    }
+    free(t->pfaults);
     free(t->zones);
     free(t->pending);
     free(t->run_dir);
@@ -271,6 +287,29 @@ int zone_tree_add_rr(zone_tree *t, const char *text, const char *origin, const c
     return 0;
 }
 
+int zone_tree_add_fault(zone_tree *t, const char *name, const char *owner, uint16_t type,
+                        const char *where, struct dl_error *err)
+{
+    const struct zone_fault_info *info = name ? zone_fault_lookup(name) : NULL;
+    struct pending_fault *p;
+    ldns_rdf *o = NULL;
+    if (where == NULL)
+        where = "fault";
+    if (info == NULL)
+        return dl_error_set(err, "%s: unknown fault '%s'", where, name ? name : "");
+    if (owner == NULL || ldns_str2rdf_dname(&o, owner) != LDNS_STATUS_OK)
+        return dl_error_set(err, "%s: fault %s: bad owner name '%s'", where, name,
+                            owner ? owner : "");
+    ldns_dname2canonical(o);
+    t->pfaults = dl_xrealloc(t->pfaults, (t->npfaults + 1) * sizeof(*t->pfaults));
+    p = &t->pfaults[t->npfaults++];
+    p->fault.id = info->id;
+    p->fault.owner = o;
+    p->fault.type = type;
+    p->where = dl_xstrdup(where);
+    return 0;
+}
+
 /* ---- linking --------------------------------------------------------- */
 
 static int zone_cmp(const void *a, const void *b)
@@ -342,6 +381,36 @@ static int tree_assign_records(zone_tree *t, struct dl_error *err)
     return 0;
 }
 
+static void zone_add_fault(struct zone *z, const struct zone_fault *f)
+{
+    z->faults = dl_xrealloc(z->faults, (z->n_faults + 1) * sizeof(*z->faults));
+    z->faults[z->n_faults++] = *f;
+}
+
+/* Each fault goes to the zone holding its RRset (a DS at a zone's apex:
+ * the parent); a whole-zone fault must name a zone apex. */
+static int tree_assign_faults(zone_tree *t, struct dl_error *err)
+{
+    for (size_t i = 0; i < t->npfaults; i++) {
+        const struct pending_fault *p = &t->pfaults[i];
+        size_t z = zone_owning(t, p->fault.owner);
+        bool apex = z != NO_PARENT && ldns_dname_compare(p->fault.owner, t->zones[z].apex) == 0;
+        char *d;
+        if (apex && p->fault.type == LDNS_RR_TYPE_DS)
+            z = t->zones[z].parent;
+        if (z != NO_PARENT && (p->fault.type != 0 || apex)) {
+            zone_add_fault(&t->zones[z], &p->fault);
+            continue;
+        }
+        d = zone_inject_describe(&p->fault);
+        dl_error_set(err, "%s: fault %s: %s", p->where, d,
+                     z == NO_PARENT ? "its RRset is in no lab zone" : "not a zone apex");
+        free(d);
+        return -1;
+    }
+    return 0;
+}
+
 /* Parse a generated record; the text is ours, so failure is a bug in the
  * declared names only (already checked), reported with the zone. */
 static int zone_add_text(struct zone *z, struct dl_error *err, const char *fmt, ...)
@@ -380,6 +449,23 @@ static int zone_add_apex(const zone_tree *t, struct zone *z, struct dl_error *er
     return zone_add_text(z, err, "%s %u IN NS %s", z->origin, ttl, z->ns_name);
 }
 
+/* The DS records of child `c` in its parent `p`, as their faults make them. */
+static void zone_push_ds(struct zone *p, const struct zone *c, uint32_t ttl)
+{
+    struct zone_fault *on = dl_xcalloc(p->n_faults + 1, sizeof(*on));
+    size_t n = 0;
+    ldns_rr_list *ds;
+    for (size_t i = 0; i < p->n_faults; i++)
+        if (p->faults[i].type == LDNS_RR_TYPE_DS &&
+            ldns_dname_compare(p->faults[i].owner, c->apex) == 0)
+            on[n++] = p->faults[i];
+    ds = zone_inject_ds(on, n, c->faults, c->n_faults, c->keys, ttl);
+    for (size_t i = 0; i < ldns_rr_list_rr_count(ds); i++)
+        zone_push(p, ldns_rr_list_rr(ds, i));
+    ldns_rr_list_free(ds); /* the records moved to the parent */
+    free(on);
+}
+
 /* The name server's address in the zone owning its name; delegation NS,
  * glue and DS in the parent. */
 static int zone_add_links(const zone_tree *t, size_t i, struct dl_error *err)
@@ -412,7 +498,7 @@ static int zone_add_links(const zone_tree *t, size_t i, struct dl_error *err)
         zone_add_text(&t->zones[z->parent], err, "%s %u IN A %s", z->ns_name, ttl, z->ns_addr) < 0)
         return -1;
     if (z->keys != NULL && z->def.publish_ds)
-        zone_push(&t->zones[z->parent], zone_keyset_ds(z->keys, ttl));
+        zone_push_ds(&t->zones[z->parent], z, ttl);
     return 0;
 }
 
@@ -443,7 +529,8 @@ static int tree_fill(zone_tree *t, struct zone_tree_stats *stats, struct dl_erro
         if (t->zones[i].rrs == NULL)
             abort();
     }
-    if (tree_assign_records(t, err) < 0 || tree_load_keys(t, stats, err) < 0)
+    if (tree_assign_records(t, err) < 0 || tree_assign_faults(t, err) < 0 ||
+        tree_load_keys(t, stats, err) < 0)
         return -1;
     for (size_t i = 0; i < t->nzones; i++)
         if (zone_add_apex(t, &t->zones[i], err) < 0 || zone_add_links(t, i, err) < 0)
@@ -473,14 +560,27 @@ static void rrs_normalise(ldns_rr_list *l)
 /* Everything but the records that decides the zone file's content. */
 static char *zone_params(const zone_tree *t, const struct zone *z)
 {
-    if (z->keys == NULL)
-        return dl_xstrdup("signed=0");
-    return dl_xasprintf("signed=1 algorithm=%d ksk=%u zsk=%u nsec3=%d iterations=%u salt=%s "
-                        "validity=%u backdate=%u",
-                        zone_keyset_algorithm(z->keys), zone_keyset_ksk_tag(z->keys),
-                        zone_keyset_zsk_tag(z->keys), z->def.nsec3 ? 1 : 0,
-                        z->def.nsec3 ? z->def.nsec3_iterations : 0, z->def.nsec3 ? z->salt_hex : "",
-                        t->opts.validity, t->opts.backdate);
+    const struct zone_inject_signing *s = &z->signing;
+    char *base, *all;
+    if (!s->sign)
+        base = dl_xstrdup("signed=0");
+    else
+        base = dl_xasprintf("signed=1 algorithm=%d ksk=%u zsk=%u nsec3=%d iterations=%u salt=%s "
+                            "validity=%u backdate=%u",
+                            zone_keyset_algorithm(z->keys), zone_keyset_ksk_tag(z->keys),
+                            zone_keyset_zsk_tag(z->keys), s->nsec3 ? 1 : 0,
+                            s->nsec3 ? s->iterations : 0, s->nsec3 ? z->salt_hex : "",
+                            t->opts.validity, t->opts.backdate);
+    /* Faults change the file in ways the records do not show; those that
+     * are relative to the signing time make a rebuild renew them too. */
+    for (size_t i = 0; i < z->n_faults; i++) {
+        char *d = zone_inject_describe(&z->faults[i]);
+        all = dl_xasprintf("%s fault=%s", base, d);
+        free(d);
+        free(base);
+        base = all;
+    }
+    return base;
 }
 
 static void zone_set_serial(struct zone *z, uint32_t serial)
@@ -493,22 +593,25 @@ static void zone_set_serial(struct zone *z, uint32_t serial)
     }
 }
 
-static void zone_sign_params_of(const struct zone *z, const struct zone_stamp *st,
+static void zone_sign_params_of(const struct zone *z, const struct zone_stamp *st, time_t now,
                                 struct zone_sign_params *p)
 {
     memset(p, 0, sizeof(*p));
     p->origin = z->origin;
-    p->keys = z->keys;
-    p->inception = (uint32_t)st->inception;
-    p->expiration = (uint32_t)st->expiration;
-    p->nsec3 = z->def.nsec3;
-    p->iterations = z->def.nsec3_iterations;
+    p->keys = z->signing.sign ? z->keys : NULL;
+    p->inception = z->signing.inception ? z->signing.inception : (uint32_t)st->inception;
+    p->expiration = z->signing.expiration ? z->signing.expiration : (uint32_t)st->expiration;
+    p->nsec3 = z->signing.nsec3;
+    p->iterations = z->signing.iterations;
     p->salt = z->salt;
     p->salt_len = z->salt_len;
+    p->faults = z->faults;
+    p->n_faults = z->n_faults;
+    p->now = now;
 }
 
-static int zone_write(const struct zone *z, const struct zone_stamp *st, const char *path,
-                      struct zone_tree_stats *stats, struct dl_error *err)
+static int zone_write(const struct zone *z, const struct zone_stamp *st, time_t now,
+                      const char *path, struct zone_tree_stats *stats, struct dl_error *err)
 {
     struct zone_sign_params p;
     struct zone_sign_result res;
@@ -522,7 +625,7 @@ static int zone_write(const struct zone *z, const struct zone_stamp *st, const c
     }
     fputs(line, mem);
     free(line);
-    zone_sign_params_of(z, st, &p);
+    zone_sign_params_of(z, st, now, &p);
     rc = zone_sign_print(z->rrs, &p, mem, &res, err);
     if (fclose(mem) != 0 && rc == 0)
         rc = dl_error_set(err, "zone %s: cannot print the zone", z->origin);
@@ -550,7 +653,11 @@ static int zone_emit(const zone_tree *t, struct zone *z, struct zone_tree_stats 
     struct zone_stamp old, st;
     bool have_old;
     int rc = 0;
-    if (z->keys != NULL) {
+    z->signing = (struct zone_inject_signing){
+        .sign = z->keys != NULL, .nsec3 = z->def.nsec3, .iterations = z->def.nsec3_iterations};
+    zone_inject_signing(z->faults, z->n_faults, t->opts.now, &z->signing);
+    zone_inject_records(z->faults, z->n_faults, z->rrs, t->opts.ttl);
+    if (z->signing.sign) {
         ldns_rr_list *dnskeys = zone_keyset_dnskeys(z->keys, t->opts.ttl);
         if (!ldns_rr_list_cat(z->rrs, dnskeys))
             abort();
@@ -562,15 +669,15 @@ static int zone_emit(const zone_tree *t, struct zone *z, struct zone_tree_stats 
     free(params);
     have_old = zone_stamp_read(path, &old);
     if (have_old &&
-        zone_stamp_fresh(&old, st.fingerprint, z->keys != NULL, t->opts.now, t->opts.validity)) {
+        zone_stamp_fresh(&old, st.fingerprint, z->signing.sign, t->opts.now, t->opts.validity)) {
         dl_debug("zone %s: %s is up to date", z->origin, path);
         stats->cached++;
     } else {
         st.serial = next_serial(t->opts.now, have_old ? &old : NULL);
-        st.inception = z->keys ? (int64_t)t->opts.now - t->opts.backdate : 0;
-        st.expiration = z->keys ? (int64_t)t->opts.now + t->opts.validity : 0;
+        st.inception = z->signing.sign ? (int64_t)t->opts.now - t->opts.backdate : 0;
+        st.expiration = z->signing.sign ? (int64_t)t->opts.now + t->opts.validity : 0;
         zone_set_serial(z, st.serial);
-        rc = zone_write(z, &st, path, stats, err);
+        rc = zone_write(z, &st, t->opts.now, path, stats, err);
         stats->signed_now += rc == 0;
     }
     free(path);

@@ -10,6 +10,10 @@
  * children first, writes NSD zone files to RUN/zones/ and the trust
  * anchor (DS of the root KSK) to RUN/root.key.
  *
+ * Faults (zone_tree_add_fault, zone_inject.h) change what is built: DS
+ * records in the parent, the records signed, signing parameters, and the
+ * signed zone before it is printed.
+ *
  * Keys are cached in RUN/keys/ (private keys 0600) and re-used; a zone is
  * re-signed only when its content, keys or parameters changed, or when its
  * signatures are not valid at `now` with at least half their validity left.
@@ -66,6 +70,15 @@ int zone_tree_add_zone(zone_tree *t, const struct zone_def *def, struct dl_error
  * `where` ("file:line") prefixes any error message. */
 int zone_tree_add_rr(zone_tree *t, const char *text, const char *origin, const char *where,
                      struct dl_error *err);
+
+/* Declare a fault (zone_fault.h) on the RRset `owner` (absolute) `type`
+ * (an LDNS_RR_TYPE_* number; 0: the whole zone whose apex is `owner`).
+ * It is applied to the zone holding that RRset (for a DS at a zone's
+ * apex: the parent) while it is built. Unknown names fail here; an owner
+ * in no zone, or an RRset a fault cannot act on, fails at build time with
+ * `where` ("file:line") in the message. */
+int zone_tree_add_fault(zone_tree *t, const char *name, const char *owner, uint16_t type,
+                        const char *where, struct dl_error *err);
 
 /* Link, sign and write everything (see above). */
 int zone_tree_build(zone_tree *t, struct zone_tree_stats *stats, struct dl_error *err);

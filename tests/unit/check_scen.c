@@ -40,8 +40,24 @@ static const struct {
      BAD "unknown-key.yaml:5: unknown key 'prefrence' in mx host (expected one of: host, "
          "preference, address, certificate, starttls, tlsa)"},
     {BAD "expect-profile.yaml",
-     BAD "expect-profile.yaml:4: unknown key 'postfix' in expect (expected one of: dnssec, "
+     BAD "expect-profile.yaml:4: unknown key 'postfix' in expect (expected one of: dnssec, dns, "
          "rfc7672, exchange-online)"},
+    {BAD "dns-bogus-no-reason.yaml",
+     BAD "dns-bogus-no-reason.yaml:7: key 'tlsa': a bogus verdict needs the keyword the "
+         "validator's reason must contain: {verdict: bogus, reason: WORD}"},
+    {BAD "dns-reason-secure.yaml",
+     BAD "dns-reason-secure.yaml:7: key 'reason': only a bogus verdict takes a reason"},
+    {BAD "dns-mx-twice.yaml",
+     BAD "dns-mx-twice.yaml:8: key 'mx': the MX verdict is already given by 'dnssec' (line 6)"},
+    {BAD "dns-no-host.yaml",
+     BAD "dns-no-host.yaml:5: key 'tlsa': needs an MX host (the verdict is about the first "
+         "one's)"},
+    {BAD "dns-bad-verdict.yaml",
+     BAD "dns-bad-verdict.yaml:7: key 'a': expected one of: secure, insecure, bogus, servfail, "
+         "nxdomain, nodata, got 'valid'"},
+    {BAD "fault-wrong-target.yaml",
+     BAD "fault-wrong-target.yaml:6: key 'target': fault 'ds-digest-mismatch' cannot hit 'tlsa' "
+         "(it takes: ds)"},
     {BAD "newline-key.yaml",
      BAD "newline-key.yaml:3: unknown key 'tag?s' in scenario (expected one of: name, summary, "
          "domain, tags, zone, zones, mx, certificates, records, faults, timeline, expect)"},
@@ -113,7 +129,7 @@ static const struct {
     {BAD "bad-status.yaml", BAD "bad-status.yaml:4: key 'status': expected one of: delivered, "
                                 "deferred, bounced, got 'queued'"},
     {BAD "bad-dnssec.yaml", BAD "bad-dnssec.yaml:4: key 'dnssec': expected one of: secure, "
-                                "insecure, bogus, servfail, got 'valid'"},
+                                "insecure, bogus, servfail, nxdomain, nodata, got 'valid'"},
     {BAD "cert-loop.yaml", BAD "cert-loop.yaml:5: certificate 'a': issuer chain loops"},
     {BAD "cert-issuer.yaml",
      BAD "cert-issuer.yaml:4: key 'issuer': no certificate named 'nowhere'"},
@@ -156,13 +172,17 @@ static void remove_temp(char *path, const char *dir)
     free(path);
 }
 
-/* The first fault of the catalogue with the given implementation state. */
+/* The first fault of the catalogue with the given implementation state
+ * (implemented: one that hits the TLSA RRset by default and may hit MX). */
 static const char *some_fault(bool implemented)
 {
     size_t n;
     const struct zone_fault_info *all = zone_fault_all(&n);
+    unsigned want = ZONE_TARGET_BIT(ZONE_TARGET_MX);
     for (size_t i = 0; i < n; i++)
-        if (all[i].implemented == implemented)
+        if (all[i].implemented == implemented &&
+            (!implemented ||
+             ((all[i].targets & want) && all[i].default_target == ZONE_TARGET_TLSA)))
             return all[i].name;
     return NULL;
 }
@@ -425,6 +445,57 @@ START_TEST(implemented_fault)
 }
 END_TEST
 
+/* expect: dns: per-RRset verdicts, the MX one also as expect_dnssec. */
+START_TEST(dns_expectations)
+{
+    char dir[] = "/tmp/check-scen-XXXXXX", *path;
+    struct scen *s;
+    path = write_temp("dnsx",
+                      "name: dnsx\nsummary: per-RRset verdicts\nmx:\n  - host: mx1\n"
+                      "expect:\n  dns:\n    mx: secure\n    a: nodata\n"
+                      "    tlsa: {verdict: bogus, reason: signature expired}\n",
+                      dir);
+    s = load_ok(path);
+    ck_assert_int_eq(s->expect_dnssec, SCEN_DNSSEC_SECURE);
+    ck_assert_int_eq(s->expect_dns[SCEN_RRSET_MX].verdict, SCEN_DNSSEC_SECURE);
+    ck_assert_int_eq(s->expect_dns[SCEN_RRSET_A].verdict, SCEN_DNSSEC_NODATA);
+    ck_assert_int_eq(s->expect_dns[SCEN_RRSET_TLSA].verdict, SCEN_DNSSEC_BOGUS);
+    ck_assert_str_eq(s->expect_dns[SCEN_RRSET_TLSA].reason, "signature expired");
+    ck_assert_uint_eq(s->expect_dns[SCEN_RRSET_TLSA].loc.line, 9);
+    ck_assert_ptr_null(s->expect_dns[SCEN_RRSET_A].reason);
+    scen_free(s);
+    remove_temp(path, dir);
+}
+END_TEST
+
+/* Every scenario of the catalogue loads; each dns-* one names its fault
+ * and declares the three verdicts, bogus ones with a keyword. */
+START_TEST(dns_catalogue)
+{
+    const char *paths[] = {"../../lab/scenarios"};
+    scen_catalog *c = NULL;
+    struct dl_error err = {{0}};
+    size_t n_dns = 0;
+    ck_assert_msg(scen_catalog_load(paths, 1, &c, &err) == 0, "%s", err.msg);
+    for (size_t i = 0; i < scen_catalog_count(c); i++) {
+        const struct scen *s = scen_catalog_get(c, i);
+        if (strncmp(s->name, "dns-", 4) != 0)
+            continue;
+        n_dns++;
+        ck_assert_msg(s->n_faults >= 1 && strcmp(s->faults[0].name, s->name + 4) == 0,
+                      "%s: first fault must be %s", s->name, s->name + 4);
+        for (int r = 0; r < SCEN_RRSET_COUNT; r++) {
+            ck_assert_msg(s->expect_dns[r].verdict != SCEN_DNSSEC_UNSET, "%s: no %s verdict",
+                          s->name, scen_rrset_name((enum scen_rrset)r));
+            ck_assert(s->expect_dns[r].verdict != SCEN_DNSSEC_BOGUS ||
+                      s->expect_dns[r].reason != NULL);
+        }
+    }
+    ck_assert_uint_ge(n_dns, 18);
+    scen_catalog_free(c);
+}
+END_TEST
+
 START_TEST(names)
 {
     ck_assert_str_eq(scen_profile_name(SCEN_PROFILE_RFC7672), "rfc7672");
@@ -435,6 +506,10 @@ START_TEST(names)
     ck_assert_str_eq(scen_dnssec_name(SCEN_DNSSEC_SECURE), "secure");
     ck_assert_str_eq(scen_dnssec_name(SCEN_DNSSEC_SERVFAIL), "servfail");
     ck_assert_str_eq(scen_dnssec_name(SCEN_DNSSEC_UNSET), "unset");
+    ck_assert_str_eq(scen_dnssec_name(SCEN_DNSSEC_NODATA), "nodata");
+    ck_assert_ptr_null(scen_dnssec_name((enum scen_dnssec)(SCEN_DNSSEC_NODATA + 1)));
+    ck_assert_str_eq(scen_rrset_name(SCEN_RRSET_TLSA), "tlsa");
+    ck_assert_ptr_null(scen_rrset_name(SCEN_RRSET_COUNT));
     ck_assert_str_eq(scen_starttls_name(SCEN_STARTTLS_CLOSE), "close");
     ck_assert_ptr_null(scen_starttls_name((enum scen_starttls)9));
 }
@@ -445,10 +520,11 @@ END_TEST
 
 START_TEST(catalog_sorted)
 {
-    const char *paths[] = {"data/scen/good", "data/scen/cat-a/dup.yaml", "../../lab/scenarios"};
+    const char *paths[] = {"data/scen/good", "data/scen/cat-a/dup.yaml",
+                           "../../lab/scenarios/unsigned.yaml", "../../lab/scenarios/good.yaml"};
     scen_catalog *c = NULL;
     struct dl_error err = {{0}};
-    ck_assert_msg(scen_catalog_load(paths, 3, &c, &err) == 0, "%s", err.msg);
+    ck_assert_msg(scen_catalog_load(paths, 4, &c, &err) == 0, "%s", err.msg);
     ck_assert_uint_eq(scen_catalog_count(c), 5);
     ck_assert_str_eq(scen_catalog_get(c, 0)->name, "dup");
     ck_assert_str_eq(scen_catalog_get(c, 1)->name, "full");
@@ -499,6 +575,8 @@ Suite *scen_suite(void)
     tcase_add_test(pos, starter_scenarios);
     tcase_add_test(pos, implemented_fault);
     tcase_add_test(pos, names);
+    tcase_add_test(pos, dns_expectations);
+    tcase_add_test(pos, dns_catalogue);
     tcase_add_test(pos, catalog_sorted);
     tcase_add_loop_test(neg, bad_file, 0, N(bad_files));
     tcase_add_test(neg, unimplemented_fault);

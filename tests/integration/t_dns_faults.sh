@@ -1,0 +1,123 @@
+# The DNS fault catalogue, proven by two independent validators.
+#
+# Brings the lab up once. `danelab run` checks every scenario with its
+# in-process libunbound validator; then, for every RRset a dns-* scenario
+# declares (MX, the MX host's A, its TLSA), this test asks
+#   - unbound-host (libunbound, a resolver of its own iterating from the lab
+#     root with RUN/root.key), and
+#   - delv (BIND's validator, with RUN/etc/delv.anchors), through a
+#     non-validating Unbound (RUN/etc/unbound-iterator.conf) started here,
+#     so that delv sees bogus data and judges it itself,
+# and checks the declared verdict (and, with unbound-host, the reason
+# keyword of a bogus one). Each scenario has its own domain, so no answer
+# cached for one (bogus answers are cached too) can touch another.
+. "$(dirname "$0")/lib.sh"
+
+check "lab up" "$DANELAB" -r "$RUN" up
+
+json="$WORK/run.json"
+"$DANELAB" -r "$RUN" run --json >"$json" 2>"$WORK/run.err"
+rc=$?
+if [ $rc -eq 0 ]; then ok "danelab run: every scenario meets its declared verdicts"; else
+    not_ok "danelab run: every scenario meets its declared verdicts" "$(grep -B2 -A8 '"pass": false' "$json" | head -60; cat "$WORK/run.err")"
+fi
+
+# One line per declared RRset of the dns-* scenarios:
+#   SCENARIO RRSET NAME TYPE EXPECTED REASON   (REASON "-" when none)
+plan="$WORK/plan"
+awk '
+    /^    {/ { scen = "" }
+    /^      "name": / { scen = $2; gsub(/[",]/, "", scen) }
+    /"rrset": / { r = $2; n = t = e = ""; why = "-"; gsub(/[",]/, "", r) }
+    /^          "name": / { n = $2; gsub(/[",]/, "", n) }
+    /"type": / { t = $2; gsub(/[",]/, "", t) }
+    /"expected": "/ { e = $2; gsub(/[",]/, "", e) }
+    /"reason": / { why = $0; sub(/^ *"reason": "/, "", why); sub(/",?$/, "", why); gsub(/ /, "_", why) }
+    /^        }/ { if (scen ~ /^dns-/ && n != "") print scen, r, n, t, e, why; n = "" }
+' "$json" >"$plan"
+n=$(wc -l <"$plan")
+if [ "$n" -ge 54 ]; then ok "plan: $n RRsets declared by the dns-* scenarios"; else
+    not_ok "plan: $n RRsets declared by the dns-* scenarios" "$(cat "$plan")"
+fi
+
+# Every query of both validators in one visit to the lab world.
+probe="$WORK/probe.sh"
+cat >"$probe" <<EOF
+RUN='$RUN'
+unbound -d -c "\$RUN/etc/unbound-iterator.conf" >"\$RUN/log/unbound-iterator.out" 2>&1 &
+it=\$!
+for i in \$(seq 50); do
+    dig +short +time=1 +tries=1 @127.53.0.54 . SOA >/dev/null 2>&1 && break
+    sleep 0.1
+done
+while read -r scen rrset name type expected reason; do
+    echo "=== \$scen \$rrset unbound-host"
+    unbound-host -C "\$RUN/etc/libunbound.conf" -f "\$RUN/root.key" -v -t "\$type" "\$name" 2>&1
+    echo "=== \$scen \$rrset delv"
+    delv -a "\$RUN/etc/delv.anchors" @127.53.0.54 -t "\$type" "\$name" 2>&1
+done <'$plan'
+kill \$it
+EOF
+out="$WORK/probe.out"
+start=$(date +%s)
+timeout 300 "$DANELAB" -r "$RUN" exec -- sh "$probe" >"$out" 2>&1
+echo "# validators answered $(grep -c '^=== ' "$out") queries in $(($(date +%s) - start)) s"
+
+# section SCEN RRSET VALIDATOR: that validator's output for the RRset
+section() {
+    awk -v h="=== $1 $2 $3" '$0 == h { on = 1; next } /^=== / { on = 0 } on' "$out"
+}
+
+# What unbound-host says: secure, insecure, bogus, servfail, nxdomain, nodata
+ub_verdict() {
+    case $1 in
+    *"(BOGUS"*) echo bogus ;;
+    *"SERVFAIL"*) echo servfail ;;
+    *"NXDOMAIN"*"(secure)"*) echo nxdomain ;;
+    *"has no "*"(secure)"*) echo nodata ;;
+    *"(secure)"*) echo secure ;;
+    *"(insecure)"*) echo insecure ;;
+    *) echo unknown ;;
+    esac
+}
+
+# What delv says. A bogus answer is a failed resolution other than
+# SERVFAIL ("broken trust chain", "RRSIG has expired", ...).
+delv_verdict() {
+    case $1 in
+    *"negative response, fully validated"*"ncache nxdomain"* | *"ncache nxdomain"*"negative response, fully validated"*) echo nxdomain ;;
+    *"negative response, fully validated"*) echo nodata ;;
+    *"; fully validated"*) echo secure ;;
+    *"unsigned answer"*) echo insecure ;;
+    *"resolution failed: SERVFAIL"* | *"resolution failed: timed out"* | *"resolution failed: failure"*) echo servfail ;;
+    *"resolution failed"*) echo bogus ;;
+    *) echo unknown ;;
+    esac
+}
+
+while read -r scen rrset name type expected reason; do
+    u=$(section "$scen" "$rrset" unbound-host)
+    got=$(ub_verdict "$u")
+    word=$(echo "$reason" | tr _ ' ')
+    desc="unbound-host: $scen $type $name is $expected"
+    [ "$reason" != "-" ] && desc="$desc, reason contains '$word'"
+    if [ "$got" != "$expected" ]; then
+        not_ok "$desc" "observed $got: $u"
+    elif [ "$reason" != "-" ] && ! printf '%s\n' "$u" | grep -qiF -- "$word"; then
+        not_ok "$desc" "the reason lacks '$word': $u"
+    else
+        ok "$desc"
+    fi
+    d=$(section "$scen" "$rrset" delv)
+    got=$(delv_verdict "$d")
+    desc="delv: $scen $type $name is $expected"
+    if [ "$got" = "$expected" ]; then
+        why=$(printf '%s\n' "$d" | sed -n 's/^;; resolution failed: //p' | head -1)
+        ok "$desc${why:+ ($why)}"
+    else
+        not_ok "$desc" "observed $got: $d"
+    fi
+done <"$plan"
+
+check "down" "$DANELAB" -r "$RUN" down
+finish

@@ -1,0 +1,418 @@
+/* zone_inject: the fault transformations (see zone_inject.h). */
+#include "zone_inject.h"
+
+#include "dl_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RRSIG_ALGORITHM 1
+#define RRSIG_KEYTAG    6
+#define RRSIG_SIGNATURE 8
+#define DNSKEY_ALGO     2
+#define DNSKEY_PUBKEY   3
+#define DS_DIGEST_TYPE  2
+#define DS_DIGEST       3
+#define NSEC_NEXT       0
+#define SIG_VALIDITY    (30u * 86400u) /* of re-made signatures */
+
+bool zone_inject_has(const struct zone_fault *f, size_t n, enum zone_fault_id id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (f[i].id == id)
+            return true;
+    return false;
+}
+
+char *zone_inject_describe(const struct zone_fault *f)
+{
+    char *owner = ldns_rdf2str(f->owner);
+    char *type = f->type ? ldns_rr_type2str(f->type) : dl_xstrdup("zone");
+    char *d = dl_xasprintf("%s@%s/%s", zone_fault_get(f->id)->name, owner, type);
+    free(owner);
+    free(type);
+    return d;
+}
+
+/* ---- before signing -------------------------------------------------- */
+
+static bool leaves_target_out(enum zone_fault_id id)
+{
+    return id == ZONE_FAULT_DENIAL_MISSING || id == ZONE_FAULT_DENIAL_WRONG ||
+           id == ZONE_FAULT_NODATA_NSEC || id == ZONE_FAULT_NXDOMAIN_NSEC3 ||
+           id == ZONE_FAULT_NSEC3_EXCESS_ITERATIONS;
+}
+
+static void drop_rrset(ldns_rr_list *rrs, const ldns_rdf *owner, uint16_t type)
+{
+    size_t w = 0, n = ldns_rr_list_rr_count(rrs);
+    for (size_t r = 0; r < n; r++) {
+        ldns_rr *rr = ldns_rr_list_rr(rrs, r);
+        if (ldns_rr_get_type(rr) == type && ldns_dname_compare(ldns_rr_owner(rr), owner) == 0) {
+            ldns_rr_free(rr);
+            continue;
+        }
+        ldns_rr_list_set_rr(rrs, rr, w++);
+    }
+    ldns_rr_list_set_rr_count(rrs, w);
+}
+
+static void add_placeholder(ldns_rr_list *rrs, const ldns_rdf *owner, uint32_t ttl)
+{
+    char *name = ldns_rdf2str(owner);
+    char *text = dl_xasprintf("%s %u IN TXT \"danelab nodata-nsec: the RRset asked for was "
+                              "withdrawn, this name keeps existing\"",
+                              name, ttl);
+    ldns_rr *rr = NULL;
+    if (ldns_rr_new_frm_str(&rr, text, ttl, NULL, NULL) != LDNS_STATUS_OK ||
+        !ldns_rr_list_push_rr(rrs, rr))
+        abort(); /* our own text about a name that is already in the zone */
+    free(name);
+    free(text);
+}
+
+void zone_inject_records(const struct zone_fault *f, size_t n, ldns_rr_list *rrs, uint32_t ttl)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!leaves_target_out(f[i].id) || f[i].type == 0)
+            continue;
+        drop_rrset(rrs, f[i].owner, f[i].type);
+        if (f[i].id == ZONE_FAULT_NODATA_NSEC)
+            add_placeholder(rrs, f[i].owner, ttl);
+    }
+    /* ldns wants canonical order without duplicates (zone_tree's rule). */
+    ldns_rr_list_sort(rrs);
+}
+
+void zone_inject_signing(const struct zone_fault *f, size_t n, time_t now,
+                         struct zone_inject_signing *s)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (f[i].id) {
+        case ZONE_FAULT_DS_WITHOUT_DNSKEY:
+            s->sign = false;
+            break;
+        case ZONE_FAULT_NXDOMAIN_NSEC3:
+            s->nsec3 = true;
+            break;
+        case ZONE_FAULT_NSEC3_EXCESS_ITERATIONS:
+            s->nsec3 = true;
+            s->iterations = ZONE_FAULT_EXCESS_ITERATIONS;
+            break;
+        case ZONE_FAULT_ZONE_EXPIRED:
+            s->expiration = (uint32_t)now - ZONE_FAULT_SHIFT;
+            s->inception = s->expiration - SIG_VALIDITY;
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* ---- DS in the parent ------------------------------------------------ */
+
+static void rr_replace_rdf(ldns_rr *rr, size_t i, ldns_rdf *v)
+{
+    ldns_rdf_deep_free(ldns_rr_set_rdf(rr, v, i));
+}
+
+static void flip_last_byte(ldns_rr *rr, size_t i, uint8_t mask)
+{
+    ldns_rdf *rdf = ldns_rr_rdf(rr, i);
+    ldns_rdf_data(rdf)[ldns_rdf_size(rdf) - 1] ^= mask;
+}
+
+static ldns_rr *ds_of(ldns_rr *dnskey, uint32_t ttl)
+{
+    ldns_rr *ds = ldns_key_rr2ds(dnskey, LDNS_SHA256);
+    if (ds == NULL)
+        abort();
+    ldns_rr_set_ttl(ds, ttl);
+    return ds;
+}
+
+/* The KSK's DNSKEY as the child publishes it (after its own faults). */
+static ldns_rr *child_ksk(const struct zone_fault *child_f, size_t child_n, const zone_keyset *ks,
+                          uint32_t ttl)
+{
+    ldns_rr *k = zone_keyset_dnskey(ks, true, ttl);
+    if (zone_inject_has(child_f, child_n, ZONE_FAULT_UNSUPPORTED_ALGORITHM))
+        rr_replace_rdf(k, DNSKEY_ALGO,
+                       ldns_native2rdf_int8(LDNS_RDF_TYPE_ALG, ZONE_FAULT_PRIVATE_ALGORITHM));
+    return k;
+}
+
+ldns_rr_list *zone_inject_ds(const struct zone_fault *parent_f, size_t parent_n,
+                             const struct zone_fault *child_f, size_t child_n,
+                             const zone_keyset *ks, uint32_t ttl)
+{
+    ldns_rr_list *out = ldns_rr_list_new();
+    ldns_rr *ksk = child_ksk(child_f, child_n, ks, ttl), *ds;
+    if (zone_inject_has(parent_f, parent_n, ZONE_FAULT_INSECURE_DELEGATION)) {
+        ldns_rr_free(ksk);
+        return out;
+    }
+    /* A key the child does not publish: its KSK with one bit flipped. */
+    if (zone_inject_has(parent_f, parent_n, ZONE_FAULT_DS_NO_MATCHING_KEY))
+        flip_last_byte(ksk, DNSKEY_PUBKEY, 0x01);
+    ds = ds_of(ksk, ttl);
+    ldns_rr_free(ksk);
+    if (zone_inject_has(parent_f, parent_n, ZONE_FAULT_DS_DIGEST_MISMATCH))
+        flip_last_byte(ds, DS_DIGEST, 0xff);
+    if (zone_inject_has(parent_f, parent_n, ZONE_FAULT_DS_UNKNOWN_DIGEST))
+        rr_replace_rdf(ds, DS_DIGEST_TYPE,
+                       ldns_native2rdf_int8(LDNS_RDF_TYPE_INT8, ZONE_FAULT_UNKNOWN_DIGEST));
+    if (!ldns_rr_list_push_rr(out, ds))
+        abort();
+    return out;
+}
+
+/* ---- after signing --------------------------------------------------- */
+
+struct inject {
+    ldns_dnssec_zone *dz;
+    zone_keyset *ks;
+    time_t now;
+    const char *origin;
+    struct dl_error *err;
+};
+
+static int fail(const struct inject *x, const struct zone_fault *f, const char *what)
+{
+    char *d = zone_inject_describe(f);
+    dl_error_set(x->err, "zone %s: fault %s: %s", x->origin, d, what);
+    free(d);
+    return -1;
+}
+
+static ldns_dnssec_rrsets *target(const struct inject *x, const struct zone_fault *f)
+{
+    ldns_dnssec_rrsets *set = ldns_dnssec_zone_find_rrset(x->dz, f->owner, f->type);
+    if (set == NULL)
+        fail(x, f, "no such RRset in the zone");
+    else if (set->signatures == NULL)
+        fail(x, f, "the RRset is not signed (delegation or unsigned zone)");
+    return set != NULL && set->signatures != NULL ? set : NULL;
+}
+
+/* New signatures over `rrs` by the KSK (DNSKEY RRset) or the ZSK. */
+static ldns_dnssec_rrs *sign_rrs(const struct inject *x, ldns_dnssec_rrs *rrs, bool ksk,
+                                 uint32_t inception, uint32_t expiration)
+{
+    ldns_rr_list *l = ldns_rr_list_new(), *sigs;
+    ldns_key_list *keys = ldns_key_list_new();
+    ldns_key *k = zone_keyset_key(x->ks, ksk);
+    ldns_dnssec_rrs *out = NULL;
+    for (; rrs != NULL; rrs = rrs->next)
+        ldns_rr_list_push_rr(l, rrs->rr);
+    ldns_key_set_inception(k, inception);
+    ldns_key_set_expiration(k, expiration);
+    ldns_key_set_use(k, true); /* ldns's zone signing may have cleared it */
+    ldns_key_list_push_key(keys, k);
+    sigs = ldns_sign_public(l, keys);
+    ldns_key_list_set_key_count(keys, 0); /* the key stays in the keyset */
+    ldns_key_list_free(keys);
+    ldns_rr_list_free(l);
+    for (size_t i = 0; sigs != NULL && i < ldns_rr_list_rr_count(sigs); i++) {
+        if (out == NULL) {
+            out = ldns_dnssec_rrs_new();
+            out->rr = ldns_rr_list_rr(sigs, i);
+        } else
+            ldns_dnssec_rrs_add_rr(out, ldns_rr_list_rr(sigs, i));
+    }
+    ldns_rr_list_free(sigs);
+    return out;
+}
+
+/* Re-sign the target RRset at other times (rrsig-expired, -not-yet-valid). */
+static int resign(const struct inject *x, const struct zone_fault *f, int64_t inception,
+                  int64_t expiration)
+{
+    ldns_dnssec_rrsets *set = target(x, f);
+    ldns_dnssec_rrs *sigs;
+    if (set == NULL)
+        return -1;
+    sigs = sign_rrs(x, set->rrs, set->type == LDNS_RR_TYPE_DNSKEY, (uint32_t)inception,
+                    (uint32_t)expiration);
+    if (sigs == NULL)
+        return fail(x, f, "ldns could not sign the RRset again");
+    ldns_dnssec_rrs_deep_free(set->signatures);
+    set->signatures = sigs;
+    return 0;
+}
+
+static int corrupt(const struct inject *x, const struct zone_fault *f)
+{
+    ldns_dnssec_rrsets *set = target(x, f);
+    if (set == NULL)
+        return -1;
+    for (ldns_dnssec_rrs *s = set->signatures; s != NULL; s = s->next) {
+        ldns_rdf *sig = ldns_rr_rdf(s->rr, RRSIG_SIGNATURE);
+        uint8_t *d = ldns_rdf_data(sig);
+        size_t len = ldns_rdf_size(sig);
+        d[0] ^= 0xff;
+        d[len / 2] ^= 0xff;
+        d[len - 1] ^= 0xff;
+    }
+    return 0;
+}
+
+static int strip_sigs(const struct inject *x, const struct zone_fault *f)
+{
+    ldns_dnssec_rrsets *set = target(x, f);
+    if (set == NULL)
+        return -1;
+    ldns_dnssec_rrs_deep_free(set->signatures);
+    set->signatures = NULL;
+    return 0;
+}
+
+static int unknown_key(const struct inject *x, const struct zone_fault *f)
+{
+    ldns_dnssec_rrsets *set = target(x, f);
+    uint16_t ksk = zone_keyset_ksk_tag(x->ks), zsk = zone_keyset_zsk_tag(x->ks), tag;
+    if (set == NULL)
+        return -1;
+    tag = (uint16_t)(zsk + 1);
+    while (tag == ksk || tag == zsk)
+        tag++;
+    for (ldns_dnssec_rrs *s = set->signatures; s != NULL; s = s->next)
+        rr_replace_rdf(s->rr, RRSIG_KEYTAG, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, tag));
+    return 0;
+}
+
+/* Every name of the zone in canonical order. */
+#define FOR_NAMES(dz, node, name)                                                                  \
+    for (ldns_rbnode_t *node = ldns_rbtree_first((dz)->names); node != LDNS_RBTREE_NULL;           \
+         node = ldns_rbtree_next(node))                                                            \
+        for (ldns_dnssec_name *name = (ldns_dnssec_name *)node->data; name != NULL; name = NULL)
+
+/* denial-missing: no NSEC or NSEC3 record left in the zone (an NSEC3
+ * zone keeps its NSEC3PARAM, as a half-removed chain would). */
+static int strip_denial(const struct inject *x)
+{
+    FOR_NAMES(x->dz, node, name)
+    {
+        ldns_rr_free(name->nsec);
+        name->nsec = NULL;
+        ldns_dnssec_rrs_deep_free(name->nsec_signatures);
+        name->nsec_signatures = NULL;
+    }
+    return 0;
+}
+
+/* denial-wrong: the NSEC covering the target name ends just after its
+ * owner ("\000.<owner>"), and is signed again with the ZSK. */
+static int shorten_nsec(const struct inject *x, const struct zone_fault *f)
+{
+    ldns_dnssec_name *cover = NULL;
+    ldns_rdf *next;
+    FOR_NAMES(x->dz, node, name)
+    {
+        if (name->nsec != NULL && ldns_rr_get_type(name->nsec) != LDNS_RR_TYPE_NSEC)
+            return fail(x, f, "needs an NSEC zone (denial: nsec)");
+        if (name->nsec != NULL && ldns_dname_compare(name->name, f->owner) < 0)
+            cover = name;
+    }
+    if (cover == NULL)
+        return fail(x, f, "no NSEC covers the name");
+    next = ldns_dname_new_frm_str("\\000.");
+    if (ldns_dname_cat(next, cover->name) != LDNS_STATUS_OK)
+        return fail(x, f, "the shortened NSEC's next name is too long");
+    rr_replace_rdf(cover->nsec, NSEC_NEXT, next);
+    {
+        ldns_dnssec_rrs one = {.rr = cover->nsec, .next = NULL};
+        ldns_rr *sig = cover->nsec_signatures ? cover->nsec_signatures->rr : NULL;
+        ldns_dnssec_rrs *sigs;
+        if (sig == NULL)
+            return fail(x, f, "the covering NSEC is not signed");
+        sigs = sign_rrs(x, &one, false, ldns_rdf2native_int32(ldns_rr_rrsig_inception(sig)),
+                        ldns_rdf2native_int32(ldns_rr_rrsig_expiration(sig)));
+        if (sigs == NULL)
+            return fail(x, f, "ldns could not sign the NSEC again");
+        ldns_dnssec_rrs_deep_free(cover->nsec_signatures);
+        cover->nsec_signatures = sigs;
+    }
+    return 0;
+}
+
+/* unsupported-algorithm: the zone's DNSKEYs and RRSIGs carry algorithm
+ * 253; RRSIG key tags follow the rewritten keys' tags. */
+static uint16_t private_tag(const struct inject *x, bool ksk)
+{
+    ldns_rr *k = zone_keyset_dnskey(x->ks, ksk, 0);
+    uint16_t tag;
+    rr_replace_rdf(k, DNSKEY_ALGO,
+                   ldns_native2rdf_int8(LDNS_RDF_TYPE_ALG, ZONE_FAULT_PRIVATE_ALGORITHM));
+    tag = ldns_calc_keytag(k);
+    ldns_rr_free(k);
+    return tag;
+}
+
+static void private_sigs(ldns_dnssec_rrs *s, uint16_t ksk, uint16_t new_ksk, uint16_t new_zsk)
+{
+    for (; s != NULL; s = s->next) {
+        uint16_t tag = ldns_rdf2native_int16(ldns_rr_rdf(s->rr, RRSIG_KEYTAG));
+        rr_replace_rdf(s->rr, RRSIG_ALGORITHM,
+                       ldns_native2rdf_int8(LDNS_RDF_TYPE_ALG, ZONE_FAULT_PRIVATE_ALGORITHM));
+        rr_replace_rdf(s->rr, RRSIG_KEYTAG,
+                       ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, tag == ksk ? new_ksk : new_zsk));
+    }
+}
+
+static int private_algorithm(const struct inject *x)
+{
+    uint16_t ksk = zone_keyset_ksk_tag(x->ks);
+    uint16_t new_ksk = private_tag(x, true), new_zsk = private_tag(x, false);
+    FOR_NAMES(x->dz, node, name)
+    {
+        for (ldns_dnssec_rrsets *set = name->rrsets; set != NULL; set = set->next) {
+            for (ldns_dnssec_rrs *r = set->rrs; set->type == LDNS_RR_TYPE_DNSKEY && r; r = r->next)
+                rr_replace_rdf(
+                    r->rr, DNSKEY_ALGO,
+                    ldns_native2rdf_int8(LDNS_RDF_TYPE_ALG, ZONE_FAULT_PRIVATE_ALGORITHM));
+            private_sigs(set->signatures, ksk, new_ksk, new_zsk);
+        }
+        private_sigs(name->nsec_signatures, ksk, new_ksk, new_zsk);
+    }
+    return 0;
+}
+
+static int apply_one(const struct inject *x, const struct zone_fault *f)
+{
+    int64_t now = (int64_t)x->now;
+    switch (f->id) {
+    case ZONE_FAULT_RRSIG_EXPIRED:
+    case ZONE_FAULT_DNSKEY_RRSIG_EXPIRED:
+        return resign(x, f, now - ZONE_FAULT_SHIFT - SIG_VALIDITY, now - ZONE_FAULT_SHIFT);
+    case ZONE_FAULT_RRSIG_NOT_YET_VALID:
+        return resign(x, f, now + ZONE_FAULT_SHIFT, now + ZONE_FAULT_SHIFT + SIG_VALIDITY);
+    case ZONE_FAULT_RRSIG_BAD_SIGNATURE:
+        return corrupt(x, f);
+    case ZONE_FAULT_RRSIG_MISSING:
+        return strip_sigs(x, f);
+    case ZONE_FAULT_RRSIG_UNKNOWN_KEY:
+        return unknown_key(x, f);
+    case ZONE_FAULT_DENIAL_MISSING:
+        return strip_denial(x);
+    case ZONE_FAULT_DENIAL_WRONG:
+        return shorten_nsec(x, f);
+    case ZONE_FAULT_UNSUPPORTED_ALGORITHM:
+        return private_algorithm(x);
+    default:
+        return 0; /* applied before signing, to the DS, or by the plan */
+    }
+}
+
+int zone_inject_signed(const struct zone_fault *f, size_t n, ldns_dnssec_zone *dz, zone_keyset *ks,
+                       time_t now, const char *origin, struct dl_error *err)
+{
+    struct inject x = {dz, ks, now, origin, err};
+    /* The algorithm rewrite last: the others sign with the real keys. */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n; i++)
+            if ((f[i].id == ZONE_FAULT_UNSUPPORTED_ALGORITHM) == (pass == 1) &&
+                apply_one(&x, &f[i]) != 0)
+                return -1;
+    return 0;
+}
