@@ -21,7 +21,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define CLOSE_WRITE_TIMEOUT 5 /* seconds to flush the last reply */
+#define CLOSE_WRITE_TIMEOUT 5           /* seconds to flush the last reply */
+#define INPUT_HIGH          (64 * 1024) /* stop reading the socket beyond this */
+#define OUTPUT_HIGH         (64 * 1024) /* stop processing input while replies wait */
 
 struct bound {
     struct fsmtp_server *srv;
@@ -37,6 +39,7 @@ struct conn {
     struct event *banner_timer;
     char start[32];
     bool closing;
+    bool throttled; /* replies pile up: input waits until they are sent */
 };
 
 struct fsmtp_server {
@@ -117,10 +120,12 @@ static void read_cb(struct bufferevent *bev, void *arg);
 static void write_cb(struct bufferevent *bev, void *arg);
 static void event_cb(struct bufferevent *bev, short events, void *arg);
 
-static void set_timeouts(struct conn *c)
+/* Timeouts and the input bound for c->bev. */
+static void setup_bev(struct conn *c)
 {
     struct timeval tv = {smtp_session_listener(c->sess)->idle_timeout, 0};
     bufferevent_set_timeouts(c->bev, &tv, &tv);
+    bufferevent_setwatermark(c->bev, EV_READ, 0, INPUT_HIGH);
 }
 
 static void start_tls(struct conn *c)
@@ -149,7 +154,7 @@ static void start_tls(struct conn *c)
     bufferevent_openssl_set_allow_dirty_shutdown(tls, 1);
     c->bev = tls;
     bufferevent_setcb(tls, read_cb, write_cb, event_cb, c);
-    set_timeouts(c);
+    setup_bev(c);
     bufferevent_enable(tls, EV_READ | EV_WRITE);
 }
 
@@ -185,17 +190,30 @@ static void read_cb(struct bufferevent *bev, void *arg)
         evbuffer_drain(in, evbuffer_get_length(in));
         return;
     }
-    while (act == SMTP_ACTION_NONE && (n = evbuffer_remove(in, buf, sizeof(buf))) > 0)
+    /* a client that sends without reading replies is paused, not buffered */
+    while (act == SMTP_ACTION_NONE &&
+           evbuffer_get_length(bufferevent_get_output(bev)) < OUTPUT_HIGH &&
+           (n = evbuffer_remove(in, buf, sizeof(buf))) > 0) {
         act = smtp_session_input(c->sess, buf, (size_t)n);
+        flush_output(c);
+    }
+    if (act == SMTP_ACTION_NONE && evbuffer_get_length(in) > 0) {
+        c->throttled = true;
+        bufferevent_disable(bev, EV_READ);
+    }
     conn_act(c, act);
 }
 
 static void write_cb(struct bufferevent *bev, void *arg)
 {
     struct conn *c = arg;
-    (void)bev;
-    if (c->closing)
+    if (c->closing) {
         conn_end(c);
+    } else if (c->throttled) {
+        c->throttled = false;
+        bufferevent_enable(bev, EV_READ);
+        read_cb(bev, c);
+    }
 }
 
 static void event_cb(struct bufferevent *bev, short events, void *arg)
@@ -304,7 +322,7 @@ static void accept_cb(struct evconnlistener *evl, evutil_socket_t fd, struct soc
     srv->n_conns++;
     dl_debug("%s: session from %s", b->l->name, peer);
     bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
-    set_timeouts(c);
+    setup_bev(c);
     if (b->l->banner_delay_ms > 0) {
         struct timeval tv = {b->l->banner_delay_ms / 1000, (b->l->banner_delay_ms % 1000) * 1000};
         c->banner_timer = evtimer_new(srv->base, banner_cb, c);
