@@ -18,10 +18,16 @@ const struct lab_server_info *lab_conf_server(enum lab_server_id id)
     return &servers[id];
 }
 
+/* The server of a zone, or -1 for none (a lame zone: its name server
+ * answers REFUSED, it does not serve the zone). */
 static int server_of_zone(const zone_tree *tree, size_t i)
 {
-    return strcmp(zone_tree_ns_addr(tree, i), LAB_ADDR_PARENT) == 0 ? LAB_NSD_PARENT
-                                                                    : LAB_NSD_CHILD;
+    const char *addr = zone_tree_ns_addr(tree, i);
+    if (zone_tree_lame(tree, i))
+        return -1;
+    if (strcmp(addr, LAB_ADDR_PARENT) == 0)
+        return LAB_NSD_PARENT;
+    return strcmp(addr, LAB_ADDR_CHILD) == 0 ? LAB_NSD_CHILD : -1;
 }
 
 const char *lab_conf_probe_name(const zone_tree *tree, enum lab_server_id id)

@@ -31,7 +31,6 @@
 #define LAB_ADDR_CHILD    "127.53.0.2"
 #define LAB_ADDR_RESOLVER "127.53.0.53"
 #define LAB_ADDR_ITERATOR "127.53.0.54" /* unbound-iterator.conf (not started by the lab) */
-#define LAB_ADDR_LAME     "127.53.0.3"  /* where nothing listens (lame-delegation) */
 #define LAB_DNS_PORT      53
 #define LAB_ROOT_NS       "a.root-servers.test."
 #define LAB_TLD_NS        "ns.nic.test."
@@ -47,8 +46,8 @@ struct lab_server_info {
 const struct lab_server_info *lab_conf_server(enum lab_server_id id);
 
 /* Write every file above for the zones of a built tree. Zones whose name
- * server address is LAB_ADDR_PARENT go to nsd-parent, the rest to
- * nsd-child. */
+ * server address is LAB_ADDR_PARENT go to nsd-parent, those at
+ * LAB_ADDR_CHILD to nsd-child; lame zones (zone_def.lame) to none. */
 int lab_conf_write(const char *run_dir, const zone_tree *tree, struct dl_error *err);
 
 /* argv (NULL-terminated, static strings and strings the caller frees with

@@ -24,7 +24,30 @@ const char *lab_plan_host_addr(const scen_catalog *cat, size_t i, size_t j, char
     return buf;
 }
 
-static int add_zone(zone_tree *t, const struct scen_zone *z, struct dl_error *err)
+/* The fault `name` of scenario s on host h (NULL: on any), or NULL. */
+static const struct scen_fault *find_fault(const struct scen *s, const struct scen_host *h,
+                                           const char *name)
+{
+    for (size_t k = 0; k < s->n_faults; k++) {
+        const struct scen_fault *f = &s->faults[k];
+        bool on_h = h == NULL || (f->host ? strcmp(f->host, h->name) == 0 : h == &s->hosts[0]);
+        if (strcmp(f->name, name) == 0 && on_h)
+            return f;
+    }
+    return NULL;
+}
+
+char *lab_plan_cname_target(const struct scen *s, const struct scen_host *h)
+{
+    size_t label;
+    if (s->n_zones == 0 ||
+        (find_fault(s, h, "mx-cname") == NULL && find_fault(s, h, "mx-cname-insecure") == NULL))
+        return NULL;
+    label = strcspn(h->name, ".");
+    return dl_xasprintf("%.*s.%s", (int)label, h->name, s->zones[0].origin);
+}
+
+static int add_zone_at(zone_tree *t, const struct scen_zone *z, bool lame, struct dl_error *err)
 {
     char *ns = dl_xasprintf("ns1.%s", z->origin);
     struct zone_def d = {
@@ -37,6 +60,7 @@ static int add_zone(zone_tree *t, const struct scen_zone *z, struct dl_error *er
         .nsec3_salt = z->nsec3_salt,
         .ns_name = ns,
         .ns_addr = LAB_ADDR_CHILD,
+        .lame = lame,
     };
     int rc = zone_tree_add_zone(t, &d, err);
     free(ns);
@@ -79,7 +103,30 @@ static int add_records(zone_tree *t, const struct scen_record *r, size_t n, cons
     return 0;
 }
 
-static int add_tlsa(zone_tree *t, const struct scen_host *h, struct dl_error *err)
+static int add_zone(zone_tree *t, const struct scen_zone *z, struct dl_error *err)
+{
+    return add_zone_at(t, z, false, err);
+}
+
+/* tlsa-servfail: _tcp.<host> delegated (with DS) to the child server,
+ * whose copy of the zone fails to load. */
+static int add_servfail_zone(zone_tree *t, const struct scen *s, const struct scen_host *h,
+                             struct dl_error *err)
+{
+    char *origin = dl_xasprintf("_tcp.%s", h->name), *ns = dl_xasprintf("ns1.%s", s->domain);
+    struct zone_def d = {.origin = origin,
+                         .is_signed = true,
+                         .publish_ds = true,
+                         .algorithm = s->zone.algorithm,
+                         .ns_name = ns,
+                         .ns_addr = LAB_ADDR_CHILD};
+    int rc = zone_tree_add_zone(t, &d, err);
+    free(origin);
+    free(ns);
+    return rc;
+}
+
+static int add_tlsa(zone_tree *t, const struct scen_host *h, const char *base, struct dl_error *err)
 {
     for (size_t k = 0; k < h->n_tlsa; k++) {
         const struct scen_tlsa *x = &h->tlsa[k];
@@ -89,7 +136,7 @@ static int add_tlsa(zone_tree *t, const struct scen_host *h, struct dl_error *er
                                 "certificate builder, which is not implemented yet; give the "
                                 "record literally",
                                 x->loc.file, x->loc.line, x->of);
-        if (add_rr(t, &x->loc, err, "_%u._tcp.%s %d IN TLSA %s", x->port, h->name, PLAN_TTL,
+        if (add_rr(t, &x->loc, err, "_%u._tcp.%s %d IN TLSA %s", x->port, base, PLAN_TTL,
                    x->literal) != 0)
             return -1;
     }
@@ -102,11 +149,22 @@ static int add_hosts(zone_tree *t, const scen_catalog *cat, size_t i, struct dl_
     char addr[16];
     for (size_t j = 0; j < s->n_hosts; j++) {
         const struct scen_host *h = &s->hosts[j];
-        if (add_rr(t, &h->loc, err, "%s %d IN MX %u %s", s->domain, PLAN_TTL, h->preference,
-                   h->name) != 0 ||
-            add_rr(t, &h->loc, err, "%s %d IN A %s", h->name, PLAN_TTL,
-                   lab_plan_host_addr(cat, i, j, addr)) != 0 ||
-            add_tlsa(t, h, err) != 0)
+        char *target = lab_plan_cname_target(s, h);
+        const char *base = target ? target : h->name;
+        int rc = add_rr(t, &h->loc, err, "%s %d IN MX %u %s", s->domain, PLAN_TTL, h->preference,
+                        h->name);
+        /* mx-cname: the host name is an alias, its records at the target. */
+        if (rc == 0 && target != NULL)
+            rc = add_rr(t, &h->loc, err, "%s %d IN CNAME %s", h->name, PLAN_TTL, target);
+        if (rc == 0)
+            rc = add_rr(t, &h->loc, err, "%s %d IN A %s", base, PLAN_TTL,
+                        lab_plan_host_addr(cat, i, j, addr));
+        if (rc == 0)
+            rc = add_tlsa(t, h, base, err);
+        if (rc == 0 && find_fault(s, h, "tlsa-servfail") != NULL)
+            rc = add_servfail_zone(t, s, h, err);
+        free(target);
+        if (rc != 0)
             return -1;
     }
     return 0;
@@ -128,6 +186,12 @@ char *lab_plan_fault_owner(const struct scen *s, const struct scen_fault *f, uin
     *type = 0;
     if (needs_host && h == NULL)
         return NULL;
+    if (strcmp(f->name, "tlsa-servfail") == 0)
+        return dl_xasprintf("_tcp.%s", h->name); /* the zone that fails */
+    if (strcmp(f->name, "mx-cname") == 0 || strcmp(f->name, "mx-cname-insecure") == 0) {
+        *type = LDNS_RR_TYPE_A; /* the target's A: in the provider zone */
+        return lab_plan_cname_target(s, h);
+    }
     switch (target) {
     case ZONE_TARGET_TLSA:
         *type = LDNS_RR_TYPE_TLSA;
@@ -159,8 +223,11 @@ static int add_faults(zone_tree *t, const struct scen *s, struct dl_error *err)
         snprintf(where, sizeof(where), "%s:%u", f->loc.file, f->loc.line);
         owner = lab_plan_fault_owner(s, f, &type);
         if (owner == NULL)
-            return dl_error_set(err, "%s: fault %s on '%s' needs an MX host", where, f->name,
-                                f->target);
+            return dl_error_set(err, "%s: fault %s on '%s' needs an MX host%s", where, f->name,
+                                f->target,
+                                strncmp(f->name, "mx-cname", 8) == 0
+                                    ? " and a provider zone (zones:) for the CNAME target"
+                                    : "");
         rc = zone_tree_add_fault(t, f->name, owner, type, where, err);
         free(owner);
         if (rc != 0)
@@ -172,7 +239,8 @@ static int add_faults(zone_tree *t, const struct scen *s, struct dl_error *err)
 static int add_scenario(zone_tree *t, const scen_catalog *cat, size_t i, struct dl_error *err)
 {
     const struct scen *s = scen_catalog_get(cat, i);
-    if (add_zone(t, &s->zone, err) != 0)
+    /* lame-delegation: the domain's name server does not serve it. */
+    if (add_zone_at(t, &s->zone, find_fault(s, NULL, "lame-delegation") != NULL, err) != 0)
         return -1;
     for (size_t k = 0; k < s->n_zones; k++)
         if (add_zone(t, &s->zones[k], err) != 0)

@@ -5,6 +5,11 @@
  * records: MX, the MX hosts' addresses, TLSA, and the scenarios' own
  * records. Host addresses come from the scenario or are allocated as
  * 127.25.S.H (S: the scenario's place in the catalogue, H: the host's).
+ *
+ * Faults go to the zone builder (zone_tree_add_fault); a few change the
+ * shape of the world here: lame-delegation (the domain's zone lame: its
+ * name server answers REFUSED), tlsa-servfail (a zone _tcp.<host>), mx-cname and
+ * mx-cname-insecure (the host a CNAME into the provider zone).
  */
 #ifndef LAB_PLAN_H
 #define LAB_PLAN_H
@@ -30,6 +35,11 @@ int lab_plan_build(const scen_catalog *cat, const struct lab_plan_opts *o, zone_
  * frees it), with its RR type in *type (0: the whole zone at that apex);
  * NULL when the target needs an MX host and the scenario has none. */
 char *lab_plan_fault_owner(const struct scen *s, const struct scen_fault *f, uint16_t *type);
+
+/* For a host hit by mx-cname or mx-cname-insecure: the CNAME target, the
+ * host's first label in the scenario's first extra (provider) zone (the
+ * caller frees it); else NULL. */
+char *lab_plan_cname_target(const struct scen *s, const struct scen_host *h);
 
 /* The IPv4 address of host j of catalogue scenario i, in buf (16 bytes). */
 const char *lab_plan_host_addr(const scen_catalog *cat, size_t i, size_t j, char buf[16]);

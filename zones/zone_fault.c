@@ -105,28 +105,31 @@ static const struct zone_fault_info faults[ZONE_FAULT_COUNT] = {
      "The target RRset is left out and the zone is signed with NSEC3 using 200 extra iterations, "
      "above the 150 that validators still accept (RFC 9276).",
      "insecure: a denial proof with too many NSEC3 iterations is treated as insecure"},
-    {ZONE_FAULT_TLSA_SERVFAIL, "tlsa-servfail", "the TLSA query is answered SERVFAIL", false,
+    {ZONE_FAULT_TLSA_SERVFAIL, "tlsa-servfail", "the TLSA query is answered SERVFAIL", true,
      T(TLSA), ZONE_TARGET_TLSA,
      "_tcp.<mx host> is delegated (with DS) to the lab's name server, whose copy of that zone "
      "deliberately fails to load, so it answers SERVFAIL for the TLSA query.",
      "SERVFAIL for the TLSA query; MX and A stay secure"},
-    {ZONE_FAULT_LAME_DELEGATION, "lame-delegation", "the domain's NS answers nothing", false,
+    {ZONE_FAULT_LAME_DELEGATION, "lame-delegation", "the domain's NS does not answer for it", true,
      T(ZONE), ZONE_TARGET_ZONE,
-     "The parent delegates the zone to a name server at 127.53.0.3, where nothing listens.",
+     "The parent delegates the zone (with DS) to the lab's name server for scenario zones, "
+     "which is not configured for it and answers REFUSED: a lame delegation. (Silence, a "
+     "server that never answers, gives the same verdict after some 30 s of retries per "
+     "query, too slow for the lab.)",
      "SERVFAIL for every query"},
-    {ZONE_FAULT_MX_HOST_INSECURE, "mx-host-insecure", "MX host in an unsigned provider zone", false,
+    {ZONE_FAULT_MX_HOST_INSECURE, "mx-host-insecure", "MX host in an unsigned provider zone", true,
      T(A), ZONE_TARGET_A,
      "The zone holding the MX host (a provider's zone) is served unsigned, without DS in its "
      "parent, while the domain's own zone stays signed.",
      "MX secure; the host's A and TLSA insecure (no DANE for that host)"},
-    {ZONE_FAULT_MX_CNAME, "mx-cname", "MX host is a CNAME into a signed provider zone", false, T(A),
+    {ZONE_FAULT_MX_CNAME, "mx-cname", "MX host is a CNAME into a signed provider zone", true, T(A),
      ZONE_TARGET_A,
      "The MX host name is a CNAME to a host of the same first label in the scenario's provider "
      "zone, which holds the A and TLSA records (RFC 7672 section 2.2.3: the TLSA base domain is "
      "the CNAME target).",
      "secure through the CNAME, TLSA found at the target"},
     {ZONE_FAULT_MX_CNAME_INSECURE, "mx-cname-insecure", "MX host is a CNAME into an unsigned zone",
-     false, T(A), ZONE_TARGET_A, "As mx-cname, but the provider zone is served unsigned.",
+     true, T(A), ZONE_TARGET_A, "As mx-cname, but the provider zone is served unsigned.",
      "MX secure; the host's A and TLSA insecure at the CNAME target"},
 };
 

@@ -16,6 +16,11 @@
 #define NSEC_NEXT       0
 #define SIG_VALIDITY    (30u * 86400u) /* of re-made signatures */
 
+bool zone_inject_broken(const struct zone_fault *f, size_t n)
+{
+    return zone_inject_has(f, n, ZONE_FAULT_TLSA_SERVFAIL);
+}
+
 bool zone_inject_has(const struct zone_fault *f, size_t n, enum zone_fault_id id)
 {
     for (size_t i = 0; i < n; i++)
@@ -90,6 +95,8 @@ void zone_inject_signing(const struct zone_fault *f, size_t n, time_t now,
     for (size_t i = 0; i < n; i++) {
         switch (f[i].id) {
         case ZONE_FAULT_DS_WITHOUT_DNSKEY:
+        case ZONE_FAULT_MX_HOST_INSECURE:
+        case ZONE_FAULT_MX_CNAME_INSECURE:
             s->sign = false;
             break;
         case ZONE_FAULT_NXDOMAIN_NSEC3:
@@ -148,7 +155,9 @@ ldns_rr_list *zone_inject_ds(const struct zone_fault *parent_f, size_t parent_n,
 {
     ldns_rr_list *out = ldns_rr_list_new();
     ldns_rr *ksk = child_ksk(child_f, child_n, ks, ttl), *ds;
-    if (zone_inject_has(parent_f, parent_n, ZONE_FAULT_INSECURE_DELEGATION)) {
+    if (zone_inject_has(parent_f, parent_n, ZONE_FAULT_INSECURE_DELEGATION) ||
+        zone_inject_has(child_f, child_n, ZONE_FAULT_MX_HOST_INSECURE) ||
+        zone_inject_has(child_f, child_n, ZONE_FAULT_MX_CNAME_INSECURE)) {
         ldns_rr_free(ksk);
         return out;
     }

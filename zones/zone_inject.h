@@ -64,6 +64,15 @@ ldns_rr_list *zone_inject_ds(const struct zone_fault *parent_f, size_t parent_n,
 int zone_inject_signed(const struct zone_fault *f, size_t n, ldns_dnssec_zone *dz, zone_keyset *ks,
                        time_t now, const char *origin, struct dl_error *err);
 
+/* Whether the zone file must fail to load (tlsa-servfail): the zone
+ * builder appends a record no server can parse, so that the server
+ * answers SERVFAIL for the zone. */
+bool zone_inject_broken(const struct zone_fault *f, size_t n);
+#define ZONE_INJECT_BROKEN_LINE                                                                    \
+    "; danelab fault tlsa-servfail: the next line does not parse, so the name server\n"            \
+    "; cannot load this zone and answers SERVFAIL for it\n"                                        \
+    "@ 300 IN TLSA broken\n"
+
 /* "rrsig-expired@_25._tcp.mx1.a.test./TLSA" for fingerprints and
  * messages; the caller frees it. */
 char *zone_inject_describe(const struct zone_fault *f);

@@ -627,6 +627,8 @@ static int zone_write(const struct zone *z, const struct zone_stamp *st, time_t 
     free(line);
     zone_sign_params_of(z, st, now, &p);
     rc = zone_sign_print(z->rrs, &p, mem, &res, err);
+    if (rc == 0 && zone_inject_broken(z->faults, z->n_faults))
+        fprintf(mem, "$ORIGIN %s\n" ZONE_INJECT_BROKEN_LINE, z->origin);
     if (fclose(mem) != 0 && rc == 0)
         rc = dl_error_set(err, "zone %s: cannot print the zone", z->origin);
     if (rc == 0)
@@ -751,6 +753,11 @@ const char *zone_tree_origin(const zone_tree *t, size_t i)
 const char *zone_tree_ns_addr(const zone_tree *t, size_t i)
 {
     return i < t->nzones ? t->zones[i].ns_addr : NULL;
+}
+
+bool zone_tree_lame(const zone_tree *t, size_t i)
+{
+    return i < t->nzones && t->zones[i].def.lame;
 }
 
 const char *zone_tree_file(const zone_tree *t, size_t i)

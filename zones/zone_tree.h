@@ -46,6 +46,7 @@ struct zone_def {
     const char *nsec3_salt; /* hex or NULL */
     const char *ns_name;    /* absolute name of the zone's name server */
     const char *ns_addr;    /* its IPv4 address */
+    bool lame;              /* delegated to ns_addr, which must not serve it */
 };
 
 struct zone_tree_stats {
@@ -87,6 +88,8 @@ int zone_tree_build(zone_tree *t, struct zone_tree_stats *stats, struct dl_error
 size_t zone_tree_count(const zone_tree *t);
 const char *zone_tree_origin(const zone_tree *t, size_t i);
 const char *zone_tree_ns_addr(const zone_tree *t, size_t i);
+/* Whether zone i is declared lame (no server may load it). */
+bool zone_tree_lame(const zone_tree *t, size_t i);
 /* Path of the zone file relative to RUN/zones ("root.zone", "good.test.zone"). */
 const char *zone_tree_file(const zone_tree *t, size_t i);
 

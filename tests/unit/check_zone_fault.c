@@ -7,6 +7,7 @@
  */
 #include "dl_util.h"
 #include "zone_fault.h"
+#include "zone_inject.h"
 #include "zone_tree.h"
 
 #include <check.h>
@@ -37,7 +38,8 @@ struct fault_case {
     const char *fault; /* NULL: none */
     const char *owner;
     uint16_t type;
-    bool nsec3; /* the domain zone uses NSEC3 */
+    bool nsec3;             /* the domain zone uses NSEC3 */
+    const char *extra_zone; /* one more signed zone (served by ns1.a.test.), or NULL */
 };
 
 static char dir[64];
@@ -83,6 +85,8 @@ static int try_build(const struct fault_case *f, struct dl_error *err)
     add_zone(t, ".", "a.root-servers.test.", false);
     add_zone(t, "test.", "ns.nic.test.", false);
     add_zone(t, DOMAIN, "ns1.a.test.", f->nsec3);
+    if (f->extra_zone != NULL)
+        add_zone(t, f->extra_zone, "ns1.a.test.", false);
     add_rr(t, DOMAIN " MX 10 " HOST);
     add_rr(t, HOST " A 127.25.0.1");
     add_rr(t, TLSA " TLSA 3 1 1 " TLSA_HEX);
@@ -267,7 +271,7 @@ static void assert_others_nominal(const ldns_rr_list *all, const char *owner, ld
     ldns_rr_list_deep_free(sigs);
 }
 
-static const struct fault_case baseline = {NULL, NULL, 0, false};
+static const struct fault_case baseline = {NULL, NULL, 0, false, NULL};
 
 /* ---- DS faults --------------------------------------------------------- */
 
@@ -275,7 +279,7 @@ static const struct fault_case baseline = {NULL, NULL, 0, false};
  * else changed in either zone. Caller frees. */
 static ldns_rr *faulty_ds(const char *fault, struct built *base, struct built *b)
 {
-    struct fault_case f = {fault, DOMAIN, LDNS_RR_TYPE_DS, false};
+    struct fault_case f = {fault, DOMAIN, LDNS_RR_TYPE_DS, false, NULL};
     ldns_rr_list *added;
     ldns_rr *ds;
     *base = build(&baseline);
@@ -339,7 +343,7 @@ END_TEST
 
 START_TEST(insecure_delegation)
 {
-    struct fault_case f = {"insecure-delegation", DOMAIN, LDNS_RR_TYPE_DS, false};
+    struct fault_case f = {"insecure-delegation", DOMAIN, LDNS_RR_TYPE_DS, false, NULL};
     struct built base = build(&baseline), b = build(&f);
     /* The DS went; the NSEC at the delegation no longer lists DS. */
     assert_diff(base.parent, b.parent, 2, 1, NULL, NULL);
@@ -353,7 +357,7 @@ END_TEST
 
 START_TEST(ds_without_dnskey)
 {
-    struct fault_case f = {"ds-without-dnskey", DOMAIN, 0, false};
+    struct fault_case f = {"ds-without-dnskey", DOMAIN, 0, false, NULL};
     struct built base = build(&baseline), b = build(&f);
     ldns_rr *ksk = ksk_of(base.child), *real = ldns_key_rr2ds(ksk, LDNS_SHA256);
     ldns_rr_list *ds = select_rrs(b.parent, DOMAIN, LDNS_RR_TYPE_DS);
@@ -389,7 +393,7 @@ static const struct {
  * RRSIGs. */
 static ldns_rr_list *rrsig_fault(const char *fault, int i, struct built *b)
 {
-    struct fault_case f = {fault, targets[i].owner, targets[i].type, false};
+    struct fault_case f = {fault, targets[i].owner, targets[i].type, false, NULL};
     struct built base = build(&baseline);
     *b = build(&f);
     assert_diff(base.child, b->child, 0, 0, NULL, NULL);
@@ -470,7 +474,7 @@ END_TEST
 
 START_TEST(dnskey_rrsig_expired)
 {
-    struct fault_case f = {"dnskey-rrsig-expired", DOMAIN, LDNS_RR_TYPE_DNSKEY, false};
+    struct fault_case f = {"dnskey-rrsig-expired", DOMAIN, LDNS_RR_TYPE_DNSKEY, false, NULL};
     struct built b = build(&f);
     ldns_rr_list *sigs = sigs_of(b.child, DOMAIN, LDNS_RR_TYPE_DNSKEY);
     ck_assert_uint_lt(sig_time(the_one(sigs, "RRSIG"), true), (uint32_t)NOW - 86400u);
@@ -482,7 +486,7 @@ END_TEST
 
 START_TEST(zone_expired)
 {
-    struct fault_case f = {"zone-expired", DOMAIN, 0, false};
+    struct fault_case f = {"zone-expired", DOMAIN, 0, false, NULL};
     struct built base = build(&baseline), b = build(&f);
     ldns_rr_list *sigs = select_rrs(b.child, NULL, LDNS_RR_TYPE_RRSIG);
     ck_assert_uint_gt(ldns_rr_list_rr_count(sigs), 5);
@@ -501,7 +505,7 @@ END_TEST
 
 START_TEST(unsupported_algorithm)
 {
-    struct fault_case f = {"unsupported-algorithm", DOMAIN, 0, false};
+    struct fault_case f = {"unsupported-algorithm", DOMAIN, 0, false, NULL};
     struct built b = build(&f);
     ldns_rr_list *keys = select_rrs(b.child, DOMAIN, LDNS_RR_TYPE_DNSKEY);
     ldns_rr_list *sigs = select_rrs(b.child, NULL, LDNS_RR_TYPE_RRSIG);
@@ -535,7 +539,7 @@ END_TEST
 
 START_TEST(denial_missing)
 {
-    struct fault_case f = {"denial-missing", TLSA, LDNS_RR_TYPE_TLSA, false};
+    struct fault_case f = {"denial-missing", TLSA, LDNS_RR_TYPE_TLSA, false, NULL};
     struct built base = build(&baseline), b = build(&f);
     ldns_rr_list *removed;
     ck_assert_uint_gt(count_rrs(base.child, NULL, LDNS_RR_TYPE_NSEC), 0);
@@ -556,7 +560,7 @@ END_TEST
 
 START_TEST(denial_wrong)
 {
-    struct fault_case f = {"denial-wrong", TLSA, LDNS_RR_TYPE_TLSA, false};
+    struct fault_case f = {"denial-wrong", TLSA, LDNS_RR_TYPE_TLSA, false, NULL};
     struct built b = build(&f);
     ldns_rr_list *nsec = select_rrs(b.child, HOST, LDNS_RR_TYPE_NSEC);
     ldns_rr_list *sigs = sigs_of(b.child, HOST, LDNS_RR_TYPE_NSEC);
@@ -578,7 +582,7 @@ END_TEST
 
 START_TEST(nodata_nsec)
 {
-    struct fault_case f = {"nodata-nsec", TLSA, LDNS_RR_TYPE_TLSA, false};
+    struct fault_case f = {"nodata-nsec", TLSA, LDNS_RR_TYPE_TLSA, false, NULL};
     struct built base = build(&baseline), b = build(&f);
     ldns_rr_list *nsec = select_rrs(b.child, TLSA, LDNS_RR_TYPE_NSEC);
     ldns_rr_list *sigs = sigs_of(b.child, TLSA, LDNS_RR_TYPE_NSEC);
@@ -599,7 +603,7 @@ END_TEST
 
 START_TEST(nxdomain_nsec3)
 {
-    struct fault_case f = {"nxdomain-nsec3", TLSA, LDNS_RR_TYPE_TLSA, false};
+    struct fault_case f = {"nxdomain-nsec3", TLSA, LDNS_RR_TYPE_TLSA, false, NULL};
     struct built b = build(&f);
     ck_assert_uint_eq(count_rrs(b.child, TLSA, LDNS_RR_TYPE_TLSA), 0);
     ck_assert_uint_eq(count_rrs(b.child, NULL, LDNS_RR_TYPE_NSEC), 0);
@@ -611,7 +615,7 @@ END_TEST
 
 START_TEST(nsec3_excess_iterations)
 {
-    struct fault_case f = {"nsec3-excess-iterations", TLSA, LDNS_RR_TYPE_TLSA, false};
+    struct fault_case f = {"nsec3-excess-iterations", TLSA, LDNS_RR_TYPE_TLSA, false, NULL};
     struct built b = build(&f);
     ldns_rr_list *p = select_rrs(b.child, DOMAIN, LDNS_RR_TYPE_NSEC3PARAM);
     ck_assert_int_eq(ldns_rdf2native_int16(ldns_rr_rdf(the_one(p, "NSEC3PARAM"), 2)),
@@ -622,11 +626,55 @@ START_TEST(nsec3_excess_iterations)
 }
 END_TEST
 
+/* ---- shapes ------------------------------------------------------------ */
+
+/* tlsa-servfail: the _tcp zone is written signed, with its DS in the
+ * parent, and then a line no zone parser accepts. */
+START_TEST(tlsa_servfail_zone_does_not_load)
+{
+    struct fault_case f = {"tlsa-servfail", "_tcp.mx1.a.test.", 0, false, "_tcp.mx1.a.test."};
+    struct dl_error err;
+    char *path = dl_xasprintf("%s/zones/_tcp.mx1.a.test.zone", dir), *text = NULL;
+    ldns_rr_list *parent;
+    ldns_rr *rr = NULL;
+    ck_assert_msg(try_build(&f, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(dl_read_file(path, 1 << 20, &text, NULL, &err), 0);
+    ck_assert_ptr_nonnull(strstr(text, ZONE_INJECT_BROKEN_LINE));
+    ck_assert_ptr_nonnull(strstr(text, "TLSA\t3 1 1 " TLSA_HEX)); /* the data is there */
+    /* The poison record itself does not parse (ldns leaks when a whole
+     * zone fails, so only the record is tried). */
+    ck_assert_int_ne(ldns_rr_new_frm_str(&rr, "_tcp.mx1.a.test. 300 IN TLSA broken", 0, NULL, NULL),
+                     LDNS_STATUS_OK);
+    parent = read_zone("a.test.zone");
+    ck_assert_uint_eq(count_rrs(parent, "_tcp.mx1.a.test.", LDNS_RR_TYPE_DS), 1);
+    ck_assert_uint_eq(count_rrs(parent, "_tcp.mx1.a.test.", LDNS_RR_TYPE_NS), 1);
+    ldns_rr_list_deep_free(parent);
+    free(text);
+    free(path);
+}
+END_TEST
+
+/* mx-host-insecure: the zone holding the host is served unsigned and its
+ * parent has no DS for it. */
+START_TEST(mx_host_insecure_unsigns_the_host_zone)
+{
+    struct fault_case f = {"mx-host-insecure", HOST, LDNS_RR_TYPE_A, false, NULL};
+    struct built base = build(&baseline), b = build(&f);
+    ck_assert_uint_eq(count_rrs(b.child, NULL, LDNS_RR_TYPE_RRSIG), 0);
+    ck_assert_uint_eq(count_rrs(b.child, NULL, LDNS_RR_TYPE_DNSKEY), 0);
+    ck_assert_uint_eq(count_rrs(b.parent, DOMAIN, LDNS_RR_TYPE_DS), 0);
+    ck_assert_uint_eq(count_rrs(b.child, HOST, LDNS_RR_TYPE_A), 1);
+    ck_assert_uint_eq(count_rrs(b.child, TLSA, LDNS_RR_TYPE_TLSA), 1);
+    built_free(&base);
+    built_free(&b);
+}
+END_TEST
+
 /* A second build with the same fault re-uses the files; another fault
  * rebuilds (faults are part of the fingerprint). */
 START_TEST(faults_are_in_the_fingerprint)
 {
-    struct fault_case f = {"rrsig-missing", TLSA, LDNS_RR_TYPE_TLSA, false};
+    struct fault_case f = {"rrsig-missing", TLSA, LDNS_RR_TYPE_TLSA, false, NULL};
     struct built a = build(&baseline), b = build(&f), c = build(&f);
     ldns_rr_list *s1 = sigs_of(a.child, TLSA, LDNS_RR_TYPE_TLSA);
     ldns_rr_list *s2 = sigs_of(b.child, TLSA, LDNS_RR_TYPE_TLSA);
@@ -649,16 +697,16 @@ START_TEST(bad_fault_declarations)
         struct fault_case f;
         const char *msg;
     } bad[] = {
-        {{"rrsig-expird", TLSA, LDNS_RR_TYPE_TLSA, false},
+        {{"rrsig-expird", TLSA, LDNS_RR_TYPE_TLSA, false, NULL},
          "t.yaml:9: unknown fault 'rrsig-expird'"},
-        {{"rrsig-expired", "_443._tcp.mx1.a.test.", LDNS_RR_TYPE_TLSA, false},
+        {{"rrsig-expired", "_443._tcp.mx1.a.test.", LDNS_RR_TYPE_TLSA, false, NULL},
          "zone a.test.: fault rrsig-expired@_443._tcp.mx1.a.test./TLSA: no such RRset in the "
          "zone"},
-        {{"zone-expired", HOST, 0, false},
+        {{"zone-expired", HOST, 0, false, NULL},
          "t.yaml:9: fault zone-expired@mx1.a.test./zone: not a zone apex"},
-        {{"rrsig-missing", "a.example.", LDNS_RR_TYPE_A, false},
+        {{"rrsig-missing", "a.example.", LDNS_RR_TYPE_A, false, NULL},
          "zone .: fault rrsig-missing@a.example./A: no such RRset in the zone"},
-        {{"denial-wrong", TLSA, LDNS_RR_TYPE_TLSA, true},
+        {{"denial-wrong", TLSA, LDNS_RR_TYPE_TLSA, true, NULL},
          "zone a.test.: fault denial-wrong@_25._tcp.mx1.a.test./TLSA: needs an NSEC zone "
          "(denial: nsec)"},
     };
@@ -720,6 +768,8 @@ Suite *zone_fault_suite(void)
     tcase_add_test(den, nodata_nsec);
     tcase_add_test(den, nxdomain_nsec3);
     tcase_add_test(den, nsec3_excess_iterations);
+    tcase_add_test(den, tlsa_servfail_zone_does_not_load);
+    tcase_add_test(den, mx_host_insecure_unsigns_the_host_zone);
     tcase_add_test(neg, bad_fault_declarations);
     tcase_add_test(neg, catalogue_table);
     return s;
