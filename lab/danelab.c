@@ -5,6 +5,8 @@
 #include "dl_log.h"
 #include "dl_util.h"
 #include "lab_cmd.h"
+#include "lab_explain.h"
+#include "lab_graph.h"
 #include "lab_run.h"
 
 #include <errno.h>
@@ -43,6 +45,11 @@ static const char usage[] =
     "                       the lab resolver\n"
     "  lint [FILE]...       check scenario files (default: the catalogue)\n"
     "  list [--json]        list the catalogue\n"
+    "  explain NAME... [--json]\n"
+    "                       what a scenario injects and what a validator reports\n"
+    "  graph NAME [-o FILE.dot]\n"
+    "                       the chain of trust as Graphviz dot (RUN/graphs/NAME.dot),\n"
+    "                       rendered to .svg and .png when dot is installed\n"
     "\n"
     "Options:\n"
     "  -r, --run-dir DIR    generated material goes here (default $DANELAB_RUN_DIR or ./run)\n"
@@ -62,9 +69,16 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"run", lab_run_main, true},   {"build", lab_cmd_build, true},    {"up", lab_cmd_up, true},
-    {"down", lab_cmd_down, false}, {"status", lab_cmd_status, false}, {"exec", lab_cmd_exec, false},
-    {"lint", lab_cmd_lint, false}, {"list", lab_cmd_list, false},
+    {"run", lab_run_main, true},
+    {"build", lab_cmd_build, true},
+    {"up", lab_cmd_up, true},
+    {"down", lab_cmd_down, false},
+    {"status", lab_cmd_status, false},
+    {"exec", lab_cmd_exec, false},
+    {"lint", lab_cmd_lint, false},
+    {"list", lab_cmd_list, false},
+    {"explain", lab_explain_main, false},
+    {"graph", lab_graph_main, true},
 };
 
 static int parse_time(const char *text, time_t *out)

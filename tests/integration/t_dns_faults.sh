@@ -126,4 +126,22 @@ while read -r scen rrset name type expected reason; do
 done <"$plan"
 
 check "down" "$DANELAB" -r "$RUN" down
+
+# What a support engineer pastes into a ticket, and the picture.
+check_output "explain says what was injected, where, and the verdict" \
+    "Injected: fault rrsig-expired on the TLSA RRset of _25._tcp.mx1.dns-rrsig-expired.test\..*bogus" \
+    "$DANELAB" explain dns-rrsig-expired
+check_output "explain --json carries the paragraph" '"explain": "Scenario dns-ds-no-matching-key' \
+    "$DANELAB" explain --json dns-ds-no-matching-key
+check_status "explain of an unknown scenario is a usage error" 2 "$DANELAB" explain nosuch
+check_output "graph writes the chain of trust" "$RUN/graphs/dns-ds-digest-mismatch.dot" \
+    "$DANELAB" -r "$RUN" graph dns-ds-digest-mismatch
+check_output "the broken link is red, with its fault" 'tld -> domain .*ds-digest-mismatch.*color=red' \
+    cat "$RUN/graphs/dns-ds-digest-mismatch.dot"
+if command -v dot >/dev/null 2>&1; then
+    check "dot rendered SVG and PNG" test -s "$RUN/graphs/dns-ds-digest-mismatch.svg" -a \
+        -s "$RUN/graphs/dns-ds-digest-mismatch.png"
+else
+    ok "# SKIP Graphviz dot not installed: no SVG/PNG to check"
+fi
 finish

@@ -1,0 +1,32 @@
+/*
+ * lab_explain: `danelab explain NAME`, one paragraph a support engineer
+ * can paste into a ticket: what the scenario injects (fault, RRset, how),
+ * and what a validating resolver reports for the domain's MX RRset and
+ * the first MX host's A and TLSA RRsets. The text comes from the fault
+ * catalogue (zones/zone_fault.c) and the scenario's `expect: dns`.
+ */
+#ifndef LAB_EXPLAIN_H
+#define LAB_EXPLAIN_H
+
+#include "lab_cmd.h"
+#include "scen.h"
+
+#include <jansson.h>
+
+/* The owner names the expectations of `s` speak of: MX (the domain), A
+ * (the first MX host) and TLSA (_PORT._tcp.<host>, or at the CNAME target
+ * for mx-cname). Each is NULL without an MX host; the caller frees them. */
+void lab_explain_names(const struct scen *s, char *names[SCEN_RRSET_COUNT]);
+
+/* The paragraph (no trailing newline); the caller frees it. */
+char *lab_explain_text(const struct scen *s);
+
+/* The same as JSON: {"name", "domain", "summary", "explain", "faults": [{"fault",
+ * "target", "owner", "type", "injected", "verdict"}], "expect": {"mx": {"name",
+ * "type", "verdict", "reason"}, ...}}. New reference. */
+json_t *lab_explain_json(const struct scen *s);
+
+/* danelab explain NAME... [--json] */
+int lab_explain_main(const struct lab_cmd_globals *g, int argc, char **argv);
+
+#endif
