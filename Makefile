@@ -30,8 +30,7 @@ endif
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
-CPPFLAGS += -D_GNU_SOURCE -Isrc/common -Izones -Icerts -Ifakesmtp -Ilab -Isrc \
-            -DDANELAB_DATADIR='"$(DATADIR)"' 
+CPPFLAGS += -D_GNU_SOURCE -Isrc/common -Izones -Icerts -Ifakesmtp -Ilab -Isrc
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) $(SANFLAGS) -MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS))
 LDFLAGS  += $(SANFLAGS)
@@ -64,6 +63,14 @@ all: $(PROGS)
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The installed catalogue's place is compiled into danelab: rebuild it when
+# DATADIR (or PREFIX) changes, so `make install PREFIX=/usr` is consistent.
+$(O)/datadir.stamp: FORCE
+	@mkdir -p $(O)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
+$(O)/lab/danelab.o: $(O)/datadir.stamp
+$(O)/lab/danelab.o: CPPFLAGS += -DDANELAB_DATADIR='"$(DATADIR)"'
 
 $(LIB): $(LIB_OBJS)
 	@rm -f $@
@@ -121,6 +128,7 @@ format-check:
 clean:
 	rm -rf build build-san bin
 
+FORCE:
 .PHONY: all unit integration check valgrind install format format-check clean
 
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(MAINS:%.c=$(O)/%.d)
