@@ -653,7 +653,7 @@ static int zone_emit(const zone_tree *t, struct zone *z, struct zone_tree_stats 
     char *path = dl_xasprintf("%s/zones/%s", t->run_dir, z->file);
     char *params;
     struct zone_stamp old, st;
-    bool have_old;
+    bool have_old, have_old_fresh = true;
     int rc = 0;
     z->signing = (struct zone_inject_signing){
         .sign = z->keys != NULL, .nsec3 = z->def.nsec3, .iterations = z->def.nsec3_iterations};
@@ -670,7 +670,13 @@ static int zone_emit(const zone_tree *t, struct zone *z, struct zone_tree_stats 
     zone_stamp_fingerprint(z->rrs, params, st.fingerprint);
     free(params);
     have_old = zone_stamp_read(path, &old);
-    if (have_old &&
+    /* A signature "not yet valid" a week after the signing time would
+     * become valid if the file were re-used a week later: such a zone is
+     * re-signed unless it was signed at this very time. */
+    if (have_old && zone_inject_has(z->faults, z->n_faults, ZONE_FAULT_RRSIG_NOT_YET_VALID) &&
+        old.inception != (int64_t)t->opts.now - t->opts.backdate)
+        have_old_fresh = false;
+    if (have_old && have_old_fresh &&
         zone_stamp_fresh(&old, st.fingerprint, z->signing.sign, t->opts.now, t->opts.validity)) {
         dl_debug("zone %s: %s is up to date", z->origin, path);
         stats->cached++;

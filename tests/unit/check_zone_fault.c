@@ -43,9 +43,11 @@ struct fault_case {
 };
 
 static char dir[64];
+static time_t build_now = NOW; /* signing time of the next build */
 
 static void setup(void)
 {
+    build_now = NOW;
     strcpy(dir, "/tmp/dl-fault-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(dir));
 }
@@ -79,7 +81,7 @@ static void add_rr(zone_tree *t, const char *text)
 static int try_build(const struct fault_case *f, struct dl_error *err)
 {
     struct zone_tree_opts o = {
-        .run_dir = dir, .now = NOW, .validity = VALIDITY, .backdate = BACKDATE};
+        .run_dir = dir, .now = build_now, .validity = VALIDITY, .backdate = BACKDATE};
     zone_tree *t = zone_tree_new(&o);
     int rc;
     add_zone(t, ".", "a.root-servers.test.", false);
@@ -689,6 +691,24 @@ START_TEST(faults_are_in_the_fingerprint)
 }
 END_TEST
 
+/* A not-yet-valid signature stays in the future however long the lab is
+ * re-used: the zone is re-signed at each new signing time. */
+START_TEST(not_yet_valid_follows_the_clock)
+{
+    struct fault_case f = {"rrsig-not-yet-valid", TLSA, LDNS_RR_TYPE_TLSA, false, NULL};
+    struct built a = build(&f), b;
+    ldns_rr_list *sigs;
+    build_now = NOW + 8 * 86400; /* within the files' freshness window */
+    b = build(&f);
+    sigs = sigs_of(b.child, TLSA, LDNS_RR_TYPE_TLSA);
+    ck_assert_uint_eq(sig_time(the_one(sigs, "RRSIG"), false),
+                      (uint32_t)build_now + ZONE_FAULT_SHIFT);
+    ldns_rr_list_deep_free(sigs);
+    built_free(&a);
+    built_free(&b);
+}
+END_TEST
+
 /* ---- negative ---------------------------------------------------------- */
 
 START_TEST(bad_fault_declarations)
@@ -763,6 +783,7 @@ Suite *zone_fault_suite(void)
     tcase_add_test(sig, zone_expired);
     tcase_add_test(sig, unsupported_algorithm);
     tcase_add_test(sig, faults_are_in_the_fingerprint);
+    tcase_add_test(sig, not_yet_valid_follows_the_clock);
     tcase_add_test(den, denial_missing);
     tcase_add_test(den, denial_wrong);
     tcase_add_test(den, nodata_nsec);
