@@ -2,8 +2,10 @@
 
 #include "dl_util.h"
 #include "lab_conf.h"
+#include "lab_explain.h"
 #include "lab_plan.h"
 #include "lab_probe.h"
+#include "lab_smtp.h"
 #include "lab_world.h"
 #include "scen.h"
 #include "zone_fault.h"
@@ -49,27 +51,51 @@ int lab_cmd_prepare(const struct lab_cmd_globals *g, const scen_catalog *cat, zo
 {
     struct lab_plan_opts po = {.run_dir = g->run_dir, .now = g->now};
     struct zone_tree_stats st = {0};
+    struct lab_smtp_stats cs = {0};
     struct dl_error err;
-    if (dl_mkdir_p(g->run_dir, 0755, &err) != 0 || lab_plan_build(cat, &po, tree, &st, &err) != 0) {
-        dl_err("%s", err.msg);
-        return -1;
+    lab_smtp *smtp = NULL;
+    int rc = -1;
+    if (dl_mkdir_p(g->run_dir, 0755, &err) == 0 &&
+        (smtp = lab_smtp_build(cat, g->run_dir, g->now, &cs, &err)) != NULL) {
+        po.smtp = smtp;
+        if (lab_plan_build(cat, &po, tree, &st, &err) == 0) {
+            rc = lab_conf_write(g->run_dir, *tree, &err);
+            if (rc == 0)
+                rc = lab_smtp_write_conf(smtp, cat, &err);
+            if (rc != 0)
+                zone_tree_free(*tree);
+        }
     }
-    if (lab_conf_write(g->run_dir, *tree, &err) != 0) {
+    lab_smtp_free(smtp);
+    if (rc != 0) {
         dl_err("%s", err.msg);
-        zone_tree_free(*tree);
         return -1;
     }
     if (!quiet)
         printf("built %u zones for %zu scenarios: %u signed now (%u signatures in %.3f s), %u "
-               "unchanged, %u new keys\n",
+               "unchanged, %u new keys; certificates: %u issued, %u unchanged\n",
                st.zones, scen_catalog_count(cat), st.signed_now, st.signatures, st.sign_seconds,
-               st.cached, st.keys_created);
+               st.cached, st.keys_created, cs.created, cs.cached);
     return 0;
 }
 
-int lab_cmd_start(const struct lab_cmd_globals *g, const zone_tree *tree)
+/* An address the scenarios' SMTP servers listen on (the first MX host of
+ * the catalogue), or NULL when no scenario has one. */
+static const char *smtp_probe(const scen_catalog *cat, char buf[16])
 {
-    struct lab_world_opts wo = {.run_dir = g->run_dir, .netns = g->netns, .timeout_ms = 10000};
+    for (size_t i = 0; i < scen_catalog_count(cat); i++)
+        if (scen_catalog_get(cat, i)->n_hosts > 0)
+            return lab_plan_host_addr(cat, i, 0, buf);
+    return NULL;
+}
+
+int lab_cmd_start(const struct lab_cmd_globals *g, const scen_catalog *cat, const zone_tree *tree)
+{
+    char addr[16];
+    struct lab_world_opts wo = {.run_dir = g->run_dir,
+                                .netns = g->netns,
+                                .timeout_ms = 10000,
+                                .smtp_probe = smtp_probe(cat, addr)};
     struct dl_error err;
     if (lab_world_up(&wo, tree, &err) != 0) {
         dl_err("%s", err.msg);
@@ -115,7 +141,7 @@ int lab_cmd_up(const struct lab_cmd_globals *g, int argc, char **argv)
     if (lab_cmd_load(g, &cat) != 0)
         return 2;
     if (lab_cmd_prepare(g, cat, &tree, false) == 0) {
-        if (lab_cmd_start(g, tree) == 0) {
+        if (lab_cmd_start(g, cat, tree) == 0) {
             printf("lab up (%s): resolver %s, run directory %s\n",
                    g->netns ? "own namespaces" : "host loopback", LAB_ADDR_RESOLVER, g->run_dir);
             rc = 0;
@@ -140,6 +166,25 @@ int lab_cmd_down(const struct lab_cmd_globals *g, int argc, char **argv)
     return 0;
 }
 
+static int server_port(int id)
+{
+    return id == LAB_FAKESMTP ? 25 : LAB_DNS_PORT;
+}
+
+/* The SMTP listeners of RUN/etc/fakesmtp.json: [{name, address, port}]. */
+static json_t *listeners(const struct lab_cmd_globals *g)
+{
+    char *path = dl_xasprintf("%s/etc/fakesmtp.json", g->run_dir);
+    json_t *conf = json_load_file(path, 0, NULL), *out = json_array(), *l;
+    size_t i;
+    json_array_foreach(json_object_get(conf, "listeners"), i, l) json_array_append_new(
+        out, json_pack("{s:O, s:O, s:O}", "name", json_object_get(l, "name"), "address",
+                       json_object_get(l, "address"), "port", json_object_get(l, "port")));
+    json_decref(conf);
+    free(path);
+    return out;
+}
+
 static json_t *status_json(const struct lab_cmd_globals *g, const struct lab_status *st)
 {
     json_t *o = json_object(), *servers = json_array();
@@ -155,10 +200,24 @@ static json_t *status_json(const struct lab_cmd_globals *g, const struct lab_sta
     for (int i = 0; i < LAB_SERVER_COUNT; i++) {
         const struct lab_server_info *si = lab_conf_server(i);
         json_array_append_new(servers, json_pack("{s:s, s:s, s:i, s:I, s:s}", "name", si->name,
-                                                 "address", si->addr, "port", LAB_DNS_PORT, "pid",
+                                                 "address", si->addr, "port", server_port(i), "pid",
                                                  (json_int_t)st->pids[i], "role", si->role));
     }
+    json_object_set_new(o, "smtp_listeners", listeners(g));
     return o;
+}
+
+static void status_listeners(const struct lab_cmd_globals *g)
+{
+    json_t *ls = listeners(g), *l;
+    size_t i;
+    if (json_array_size(ls) > 0)
+        printf("SMTP listeners (fakesmtp):\n");
+    json_array_foreach(ls, i, l)
+        printf("  %-40s %s:%lld\n", json_string_value(json_object_get(l, "name")),
+               json_string_value(json_object_get(l, "address")),
+               (long long)json_integer_value(json_object_get(l, "port")));
+    json_decref(ls);
 }
 
 static void status_text(const struct lab_cmd_globals *g, const struct lab_status *st)
@@ -175,9 +234,10 @@ static void status_text(const struct lab_cmd_globals *g, const struct lab_status
     for (int i = 0; i < LAB_SERVER_COUNT; i++) {
         const struct lab_server_info *si = lab_conf_server(i);
         char where[32];
-        snprintf(where, sizeof(where), "%s:%d", si->addr, LAB_DNS_PORT);
-        printf("  %-11s %-15s pid %-5ld %s\n", si->name, where, (long)st->pids[i], si->role);
+        snprintf(where, sizeof(where), "%s:%d", si->addr, server_port(i));
+        printf("  %-11s %-16s pid %-5ld %s\n", si->name, where, (long)st->pids[i], si->role);
     }
+    status_listeners(g);
 }
 
 int lab_cmd_status(const struct lab_cmd_globals *g, int argc, char **argv)
@@ -318,6 +378,20 @@ static json_t *faults_json(const struct scen *s)
     return a;
 }
 
+/* The delivery expectations: {"rfc7672": {status, code, reason, tlsrpt}, ...}. */
+static json_t *expect_json(const struct scen *s)
+{
+    json_t *o = json_object();
+    for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
+        const struct scen_expect *e = &s->expect[p];
+        if (e->set)
+            json_object_set_new(o, scen_profile_name(p),
+                                json_pack("{s:s, s:s, s:s*, s:s*}", "status", e->status, "code",
+                                          e->code, "reason", e->reason, "tlsrpt", e->tlsrpt));
+    }
+    return o;
+}
+
 static void list_text(const scen_catalog *cat)
 {
     for (size_t i = 0; i < scen_catalog_count(cat); i++) {
@@ -346,10 +420,14 @@ int lab_cmd_list(const struct lab_cmd_globals *g, int argc, char **argv)
         json_t *a = json_array();
         for (size_t i = 0; i < scen_catalog_count(cat); i++) {
             const struct scen *s = scen_catalog_get(cat, i);
-            json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "name", s->name,
-                                               "domain", s->domain, "summary", s->summary, "file",
-                                               s->path, "faults", faults_json(s), "tags",
-                                               strings_json(s->tags, s->n_tags)));
+            json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "name", s->name, "domain",
+                                  s->domain, "summary", s->summary, "file", s->path, "faults",
+                                  faults_json(s), "tags", strings_json(s->tags, s->n_tags));
+            char *text = lab_explain_text(s);
+            json_object_set_new(o, "explain", json_string(text));
+            json_object_set_new(o, "expect", expect_json(s));
+            free(text);
+            json_array_append_new(a, o);
         }
         json_dumpf(a, stdout, JSON_INDENT(2));
         putchar('\n');

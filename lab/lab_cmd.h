@@ -35,6 +35,7 @@ struct zone_tree;
 int lab_cmd_load(const struct lab_cmd_globals *g, struct scen_catalog **cat);
 int lab_cmd_prepare(const struct lab_cmd_globals *g, const struct scen_catalog *cat,
                     struct zone_tree **tree, bool quiet);
-int lab_cmd_start(const struct lab_cmd_globals *g, const struct zone_tree *tree);
+int lab_cmd_start(const struct lab_cmd_globals *g, const struct scen_catalog *cat,
+                  const struct zone_tree *tree);
 
 #endif

@@ -11,6 +11,8 @@ static const struct lab_server_info servers[LAB_SERVER_COUNT] = {
     [LAB_NSD_PARENT] = {"nsd-parent", LAB_ADDR_PARENT, "authoritative: root and TLD"},
     [LAB_NSD_CHILD] = {"nsd-child", LAB_ADDR_CHILD, "authoritative: scenario and provider zones"},
     [LAB_UNBOUND] = {"unbound", LAB_ADDR_RESOLVER, "validating resolver, lab trust anchor"},
+    [LAB_FAKESMTP] = {"fakesmtp", "127.25.0.0/16",
+                      "the scenarios' MX hosts (RUN/etc/fakesmtp.json)"},
 };
 
 const struct lab_server_info *lab_conf_server(enum lab_server_id id)
@@ -273,10 +275,38 @@ static char *find_program(const char *name, const char *env)
     return found ? found : dl_xstrdup(name);
 }
 
+/* fakesmtp: $DANELAB_FAKESMTP, else beside the running danelab (bin/ of a
+ * source tree, or the installed bindir), else PATH. */
+static char *find_fakesmtp(void)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    const char *over = getenv("DANELAB_FAKESMTP");
+    if (over && *over)
+        return dl_xstrdup(over);
+    if (n > 0) {
+        char *slash, *cand;
+        exe[n] = '\0';
+        if ((slash = strrchr(exe, '/')) != NULL) {
+            *slash = '\0';
+            cand = dl_xasprintf("%s/fakesmtp", exe);
+            if (access(cand, X_OK) == 0)
+                return cand;
+            free(cand);
+        }
+    }
+    return find_program("fakesmtp", "DANELAB_FAKESMTP");
+}
+
 char **lab_conf_argv(const char *run, enum lab_server_id id)
 {
     char **argv = dl_xcalloc(6, sizeof(char *));
-    if (id == LAB_UNBOUND) {
+    if (id == LAB_FAKESMTP) {
+        argv[0] = find_fakesmtp();
+        argv[1] = dl_xstrdup("-f");
+        argv[2] = dl_xstrdup("-c");
+        argv[3] = dl_xasprintf("%s/etc/fakesmtp.json", run);
+    } else if (id == LAB_UNBOUND) {
         argv[0] = find_program("unbound", "DANELAB_UNBOUND");
         argv[1] = dl_xstrdup("-d");
         argv[2] = dl_xstrdup("-c");

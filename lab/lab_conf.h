@@ -36,10 +36,10 @@
 #define LAB_TLD_NS        "ns.nic.test."
 
 /* The servers of the lab world, in start order. */
-enum lab_server_id { LAB_NSD_PARENT, LAB_NSD_CHILD, LAB_UNBOUND, LAB_SERVER_COUNT };
+enum lab_server_id { LAB_NSD_PARENT, LAB_NSD_CHILD, LAB_UNBOUND, LAB_FAKESMTP, LAB_SERVER_COUNT };
 
 struct lab_server_info {
-    const char *name; /* "nsd-parent", "nsd-child", "unbound" */
+    const char *name; /* "nsd-parent", "nsd-child", "unbound", "fakesmtp" */
     const char *addr;
     const char *role; /* one line for `danelab status` */
 };

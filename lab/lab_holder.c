@@ -5,7 +5,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -61,6 +64,16 @@ static void say(int fd, const char *fmt, ...)
     if (write(fd, buf, (size_t)n) < 0) {
         /* up is gone; the ack pipe will tell */
     }
+}
+
+/* "ready P1 P2 ...": every server's PID (0 for one not started). */
+static void say_ready(struct holder *h)
+{
+    char line[256];
+    size_t n = (size_t)snprintf(line, sizeof(line), "ready");
+    for (int i = 0; i < LAB_SERVER_COUNT && n < sizeof(line); i++)
+        n += (size_t)snprintf(line + n, sizeof(line) - n, " %ld", (long)h->pids[i]);
+    say(h->a->ready_fd, "%s\n", line);
 }
 
 static int write_proc(const char *path, const char *text)
@@ -189,7 +202,32 @@ static int reap(struct holder *h, char *why, size_t len)
     return dead;
 }
 
-/* Wait until server `id` answers its probe zone with NOERROR. */
+/* Does addr:25 accept a TCP connection? */
+static bool smtp_listens(const char *addr)
+{
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(25)};
+    int fd, ok;
+    if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
+        return false;
+    if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+        return false;
+    ok = connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
+    close(fd);
+    return ok;
+}
+
+static bool answers(struct holder *h, enum lab_server_id id)
+{
+    const struct lab_server_info *si = lab_conf_server(id);
+    int rcode = -1;
+    if (id == LAB_FAKESMTP)
+        return smtp_listens(h->a->probe[id]);
+    return lab_probe_dns(si->addr, LAB_DNS_PORT, h->a->probe[id], id == LAB_UNBOUND, 100, &rcode,
+                         NULL) == 0 &&
+           rcode == 0;
+}
+
+/* Wait until server `id` answers its probe (see lab_holder_args). */
 static int wait_ready(struct holder *h, enum lab_server_id id, int64_t deadline_ms,
                       struct dl_error *err)
 {
@@ -198,18 +236,14 @@ static int wait_ready(struct holder *h, enum lab_server_id id, int64_t deadline_
     for (;;) {
         struct timespec ts;
         int64_t now;
-        int rcode = -1;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
         if (reap(h, why, sizeof(why)) >= 0)
             return dl_error_set(err, "%s during start-up; see %s/log/", why, h->a->run_dir);
         if (now >= deadline_ms)
-            return dl_error_set(err, "%s (%s:%d) did not answer %s SOA in time; see %s/log/%s.log",
-                                si->name, si->addr, LAB_DNS_PORT, h->a->probe[id], h->a->run_dir,
-                                si->name);
-        if (lab_probe_dns(si->addr, LAB_DNS_PORT, h->a->probe[id], id == LAB_UNBOUND, 100, &rcode,
-                          NULL) == 0 &&
-            rcode == 0)
+            return dl_error_set(err, "%s (%s) did not answer (%s) in time; see %s/log/%s.stderr",
+                                si->name, si->addr, h->a->probe[id], h->a->run_dir, si->name);
+        if (answers(h, id))
             return 0;
         usleep(5000);
     }
@@ -260,6 +294,9 @@ static int start_all(struct holder *h, struct dl_error *err)
         if (h->pids[i] > 0 && wait_ready(h, i, deadline, err) != 0)
             return -1;
     if (start_server(h, LAB_UNBOUND, err) != 0 || wait_ready(h, LAB_UNBOUND, deadline, err) != 0)
+        return -1;
+    if (h->a->probe[LAB_FAKESMTP] != NULL && (start_server(h, LAB_FAKESMTP, err) != 0 ||
+                                              wait_ready(h, LAB_FAKESMTP, deadline, err) != 0))
         return -1;
     return 0;
 }
@@ -356,7 +393,7 @@ int lab_holder_main(void *arg)
         stop_all(&h);
         _exit(1);
     }
-    say(h.a->ready_fd, "ready %ld %ld %ld\n", (long)h.pids[0], (long)h.pids[1], (long)h.pids[2]);
+    say_ready(&h);
     close(h.a->ready_fd);
     hlog(&h, "every server answers; lab up");
     rc = wait_ack(&h) == 0 ? supervise(&h, &set) : 1;

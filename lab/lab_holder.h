@@ -28,7 +28,9 @@ struct lab_holder_args {
     int lock_fd;  /* up's lock on the run directory: the holder closes it */
     int timeout_ms;
     char **argv[LAB_SERVER_COUNT];
-    const char *probe[LAB_SERVER_COUNT]; /* zone to ask SOA for; NULL: none */
+    /* Readiness: the zone to ask SOA for (DNS servers) or the address whose
+     * port 25 must accept connections (fakesmtp); NULL: not started. */
+    const char *probe[LAB_SERVER_COUNT];
 };
 
 /* Runs in the new process (clone() entry point); exits, never returns

@@ -126,24 +126,33 @@ static int add_servfail_zone(zone_tree *t, const struct scen *s, const struct sc
     return rc;
 }
 
-static int add_tlsa(zone_tree *t, const struct scen_host *h, const char *base, struct dl_error *err)
+/* The host's TLSA records: literal, or computed from a certificate the
+ * scenario's certificate set holds. */
+static int add_tlsa(zone_tree *t, const struct lab_plan_opts *o, size_t i,
+                    const struct scen_host *h, const char *base, struct dl_error *err)
 {
     for (size_t k = 0; k < h->n_tlsa; k++) {
         const struct scen_tlsa *x = &h->tlsa[k];
-        if (x->literal == NULL)
+        char *computed = NULL;
+        int rc;
+        if (x->literal == NULL && o->smtp == NULL)
             return dl_error_set(err,
-                                "%s:%u: TLSA computed from certificate '%s' needs the "
-                                "certificate builder, which is not implemented yet; give the "
-                                "record literally",
+                                "%s:%u: TLSA computed from certificate '%s' without the "
+                                "scenario's certificates",
                                 x->loc.file, x->loc.line, x->of);
-        if (add_rr(t, &x->loc, err, "_%u._tcp.%s %d IN TLSA %s", x->port, base, PLAN_TTL,
-                   x->literal) != 0)
+        if (x->literal == NULL && (computed = lab_smtp_tlsa(o->smtp, i, x, err)) == NULL)
+            return -1;
+        rc = add_rr(t, &x->loc, err, "_%u._tcp.%s %d IN TLSA %s", x->port, base, PLAN_TTL,
+                    computed ? computed : x->literal);
+        free(computed);
+        if (rc != 0)
             return -1;
     }
     return 0;
 }
 
-static int add_hosts(zone_tree *t, const scen_catalog *cat, size_t i, struct dl_error *err)
+static int add_hosts(zone_tree *t, const struct lab_plan_opts *o, const scen_catalog *cat, size_t i,
+                     struct dl_error *err)
 {
     const struct scen *s = scen_catalog_get(cat, i);
     char addr[16];
@@ -160,7 +169,7 @@ static int add_hosts(zone_tree *t, const scen_catalog *cat, size_t i, struct dl_
             rc = add_rr(t, &h->loc, err, "%s %d IN A %s", base, PLAN_TTL,
                         lab_plan_host_addr(cat, i, j, addr));
         if (rc == 0)
-            rc = add_tlsa(t, h, base, err);
+            rc = add_tlsa(t, o, i, h, base, err);
         if (rc == 0 && find_fault(s, h, "tlsa-servfail") != NULL)
             rc = add_servfail_zone(t, s, h, err);
         free(target);
@@ -236,7 +245,8 @@ static int add_faults(zone_tree *t, const struct scen *s, struct dl_error *err)
     return 0;
 }
 
-static int add_scenario(zone_tree *t, const scen_catalog *cat, size_t i, struct dl_error *err)
+static int add_scenario(zone_tree *t, const struct lab_plan_opts *o, const scen_catalog *cat,
+                        size_t i, struct dl_error *err)
 {
     const struct scen *s = scen_catalog_get(cat, i);
     /* lame-delegation: the domain's name server does not serve it. */
@@ -251,7 +261,7 @@ static int add_scenario(zone_tree *t, const scen_catalog *cat, size_t i, struct 
         if (add_records(t, s->zones[k].records, s->zones[k].n_records, s->zones[k].origin, err) !=
             0)
             return -1;
-    if (add_hosts(t, cat, i, err) != 0)
+    if (add_hosts(t, o, cat, i, err) != 0)
         return -1;
     return add_faults(t, s, err);
 }
@@ -280,7 +290,7 @@ int lab_plan_build(const scen_catalog *cat, const struct lab_plan_opts *o, zone_
     zone_tree *t = zone_tree_new(&zo);
     int rc = add_top(t, err);
     for (size_t i = 0; rc == 0 && i < scen_catalog_count(cat); i++)
-        rc = add_scenario(t, cat, i, err);
+        rc = add_scenario(t, o, cat, i, err);
     if (rc == 0)
         rc = zone_tree_build(t, stats, err);
     if (rc != 0) {

@@ -16,6 +16,7 @@
 
 #include "dl_error.h"
 #include "scen.h"
+#include "lab_smtp.h"
 #include "zone_tree.h"
 
 #include <stdint.h>
@@ -23,7 +24,8 @@
 
 struct lab_plan_opts {
     const char *run_dir;
-    time_t now; /* signing time */
+    time_t now;           /* signing time */
+    const lab_smtp *smtp; /* certificates, for computed TLSA records; may be NULL */
 };
 
 /* Build (incrementally) every zone of the catalogue; on success *out is the

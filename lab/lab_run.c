@@ -230,7 +230,8 @@ static int check_in_child(const struct lab_cmd_globals *g, const scen_catalog *c
 }
 
 /* Make sure a lab runs; *started tells whether we started it. */
-static int ensure_up(const struct lab_cmd_globals *g, const zone_tree *tree, bool *started)
+static int ensure_up(const struct lab_cmd_globals *g, const scen_catalog *cat,
+                     const zone_tree *tree, bool *started)
 {
     struct lab_status st;
     struct dl_error err;
@@ -243,7 +244,7 @@ static int ensure_up(const struct lab_cmd_globals *g, const zone_tree *tree, boo
         dl_info("using the lab already running from %s", g->run_dir);
         return 0;
     }
-    if (lab_cmd_start(g, tree) != 0)
+    if (lab_cmd_start(g, cat, tree) != 0)
         return -1;
     *started = true;
     return 0;
@@ -273,7 +274,7 @@ int lab_run_main(const struct lab_cmd_globals *g, int argc, char **argv)
     run_interrupted = 0;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    if (ensure_up(g, tree, &started) == 0 && !run_interrupted)
+    if (ensure_up(g, cat, tree, &started) == 0 && !run_interrupted)
         rc = check_in_child(g, cat, &o);
     if (started && (!o.keep_up || run_interrupted) && lab_world_down(g->run_dir, &was, &err) != 0) {
         dl_err("run: %s", err.msg);

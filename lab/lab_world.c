@@ -74,13 +74,25 @@ static int write_pidfile(const char *run, pid_t holder, bool netns, bool userns,
     return rc;
 }
 
+/* The servers' PIDs: one number per server, in lab_server_id order. */
+static void parse_pids(const char *text, long p[LAB_SERVER_COUNT])
+{
+    for (int i = 0; i < LAB_SERVER_COUNT; i++) {
+        char *end;
+        p[i] = strtol(text, &end, 10);
+        if (end == text)
+            break;
+        text = end;
+    }
+}
+
 int lab_world_status(const char *run, struct lab_status *st, struct dl_error *err)
 {
     char *path = pid_path(run), *text = NULL, mode[16] = "";
     long holder = 0, p[LAB_SERVER_COUNT] = {0};
     unsigned long long start = 0;
     long long started = 0;
-    int userns = 0;
+    int userns = 0, off = 0;
     memset(st, 0, sizeof(*st));
     if (access(path, F_OK) != 0 && errno == ENOENT) {
         free(path);
@@ -90,13 +102,15 @@ int lab_world_status(const char *run, struct lab_status *st, struct dl_error *er
         free(path);
         return -1;
     }
-    if (sscanf(text, "%ld %llu %15s %d %lld %ld %ld %ld", &holder, &start, mode, &userns, &started,
-               &p[0], &p[1], &p[2]) != 8) {
+    if (sscanf(text, "%ld %llu %15s %d %lld %n", &holder, &start, mode, &userns, &started, &off) !=
+            5 ||
+        off == 0) {
         dl_error_set(err, "%s: malformed (remove it if no lab runs)", path);
         free(text);
         free(path);
         return -1;
     }
+    parse_pids(text + off, p); /* servers that did not run are 0 */
     free(text);
     if (holder > 1 && start != 0 && proc_start((pid_t)holder) == start) {
         st->running = true;
@@ -140,7 +154,7 @@ static void fill_args(struct lab_holder_args *a, const struct lab_world_opts *o,
     a->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 10000;
     for (int i = 0; i < LAB_SERVER_COUNT; i++) {
         a->argv[i] = lab_conf_argv(o->run_dir, i);
-        a->probe[i] = lab_conf_probe_name(tree, i);
+        a->probe[i] = i == LAB_FAKESMTP ? o->smtp_probe : lab_conf_probe_name(tree, i);
     }
 }
 

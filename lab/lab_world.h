@@ -25,9 +25,11 @@
 #include <time.h>
 
 struct lab_world_opts {
-    const char *run_dir; /* absolute; configs written by lab_conf_write() */
-    bool netns;          /* own namespaces (default) or the host's loopback */
-    int timeout_ms;      /* how long the servers may take to answer */
+    const char *run_dir;    /* absolute; configs written by lab_conf_write() */
+    bool netns;             /* own namespaces (default) or the host's loopback */
+    int timeout_ms;         /* how long the servers may take to answer */
+    const char *smtp_probe; /* an MX host address fakesmtp listens on, or NULL:
+                               no MX host in the catalogue, no fakesmtp */
 };
 
 /* Start the world for a built tree; returns 0 once every server answers.

@@ -42,35 +42,53 @@ static int add_tlsa(SSL *ssl, const struct dane_tls_setup *s, struct dl_error *e
     return 0;
 }
 
+/* A host name as TLS wants it: no trailing dot (RFC 6066 3, RFC 6125). */
+static void tls_name(const char *name, char *out, size_t len)
+{
+    size_t n = strlen(name);
+    if (n > 1 && name[n - 1] == '.')
+        n--;
+    snprintf(out, len, "%.*s", (int)n, name);
+}
+
+/* DANE: the TLSA base domain as the reference name, the MX host as a second
+ * one (DANE-TA), no name checks for DANE-EE (RFC 7672 3.1.1). */
+static int enable_dane(SSL *ssl, const struct dane_tls_setup *s, const char *base,
+                       struct dl_error *err)
+{
+    char mx[256];
+    if (SSL_dane_enable(ssl, base) <= 0)
+        return dl_error_openssl(err, "%s: enable DANE", base);
+    SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+    if (s->mx_host) {
+        tls_name(s->mx_host, mx, sizeof(mx));
+        if (strcasecmp(mx, base) != 0 && SSL_add1_host(ssl, mx) != 1)
+            return dl_error_openssl(err, "%s: add reference name %s", base, mx);
+    }
+    return add_tlsa(ssl, s, err);
+}
+
 SSL *dane_tls_new(SSL_CTX *ctx, const struct dane_tls_setup *s, struct dl_error *err)
 {
     SSL *ssl = SSL_new(ctx);
+    char sni[256];
     if (ssl == NULL) {
         dl_error_openssl(err, "%s: TLS session", s->sni);
         return NULL;
     }
-    if (SSL_set_tlsext_host_name(ssl, s->sni) != 1) {
-        dl_error_openssl(err, "%s: SNI", s->sni);
-        goto fail;
+    tls_name(s->sni, sni, sizeof(sni));
+    if (SSL_set_tlsext_host_name(ssl, sni) != 1) {
+        dl_error_openssl(err, "%s: SNI", sni);
+        SSL_free(ssl);
+        return NULL;
     }
     if (s->now != 0)
         X509_VERIFY_PARAM_set_time(SSL_get0_param(ssl), s->now);
-    if (s->n_tlsa == 0)
-        return ssl;
-    if (SSL_dane_enable(ssl, s->sni) <= 0) {
-        dl_error_openssl(err, "%s: enable DANE", s->sni);
-        goto fail;
+    if (s->n_tlsa > 0 && enable_dane(ssl, s, sni, err) != 0) {
+        SSL_free(ssl);
+        return NULL;
     }
-    if (s->mx_host && strcasecmp(s->mx_host, s->sni) != 0 && SSL_add1_host(ssl, s->mx_host) != 1) {
-        dl_error_openssl(err, "%s: add reference name %s", s->sni, s->mx_host);
-        goto fail;
-    }
-    if (add_tlsa(ssl, s, err) != 0)
-        goto fail;
     return ssl;
-fail:
-    SSL_free(ssl);
-    return NULL;
 }
 
 static void leaf_names(X509 *leaf, char *out, size_t len)

@@ -1,0 +1,35 @@
+/*
+ * lab_smtp: the scenarios' mail servers. Issues each scenario's
+ * certificates with certs/ (cached in RUN/certs/<scenario>/; a host that
+ * names no certificate gets a self-signed one for its own name), computes
+ * the TLSA records scenarios give as `{usage, selector, matching, of}`,
+ * and writes RUN/etc/fakesmtp.json: one fakesmtp listener per MX host on
+ * its lab address, port 25, with the host's STARTTLS behaviour and chain,
+ * a maildir under RUN/mail/ and the session log RUN/log/fakesmtp.jsonl.
+ */
+#ifndef LAB_SMTP_H
+#define LAB_SMTP_H
+
+#include "dl_error.h"
+#include "scen.h"
+
+#include <time.h>
+
+typedef struct lab_smtp lab_smtp;
+
+struct lab_smtp_stats {
+    unsigned created, cached; /* certificates */
+};
+
+lab_smtp *lab_smtp_build(const scen_catalog *cat, const char *run_dir, time_t now,
+                         struct lab_smtp_stats *st, struct dl_error *err);
+void lab_smtp_free(lab_smtp *m);
+
+/* "U S M HEX" for a computed TLSA record of catalogue scenario i; the
+ * caller frees it. NULL with err ("FILE:LINE: ...") on failure. */
+char *lab_smtp_tlsa(const lab_smtp *m, size_t i, const struct scen_tlsa *t, struct dl_error *err);
+
+/* Write RUN/etc/fakesmtp.json for the catalogue. */
+int lab_smtp_write_conf(const lab_smtp *m, const scen_catalog *cat, struct dl_error *err);
+
+#endif

@@ -1,0 +1,58 @@
+# The reference client against every scenario of the catalogue that states a
+# delivery expectation, inside the lab, for both profiles: status, code and
+# (when stated) the fine reason and the TLS-RPT result type must match.
+# Also: --json, --deliver storing the message, --retry on the virtual clock.
+. "$(dirname "$0")/lib.sh"
+CLIENT="$(dirname "$DANELAB")/dane-client"
+
+check "danelab up" "$DANELAB" -r "$RUN" up
+"$DANELAB" list --json >"$WORK/list.json"
+in_lab() { "$DANELAB" -r "$RUN" exec -- "$@"; }
+
+jq -r '.[] | .name as $n | .domain as $d | .expect | to_entries[] |
+       [$n, $d, .key, .value.status, .value.code, (.value.reason // "-"), (.value.tlsrpt // "-")] | @tsv' \
+    "$WORK/list.json" >"$WORK/expect.tsv"
+n=0
+while IFS="$(printf '\t')" read -r name domain profile status code reason tlsrpt; do
+    n=$((n + 1))
+    got=$(in_lab "$CLIENT" --json --timeout 5 --trust-anchor "$RUN/root.key" --profile "$profile" \
+        "$domain" 2>&1 | jq -r '.attempts[0] | [.status, .code, .reason, (.tlsrpt // "-")] | @tsv' 2>&1)
+    want=$(printf '%s\t%s\t%s\t%s' "$status" "$code" "$reason" "$tlsrpt")
+    # an expectation without reason/tlsrpt does not judge them
+    cmp_got=$(printf '%s' "$got" | awk -F'\t' -v r="$reason" -v t="$tlsrpt" \
+        'BEGIN{OFS="\t"} {if (r=="-") $3="-"; if (t=="-") $4="-"; print}')
+    if [ "$cmp_got" = "$want" ]; then
+        ok "$name [$profile]: $status $code"
+    else
+        not_ok "$name [$profile]: expected $status $code $reason $tlsrpt" "got: $got"
+    fi
+done <"$WORK/expect.tsv"
+[ "$n" -gt 0 ] && ok "$n expectations checked" || not_ok "some scenarios state delivery expectations"
+
+check_output "--json carries the trace and the TLSA verdict" '"tlsa_dnssec": "secure"' \
+    in_lab "$CLIENT" --json --trust-anchor "$RUN/root.key" good.test
+check_output "the text trace names the matching record" "a TLSA record matched" \
+    in_lab "$CLIENT" --trust-anchor "$RUN/root.key" good.test
+check_status "exit status 1 when deferred" 1 in_lab "$CLIENT" -q --trust-anchor "$RUN/root.key" smtp-no-starttls.test
+check_status "exit status 2 for a usage error" 2 "$CLIENT" --profile nonsense good.test
+
+# --deliver: the message reaches the maildir of mx1.good.test, whole
+check_output "--deliver is accepted (250)" "delivered 2.0.0" \
+    in_lab "$CLIENT" --deliver --from a@sender.test --to b@good.test \
+    --body "Subject: t_client $$
+
+hello from t_client $$" --trust-anchor "$RUN/root.key" good.test
+if grep -rqs "hello from t_client $$" "$RUN/mail/good/"; then ok "the message is in the maildir"; else not_ok "the message is in the maildir" "$(ls -R "$RUN/mail/good" 2>&1)"; fi
+check_output "fakesmtp recorded the SNI the client sent" '"sni": *"mx1.good.test"' \
+    sh -c "tail -n 5 '$RUN/log/fakesmtp.jsonl'"
+
+# --retry: 27 attempts on the virtual clock, the last one final (5.x.x)
+start=$(date +%s)
+check_output "--retry ends with a bounce after 24 h of virtual time" \
+    '"status": "bounced"' sh -c "'$DANELAB' -r '$RUN' exec -- '$CLIENT' --retry --json --timeout 5 --trust-anchor '$RUN/root.key' smtp-no-starttls.test | jq '{status, n: (.attempts|length), last: .attempts[-1].code}'"
+check_output "... with 27 attempts and 5.7.321 last" '"n": 27' sh -c "'$DANELAB' -r '$RUN' exec -- '$CLIENT' --retry --json --timeout 5 --trust-anchor '$RUN/root.key' smtp-no-starttls.test | jq '{n: (.attempts|length), last: .attempts[-1].code}'"
+secs=$(( $(date +%s) - start ))
+if [ "$secs" -lt 20 ]; then ok "two 24-hour retry simulations took ${secs}s of wall time"; else not_ok "retry simulations are fast" "${secs}s"; fi
+
+check "danelab down" "$DANELAB" -r "$RUN" down
+finish
