@@ -1,6 +1,7 @@
 #include "lab_run.h"
 
 #include "dl_util.h"
+#include "lab_deliver.h"
 #include "lab_dnscheck.h"
 #include "lab_world.h"
 #include "scen.h"
@@ -19,6 +20,7 @@
 struct run_opts {
     bool json;
     bool keep_up;
+    int profile; /* --profile: only this one's delivery expectations; -1: all */
     char **only; /* --scenario NAME, repeatable */
     size_t n_only;
 };
@@ -26,6 +28,7 @@ struct run_opts {
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
     memset(o, 0, sizeof(*o));
+    o->profile = -1;
     o->only = dl_xcalloc((size_t)argc, sizeof(char *));
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
@@ -34,7 +37,12 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
             o->keep_up = true;
         else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc)
             o->only[o->n_only++] = argv[++i];
-        else {
+        else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) {
+            if ((o->profile = scen_profile_lookup(argv[++i])) < 0) {
+                dl_err("run: --profile '%s': expected rfc7672 or exchange-online", argv[i]);
+                return 2;
+            }
+        } else {
             dl_err("run: unknown argument '%s' (see danelab --help)", argv[i]);
             return 2;
         }
@@ -144,6 +152,62 @@ static bool check_one(lab_dnscheck *dc, const struct scen *s, struct lab_dnschec
     return all;
 }
 
+/* The delivery expectations of the selected profiles, by the reference
+ * client; r[p].profile is -1 for a profile not checked. */
+static bool deliver_all(lab_deliver *ld, const struct scen *s, const struct run_opts *o,
+                        struct lab_deliver_result r[SCEN_PROFILE_COUNT], bool checked[])
+{
+    bool all = true;
+    for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
+        struct dl_error err;
+        checked[p] = s->expect[p].set && (o->profile < 0 || o->profile == p);
+        if (!checked[p])
+            continue;
+        if (lab_deliver_check(ld, s, (enum scen_profile)p, &r[p], &err) != 0) {
+            r[p].pass = false;
+            snprintf(r[p].mismatch, sizeof(r[p].mismatch), "%s", err.msg);
+        }
+        all = all && r[p].pass;
+    }
+    return all;
+}
+
+static void deliver_text(const struct scen *s, const struct lab_deliver_result r[],
+                         const bool checked[], bool tty)
+{
+    for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
+        if (!checked[p])
+            continue;
+        printf("     %s %-15s %s %s (%s)%s%s\n", mark(r[p].pass, tty),
+               scen_profile_name((enum scen_profile)p), dane_status_name(r[p].observed.status),
+               r[p].observed.code, dane_reason_name(r[p].observed.reason), r[p].pass ? "" : ": ",
+               r[p].pass ? "" : r[p].mismatch);
+    }
+    (void)s;
+}
+
+static json_t *deliver_json(const struct scen *s, const struct lab_deliver_result r[],
+                            const bool checked[])
+{
+    json_t *a = json_array();
+    for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
+        const struct scen_expect *e = &s->expect[p];
+        const struct dane_outcome *o = &r[p].observed;
+        if (!checked[p])
+            continue;
+        json_array_append_new(
+            a,
+            json_pack("{s:s, s:{s:s, s:s, s:s*, s:s*}, s:{s:s, s:s, s:s, s:s*, s:s}, s:b, "
+                      "s:s*}",
+                      "profile", scen_profile_name((enum scen_profile)p), "expected", "status",
+                      e->status, "code", e->code, "reason", e->reason, "tlsrpt", e->tlsrpt,
+                      "observed", "status", dane_status_name(o->status), "code", o->code, "reason",
+                      dane_reason_name(o->reason), "tlsrpt", o->tlsrpt, "detail", r[p].detail,
+                      "pass", r[p].pass, "mismatch", r[p].pass ? NULL : r[p].mismatch));
+    }
+    return a;
+}
+
 /* Inside the lab world (a child process): check every selected scenario
  * and print the report. Exit status 0 all passed, 1 some deviated, 2 error. */
 static int check_all(const struct lab_cmd_globals *g, const scen_catalog *cat,
@@ -151,13 +215,15 @@ static int check_all(const struct lab_cmd_globals *g, const scen_catalog *cat,
 {
     struct dl_error err;
     lab_dnscheck *dc;
+    lab_deliver *ld = NULL;
     json_t *list = json_array();
     bool tty = !o->json && isatty(STDOUT_FILENO);
     unsigned passed = 0, failed = 0;
     double t0 = mono();
 
     if (lab_world_enter(g->run_dir, &err) != 0 ||
-        (dc = lab_dnscheck_new(g->run_dir, &err)) == NULL) {
+        (dc = lab_dnscheck_new(g->run_dir, &err)) == NULL ||
+        (ld = lab_deliver_new(g->run_dir, g->now, &err)) == NULL) {
         dl_err("run: %s", err.msg);
         json_decref(list);
         return 2;
@@ -165,17 +231,24 @@ static int check_all(const struct lab_cmd_globals *g, const scen_catalog *cat,
     for (size_t i = 0; i < scen_catalog_count(cat); i++) {
         const struct scen *s = scen_catalog_get(cat, i);
         struct lab_dnscheck_result r[SCEN_RRSET_COUNT];
-        bool pass[SCEN_RRSET_COUNT], all;
+        struct lab_deliver_result dr[SCEN_PROFILE_COUNT];
+        bool pass[SCEN_RRSET_COUNT], checked[SCEN_PROFILE_COUNT], all;
         if (!selected(o, s))
             continue;
         all = check_one(dc, s, r, pass);
+        all = deliver_all(ld, s, o, dr, checked) && all;
         all ? passed++ : failed++;
-        if (o->json)
-            json_array_append_new(list, result_json(s, r, pass, all));
-        else
+        if (o->json) {
+            json_t *one = result_json(s, r, pass, all);
+            json_object_set_new(one, "delivery", deliver_json(s, dr, checked));
+            json_array_append_new(list, one);
+        } else {
             result_text(s, r, pass, all, tty);
+            deliver_text(s, dr, checked, tty);
+        }
     }
     lab_dnscheck_free(dc);
+    lab_deliver_free(ld);
     if (o->json) {
         json_t *top = json_pack("{s:o, s:{s:i, s:i, s:f}}", "scenarios", list, "summary", "passed",
                                 passed, "failed", failed, "seconds", mono() - t0);

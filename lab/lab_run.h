@@ -2,14 +2,13 @@
  * lab_run: `danelab run`, the main job. Builds what changed, brings the
  * lab up (or uses the one running from the run directory), checks every
  * selected scenario against its expectations, prints a table (or --json),
- * and brings the lab down again if it started it.
+ * and brings the lab down again if it started it (also on SIGINT/SIGTERM).
  *
- * Today the check is the DNS one: the in-process validator's verdict on
- * the domain's MX RRset (`expect: dnssec`, or `expect: dns: mx`) and on
- * the first MX host's A and TLSA RRsets when `expect: dns:` declares them
- * (secure, insecure, bogus with a reason keyword, servfail, nxdomain,
- * nodata), one line per scenario plus one per extra RRset.
- * Delivery through the reference client joins it when the client exists.
+ * Two checks per scenario: the DNS one (the validator's verdict on the MX,
+ * A and TLSA RRsets against `expect: dns` / `dnssec`, lab_dnscheck) and
+ * the delivery one (the reference client in-process under each profile
+ * with an expectation, against status, code, reason and TLS-RPT type,
+ * lab_deliver). A scenario passes when every check does.
  */
 #ifndef LAB_RUN_H
 #define LAB_RUN_H
