@@ -675,7 +675,8 @@ static int zone_emit(const zone_tree *t, struct zone *z, struct zone_tree_stats 
      * re-signed once it was signed more than a day before now (or after
      * it), so its inception stays days beyond any validator's skew. */
     if (have_old && zone_inject_has(z->faults, z->n_faults, ZONE_FAULT_RRSIG_NOT_YET_VALID)) {
-        int64_t signed_at = old.inception + t->opts.backdate, age = (int64_t)t->opts.now - signed_at;
+        int64_t signed_at = old.inception + t->opts.backdate,
+                age = (int64_t)t->opts.now - signed_at;
         if (age < 0 || age > 86400)
             have_old_fresh = false;
     }
