@@ -6,6 +6,7 @@
 #include "dane_client.h"
 #include "dane_report.h"
 #include "dane_retry.h"
+#include "dane_tlsrpt.h"
 #include "dl_log.h"
 
 #include <getopt.h>
@@ -40,6 +41,7 @@ static const char usage[] =
     "                        expiry) on a virtual clock, re-resolving each attempt\n"
     "Output:\n"
     "  --json                one JSON object (attempts, hosts, trace)\n"
+    "  --tlsrpt FILE         write an RFC 8460 TLS-RPT report of the attempts to FILE\n"
     "  -q, --quiet           only the outcome lines;  -v  more messages\n"
     "\n"
     "Exit status: 0 delivered, 1 deferred or bounced, 2 usage or configuration error.\n";
@@ -48,6 +50,7 @@ struct args {
     struct dane_dns_opts dns;
     struct dane_client_opts client;
     bool json, quiet, retry;
+    const char *tlsrpt; /* report file, or NULL */
     const char *domain;
 };
 
@@ -97,7 +100,8 @@ enum {
     O_PROFILE,
     O_NOW,
     O_RETRY,
-    O_JSON
+    O_JSON,
+    O_TLSRPT
 };
 
 static int parse_one(int c, const char *arg, struct args *a, char **body)
@@ -142,6 +146,9 @@ static int parse_one(int c, const char *arg, struct args *a, char **body)
     case O_JSON:
         a->json = true;
         return 0;
+    case O_TLSRPT:
+        a->tlsrpt = arg;
+        return 0;
     case 'q':
         a->quiet = true;
         return 0;
@@ -174,27 +181,17 @@ static int parse_one(int c, const char *arg, struct args *a, char **body)
 static int parse_args(int argc, char **argv, struct args *a, char **body)
 {
     static const struct option opts[] = {
-        {"trust-anchor", 1, 0, O_TA},
-        {"resolver", 1, 0, O_RES},
-        {"root-hints", 1, 0, O_HINTS},
-        {"unbound-config", 1, 0, O_UCONF},
-        {"probe", 0, 0, O_PROBE},
-        {"deliver", 0, 0, O_DELIVER},
-        {"from", 1, 0, O_FROM},
-        {"to", 1, 0, O_TO},
-        {"body", 1, 0, O_BODY},
-        {"body-file", 1, 0, O_BODYF},
-        {"port", 1, 0, O_PORT},
-        {"helo", 1, 0, O_HELO},
-        {"timeout", 1, 0, O_TIMEOUT},
-        {"profile", 1, 0, O_PROFILE},
-        {"now", 1, 0, O_NOW},
-        {"retry", 0, 0, O_RETRY},
-        {"json", 0, 0, O_JSON},
-        {"quiet", 0, 0, 'q'},
-        {"verbose", 0, 0, 'v'},
-        {"help", 0, 0, 'h'},
-        {NULL, 0, 0, 0},
+        {"trust-anchor", 1, 0, O_TA},  {"resolver", 1, 0, O_RES},
+        {"root-hints", 1, 0, O_HINTS}, {"unbound-config", 1, 0, O_UCONF},
+        {"probe", 0, 0, O_PROBE},      {"deliver", 0, 0, O_DELIVER},
+        {"from", 1, 0, O_FROM},        {"to", 1, 0, O_TO},
+        {"body", 1, 0, O_BODY},        {"body-file", 1, 0, O_BODYF},
+        {"port", 1, 0, O_PORT},        {"helo", 1, 0, O_HELO},
+        {"timeout", 1, 0, O_TIMEOUT},  {"profile", 1, 0, O_PROFILE},
+        {"now", 1, 0, O_NOW},          {"retry", 0, 0, O_RETRY},
+        {"json", 0, 0, O_JSON},        {"tlsrpt", 1, 0, O_TLSRPT},
+        {"quiet", 0, 0, 'q'},          {"verbose", 0, 0, 'v'},
+        {"help", 0, 0, 'h'},           {NULL, 0, 0, 0},
     };
     int c, verbose = 0;
     while ((c = getopt_long(argc, argv, "qvh", opts, NULL)) != -1) {
@@ -264,16 +261,22 @@ static int run(const struct args *a, SSL_CTX *tls)
     time_t t0 = a->client.now ? a->client.now : time(NULL);
     json_t *attempts = json_array();
     enum dane_status last = DANE_DEFERRED;
+    dane_tlsrpt *rpt = a->tlsrpt ? dane_tlsrpt_new(a->domain) : NULL;
+    time_t when = t0;
+    int rc;
     if (!a->retry)
         times[0] = 0;
     for (size_t i = 0; i < n; i++) {
         struct dane_client_result r;
-        time_t when = t0 + (time_t)times[i];
         bool final = a->retry && i == n - 1;
+        when = t0 + (time_t)times[i];
         if (attempt(a, tls, a->client.now || a->retry ? when : 0, final, &r) != 0) {
             json_decref(attempts);
+            dane_tlsrpt_free(rpt);
             return 2;
         }
+        if (rpt)
+            dane_tlsrpt_add(rpt, &r);
         last = r.outcome.status;
         if (a->json) {
             json_t *o = dane_report_json(&r, a->client.profile);
@@ -295,7 +298,16 @@ static int run(const struct args *a, SSL_CTX *tls)
         json_decref(top);
     }
     json_decref(attempts);
-    return last == DANE_DELIVERED ? 0 : 1;
+    rc = last == DANE_DELIVERED ? 0 : 1;
+    if (rpt) {
+        struct dl_error err;
+        if (dane_tlsrpt_write(rpt, a->tlsrpt, t0, when, &err) != 0) {
+            dl_err("--tlsrpt: %s", err.msg);
+            rc = 2;
+        }
+        dane_tlsrpt_free(rpt);
+    }
+    return rc;
 }
 
 static STACK_OF(X509) * load_chain(const char *path)
