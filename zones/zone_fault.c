@@ -24,6 +24,12 @@ static const struct zone_fault_info faults[ZONE_FAULT_COUNT] = {
      "The parent's DS names the zone's KSK (right key tag, algorithm and digest type) but its "
      "SHA-256 digest has its last byte changed.",
      "bogus: the DS digest does not match the DNSKEY"},
+    {ZONE_FAULT_DS_ALGORITHM_MISMATCH, "ds-algorithm-mismatch",
+     "DS key tag and digest right, algorithm number wrong", true, T(DS), ZONE_TARGET_DS,
+     "The parent's DS names the zone's KSK (right key tag, right SHA-256 digest of the key) but "
+     "its algorithm field says 8 (RSASHA256) while the key is 13 (ECDSAP256SHA256), or 13 for a "
+     "RSASHA256 zone: the wrong entry of a registrar's algorithm menu.",
+     "bogus: no DNSKEY of the DS's algorithm and key tag, so the DS matches no key"},
     {ZONE_FAULT_DS_UNKNOWN_DIGEST, "ds-unknown-digest",
      "the only DS uses an unassigned digest type", true, T(DS), ZONE_TARGET_DS,
      "The parent's only DS for the zone uses digest type 200, which no standard assigns, so a "
@@ -57,6 +63,20 @@ static const struct zone_fault_info faults[ZONE_FAULT_COUNT] = {
      "RRSIG by a key tag not in the DNSKEY RRset", true, SIGNABLE, ZONE_TARGET_TLSA,
      "The RRSIG of the target RRset names a key tag that no DNSKEY of the zone has.",
      "bogus: no DNSKEY matches the signature's key tag"},
+    {ZONE_FAULT_RRSIG_LABELS_WRONG, "rrsig-labels-wrong",
+     "RRSIG labels field above the owner's label count", true, SIGNABLE, ZONE_TARGET_TLSA,
+     "The RRSIG of the target RRset is re-made by the right key with its Labels field one more "
+     "than the owner name's label count (RFC 4035 section 5.3.1 forbids it); the signature is "
+     "computed over that RRSIG, so the Labels field is the only thing wrong.",
+     "bogus: the signature's label count exceeds the owner name's"},
+    {ZONE_FAULT_RRSIG_ORIGINAL_TTL_EXCEEDED, "rrsig-original-ttl-exceeded",
+     "RRset served with a TTL above its RRSIG's Original TTL (tolerated)", true, SIGNABLE,
+     ZONE_TARGET_TLSA,
+     "The target RRset and its RRSIG are served with a TTL of one day while the RRSIG's Original "
+     "TTL field, which the signature covers, keeps the zone's TTL (300 s): the TTL was raised "
+     "after signing. The signature is still valid.",
+     "secure: the signature is checked over the Original TTL, and a validator keeps the RRset "
+     "no longer than that (RFC 4035 section 5.3.3)"},
     {ZONE_FAULT_DNSKEY_RRSIG_EXPIRED, "dnskey-rrsig-expired",
      "only the DNSKEY RRset's signature expired", true, T(DNSKEY), ZONE_TARGET_DNSKEY,
      "The KSK's RRSIG over the zone's DNSKEY RRset is re-made with an expiration one week before "

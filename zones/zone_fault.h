@@ -23,6 +23,7 @@
 enum zone_fault_id {
     ZONE_FAULT_DS_NO_MATCHING_KEY,
     ZONE_FAULT_DS_DIGEST_MISMATCH,
+    ZONE_FAULT_DS_ALGORITHM_MISMATCH,
     ZONE_FAULT_DS_UNKNOWN_DIGEST,
     ZONE_FAULT_DS_WITHOUT_DNSKEY,
     ZONE_FAULT_RRSIG_EXPIRED,
@@ -30,6 +31,8 @@ enum zone_fault_id {
     ZONE_FAULT_RRSIG_BAD_SIGNATURE,
     ZONE_FAULT_RRSIG_MISSING,
     ZONE_FAULT_RRSIG_UNKNOWN_KEY,
+    ZONE_FAULT_RRSIG_LABELS_WRONG,
+    ZONE_FAULT_RRSIG_ORIGINAL_TTL_EXCEEDED,
     ZONE_FAULT_DNSKEY_RRSIG_EXPIRED,
     ZONE_FAULT_ZONE_EXPIRED,
     ZONE_FAULT_UNSUPPORTED_ALGORITHM,
@@ -71,6 +74,14 @@ enum zone_fault_target {
 #define ZONE_FAULT_PRIVATE_ALGORITHM 253
 /* The unassigned DS digest type of ds-unknown-digest. */
 #define ZONE_FAULT_UNKNOWN_DIGEST 200
+/* The algorithm the DS of ds-algorithm-mismatch claims: RSASHA256, or
+ * ECDSAP256SHA256 when the zone itself is RSASHA256; both are implemented
+ * by every validator, so the DS is not ignored as unsupported. */
+#define ZONE_FAULT_DS_ALGORITHM     8
+#define ZONE_FAULT_DS_ALGORITHM_ALT 13
+/* The TTL served by rrsig-original-ttl-exceeded (a day), above the
+ * Original TTL its RRSIG carries (the zone's TTL, 300 by default). */
+#define ZONE_FAULT_RAISED_TTL 86400u
 
 struct zone_fault_info {
     enum zone_fault_id id;

@@ -7,10 +7,13 @@
 #include <string.h>
 
 #define RRSIG_ALGORITHM 1
+#define RRSIG_LABELS    2
+#define RRSIG_ORIG_TTL  3
 #define RRSIG_KEYTAG    6
 #define RRSIG_SIGNATURE 8
 #define DNSKEY_ALGO     2
 #define DNSKEY_PUBKEY   3
+#define DS_ALGORITHM    1
 #define DS_DIGEST_TYPE  2
 #define DS_DIGEST       3
 #define NSEC_NEXT       0
@@ -168,6 +171,13 @@ ldns_rr_list *zone_inject_ds(const struct zone_fault *parent_f, size_t parent_n,
     ldns_rr_free(ksk);
     if (zone_inject_has(parent_f, parent_n, ZONE_FAULT_DS_DIGEST_MISMATCH))
         flip_last_byte(ds, DS_DIGEST, 0xff);
+    /* Key tag and digest of the real key, another (implemented) algorithm. */
+    if (zone_inject_has(parent_f, parent_n, ZONE_FAULT_DS_ALGORITHM_MISMATCH))
+        rr_replace_rdf(ds, DS_ALGORITHM,
+                       ldns_native2rdf_int8(LDNS_RDF_TYPE_ALG,
+                                            zone_keyset_algorithm(ks) == ZONE_FAULT_DS_ALGORITHM
+                                                ? ZONE_FAULT_DS_ALGORITHM_ALT
+                                                : ZONE_FAULT_DS_ALGORITHM));
     if (zone_inject_has(parent_f, parent_n, ZONE_FAULT_DS_UNKNOWN_DIGEST))
         rr_replace_rdf(ds, DS_DIGEST_TYPE,
                        ldns_native2rdf_int8(LDNS_RDF_TYPE_INT8, ZONE_FAULT_UNKNOWN_DIGEST));
@@ -290,6 +300,58 @@ static int unknown_key(const struct inject *x, const struct zone_fault *f)
     return 0;
 }
 
+/* rrsig-labels-wrong: each RRSIG's Labels field one above the owner's
+ * label count, and the signature computed again over the RRSIG with that
+ * field (RFC 4034 section 3.1.8.1), by the key that made it. */
+static int wrong_labels(const struct inject *x, const struct zone_fault *f)
+{
+    ldns_dnssec_rrsets *set = target(x, f);
+    uint16_t ksk = zone_keyset_ksk_tag(x->ks);
+    if (set == NULL)
+        return -1;
+    for (ldns_dnssec_rrs *s = set->signatures; s != NULL; s = s->next) {
+        ldns_rr *sig = s->rr;
+        uint32_t orig_ttl = ldns_rdf2native_int32(ldns_rr_rdf(sig, RRSIG_ORIG_TTL));
+        uint8_t labels = ldns_dname_label_count(ldns_rr_owner(sig));
+        bool by_ksk = ldns_rdf2native_int16(ldns_rr_rdf(sig, RRSIG_KEYTAG)) == ksk;
+        ldns_rr_list *canon = ldns_rr_list_new();
+        ldns_buffer *buf = ldns_buffer_new(LDNS_MAX_PACKETLEN);
+        ldns_rdf *bytes = NULL;
+        for (ldns_dnssec_rrs *r = set->rrs; r != NULL; r = r->next) {
+            ldns_rr *c = ldns_rr_clone(r->rr);
+            ldns_rr_set_ttl(c, orig_ttl);
+            ldns_rr2canonical(c);
+            ldns_rr_list_push_rr(canon, c);
+        }
+        ldns_rr_list_sort(canon);
+        rr_replace_rdf(sig, RRSIG_LABELS,
+                       ldns_native2rdf_int8(LDNS_RDF_TYPE_INT8, (uint8_t)(labels + 1)));
+        if (ldns_rrsig2buffer_wire(buf, sig) == LDNS_STATUS_OK &&
+            ldns_rr_list2buffer_wire(buf, canon) == LDNS_STATUS_OK)
+            bytes = ldns_sign_public_buffer(buf, zone_keyset_key(x->ks, by_ksk));
+        ldns_buffer_free(buf);
+        ldns_rr_list_deep_free(canon);
+        if (bytes == NULL)
+            return fail(x, f, "ldns could not sign the RRset again");
+        rr_replace_rdf(sig, RRSIG_SIGNATURE, bytes);
+    }
+    return 0;
+}
+
+/* rrsig-original-ttl-exceeded: the RRset and its RRSIGs served with a TTL
+ * above the Original TTL the signatures carry (and cover). */
+static int raise_ttl(const struct inject *x, const struct zone_fault *f)
+{
+    ldns_dnssec_rrsets *set = target(x, f);
+    if (set == NULL)
+        return -1;
+    for (ldns_dnssec_rrs *r = set->rrs; r != NULL; r = r->next)
+        ldns_rr_set_ttl(r->rr, ZONE_FAULT_RAISED_TTL);
+    for (ldns_dnssec_rrs *s = set->signatures; s != NULL; s = s->next)
+        ldns_rr_set_ttl(s->rr, ZONE_FAULT_RAISED_TTL);
+    return 0;
+}
+
 /* Every name of the zone in canonical order. */
 #define FOR_NAMES(dz, node, name)                                                                  \
     for (ldns_rbnode_t *node = ldns_rbtree_first((dz)->names); node != LDNS_RBTREE_NULL;           \
@@ -402,6 +464,10 @@ static int apply_one(const struct inject *x, const struct zone_fault *f)
         return strip_sigs(x, f);
     case ZONE_FAULT_RRSIG_UNKNOWN_KEY:
         return unknown_key(x, f);
+    case ZONE_FAULT_RRSIG_LABELS_WRONG:
+        return wrong_labels(x, f);
+    case ZONE_FAULT_RRSIG_ORIGINAL_TTL_EXCEEDED:
+        return raise_ttl(x, f);
     case ZONE_FAULT_DENIAL_MISSING:
         return strip_denial(x);
     case ZONE_FAULT_DENIAL_WRONG:

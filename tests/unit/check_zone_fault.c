@@ -328,6 +328,26 @@ START_TEST(ds_digest_mismatch)
 }
 END_TEST
 
+/* Right key tag and digest, another algorithm (one validators implement). */
+START_TEST(ds_algorithm_mismatch)
+{
+    struct built base, b;
+    ldns_rr *ds = faulty_ds("ds-algorithm-mismatch", &base, &b);
+    ldns_rr *ksk = ksk_of(b.child), *real = ldns_key_rr2ds(ksk, LDNS_SHA256);
+    ck_assert_int_eq(ldns_rdf2native_int8(ldns_rr_dnskey_algorithm(ksk)), 13);
+    ck_assert_uint_eq(ldns_rdf2native_int16(ldns_rr_rdf(ds, 0)), ldns_calc_keytag(ksk));
+    ck_assert_int_eq(ldns_rdf2native_int8(ldns_rr_rdf(ds, 1)), ZONE_FAULT_DS_ALGORITHM);
+    ck_assert_int_eq(ldns_rdf2native_int8(ldns_rr_rdf(ds, 2)), LDNS_SHA256);
+    ck_assert_int_eq(ldns_rdf_compare(ldns_rr_rdf(ds, 3), ldns_rr_rdf(real, 3)), 0);
+    ck_assert_uint_eq(count_rrs(b.parent, DOMAIN, LDNS_RR_TYPE_DS), 1);
+    ldns_rr_free(ds);
+    ldns_rr_free(ksk);
+    ldns_rr_free(real);
+    built_free(&base);
+    built_free(&b);
+}
+END_TEST
+
 START_TEST(ds_unknown_digest)
 {
     struct built base, b;
@@ -469,6 +489,71 @@ START_TEST(rrsig_unknown_key)
     for (size_t k = 0; k < ldns_rr_list_rr_count(keys); k++)
         ck_assert_uint_ne(tag, ldns_calc_keytag(ldns_rr_list_rr(keys, k)));
     ldns_rr_list_deep_free(keys);
+    ldns_rr_list_deep_free(sigs);
+    built_free(&b);
+}
+END_TEST
+
+/* The key tag of the key that signs target i: the KSK for DNSKEY. */
+static uint16_t signer_tag(const ldns_rr_list *all, int i)
+{
+    ldns_rr_list *keys = select_rrs(all, DOMAIN, LDNS_RR_TYPE_DNSKEY);
+    uint16_t want = targets[i].type == LDNS_RR_TYPE_DNSKEY ? 257 : 256, tag = 0;
+    for (size_t k = 0; k < ldns_rr_list_rr_count(keys); k++)
+        if (ldns_rdf2native_int16(ldns_rr_dnskey_flags(ldns_rr_list_rr(keys, k))) == want)
+            tag = ldns_calc_keytag(ldns_rr_list_rr(keys, k));
+    ldns_rr_list_deep_free(keys);
+    ck_assert_uint_ne(tag, 0);
+    return tag;
+}
+
+START_TEST(rrsig_labels_wrong)
+{
+    struct built b;
+    ldns_rr_list *sigs = rrsig_fault("rrsig-labels-wrong", _i, &b);
+    ldns_rr *s = the_one(sigs, "RRSIG");
+    ldns_rdf *owner = ldns_dname_new_frm_str(targets[_i].owner);
+    /* One label more than the owner has (the root label not counted) ... */
+    ck_assert_int_eq(ldns_rdf2native_int8(ldns_rr_rrsig_labels(s)),
+                     ldns_dname_label_count(owner) + 1);
+    /* ... and everything else as a good signature: times, key, bytes over
+     * the RRSIG as it stands (ldns does not check the label count). */
+    ck_assert_uint_eq(sig_time(s, false), (uint32_t)(NOW - BACKDATE));
+    ck_assert_uint_eq(sig_time(s, true), (uint32_t)(NOW + VALIDITY));
+    ck_assert_uint_eq(ldns_rdf2native_int16(ldns_rr_rrsig_keytag(s)), signer_tag(b.child, _i));
+    ck_assert_uint_eq(ldns_rdf2native_int32(ldns_rr_rrsig_origttl(s)), 300);
+    ck_assert_int_eq(verify_at(b.child, s, NOW), LDNS_STATUS_OK);
+    ldns_rdf_deep_free(owner);
+    ldns_rr_list_deep_free(sigs);
+    built_free(&b);
+}
+END_TEST
+
+/* Served TTL of the target RRset and its RRSIG raised; every other record
+ * keeps the zone's TTL; the signature (over the Original TTL) verifies. */
+START_TEST(rrsig_original_ttl_exceeded)
+{
+    struct built b;
+    ldns_rr_list *sigs = rrsig_fault("rrsig-original-ttl-exceeded", _i, &b);
+    ldns_rr *s = the_one(sigs, "RRSIG");
+    ldns_rdf *owner = ldns_dname_new_frm_str(targets[_i].owner);
+    size_t raised = 0;
+    ck_assert_uint_eq(ldns_rdf2native_int32(ldns_rr_rrsig_origttl(s)), 300);
+    ck_assert_uint_eq(sig_time(s, false), (uint32_t)(NOW - BACKDATE));
+    ck_assert_uint_eq(sig_time(s, true), (uint32_t)(NOW + VALIDITY));
+    ck_assert_int_eq(verify_at(b.child, s, NOW), LDNS_STATUS_OK);
+    for (size_t k = 0; k < ldns_rr_list_rr_count(b.child); k++) {
+        ldns_rr *rr = ldns_rr_list_rr(b.child, k);
+        ldns_rr_type t = ldns_rr_get_type(rr);
+        bool hit = ldns_dname_compare(ldns_rr_owner(rr), owner) == 0 &&
+                   (t == targets[_i].type ||
+                    (t == LDNS_RR_TYPE_RRSIG &&
+                     ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr)) == targets[_i].type));
+        ck_assert_uint_eq(ldns_rr_ttl(rr), hit ? ZONE_FAULT_RAISED_TTL : 300u);
+        raised += hit;
+    }
+    ck_assert_uint_eq(raised, count_rrs(b.child, targets[_i].owner, targets[_i].type) + 1);
+    ldns_rdf_deep_free(owner);
     ldns_rr_list_deep_free(sigs);
     built_free(&b);
 }
@@ -771,6 +856,7 @@ Suite *zone_fault_suite(void)
     }
     tcase_add_test(ds, ds_no_matching_key);
     tcase_add_test(ds, ds_digest_mismatch);
+    tcase_add_test(ds, ds_algorithm_mismatch);
     tcase_add_test(ds, ds_unknown_digest);
     tcase_add_test(ds, insecure_delegation);
     tcase_add_test(ds, ds_without_dnskey);
@@ -779,6 +865,8 @@ Suite *zone_fault_suite(void)
     tcase_add_loop_test(sig, rrsig_bad_signature, 0, N_TARGETS);
     tcase_add_loop_test(sig, rrsig_missing, 0, N_TARGETS);
     tcase_add_loop_test(sig, rrsig_unknown_key, 0, N_TARGETS);
+    tcase_add_loop_test(sig, rrsig_labels_wrong, 0, N_TARGETS);
+    tcase_add_loop_test(sig, rrsig_original_ttl_exceeded, 0, N_TARGETS);
     tcase_add_test(sig, dnskey_rrsig_expired);
     tcase_add_test(sig, zone_expired);
     tcase_add_test(sig, unsupported_algorithm);
