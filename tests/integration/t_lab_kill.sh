@@ -12,7 +12,7 @@ for mode in "" --no-netns; do
     check "[$label] up" "$DANELAB" -r "$RUN" $mode up
     kill -9 "$(server_pid nsd-child)"
     if wait_no_procs; then ok "[$label] kill -9 of nsd-child stops the whole lab"; else not_ok "[$label] kill -9 of nsd-child stops the whole lab" "$(lab_procs | xargs -r ps -o pid,args -p)"; fi
-    check_output "[$label] the holder's log says why" "nsd-child .*killed by signal 9" cat "$RUN/log/lab.log"
+    check_output "[$label] the holder's log says why" "nsd-child \(pid [0-9]+\) (killed by signal 9|exited with status).*stopping the lab" cat "$RUN/log/lab.log"
     check_status "[$label] status reports no lab" 1 "$DANELAB" -r "$RUN" status
 
     check "[$label] up again" "$DANELAB" -r "$RUN" $mode up
