@@ -15,23 +15,55 @@ struct lab_smtp {
     size_t n;
 };
 
-/* Name of the implicit certificate of a host that names none. */
-static char *default_cert_name(const struct scen_host *h)
+/* Name of an implicit certificate of host h (the j-th of its scenario):
+ * "PREFIX.HOST" without the trailing dot, or "PREFIX.host-J" (1-based)
+ * when that is longer than a certificate name may be. */
+static char *implicit_cert_name(const char *prefix, const struct scen_host *h, size_t j)
 {
-    char *n = dl_xasprintf("default.%s", h->name);
+    char *n = dl_xasprintf("%s.%s", prefix, h->name);
     n[strlen(n) - 1] = '\0'; /* the trailing dot */
+    if (strlen(n) > CERT_SPEC_NAME_MAX) {
+        free(n);
+        n = dl_xasprintf("%s.host-%zu", prefix, j + 1);
+    }
     return n;
 }
 
-/* The specs of one scenario: its own certificates, then an implicit one
- * per host without a certificate. Strings are borrowed from the scenario
- * except the implicit names, returned in *owned (to free). */
-static struct cert_spec *scenario_specs(const struct scen *s, size_t *n, char ***owned,
-                                        const char ***host_names)
+/* The implicit certificate of a host that names none. */
+static char *default_cert_name(const struct scen_host *h, size_t j)
 {
-    struct cert_spec *specs = dl_xcalloc(s->n_certs + s->n_hosts + 1, sizeof(*specs));
+    return implicit_cert_name("default", h, j);
+}
+
+/* The implicit certificate whose key a host with tls_fault: wrong-key
+ * signs its handshake with. */
+static char *wrong_key_cert_name(const struct scen_host *h, size_t j)
+{
+    return implicit_cert_name("wrong-key", h, j);
+}
+
+static const char *const wrong_key_names[] = {"wrong-key.invalid"};
+
+/* Key type of the certificate a host presents ("ecdsa-p256" by default). */
+static const char *host_key_type(const struct scen *s, const struct scen_host *h)
+{
+    for (size_t i = 0; h->certificate != NULL && i < s->n_certs; i++)
+        if (strcmp(s->certs[i].name, h->certificate) == 0)
+            return s->certs[i].key;
+    return NULL;
+}
+
+/* The specs of one scenario: its own certificates, then the implicit
+ * ones: a self-signed certificate for its own name per host without a
+ * certificate, and one per host with tls_fault: wrong-key (its key signs
+ * that host's handshakes). Strings are borrowed from the scenario except
+ * the implicit names (*owned) and host names (*host_names), to free. */
+static struct cert_spec *scenario_specs(const struct scen *s, size_t *n, char ***owned,
+                                        char ***host_names)
+{
+    struct cert_spec *specs = dl_xcalloc(s->n_certs + 2 * s->n_hosts + 1, sizeof(*specs));
     size_t k = 0;
-    *owned = dl_xcalloc(s->n_hosts + 1, sizeof(char *));
+    *owned = dl_xcalloc(2 * s->n_hosts + 1, sizeof(char *));
     *host_names = dl_xcalloc(s->n_hosts + 1, sizeof(char *));
     for (size_t i = 0; i < s->n_certs; i++, k++) {
         const struct scen_cert *c = &s->certs[i];
@@ -46,12 +78,22 @@ static struct cert_spec *scenario_specs(const struct scen *s, size_t *n, char **
     }
     for (size_t j = 0; j < s->n_hosts; j++) {
         char *name;
+        if (s->hosts[j].tls_fault == SCEN_TLS_FAULT_WRONG_KEY) {
+            name = (*owned)[s->n_hosts + j] = wrong_key_cert_name(&s->hosts[j], j);
+            specs[k++] = (struct cert_spec){.name = name,
+                                            .key = host_key_type(s, &s->hosts[j]),
+                                            .names = wrong_key_names,
+                                            .n_names = 1,
+                                            .not_before = -86400,
+                                            .not_after = 365 * 86400};
+        }
         if (s->hosts[j].certificate != NULL)
             continue;
-        name = (*owned)[j] = default_cert_name(&s->hosts[j]);
-        (*host_names)[j] = name + strlen("default.");
+        name = (*owned)[j] = default_cert_name(&s->hosts[j], j);
+        (*host_names)[j] = dl_xstrdup(s->hosts[j].name);
+        (*host_names)[j][strlen(s->hosts[j].name) - 1] = '\0'; /* the trailing dot */
         specs[k++] = (struct cert_spec){.name = name,
-                                        .names = &(*host_names)[j],
+                                        .names = (const char *const *)&(*host_names)[j],
                                         .n_names = 1,
                                         .not_before = -86400,
                                         .not_after = 365 * 86400};
@@ -71,7 +113,7 @@ static cert_set *scenario_certs(const struct scen *s, const char *run, time_t no
                                 struct lab_smtp_stats *st, struct dl_error *err)
 {
     char **owned;
-    const char **host_names;
+    char **host_names;
     size_t n;
     struct cert_spec *specs = scenario_specs(s, &n, &owned, &host_names);
     char *dir = dl_xasprintf("%s/certs/%s", run, s->name);
@@ -84,8 +126,8 @@ static cert_set *scenario_certs(const struct scen *s, const char *run, time_t no
     st->cached += cs.cached;
     free(dir);
     free(specs);
-    free_owned(owned, s->n_hosts);
-    free(host_names);
+    free_owned(owned, 2 * s->n_hosts);
+    free_owned(host_names, s->n_hosts);
     return set;
 }
 
@@ -141,34 +183,126 @@ static const char *starttls_mode(enum scen_starttls s)
     }
 }
 
-static json_t *listener_json(const lab_smtp *m, const scen_catalog *cat, size_t i, size_t j)
+static enum cert_chain_kind chain_kind(enum scen_chain c)
+{
+    switch (c) {
+    case SCEN_CHAIN_LEAF:
+        return CERT_CHAIN_LEAF;
+    case SCEN_CHAIN_FULL:
+        return CERT_CHAIN_FULL;
+    case SCEN_CHAIN_NO_INTERMEDIATE:
+        return CERT_CHAIN_NO_INTERMEDIATE;
+    default:
+        return CERT_CHAIN_SERVED;
+    }
+}
+
+/* {"cert": CHAIN, "key": KEY} for certificate `cert` presented as `kind`:
+ * NAME.chain.pem when served, else NAME.chain-KIND.pem written here. */
+static json_t *cert_json(const cert_set *set, const char *cert, enum scen_chain kind,
+                         struct dl_error *err)
+{
+    char *suffix = kind == SCEN_CHAIN_SERVED ? dl_xstrdup("chain.pem")
+                                             : dl_xasprintf("chain-%s.pem", scen_chain_name(kind));
+    char *chain = cert_set_path(set, cert, suffix), *key = cert_set_path(set, cert, "key.pem");
+    json_t *o = NULL;
+    if (kind == SCEN_CHAIN_SERVED ||
+        cert_set_write_chain(set, cert, chain_kind(kind), chain, err) == 0)
+        o = json_pack("{s:s, s:s}", "cert", chain, "key", key);
+    free(suffix);
+    free(chain);
+    free(key);
+    return o;
+}
+
+static json_t *reply_json(const struct scen_host *h)
+{
+    json_t *r = json_object();
+    for (int k = 0; k < SCEN_REPLY_COUNT; k++)
+        if (h->reply[k] != NULL)
+            json_object_set_new(r, scen_reply_step_name((enum scen_reply_step)k),
+                                json_string(h->reply[k]));
+    if (json_object_size(r) == 0) {
+        json_decref(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* The "tls" object: certificate and chain, SNI certificates, fault. */
+static json_t *tls_json(const lab_smtp *m, size_t i, const struct scen_host *h, size_t j,
+                        struct dl_error *err)
+{
+    const cert_set *set = m->sets[i];
+    char *cert = h->certificate ? dl_xstrdup(h->certificate) : default_cert_name(h, j);
+    json_t *tls = cert_json(set, cert, h->chain, err);
+    free(cert);
+    if (tls == NULL)
+        return NULL;
+    if (h->n_sni > 0) {
+        json_t *sni = json_object();
+        json_object_set_new(tls, "sni", sni);
+        for (size_t k = 0; k < h->n_sni; k++) {
+            int len = (int)strlen(h->sni[k].name) - 1; /* without the trailing dot */
+            char *name = dl_xasprintf("%.*s", len, h->sni[k].name);
+            json_t *c = cert_json(set, h->sni[k].certificate, h->chain, err);
+            if (c != NULL)
+                json_object_set_new(sni, name, c);
+            free(name);
+            if (c == NULL) {
+                json_decref(tls);
+                return NULL;
+            }
+        }
+    }
+    if (h->tls_fault != SCEN_TLS_FAULT_NONE)
+        json_object_set_new(tls, "fault", json_string(scen_tls_fault_name(h->tls_fault)));
+    if (h->tls_fault == SCEN_TLS_FAULT_WRONG_KEY) {
+        char *wk = wrong_key_cert_name(h, j), *key = cert_set_path(set, wk, "key.pem");
+        json_object_set_new(tls, "fault_key", json_string(key));
+        free(key);
+        free(wk);
+    }
+    return tls;
+}
+
+static json_t *listener_json(const lab_smtp *m, const scen_catalog *cat, size_t i, size_t j,
+                             struct dl_error *err)
 {
     const struct scen *s = scen_catalog_get(cat, i);
     const struct scen_host *h = &s->hosts[j];
     int host_len = (int)strlen(h->name) - 1; /* without the trailing dot */
-    char addr[16], *cert = h->certificate ? dl_xstrdup(h->certificate) : default_cert_name(h);
-    char *chain = cert_set_path(m->sets[i], cert, "chain.pem");
-    char *key = cert_set_path(m->sets[i], cert, "key.pem");
-    json_t *l = json_pack("{s:s%, s:s, s:i, s:b, s:s, s:{s:s, s:s}}", "name", h->name,
-                          (size_t)host_len, "address", lab_plan_host_addr(cat, i, j, addr), "port",
-                          25, "starttls_advertise", h->starttls != SCEN_STARTTLS_NONE, "starttls",
-                          starttls_mode(h->starttls), "tls", "cert", chain, "key", key);
+    char addr[16];
+    json_t *tls = tls_json(m, i, h, j, err), *reply, *l;
+    if (tls == NULL)
+        return dl_error_prefix(err, "%s:%u", h->loc.file, h->loc.line), NULL;
+    l = json_pack("{s:s%, s:s, s:i, s:b, s:s, s:o}", "name", h->name, (size_t)host_len, "address",
+                  lab_plan_host_addr(cat, i, j, addr), "port", 25, "starttls_advertise",
+                  h->starttls != SCEN_STARTTLS_NONE, "starttls", starttls_mode(h->starttls), "tls",
+                  tls);
     json_object_set_new(l, "maildir",
                         json_sprintf("%s/mail/%s/%.*s", m->run_dir, s->name, host_len, h->name));
-    free(cert);
-    free(chain);
-    free(key);
+    if ((reply = reply_json(h)) != NULL)
+        json_object_set_new(l, "reply", reply);
     return l;
 }
 
 int lab_smtp_write_conf(const lab_smtp *m, const scen_catalog *cat, struct dl_error *err)
 {
     json_t *listeners = json_array(), *top;
-    char *path = dl_xasprintf("%s/etc/fakesmtp.json", m->run_dir), *text;
+    char *path, *text;
     int rc;
-    for (size_t i = 0; i < scen_catalog_count(cat); i++)
-        for (size_t j = 0; j < scen_catalog_get(cat, i)->n_hosts; j++)
-            json_array_append_new(listeners, listener_json(m, cat, i, j));
+    for (size_t i = 0; i < scen_catalog_count(cat); i++) {
+        for (size_t j = 0; j < scen_catalog_get(cat, i)->n_hosts; j++) {
+            json_t *l = listener_json(m, cat, i, j, err);
+            if (l == NULL) {
+                json_decref(listeners);
+                return -1;
+            }
+            json_array_append_new(listeners, l);
+        }
+    }
+    path = dl_xasprintf("%s/etc/fakesmtp.json", m->run_dir);
     top = json_pack("{s:o}", "listeners", listeners);
     json_object_set_new(top, "session_log", json_sprintf("%s/log/fakesmtp.jsonl", m->run_dir));
     json_object_set_new(top, "pidfile", json_sprintf("%s/var/fakesmtp.pid", m->run_dir));

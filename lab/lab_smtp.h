@@ -4,8 +4,12 @@
  * names no certificate gets a self-signed one for its own name), computes
  * the TLSA records scenarios give as `{usage, selector, matching, of}`,
  * and writes RUN/etc/fakesmtp.json: one fakesmtp listener per MX host on
- * its lab address, port 25, with the host's STARTTLS behaviour and chain,
- * a maildir under RUN/mail/ and the session log RUN/log/fakesmtp.jsonl.
+ * its lab address, port 25, with the host's STARTTLS behaviour, the chain
+ * it presents (`chain:`; other than served, written as
+ * RUN/certs/<scenario>/<cert>.chain-<kind>.pem), certificates by SNI, TLS
+ * fault (wrong-key signs with the key of an implicit certificate
+ * wrong-key.<host>), replaced replies, a maildir under RUN/mail/ and the
+ * session log RUN/log/fakesmtp.jsonl.
  */
 #ifndef LAB_SMTP_H
 #define LAB_SMTP_H

@@ -47,7 +47,8 @@ static const char *const zone_keys[] = {ZONE_KEYS, NULL};
 static const char *const extra_zone_keys[] = {"name", ZONE_KEYS, NULL};
 static const char *const nsec3_keys[] = {"iterations", "salt", NULL};
 static const char *const host_keys[] = {"host",     "preference", "address", "certificate",
-                                        "starttls", "tlsa",       NULL};
+                                        "starttls", "tls_fault",  "chain",   "reply",
+                                        "sni",      "tlsa",       NULL};
 static const char *const tlsa_keys[] = {"usage", "selector", "matching", "of", "port", NULL};
 static const char *const cert_keys[] = {"key",        "issuer",    "ca", "names",
                                         "not_before", "not_after", NULL};
@@ -62,6 +63,9 @@ static const char *const profile_names[] = {"rfc7672", "exchange-online", NULL};
 static const char *const dnssec_names[] = {"secure",   "insecure", "bogus", "servfail",
                                            "nxdomain", "nodata",   NULL};
 static const char *const starttls_names[] = {"offer", "none", "reject", "close", NULL};
+static const char *const tls_fault_names[] = {"none", "abort-after-hello", "wrong-key", NULL};
+static const char *const chain_names[] = {"served", "leaf", "full", "no-intermediate", NULL};
+static const char *const reply_keys[] = {"mail", "rcpt", "data", "dot", NULL};
 static const char *const algorithm_names[] = {
     "ecdsap256sha256", "rsasha256", "ed25519", "13", "8", "15", NULL};
 static const int algorithm_numbers[] = {13, 8, 15, 13, 8, 15};
@@ -115,6 +119,25 @@ const char *scen_starttls_name(enum scen_starttls st)
     if ((int)st < 0 || st > SCEN_STARTTLS_CLOSE)
         return NULL;
     return starttls_names[st];
+}
+
+const char *scen_tls_fault_name(enum scen_tls_fault f)
+{
+    if ((int)f < 0 || f > SCEN_TLS_FAULT_WRONG_KEY)
+        return NULL;
+    return tls_fault_names[f];
+}
+
+const char *scen_chain_name(enum scen_chain ch)
+{
+    if ((int)ch < 0 || ch > SCEN_CHAIN_NO_INTERMEDIATE)
+        return NULL;
+    return chain_names[ch];
+}
+
+const char *scen_reply_step_name(enum scen_reply_step r)
+{
+    return (unsigned)r < SCEN_REPLY_COUNT ? reply_keys[r] : NULL;
 }
 
 enum scen_dnssec scen_expected_dnssec(const struct scen *s)
@@ -704,6 +727,96 @@ static int parse_host_cert(struct ctx *c, const struct scen_yaml_map *m, struct 
     return 0;
 }
 
+/* "550 5.7.1 text": a 4xx or 5xx code, a space, printable ASCII text. */
+static bool valid_reply(const char *r)
+{
+    size_t n = strlen(r);
+    if (n < 5 || n > 400 || (r[0] != '4' && r[0] != '5') || !isdigit((unsigned char)r[1]) ||
+        !isdigit((unsigned char)r[2]) || r[3] != ' ')
+        return false;
+    for (size_t i = 4; i < n; i++)
+        if (r[i] < 0x20 || r[i] > 0x7e)
+            return false;
+    return r[4] != ' ';
+}
+
+static int parse_reply(struct ctx *c, const struct scen_yaml_map *hm, struct scen_host *h)
+{
+    yaml_node_t *n = scen_yaml_get(hm, "reply");
+    struct scen_yaml_map m;
+    if (n == NULL)
+        return 0;
+    if (scen_yaml_map_open(c->y, n, "reply", "reply", reply_keys, &m, c->err) != 0)
+        return -1;
+    for (int r = 0; r < SCEN_REPLY_COUNT; r++) {
+        yaml_node_t *v = scen_yaml_get(&m, reply_keys[r]);
+        const char *text = NULL;
+        if (scen_yaml_str(c->y, v, reply_keys[r], &text, c->err) != 0)
+            return -1;
+        if (text == NULL)
+            continue;
+        if (!valid_reply(text))
+            return scen_yaml_fail(c->y, v, reply_keys[r], c->err,
+                                  "expected a 4xx or 5xx reply such as \"550 5.7.1 text\" "
+                                  "(printable ASCII), got '%s'",
+                                  text);
+        h->reply[r] = dl_xstrdup(text);
+    }
+    return 0;
+}
+
+/* sni: {NAME: CERT}: names relative to the domain when without a dot. */
+static int parse_sni(struct ctx *c, const struct scen_yaml_map *hm, struct scen_host *h)
+{
+    yaml_node_t *n = scen_yaml_get(hm, "sni");
+    struct scen_yaml_map m;
+    if (n == NULL)
+        return 0;
+    if (scen_yaml_map_open(c->y, n, "sni", "sni", NULL, &m, c->err) != 0)
+        return -1;
+    if (scen_yaml_map_len(&m) == 0)
+        return scen_yaml_fail(c->y, n, "sni", c->err,
+                              "expected at least one NAME: CERTIFICATE (leave sni out for none)");
+    h->n_sni = scen_yaml_map_len(&m);
+    h->sni = dl_xcalloc(h->n_sni, sizeof(*h->sni));
+    for (size_t i = 0; i < h->n_sni; i++) {
+        yaml_node_t *k = scen_yaml_map_key(&m, i), *v = scen_yaml_map_value(&m, i);
+        const char *cert = NULL;
+        h->sni[i].loc = loc_of(c, k);
+        if (get_dname(c, k, "sni", c->s->domain, &h->sni[i].name) != 0 ||
+            scen_yaml_str(c->y, v, "sni", &cert, c->err) != 0)
+            return -1;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(h->sni[j].name, h->sni[i].name) == 0)
+                return scen_yaml_fail(c->y, k, "sni", c->err,
+                                      "duplicate name '%s' (first at line %u)", h->sni[i].name,
+                                      h->sni[j].loc.line);
+        if (find_cert(c->s, cert) == NULL)
+            return scen_yaml_fail(c->y, v, "sni", c->err, "no certificate named '%s'", cert);
+        h->sni[i].certificate = dl_xstrdup(cert);
+    }
+    return 0;
+}
+
+/* tls_fault, chain, reply and sni: what the host's server does in TLS. */
+static int parse_server(struct ctx *c, const struct scen_yaml_map *m, struct scen_host *h)
+{
+    yaml_node_t *fault = scen_yaml_get(m, "tls_fault");
+    int f = 0, ch = 0;
+    if (scen_yaml_get_enum(m, "tls_fault", tls_fault_names, &f, c->err) != 0 ||
+        scen_yaml_get_enum(m, "chain", chain_names, &ch, c->err) != 0)
+        return -1;
+    h->tls_fault = (enum scen_tls_fault)f;
+    h->chain = (enum scen_chain)ch;
+    if (h->tls_fault != SCEN_TLS_FAULT_NONE && h->starttls != SCEN_STARTTLS_OFFER)
+        return scen_yaml_fail(c->y, fault, "tls_fault", c->err,
+                              "needs a handshake: starttls: offer, not '%s'",
+                              starttls_names[h->starttls]);
+    if (parse_reply(c, m, h) != 0)
+        return -1;
+    return parse_sni(c, m, h);
+}
+
 static int check_duplicate_host(struct ctx *c, const yaml_node_t *n, size_t i)
 {
     for (size_t j = 0; j < i; j++)
@@ -732,6 +845,8 @@ static int parse_host(struct ctx *c, yaml_node_t *item, size_t i)
         return -1;
     h->preference = (uint16_t)preference;
     h->starttls = (enum scen_starttls)starttls;
+    if (parse_server(c, &m, h) != 0)
+        return -1;
     return parse_tlsa_list(c, scen_yaml_get(&m, "tlsa"), h);
 }
 
@@ -1169,6 +1284,13 @@ static void hosts_free(struct scen_host *h, size_t n)
         free(h[i].name);
         free(h[i].address);
         free(h[i].certificate);
+        for (int r = 0; r < SCEN_REPLY_COUNT; r++)
+            free(h[i].reply[r]);
+        for (size_t j = 0; j < h[i].n_sni; j++) {
+            free(h[i].sni[j].name);
+            free(h[i].sni[j].certificate);
+        }
+        free(h[i].sni);
         for (size_t j = 0; j < h[i].n_tlsa; j++) {
             free(h[i].tlsa[j].literal);
             free(h[i].tlsa[j].of);

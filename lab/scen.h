@@ -109,6 +109,40 @@ enum scen_starttls {
 };
 const char *scen_starttls_name(enum scen_starttls s);
 
+/* A deliberate TLS handshake fault of the host's server (fakesmtp tls.fault). */
+enum scen_tls_fault {
+    SCEN_TLS_FAULT_NONE = 0,          /* default */
+    SCEN_TLS_FAULT_ABORT_AFTER_HELLO, /* handshake_failure alert after the ClientHello */
+    SCEN_TLS_FAULT_WRONG_KEY,         /* presents its certificate, signs with another key */
+};
+const char *scen_tls_fault_name(enum scen_tls_fault f);
+
+/* Which chain the host presents (cert_set.h, enum cert_chain_kind). */
+enum scen_chain {
+    SCEN_CHAIN_SERVED = 0,      /* leaf and intermediates, no root (default) */
+    SCEN_CHAIN_LEAF,            /* the leaf alone */
+    SCEN_CHAIN_FULL,            /* leaf, intermediates and the self-signed root */
+    SCEN_CHAIN_NO_INTERMEDIATE, /* leaf and root: the intermediates forgotten */
+};
+const char *scen_chain_name(enum scen_chain c);
+
+/* SMTP steps whose reply a scenario may replace (fakesmtp reply). */
+enum scen_reply_step {
+    SCEN_REPLY_MAIL,
+    SCEN_REPLY_RCPT,
+    SCEN_REPLY_DATA,
+    SCEN_REPLY_DOT,
+    SCEN_REPLY_COUNT
+};
+const char *scen_reply_step_name(enum scen_reply_step r); /* "mail", ... */
+
+/* A certificate the host presents when the client's SNI is `name`. */
+struct scen_sni {
+    struct scen_loc loc;
+    char *name;        /* absolute, lower case: "alt.good.test." */
+    char *certificate; /* a name of certificates */
+};
+
 struct scen_host {
     struct scen_loc loc;
     char *name;          /* "mx1.good.test." */
@@ -116,6 +150,11 @@ struct scen_host {
     char *address;       /* IPv4 literal, or NULL: the lab allocates 127.25.S.H */
     char *certificate;   /* certificate presented, or NULL */
     enum scen_starttls starttls;
+    enum scen_tls_fault tls_fault;
+    enum scen_chain chain;
+    char *reply[SCEN_REPLY_COUNT]; /* "550 5.7.1 text" instead of accepting, or NULL */
+    struct scen_sni *sni;
+    size_t n_sni;
     struct scen_tlsa *tlsa;
     size_t n_tlsa;
 };

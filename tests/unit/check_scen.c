@@ -38,7 +38,27 @@ static const struct {
     {BAD "top-list.yaml", BAD "top-list.yaml:1: expected a mapping at the top level"},
     {BAD "unknown-key.yaml",
      BAD "unknown-key.yaml:5: unknown key 'prefrence' in mx host (expected one of: host, "
-         "preference, address, certificate, starttls, tlsa)"},
+         "preference, address, certificate, starttls, tls_fault, chain, reply, sni, tlsa)"},
+    {BAD "tls-fault.yaml", BAD "tls-fault.yaml:5: key 'tls_fault': expected one of: none, "
+                               "abort-after-hello, wrong-key, got 'bad-signature'"},
+    {BAD "tls-fault-no-tls.yaml",
+     BAD "tls-fault-no-tls.yaml:6: key 'tls_fault': needs a handshake: starttls: offer, not "
+         "'none'"},
+    {BAD "chain.yaml", BAD "chain.yaml:5: key 'chain': expected one of: served, leaf, full, "
+                           "no-intermediate, got 'intermediate-only'"},
+    {BAD "reply-key.yaml", BAD "reply-key.yaml:6: unknown key 'quit' in reply (expected one of: "
+                               "mail, rcpt, data, dot)"},
+    {BAD "reply-code.yaml",
+     BAD "reply-code.yaml:6: key 'rcpt': expected a 4xx or 5xx reply such as \"550 5.7.1 text\" "
+         "(printable ASCII), got '250 2.1.5 ok'"},
+    {BAD "reply-type.yaml", BAD "reply-type.yaml:6: key 'mail': expected a string, got a list"},
+    {BAD "sni-cert.yaml", BAD "sni-cert.yaml:8: key 'sni': no certificate named 'other'"},
+    {BAD "sni-name.yaml",
+     BAD "sni-name.yaml:8: key 'sni': 'mail.example.com.' is not under the reserved TLD test."},
+    {BAD "sni-dup.yaml",
+     BAD "sni-dup.yaml:9: key 'sni': duplicate name 'alt.sni-dup.test.' (first at line 8)"},
+    {BAD "sni-empty.yaml", BAD "sni-empty.yaml:5: key 'sni': expected at least one NAME: "
+                               "CERTIFICATE (leave sni out for none)"},
     {BAD "expect-profile.yaml",
      BAD "expect-profile.yaml:4: unknown key 'postfix' in expect (expected one of: dnssec, dns, "
          "rfc7672, exchange-online)"},
@@ -405,6 +425,46 @@ START_TEST(minimal_defaults)
 }
 END_TEST
 
+/* tls_fault, chain, reply and sni, and their defaults (full.yaml has none). */
+START_TEST(server_keys)
+{
+    struct scen *s = load_ok("data/scen/good/server.yaml");
+    struct scen *full = load_ok("data/scen/good/full.yaml");
+    const struct scen_host *h = s->hosts;
+    ck_assert_uint_eq(s->n_hosts, 3);
+    ck_assert_int_eq(h[0].tls_fault, SCEN_TLS_FAULT_NONE);
+    ck_assert_int_eq(h[0].chain, SCEN_CHAIN_NO_INTERMEDIATE);
+    ck_assert_ptr_null(h[0].reply[SCEN_REPLY_MAIL]);
+    ck_assert_str_eq(h[0].reply[SCEN_REPLY_RCPT], "550 5.7.1 relaying denied");
+    ck_assert_ptr_null(h[0].reply[SCEN_REPLY_DATA]);
+    ck_assert_str_eq(h[0].reply[SCEN_REPLY_DOT], "451 4.3.0 try later");
+    ck_assert_uint_eq(h[0].n_sni, 2);
+    ck_assert_str_eq(h[0].sni[0].name, "alt.server.test.");
+    ck_assert_str_eq(h[0].sni[0].certificate, "alt");
+    ck_assert_uint_eq(h[0].sni[0].loc.line, 16);
+    ck_assert_str_eq(h[0].sni[1].name, "other.server.test.");
+    ck_assert_str_eq(h[0].sni[1].certificate, "leaf");
+    ck_assert_int_eq(h[1].tls_fault, SCEN_TLS_FAULT_WRONG_KEY);
+    ck_assert_int_eq(h[1].chain, SCEN_CHAIN_FULL);
+    ck_assert_uint_eq(h[1].n_sni, 0);
+    ck_assert_int_eq(h[2].tls_fault, SCEN_TLS_FAULT_ABORT_AFTER_HELLO);
+    ck_assert_int_eq(h[2].chain, SCEN_CHAIN_SERVED);
+    for (int r = 0; r < SCEN_REPLY_COUNT; r++)
+        ck_assert_ptr_null(full->hosts[0].reply[r]);
+    ck_assert_int_eq(full->hosts[0].tls_fault, SCEN_TLS_FAULT_NONE);
+    ck_assert_int_eq(full->hosts[0].chain, SCEN_CHAIN_SERVED);
+    ck_assert_ptr_null(full->hosts[0].sni);
+    ck_assert_str_eq(scen_tls_fault_name(SCEN_TLS_FAULT_WRONG_KEY), "wrong-key");
+    ck_assert_ptr_null(scen_tls_fault_name((enum scen_tls_fault)7));
+    ck_assert_str_eq(scen_chain_name(SCEN_CHAIN_NO_INTERMEDIATE), "no-intermediate");
+    ck_assert_ptr_null(scen_chain_name((enum scen_chain)7));
+    ck_assert_str_eq(scen_reply_step_name(SCEN_REPLY_DOT), "dot");
+    ck_assert_ptr_null(scen_reply_step_name(SCEN_REPLY_COUNT));
+    scen_free(s);
+    scen_free(full);
+}
+END_TEST
+
 START_TEST(starter_scenarios)
 {
     struct scen *good = load_ok("../../lab/scenarios/good.yaml");
@@ -528,11 +588,12 @@ START_TEST(catalog_sorted)
     scen_catalog *c = NULL;
     struct dl_error err = {{0}};
     ck_assert_msg(scen_catalog_load(paths, 4, &c, &err) == 0, "%s", err.msg);
-    ck_assert_uint_eq(scen_catalog_count(c), 5);
+    ck_assert_uint_eq(scen_catalog_count(c), 6);
     ck_assert_str_eq(scen_catalog_get(c, 0)->name, "dup");
     ck_assert_str_eq(scen_catalog_get(c, 1)->name, "full");
-    ck_assert_str_eq(scen_catalog_get(c, 4)->name, "unsigned");
-    ck_assert_ptr_null(scen_catalog_get(c, 5));
+    ck_assert_str_eq(scen_catalog_get(c, 4)->name, "server");
+    ck_assert_str_eq(scen_catalog_get(c, 5)->name, "unsigned");
+    ck_assert_ptr_null(scen_catalog_get(c, 6));
     ck_assert_str_eq(scen_catalog_find(c, "good")->domain, "good.test.");
     ck_assert_ptr_null(scen_catalog_find(c, "nope"));
     scen_catalog_free(c);
@@ -575,6 +636,7 @@ Suite *scen_suite(void)
     TCase *neg = tcase_create("Negative");
     tcase_add_test(pos, full_file);
     tcase_add_test(pos, minimal_defaults);
+    tcase_add_test(pos, server_keys);
     tcase_add_test(pos, starter_scenarios);
     tcase_add_test(pos, implemented_fault);
     tcase_add_test(pos, names);
