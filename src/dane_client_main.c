@@ -8,6 +8,7 @@
 #include "dane_retry.h"
 #include "dane_tlsrpt.h"
 #include "dl_log.h"
+#include "dl_util.h"
 
 #include <getopt.h>
 #include <openssl/err.h>
@@ -53,24 +54,6 @@ struct args {
     const char *tlsrpt; /* report file, or NULL */
     const char *domain;
 };
-
-static int parse_time(const char *text, time_t *out)
-{
-    struct tm tm = {0};
-    char *end;
-    if (text[0] == '@') {
-        long long v = strtoll(text + 1, &end, 10);
-        if (*end != '\0' || end == text + 1)
-            return -1;
-        *out = (time_t)v;
-        return 0;
-    }
-    end = strptime(text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (end == NULL || *end != '\0')
-        return -1;
-    *out = timegm(&tm);
-    return 0;
-}
 
 static char *read_body(const char *path)
 {
@@ -170,7 +153,7 @@ static int parse_one(int c, const char *arg, struct args *a, char **body)
         a->client.profile = (enum dane_profile)v;
         return 0;
     case O_NOW:
-        if (parse_time(arg, &a->client.now) != 0)
+        if (dl_parse_time(arg, &a->client.now) != 0)
             return dl_err("--now '%s': expected @UNIX or YYYY-MM-DDTHH:MM:SSZ", arg), -1;
         return 0;
     default:
@@ -380,7 +363,7 @@ static int verify_main(int argc, char **argv)
             chain_path = val;
         else if (strcmp(opt, "--name") == 0)
             s.sni = val;
-        else if (strcmp(opt, "--now") == 0 && parse_time(val, &s.now) == 0)
+        else if (strcmp(opt, "--now") == 0 && dl_parse_time(val, &s.now) == 0)
             continue;
         else {
             dl_err("verify: unknown or bad option '%s %s' (see --help)", opt, val);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static void oom(size_t n)
@@ -185,6 +186,24 @@ int dl_parse_duration(const char *text, int64_t *secs)
     if (*p != '\0' && p[1] != '\0')
         return -1;
     *secs = sign * v * mult;
+    return 0;
+}
+
+int dl_parse_time(const char *text, time_t *out)
+{
+    struct tm tm = {0};
+    char *end;
+    if (text[0] == '@') {
+        long long v = strtoll(text + 1, &end, 10);
+        if (*end != '\0' || end == text + 1)
+            return -1;
+        *out = (time_t)v;
+        return 0;
+    }
+    end = strptime(text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (end == NULL || *end != '\0')
+        return -1;
+    *out = timegm(&tm);
     return 0;
 }
 

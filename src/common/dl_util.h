@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 void *dl_xmalloc(size_t n);
 void *dl_xcalloc(size_t n, size_t size);
@@ -36,6 +37,10 @@ int dl_read_file(const char *path, size_t max, char **out, size_t *len, struct d
  * or w ("90", "15m", "24h"); a leading '-' gives a negative value.
  * Returns 0 and sets *secs, or -1 when the text is not a duration. */
 int dl_parse_duration(const char *text, int64_t *secs);
+
+/* Parse a point in time: "@UNIX" or "YYYY-MM-DDTHH:MM:SSZ" (UTC).
+ * Returns 0 and sets *out, or -1. */
+int dl_parse_time(const char *text, time_t *out);
 
 /* Growable byte buffer for building text. */
 struct dl_buf {

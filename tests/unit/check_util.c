@@ -67,6 +67,20 @@ START_TEST(read_missing_names_file)
 }
 END_TEST
 
+START_TEST(time_forms)
+{
+    time_t t;
+    ck_assert_int_eq(dl_parse_time("@1893456000", &t), 0);
+    ck_assert_int_eq(t, 1893456000);
+    ck_assert_int_eq(dl_parse_time("2030-01-01T00:00:00Z", &t), 0);
+    ck_assert_int_eq(t, 1893456000);
+    ck_assert_int_eq(dl_parse_time("2030-01-01 00:00:00", &t), -1);
+    ck_assert_int_eq(dl_parse_time("@", &t), -1);
+    ck_assert_int_eq(dl_parse_time("@12x", &t), -1);
+    ck_assert_int_eq(dl_parse_time("2030-01-01T00:00:00Zjunk", &t), -1);
+}
+END_TEST
+
 Suite *util_suite(void)
 {
     Suite *s = suite_create("util");
@@ -74,6 +88,7 @@ Suite *util_suite(void)
     TCase *neg = tcase_create("Negative");
     tcase_add_test(pos, duration_units);
     tcase_add_test(pos, write_file_mode_and_content);
+    tcase_add_test(pos, time_forms);
     tcase_add_test(neg, duration_rejects);
     tcase_add_test(neg, read_missing_names_file);
     suite_add_tcase(s, pos);
