@@ -9,25 +9,69 @@ check "danelab up" "$DANELAB" -r "$RUN" up
 "$DANELAB" list --json >"$WORK/list.json"
 in_lab() { "$DANELAB" -r "$RUN" exec -- "$@"; }
 
-jq -r '.[] | .name as $n | .domain as $d | .expect | to_entries[] |
-       [$n, $d, .key, .value.status, .value.code, (.value.reason // "-"), (.value.tlsrpt // "-")] | @tsv' \
+jq -r '.[] | .name as $n | .domain as $d | (if (.tags | index("known-client-deviation")) then "deviation" else "-" end) as $k |
+       .expect | to_entries[] | select(.key == "rfc7672" or .key == "exchange-online") |
+       [$n, $d, .key, .value.status, .value.code, (.value.reason // "-"), (.value.tlsrpt // "-"), $k] | @tsv' \
     "$WORK/list.json" >"$WORK/expect.tsv"
+# Every probe in one visit to the lab world (saves a `danelab exec` per
+# probe, some 25 ms each): one line of observations
+# per expectation, in the same order.
+cat >"$WORK/probe.sh" <<EOF
+while IFS="\$(printf '\t')" read -r name domain profile rest; do
+    got=\$('$CLIENT' --json --timeout 5 --trust-anchor '$RUN/root.key' --profile "\$profile" \\
+        "\$domain" 2>'$WORK/probe.err' | jq -r '.attempts[0] | [.status, .code, .reason, (.tlsrpt // "-")] | @tsv' 2>&1 | head -n 1)
+    [ -n "\$got" ] || got="no answer"
+    printf '%s\n' "\$got"
+    sed 's/^/stderr: /' '$WORK/probe.err' >>'$WORK/probe.log'
+done <'$WORK/expect.tsv'
+EOF
+in_lab sh "$WORK/probe.sh" >"$WORK/observed.tsv" 2>&1
 n=0
-while IFS="$(printf '\t')" read -r name domain profile status code reason tlsrpt; do
+deviations=0
+while IFS="$(printf '\t')" read -r name domain profile status code reason tlsrpt known; do
     n=$((n + 1))
-    got=$(in_lab "$CLIENT" --json --timeout 5 --trust-anchor "$RUN/root.key" --profile "$profile" \
-        "$domain" 2>&1 | jq -r '.attempts[0] | [.status, .code, .reason, (.tlsrpt // "-")] | @tsv' 2>&1)
+    got=$(sed -n "${n}p" "$WORK/observed.tsv")
     want=$(printf '%s\t%s\t%s\t%s' "$status" "$code" "$reason" "$tlsrpt")
     # an expectation without reason/tlsrpt does not judge them
     cmp_got=$(printf '%s' "$got" | awk -F'\t' -v r="$reason" -v t="$tlsrpt" \
         'BEGIN{OFS="\t"} {if (r=="-") $3="-"; if (t=="-") $4="-"; print}')
     if [ "$cmp_got" = "$want" ]; then
-        ok "$name [$profile]: $status $code"
+        if [ "$known" = deviation ]; then
+            ok "$name [$profile]: $status $code (tagged known-client-deviation, yet it passes: remove the tag)"
+        else
+            ok "$name [$profile]: $status $code"
+        fi
+    elif [ "$known" = deviation ]; then
+        # The expectation says what the RFCs require; the reference client
+        # does otherwise, and the scenario's tag says the lead knows.
+        deviations=$((deviations + 1))
+        ok "$name [$profile] # SKIP known client deviation: expected $status $code $reason $tlsrpt, observed $(printf '%s' "$got" | tr '\t' ' ')"
     else
-        not_ok "$name [$profile]: expected $status $code $reason $tlsrpt" "got: $got"
+        not_ok "$name [$profile]: expected $status $code $reason $tlsrpt" "got: $got$(cat "$WORK/probe.log" 2>/dev/null | tail -n 3)"
     fi
 done <"$WORK/expect.tsv"
+echo "# $deviations expectation(s) not met by known client deviations (tag known-client-deviation)"
 [ "$n" -gt 0 ] && ok "$n expectations checked" || not_ok "some scenarios state delivery expectations"
+
+# The catalogue covers what the issue asks for: at least 60 scenarios, each
+# with expectations for both profiles, and every group tag in use.
+total=$(jq length "$WORK/list.json")
+both=$(jq '[.[] | select(.expect.rfc7672 and .expect["exchange-online"])] | length' "$WORK/list.json")
+if [ "$total" -ge 60 ] && [ "$both" -eq "$total" ]; then ok "$total scenarios, all with both profiles"; else
+    not_ok "at least 60 scenarios, all with both profiles" "$total scenarios, $both with both"; fi
+for tag in smtp tlsa dane-ta multi-mx provider operator dns; do
+    k=$(jq --arg t "$tag" '[.[] | select(.tags | index($t))] | length' "$WORK/list.json")
+    if [ "$k" -ge 2 ]; then ok "tag $tag: $k scenarios"; else not_ok "tag $tag has scenarios" "$k"; fi
+done
+
+# --deliver sees what a probe cannot: a server that refuses after a good
+# DANE handshake (the catalogue's expectations are for probing).
+check_output "--deliver: RCPT refused after a good handshake bounces" '"bounced".*"smtp-rejected"' \
+    sh -c "'$DANELAB' -r '$RUN' exec -- '$CLIENT' --deliver --from a@sender.test --to b@smtp-rejects-rcpt.test --json --timeout 5 --trust-anchor '$RUN/root.key' smtp-rejects-rcpt.test | jq -c '.attempts[0] | [.status, .reason]'"
+check_output "--deliver: MAIL answered 451 defers" '"deferred".*"smtp-tempfail"' \
+    sh -c "'$DANELAB' -r '$RUN' exec -- '$CLIENT' --deliver --from a@sender.test --to b@smtp-tempfails-mail.test --json --timeout 5 --trust-anchor '$RUN/root.key' smtp-tempfails-mail.test | jq -c '.attempts[0] | [.status, .reason]'"
+check_output "fakesmtp presented the SNI certificate to the client" '"sni": *"mx1.smtp-sni-selects-certificate.test"' \
+    sh -c "grep -h 'smtp-sni-selects-certificate' '$RUN/log/fakesmtp.jsonl' | tail -n 1"
 
 check_output "--json carries the trace and the TLSA verdict" '"tlsa_dnssec": "secure"' \
     in_lab "$CLIENT" --json --trust-anchor "$RUN/root.key" good.test
