@@ -1,6 +1,7 @@
 #include "lab_deliver.h"
 
 #include "dane_client.h"
+#include "dane_tlsrpt.h"
 #include "dl_util.h"
 #include "lab_conf.h"
 
@@ -66,6 +67,12 @@ static void judge(const struct scen_expect *e, struct lab_deliver_result *r)
 int lab_deliver_check(lab_deliver *d, const struct scen *s, enum scen_profile p,
                       struct lab_deliver_result *r, struct dl_error *err)
 {
+    return lab_deliver_check_report(d, s, p, r, NULL, err);
+}
+
+int lab_deliver_check_report(lab_deliver *d, const struct scen *s, enum scen_profile p,
+                             struct lab_deliver_result *r, dane_tlsrpt *rpt, struct dl_error *err)
+{
     struct dane_dns_opts dns = {.trust_anchor = d->anchor, .resolver = d->resolver, .now = d->now};
     struct dane_client_opts co = {
         .profile = client_profile(p), .port = 25, .timeout_ms = DELIVER_TIMEOUT_MS, .now = d->now};
@@ -80,6 +87,8 @@ int lab_deliver_check(lab_deliver *d, const struct scen *s, enum scen_profile p,
         return -1;
     }
     r->observed = cr.outcome;
+    if (rpt != NULL)
+        dane_tlsrpt_add(rpt, &cr);
     snprintf(r->detail, sizeof(r->detail), "%s", cr.detail);
     judge(&s->expect[p], r);
     dane_client_result_clear(&cr);

@@ -10,6 +10,7 @@
 #define LAB_DELIVER_H
 
 #include "dane_outcome.h"
+#include "dane_tlsrpt.h"
 #include "dl_error.h"
 #include "scen.h"
 
@@ -33,5 +34,10 @@ struct lab_deliver_result {
  * result says pass or not), -1 when the client could not run (err set). */
 int lab_deliver_check(lab_deliver *d, const struct scen *s, enum scen_profile p,
                       struct lab_deliver_result *r, struct dl_error *err);
+
+/* The same, and the client's sessions counted in the TLS-RPT report `rpt`
+ * (dane_tlsrpt_add) when it is not NULL. */
+int lab_deliver_check_report(lab_deliver *d, const struct scen *s, enum scen_profile p,
+                             struct lab_deliver_result *r, dane_tlsrpt *rpt, struct dl_error *err);
 
 #endif

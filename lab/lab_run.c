@@ -3,16 +3,19 @@
 #include "dl_util.h"
 #include "lab_deliver.h"
 #include "lab_dnscheck.h"
+#include "lab_report.h"
 #include "lab_world.h"
 #include "scen.h"
 #include "zone_tree.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,10 +23,37 @@
 struct run_opts {
     bool json;
     bool keep_up;
+    bool tap;    /* --tap: TAP 13 on stdout instead of the table */
     int profile; /* --profile: only this one's delivery expectations; -1: all */
     char **only; /* --scenario NAME, repeatable */
     size_t n_only;
+    const char *junit;  /* --junit FILE */
+    FILE *junit_f;      /* opened by run before the lab starts */
+    const char *tlsrpt; /* --tlsrpt DIR */
+    char *tlsrpt_dir;   /* its absolute path, made by run */
+    unsigned shard_k;   /* --shard K/N; 0: no sharding */
+    unsigned shard_n;
+    bool *sel;    /* catalogue index -> selected (--scenario, --shard) */
+    size_t n_sel; /* how many */
 };
+
+/* "K/N" with 1 <= K <= N. */
+static int parse_shard(const char *text, unsigned *k, unsigned *n)
+{
+    char *end;
+    unsigned long a, b;
+    if (text[0] < '0' || text[0] > '9')
+        return -1;
+    a = strtoul(text, &end, 10);
+    if (*end != '/' || end[1] < '0' || end[1] > '9')
+        return -1;
+    b = strtoul(end + 1, &end, 10);
+    if (*end != '\0' || b < 1 || b > 100000 || a < 1 || a > b)
+        return -1;
+    *k = (unsigned)a;
+    *n = (unsigned)b;
+    return 0;
+}
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
@@ -35,9 +65,20 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
             o->json = true;
         else if (strcmp(argv[i], "--keep-up") == 0)
             o->keep_up = true;
+        else if (strcmp(argv[i], "--tap") == 0)
+            o->tap = true;
         else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc)
             o->only[o->n_only++] = argv[++i];
-        else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) {
+        else if (strcmp(argv[i], "--junit") == 0 && i + 1 < argc)
+            o->junit = argv[++i];
+        else if (strcmp(argv[i], "--tlsrpt") == 0 && i + 1 < argc)
+            o->tlsrpt = argv[++i];
+        else if (strcmp(argv[i], "--shard") == 0 && i + 1 < argc) {
+            if (parse_shard(argv[++i], &o->shard_k, &o->shard_n) != 0) {
+                dl_err("run: --shard '%s': expected K/N with 1 <= K <= N", argv[i]);
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) {
             if ((o->profile = scen_profile_lookup(argv[++i])) < 0) {
                 dl_err("run: --profile '%s': expected rfc7672 or exchange-online", argv[i]);
                 return 2;
@@ -47,10 +88,14 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
             return 2;
         }
     }
+    if (o->json && o->tap) {
+        dl_err("run: --json and --tap both print on stdout; choose one");
+        return 2;
+    }
     return 0;
 }
 
-static bool selected(const struct run_opts *o, const struct scen *s)
+static bool named(const struct run_opts *o, const struct scen *s)
 {
     if (o->n_only == 0)
         return true;
@@ -58,6 +103,37 @@ static bool selected(const struct run_opts *o, const struct scen *s)
         if (strcmp(o->only[i], s->name) == 0)
             return true;
     return false;
+}
+
+static const scen_catalog *sort_cat;
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(scen_catalog_get(sort_cat, *(const size_t *)a)->name,
+                  scen_catalog_get(sort_cat, *(const size_t *)b)->name);
+}
+
+/* o->sel: the scenarios named by --scenario (all by default), then with
+ * --shard K/N those whose rank in name order, counted from 0, is K-1
+ * modulo N: every scenario in exactly one shard, the same on every
+ * machine, the shards' sizes within one of each other. */
+static void select_scenarios(struct run_opts *o, const scen_catalog *cat)
+{
+    size_t n = scen_catalog_count(cat), m = 0;
+    size_t *idx = dl_xcalloc(n + 1, sizeof(size_t));
+    o->sel = dl_xcalloc(n + 1, sizeof(bool));
+    for (size_t i = 0; i < n; i++)
+        if (named(o, scen_catalog_get(cat, i)))
+            idx[m++] = i;
+    sort_cat = cat;
+    qsort(idx, m, sizeof(size_t), by_name);
+    o->n_sel = 0;
+    for (size_t r = 0; r < m; r++)
+        if (o->shard_n == 0 || r % o->shard_n == o->shard_k - 1) {
+            o->sel[idx[r]] = true;
+            o->n_sel++;
+        }
+    free(idx);
 }
 
 static double mono(void)
@@ -154,21 +230,48 @@ static bool check_one(lab_dnscheck *dc, const struct scen *s, struct lab_dnschec
 
 /* The delivery expectations of the selected profiles, by the reference
  * client; r[p].profile is -1 for a profile not checked. */
-static bool deliver_all(lab_deliver *ld, const struct scen *s, const struct run_opts *o,
-                        struct lab_deliver_result r[SCEN_PROFILE_COUNT], bool checked[])
+static bool checked_profile(const struct scen *s, const struct run_opts *o, int p)
 {
-    bool all = true;
+    return s->expect[p].set && (o->profile < 0 || o->profile == p);
+}
+
+/* Set when a TLS-RPT report could not be written: the run exits 2. */
+static bool tlsrpt_failed;
+
+/* With --tlsrpt DIR, the sessions of every profile checked go to the
+ * report DIR/DOMAIN.json (DOMAIN without its final dot). */
+static bool deliver_all(lab_deliver *ld, const struct scen *s, const struct run_opts *o,
+                        struct lab_deliver_result r[SCEN_PROFILE_COUNT], bool checked[],
+                        double secs[], time_t now)
+{
+    bool all = true, any = false;
+    dane_tlsrpt *rpt = o->tlsrpt_dir ? dane_tlsrpt_new(s->domain) : NULL;
     for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
         struct dl_error err;
-        checked[p] = s->expect[p].set && (o->profile < 0 || o->profile == p);
+        double t0 = mono();
+        checked[p] = checked_profile(s, o, p);
         if (!checked[p])
             continue;
-        if (lab_deliver_check(ld, s, (enum scen_profile)p, &r[p], &err) != 0) {
+        any = true;
+        if (lab_deliver_check_report(ld, s, (enum scen_profile)p, &r[p], rpt, &err) != 0) {
             r[p].pass = false;
             snprintf(r[p].mismatch, sizeof(r[p].mismatch), "%s", err.msg);
         }
+        secs[p] = mono() - t0;
         all = all && r[p].pass;
     }
+    if (rpt && any) {
+        struct dl_error err;
+        size_t n = strlen(s->domain);
+        char *path = dl_xasprintf("%s/%.*s.json", o->tlsrpt_dir,
+                                  (int)(n > 1 && s->domain[n - 1] == '.' ? n - 1 : n), s->domain);
+        if (dane_tlsrpt_write(rpt, path, now, now, &err) != 0) {
+            dl_err("run: --tlsrpt: %s", err.msg);
+            tlsrpt_failed = true;
+        }
+        free(path);
+    }
+    dane_tlsrpt_free(rpt);
     return all;
 }
 
@@ -187,7 +290,7 @@ static void deliver_text(const struct scen *s, const struct lab_deliver_result r
 }
 
 static json_t *deliver_json(const struct scen *s, const struct lab_deliver_result r[],
-                            const bool checked[])
+                            const bool checked[], const double secs[])
 {
     json_t *a = json_array();
     for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
@@ -204,8 +307,37 @@ static json_t *deliver_json(const struct scen *s, const struct lab_deliver_resul
                       "observed", "status", dane_status_name(o->status), "code", o->code, "reason",
                       dane_reason_name(o->reason), "tlsrpt", o->tlsrpt, "detail", r[p].detail,
                       "pass", r[p].pass, "mismatch", r[p].pass ? NULL : r[p].mismatch));
+        json_object_set_new(json_array_get(a, json_array_size(a) - 1), "seconds",
+                            json_real(secs[p]));
     }
     return a;
+}
+
+/* The number of checks (TAP test points) of the selected scenarios. */
+static size_t count_checks(const scen_catalog *cat, const struct run_opts *o)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < scen_catalog_count(cat); i++) {
+        const struct scen *s = scen_catalog_get(cat, i);
+        if (!o->sel[i])
+            continue;
+        n++;
+        for (int p = 0; p < SCEN_PROFILE_COUNT; p++)
+            n += checked_profile(s, o, p);
+    }
+    return n;
+}
+
+/* The progress line on a terminal: "[12/60] name", overwritten. */
+static void progress(bool on, size_t k, size_t n, const char *name)
+{
+    if (!on)
+        return;
+    if (name)
+        fprintf(stderr, "\r\033[K[%zu/%zu] %s", k, n, name);
+    else
+        fputs("\r\033[K", stderr);
+    fflush(stderr);
 }
 
 /* Inside the lab world (a child process): check every selected scenario
@@ -216,10 +348,14 @@ static int check_all(const struct lab_cmd_globals *g, const scen_catalog *cat,
     struct dl_error err;
     lab_dnscheck *dc;
     lab_deliver *ld = NULL;
-    json_t *list = json_array();
-    bool tty = !o->json && isatty(STDOUT_FILENO);
+    json_t *list = json_array(), *top;
+    bool text = !o->json && !o->tap;
+    bool tty = text && isatty(STDOUT_FILENO);
+    bool on_term = tty && isatty(STDERR_FILENO);
     unsigned passed = 0, failed = 0;
+    size_t k = 0, point = 0;
     double t0 = mono();
+    int rc;
 
     if (lab_world_enter(g->run_dir, &err) != 0 ||
         (dc = lab_dnscheck_new(g->run_dir, &err)) == NULL ||
@@ -228,39 +364,66 @@ static int check_all(const struct lab_cmd_globals *g, const scen_catalog *cat,
         json_decref(list);
         return 2;
     }
+    if (o->tap)
+        lab_report_tap_plan(stdout, count_checks(cat, o));
     for (size_t i = 0; i < scen_catalog_count(cat); i++) {
         const struct scen *s = scen_catalog_get(cat, i);
         struct lab_dnscheck_result r[SCEN_RRSET_COUNT];
         struct lab_deliver_result dr[SCEN_PROFILE_COUNT];
         bool pass[SCEN_RRSET_COUNT], checked[SCEN_PROFILE_COUNT], all;
-        if (!selected(o, s))
+        double secs[SCEN_PROFILE_COUNT] = {0}, ts = mono();
+        json_t *one;
+        if (!o->sel[i])
             continue;
+        progress(on_term, ++k, o->n_sel, s->name);
         all = check_one(dc, s, r, pass);
-        all = deliver_all(ld, s, o, dr, checked) && all;
+        all = deliver_all(ld, s, o, dr, checked, secs, g->now) && all;
         all ? passed++ : failed++;
-        if (o->json) {
-            json_t *one = result_json(s, r, pass, all);
-            json_object_set_new(one, "delivery", deliver_json(s, dr, checked));
-            json_array_append_new(list, one);
-        } else {
+        one = result_json(s, r, pass, all);
+        json_object_set_new(one, "delivery", deliver_json(s, dr, checked, secs));
+        json_object_set_new(one, "seconds", json_real(mono() - ts));
+        if (!all)
+            json_object_set_new(one, "trace", lab_report_trace(g->run_dir, s->name, s->domain));
+        json_array_append_new(list, one);
+        progress(on_term, 0, 0, NULL);
+        if (o->tap)
+            lab_report_tap_scenario(stdout, one, &point);
+        else if (text) {
             result_text(s, r, pass, all, tty);
             deliver_text(s, dr, checked, tty);
+            if (!all) {
+                json_t *t = json_object_get(one, "trace");
+                printf("     see  %s (listener *.%s); %s\n",
+                       json_string_value(json_object_get(t, "smtp_log")),
+                       json_string_value(json_object_get(t, "domain")),
+                       json_string_value(json_object_get(t, "explain")));
+            }
         }
     }
     lab_dnscheck_free(dc);
     lab_deliver_free(ld);
+    top = json_pack("{s:o, s:{s:i, s:i, s:f}}", "scenarios", list, "summary", "passed", passed,
+                    "failed", failed, "seconds", mono() - t0);
+    if (o->shard_n)
+        json_object_set_new(top, "shard",
+                            json_pack("{s:i, s:i}", "index", o->shard_k, "count", o->shard_n));
+    rc = tlsrpt_failed ? 2 : failed ? 1 : 0;
     if (o->json) {
-        json_t *top = json_pack("{s:o, s:{s:i, s:i, s:f}}", "scenarios", list, "summary", "passed",
-                                passed, "failed", failed, "seconds", mono() - t0);
         json_dumpf(top, stdout, JSON_INDENT(2));
         putchar('\n');
-        json_decref(top);
-    } else {
-        json_decref(list);
+    } else if (o->tap)
+        printf("# %u passed, %u failed\n", passed, failed);
+    else
         printf("%u passed, %u failed\n", passed, failed);
+    if (o->junit_f) {
+        if (lab_report_junit(o->junit_f, top) != 0 || fclose(o->junit_f) != 0) {
+            dl_err("run: --junit %s: %s", o->junit, strerror(errno));
+            rc = 2;
+        }
     }
+    json_decref(top);
     fflush(stdout);
-    return failed ? 1 : 0;
+    return rc;
 }
 
 /* Set by SIGINT/SIGTERM while the checker runs, so that run still stops
@@ -330,18 +493,34 @@ int lab_run_main(const struct lab_cmd_globals *g, int argc, char **argv)
     zone_tree *tree = NULL;
     struct sigaction sa = {.sa_handler = on_interrupt}, old_int, old_term;
     struct dl_error err;
+    struct stat st;
     bool started = false, was;
     int rc = 2;
 
     if (parse_opts(argc, argv, &o) != 0)
         goto out;
-    if (lab_cmd_load(g, &cat) != 0 || lab_cmd_prepare(g, cat, &tree, o.json) != 0)
+    if (lab_cmd_load(g, &cat) != 0 || lab_cmd_prepare(g, cat, &tree, o.json || o.tap) != 0)
         goto out;
     for (size_t i = 0; i < o.n_only; i++)
         if (scen_catalog_find(cat, o.only[i]) == NULL) {
             dl_err("run: no scenario named '%s' in the catalogue", o.only[i]);
             goto out;
         }
+    select_scenarios(&o, cat);
+    if (o.junit && (o.junit_f = fopen(o.junit, "w")) == NULL) {
+        dl_err("run: --junit %s: %s", o.junit, strerror(errno));
+        goto out;
+    }
+    if (o.tlsrpt && dl_mkdir_p(o.tlsrpt, 0755, &err) != 0) {
+        dl_err("run: --tlsrpt: %s", err.msg);
+        goto out;
+    }
+    if (o.tlsrpt && ((o.tlsrpt_dir = realpath(o.tlsrpt, NULL)) == NULL ||
+                     stat(o.tlsrpt_dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+        dl_err("run: --tlsrpt %s: %s", o.tlsrpt,
+               o.tlsrpt_dir == NULL ? strerror(errno) : "not a directory");
+        goto out;
+    }
     /* From here on SIGINT/SIGTERM only set a flag: the lab we start is
      * always stopped again, whenever the signal comes. */
     run_interrupted = 0;
@@ -361,8 +540,12 @@ int lab_run_main(const struct lab_cmd_globals *g, int argc, char **argv)
         rc = 2;
     }
 out:
+    if (o.junit_f)
+        fclose(o.junit_f); /* the checker wrote and closed its own copy */
     zone_tree_free(tree);
     scen_catalog_free(cat);
+    free(o.tlsrpt_dir);
+    free(o.sel);
     free(o.only);
     return rc;
 }

@@ -1,0 +1,397 @@
+#include "lab_report.h"
+
+#include "dl_log.h"
+#include "dl_util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void lab_xml_escape(FILE *f, const char *s, bool attr)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&apos;", f);
+            break;
+        case '\t':
+        case '\n':
+        case '\r':
+            if (attr)
+                fprintf(f, "&#%d;", *p);
+            else
+                fputc(*p, f);
+            break;
+        default:
+            fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+        }
+    }
+}
+
+/* A string member, or "" when it is missing or not a string. */
+static const char *str(const json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    return v ? v : "";
+}
+
+static double num(const json_t *o, const char *key)
+{
+    return json_number_value(json_object_get(o, key));
+}
+
+bool lab_report_dns_pass(const json_t *scen)
+{
+    const json_t *sets = json_object_get(scen, "rrsets"), *r;
+    size_t i;
+    if (!json_is_array(sets) || json_array_size(sets) == 0)
+        return json_is_true(json_object_get(scen, "pass")) ||
+               json_array_size(json_object_get(scen, "delivery")) > 0;
+    json_array_foreach(sets, i, r) if (!json_is_true(json_object_get(r, "pass"))) return false;
+    return true;
+}
+
+size_t lab_report_checks(const json_t *scen)
+{
+    return 1 + json_array_size(json_object_get(scen, "delivery"));
+}
+
+json_t *lab_report_trace(const char *run_dir, const char *name, const char *domain)
+{
+    size_t n = strlen(domain);
+    char *log = dl_xasprintf("%s/log/fakesmtp.jsonl", run_dir);
+    char *explain = dl_xasprintf("danelab explain %s", name);
+    json_t *t = json_pack("{s:s, s:s%, s:s}", "smtp_log", log, "domain", domain,
+                          n > 1 && domain[n - 1] == '.' ? n - 1 : n, "explain", explain);
+    free(log);
+    free(explain);
+    return t;
+}
+
+/* One line per RRset: "mx good.test. MX: expected secure, observed
+ * insecure: NOERROR, 1 record"; only the failed ones when `failed_only`. */
+static void dns_lines(struct dl_buf *b, const json_t *scen, bool failed_only, const char *sep)
+{
+    const json_t *sets = json_object_get(scen, "rrsets"), *r;
+    size_t i;
+    bool first = true;
+    json_array_foreach(sets, i, r)
+    {
+        const char *reason = str(r, "reason");
+        if (failed_only && json_is_true(json_object_get(r, "pass")))
+            continue;
+        dl_buf_printf(b, "%s%s %s %s: expected %s%s%s%s, observed %s: %s", first ? "" : sep,
+                      str(r, "rrset"), str(r, "name"), str(r, "type"), str(r, "expected"),
+                      *reason ? " (" : "", reason, *reason ? ")" : "", str(r, "observed"),
+                      str(r, "why"));
+        first = false;
+    }
+    if (first && failed_only) /* no RRset list: the scenario's own verdict */
+        dl_buf_printf(b, "expected %s, observed %s",
+                      str(json_object_get(scen, "expected"), "dnssec"),
+                      str(json_object_get(scen, "observed"), "dnssec"));
+}
+
+/* "deferred 4.7.323 (no-tlsa-match) tlsrpt validation-failure" */
+static void outcome_text(struct dl_buf *b, const json_t *o)
+{
+    dl_buf_printf(b, "%s %s", str(o, "status"), str(o, "code"));
+    if (*str(o, "reason"))
+        dl_buf_printf(b, " (%s)", str(o, "reason"));
+    if (*str(o, "tlsrpt"))
+        dl_buf_printf(b, " tlsrpt %s", str(o, "tlsrpt"));
+}
+
+static void trace_lines(struct dl_buf *b, const json_t *scen)
+{
+    const json_t *t = json_object_get(scen, "trace");
+    if (t == NULL)
+        return;
+    dl_buf_printf(b, "SMTP sessions: %s (listener *.%s)\nexplain: %s\n", str(t, "smtp_log"),
+                  str(t, "domain"), str(t, "explain"));
+}
+
+static void buf_reset(struct dl_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+static const char *buf_str(struct dl_buf *b)
+{
+    if (b->data == NULL)
+        dl_buf_append(b, "", 0);
+    return b->len ? b->data : "";
+}
+
+/* The checks of the report, in order of first appearance: "dns", then the
+ * profiles. */
+static json_t *check_names(const json_t *scens)
+{
+    json_t *names = json_array(), *s, *d;
+    size_t i, j, k;
+    json_array_append_new(names, json_string("dns"));
+    json_array_foreach(scens, i, s) json_array_foreach(json_object_get(s, "delivery"), j, d)
+    {
+        bool seen = false;
+        json_t *n;
+        json_array_foreach(names, k, n) seen =
+            seen || strcmp(json_string_value(n), str(d, "profile")) == 0;
+        if (!seen)
+            json_array_append_new(names, json_string(str(d, "profile")));
+    }
+    return names;
+}
+
+/* The scenario's testcase for check `name`: NULL when it has none;
+ * *pass, *secs, the failure message and the output text in the buffers. */
+static bool testcase(const json_t *s, const char *name, bool *pass, double *secs,
+                     struct dl_buf *msg, struct dl_buf *out)
+{
+    const json_t *dl = json_object_get(s, "delivery"), *d;
+    size_t i;
+    buf_reset(msg);
+    buf_reset(out);
+    dl_buf_printf(out, "domain: %s\n", str(s, "domain"));
+    if (strcmp(name, "dns") == 0) {
+        *pass = lab_report_dns_pass(s);
+        *secs = num(s, "seconds");
+        json_array_foreach(dl, i, d) *secs -= num(d, "seconds");
+        if (*secs < 0)
+            *secs = 0;
+        dns_lines(out, s, false, "\n");
+        dl_buf_printf(out, "\n");
+        if (!*pass)
+            dns_lines(msg, s, true, "; ");
+        return true;
+    }
+    json_array_foreach(dl, i, d)
+    {
+        const json_t *obs = json_object_get(d, "observed");
+        if (strcmp(str(d, "profile"), name) != 0)
+            continue;
+        *pass = json_is_true(json_object_get(d, "pass"));
+        *secs = num(d, "seconds");
+        dl_buf_printf(out, "profile: %s\nexpected: ", name);
+        outcome_text(out, json_object_get(d, "expected"));
+        dl_buf_printf(out, "\nobserved: ");
+        outcome_text(out, obs);
+        dl_buf_printf(out, "\ndetail: %s\n", str(obs, "detail"));
+        if (!*pass)
+            dl_buf_printf(msg, "%s", *str(d, "mismatch") ? str(d, "mismatch") : "failed");
+        return true;
+    }
+    return false;
+}
+
+int lab_report_junit(FILE *f, const json_t *report)
+{
+    const json_t *scens = json_object_get(report, "scenarios"), *s, *n;
+    json_t *names = check_names(scens);
+    struct dl_buf msg = {0}, out = {0};
+    size_t i, j, tests = 0, failures = 0;
+    double total = 0, secs;
+    bool pass;
+
+    json_array_foreach(names, i, n) json_array_foreach(scens, j, s)
+    {
+        if (testcase(s, json_string_value(n), &pass, &secs, &msg, &out)) {
+            tests++;
+            failures += !pass;
+            total += secs;
+        }
+    }
+    fprintf(f,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<testsuites name=\"danelab\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
+            "time=\"%.3f\">\n",
+            tests, failures, total);
+    json_array_foreach(names, i, n)
+    {
+        const char *check = json_string_value(n);
+        size_t st = 0, sf = 0;
+        double stime = 0;
+        json_array_foreach(scens, j, s) if (testcase(s, check, &pass, &secs, &msg, &out))
+        {
+            st++;
+            sf += !pass;
+            stime += secs;
+        }
+        if (st == 0)
+            continue;
+        fputs("  <testsuite name=\"", f);
+        lab_xml_escape(f, check, true);
+        fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" time=\"%.3f\">\n",
+                st, sf, stime);
+        json_array_foreach(scens, j, s)
+        {
+            if (!testcase(s, check, &pass, &secs, &msg, &out))
+                continue;
+            fputs("    <testcase classname=\"", f);
+            lab_xml_escape(f, str(s, "name"), true);
+            fputs("\" name=\"", f);
+            lab_xml_escape(f, check, true);
+            fprintf(f, "\" time=\"%.3f\">\n", secs);
+            if (!pass) {
+                fputs("      <failure type=\"", f);
+                lab_xml_escape(f, strcmp(check, "dns") == 0 ? "dnssec" : "delivery", true);
+                fputs("\" message=\"", f);
+                lab_xml_escape(f, buf_str(&msg), true);
+                fputs("\">", f);
+                lab_xml_escape(f, buf_str(&msg), false);
+                fputc('\n', f);
+                buf_reset(&msg);
+                trace_lines(&msg, s);
+                lab_xml_escape(f, buf_str(&msg), false);
+                fputs("</failure>\n", f);
+            }
+            fputs("      <system-out>", f);
+            lab_xml_escape(f, buf_str(&out), false);
+            fputs("</system-out>\n    </testcase>\n", f);
+        }
+        fputs("  </testsuite>\n", f);
+    }
+    fputs("</testsuites>\n", f);
+    dl_buf_free(&msg);
+    dl_buf_free(&out);
+    json_decref(names);
+    return fflush(f) == 0 && !ferror(f) ? 0 : -1;
+}
+
+void lab_report_tap_plan(FILE *f, size_t n)
+{
+    fprintf(f, "TAP version 13\n1..%zu\n", n);
+}
+
+/* A YAML block-style entry `key: VALUE` at `indent`, in the subset that
+ * TAP consumers' YAMLish readers understand: objects as nested blocks,
+ * arrays as "- " items (nested ones as their JSON text), strings
+ * double-quoted with JSON's escapes (valid YAML), numbers and booleans
+ * plain. */
+static void yaml_value(FILE *f, int indent, const char *key, const json_t *v)
+{
+    const char *k;
+    const json_t *m;
+    size_t i;
+    char *text;
+    if (v == NULL)
+        return;
+    if (key)
+        fprintf(f, "%*s%s:", indent, "", key);
+    if (json_is_object(v) && json_object_size(v) > 0) {
+        fputc('\n', f);
+        json_object_foreach((json_t *)v, k, m) yaml_value(f, indent + 2, k, m);
+        return;
+    }
+    if (json_is_array(v) && json_array_size(v) > 0) {
+        fputc('\n', f);
+        json_array_foreach(v, i, m)
+        {
+            /* a nested object or array: its JSON text as a string */
+            json_t *item = json_incref((json_t *)m);
+            if (json_is_object(m) || json_is_array(m)) {
+                text = json_dumps(m, JSON_ENCODE_ANY);
+                json_decref(item);
+                item = json_string(text ? text : "");
+                free(text);
+            }
+            fprintf(f, "%*s-", indent + 2, "");
+            yaml_value(f, 0, NULL, item);
+            json_decref(item);
+        }
+        return;
+    }
+    text = json_dumps(v, JSON_ENCODE_ANY);
+    fprintf(f, " %s\n", text ? text : "~");
+    free(text);
+}
+
+static void yaml_str(FILE *f, const char *key, const char *v)
+{
+    json_t *s = json_string(v);
+    yaml_value(f, 2, key, s);
+    json_decref(s);
+}
+
+static void tap_point(FILE *f, size_t n, const json_t *s, const char *check, bool pass,
+                      const char *msg, const json_t *expected, const json_t *observed)
+{
+    const json_t *t = json_object_get(s, "trace");
+    fprintf(f, "%s %zu - %s [%s]\n", pass ? "ok" : "not ok", n, str(s, "name"), check);
+    if (pass)
+        return;
+    fputs("  ---\n", f);
+    yaml_str(f, "message", msg);
+    yaml_str(f, "domain", str(s, "domain"));
+    yaml_value(f, 2, "expected", expected);
+    yaml_value(f, 2, "observed", observed);
+    if (t) {
+        yaml_str(f, "smtp_log", str(t, "smtp_log"));
+        yaml_str(f, "explain", str(t, "explain"));
+    }
+    fputs("  ...\n", f);
+}
+
+void lab_report_tap_scenario(FILE *f, const json_t *scen, size_t *num)
+{
+    const json_t *d;
+    struct dl_buf msg = {0};
+    size_t i;
+    bool pass = lab_report_dns_pass(scen);
+    if (!pass)
+        dns_lines(&msg, scen, true, "; ");
+    tap_point(f, ++*num, scen, "dns", pass, buf_str(&msg), json_object_get(scen, "expected"),
+              json_object_get(scen, "observed"));
+    json_array_foreach(json_object_get(scen, "delivery"), i, d) tap_point(
+        f, ++*num, scen, str(d, "profile"), json_is_true(json_object_get(d, "pass")),
+        str(d, "mismatch"), json_object_get(d, "expected"), json_object_get(d, "observed"));
+    dl_buf_free(&msg);
+    fflush(f);
+}
+
+/* The text summary of a report: one line per scenario, what differs for
+ * those that failed, and the count. */
+void lab_report_text(FILE *f, const json_t *report)
+{
+    const json_t *s, *d;
+    size_t i, j;
+    json_array_foreach(json_object_get(report, "scenarios"), i, s)
+    {
+        bool pass = json_is_true(json_object_get(s, "pass"));
+        fprintf(f, "%s %s\n", pass ? "ok  " : "FAIL", str(s, "name"));
+        if (pass)
+            continue;
+        if (!lab_report_dns_pass(s)) {
+            struct dl_buf b = {0};
+            dns_lines(&b, s, true, "\n     dns  ");
+            fprintf(f, "     dns  %s\n", buf_str(&b));
+            dl_buf_free(&b);
+        }
+        json_array_foreach(json_object_get(s, "delivery"), j,
+                           d) if (!json_is_true(json_object_get(d, "pass")))
+            fprintf(f, "     %s: %s\n", str(d, "profile"), str(d, "mismatch"));
+        if (json_object_get(s, "trace")) {
+            const json_t *t = json_object_get(s, "trace");
+            fprintf(f, "     see  %s (listener *.%s); %s\n", str(t, "smtp_log"), str(t, "domain"),
+                    str(t, "explain"));
+        }
+    }
+    fprintf(f, "%lld passed, %lld failed\n",
+            (long long)json_integer_value(
+                json_object_get(json_object_get(report, "summary"), "passed")),
+            (long long)json_integer_value(
+                json_object_get(json_object_get(report, "summary"), "failed")));
+}

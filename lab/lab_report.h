@@ -1,0 +1,51 @@
+/*
+ * lab_report: the run report in the forms CI systems read, all made from
+ * the `danelab run --json` object ({"scenarios": [...], "summary": {...}}),
+ * so that a run and a merge of shards' reports write the same thing:
+ *
+ *   JUnit XML   one <testsuite> per check ("dns", then each profile), one
+ *               <testcase> per scenario in it (classname the scenario,
+ *               name the check), <failure> with what differs;
+ *   TAP 13      `ok N - SCENARIO [CHECK]`, a YAML block under `not ok`;
+ *   text        one line per scenario (for `report merge`).
+ */
+#ifndef LAB_REPORT_H
+#define LAB_REPORT_H
+
+#include "lab_cmd.h"
+
+#include <jansson.h>
+#include <stdio.h>
+
+/* Append s to f with the XML special characters escaped (&, <, >, ", ')
+ * and the characters XML 1.0 cannot carry (C0 controls other than tab,
+ * newline, carriage return) replaced by '?'; in an attribute (`attr`),
+ * tab, newline and carriage return become character references so that
+ * they survive attribute-value normalisation. */
+void lab_xml_escape(FILE *f, const char *s, bool attr);
+
+/* Whether a scenario object's DNS check passed (every RRset did). */
+bool lab_report_dns_pass(const json_t *scen);
+
+/* The number of checks (test points) of a scenario object: its DNS check
+ * and one per entry of "delivery". */
+size_t lab_report_checks(const json_t *scen);
+
+/* Write the whole report as JUnit XML. Returns 0, -1 on a write error. */
+int lab_report_junit(FILE *f, const json_t *report);
+
+/* TAP 13: the header with the plan (`n` test points), then each
+ * scenario's points numbered from *num + 1 (*num advanced). */
+void lab_report_tap_plan(FILE *f, size_t n);
+void lab_report_tap_scenario(FILE *f, const json_t *scen, size_t *num);
+
+/* Where to look for a failed scenario: a "trace" object for its JSON,
+ * {"smtp_log": RUN/log/fakesmtp.jsonl, "domain", "explain": "danelab
+ * explain NAME"}. */
+json_t *lab_report_trace(const char *run_dir, const char *name, const char *domain);
+
+/* The text summary of a report: one line per scenario, what differs for
+ * those that failed and where to look, and "N passed, N failed". */
+void lab_report_text(FILE *f, const json_t *report);
+
+#endif

@@ -1,0 +1,92 @@
+# danelab run --tlsrpt DIR: one RFC 8460 report per scenario domain, from
+# the reference client's sessions, with the RFC's required fields and
+# result-type names.
+. "$(dirname "$0")/lib.sh"
+
+D="$WORK/scen"
+mkdir -p "$D"
+cat >"$D/ok-good.yaml" <<'Y'
+name: ok-good
+summary: "Signed domain, DANE-EE TLSA matching the certificate"
+certificates:
+  leaf: {names: [mx1.ok-good.test]}
+mx:
+  - host: mx1
+    certificate: leaf
+    tlsa: [{usage: 3, selector: 1, matching: 1, of: leaf}]
+expect:
+  dnssec: secure
+  rfc7672: {status: delivered, code: 2.0.0, reason: authenticated}
+  exchange-online: {status: delivered, code: 2.0.0, reason: authenticated}
+Y
+cat >"$D/no-starttls.yaml" <<'Y'
+name: no-starttls
+summary: "Secure TLSA record, the MX host does not offer STARTTLS"
+certificates:
+  leaf: {names: [mx1.no-starttls.test]}
+mx:
+  - host: mx1
+    certificate: leaf
+    starttls: none
+    tlsa: [{usage: 3, selector: 1, matching: 1, of: leaf}]
+expect:
+  dnssec: secure
+  rfc7672: {status: deferred, code: 4.7.321, reason: starttls-not-offered, tlsrpt: starttls-not-supported}
+Y
+cat >"$D/plain.yaml" <<'Y'
+name: plain
+summary: "Unsigned domain: no DANE, opportunistic TLS"
+zone: {signed: false}
+mx:
+  - host: mx1
+expect:
+  dnssec: insecure
+  rfc7672: {status: delivered, code: 2.0.0, reason: opportunistic-tls}
+Y
+cat >"$D/dns-only.yaml" <<'Y'
+name: dns-only
+summary: "No delivery expectation: no session, no report"
+mx:
+  - host: mx1
+expect:
+  dnssec: secure
+Y
+dl() { "$DANELAB" -r "$RUN" -s "$D" "$@"; }
+check "danelab up" dl up
+
+R="$WORK/reports/tlsrpt"
+check "run --tlsrpt DIR --profile rfc7672 passes (DIR made)" dl run --tlsrpt "$R" --profile rfc7672
+check_output "one report per domain with a delivery check" '^no-starttls.test.json ok-good.test.json plain.test.json $' \
+    sh -c "ls '$R' | tr '\\n' ' '"
+# RFC 8460 section 4.4: the report's required fields and names.
+for f in "$R"/*.json; do
+    check_output "$(basename "$f"): RFC 8460 required fields" '^true$' jq -r --arg d "$(basename "$f" .json)" '
+        (."organization-name" | type == "string") and
+        (."date-range"."start-datetime" | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")) and
+        (."date-range"."end-datetime" | test("Z$")) and
+        (."contact-info" | type == "string") and (."report-id" | type == "string" and length > 0) and
+        (.policies | type == "array" and length > 0) and
+        all(.policies[];
+            (.policy."policy-type" | IN("tlsa", "sts", "no-policy-found")) and
+            .policy."policy-domain" == $d and
+            (.summary."total-successful-session-count" | type == "number") and
+            (.summary."total-failure-session-count" | type == "number") and
+            all((."failure-details" // [])[]; ."result-type" | IN("starttls-not-supported",
+                "certificate-host-mismatch", "certificate-expired", "certificate-not-trusted",
+                "validation-failure", "tlsa-invalid", "dnssec-invalid", "dane-required",
+                "sts-policy-fetch-error", "sts-policy-invalid", "sts-webpki-invalid")))' "$f"
+done
+check_output "ok-good: policy tlsa for mx1, one successful session, no failure" '^tlsa mx1.ok-good.test 1 0 0$' \
+    jq -r '.policies[0] | "\(.policy."policy-type") \(.policy."mx-host"[0]) \(.summary."total-successful-session-count") \(.summary."total-failure-session-count") \((."failure-details" // []) | length)"' "$R/ok-good.test.json"
+check_output "no-starttls: one failed session, starttls-not-supported at the MX's address" \
+    '^0 1 starttls-not-supported mx1.no-starttls.test 127\.25\.[0-9]+\.1 1$' \
+    jq -r '.policies[0] | "\(.summary."total-successful-session-count") \(.summary."total-failure-session-count") \(."failure-details"[0] | "\(."result-type") \(."receiving-mx-hostname") \(."receiving-ip") \(."failed-session-count")")"' "$R/no-starttls.test.json"
+check_output "plain (unsigned): no-policy-found, one successful session" '^no-policy-found 1$' \
+    jq -r '.policies[0] | "\(.policy."policy-type") \(.summary."total-successful-session-count")"' "$R/plain.test.json"
+check "run --tlsrpt with both profiles" dl run --tlsrpt "$WORK/both"
+check_output "both profiles: two sessions counted for ok-good" '^2$' \
+    jq -r '.policies[0].summary."total-successful-session-count"' "$WORK/both/ok-good.test.json"
+: >"$WORK/afile"
+check_status "--tlsrpt naming a file: exit 2" 2 dl run --tlsrpt "$WORK/afile"
+check "danelab down" dl down
+finish
