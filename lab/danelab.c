@@ -7,6 +7,7 @@
 #include "lab_cmd.h"
 #include "lab_explain.h"
 #include "lab_graph.h"
+#include "lab_merge.h"
 #include "lab_run.h"
 
 #include <errno.h>
@@ -34,10 +35,19 @@ static const char usage[] =
     "An offline lab for SMTP DANE (RFC 7672) over DNSSEC.\n"
     "\n"
     "Commands:\n"
-    "  run [--json] [--scenario NAME]... [--profile P] [--keep-up]\n"
+    "  run [--json | --tap] [--junit FILE] [--tlsrpt DIR] [--scenario NAME]...\n"
+    "      [--shard K/N] [--profile P] [--keep-up]\n"
     "                       build, bring the lab up, check every scenario's DNSSEC\n"
     "                       verdicts and the reference client's outcome (profiles\n"
     "                       rfc7672, exchange-online), bring it down; exit 0 when all passed\n"
+    "    --json             one JSON object on stdout instead of the table\n"
+    "    --tap              TAP 13 on stdout: one test point per scenario and check\n"
+    "    --junit FILE       also write JUnit XML (one testsuite per check: dns, profiles)\n"
+    "    --tlsrpt DIR       also write one RFC 8460 TLS-RPT report per domain to DIR\n"
+    "    --shard K/N        only the K-th of N stable slices of the selected scenarios\n"
+    "  report merge FILE.json... [--json OUT] [--junit OUT] [--tap OUT]\n"
+    "                       join the `run --json` reports of shards into one (OUT\n"
+    "                       may be - for stdout); exit 1 when a scenario failed\n"
     "  build                build the signed zones, keys, certificates, trust anchor, configs\n"
     "  up                   build what changed and start the lab (NSD x2, Unbound, fakesmtp)\n"
     "  down                 stop the lab; nothing it started survives\n"
@@ -80,25 +90,8 @@ static const struct command commands[] = {
     {"list", lab_cmd_list, false},
     {"explain", lab_explain_main, false},
     {"graph", lab_graph_main, true},
+    {"report", lab_merge_main, false},
 };
-
-static int parse_time(const char *text, time_t *out)
-{
-    struct tm tm = {0};
-    char *end;
-    if (text[0] == '@') {
-        long long v = strtoll(text + 1, &end, 10);
-        if (*end != '\0' || end == text + 1)
-            return -1;
-        *out = (time_t)v;
-        return 0;
-    }
-    end = strptime(text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (end == NULL || *end != '\0')
-        return -1;
-    *out = timegm(&tm);
-    return 0;
-}
 
 /* The built-in catalogue: beside the binary in a source tree
  * (bin/../lab/scenarios), else the installed data directory. */
@@ -185,7 +178,7 @@ int main(int argc, char **argv)
             free(dirs);
             return 0;
         case 'T':
-            if (parse_time(optarg, &g.now) == 0)
+            if (dl_parse_time(optarg, &g.now) == 0)
                 break;
             fprintf(stderr, "danelab: --now '%s': expected @UNIX or YYYY-MM-DDTHH:MM:SSZ\n",
                     optarg);

@@ -1,0 +1,223 @@
+#include "lab_merge.h"
+#include "lab_report.h"
+
+#include "dl_log.h"
+#include "dl_util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A string member, or "" when it is missing or not a string. */
+static const char *str(const json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    return v ? v : "";
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(str(*(json_t *const *)a, "name"), str(*(json_t *const *)b, "name"));
+}
+
+/* Open OUT for writing ("-": stdout). */
+static FILE *open_out(const char *path)
+{
+    FILE *f;
+    if (strcmp(path, "-") == 0)
+        return stdout;
+    if ((f = fopen(path, "w")) == NULL)
+        dl_err("report: %s: %s", path, strerror(errno));
+    return f;
+}
+
+static int close_out(FILE *f, const char *path)
+{
+    int bad = fflush(f) != 0 || ferror(f);
+    if (f != stdout && fclose(f) != 0)
+        bad = 1;
+    if (bad)
+        dl_err("report: cannot write %s", path);
+    return bad ? -1 : 0;
+}
+
+/* The shards must be 1..N of the same N, each once, when they say so. */
+static int check_shards(json_t *const *tops, char *const *files, size_t n)
+{
+    long count = -1;
+    bool *seen;
+    size_t with = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_t *sh = json_object_get(tops[i], "shard");
+        if (sh == NULL)
+            continue;
+        with++;
+        if (count < 0)
+            count = (long)json_integer_value(json_object_get(sh, "count"));
+        else if (count != (long)json_integer_value(json_object_get(sh, "count"))) {
+            dl_err("report merge: %s is a shard of %lld, the others of %ld", files[i],
+                   (long long)json_integer_value(json_object_get(sh, "count")), count);
+            return -1;
+        }
+    }
+    if (with == 0)
+        return 0;
+    if (with != n || count < 1 || count > 100000) {
+        dl_err("report merge: some reports are shards (--shard), others not");
+        return -1;
+    }
+    seen = dl_xcalloc((size_t)count + 1, sizeof(bool));
+    for (size_t i = 0; i < n; i++) {
+        long k =
+            (long)json_integer_value(json_object_get(json_object_get(tops[i], "shard"), "index"));
+        if (k < 1 || k > count || seen[k]) {
+            dl_err("report merge: %s: shard %ld/%ld %s", files[i], k, count,
+                   k < 1 || k > count ? "is out of range" : "is given twice");
+            rc = -1;
+        } else
+            seen[k] = true;
+    }
+    for (long k = 1; rc == 0 && k <= count; k++)
+        if (!seen[k]) {
+            dl_err("report merge: shard %ld/%ld is missing", k, count);
+            rc = -1;
+        }
+    free(seen);
+    return rc;
+}
+
+static const char merge_usage[] =
+    "usage: danelab report merge FILE.json... [--json OUT] [--junit OUT] [--tap OUT]\n";
+
+static int merge(int argc, char **argv)
+{
+    const char *json_out = NULL, *junit_out = NULL, *tap_out = NULL;
+    char **files = dl_xcalloc((size_t)argc, sizeof(char *));
+    json_t **tops = dl_xcalloc((size_t)argc, sizeof(json_t *));
+    json_t *all = NULL, *merged = NULL, **list = NULL;
+    size_t nfiles = 0, n = 0, cap = 0, passed = 0, failed = 0;
+    double seconds = 0;
+    int rc = 2;
+
+    for (int i = 1; i < argc; i++) {
+        const char **slot = strcmp(argv[i], "--json") == 0    ? &json_out
+                            : strcmp(argv[i], "--junit") == 0 ? &junit_out
+                            : strcmp(argv[i], "--tap") == 0   ? &tap_out
+                                                              : NULL;
+        if (slot && i + 1 < argc)
+            *slot = argv[++i];
+        else if (slot || (argv[i][0] == '-' && argv[i][1] != '\0')) {
+            dl_err("report merge: %s '%s'", slot ? "a value is needed after" : "unknown option",
+                   argv[i]);
+            fputs(merge_usage, stderr);
+            goto out;
+        } else
+            files[nfiles++] = argv[i];
+    }
+    if (nfiles == 0) {
+        fputs(merge_usage, stderr);
+        goto out;
+    }
+    if ((json_out && strcmp(json_out, "-") == 0) + (junit_out && strcmp(junit_out, "-") == 0) +
+            (tap_out && strcmp(tap_out, "-") == 0) >
+        1) {
+        dl_err("report merge: only one output can go to stdout (-)");
+        goto out;
+    }
+    all = json_object();
+    for (size_t i = 0; i < nfiles; i++) {
+        json_error_t je;
+        json_t *s, *scens;
+        size_t j;
+        if ((tops[i] = json_load_file(files[i], 0, &je)) == NULL) {
+            dl_err("report merge: %s:%d: %s", files[i], je.line, je.text);
+            goto out;
+        }
+        scens = json_object_get(tops[i], "scenarios");
+        if (!json_is_array(scens) || !json_is_object(json_object_get(tops[i], "summary"))) {
+            dl_err("report merge: %s: not a `danelab run --json` report", files[i]);
+            goto out;
+        }
+        seconds +=
+            json_number_value(json_object_get(json_object_get(tops[i], "summary"), "seconds"));
+        json_array_foreach(scens, j, s)
+        {
+            const char *name = str(s, "name");
+            json_t *prev = json_object_get(all, name);
+            if (*name == '\0') {
+                dl_err("report merge: %s: a scenario without a name", files[i]);
+                goto out;
+            }
+            if (prev) {
+                dl_err("report merge: scenario '%s' is in %s and in %s", name, str(prev, "file"),
+                       files[i]);
+                goto out;
+            }
+            json_object_set_new(all, name, json_pack("{s:s}", "file", files[i]));
+            if (n == cap)
+                list = dl_xrealloc(list, (cap = cap ? 2 * cap : 64) * sizeof(*list));
+            list[n++] = s;
+            json_is_true(json_object_get(s, "pass")) ? passed++ : failed++;
+        }
+    }
+    if (check_shards(tops, files, nfiles) != 0)
+        goto out;
+    if (n > 1)
+        qsort(list, n, sizeof(*list), by_name);
+    merged = json_pack("{s:[], s:{s:I, s:I, s:f, s:I}}", "scenarios", "summary", "passed",
+                       (json_int_t)passed, "failed", (json_int_t)failed, "seconds", seconds,
+                       "reports", (json_int_t)nfiles);
+    for (size_t i = 0; i < n; i++)
+        json_array_append(json_object_get(merged, "scenarios"), list[i]);
+    rc = failed ? 1 : 0;
+    if (json_out) {
+        FILE *f = open_out(json_out);
+        if (f == NULL || json_dumpf(merged, f, JSON_INDENT(2)) != 0 || fputc('\n', f) == EOF ||
+            close_out(f, json_out) != 0)
+            rc = 2;
+    }
+    if (junit_out) {
+        FILE *f = open_out(junit_out);
+        if (f == NULL || lab_report_junit(f, merged) != 0 || close_out(f, junit_out) != 0)
+            rc = 2;
+    }
+    if (tap_out) {
+        FILE *f = open_out(tap_out);
+        size_t points = 0, k = 0, i;
+        json_t *s;
+        if (f == NULL)
+            rc = 2;
+        else {
+            json_array_foreach(json_object_get(merged, "scenarios"), i, s) points +=
+                lab_report_checks(s);
+            lab_report_tap_plan(f, points);
+            json_array_foreach(json_object_get(merged, "scenarios"), i, s)
+                lab_report_tap_scenario(f, s, &k);
+            if (close_out(f, tap_out) != 0)
+                rc = 2;
+        }
+    }
+    if (!(json_out && strcmp(json_out, "-") == 0) && !(junit_out && strcmp(junit_out, "-") == 0) &&
+        !(tap_out && strcmp(tap_out, "-") == 0))
+        lab_report_text(stdout, merged);
+out:
+    for (size_t i = 0; i < nfiles; i++)
+        json_decref(tops[i]);
+    json_decref(all);
+    json_decref(merged);
+    free(list);
+    free(tops);
+    free(files);
+    return rc;
+}
+
+int lab_merge_main(const struct lab_cmd_globals *g, int argc, char **argv)
+{
+    (void)g;
+    if (argc >= 2 && strcmp(argv[1], "merge") == 0)
+        return merge(argc - 1, argv + 1);
+    dl_err("report: %s", argc < 2 ? "a sub-command is needed" : "unknown sub-command");
+    fputs(merge_usage, stderr);
+    return 2;
+}

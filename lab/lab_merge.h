@@ -1,0 +1,17 @@
+/*
+ * lab_merge: `danelab report merge FILE.json... [--json OUT] [--junit OUT]
+ * [--tap OUT]`: joins the `danelab run --json` reports of the shards of a
+ * run (--shard K/N) into one report, scenarios sorted by name, the summary
+ * recomputed; refuses a scenario present twice and, when the reports say
+ * they are shards, a missing or repeated shard. Prints the text summary
+ * (unless an output is "-", stdout); exit 0 all passed, 1 some failed,
+ * 2 usage, unreadable report or incomplete shards.
+ */
+#ifndef LAB_MERGE_H
+#define LAB_MERGE_H
+
+#include "lab_cmd.h"
+
+int lab_merge_main(const struct lab_cmd_globals *g, int argc, char **argv);
+
+#endif

@@ -1,0 +1,65 @@
+# danelab run --shard K/N and danelab report merge: the shards of the
+# catalogue are disjoint and cover it, and their merged report says what
+# the full run says, scenario by scenario.
+. "$(dirname "$0")/lib.sh"
+
+dl() { "$DANELAB" -r "$RUN" "$@"; }
+check "danelab up" dl up
+dl run --json >"$WORK/full.json" 2>/dev/null
+full_rc=$?
+for k in 1 2 3; do
+    dl run --json --shard "$k/3" >"$WORK/s$k.json" 2>/dev/null
+done
+names() { jq -r '.scenarios[].name' "$@" | sort; }
+names "$WORK/full.json" >"$WORK/full.names"
+check_output "the full run checks the catalogue" "^$(ls "$CATALOGUE"/*.yaml | wc -l)\$" sh -c "wc -l <'$WORK/full.names'"
+cat "$WORK/s1.json" "$WORK/s2.json" "$WORK/s3.json" | jq -r '.scenarios[].name' | sort >"$WORK/union.names"
+check "the union of shards 1/3, 2/3, 3/3 is the catalogue" cmp "$WORK/full.names" "$WORK/union.names"
+check_output "the shards are disjoint" '^$' sh -c "uniq -d '$WORK/union.names'"
+check_output "their sizes differ by one at most" '^[01]$' \
+    sh -c "for k in 1 2 3; do jq '.scenarios | length' '$WORK/s'\$k.json; done | sort -n | sed -n '1p;\$p' | tr '\\n' ' ' | awk '{ print \$2 - \$1 }'"
+check_output "each says which shard it is" '^1/3 2/3 3/3 $' \
+    sh -c "for k in 1 2 3; do jq -r '\"\\(.shard.index)/\\(.shard.count)\"' '$WORK/s'\$k.json; done | tr '\\n' ' '"
+dl run --json --shard 2/3 >"$WORK/s2again.json" 2>/dev/null
+check "a shard is the same slice on every run" sh -c "[ \"\$(jq -c '[.scenarios[].name]' '$WORK/s2again.json')\" = \"\$(jq -c '[.scenarios[].name]' '$WORK/s2.json')\" ]"
+check_output "--shard 1/1 is the whole catalogue" "^$(wc -l <"$WORK/full.names")\$" \
+    sh -c "\"\$DANELAB\" -r '$RUN' run --json --shard 1/1 2>/dev/null | jq '.scenarios | length'"
+check_output "--shard with --scenario: a slice of the named ones" '^good 1 unsigned 1 $' \
+    sh -c "for k in 1 2; do \"\$DANELAB\" -r '$RUN' run --json --scenario unsigned --scenario good --shard \$k/2 2>/dev/null | jq -r '\"\\(.scenarios[0].name) \\(.scenarios | length)\"'; done | tr '\\n' ' '"
+for bad in 0/3 4/3 3 a/b 1/0 1/3x; do
+    check_status "--shard $bad is a usage error" 2 dl run --shard "$bad"
+done
+
+# ---- merge ----
+dl report merge "$WORK/s3.json" "$WORK/s1.json" "$WORK/s2.json" --json "$WORK/m.json" --junit "$WORK/m.xml" >"$WORK/m.txt" 2>&1
+rc=$?
+if [ "$rc" = "$full_rc" ]; then ok "merge exits as the full run did ($full_rc)"; else not_ok "merge exits as the full run did ($full_rc)" "exit $rc: $(cat "$WORK/m.txt")"; fi
+verdicts() { jq -r '.scenarios[] | "\(.name) \(.pass) \([.delivery[]? | "\(.profile)=\(.pass)"] | join(","))"' "$1" | sort; }
+verdicts "$WORK/full.json" >"$WORK/full.v"
+verdicts "$WORK/m.json" >"$WORK/m.v"
+check "the merged report has the full run's pass/fail per scenario and profile" diff "$WORK/full.v" "$WORK/m.v"
+check_output "the summary is recomputed" "^$(jq -r '"\(.summary.passed) \(.summary.failed)"' "$WORK/full.json") 3\$" \
+    jq -r '"\(.summary.passed) \(.summary.failed) \(.summary.reports)"' "$WORK/m.json"
+check_output "scenarios sorted by name" '^true$' jq '[.scenarios[].name] == ([.scenarios[].name] | sort)' "$WORK/m.json"
+check "the merged JUnit is well-formed XML" xmllint --noout "$WORK/m.xml"
+check_output "... one dns testcase per scenario" "^$(wc -l <"$WORK/full.names")\$" \
+    xmllint --xpath 'count(//testsuite[@name="dns"]/testcase)' "$WORK/m.xml"
+check_output "the text summary ends with the count" "^$(jq -r '"\(.summary.passed) passed, \(.summary.failed) failed"' "$WORK/full.json")\$" tail -1 "$WORK/m.txt"
+check_output "--tap -: TAP of the merged report on stdout" '^1\.\.[0-9]+$' \
+    sh -c "\"\$DANELAB\" report merge '$WORK/s1.json' '$WORK/s2.json' '$WORK/s3.json' --tap - | sed -n 2p"
+check_status "a missing shard: exit 2" 2 dl report merge "$WORK/s1.json" "$WORK/s3.json"
+check_output "... named" 'shard 2/3 is missing' dl report merge "$WORK/s1.json" "$WORK/s3.json"
+check_status "a shard given twice: exit 2" 2 dl report merge "$WORK/s1.json" "$WORK/s1.json" "$WORK/s2.json" "$WORK/s3.json"
+check_status "a scenario in two reports: exit 2" 2 dl report merge "$WORK/full.json" "$WORK/full.json"
+echo '{"scenarios": 3}' >"$WORK/bad.json"
+check_status "not a run report: exit 2" 2 dl report merge "$WORK/bad.json"
+check_status "no file: exit 2" 2 dl report merge
+check_status "an unknown sub-command: exit 2" 2 dl report frobnicate
+D="$WORK/scen"
+mkdir -p "$D"
+printf 'name: wrongexpect\nsummary: unsigned, wrongly expected secure\nzone: {signed: false}\nmx:\n  - host: mx1\nexpect:\n  dnssec: secure\n' >"$D/wrongexpect.yaml"
+check "down" dl down
+"$DANELAB" -r "$RUN" -s "$D" run --json >"$WORK/f.json" 2>/dev/null
+check_status "merging a report with a failed scenario: exit 1" 1 dl report merge "$WORK/f.json"
+check_output "... its line says what differs and where to look" 'danelab explain wrongexpect' dl report merge "$WORK/f.json"
+finish
