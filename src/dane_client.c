@@ -12,6 +12,7 @@
 #define T_MX   15
 #define T_A    1
 #define T_TLSA 52
+#define T_AAAA 28
 
 const char *dane_host_policy_name(enum dane_host_policy p)
 {
@@ -99,32 +100,72 @@ static int lookup_mx(dane_dns *dns, const char *domain, struct dane_client_resul
     return 0;
 }
 
-/* The host's first IPv4 address; -1 with h->reason when unusable. */
+/* One address lookup (A or AAAA), traced; -1 when it could not be made. */
+static int addr_lookup(dane_dns *dns, const struct dane_host_result *h,
+                       struct dane_client_result *r, int type, struct dane_dns_answer *a,
+                       struct dl_error *err)
+{
+    const char *label = type == T_A ? "A" : "AAAA";
+    if (dane_dns_lookup(dns, h->name, type, a, err) != 0) {
+        trace(r, "  %s %s: %s", label, h->name, err->msg);
+        return -1;
+    }
+    trace(r, "  %s %s: %s, %zu record%s%s%s%s%s", label, h->name, dane_dns_verdict_name(a->verdict),
+          a->n_rrs, a->n_rrs == 1 ? "" : "s", a->canonname ? " via CNAME to " : "",
+          a->canonname ? a->canonname : "", a->why[0] ? ": " : "", a->why);
+    return 0;
+}
+
+/* The verdict on the host's addresses: bogus when either RRset is, secure
+ * only when both answers (data or denial) are, failed when neither
+ * answered; else insecure. */
+static enum dane_dns_verdict addr_verdict(const struct dane_dns_answer *a4,
+                                          const struct dane_dns_answer *a6)
+{
+    if (a4->verdict == DANE_DNS_BOGUS || a6->verdict == DANE_DNS_BOGUS)
+        return DANE_DNS_BOGUS;
+    if (a4->verdict == DANE_DNS_FAILED && a6->verdict == DANE_DNS_FAILED)
+        return DANE_DNS_FAILED;
+    if (a4->verdict == DANE_DNS_SECURE && a6->verdict == DANE_DNS_SECURE)
+        return DANE_DNS_SECURE;
+    return DANE_DNS_INSECURE;
+}
+
+/* The host's address (its first IPv4 address, else its first IPv6 one)
+ * from its A and AAAA records (RFC 7672 2.2.2); -1 with h->reason when the
+ * host cannot be used. */
 static int host_address(dane_dns *dns, struct dane_host_result *h, struct dane_client_result *r,
                         char *canon, size_t canonlen, struct dl_error *err)
 {
-    struct dane_dns_answer a;
-    if (dane_dns_lookup(dns, h->name, T_A, &a, err) != 0) {
+    struct dane_dns_answer a4, a6;
+    int rc = -1;
+    if (addr_lookup(dns, h, r, T_A, &a4, err) != 0) {
         h->reason = DANE_R_DNS_FAILED;
-        trace(r, "  A %s: %s", h->name, err->msg);
         return -1;
     }
-    h->addr_verdict = a.verdict;
-    snprintf(canon, canonlen, "%s", a.canonname ? a.canonname : h->name);
-    trace(r, "  A %s: %s%s%s%s%s", h->name, dane_dns_verdict_name(a.verdict),
-          a.canonname ? " via CNAME to " : "", a.canonname ? a.canonname : "", a.why[0] ? ": " : "",
-          a.why);
-    if (a.verdict == DANE_DNS_BOGUS || a.verdict == DANE_DNS_FAILED || a.n_rrs == 0 ||
-        a.rrs[0].len != 4) {
-        h->reason = a.n_rrs == 0 && a.verdict != DANE_DNS_BOGUS && a.verdict != DANE_DNS_FAILED
-                        ? DANE_R_NO_MAIL_HOST
-                        : dns_failure(&a);
-        dane_dns_answer_clear(&a);
+    if (addr_lookup(dns, h, r, T_AAAA, &a6, err) != 0) {
+        dane_dns_answer_clear(&a4);
+        h->reason = DANE_R_DNS_FAILED;
         return -1;
     }
-    inet_ntop(AF_INET, a.rrs[0].data, h->address, sizeof(h->address));
-    dane_dns_answer_clear(&a);
-    return 0;
+    h->addr_verdict = addr_verdict(&a4, &a6);
+    snprintf(canon, canonlen, "%s",
+             a4.canonname   ? a4.canonname
+             : a6.canonname ? a6.canonname
+                            : h->name);
+    if (h->addr_verdict == DANE_DNS_BOGUS || h->addr_verdict == DANE_DNS_FAILED)
+        h->reason = h->addr_verdict == DANE_DNS_BOGUS ? DANE_R_DNSSEC_BOGUS : DANE_R_DNS_FAILED;
+    else if (a4.n_rrs > 0 && a4.rrs[0].len == 4)
+        rc = inet_ntop(AF_INET, a4.rrs[0].data, h->address, sizeof(h->address)) ? 0 : -1;
+    else if (a6.n_rrs > 0 && a6.rrs[0].len == 16)
+        rc = inet_ntop(AF_INET6, a6.rrs[0].data, h->address, sizeof(h->address)) ? 0 : -1;
+    else if (a4.verdict == DANE_DNS_FAILED || a6.verdict == DANE_DNS_FAILED)
+        h->reason = DANE_R_DNS_FAILED; /* no address known, one lookup failed */
+    else
+        h->reason = DANE_R_NO_MAIL_HOST;
+    dane_dns_answer_clear(&a4);
+    dane_dns_answer_clear(&a6);
+    return rc;
 }
 
 static void keep_tlsa(struct dane_host_result *h, const struct dane_dns_answer *a,
