@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <poll.h>
 #include <stdio.h>
@@ -107,6 +108,8 @@ dane_smtp *dane_smtp_connect(const char *addr, unsigned port, const char *peer, 
             close(fd);
         return NULL;
     }
+    /* each command is one write; never hold it back for an ACK (Nagle) */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
     s = dl_xcalloc(1, sizeof(*s));
     s->fd = fd;
     s->peer = dl_xstrdup(peer);
