@@ -6,10 +6,12 @@
 
 #include <ldns/ldns.h>
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define PLAN_TTL 300
 
@@ -151,10 +153,9 @@ static int add_tlsa(zone_tree *t, const struct lab_plan_opts *o, size_t i,
     return 0;
 }
 
-static int add_hosts(zone_tree *t, const struct lab_plan_opts *o, const scen_catalog *cat, size_t i,
-                     struct dl_error *err)
+static int add_hosts(zone_tree *t, const struct lab_plan_opts *o, const scen_catalog *cat,
+                     const struct scen *s, size_t i, struct dl_error *err)
 {
-    const struct scen *s = scen_catalog_get(cat, i);
     char addr[16];
     for (size_t j = 0; j < s->n_hosts; j++) {
         const struct scen_host *h = &s->hosts[j];
@@ -245,10 +246,11 @@ static int add_faults(zone_tree *t, const struct scen *s, struct dl_error *err)
     return 0;
 }
 
+/* Scenario s, catalogue entry i (s is that entry, or a copy of it with
+ * other faults). */
 static int add_scenario(zone_tree *t, const struct lab_plan_opts *o, const scen_catalog *cat,
-                        size_t i, struct dl_error *err)
+                        const struct scen *s, size_t i, struct dl_error *err)
 {
-    const struct scen *s = scen_catalog_get(cat, i);
     /* lame-delegation: the domain's name server does not serve it. */
     if (add_zone_at(t, &s->zone, find_fault(s, NULL, "lame-delegation") != NULL, err) != 0)
         return -1;
@@ -261,7 +263,7 @@ static int add_scenario(zone_tree *t, const struct lab_plan_opts *o, const scen_
         if (add_records(t, s->zones[k].records, s->zones[k].n_records, s->zones[k].origin, err) !=
             0)
             return -1;
-    if (add_hosts(t, o, cat, i, err) != 0)
+    if (add_hosts(t, o, cat, s, i, err) != 0)
         return -1;
     return add_faults(t, s, err);
 }
@@ -290,9 +292,40 @@ int lab_plan_build(const scen_catalog *cat, const struct lab_plan_opts *o, zone_
     zone_tree *t = zone_tree_new(&zo);
     int rc = add_top(t, err);
     for (size_t i = 0; rc == 0 && i < scen_catalog_count(cat); i++)
-        rc = add_scenario(t, o, cat, i, err);
+        rc = add_scenario(t, o, cat, scen_catalog_get(cat, i), i, err);
     if (rc == 0)
         rc = zone_tree_build(t, stats, err);
+    if (rc != 0) {
+        zone_tree_free(t);
+        return -1;
+    }
+    *out = t;
+    return 0;
+}
+
+int lab_plan_build_scenario(const scen_catalog *cat, size_t i, const struct lab_plan_opts *o,
+                            const struct scen_fault *faults, size_t n_faults, uint32_t validity,
+                            const char *dir, zone_tree **out, struct dl_error *err)
+{
+    struct zone_tree_opts zo = {.run_dir = dir, .now = o->now, .validity = validity};
+    struct scen copy = *scen_catalog_get(cat, i);
+    char *keys = dl_xasprintf("%s/keys", dir), *lab_keys = dl_xasprintf("%s/keys", o->run_dir);
+    zone_tree *t;
+    int rc = dl_mkdir_p(dir, 0755, err);
+    if (rc == 0 && symlink(lab_keys, keys) != 0 && errno != EEXIST)
+        rc = dl_error_set(err, "%s: %s", keys, strerror(errno));
+    free(keys);
+    free(lab_keys);
+    if (rc != 0)
+        return -1;
+    copy.faults = (struct scen_fault *)faults;
+    copy.n_faults = n_faults;
+    t = zone_tree_new(&zo);
+    rc = add_top(t, err);
+    if (rc == 0)
+        rc = add_scenario(t, o, cat, &copy, i, err);
+    if (rc == 0)
+        rc = zone_tree_build(t, NULL, err);
     if (rc != 0) {
         zone_tree_free(t);
         return -1;

@@ -4,6 +4,7 @@
 #include "lab_deliver.h"
 #include "lab_dnscheck.h"
 #include "lab_report.h"
+#include "lab_timeline.h"
 #include "lab_world.h"
 #include "scen.h"
 #include "zone_tree.h"
@@ -240,6 +241,31 @@ static bool tlsrpt_failed;
 
 /* With --tlsrpt DIR, the sessions of every profile checked go to the
  * report DIR/DOMAIN.json (DOMAIN without its final dot). */
+/* The retry timeline of scenario i under each checked profile with a
+ * `retry:` expectation; tr[p].n is 0 for a profile not run. */
+static bool timeline_all(lab_timeline *tl, const struct scen *s, size_t i, const bool checked[],
+                         struct lab_timeline_result tr[SCEN_PROFILE_COUNT],
+                         struct lab_deliver_result r[SCEN_PROFILE_COUNT])
+{
+    bool all = true;
+    for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
+        struct dl_error err;
+        memset(&tr[p], 0, sizeof(tr[p]));
+        if (!checked[p] || !s->expect[p].retry.set)
+            continue;
+        if (lab_timeline_run(tl, i, (enum scen_profile)p, &tr[p], &err) != 0) {
+            tr[p].pass = false;
+            snprintf(tr[p].mismatch, sizeof(tr[p].mismatch), "%s", err.msg);
+        }
+        if (!tr[p].pass && r[p].pass) {
+            r[p].pass = false;
+            snprintf(r[p].mismatch, sizeof(r[p].mismatch), "retry: %s", tr[p].mismatch);
+        }
+        all = all && tr[p].pass;
+    }
+    return all;
+}
+
 static bool deliver_all(lab_deliver *ld, const struct scen *s, const struct run_opts *o,
                         struct lab_deliver_result r[SCEN_PROFILE_COUNT], bool checked[],
                         double secs[], time_t now)
@@ -275,8 +301,39 @@ static bool deliver_all(lab_deliver *ld, const struct scen *s, const struct run_
     return all;
 }
 
+/* "+1h30" */
+static const char *offset_text(int64_t at, char *buf, size_t len)
+{
+    snprintf(buf, len, "+%lldh%02lld", (long long)(at / 3600), (long long)(at % 3600 / 60));
+    return buf;
+}
+
+/* The attempts of a timeline, on one line per run of equal outcomes. */
+static void timeline_text(const struct lab_timeline_result *t)
+{
+    for (size_t k = 0; k < t->n;) {
+        const struct lab_attempt *a = &t->attempts[k];
+        size_t j = k + 1;
+        char t1[32], t2[32];
+        while (j < t->n && strcmp(t->attempts[j].observed.code, a->observed.code) == 0 &&
+               t->attempts[j].observed.status == a->observed.status)
+            j++;
+        if (j - k == 1)
+            printf("          attempt %zu at %s: %s %s (%s)\n", k + 1,
+                   offset_text(a->at, t1, sizeof(t1)), dane_status_name(a->observed.status),
+                   a->observed.code, dane_reason_name(a->observed.reason));
+        else
+            printf("          attempts %zu-%zu at %s..%s: %s %s (%s)\n", k + 1, j,
+                   offset_text(a->at, t1, sizeof(t1)),
+                   offset_text(t->attempts[j - 1].at, t2, sizeof(t2)),
+                   dane_status_name(a->observed.status), a->observed.code,
+                   dane_reason_name(a->observed.reason));
+        k = j;
+    }
+}
+
 static void deliver_text(const struct scen *s, const struct lab_deliver_result r[],
-                         const bool checked[], bool tty)
+                         const bool checked[], const struct lab_timeline_result tr[], bool tty)
 {
     for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
         if (!checked[p])
@@ -285,12 +342,57 @@ static void deliver_text(const struct scen *s, const struct lab_deliver_result r
                scen_profile_name((enum scen_profile)p), dane_status_name(r[p].observed.status),
                r[p].observed.code, dane_reason_name(r[p].observed.reason), r[p].pass ? "" : ": ",
                r[p].pass ? "" : r[p].mismatch);
+        if (tr[p].n > 0) {
+            const struct lab_attempt *last = &tr[p].attempts[tr[p].n - 1];
+            char t1[32];
+            printf("          retry: %zu attempt%s, final %s %s at %s%s%s\n", tr[p].n,
+                   tr[p].n == 1 ? "" : "s", dane_status_name(last->observed.status),
+                   last->observed.code, offset_text(last->at, t1, sizeof(t1)),
+                   tr[p].pass ? "" : ": ", tr[p].pass ? "" : tr[p].mismatch);
+            timeline_text(&tr[p]);
+        }
     }
     (void)s;
 }
 
+static json_t *retry_expected_json(const struct scen_retry *e)
+{
+    json_t *o =
+        json_pack("{s:s, s:s, s:s*}", "status", e->status, "code", e->code, "reason", e->reason);
+    if (e->attempts)
+        json_object_set_new(o, "attempts", json_integer(e->attempts));
+    if (e->at >= 0)
+        json_object_set_new(o, "at", json_integer(e->at));
+    if (e->n_codes) {
+        json_t *c = json_array();
+        for (size_t k = 0; k < e->n_codes; k++)
+            json_array_append_new(c, json_pack("{s:I, s:s}", "at", (json_int_t)e->codes[k].at,
+                                               "code", e->codes[k].code));
+        json_object_set_new(o, "codes", c);
+    }
+    return o;
+}
+
+/* "timeline": {"expected": {...}, "attempts": [{"at", "status", "code",
+ * "reason", "final", "detail"}...], "pass", "mismatch"} */
+static json_t *timeline_json(const struct scen_retry *e, const struct lab_timeline_result *t)
+{
+    json_t *a = json_array();
+    for (size_t k = 0; k < t->n; k++) {
+        const struct lab_attempt *x = &t->attempts[k];
+        json_array_append_new(
+            a, json_pack("{s:I, s:s, s:s, s:s, s:s*, s:b, s:s}", "at", (json_int_t)x->at, "status",
+                         dane_status_name(x->observed.status), "code", x->observed.code, "reason",
+                         dane_reason_name(x->observed.reason), "tlsrpt", x->observed.tlsrpt,
+                         "final", x->final, "detail", x->detail));
+    }
+    return json_pack("{s:o, s:o, s:b, s:s*}", "expected", retry_expected_json(e), "attempts", a,
+                     "pass", t->pass, "mismatch", t->pass ? NULL : t->mismatch);
+}
+
 static json_t *deliver_json(const struct scen *s, const struct lab_deliver_result r[],
-                            const bool checked[], const double secs[])
+                            const bool checked[], const double secs[],
+                            const struct lab_timeline_result tr[])
 {
     json_t *a = json_array();
     for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
@@ -309,6 +411,9 @@ static json_t *deliver_json(const struct scen *s, const struct lab_deliver_resul
                       "pass", r[p].pass, "mismatch", r[p].pass ? NULL : r[p].mismatch));
         json_object_set_new(json_array_get(a, json_array_size(a) - 1), "seconds",
                             json_real(secs[p]));
+        if (e->retry.set)
+            json_object_set_new(json_array_get(a, json_array_size(a) - 1), "timeline",
+                                timeline_json(&e->retry, &tr[p]));
     }
     return a;
 }
@@ -348,6 +453,7 @@ static int check_all(const struct lab_cmd_globals *g, const scen_catalog *cat,
     struct dl_error err;
     lab_dnscheck *dc;
     lab_deliver *ld = NULL;
+    lab_timeline *tl = NULL;
     json_t *list = json_array(), *top;
     bool text = !o->json && !o->tap;
     bool tty = text && isatty(STDOUT_FILENO);
@@ -359,7 +465,8 @@ static int check_all(const struct lab_cmd_globals *g, const scen_catalog *cat,
 
     if (lab_world_enter(g->run_dir, &err) != 0 ||
         (dc = lab_dnscheck_new(g->run_dir, &err)) == NULL ||
-        (ld = lab_deliver_new(g->run_dir, g->now, &err)) == NULL) {
+        (ld = lab_deliver_new(g->run_dir, g->now, &err)) == NULL ||
+        (tl = lab_timeline_new(g->run_dir, g->now, cat, &err)) == NULL) {
         dl_err("run: %s", err.msg);
         json_decref(list);
         return 2;
@@ -370,6 +477,7 @@ static int check_all(const struct lab_cmd_globals *g, const scen_catalog *cat,
         const struct scen *s = scen_catalog_get(cat, i);
         struct lab_dnscheck_result r[SCEN_RRSET_COUNT];
         struct lab_deliver_result dr[SCEN_PROFILE_COUNT];
+        struct lab_timeline_result tr[SCEN_PROFILE_COUNT];
         bool pass[SCEN_RRSET_COUNT], checked[SCEN_PROFILE_COUNT], all;
         double secs[SCEN_PROFILE_COUNT] = {0}, ts = mono();
         json_t *one;
@@ -378,9 +486,10 @@ static int check_all(const struct lab_cmd_globals *g, const scen_catalog *cat,
         progress(on_term, ++k, o->n_sel, s->name);
         all = check_one(dc, s, r, pass);
         all = deliver_all(ld, s, o, dr, checked, secs, g->now) && all;
+        all = timeline_all(tl, s, i, checked, tr, dr) && all;
         all ? passed++ : failed++;
         one = result_json(s, r, pass, all);
-        json_object_set_new(one, "delivery", deliver_json(s, dr, checked, secs));
+        json_object_set_new(one, "delivery", deliver_json(s, dr, checked, secs, tr));
         json_object_set_new(one, "seconds", json_real(mono() - ts));
         if (!all)
             json_object_set_new(one, "trace", lab_report_trace(g->run_dir, s->name, s->domain));
@@ -390,7 +499,7 @@ static int check_all(const struct lab_cmd_globals *g, const scen_catalog *cat,
             lab_report_tap_scenario(stdout, one, &point);
         else if (text) {
             result_text(s, r, pass, all, tty);
-            deliver_text(s, dr, checked, tty);
+            deliver_text(s, dr, checked, tr, tty);
             if (!all) {
                 json_t *t = json_object_get(one, "trace");
                 printf("     see  %s (listener *.%s); %s\n",
@@ -402,6 +511,7 @@ static int check_all(const struct lab_cmd_globals *g, const scen_catalog *cat,
     }
     lab_dnscheck_free(dc);
     lab_deliver_free(ld);
+    lab_timeline_free(tl);
     top = json_pack("{s:o, s:{s:i, s:i, s:f}}", "scenarios", list, "summary", "passed", passed,
                     "failed", failed, "seconds", mono() - t0);
     if (o->shard_n)

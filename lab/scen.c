@@ -16,6 +16,8 @@
 #include "scen_yaml.h"
 #include "zone_fault.h"
 
+#define SCEN_RETRY_EXPIRY (24 * 3600) /* dane_retry.h: the last attempt */
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
@@ -43,7 +45,7 @@ struct ctx {
 static const char *const top_keys[] = {
     "name",         "summary", "domain", "tags",     "zone",   "zones", "mx",
     "certificates", "records", "faults", "timeline", "expect", NULL};
-static const char *const zone_keys[] = {ZONE_KEYS, NULL};
+static const char *const zone_keys[] = {ZONE_KEYS, "validity", NULL};
 static const char *const extra_zone_keys[] = {"name", ZONE_KEYS, NULL};
 static const char *const nsec3_keys[] = {"iterations", "salt", NULL};
 static const char *const host_keys[] = {"host",     "preference", "address", "certificate",
@@ -57,7 +59,10 @@ static const char *const step_keys[] = {"at", "note", "faults", NULL};
 static const char *const expect_keys[] = {"dnssec", "dns", "rfc7672", "exchange-online", NULL};
 static const char *const dns_keys[] = {"mx", "a", "tlsa", NULL};
 static const char *const verdict_keys[] = {"verdict", "reason", NULL};
-static const char *const outcome_keys[] = {"status", "code", "reason", "tlsrpt", NULL};
+static const char *const outcome_keys[] = {"status", "code", "reason", "tlsrpt", "retry", NULL};
+static const char *const retry_keys[] = {"status", "code",  "reason", "attempts",
+                                         "at",     "codes", NULL};
+static const char *const attempt_keys[] = {"at", "code", NULL};
 
 static const char *const profile_names[] = {"rfc7672", "exchange-online", NULL};
 static const char *const dnssec_names[] = {"secure",   "insecure", "bogus", "servfail",
@@ -443,8 +448,14 @@ static int parse_domain_zone(struct ctx *c, const struct scen_yaml_map *top)
     z->is_signed = z->ds = true;
     z->algorithm = 13;
     if (n != NULL && (scen_yaml_map_open(c->y, n, "zone", "zone", zone_keys, &m, c->err) != 0 ||
-                      parse_zone_keys(c, &m, z) != 0))
+                      parse_zone_keys(c, &m, z) != 0 ||
+                      scen_yaml_get_duration(&m, "validity", &z->validity, c->err) != 0))
         return -1;
+    if (n != NULL && scen_yaml_get(&m, "validity") != NULL &&
+        (z->validity < 600 || z->validity > 366 * 86400))
+        return scen_yaml_fail(c->y, scen_yaml_get(&m, "validity"), "validity", c->err,
+                              "expected a duration from 10m to 366d, got '%s'",
+                              scen_yaml_scalar(scen_yaml_get(&m, "validity")));
     return parse_records(c, scen_yaml_get(top, "records"), z);
 }
 
@@ -984,7 +995,51 @@ static int parse_step(struct ctx *c, yaml_node_t *item, size_t i)
     if (scen_yaml_get_str(&m, "note", &note, c->err) != 0)
         return -1;
     step->note = note ? dl_xstrdup(note) : NULL;
+    step->has_faults = scen_yaml_get(&m, "faults") != NULL;
     return parse_faults(c, scen_yaml_get(&m, "faults"), &step->faults, &step->n_faults);
+}
+
+/* Faults a timeline step may add or remove: those acting inside the
+ * scenario's own zones. The runner rebuilds only those zones, so a fault
+ * in the parent (DS), or one that changes which zones exist or who serves
+ * them, cannot change on the timeline. */
+static bool fault_in_own_zones(const struct scen_fault *f)
+{
+    static const char *const shape[] = {"lame-delegation",   "tlsa-servfail",     "mx-cname",
+                                        "mx-cname-insecure", "ds-without-dnskey", NULL};
+    if (strcmp(f->target, "ds") == 0)
+        return false;
+    for (size_t i = 0; shape[i] != NULL; i++)
+        if (strcmp(f->name, shape[i]) == 0)
+            return false;
+    return true;
+}
+
+static int check_timeline_faults(struct ctx *c)
+{
+    bool changes = false;
+    for (size_t i = 0; i < c->s->n_timeline; i++)
+        changes = changes || c->s->timeline[i].has_faults;
+    if (!changes)
+        return 0;
+    for (size_t i = 0; i < c->s->n_faults; i++)
+        if (!fault_in_own_zones(&c->s->faults[i]))
+            return dl_error_set(c->err,
+                                "%s:%u: fault %s on '%s' cannot change on the timeline (it acts "
+                                "on the parent or on which zones exist); timeline steps may only "
+                                "change faults inside the scenario's own zones",
+                                c->s->faults[i].loc.file, c->s->faults[i].loc.line,
+                                c->s->faults[i].name, c->s->faults[i].target);
+    for (size_t i = 0; i < c->s->n_timeline; i++)
+        for (size_t k = 0; k < c->s->timeline[i].n_faults; k++) {
+            const struct scen_fault *f = &c->s->timeline[i].faults[k];
+            if (!fault_in_own_zones(f))
+                return dl_error_set(c->err,
+                                    "%s:%u: fault %s on '%s' cannot be set by a timeline step (it "
+                                    "acts on the parent or on which zones exist)",
+                                    f->loc.file, f->loc.line, f->name, f->target);
+        }
+    return 0;
 }
 
 static int parse_timeline(struct ctx *c, const yaml_node_t *n)
@@ -1036,6 +1091,86 @@ static int parse_code(struct ctx *c, const struct scen_yaml_map *m, int status,
     return 0;
 }
 
+static int parse_retry_codes(struct ctx *c, yaml_node_t *n, struct scen_retry *r)
+{
+    if (n == NULL)
+        return 0;
+    if (scen_yaml_seq(c->y, n, "codes", c->err) != 0)
+        return -1;
+    r->n_codes = scen_yaml_seq_len(n);
+    r->codes = dl_xcalloc(r->n_codes ? r->n_codes : 1, sizeof(*r->codes));
+    for (size_t i = 0; i < r->n_codes; i++) {
+        yaml_node_t *item = scen_yaml_seq_item(c->y, n, i), *at, *code;
+        struct scen_attempt *a = &r->codes[i];
+        struct scen_yaml_map m;
+        const char *text = NULL;
+        a->loc = loc_of(c, item);
+        if (scen_yaml_map_open(c->y, item, "codes", "attempt", attempt_keys, &m, c->err) != 0 ||
+            (at = scen_yaml_require(&m, "at", c->err)) == NULL ||
+            scen_yaml_duration(c->y, at, "at", &a->at, c->err) != 0 ||
+            (code = scen_yaml_require(&m, "code", c->err)) == NULL ||
+            scen_yaml_str(c->y, code, "code", &text, c->err) != 0)
+            return -1;
+        if (a->at < 0 || a->at > SCEN_RETRY_EXPIRY)
+            return scen_yaml_fail(c->y, at, "at", c->err,
+                                  "expected a duration from 0 to 24h, got '%s'",
+                                  scen_yaml_scalar(at));
+        if (i > 0 && a->at <= r->codes[i - 1].at)
+            return scen_yaml_fail(c->y, at, "at", c->err,
+                                  "not later than the previous attempt (line %u)",
+                                  r->codes[i - 1].loc.line);
+        if (!valid_code(text))
+            return scen_yaml_fail(c->y, code, "code", c->err,
+                                  "expected an enhanced status code such as 4.7.324, got '%s'",
+                                  text);
+        a->code = dl_xstrdup(text);
+    }
+    return 0;
+}
+
+/* retry: {status: delivered|bounced, code, reason?, attempts?, at?, codes?} */
+static int parse_retry(struct ctx *c, yaml_node_t *n, struct scen_retry *r)
+{
+    struct scen_yaml_map m;
+    struct scen_expect tmp = {0};
+    yaml_node_t *status, *at;
+    const char *reason = NULL;
+    long attempts = 0;
+    int st = 0;
+    r->at = -1;
+    if (n == NULL)
+        return 0;
+    r->loc = loc_of(c, n);
+    r->set = true;
+    if (scen_yaml_map_open(c->y, n, "retry", "retry expectation", retry_keys, &m, c->err) != 0 ||
+        (status = scen_yaml_require(&m, "status", c->err)) == NULL ||
+        scen_yaml_enum(c->y, status, "status", status_names, &st, c->err) != 0)
+        return -1;
+    if (strcmp(status_names[st], "deferred") == 0)
+        return scen_yaml_fail(c->y, status, "status", c->err,
+                              "a final disposition is delivered or bounced (a message deferred "
+                              "at 24 h bounces), got 'deferred'");
+    if (parse_code(c, &m, st, &tmp) != 0)
+        return -1;
+    r->status = dl_xstrdup(status_names[st]);
+    r->code = tmp.code;
+    if (get_token(c, scen_yaml_get(&m, "reason"), "reason", &reason) != 0 ||
+        scen_yaml_get_int(&m, "attempts", 1, 64, &attempts, c->err) != 0)
+        return -1;
+    r->reason = reason ? dl_xstrdup(reason) : NULL;
+    r->attempts = (unsigned)attempts;
+    at = scen_yaml_get(&m, "at");
+    if (at != NULL) {
+        if (scen_yaml_duration(c->y, at, "at", &r->at, c->err) != 0)
+            return -1;
+        if (r->at < 0 || r->at > SCEN_RETRY_EXPIRY)
+            return scen_yaml_fail(c->y, at, "at", c->err,
+                                  "expected a duration from 0 to 24h, got '%s'",
+                                  scen_yaml_scalar(at));
+    }
+    return parse_retry_codes(c, scen_yaml_get(&m, "codes"), r);
+}
+
 static int parse_outcome(struct ctx *c, yaml_node_t *n, const char *profile, struct scen_expect *e)
 {
     struct scen_yaml_map m;
@@ -1054,7 +1189,7 @@ static int parse_outcome(struct ctx *c, yaml_node_t *n, const char *profile, str
     e->status = dl_xstrdup(status_names[st]);
     e->reason = reason ? dl_xstrdup(reason) : NULL;
     e->tlsrpt = tlsrpt >= 0 ? dl_xstrdup(tlsrpt_names[tlsrpt]) : NULL;
-    return 0;
+    return parse_retry(c, scen_yaml_get(&m, "retry"), &e->retry);
 }
 
 /* mx: secure, or tlsa: {verdict: bogus, reason: expired}. A bogus verdict
@@ -1212,8 +1347,13 @@ static int parse_scen(struct ctx *c)
         parse_hosts(c, scen_yaml_get(&m, "mx")) != 0 ||
         parse_faults(c, scen_yaml_get(&m, "faults"), &c->s->faults, &c->s->n_faults) != 0 ||
         parse_timeline(c, scen_yaml_get(&m, "timeline")) != 0 ||
-        parse_expect(c, scen_yaml_get(&m, "expect")) != 0)
+        parse_expect(c, scen_yaml_get(&m, "expect")) != 0 || check_timeline_faults(c) != 0)
         return -1;
+    if (c->s->zone.validity != 0 && !scen_has_retry(c->s))
+        return dl_error_set(c->err,
+                            "%s:%u: zone validity applies to the runner's timeline builds only: "
+                            "it needs a retry expectation (expect: PROFILE: retry:)",
+                            c->s->zone.loc.file, c->s->zone.loc.line);
     default_cert_names(c->s);
     return 0;
 }
@@ -1311,6 +1451,38 @@ static void certs_free(struct scen_cert *certs, size_t n)
     free(certs);
 }
 
+static void retry_clear(struct scen_retry *r)
+{
+    free(r->status);
+    free(r->code);
+    free(r->reason);
+    for (size_t i = 0; i < r->n_codes; i++)
+        free(r->codes[i].code);
+    free(r->codes);
+}
+
+bool scen_has_retry(const struct scen *s)
+{
+    for (int p = 0; p < SCEN_PROFILE_COUNT; p++)
+        if (s->expect[p].retry.set)
+            return true;
+    return false;
+}
+
+const struct scen_fault *scen_faults_at(const struct scen *s, int64_t at, size_t *n, int *index)
+{
+    const struct scen_fault *f = s->faults;
+    *n = s->n_faults;
+    *index = -1;
+    for (size_t i = 0; i < s->n_timeline && s->timeline[i].at <= at; i++)
+        if (s->timeline[i].has_faults) {
+            f = s->timeline[i].faults;
+            *n = s->timeline[i].n_faults;
+            *index = (int)i;
+        }
+    return f;
+}
+
 static void timeline_free(struct scen_step *steps, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -1343,6 +1515,7 @@ void scen_free(struct scen *s)
         free(s->expect[p].status);
         free(s->expect[p].code);
         free(s->expect[p].reason);
+        retry_clear(&s->expect[p].retry);
         free(s->expect[p].tlsrpt);
     }
     free(s);

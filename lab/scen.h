@@ -76,6 +76,8 @@ struct scen_zone {
     char *nsec3_salt;            /* hex, or NULL for none */
     struct scen_record *records; /* extra records for this zone */
     size_t n_records;
+    int64_t validity; /* `zone: validity:` RRSIG validity in seconds for the
+                         runner's timeline builds; 0: the builder's default */
 };
 
 /* Placeholder until the certificates issue: parsed and checked, not built. */
@@ -168,24 +170,49 @@ struct scen_fault {
 };
 
 /* A timeline step: at virtual time `at` after the first attempt, the world
- * changes (placeholder until the runner issue: the faults replace the
- * scenario's own). */
+ * changes: when has_faults, its faults replace the scenario's own (and
+ * those of earlier steps) from then on. Only faults that act inside the
+ * scenario's own zones are allowed (no DS, delegation or zone-set change). */
 struct scen_step {
     struct scen_loc loc;
     int64_t at; /* seconds */
     char *note;
+    bool has_faults; /* `faults:` given (an empty list removes every fault) */
     struct scen_fault *faults;
     size_t n_faults;
+};
+
+/* `retry: codes:` one attempt the retry schedule makes at `at`. */
+struct scen_attempt {
+    struct scen_loc loc;
+    int64_t at; /* seconds after the first attempt */
+    char *code; /* "4.7.324" */
+};
+
+/* `expect: PROFILE: retry:` the retry schedule run on the virtual clock
+ * (dane_retry.h) with the timeline applied: the final disposition, how
+ * many attempts, when the last one was made, and codes at given times. */
+struct scen_retry {
+    struct scen_loc loc;
+    bool set;
+    char *status;      /* final: "delivered" or "bounced" */
+    char *code;        /* final code */
+    char *reason;      /* final fine reason, or NULL */
+    unsigned attempts; /* 0: not checked */
+    int64_t at;        /* offset of the last attempt; -1: not checked */
+    struct scen_attempt *codes;
+    size_t n_codes;
 };
 
 /* Expected outcome under one profile; all NULL when the profile is unset. */
 struct scen_expect {
     struct scen_loc loc;
     bool set;
-    char *status; /* "delivered", "deferred", "bounced" */
-    char *code;   /* "2.0.0", "4.7.324" ... */
-    char *reason; /* fine reason, or NULL */
-    char *tlsrpt; /* RFC 8460 result-type, or NULL */
+    char *status;            /* "delivered", "deferred", "bounced" */
+    char *code;              /* "2.0.0", "4.7.324" ... */
+    char *reason;            /* fine reason, or NULL */
+    char *tlsrpt;            /* RFC 8460 result-type, or NULL */
+    struct scen_retry retry; /* the retry timeline (unset: first attempt only) */
 };
 
 struct scen {
@@ -212,6 +239,15 @@ struct scen {
     struct scen_expect expect[SCEN_PROFILE_COUNT];
     struct scen_loc loc; /* where `name:` is written (catalogue messages) */
 };
+
+/* Whether some profile has a `retry:` expectation (the runner then drives
+ * the retry schedule with the timeline applied). */
+bool scen_has_retry(const struct scen *s);
+
+/* The faults in force at virtual time `at` (those of the last step due
+ * that sets faults, else the scenario's own); *index is that step's index,
+ * or -1 for the scenario's own. */
+const struct scen_fault *scen_faults_at(const struct scen *s, int64_t at, size_t *n, int *index);
 
 /* Parse and check one file. On success *out owns a new scenario. */
 int scen_load(const char *path, struct scen **out, struct dl_error *err);

@@ -159,8 +159,57 @@ static const struct {
      BAD "timeline-order.yaml:5: key 'at': not later than the previous step (line 4)"},
     {BAD "timeline-negative.yaml",
      BAD "timeline-negative.yaml:4: key 'at': expected a duration >= 0, got '-1h'"},
+    {BAD "retry-deferred.yaml",
+     BAD "retry-deferred.yaml:7: key 'status': a final disposition is delivered or bounced (a "
+         "message deferred at 24 h bounces), got 'deferred'"},
+    {BAD "retry-codes-order.yaml",
+     BAD "retry-codes-order.yaml:10: key 'at': not later than the previous attempt (line 10)"},
+    {BAD "retry-attempts.yaml",
+     BAD "retry-attempts.yaml:7: key 'attempts': expected an integer 1-64, got '100'"},
+    {BAD "timeline-ds-fault.yaml",
+     BAD "timeline-ds-fault.yaml:7: fault ds-digest-mismatch on 'ds' cannot be set by a timeline "
+         "step (it acts on the parent or on which zones exist)"},
+    {BAD "validity-no-retry.yaml",
+     BAD "validity-no-retry.yaml:1: zone validity applies to the runner's timeline builds only: it "
+         "needs a retry expectation (expect: PROFILE: retry:)"},
     {"data/scen/nowhere.yaml", "data/scen/nowhere.yaml: No such file or directory"},
 };
+
+/* expect: PROFILE: retry: and timeline steps with faults (issue 6). */
+START_TEST(retry_timeline)
+{
+    struct scen *s = NULL;
+    struct dl_error err;
+    const struct scen_retry *r;
+    const struct scen_fault *f;
+    size_t n;
+    int index;
+    ck_assert_int_eq(scen_load("../../lab/scenarios/timeline-fault-fixed.yaml", &s, &err), 0);
+    r = &s->expect[SCEN_PROFILE_RFC7672].retry;
+    ck_assert(r->set);
+    ck_assert_str_eq(r->status, "delivered");
+    ck_assert_str_eq(r->code, "2.0.0");
+    ck_assert_uint_eq(r->attempts, 4);
+    ck_assert_int_eq(r->at, 90 * 60);
+    ck_assert_uint_eq(r->n_codes, 3);
+    ck_assert_int_eq(r->codes[1].at, 15 * 60);
+    ck_assert_str_eq(r->codes[1].code, "4.7.324");
+    ck_assert(scen_has_retry(s));
+    ck_assert(s->timeline[0].has_faults);
+    f = scen_faults_at(s, 30 * 60, &n, &index);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(index, -1);
+    ck_assert_str_eq(f[0].name, "rrsig-expired");
+    (void)scen_faults_at(s, 40 * 60, &n, &index);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(index, 0);
+    scen_free(s);
+    ck_assert_int_eq(scen_load("../../lab/scenarios/timeline-signature-expires.yaml", &s, &err), 0);
+    ck_assert_int_eq(s->zone.validity, 7200);
+    ck_assert_int_eq(s->expect[SCEN_PROFILE_EXCHANGE_ONLINE].retry.at, 86400);
+    scen_free(s);
+}
+END_TEST
 
 START_TEST(bad_file)
 {
@@ -643,6 +692,7 @@ Suite *scen_suite(void)
     tcase_add_test(pos, dns_expectations);
     tcase_add_test(pos, dns_catalogue);
     tcase_add_test(pos, catalog_sorted);
+    tcase_add_test(pos, retry_timeline);
     tcase_add_loop_test(neg, bad_file, 0, N(bad_files));
     tcase_add_test(neg, unimplemented_fault);
     tcase_add_test(neg, too_large);

@@ -1,0 +1,392 @@
+#include "lab_timeline.h"
+
+#include "dane_client.h"
+#include "dane_retry.h"
+#include "dl_util.h"
+#include "lab_conf.h"
+#include "lab_plan.h"
+#include "lab_smtp.h"
+#include "zone_stamp.h"
+#include "zone_tree.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ldns/ldns.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define TIMELINE_TIMEOUT_MS 5000
+#define RELOAD_WAIT_MS      5000
+#define STATE_NONE          -2 /* no state installed: the lab's own files */
+
+struct lab_timeline {
+    char *run_dir;
+    time_t now;
+    const scen_catalog *cat;
+    lab_smtp *smtp; /* certificates for computed TLSA records, built on first use */
+    SSL_CTX *tls;
+    char *anchor, *hints;
+};
+
+lab_timeline *lab_timeline_new(const char *run_dir, time_t now, const scen_catalog *cat,
+                               struct dl_error *err)
+{
+    lab_timeline *tl = dl_xcalloc(1, sizeof(*tl));
+    tl->run_dir = dl_xstrdup(run_dir);
+    tl->now = now;
+    tl->cat = cat;
+    tl->anchor = dl_xasprintf("%s/root.key", run_dir);
+    tl->hints = dl_xasprintf("%s/etc/root.hints", run_dir);
+    if ((tl->tls = dane_tls_ctx_new(err)) == NULL) {
+        lab_timeline_free(tl);
+        return NULL;
+    }
+    return tl;
+}
+
+void lab_timeline_free(lab_timeline *tl)
+{
+    if (tl == NULL)
+        return;
+    lab_smtp_free(tl->smtp);
+    SSL_CTX_free(tl->tls);
+    free(tl->anchor);
+    free(tl->hints);
+    free(tl->run_dir);
+    free(tl);
+}
+
+/* Copy src over dst atomically, with an mtime later than dst's (NSD
+ * reloads a zone file when its mtime changed). */
+static int install_file(const char *src, const char *dst, struct dl_error *err)
+{
+    struct stat old, cur;
+    char *data;
+    size_t len;
+    int rc;
+    bool had = stat(dst, &old) == 0;
+    if (dl_read_file(src, 256u << 20, &data, &len, err) != 0)
+        return -1;
+    rc = dl_write_file(dst, data, len, 0644, err);
+    free(data);
+    if (rc == 0 && had && stat(dst, &cur) == 0 && cur.st_mtim.tv_sec <= old.st_mtim.tv_sec) {
+        struct timespec ts[2] = {{.tv_sec = old.st_mtim.tv_sec + 1},
+                                 {.tv_sec = old.st_mtim.tv_sec + 1}};
+        if (utimensat(AT_FDCWD, dst, ts, 0) != 0)
+            rc = dl_error_set(err, "%s: %s", dst, strerror(errno));
+    }
+    return rc;
+}
+
+/* SIGHUP to nsd-child, whose PID (as seen in the lab's PID namespace)
+ * NSD writes to RUN/var/nsd-child/nsd.pid; sent from a child process,
+ * which lives in that namespace. (lab_world_status must not be used
+ * here: inside the lab's mount namespace the holder's host PID is not
+ * found in /proc, and the PID file would be taken for stale.) */
+static int reload_nsd(const char *run_dir, struct dl_error *err)
+{
+    char *path = dl_xasprintf("%s/var/nsd-child/nsd.pid", run_dir), *text = NULL;
+    long nsd = 0;
+    int status;
+    pid_t pid;
+    if (dl_read_file(path, 64, &text, NULL, err) != 0) {
+        free(path);
+        return -1;
+    }
+    nsd = strtol(text, NULL, 10);
+    free(text);
+    free(path);
+    if (nsd <= 1)
+        return dl_error_set(err, "timeline: nsd-child's PID file is malformed");
+    if ((pid = fork()) < 0)
+        return dl_error_set(err, "timeline: fork: %s", strerror(errno));
+    if (pid == 0)
+        _exit(kill((pid_t)nsd, SIGHUP) == 0 ? 0 : 1);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return dl_error_set(err, "timeline: cannot signal nsd-child (pid %ld)", nsd);
+    return 0;
+}
+
+/* The SOA serial nsd-child serves for origin, or -1. */
+static int64_t served_serial(ldns_resolver *res, const char *origin)
+{
+    ldns_rdf *name = ldns_dname_new_frm_str(origin);
+    ldns_pkt *pkt = NULL;
+    int64_t serial = -1;
+    if (name == NULL)
+        return -1;
+    if (ldns_resolver_send(&pkt, res, name, LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, 0) ==
+            LDNS_STATUS_OK &&
+        pkt != NULL) {
+        ldns_rr_list *soa = ldns_pkt_rr_list_by_type(pkt, LDNS_RR_TYPE_SOA, LDNS_SECTION_ANSWER);
+        if (soa != NULL && ldns_rr_list_rr_count(soa) > 0)
+            serial = ldns_rdf2native_int32(ldns_rr_rdf(ldns_rr_list_rr(soa, 0), 2));
+        ldns_rr_list_deep_free(soa);
+    }
+    ldns_pkt_free(pkt);
+    ldns_rdf_deep_free(name);
+    return serial;
+}
+
+/* Wait until nsd-child serves serial[k] for origin[k], every k. */
+static int wait_served(char **origins, const uint32_t *serials, size_t n, struct dl_error *err)
+{
+    ldns_resolver *res = ldns_resolver_new();
+    ldns_rdf *ns = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, LAB_ADDR_CHILD);
+    struct timeval tv = {.tv_sec = 1};
+    size_t k = 0;
+    int rc = 0;
+    ldns_resolver_push_nameserver(res, ns);
+    ldns_rdf_deep_free(ns);
+    ldns_resolver_set_recursive(res, false);
+    ldns_resolver_set_retry(res, 1);
+    ldns_resolver_set_timeout(res, tv);
+    for (int waited = 0; k < n;) {
+        if (served_serial(res, origins[k]) == (int64_t)serials[k]) {
+            k++;
+            continue;
+        }
+        if (waited >= RELOAD_WAIT_MS) {
+            rc = dl_error_set(err, "timeline: nsd-child did not load %s serial %u within %d ms",
+                              origins[k], serials[k], RELOAD_WAIT_MS);
+            break;
+        }
+        usleep(5000);
+        waited += 5;
+    }
+    ldns_resolver_deep_free(res);
+    return rc;
+}
+
+/* The zones of tree t that belong to the scenario (not the root or TLD,
+ * not lame ones, which no server loads). */
+static bool own_zone(const zone_tree *t, size_t z)
+{
+    const char *o = zone_tree_origin(t, z);
+    return strcmp(o, ".") != 0 && strcmp(o, "test.") != 0 && !zone_tree_lame(t, z);
+}
+
+/* Install the zone files of `dir` (a state build, or the saved originals)
+ * for the scenario's zones of t; save the lab's own first when `save`. */
+static int install(lab_timeline *tl, const zone_tree *t, const char *dir, const char *save,
+                   struct dl_error *err)
+{
+    size_t n = zone_tree_count(t), m = 0;
+    char **origins = dl_xcalloc(n + 1, sizeof(char *));
+    uint32_t *serials = dl_xcalloc(n + 1, sizeof(uint32_t));
+    int rc = 0;
+    for (size_t z = 0; rc == 0 && z < n; z++) {
+        char *src, *dst;
+        struct zone_stamp st;
+        if (!own_zone(t, z))
+            continue;
+        src = dl_xasprintf("%s/%s", dir, zone_tree_file(t, z));
+        dst = dl_xasprintf("%s/zones/%s", tl->run_dir, zone_tree_file(t, z));
+        if (save != NULL) {
+            char *keep = dl_xasprintf("%s/%s", save, zone_tree_file(t, z));
+            rc = install_file(dst, keep, err);
+            free(keep);
+        }
+        if (rc == 0)
+            rc = install_file(src, dst, err);
+        if (rc == 0 && zone_stamp_read(dst, &st)) {
+            origins[m] = dl_xstrdup(zone_tree_origin(t, z));
+            serials[m++] = st.serial;
+        }
+        free(src);
+        free(dst);
+    }
+    if (rc == 0)
+        rc = reload_nsd(tl->run_dir, err);
+    if (rc == 0)
+        rc = wait_served(origins, serials, m, err);
+    for (size_t k = 0; k < m; k++)
+        free(origins[k]);
+    free(origins);
+    free(serials);
+    return rc;
+}
+
+/* Build the state whose faults are those of step `index` (-1: the
+ * scenario's own) into RUN/timeline/NAME/state-K and install it. */
+static int build_state(lab_timeline *tl, size_t i, int index, zone_tree **tree, bool *saved,
+                       struct dl_error *err)
+{
+    const struct scen *s = scen_catalog_get(tl->cat, i);
+    int64_t at = index < 0 ? 0 : s->timeline[index].at;
+    const struct scen_fault *f = index < 0 ? s->faults : s->timeline[index].faults;
+    size_t nf = index < 0 ? s->n_faults : s->timeline[index].n_faults;
+    char *dir = dl_xasprintf("%s/timeline/%s/state-%d", tl->run_dir, s->name, index + 1);
+    char *zones = dl_xasprintf("%s/zones", dir);
+    char *save = dl_xasprintf("%s/timeline/%s/lab", tl->run_dir, s->name);
+    struct lab_plan_opts po = {.run_dir = tl->run_dir, .now = tl->now + (time_t)at};
+    struct lab_smtp_stats cs;
+    zone_tree *t = NULL;
+    int rc = 0;
+    if (tl->smtp == NULL &&
+        (tl->smtp = lab_smtp_build(tl->cat, tl->run_dir, tl->now, &cs, err)) == NULL)
+        rc = -1;
+    po.smtp = tl->smtp;
+    if (rc == 0 && !*saved)
+        rc = dl_mkdir_p(save, 0755, err);
+    if (rc == 0)
+        rc = lab_plan_build_scenario(tl->cat, i, &po, f, nf, (uint32_t)s->zone.validity, dir, &t,
+                                     err);
+    if (rc == 0)
+        rc = install(tl, t, zones, *saved ? NULL : save, err);
+    if (rc == 0)
+        *saved = true;
+    if (rc == 0) {
+        zone_tree_free(*tree);
+        *tree = t;
+    } else
+        zone_tree_free(t);
+    free(dir);
+    free(zones);
+    free(save);
+    return rc;
+}
+
+/* Put the lab's own zone files back. */
+static int restore(lab_timeline *tl, size_t i, const zone_tree *t, struct dl_error *err)
+{
+    const struct scen *s = scen_catalog_get(tl->cat, i);
+    char *save = dl_xasprintf("%s/timeline/%s/lab", tl->run_dir, s->name);
+    int rc = install(tl, t, save, NULL, err);
+    free(save);
+    return rc;
+}
+
+static int attempt(lab_timeline *tl, const struct scen *s, enum scen_profile p, int64_t at,
+                   bool final, struct lab_attempt *a, struct dl_error *err)
+{
+    time_t when = tl->now + (time_t)at;
+    struct dane_dns_opts dns = {.trust_anchor = tl->anchor, .root_hints = tl->hints, .now = when};
+    struct dane_client_opts co = {.profile = p == SCEN_PROFILE_EXCHANGE_ONLINE
+                                                 ? DANE_PROFILE_EXCHANGE_ONLINE
+                                                 : DANE_PROFILE_RFC7672,
+                                  .port = 25,
+                                  .timeout_ms = TIMELINE_TIMEOUT_MS,
+                                  .now = when,
+                                  .final = final};
+    struct dane_client_result cr;
+    dane_dns *resolver;
+    memset(a, 0, sizeof(*a));
+    a->at = at;
+    a->final = final;
+    if ((resolver = dane_dns_new(&dns, err)) == NULL)
+        return -1;
+    if (dane_client_run(resolver, tl->tls, &co, s->domain, &cr, err) != 0) {
+        dane_dns_free(resolver);
+        return -1;
+    }
+    a->observed = cr.outcome;
+    snprintf(a->detail, sizeof(a->detail), "%s", cr.detail);
+    dane_client_result_clear(&cr);
+    dane_dns_free(resolver);
+    return 0;
+}
+
+static void hm(int64_t secs, char *buf, size_t len)
+{
+    snprintf(buf, len, "%lldh%02lld", (long long)(secs / 3600), (long long)(secs % 3600 / 60));
+}
+
+void lab_timeline_judge(const struct scen_retry *e, struct lab_timeline_result *r)
+{
+    const struct lab_attempt *last = r->n ? &r->attempts[r->n - 1] : NULL;
+    char t1[32], t2[32];
+    r->pass = false;
+    if (last == NULL) {
+        snprintf(r->mismatch, sizeof(r->mismatch), "no attempt was made");
+        return;
+    }
+    if (strcmp(e->status, dane_status_name(last->observed.status)) != 0 ||
+        strcmp(e->code, last->observed.code) != 0) {
+        snprintf(r->mismatch, sizeof(r->mismatch), "expected final %s %s, observed %s %s",
+                 e->status, e->code, dane_status_name(last->observed.status), last->observed.code);
+        return;
+    }
+    if (e->reason && strcmp(e->reason, dane_reason_name(last->observed.reason)) != 0) {
+        snprintf(r->mismatch, sizeof(r->mismatch), "expected final reason %s, observed %s",
+                 e->reason, dane_reason_name(last->observed.reason));
+        return;
+    }
+    if (e->attempts && e->attempts != r->n) {
+        snprintf(r->mismatch, sizeof(r->mismatch), "expected %u attempts, observed %zu",
+                 e->attempts, r->n);
+        return;
+    }
+    if (e->at >= 0 && e->at != last->at) {
+        hm(e->at, t1, sizeof(t1));
+        hm(last->at, t2, sizeof(t2));
+        snprintf(r->mismatch, sizeof(r->mismatch), "expected the last attempt at +%s, observed +%s",
+                 t1, t2);
+        return;
+    }
+    for (size_t k = 0; k < e->n_codes; k++) {
+        const struct lab_attempt *a = NULL;
+        for (size_t j = 0; j < r->n && a == NULL; j++)
+            if (r->attempts[j].at == e->codes[k].at)
+                a = &r->attempts[j];
+        hm(e->codes[k].at, t1, sizeof(t1));
+        if (a == NULL) {
+            snprintf(r->mismatch, sizeof(r->mismatch),
+                     "expected an attempt at +%s with %s, none made", t1, e->codes[k].code);
+            return;
+        }
+        if (strcmp(a->observed.code, e->codes[k].code) != 0) {
+            snprintf(r->mismatch, sizeof(r->mismatch), "expected %s at +%s, observed %s",
+                     e->codes[k].code, t1, a->observed.code);
+            return;
+        }
+    }
+    r->pass = true;
+}
+
+int lab_timeline_run(lab_timeline *tl, size_t i, enum scen_profile p, struct lab_timeline_result *r,
+                     struct dl_error *err)
+{
+    const struct scen *s = scen_catalog_get(tl->cat, i);
+    int64_t times[LAB_TIMELINE_MAX];
+    size_t n = dane_retry_schedule(DANE_PROFILE_RFC7672, times, LAB_TIMELINE_MAX);
+    zone_tree *tree = NULL;
+    int installed = STATE_NONE, rc = 0;
+    bool saved = false;
+    memset(r, 0, sizeof(*r));
+    for (size_t k = 0; rc == 0 && k < n; k++) {
+        size_t nf;
+        int index;
+        struct lab_attempt *a = &r->attempts[r->n];
+        (void)scen_faults_at(s, times[k], &nf, &index);
+        if (index != installed) {
+            if ((rc = build_state(tl, i, index, &tree, &saved, err)) != 0)
+                break;
+            installed = index;
+        }
+        if ((rc = attempt(tl, s, p, times[k], k + 1 == n, a, err)) != 0)
+            break;
+        r->n++;
+        if (a->observed.status != DANE_DEFERRED)
+            break;
+    }
+    if (saved && tree != NULL) {
+        struct dl_error e2;
+        if (restore(tl, i, tree, &e2) != 0 && rc == 0) {
+            *err = e2;
+            rc = -1;
+        }
+    }
+    zone_tree_free(tree);
+    if (rc != 0)
+        return -1;
+    lab_timeline_judge(&s->expect[p].retry, r);
+    return 0;
+}

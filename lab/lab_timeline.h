@@ -1,0 +1,67 @@
+/*
+ * lab_timeline: a scenario's retry timeline (`timeline:` steps and
+ * `expect: PROFILE: retry:`) run inside the lab world.
+ *
+ * The retry schedule (dane_retry.h: 0, 15 min, 30 min, then hourly, the
+ * last attempt at 24 h) runs on a virtual clock starting at the lab's
+ * `now`. Each distinct world state is a separate build: before an attempt,
+ * when the faults in force (scen_faults_at) differ from those installed,
+ * the scenario's zones are rebuilt alone (lab_plan_build_scenario) signed
+ * at the virtual time the state began (`now` for the scenario's own state,
+ * now + at for a step) with the zone's `validity`, copied over its zone
+ * files in RUN/zones/, and nsd-child reloads them on SIGHUP (NSD 4.6 reads
+ * zone files whose mtime changed); the runner waits until nsd-child serves
+ * each new SOA serial. The first attempt rebuilds too, so that `validity`
+ * applies from the start. The client then runs with a fresh libunbound
+ * context that iterates itself from RUN/etc/root.hints (no shared cache,
+ * so no answer of another state or time is re-used), validating and
+ * checking certificates as of the attempt's virtual time, with `final`
+ * on the last attempt. Attempts stop at the first that is not deferred.
+ * Afterwards the lab's own zone files are put back and reloaded.
+ *
+ * Must run inside the lab world (lab_world_enter() first); one scenario
+ * at a time (it changes the scenario's zones in the running lab).
+ */
+#ifndef LAB_TIMELINE_H
+#define LAB_TIMELINE_H
+
+#include "dane_outcome.h"
+#include "dl_error.h"
+#include "scen.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#define LAB_TIMELINE_MAX 64
+
+struct lab_attempt {
+    int64_t at; /* seconds after the first attempt */
+    bool final; /* the last attempt of the schedule (24 h) */
+    struct dane_outcome observed;
+    char detail[256];
+};
+
+struct lab_timeline_result {
+    struct lab_attempt attempts[LAB_TIMELINE_MAX];
+    size_t n;
+    bool pass;
+    char mismatch[256];
+};
+
+typedef struct lab_timeline lab_timeline;
+
+lab_timeline *lab_timeline_new(const char *run_dir, time_t now, const scen_catalog *cat,
+                               struct dl_error *err);
+void lab_timeline_free(lab_timeline *tl);
+
+/* Run the timeline of catalogue scenario i under profile p and judge it
+ * against s->expect[p].retry. Returns 0 (r says pass or not), -1 when the
+ * world could not be changed or the client not run (err set). */
+int lab_timeline_run(lab_timeline *tl, size_t i, enum scen_profile p, struct lab_timeline_result *r,
+                     struct dl_error *err);
+
+/* Judge attempts against a retry expectation (sets r->pass, r->mismatch). */
+void lab_timeline_judge(const struct scen_retry *e, struct lab_timeline_result *r);
+
+#endif
