@@ -192,6 +192,11 @@ static void read_cb(struct bufferevent *bev, void *arg)
         evbuffer_drain(in, evbuffer_get_length(in));
         return;
     }
+    /* Decrypted bytes can come before the handshake is reported done (the
+     * client's EHLO in the same segment as its Finished): they are
+     * protected, so keep them for when it is (event_cb). */
+    if (smtp_session_state(c->sess) == SMTP_STATE_TLS)
+        return;
     /* a client that sends without reading replies is paused, not buffered */
     while (act == SMTP_ACTION_NONE &&
            evbuffer_get_length(bufferevent_get_output(bev)) < OUTPUT_HIGH &&
@@ -223,8 +228,12 @@ static void event_cb(struct bufferevent *bev, short events, void *arg)
     struct conn *c = arg;
     if (events & BEV_EVENT_CONNECTED) {
         struct fsmtp_tls_info info;
+        enum smtp_action act;
         fsmtp_tls_info_get(bufferevent_openssl_get_ssl(bev), &info);
-        conn_act(c, smtp_session_tls_done(c->sess, &info));
+        act = smtp_session_tls_done(c->sess, &info);
+        conn_act(c, act); /* may end (free) the connection unless NONE */
+        if (act == SMTP_ACTION_NONE && evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+            read_cb(bev, c); /* what arrived with the end of the handshake */
         return;
     }
     if (c->closing) {
