@@ -8,6 +8,7 @@
 #include "lab_explain.h"
 #include "lab_graph.h"
 #include "lab_merge.h"
+#include "lab_mta.h"
 #include "lab_run.h"
 
 #include <errno.h>
@@ -48,6 +49,13 @@ static const char usage[] =
     "  report merge FILE.json... [--json OUT] [--junit OUT] [--tap OUT]\n"
     "                       join the `run --json` reports of shards into one (OUT\n"
     "                       may be - for stdout); exit 1 when a scenario failed\n"
+    "  mta postfix [--scenario NAME]... [--tag T] [--json] [--junit FILE]\n"
+    "      [--timeout SECS] [--known FILE] [--postfix-option NAME=VALUE]... [--keep-up]\n"
+    "                       run a private Postfix instance in the lab, one message per\n"
+    "                       scenario; verdict from Postfix's log and fakesmtp's sessions:\n"
+    "                       pass, known (lab/mta/postfix/known-deviations), DEVIATION or\n"
+    "                       LEAK; exit 0 when no unexplained deviation and no leak;\n"
+    "                       --postfix-option only to test the runner (misconfigured MTA)\n"
     "  build                build the signed zones, keys, certificates, trust anchor, configs\n"
     "  up                   build what changed and start the lab (NSD x2, Unbound, fakesmtp)\n"
     "  down                 stop the lab; nothing it started survives\n"
@@ -91,6 +99,7 @@ static const struct command commands[] = {
     {"explain", lab_explain_main, false},
     {"graph", lab_graph_main, true},
     {"report", lab_merge_main, false},
+    {"mta", lab_mta_main, true},
 };
 
 /* The built-in catalogue: beside the binary in a source tree

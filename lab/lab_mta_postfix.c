@@ -1,0 +1,533 @@
+#include "lab_mta_postfix.h"
+
+#include "dl_util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAIL_OWNER "postfix"
+
+struct lab_postfix {
+    char *base; /* RUN/mta/postfix */
+    char *conf; /* base/etc */
+    char *queue, *data, *log, *maillog;
+    long offset; /* how much of the maillog was read */
+    char partial[4096];
+    bool started;
+};
+
+const char *lab_mta_status_name(enum lab_mta_status s)
+{
+    static const char *const names[] = {"pending", "sent", "deferred", "bounced"};
+    return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+/* /usr/sbin/NAME when it is there, else NAME through PATH. */
+static const char *sbin(const char *name, char *buf, size_t len)
+{
+    snprintf(buf, len, "/usr/sbin/%s", name);
+    return access(buf, X_OK) == 0 ? buf : name;
+}
+
+/* Run argv with `in` on its standard input and its standard output into
+ * *out (when out is not NULL); standard error goes to ours when verbose,
+ * else into out as well. Returns the exit status, or -1. */
+static int run(char *const argv[], const char *in, struct dl_buf *out)
+{
+    int pin[2] = {-1, -1}, pout[2] = {-1, -1}, status;
+    pid_t pid;
+    if (pipe(pin) != 0 || pipe(pout) != 0)
+        return -1;
+    if ((pid = fork()) < 0)
+        return -1;
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(in ? pin[0] : null, 0);
+        dup2(pout[1], 1);
+        dup2(pout[1], 2);
+        close(pin[0]);
+        close(pin[1]);
+        close(pout[0]);
+        close(pout[1]);
+        signal(SIGINT, SIG_IGN); /* the caller stops what it started */
+        signal(SIGPIPE, SIG_DFL);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    close(pin[0]);
+    close(pout[1]);
+    if (in) {
+        size_t left = strlen(in);
+        while (left > 0) {
+            ssize_t w = write(pin[1], in, left);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                break;
+            in += w;
+            left -= (size_t)w;
+        }
+    }
+    close(pin[1]);
+    for (;;) {
+        char buf[4096];
+        ssize_t r = read(pout[0], buf, sizeof(buf));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        if (out)
+            dl_buf_append(out, buf, (size_t)r);
+    }
+    close(pout[0]);
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static const char master_cf[] =
+    "# danelab: a private Postfix instance; chroot column n, no inet listener\n"
+    "pickup    unix  n       -       n       60      1       pickup\n"
+    "cleanup   unix  n       -       n       -       0       cleanup\n"
+    "qmgr      unix  n       -       n       300     1       qmgr\n"
+    "tlsmgr    unix  -       -       n       1000?   1       tlsmgr\n"
+    "rewrite   unix  -       -       n       -       -       trivial-rewrite\n"
+    "bounce    unix  -       -       n       -       0       bounce\n"
+    "defer     unix  -       -       n       -       0       bounce\n"
+    "trace     unix  -       -       n       -       0       bounce\n"
+    "verify    unix  -       -       n       -       1       verify\n"
+    "flush     unix  n       -       n       1000?   0       flush\n"
+    "proxymap  unix  -       -       n       -       -       proxymap\n"
+    "proxywrite unix -       -       n       -       1       proxymap\n"
+    "smtp      unix  -       -       n       -       -       smtp\n"
+    "relay     unix  -       -       n       -       -       smtp\n"
+    "showq     unix  n       -       n       -       -       showq\n"
+    "error     unix  -       -       n       -       -       error\n"
+    "retry     unix  -       -       n       -       -       error\n"
+    "discard   unix  -       -       n       -       -       discard\n"
+    "local     unix  -       n       n       -       -       local\n"
+    "anvil     unix  -       -       n       -       1       anvil\n"
+    "scache    unix  -       -       n       -       1       scache\n"
+    "postlog   unix-dgram n  -       n       -       1       postlogd\n";
+
+static char *main_cf(const lab_postfix *p, char *const *options, size_t n_options)
+{
+    struct dl_buf b = {0};
+    dl_buf_printf(&b,
+                  "# danelab mta postfix: a private instance inside the lab world\n"
+                  "compatibility_level = 3.6\n"
+                  "queue_directory = %s\n"
+                  "data_directory = %s\n"
+                  "mail_owner = " MAIL_OWNER "\n"
+                  "setgid_group = postdrop\n"
+                  "myhostname = mta.danelab.invalid\n"
+                  "mydomain = danelab.invalid\n"
+                  "myorigin = $myhostname\n"
+                  "mydestination =\n"
+                  "relayhost =\n"
+                  "inet_interfaces = 127.0.0.1\n"
+                  "inet_protocols = ipv4\n"
+                  "mynetworks = 127.0.0.0/8\n"
+                  "alias_maps =\n"
+                  "alias_database =\n"
+                  "local_recipient_maps =\n"
+                  "biff = no\n"
+                  "maillog_file = %s\n"
+                  "maillog_file_prefixes = %s\n"
+                  "# DANE, as postconf(5) and TLS_README say\n"
+                  "smtp_dns_support_level = dnssec\n"
+                  "smtp_tls_security_level = dane\n"
+                  "smtp_tls_loglevel = 1\n"
+                  "# the lab: short timers, one session per message\n"
+                  "queue_run_delay = 1s\n"
+                  "minimal_backoff_time = 2s\n"
+                  "maximal_backoff_time = 4s\n"
+                  "maximal_queue_lifetime = 1h\n"
+                  "bounce_queue_lifetime = 1h\n"
+                  "smtp_connect_timeout = 5s\n"
+                  "smtp_helo_timeout = 10s\n"
+                  "smtp_starttls_timeout = 10s\n"
+                  "smtp_data_done_timeout = 10s\n"
+                  "smtp_connection_cache_on_demand = no\n"
+                  "default_destination_rate_delay = 0s\n"
+                  "in_flow_delay = 0s\n",
+                  p->queue, p->data, p->maillog, p->log);
+    dl_buf_append(&b, "", 1);
+    /* An option replaces the default line of the same name (Postfix
+     * warns about a parameter set twice). */
+    for (size_t i = 0; i < n_options; i++) {
+        size_t nl = (size_t)(strchr(options[i], '=') - options[i]);
+        char *text = (char *)b.data, *line = text;
+        while (line && *line) {
+            char *next = strchr(line, '\n');
+            next = next ? next + 1 : line + strlen(line);
+            if (strncmp(line, options[i], nl) == 0 && strncmp(line + nl, " = ", 3) == 0) {
+                memmove(line, next, strlen(next) + 1);
+                continue;
+            }
+            line = next;
+        }
+    }
+    b.len = strlen((char *)b.data);
+    if (n_options)
+        dl_buf_printf(&b, "# --postfix-option (testing only)\n");
+    for (size_t i = 0; i < n_options; i++) {
+        const char *eq = strchr(options[i], '=');
+        dl_buf_printf(&b, "%.*s = %s\n", (int)(eq - options[i]), options[i], eq + 1);
+    }
+    dl_buf_append(&b, "", 1);
+    return (char *)b.data;
+}
+
+/* The master's PID from queue/pid/master.pid, or 0. */
+static pid_t master_pid(const lab_postfix *p)
+{
+    char *path = dl_xasprintf("%s/pid/master.pid", p->queue), *text = NULL;
+    size_t len;
+    long v = 0;
+    if (dl_read_file(path, 64, &text, &len, NULL) == 0)
+        v = strtol(text, NULL, 10);
+    free(text);
+    free(path);
+    return v > 1 && kill((pid_t)v, 0) == 0 ? (pid_t)v : 0;
+}
+
+const char *lab_postfix_dir(const lab_postfix *p)
+{
+    return p->conf;
+}
+
+lab_postfix *lab_postfix_new(const char *run_dir, char *const *options, size_t n_options,
+                             struct dl_error *err)
+{
+    lab_postfix *p = dl_xcalloc(1, sizeof(*p));
+    struct passwd *pw = getpwnam(MAIL_OWNER);
+    char *text, *path;
+    struct stat st;
+    p->base = dl_xasprintf("%s/mta/postfix", run_dir);
+    p->conf = dl_xasprintf("%s/etc", p->base);
+    p->queue = dl_xasprintf("%s/queue", p->base);
+    p->data = dl_xasprintf("%s/data", p->base);
+    p->log = dl_xasprintf("%s/log", p->base);
+    p->maillog = dl_xasprintf("%s/log/maillog", p->base);
+    for (size_t i = 0; i < n_options; i++) {
+        const char *eq = strchr(options[i], '=');
+        if (eq == NULL || eq == options[i] || strchr(options[i], '\n')) {
+            dl_error_set(err, "--postfix-option '%s': expected NAME=VALUE", options[i]);
+            goto fail;
+        }
+    }
+    if (pw == NULL) {
+        dl_error_set(err, "no user '" MAIL_OWNER "': is Postfix installed?");
+        goto fail;
+    }
+    if (access("/usr/sbin/postfix", X_OK) != 0) {
+        dl_error_set(err, "/usr/sbin/postfix: %s (install the postfix package)", strerror(errno));
+        goto fail;
+    }
+    for (char *dir = dl_xstrdup(p->base), *slash; (slash = strrchr(dir, '/')) != NULL;) {
+        *slash = '\0';
+        if (stat(*dir ? dir : "/", &st) == 0 && !(st.st_mode & S_IXOTH) &&
+            st.st_uid != pw->pw_uid) {
+            dl_error_set(err,
+                         "%s (mode %04o): Postfix's daemons, running as " MAIL_OWNER
+                         ", cannot reach %s; make it traversable (chmod o+x) or use another "
+                         "run directory",
+                         dir, (unsigned)(st.st_mode & 07777), p->base);
+            free(dir);
+            goto fail;
+        }
+        if (*dir == '\0') {
+            free(dir);
+            break;
+        }
+    }
+    if (stat(p->base, &st) == 0) { /* a previous instance: stopped, then removed */
+        if (master_pid(p) > 0)
+            lab_postfix_stop(p);
+        nftw(p->base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    }
+    if (dl_mkdir_p(p->conf, 0755, err) != 0 || dl_mkdir_p(p->queue, 0755, err) != 0 ||
+        dl_mkdir_p(p->data, 0700, err) != 0 || dl_mkdir_p(p->log, 0755, err) != 0)
+        goto fail;
+    if (chown(p->data, pw->pw_uid, pw->pw_gid) != 0) {
+        dl_error_set(err, "chown %s: %s", p->data, strerror(errno));
+        goto fail;
+    }
+    text = main_cf(p, options, n_options);
+    path = dl_xasprintf("%s/main.cf", p->conf);
+    if (dl_write_file(path, text, strlen(text), 0644, err) != 0) {
+        free(path);
+        free(text);
+        goto fail;
+    }
+    free(path);
+    free(text);
+    path = dl_xasprintf("%s/master.cf", p->conf);
+    if (dl_write_file(path, master_cf, strlen(master_cf), 0644, err) != 0) {
+        free(path);
+        goto fail;
+    }
+    free(path);
+    return p;
+fail:
+    lab_postfix_free(p);
+    return NULL;
+}
+
+void lab_postfix_free(lab_postfix *p)
+{
+    if (p == NULL)
+        return;
+    free(p->base);
+    free(p->conf);
+    free(p->queue);
+    free(p->data);
+    free(p->log);
+    free(p->maillog);
+    free(p);
+}
+
+int lab_postfix_start(lab_postfix *p, struct dl_error *err)
+{
+    char cmd[64];
+    char *argv[] = {(char *)sbin("postfix", cmd, sizeof(cmd)), "-c", p->conf, "start", NULL};
+    struct dl_buf out = {0};
+    int rc;
+    p->started = true; /* whatever happens, stop tries */
+    rc = run(argv, NULL, &out);
+    dl_buf_append(&out, "", 1);
+    if (rc != 0) {
+        dl_error_set(err, "postfix -c %s start: exit %d: %s", p->conf, rc, (char *)out.data);
+        dl_buf_free(&out);
+        return -1;
+    }
+    dl_buf_free(&out);
+    return 0;
+}
+
+int lab_postfix_inject(lab_postfix *p, const struct lab_mta_msg *m, const char *subject,
+                       struct dl_error *err)
+{
+    char cmd[64];
+    char *argv[] = {(char *)sbin("sendmail", cmd, sizeof(cmd)),
+                    "-C",
+                    p->conf,
+                    "-f",
+                    "",
+                    "-i",
+                    "--",
+                    (char *)m->rcpt,
+                    NULL};
+    struct dl_buf out = {0};
+    char *msg = dl_xasprintf("From: danelab <danelab@mta.danelab.invalid>\n"
+                             "To: %s\n"
+                             "Subject: %s\n"
+                             "Message-ID: <%s>\n"
+                             "\n"
+                             "danelab mta: one message per scenario.\n",
+                             m->rcpt, subject, m->msgid);
+    int rc = run(argv, msg, &out);
+    free(msg);
+    dl_buf_append(&out, "", 1);
+    if (rc != 0)
+        dl_error_set(err, "sendmail -C %s: exit %d: %s", p->conf, rc, (char *)out.data);
+    dl_buf_free(&out);
+    return rc == 0 ? 0 : -1;
+}
+
+/* "KEY=VALUE, " in a log line: the value into buf (up to ", " or end). */
+static void field(const char *line, const char *key, char *buf, size_t len)
+{
+    const char *v = strstr(line, key), *end;
+    buf[0] = '\0';
+    if (v == NULL)
+        return;
+    v += strlen(key);
+    end = strstr(v, ", ");
+    if (end == NULL)
+        end = v + strlen(v);
+    snprintf(buf, len, "%.*s", (int)(end - v), v);
+}
+
+static struct lab_mta_msg *by_qid(struct lab_mta_msg *msgs, size_t n, const char *qid, size_t qlen)
+{
+    for (size_t i = 0; i < n; i++)
+        if (msgs[i].qid[0] && strlen(msgs[i].qid) == qlen && strncmp(msgs[i].qid, qid, qlen) == 0)
+            return &msgs[i];
+    return NULL;
+}
+
+/* One maillog line: "... postfix/PROG[PID]: QID: text". */
+static void log_line(const char *line, struct lab_mta_msg *msgs, size_t n)
+{
+    const char *p = strstr(line, "]: "), *q, *mid, *st;
+    struct lab_mta_msg *m;
+    size_t qlen;
+    if (p == NULL)
+        return;
+    p += 3;
+    if ((q = strstr(p, ": ")) == NULL)
+        return;
+    qlen = (size_t)(q - p);
+    if (qlen == 0 || qlen >= sizeof(msgs[0].qid) ||
+        strspn(p, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZbcdfghjklmnpqrstvwxyz") < qlen)
+        return;
+    q += 2;
+    if ((mid = strstr(q, "message-id=<")) == q) {
+        mid += strlen("message-id=<");
+        for (size_t i = 0; i < n; i++) {
+            size_t l = strlen(msgs[i].msgid);
+            if (msgs[i].qid[0] == '\0' && strncmp(mid, msgs[i].msgid, l) == 0 && mid[l] == '>')
+                snprintf(msgs[i].qid, sizeof(msgs[i].qid), "%.*s", (int)qlen, p);
+        }
+        return;
+    }
+    if (strncmp(q, "to=<", 4) != 0 || (m = by_qid(msgs, n, p, qlen)) == NULL ||
+        m->status != LAB_MTA_PENDING || (st = strstr(q, ", status=")) == NULL)
+        return;
+    st += strlen(", status=");
+    if (strncmp(st, "sent ", 5) == 0)
+        m->status = LAB_MTA_SENT;
+    else if (strncmp(st, "deferred ", 9) == 0)
+        m->status = LAB_MTA_DEFERRED;
+    else if (strncmp(st, "bounced ", 8) == 0 || strncmp(st, "expired ", 8) == 0)
+        m->status = LAB_MTA_BOUNCED;
+    else
+        return;
+    field(q, "dsn=", m->dsn, sizeof(m->dsn));
+    field(q, "relay=", m->relay, sizeof(m->relay));
+    if ((st = strchr(st, '(')) != NULL) {
+        size_t l = strlen(st + 1);
+        snprintf(m->reason, sizeof(m->reason), "%.*s", (int)(l && st[l] == ')' ? l - 1 : l),
+                 st + 1);
+    }
+}
+
+size_t lab_postfix_poll(lab_postfix *p, struct lab_mta_msg *msgs, size_t n)
+{
+    FILE *f = fopen(p->maillog, "r");
+    size_t pending = 0;
+    if (f != NULL && fseek(f, p->offset, SEEK_SET) == 0) {
+        char line[8192];
+        while (fgets(line, sizeof(line), f) != NULL) {
+            size_t l = strlen(line);
+            if (l == 0 || line[l - 1] != '\n')
+                break; /* a line still being written: read it next time */
+            line[l - 1] = '\0';
+            p->offset += (long)l;
+            log_line(line, msgs, n);
+        }
+    }
+    if (f != NULL)
+        fclose(f);
+    for (size_t i = 0; i < n; i++)
+        pending += msgs[i].status == LAB_MTA_PENDING;
+    return pending;
+}
+
+void lab_postfix_queue_reasons(lab_postfix *p, struct lab_mta_msg *msgs, size_t n)
+{
+    char cmd[64];
+    char *argv[] = {(char *)sbin("postqueue", cmd, sizeof(cmd)), "-c", p->conf, "-j", NULL};
+    struct dl_buf out = {0};
+    char *line, *save = NULL;
+    if (run(argv, NULL, &out) != 0) {
+        dl_buf_free(&out);
+        return;
+    }
+    dl_buf_append(&out, "", 1);
+    for (line = strtok_r((char *)out.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        json_t *j = json_loads(line, 0, NULL), *r0;
+        const char *qid = json_string_value(json_object_get(j, "queue_id"));
+        const char *queue = json_string_value(json_object_get(j, "queue_name"));
+        const char *why;
+        struct lab_mta_msg *m;
+        r0 = json_array_get(json_object_get(j, "recipients"), 0);
+        why = json_string_value(json_object_get(r0, "delay_reason"));
+        if (qid && (m = by_qid(msgs, n, qid, strlen(qid))) != NULL &&
+            m->status == LAB_MTA_PENDING && m->reason[0] == '\0')
+            snprintf(m->reason, sizeof(m->reason), "still in the %s queue%s%s", queue ? queue : "?",
+                     why ? ": " : "", why ? why : "");
+        json_decref(j);
+    }
+    dl_buf_free(&out);
+}
+
+/* Kill the children of `parent` (by PID, read from /proc), then it. */
+static void kill_tree(pid_t parent)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        char path[64], buf[512], *rp;
+        long ppid;
+        FILE *f;
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+        if ((f = fopen(path, "r")) == NULL)
+            continue;
+        if (fgets(buf, sizeof(buf), f) && (rp = strrchr(buf, ')')) != NULL &&
+            sscanf(rp + 2, "%*c %ld", &ppid) == 1 && ppid == parent)
+            kill((pid_t)strtol(e->d_name, NULL, 10), SIGKILL);
+        fclose(f);
+    }
+    if (d)
+        closedir(d);
+    kill(parent, SIGKILL);
+}
+
+/* The stop itself, in a process forked after lab_world_enter: it lives in
+ * the lab's PID namespace, where master.pid and /proc speak of the same
+ * PIDs (the caller itself stays in the host's). */
+static void stop_here(lab_postfix *p)
+{
+    char cmd[64];
+    char *argv[] = {(char *)sbin("postfix", cmd, sizeof(cmd)), "-c", p->conf, "stop", NULL};
+    pid_t master = master_pid(p);
+    if (master == 0)
+        return;
+    run(argv, NULL, NULL);
+    for (int i = 0; i < 100 && kill(master, 0) == 0; i++) {
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (kill(master, 0) == 0)
+        kill_tree(master);
+}
+
+void lab_postfix_stop(lab_postfix *p)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGINT, SIG_IGN);
+        signal(SIGTERM, SIG_IGN);
+        stop_here(p);
+        _exit(0);
+    }
+    while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    p->started = false;
+}
