@@ -114,6 +114,8 @@ install: all
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	$(if $(MAN8),install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
 	install -m 0644 lab/scenarios/*.yaml $(DESTDIR)$(DATADIR)/scenarios/
+	install -d $(DESTDIR)$(DATADIR)/mta/postfix
+	install -m 0644 lab/mta/postfix/known-deviations $(DESTDIR)$(DATADIR)/mta/postfix/
 
 C_FILES  := $(wildcard src/common/*.[ch] src/*.[ch] zones/*.[ch] certs/*.[ch] fakesmtp/*.[ch] \
                        lab/*.[ch] tests/unit/*.[ch])
