@@ -1,14 +1,19 @@
 /* Unit tests for fakesmtp/fsmtp_conf (the JSON configuration, its errors
  * with file:line or JSON path) and fakesmtp/fsmtp_store (maildir delivery). */
+#include "cert_issue.h"
+#include "cert_key.h"
 #include "dl_util.h"
 #include "fsmtp_conf.h"
 #include "fsmtp_store.h"
 
 #include <check.h>
 #include <dirent.h>
+#include <openssl/pem.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 Suite *fakesmtp_conf_suite(void);
@@ -72,10 +77,56 @@ START_TEST(good_config_and_defaults)
 }
 END_TEST
 
+/* A fresh self-signed P-256 pair, NAME-cert.pem / NAME-key.pem in tmpdir
+ * ("cert.pem"/"key.pem" for NAME ""): the test configurations name them. */
+static void make_pair(const char *name)
+{
+    static const char *const names[] = {"mx1.unit.test"};
+    struct cert_issue_params p = {.label = "unit",
+                                  .names = names,
+                                  .n_names = 1,
+                                  .now = time(NULL),
+                                  .not_before = -3600,
+                                  .not_after = 86400};
+    struct dl_error err;
+    EVP_PKEY *key = cert_key_new(CERT_KEY_ECDSA_P256, &err);
+    X509 *x = key ? cert_issue(&p, key, NULL, NULL, &err) : NULL;
+    char *kpath = dl_xasprintf("%s/%skey.pem", tmpdir, name);
+    char *cpath = dl_xasprintf("%s/%scert.pem", tmpdir, name);
+    FILE *f;
+    ck_assert_msg(x != NULL, "%s", err.msg);
+    ck_assert_int_eq(cert_key_write(key, kpath, &err), 0);
+    ck_assert_ptr_nonnull(f = fopen(cpath, "w"));
+    ck_assert_int_eq(PEM_write_X509(f, x), 1);
+    fclose(f);
+    X509_free(x);
+    EVP_PKEY_free(key);
+    free(kpath);
+    free(cpath);
+}
+
+/* Copy data/fakesmtp/NAME into tmpdir beside two fresh key pairs, and load
+ * it from there (its relative paths resolve against its own directory). */
+static struct fsmtp_conf *load_with_keys(const char *name, struct dl_error *err)
+{
+    char *src = dl_xasprintf("data/fakesmtp/%s", name), *text;
+    struct dl_error rerr;
+    struct fsmtp_conf *c;
+    size_t len;
+    ck_assert_msg(dl_read_file(src, 65536, &text, &len, &rerr) == 0, "%s", rerr.msg);
+    ck_assert_int_eq(dl_write_file(conf_path, text, len, 0644, &rerr), 0);
+    make_pair("");
+    make_pair("other-");
+    c = fsmtp_conf_load(conf_path, err);
+    free(text);
+    free(src);
+    return c;
+}
+
 START_TEST(tls_contexts)
 {
     struct dl_error err;
-    struct fsmtp_conf *c = fsmtp_conf_load("data/fakesmtp/tls.json", &err);
+    struct fsmtp_conf *c = load_with_keys("tls.json", &err);
     ck_assert_msg(c != NULL, "%s", err.msg);
     ck_assert_ptr_nonnull(c->listeners[0]->ssl_ctx);
     ck_assert_uint_eq(c->listeners[0]->n_sni, 1);
@@ -97,7 +148,7 @@ END_TEST
 START_TEST(tls_key_mismatch)
 {
     struct dl_error err;
-    ck_assert_ptr_null(fsmtp_conf_load("data/fakesmtp/mismatch.json", &err));
+    ck_assert_ptr_null(load_with_keys("mismatch.json", &err));
     ck_assert_msg(strstr(err.msg, "$.listeners[0]") && strstr(err.msg, "other-key.pem"), "%s",
                   err.msg);
 }
