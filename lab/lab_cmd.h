@@ -38,4 +38,19 @@ int lab_cmd_prepare(const struct lab_cmd_globals *g, const struct scen_catalog *
 int lab_cmd_start(const struct lab_cmd_globals *g, const struct scen_catalog *cat,
                   const struct zone_tree *tree);
 
+/* Selecting scenarios, the same for `run` and `mta`:
+ * "K/N" with 1 <= K <= N (--shard); returns 0, or -1 when malformed. */
+int lab_cmd_parse_shard(const char *text, unsigned *k, unsigned *n);
+
+/* Keep in sel[] (indexed like the catalogue, true = selected) only the
+ * K-th of N slices: the selected scenarios whose rank in name order,
+ * counted from 0, is K-1 modulo N. Every scenario is in exactly one
+ * shard, the same on every machine, the shards' sizes within one of each
+ * other. Returns how many remain selected. */
+size_t lab_cmd_shard(const struct scen_catalog *cat, bool *sel, unsigned k, unsigned n);
+
+/* Whether a scenario carries one of the tags (true when n_tags is 0). */
+struct scen;
+bool lab_cmd_has_tag(const struct scen *s, char *const *tags, size_t n_tags);
+
 #endif

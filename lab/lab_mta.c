@@ -6,6 +6,7 @@
 #include "dl_log.h"
 #include "dl_util.h"
 #include "lab_conf.h"
+#include "lab_mta_adapter.h"
 #include "lab_mta_postfix.h"
 #include "lab_report.h"
 #include "lab_world.h"
@@ -30,9 +31,13 @@
 
 struct mta_opts {
     const char *adapter;
+    const struct lab_mta_adapter *ad;
     bool json, keep_up;
-    char **only, **tags, **pf_options;
-    size_t n_only, n_tags, n_pf_options;
+    char **only, **tags;
+    size_t n_only, n_tags;
+    struct lab_mta_option *aopts; /* the adapter's own options, in order */
+    size_t n_aopts;
+    unsigned shard_k, shard_n; /* --shard K/N; 0: all */
     const char *junit;
     FILE *junit_f;
     const char *known; /* --known FILE */
@@ -79,19 +84,85 @@ static double mono(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The adapters `danelab mta` knows. */
+static const struct lab_mta_adapter *const adapters[] = {
+    &lab_mta_postfix,
+};
+
+static const struct lab_mta_adapter *find_adapter(const char *name)
+{
+    for (size_t i = 0; i < sizeof(adapters) / sizeof(adapters[0]); i++)
+        if (strcmp(adapters[i]->name, name) == 0)
+            return adapters[i];
+    return NULL;
+}
+
+static void adapter_names(char *buf, size_t len)
+{
+    size_t l = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof(adapters) / sizeof(adapters[0]) && l < len; i++)
+        l += (size_t)snprintf(buf + l, len - l, "%s%s", i ? ", " : "", adapters[i]->name);
+}
+
+static const char mta_usage[] =
+    "usage: danelab [GLOBAL-OPTIONS] mta ADAPTER [--scenario NAME]... [--tag T]...\n"
+    "           [--shard K/N] [--json] [--junit FILE] [--timeout SECS] [--known FILE]\n"
+    "           [--keep-up] [ADAPTER-OPTIONS]\n"
+    "Runs the MTA in the lab, one message per scenario (see danelab(1), MTA CONFORMANCE).\n";
+
+/* Is argv[i] one of the adapter's own options (--FLAG VALUE)? */
+static bool adapter_flag(const struct lab_mta_adapter *ad, const char *arg)
+{
+    if (ad == NULL || strncmp(arg, "--", 2) != 0)
+        return false;
+    for (const char *const *f = ad->flags; f && *f; f++)
+        if (strcmp(arg + 2, *f) == 0)
+            return true;
+    return false;
+}
+
 static int parse_opts(int argc, char **argv, struct mta_opts *o)
 {
+    char names[128];
     memset(o, 0, sizeof(*o));
     o->timeout = 20;
     o->only = dl_xcalloc((size_t)argc, sizeof(char *));
     o->tags = dl_xcalloc((size_t)argc, sizeof(char *));
-    o->pf_options = dl_xcalloc((size_t)argc, sizeof(char *));
+    o->aopts = dl_xcalloc((size_t)argc, sizeof(*o->aopts));
+    adapter_names(names, sizeof(names));
+    /* The adapter first: its options are known only once it is. */
+    for (int i = 1; i < argc && o->adapter == NULL; i++)
+        if (argv[i][0] != '-')
+            o->adapter = argv[i];
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(mta_usage, stdout);
+            printf("Adapters: %s.\n", names);
+            for (size_t k = 0; k < sizeof(adapters) / sizeof(adapters[0]); k++)
+                printf("  %-8s %s\n", adapters[k]->name, adapters[k]->usage);
+            return 1;
+        } else if (strcmp(argv[i], "--json") != 0 && strcmp(argv[i], "--keep-up") != 0)
+            i++; /* an option's value */
+    if (o->adapter == NULL) {
+        dl_err("mta: which MTA? adapters: %s (see danelab mta --help)", names);
+        return 2;
+    }
+    if ((o->ad = find_adapter(o->adapter)) == NULL) {
+        dl_err("mta: no adapter '%s'; adapters: %s", o->adapter, names);
+        return 2;
+    }
     for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], o->adapter) == 0 && argv[i] == o->adapter)
+            continue;
         if (strcmp(argv[i], "--json") == 0)
             o->json = true;
         else if (strcmp(argv[i], "--keep-up") == 0)
             o->keep_up = true;
-        else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc)
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(mta_usage, stdout);
+            printf("Options of %s: %s\n", o->ad->name, o->ad->usage);
+            return 1;
+        } else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc)
             o->only[o->n_only++] = argv[++i];
         else if (strcmp(argv[i], "--tag") == 0 && i + 1 < argc)
             o->tags[o->n_tags++] = argv[++i];
@@ -99,9 +170,15 @@ static int parse_opts(int argc, char **argv, struct mta_opts *o)
             o->junit = argv[++i];
         else if (strcmp(argv[i], "--known") == 0 && i + 1 < argc)
             o->known = argv[++i];
-        else if (strcmp(argv[i], "--postfix-option") == 0 && i + 1 < argc)
-            o->pf_options[o->n_pf_options++] = argv[++i];
-        else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+        else if (strcmp(argv[i], "--shard") == 0 && i + 1 < argc) {
+            if (lab_cmd_parse_shard(argv[++i], &o->shard_k, &o->shard_n) != 0) {
+                dl_err("mta: --shard '%s': expected K/N with 1 <= K <= N", argv[i]);
+                return 2;
+            }
+        } else if (adapter_flag(o->ad, argv[i]) && i + 1 < argc) {
+            o->aopts[o->n_aopts].flag = argv[i] + 2;
+            o->aopts[o->n_aopts++].value = argv[++i];
+        } else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
             char *end;
             long v = strtol(argv[++i], &end, 10);
             if (*end != '\0' || v < 1 || v > 3600) {
@@ -109,37 +186,22 @@ static int parse_opts(int argc, char **argv, struct mta_opts *o)
                 return 2;
             }
             o->timeout = (int)v;
-        } else if (argv[i][0] != '-' && o->adapter == NULL)
-            o->adapter = argv[i];
-        else {
-            dl_err("mta: unknown argument '%s' (see danelab --help)", argv[i]);
+        } else {
+            dl_err("mta: unknown argument '%s' (see danelab mta %s --help)", argv[i], o->adapter);
             return 2;
         }
-    }
-    if (o->adapter == NULL) {
-        dl_err("mta: which MTA? usage: danelab mta postfix [--scenario NAME]...");
-        return 2;
-    }
-    if (strcmp(o->adapter, "postfix") != 0) {
-        dl_err("mta: adapter '%s' is not available (postfix only for now; exim and command "
-               "are planned, see danelab(1))",
-               o->adapter);
-        return 2;
     }
     return 0;
 }
 
 static bool selected(const struct mta_opts *o, const struct scen *s)
 {
-    bool name_ok = o->n_only == 0, tag_ok = o->n_tags == 0;
+    bool name_ok = o->n_only == 0;
     if (!s->expect[SCEN_PROFILE_RFC7672].set)
         return false;
     for (size_t i = 0; i < o->n_only; i++)
         name_ok = name_ok || strcmp(o->only[i], s->name) == 0;
-    for (size_t i = 0; i < o->n_tags; i++)
-        for (size_t k = 0; k < s->n_tags; k++)
-            tag_ok = tag_ok || strcmp(o->tags[i], s->tags[k]) == 0;
-    return name_ok && tag_ok;
+    return name_ok && lab_cmd_has_tag(s, o->tags, o->n_tags);
 }
 
 /* The default known-deviations file of the adapter: beside the binary in
@@ -434,7 +496,7 @@ static json_t *item_json(const struct mta_item *it)
                      "verdict", it->verdict, "why", it->why, "known", it->known);
 }
 
-static void item_text(const struct mta_item *it, bool tty)
+static void item_text(const struct mta_item *it, const char *mta, bool tty)
 {
     const struct scen_expect *e = &it->s->expect[SCEN_PROFILE_RFC7672];
     const char *v = it->verdict, *col = "";
@@ -447,16 +509,16 @@ static void item_text(const struct mta_item *it, bool tty)
         l += (size_t)snprintf(seen + l, sizeof(seen) - l, "%s%s %s%s%s", i ? ", " : "",
                               it->arr[i].host, it->arr[i].tls ? it->arr[i].version : "plaintext",
                               it->arr[i].sni[0] ? " sni=" : "", it->arr[i].sni);
-    printf("%s%-9s%s %-34s expected %-9s postfix %-8s %-6s fakesmtp: %s\n", col,
+    printf("%s%-9s%s %-34s expected %-9s %s %-8s %-6s fakesmtp: %s\n", col,
            strcmp(v, "pass") == 0    ? "pass"
            : strcmp(v, "known") == 0 ? "known"
            : strcmp(v, "leak") == 0  ? "LEAK"
                                      : "DEVIATION",
-           tty ? "\033[0m" : "", it->s->name, e->status, lab_mta_status_name(it->msg.status),
+           tty ? "\033[0m" : "", it->s->name, e->status, mta, lab_mta_status_name(it->msg.status),
            it->msg.dsn[0] ? it->msg.dsn : "-", seen);
     if (strcmp(v, "pass") != 0) {
         if (it->msg.reason[0])
-            printf("          postfix: %s\n", it->msg.reason);
+            printf("          %s: %s\n", mta, it->msg.reason);
         printf("          why: %s\n", it->why);
         if (it->known)
             printf("          known: %s\n", it->known);
@@ -490,7 +552,7 @@ static void junit(FILE *f, const struct mta_item *items, size_t n, const char *a
             fputs("\">", f);
         }
         lab_xml_escape(f, it->why, false);
-        fputs(" | postfix: ", f);
+        fprintf(f, " | %s: ", adapter);
         lab_xml_escape(f, lab_mta_status_name(it->msg.status), false);
         fputs(" ", f);
         lab_xml_escape(f, it->msg.dsn, false);
@@ -530,7 +592,9 @@ static int mta_child(const struct lab_cmd_globals *g, const scen_catalog *cat,
     struct known *known = NULL;
     size_t n_known = 0, n = 0, pending;
     struct mta_item *items;
-    lab_postfix *pf = NULL;
+    const struct lab_mta_adapter *ad = o->ad;
+    void *mta = NULL;
+    bool started = false, *sel = NULL;
     SSL_CTX *tls = NULL;
     json_t *maildirs = NULL, *list, *top;
     char *kpath = o->known ? dl_xstrdup(o->known) : known_path(o->adapter), *slog;
@@ -545,15 +609,20 @@ static int mta_child(const struct lab_cmd_globals *g, const scen_catalog *cat,
     if (load_known(kpath, o->known != NULL, &known, &n_known) != 0)
         goto out;
     if (lab_world_enter(g->run_dir, &err) != 0 || (tls = dane_tls_ctx_new(&err)) == NULL ||
-        (pf = lab_postfix_new(g->run_dir, o->pf_options, o->n_pf_options, &err)) == NULL) {
+        (mta = ad->create(g->run_dir, o->aopts, o->n_aopts, &err)) == NULL) {
         dl_err("mta: %s", err.msg);
         goto out;
     }
+    sel = dl_xcalloc(scen_catalog_count(cat) + 1, sizeof(bool));
+    for (size_t i = 0; i < scen_catalog_count(cat); i++)
+        sel[i] = selected(o, scen_catalog_get(cat, i));
+    if (o->shard_n)
+        lab_cmd_shard(cat, sel, o->shard_k, o->shard_n);
     for (size_t i = 0; i < scen_catalog_count(cat); i++) {
         const struct scen *s = scen_catalog_get(cat, i);
         struct mta_item *it;
         size_t dl = strlen(s->domain);
-        if (!selected(o, s))
+        if (!sel[i])
             continue;
         it = &items[n++];
         it->s = s;
@@ -566,12 +635,13 @@ static int mta_child(const struct lab_cmd_globals *g, const scen_catalog *cat,
     offset = file_size(slog);
     free(slog);
     maildirs = listeners(g->run_dir);
-    if (lab_postfix_start(pf, &err) != 0) {
+    started = true; /* whatever happens, stop is called */
+    if (ad->start(mta, &err) != 0) {
         dl_err("mta: %s", err.msg);
         goto out;
     }
     for (size_t i = 0; i < n && !stop_now; i++)
-        if (lab_postfix_inject(pf, &items[i].msg, items[i].s->name, &err) != 0) {
+        if (ad->inject(mta, &items[i].msg, items[i].s->name, &err) != 0) {
             dl_err("mta: %s: %s", items[i].s->name, err.msg);
             goto out;
         }
@@ -584,7 +654,7 @@ static int mta_child(const struct lab_cmd_globals *g, const scen_catalog *cat,
         for (size_t i = 0; i < n; i++)
             msgs[i] = items[i].msg;
         for (;;) {
-            pending = lab_postfix_poll(pf, msgs, n);
+            pending = ad->poll(mta, msgs, n);
             if (stop_now || (pending == 0 && r >= n))
                 break;
             if (r < n)
@@ -594,8 +664,8 @@ static int mta_child(const struct lab_cmd_globals *g, const scen_catalog *cat,
             else
                 pause_ms(200);
         }
-        if (pending)
-            lab_postfix_queue_reasons(pf, msgs, n);
+        if (pending && ad->queue_reasons)
+            ad->queue_reasons(mta, msgs, n);
         for (size_t i = 0; i < n; i++)
             items[i].msg = msgs[i];
         free(msgs);
@@ -610,10 +680,10 @@ static int mta_child(const struct lab_cmd_globals *g, const scen_catalog *cat,
             break;
         pause_ms(100);
     }
-    lab_postfix_stop(pf);
+    ad->stop(mta);
     collect(g->run_dir, offset, maildirs, items, n);
     if (stop_now) {
-        dl_err("mta: interrupted; the Postfix instance is stopped");
+        dl_err("mta: interrupted; the %s instance is stopped", ad->name);
         goto out;
     }
     list = json_array();
@@ -627,12 +697,15 @@ static int mta_child(const struct lab_cmd_globals *g, const scen_catalog *cat,
                                              : 3]++;
         json_array_append_new(list, item_json(&items[i]));
         if (!o->json)
-            item_text(&items[i], isatty(STDOUT_FILENO));
+            item_text(&items[i], ad->name, isatty(STDOUT_FILENO));
     }
     top = json_pack("{s:s, s:s, s:o, s:{s:i, s:i, s:i, s:i, s:i, s:f}}", "mta", o->adapter,
-                    "config_directory", lab_postfix_dir(pf), "scenarios", list, "summary",
-                    "scenarios", (int)n, "passed", counts[0], "known", counts[1], "deviations",
-                    counts[2], "leaks", counts[3], "seconds", mono() - t0);
+                    "config_directory", ad->where(mta), "scenarios", list, "summary", "scenarios",
+                    (int)n, "passed", counts[0], "known", counts[1], "deviations", counts[2],
+                    "leaks", counts[3], "seconds", mono() - t0);
+    if (o->shard_n)
+        json_object_set_new(top, "shard",
+                            json_pack("{s:i, s:i}", "index", o->shard_k, "count", o->shard_n));
     if (o->json) {
         json_dumpf(top, stdout, JSON_INDENT(2));
         putchar('\n');
@@ -650,9 +723,10 @@ static int mta_child(const struct lab_cmd_globals *g, const scen_catalog *cat,
     }
     json_decref(top);
 out:
-    if (pf)
-        lab_postfix_stop(pf);
-    lab_postfix_free(pf);
+    if (started)
+        ad->stop(mta);
+    if (mta)
+        ad->destroy(mta);
     SSL_CTX_free(tls);
     json_decref(maildirs);
     for (size_t i = 0; i < n_known; i++) {
@@ -662,6 +736,7 @@ out:
     free(known);
     free(kpath);
     free(items);
+    free(sel);
     fflush(stdout);
     return rc;
 }
@@ -685,8 +760,11 @@ int lab_mta_main(const struct lab_cmd_globals *g, int argc, char **argv)
     int rc = 2, status;
     pid_t pid;
 
-    if (parse_opts(argc, argv, &o) != 0)
+    if ((rc = parse_opts(argc, argv, &o)) != 0) {
+        rc = rc == 1 ? 0 : 2; /* 1: --help was printed */
         goto out;
+    }
+    rc = 2;
     if (lab_cmd_load(g, &cat) != 0 || lab_cmd_prepare(g, cat, &tree, o.json) != 0)
         goto out;
     for (size_t i = 0; i < o.n_only; i++)
@@ -753,6 +831,6 @@ out:
     scen_catalog_free(cat);
     free(o.only);
     free(o.tags);
-    free(o.pf_options);
+    free(o.aopts);
     return rc;
 }

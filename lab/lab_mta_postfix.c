@@ -28,84 +28,6 @@ struct lab_postfix {
     bool started;
 };
 
-const char *lab_mta_status_name(enum lab_mta_status s)
-{
-    static const char *const names[] = {"pending", "sent", "deferred", "bounced"};
-    return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
-}
-
-/* /usr/sbin/NAME when it is there, else NAME through PATH. */
-static const char *sbin(const char *name, char *buf, size_t len)
-{
-    snprintf(buf, len, "/usr/sbin/%s", name);
-    return access(buf, X_OK) == 0 ? buf : name;
-}
-
-/* Run argv with `in` on its standard input and its standard output into
- * *out (when out is not NULL); standard error goes to ours when verbose,
- * else into out as well. Returns the exit status, or -1. */
-static int run(char *const argv[], const char *in, struct dl_buf *out)
-{
-    int pin[2] = {-1, -1}, pout[2] = {-1, -1}, status;
-    pid_t pid;
-    if (pipe(pin) != 0 || pipe(pout) != 0)
-        return -1;
-    if ((pid = fork()) < 0)
-        return -1;
-    if (pid == 0) {
-        int null = open("/dev/null", O_RDWR);
-        dup2(in ? pin[0] : null, 0);
-        dup2(pout[1], 1);
-        dup2(pout[1], 2);
-        close(pin[0]);
-        close(pin[1]);
-        close(pout[0]);
-        close(pout[1]);
-        signal(SIGINT, SIG_IGN); /* the caller stops what it started */
-        signal(SIGPIPE, SIG_DFL);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    close(pin[0]);
-    close(pout[1]);
-    if (in) {
-        size_t left = strlen(in);
-        while (left > 0) {
-            ssize_t w = write(pin[1], in, left);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                break;
-            in += w;
-            left -= (size_t)w;
-        }
-    }
-    close(pin[1]);
-    for (;;) {
-        char buf[4096];
-        ssize_t r = read(pout[0], buf, sizeof(buf));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        if (out)
-            dl_buf_append(out, buf, (size_t)r);
-    }
-    close(pout[0]);
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static const char master_cf[] =
     "# danelab: a private Postfix instance; chroot column n, no inet listener\n"
     "pickup    unix  n       -       n       60      1       pickup\n"
@@ -266,7 +188,7 @@ lab_postfix *lab_postfix_new(const char *run_dir, char *const *options, size_t n
     if (stat(p->base, &st) == 0) { /* a previous instance: stopped, then removed */
         if (master_pid(p) > 0)
             lab_postfix_stop(p);
-        nftw(p->base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        lab_mta_rm_tree(p->base);
     }
     if (dl_mkdir_p(p->conf, 0755, err) != 0 || dl_mkdir_p(p->queue, 0755, err) != 0 ||
         dl_mkdir_p(p->data, 0700, err) != 0 || dl_mkdir_p(p->log, 0755, err) != 0)
@@ -312,11 +234,12 @@ void lab_postfix_free(lab_postfix *p)
 int lab_postfix_start(lab_postfix *p, struct dl_error *err)
 {
     char cmd[64];
-    char *argv[] = {(char *)sbin("postfix", cmd, sizeof(cmd)), "-c", p->conf, "start", NULL};
+    char *argv[] = {(char *)lab_mta_sbin("postfix", cmd, sizeof(cmd)), "-c", p->conf, "start",
+                    NULL};
     struct dl_buf out = {0};
     int rc;
     p->started = true; /* whatever happens, stop tries */
-    rc = run(argv, NULL, &out);
+    rc = lab_mta_run(argv, NULL, &out, 30000);
     dl_buf_append(&out, "", 1);
     if (rc != 0) {
         dl_error_set(err, "postfix -c %s start: exit %d: %s", p->conf, rc, (char *)out.data);
@@ -331,7 +254,7 @@ int lab_postfix_inject(lab_postfix *p, const struct lab_mta_msg *m, const char *
                        struct dl_error *err)
 {
     char cmd[64];
-    char *argv[] = {(char *)sbin("sendmail", cmd, sizeof(cmd)),
+    char *argv[] = {(char *)lab_mta_sbin("sendmail", cmd, sizeof(cmd)),
                     "-C",
                     p->conf,
                     "-f",
@@ -348,7 +271,7 @@ int lab_postfix_inject(lab_postfix *p, const struct lab_mta_msg *m, const char *
                              "\n"
                              "danelab mta: one message per scenario.\n",
                              m->rcpt, subject, m->msgid);
-    int rc = run(argv, msg, &out);
+    int rc = lab_mta_run(argv, msg, &out, 30000);
     free(msg);
     dl_buf_append(&out, "", 1);
     if (rc != 0)
@@ -450,10 +373,10 @@ size_t lab_postfix_poll(lab_postfix *p, struct lab_mta_msg *msgs, size_t n)
 void lab_postfix_queue_reasons(lab_postfix *p, struct lab_mta_msg *msgs, size_t n)
 {
     char cmd[64];
-    char *argv[] = {(char *)sbin("postqueue", cmd, sizeof(cmd)), "-c", p->conf, "-j", NULL};
+    char *argv[] = {(char *)lab_mta_sbin("postqueue", cmd, sizeof(cmd)), "-c", p->conf, "-j", NULL};
     struct dl_buf out = {0};
     char *line, *save = NULL;
-    if (run(argv, NULL, &out) != 0) {
+    if (lab_mta_run(argv, NULL, &out, 30000) != 0) {
         dl_buf_free(&out);
         return;
     }
@@ -476,46 +399,23 @@ void lab_postfix_queue_reasons(lab_postfix *p, struct lab_mta_msg *msgs, size_t 
 }
 
 /* Kill the children of `parent` (by PID, read from /proc), then it. */
-static void kill_tree(pid_t parent)
-{
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        char path[64], buf[512], *rp;
-        long ppid;
-        FILE *f;
-        if (e->d_name[0] < '1' || e->d_name[0] > '9')
-            continue;
-        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-        if ((f = fopen(path, "r")) == NULL)
-            continue;
-        if (fgets(buf, sizeof(buf), f) && (rp = strrchr(buf, ')')) != NULL &&
-            sscanf(rp + 2, "%*c %ld", &ppid) == 1 && ppid == parent)
-            kill((pid_t)strtol(e->d_name, NULL, 10), SIGKILL);
-        fclose(f);
-    }
-    if (d)
-        closedir(d);
-    kill(parent, SIGKILL);
-}
-
 /* The stop itself, in a process forked after lab_world_enter: it lives in
  * the lab's PID namespace, where master.pid and /proc speak of the same
  * PIDs (the caller itself stays in the host's). */
 static void stop_here(lab_postfix *p)
 {
     char cmd[64];
-    char *argv[] = {(char *)sbin("postfix", cmd, sizeof(cmd)), "-c", p->conf, "stop", NULL};
+    char *argv[] = {(char *)lab_mta_sbin("postfix", cmd, sizeof(cmd)), "-c", p->conf, "stop", NULL};
     pid_t master = master_pid(p);
     if (master == 0)
         return;
-    run(argv, NULL, NULL);
+    lab_mta_run(argv, NULL, NULL, 30000);
     for (int i = 0; i < 100 && kill(master, 0) == 0; i++) {
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
     if (kill(master, 0) == 0)
-        kill_tree(master);
+        lab_mta_kill_tree(master);
 }
 
 void lab_postfix_stop(lab_postfix *p)
@@ -531,3 +431,71 @@ void lab_postfix_stop(lab_postfix *p)
         ;
     p->started = false;
 }
+
+/* The adapter table: the lab_postfix functions behind void pointers. */
+
+static void *pf_create(const char *run_dir, const struct lab_mta_option *opts, size_t n_opts,
+                       struct dl_error *err)
+{
+    char **options = dl_xcalloc(n_opts + 1, sizeof(char *));
+    size_t n = 0;
+    lab_postfix *p;
+    for (size_t i = 0; i < n_opts; i++)
+        if (strcmp(opts[i].flag, "postfix-option") == 0)
+            options[n++] = (char *)opts[i].value;
+    p = lab_postfix_new(run_dir, options, n, err);
+    free(options);
+    return p;
+}
+
+static const char *pf_where(void *p)
+{
+    return lab_postfix_dir(p);
+}
+
+static int pf_start(void *p, struct dl_error *err)
+{
+    return lab_postfix_start(p, err);
+}
+
+static int pf_inject(void *p, const struct lab_mta_msg *m, const char *subject,
+                     struct dl_error *err)
+{
+    return lab_postfix_inject(p, m, subject, err);
+}
+
+static size_t pf_poll(void *p, struct lab_mta_msg *msgs, size_t n)
+{
+    return lab_postfix_poll(p, msgs, n);
+}
+
+static void pf_reasons(void *p, struct lab_mta_msg *msgs, size_t n)
+{
+    lab_postfix_queue_reasons(p, msgs, n);
+}
+
+static void pf_stop(void *p)
+{
+    lab_postfix_stop(p);
+}
+
+static void pf_destroy(void *p)
+{
+    lab_postfix_free(p);
+}
+
+static const char *const pf_flags[] = {"postfix-option", NULL};
+
+const struct lab_mta_adapter lab_mta_postfix = {
+    .name = "postfix",
+    .flags = pf_flags,
+    .usage = "--postfix-option NAME=VALUE (an extra main.cf line, to test the runner)",
+    .create = pf_create,
+    .where = pf_where,
+    .start = pf_start,
+    .inject = pf_inject,
+    .poll = pf_poll,
+    .queue_reasons = pf_reasons,
+    .stop = pf_stop,
+    .destroy = pf_destroy,
+};

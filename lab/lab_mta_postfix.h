@@ -19,25 +19,10 @@
 #define LAB_MTA_POSTFIX_H
 
 #include "dl_error.h"
+#include "lab_mta_adapter.h"
 
 #include <stdbool.h>
 #include <stddef.h>
-
-enum lab_mta_status { LAB_MTA_PENDING, LAB_MTA_SENT, LAB_MTA_DEFERRED, LAB_MTA_BOUNCED };
-
-/* "pending", "sent", "deferred", "bounced". */
-const char *lab_mta_status_name(enum lab_mta_status s);
-
-/* One injected message and what the MTA's log says of its first attempt. */
-struct lab_mta_msg {
-    char msgid[256]; /* without the angle brackets */
-    char rcpt[300];
-    char qid[32]; /* Postfix queue ID, once cleanup logged the Message-ID */
-    enum lab_mta_status status;
-    char dsn[16];
-    char relay[300];
-    char reason[768];
-};
 
 typedef struct lab_postfix lab_postfix;
 
@@ -70,5 +55,9 @@ void lab_postfix_queue_reasons(lab_postfix *p, struct lab_mta_msg *msgs, size_t 
 /* `postfix -c DIR stop`, then wait (bounded) for the master to exit and
  * kill what is left of it (the master and its children, by PID). */
 void lab_postfix_stop(lab_postfix *p);
+
+/* The adapter table of `danelab mta postfix`; its option:
+ * --postfix-option NAME=VALUE (repeatable), an extra main.cf line. */
+extern const struct lab_mta_adapter lab_mta_postfix;
 
 #endif

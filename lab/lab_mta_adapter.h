@@ -1,0 +1,89 @@
+/*
+ * lab_mta_adapter: what `danelab mta ADAPTER` (lab_mta) needs of an MTA
+ * under test, one table of functions per adapter (postfix, exim, command).
+ *
+ * The runner calls, inside the lab world and in this order: create (write
+ * the instance's configuration under RUN/mta/NAME), start, inject (one
+ * message per scenario), poll (again and again, bounded by --timeout, until
+ * nothing is pending), queue_reasons (for what is still pending), stop
+ * (always, on every path once start was called) and destroy. An adapter
+ * never touches the machine's own MTA configuration, queue or logs.
+ */
+#ifndef LAB_MTA_ADAPTER_H
+#define LAB_MTA_ADAPTER_H
+
+#include "dl_error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum lab_mta_status { LAB_MTA_PENDING, LAB_MTA_SENT, LAB_MTA_DEFERRED, LAB_MTA_BOUNCED };
+
+/* "pending", "sent", "deferred", "bounced". */
+const char *lab_mta_status_name(enum lab_mta_status s);
+
+/* One injected message and what the MTA says of its first attempt. */
+struct lab_mta_msg {
+    char msgid[256]; /* without the angle brackets */
+    char rcpt[300];
+    char qid[32]; /* the MTA's queue ID, once known */
+    enum lab_mta_status status;
+    char dsn[16];
+    char relay[300];
+    char reason[768];
+};
+
+/* An adapter's own command-line option: `--FLAG VALUE` (flag without the
+ * dashes), collected in order by the runner and handed to create. */
+struct lab_mta_option {
+    const char *flag;
+    const char *value;
+};
+
+struct lab_mta_adapter {
+    const char *name;         /* "postfix": `danelab mta NAME`, RUN/mta/NAME */
+    const char *const *flags; /* its own options taking a value, NULL-terminated */
+    const char *usage;        /* one line on them for error messages */
+    /* Write the instance's configuration (removing a previous one). */
+    void *(*create)(const char *run_dir, const struct lab_mta_option *opts, size_t n_opts,
+                    struct dl_error *err);
+    /* Where its configuration is (for reports). */
+    const char *(*where)(void *mta);
+    int (*start)(void *mta, struct dl_error *err);
+    /* Hand one message (m->msgid, m->rcpt) to the MTA. */
+    int (*inject)(void *mta, const struct lab_mta_msg *m, const char *subject,
+                  struct dl_error *err);
+    /* Update status, dsn, relay, reason (and qid) of the messages from the
+     * MTA's log or queue; returns how many are still pending. */
+    size_t (*poll)(void *mta, struct lab_mta_msg *msgs, size_t n);
+    /* For messages still pending: why, from the queue (may be NULL). */
+    void (*queue_reasons)(void *mta, struct lab_mta_msg *msgs, size_t n);
+    /* Stop the instance; nothing it started survives. Idempotent. */
+    void (*stop)(void *mta);
+    void (*destroy)(void *mta);
+};
+
+/* Helpers shared by the adapters. */
+
+struct dl_buf;
+
+/* Run argv (execvp) with `in` (or /dev/null) on its standard input, its
+ * standard output and error appended to *out when out is not NULL. Killed
+ * (SIGKILL, with its process group) after timeout_ms; 0: no limit.
+ * Returns the exit status, or -1 (could not run, killed, timed out). */
+int lab_mta_run(char *const argv[], const char *in, struct dl_buf *out, int timeout_ms);
+
+/* /usr/sbin/NAME when it is there, else NAME (through PATH). */
+const char *lab_mta_sbin(const char *name, char *buf, size_t len);
+
+/* Remove a directory tree (no error when it is absent). */
+void lab_mta_rm_tree(const char *path);
+
+/* SIGKILL to `parent` and its direct children (found in /proc). */
+void lab_mta_kill_tree(int parent);
+
+/* "sent", "deferred", "bounced" (as written by the adapters' status
+ * commands) to a status; LAB_MTA_PENDING for anything else. */
+enum lab_mta_status lab_mta_status_parse(const char *word);
+
+#endif
