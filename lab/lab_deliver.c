@@ -64,6 +64,21 @@ static void judge(const struct scen_expect *e, struct lab_deliver_result *r)
         r->pass = true;
 }
 
+/* The domain's TLS-RPT policy (_smtp._tls TXT through the lab's
+ * validating resolver), looked up once per report. */
+static int note_policy(dane_dns *resolver, const struct scen *s, dane_tlsrpt *rpt,
+                       struct dl_error *err)
+{
+    struct dane_tlsrpt_policy pol;
+    if (dane_tlsrpt_policy_known(rpt))
+        return 0;
+    if (dane_tlsrpt_lookup(resolver, s->domain, &pol, err) != 0)
+        return dl_error_prefix(err, "TLS-RPT policy of %s", s->domain);
+    dane_tlsrpt_set_policy(rpt, &pol);
+    dane_tlsrpt_policy_clear(&pol);
+    return 0;
+}
+
 int lab_deliver_check(lab_deliver *d, const struct scen *s, enum scen_profile p,
                       struct lab_deliver_result *r, struct dl_error *err)
 {
@@ -87,6 +102,11 @@ int lab_deliver_check_report(lab_deliver *d, const struct scen *s, enum scen_pro
         return -1;
     }
     r->observed = cr.outcome;
+    if (rpt != NULL && note_policy(resolver, s, rpt, err) != 0) {
+        dane_client_result_clear(&cr);
+        dane_dns_free(resolver);
+        return -1;
+    }
     if (rpt != NULL)
         dane_tlsrpt_add(rpt, &cr);
     snprintf(r->detail, sizeof(r->detail), "%s", cr.detail);

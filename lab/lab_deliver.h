@@ -35,8 +35,12 @@ struct lab_deliver_result {
 int lab_deliver_check(lab_deliver *d, const struct scen *s, enum scen_profile p,
                       struct lab_deliver_result *r, struct dl_error *err);
 
-/* The same, and the client's sessions counted in the TLS-RPT report `rpt`
- * (dane_tlsrpt_add) when it is not NULL. */
+/* The same, and, when `rpt` is not NULL, the client's sessions counted in
+ * the TLS-RPT report `rpt` (dane_tlsrpt_add) and the domain's TLS-RPT
+ * policy (_smtp._tls TXT, RFC 8460 section 3) looked up through the lab
+ * resolver and recorded in it (dane_tlsrpt_set_policy; once per report),
+ * so that dane_tlsrpt_write() returns 1 and writes nothing for a domain
+ * that publishes no valid policy. */
 int lab_deliver_check_report(lab_deliver *d, const struct scen *s, enum scen_profile p,
                              struct lab_deliver_result *r, dane_tlsrpt *rpt, struct dl_error *err);
 

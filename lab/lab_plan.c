@@ -246,6 +246,26 @@ static int add_faults(zone_tree *t, const struct scen *s, struct dl_error *err)
     return 0;
 }
 
+/* The TLS-RPT policy (RFC 8460) at _smtp._tls.<domain>: the scenario's
+ * text as one TXT record, in character-strings of at most 255 octets. */
+static int add_tlsrpt(zone_tree *t, const struct scen *s, struct dl_error *err)
+{
+    struct dl_buf b = {0};
+    int rc;
+    for (size_t i = 0; s->tlsrpt[i] != '\0'; i++) {
+        if (i % 255 == 0)
+            dl_buf_printf(&b, "%s\"", i ? "\" " : "");
+        if (s->tlsrpt[i] == '\t')
+            dl_buf_printf(&b, "\\009");
+        else
+            dl_buf_printf(&b, "%s%c", strchr("\"\\", s->tlsrpt[i]) ? "\\" : "", s->tlsrpt[i]);
+    }
+    rc =
+        add_rr(t, &s->tlsrpt_loc, err, "_smtp._tls.%s %d IN TXT %s\"", s->domain, PLAN_TTL, b.data);
+    dl_buf_free(&b);
+    return rc;
+}
+
 /* Scenario s, catalogue entry i (s is that entry, or a copy of it with
  * other faults). */
 static int add_scenario(zone_tree *t, const struct lab_plan_opts *o, const scen_catalog *cat,
@@ -258,6 +278,8 @@ static int add_scenario(zone_tree *t, const struct lab_plan_opts *o, const scen_
         if (add_zone(t, &s->zones[k], err) != 0)
             return -1;
     if (add_records(t, s->zone.records, s->zone.n_records, s->domain, err) != 0)
+        return -1;
+    if (s->tlsrpt != NULL && add_tlsrpt(t, s, err) != 0)
         return -1;
     for (size_t k = 0; k < s->n_zones; k++)
         if (add_records(t, s->zones[k].records, s->zones[k].n_records, s->zones[k].origin, err) !=

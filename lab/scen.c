@@ -32,6 +32,7 @@
 #define SCEN_MAX_FILE   (1024 * 1024)
 #define SCEN_MAX_TOKEN  63
 #define SCEN_RECORD_TTL 300
+#define SCEN_MAX_TLSRPT 1024 /* tlsrpt: text; a TXT RDATA holds some 64 KiB */
 
 /* One file being parsed. */
 struct ctx {
@@ -42,9 +43,9 @@ struct ctx {
 
 #define ZONE_KEYS "signed", "ds", "algorithm", "denial", "nsec3", "records"
 
-static const char *const top_keys[] = {
-    "name",         "summary", "domain", "tags",     "zone",   "zones", "mx",
-    "certificates", "records", "faults", "timeline", "expect", NULL};
+static const char *const top_keys[] = {"name",     "summary", "domain",       "tags",    "zone",
+                                       "zones",    "mx",      "certificates", "records", "faults",
+                                       "timeline", "expect",  "tlsrpt",       NULL};
 static const char *const zone_keys[] = {ZONE_KEYS, "validity", NULL};
 static const char *const extra_zone_keys[] = {"name", ZONE_KEYS, NULL};
 static const char *const nsec3_keys[] = {"iterations", "salt", NULL};
@@ -1325,6 +1326,38 @@ static int parse_domain(struct ctx *c, const struct scen_yaml_map *m)
     return get_dname(c, n, "domain", NULL, &c->s->domain);
 }
 
+/* tlsrpt: "none", or the TXT text to publish at _smtp._tls.<domain>
+ * (printable ASCII and tabs, kept as written even when malformed: scenarios test
+ * clients on broken records); default the lab's reporting address. */
+static int parse_tlsrpt(struct ctx *c, const struct scen_yaml_map *m)
+{
+    yaml_node_t *n = scen_yaml_get(m, "tlsrpt");
+    const char *text = NULL;
+    size_t len = strlen(c->s->domain);
+    c->s->tlsrpt_loc = c->s->zone.loc;
+    if (n == NULL) {
+        c->s->tlsrpt =
+            dl_xasprintf("v=TLSRPTv1; rua=mailto:tlsrpt@%.*s", (int)(len - 1), c->s->domain);
+        return 0;
+    }
+    c->s->tlsrpt_loc = loc_of(c, n);
+    if (scen_yaml_str(c->y, n, "tlsrpt", &text, c->err) != 0)
+        return -1;
+    if (strcmp(text, "none") == 0)
+        return 0;
+    for (const char *p = text; *p; p++)
+        if ((*p < 0x20 && *p != '\t') || *p > 0x7e)
+            return scen_yaml_fail(c->y, n, "tlsrpt", c->err,
+                                  "expected none or the record's text (printable ASCII), got '%s'",
+                                  text);
+    if (*text == '\0' || strlen(text) > SCEN_MAX_TLSRPT)
+        return scen_yaml_fail(c->y, n, "tlsrpt", c->err,
+                              "expected none or the record's text (1 to %d characters), got '%s'",
+                              SCEN_MAX_TLSRPT, text);
+    c->s->tlsrpt = dl_xstrdup(text);
+    return 0;
+}
+
 static int parse_tags(struct ctx *c, const struct scen_yaml_map *m)
 {
     yaml_node_t *n = scen_yaml_get(m, "tags");
@@ -1341,7 +1374,7 @@ static int parse_scen(struct ctx *c)
         return scen_yaml_fail_at(c->y, root, c->err, "expected a mapping at the top level");
     if (scen_yaml_map_open(c->y, root, "scenario", "scenario", top_keys, &m, c->err) != 0 ||
         parse_name(c, &m) != 0 || parse_summary(c, &m) != 0 || parse_domain(c, &m) != 0 ||
-        parse_tags(c, &m) != 0 || parse_domain_zone(c, &m) != 0 ||
+        parse_tlsrpt(c, &m) != 0 || parse_tags(c, &m) != 0 || parse_domain_zone(c, &m) != 0 ||
         parse_extra_zones(c, scen_yaml_get(&m, "zones")) != 0 ||
         parse_certs(c, scen_yaml_get(&m, "certificates")) != 0 ||
         parse_hosts(c, scen_yaml_get(&m, "mx")) != 0 ||
@@ -1500,6 +1533,7 @@ void scen_free(struct scen *s)
     free(s->name);
     free(s->summary);
     free(s->domain);
+    free(s->tlsrpt);
     free_strings(s->tags, s->n_tags);
     zone_clear(&s->zone);
     for (size_t i = 0; i < s->n_zones; i++)

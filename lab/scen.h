@@ -220,6 +220,10 @@ struct scen {
     char *name; /* [a-z0-9-]+, unique in the catalogue */
     char *summary;
     char *domain; /* default "<name>.test." */
+    /* TXT text published at _smtp._tls.<domain> (RFC 8460), by default
+     * "v=TLSRPTv1; rua=mailto:tlsrpt@<domain>"; NULL for `tlsrpt: none`. */
+    char *tlsrpt;
+    struct scen_loc tlsrpt_loc; /* where `tlsrpt:` is written, else the domain */
     char **tags;
     size_t n_tags;
     struct scen_zone zone;   /* the domain's own zone */

@@ -1,28 +1,115 @@
 /*
- * dane_tlsrpt: an RFC 8460 (SMTP TLS Reporting) report for the policy
- * domain, from the client's attempts: one policy per MX host ("tlsa" with
- * the host's TLSA records when DANE applied, "no-policy-found" otherwise),
- * with successful and failed session counts and failure details
- * (result-type, receiving MX host and IP, failure reason code).
+ * dane_tlsrpt: SMTP TLS Reporting (RFC 8460) for the client.
+ *
+ * The policy: a domain asks for reports with one TXT record at
+ * _smtp._tls.DOMAIN (section 3), "v=TLSRPTv1; rua=URI[,URI...]" with
+ * mailto: or https: URIs. dane_tlsrpt_lookup() fetches it through the
+ * validating resolver; dane_tlsrpt_policy_from_txt() and
+ * dane_tlsrpt_parse() hold the rules, without DNS, for tests.
+ *
+ * The report: one policy per MX host ("tlsa" with the host's TLSA records
+ * when DANE applied, "no-policy-found" otherwise), with successful and
+ * failed session counts and failure details (result-type, receiving MX
+ * host and IP, failure reason code), written as JSON (section 4.4). A
+ * report is only written for a domain whose policy asks for one, when the
+ * caller looked the policy up (dane_tlsrpt_set_policy).
+ *
+ * The index: one JSON object {DOMAIN: {rua, file, why}} over the reports
+ * of a run, so that a reader sees which domains asked for reports, where
+ * they would go, and which were not written and why.
  */
 #ifndef DANE_TLSRPT_H
 #define DANE_TLSRPT_H
 
 #include "dane_client.h"
+#include "dane_dns.h"
 #include "dl_error.h"
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <time.h>
+
+/* ---- The policy (RFC 8460 section 3) ---- */
+
+struct dane_tlsrpt_policy {
+    bool found;                    /* exactly one valid TLSRPT record */
+    char **rua;                    /* its mailto:/https: URIs, in record order */
+    size_t n_rua;                  /* > 0 when found */
+    enum dane_dns_verdict verdict; /* of the TXT lookup (secure or insecure both count) */
+    char why[512];                 /* when !found: why not, in words */
+};
+void dane_tlsrpt_policy_clear(struct dane_tlsrpt_policy *p);
+
+/* Parse one record's text (a TXT record's strings joined without spaces,
+ * len bytes, not NUL-terminated). Returns 0 with its usable URIs (mailto:
+ * and https:; others are skipped) in *rua / *n_rua, which the caller frees
+ * with dane_tlsrpt_rua_free(); 1 when the text is not a TLSRPT record (it
+ * does not begin with "v=TLSRPTv1" followed by ";", a blank or the end);
+ * -1 when it is one but malformed, with why in err: no rua, rua twice, a
+ * bad URI, a bad extension field, no mailto: or https: URI. Unknown
+ * fields of the right syntax are ignored, as section 3 requires. */
+int dane_tlsrpt_parse(const char *text, size_t len, char ***rua, size_t *n_rua,
+                      struct dl_error *err);
+void dane_tlsrpt_rua_free(char **rua, size_t n);
+
+/* Choose the policy from a TXT RRset (RDATA in wire form): the records
+ * that begin with v=TLSRPTv1 are kept; exactly one, and valid, is a
+ * policy, anything else none (p->why says which). Fills *p (clear it with
+ * dane_tlsrpt_policy_clear), verdict left as it is. */
+void dane_tlsrpt_policy_from_txt(const struct dane_dns_rr *rrs, size_t n,
+                                 struct dane_tlsrpt_policy *p);
+
+/* Look up _smtp._tls.DOMAIN TXT through `dns` and choose the policy.
+ * A secure or insecure answer counts (RFC 8460 asks for no DNSSEC); a
+ * bogus or failed one, NXDOMAIN or NODATA give no policy. Returns 0 with
+ * *p filled, -1 when the lookup could not be made (err set). */
+int dane_tlsrpt_lookup(dane_dns *dns, const char *domain, struct dane_tlsrpt_policy *p,
+                       struct dl_error *err);
+
+/* ---- The report ---- */
 
 typedef struct dane_tlsrpt dane_tlsrpt;
 
 dane_tlsrpt *dane_tlsrpt_new(const char *policy_domain);
 void dane_tlsrpt_free(dane_tlsrpt *r);
 
+/* The policy domain, without its final dot. */
+const char *dane_tlsrpt_domain(const dane_tlsrpt *r);
+
 /* Count the sessions of one attempt. */
 void dane_tlsrpt_add(dane_tlsrpt *r, const struct dane_client_result *res);
 
-/* Write the report (JSON, RFC 8460 section 4.4) covering [start, end]. */
+/* Record the domain's policy (copied): its rua list when found, else that
+ * it publishes none, and why. Until this is called the policy is unknown. */
+void dane_tlsrpt_set_policy(dane_tlsrpt *r, const struct dane_tlsrpt_policy *p);
+/* Whether dane_tlsrpt_set_policy was called. */
+bool dane_tlsrpt_policy_known(const dane_tlsrpt *r);
+/* The rua URIs recorded (NULL-terminated; empty when unknown or none). */
+const char *const *dane_tlsrpt_rua(const dane_tlsrpt *r);
+
+/* Write the report (JSON, RFC 8460 section 4.4) covering [start, end].
+ * Returns 0 when written; 1 when the recorded policy says the domain
+ * publishes no valid TLSRPT record: nothing is written (the caller counts
+ * the domain as not asking for reports, not as an error; err says why, for
+ * a verbose message); -1 on a write error (err set).
+ * With the policy unknown (never set) the report is written. */
 int dane_tlsrpt_write(const dane_tlsrpt *r, const char *path, time_t start, time_t end,
                       struct dl_error *err);
+
+/* ---- The index of a run's reports ---- */
+
+typedef struct dane_tlsrpt_index dane_tlsrpt_index;
+
+dane_tlsrpt_index *dane_tlsrpt_index_new(void);
+void dane_tlsrpt_index_free(dane_tlsrpt_index *x);
+
+/* Note report r: `file` is the report's file name as written (relative to
+ * the index), or NULL when none was written (dane_tlsrpt_write returned
+ * 1). Entry: DOMAIN: {"rua": [...], "file": "..." or null, "why": "..."
+ * (only when no policy)}. A domain noted again replaces its entry. */
+void dane_tlsrpt_index_add(dane_tlsrpt_index *x, const dane_tlsrpt *r, const char *file);
+
+/* Write the index (JSON, keys sorted) to path. Returns 0 or -1 (err). */
+int dane_tlsrpt_index_write(const dane_tlsrpt_index *x, const char *path, struct dl_error *err);
 
 #endif

@@ -1,6 +1,7 @@
-# danelab run --tlsrpt DIR: one RFC 8460 report per scenario domain, from
-# the reference client's sessions, with the RFC's required fields and
-# result-type names.
+# danelab run --tlsrpt DIR: one RFC 8460 report per scenario domain that
+# publishes a TLS-RPT policy (_smtp._tls TXT, by default in every scenario
+# zone), from the reference client's sessions, with the RFC's required
+# fields and result-type names; none for a domain without a valid policy.
 . "$(dirname "$0")/lib.sh"
 
 D="$WORK/scen"
@@ -89,4 +90,42 @@ check_output "both profiles: two sessions counted for ok-good" '^2$' \
 : >"$WORK/afile"
 check_status "--tlsrpt naming a file: exit 2" 2 dl run --tlsrpt "$WORK/afile"
 check "danelab down" dl down
+
+# Domains that ask for no report: `tlsrpt: none`, a malformed record (no
+# mailto:/https: URI), two records (RFC 8460 section 3: exactly one).
+D2="$WORK/scen2"
+mkdir -p "$D2"
+for n in rpt-default rpt-none rpt-malformed rpt-two; do
+    case $n in
+    rpt-none) extra='tlsrpt: none' ;;
+    rpt-malformed) extra='tlsrpt: "v=TLSRPTv1; rua=ftp://reports.rpt-malformed.test/"' ;;
+    rpt-two) extra="records: ['_smtp._tls TXT \"v=TLSRPTv1; rua=mailto:other@rpt-two.test\"']" ;;
+    *) extra='' ;;
+    esac
+    cat >"$D2/$n.yaml" <<Y
+name: $n
+summary: "Signed domain, DANE-EE; TLS-RPT policy: $n"
+$extra
+certificates:
+  leaf: {names: [mx1.$n.test]}
+mx:
+  - host: mx1
+    certificate: leaf
+    tlsa: [{usage: 3, selector: 1, matching: 1, of: leaf}]
+expect:
+  dnssec: secure
+  rfc7672: {status: delivered, code: 2.0.0, reason: authenticated}
+Y
+done
+R2="$WORK/reports2"
+# Needs deliver_all (lab/lab_run.c) to take dane_tlsrpt_write's 1 as "not
+# published" rather than an error.
+check_status "run --tlsrpt: exit 0 when some domains publish no policy" 0 \
+    "$DANELAB" -r "$WORK/run2" -s "$D2" run --tlsrpt "$R2"
+check_output "a report only for the domain with a valid policy" '^rpt-default.test.json $' \
+    sh -c "ls '$R2' | tr '\\n' ' '"
+check_output "... its sessions counted" '^1 0$' \
+    jq -r '.policies[0].summary | "\(."total-successful-session-count") \(."total-failure-session-count")"' \
+    "$R2/rpt-default.test.json"
+"$DANELAB" -r "$WORK/run2" down >/dev/null 2>&1
 finish

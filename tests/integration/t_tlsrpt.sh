@@ -1,5 +1,7 @@
 # dane-client --tlsrpt: an RFC 8460 report of the attempts, with the TLSA
-# policy, session counts and the failure's result type.
+# policy, session counts and the failure's result type. The TLS-RPT policy
+# records (_smtp._tls TXT, RFC 8460 section 3) every scenario zone
+# publishes, seen by two validators; `tlsrpt: none` and long records.
 . "$(dirname "$0")/lib.sh"
 CLIENT="$(dirname "$DANELAB")/dane-client"
 check "danelab up" "$DANELAB" -r "$RUN" up
@@ -18,5 +20,61 @@ check_output "... a date range of 24 hours" '^86400$' \
 in_lab "$CLIENT" -q --tlsrpt "$WORK/ok.json" --trust-anchor "$RUN/root.key" good.test >/dev/null
 check_output "a good domain: one successful session, no failure details" '^1 0 0$' \
     jq -r '.policies[0] | "\(.summary."total-successful-session-count") \(.summary."total-failure-session-count") \(."failure-details" | length)"' "$WORK/ok.json"
+
+# The policy record, validated: secure in a signed zone, insecure in an
+# unsigned one, bogus in a zone whose signatures expired.
+txt() { in_lab unbound-host -C "$RUN/etc/libunbound.conf" -r -f "$RUN/root.key" -v -t TXT "$1"; }
+check_output "good.test publishes its TLS-RPT policy, secure (unbound-host)" \
+    '^_smtp\._tls\.good\.test has TXT record "v=TLSRPTv1; rua=mailto:tlsrpt@good\.test" \(secure\)$' \
+    txt _smtp._tls.good.test
+check_output "... fully validated by delv" \
+    '^; fully validated' in_lab delv -a "$RUN/etc/delv.anchors" @127.53.0.53 -t TXT _smtp._tls.good.test
+check_output "unsigned.test: the same record, insecure" \
+    '^_smtp\._tls\.unsigned\.test has TXT record "v=TLSRPTv1; rua=mailto:tlsrpt@unsigned\.test" \(insecure\)$' \
+    txt _smtp._tls.unsigned.test
+check_output "dns-zone-expired.test: bogus (a sender finds no policy)" '\(BOGUS' \
+    txt _smtp._tls.dns-zone-expired.test
 check "danelab down" "$DANELAB" -r "$RUN" down
+
+# tlsrpt: none publishes nothing; a record of 300 characters is served in
+# two character-strings, which the client joins (section 3).
+D="$WORK/scen"
+RUN2="$WORK/run2"
+mkdir -p "$D"
+long="https://reports.rpt-long.test/$(printf '%0250d' 0)"
+for n in rpt-none rpt-long; do
+    case $n in
+    rpt-none) extra='tlsrpt: none' ;;
+    *) extra="tlsrpt: \"v=TLSRPTv1; rua=$long,mailto:tlsrpt@rpt-long.test\"" ;;
+    esac
+    cat >"$D/$n.yaml" <<Y
+name: $n
+summary: "Signed domain, DANE-EE; TLS-RPT policy: $n"
+$extra
+certificates:
+  leaf: {names: [mx1.$n.test]}
+mx:
+  - host: mx1
+    certificate: leaf
+    tlsa: [{usage: 3, selector: 1, matching: 1, of: leaf}]
+expect:
+  dnssec: secure
+  rfc7672: {status: delivered, code: 2.0.0, reason: authenticated}
+Y
+done
+check "danelab up (tlsrpt: none, a long record)" "$DANELAB" -r "$RUN2" -s "$D" up
+txt2() { "$DANELAB" -r "$RUN2" exec -- unbound-host -C "$RUN2/etc/libunbound.conf" -r -f "$RUN2/root.key" -v -t TXT "$1"; }
+check_output "tlsrpt: none: no such name, proven (secure)" \
+    'rpt-none\.test has no TXT record \(secure\)|rpt-none\.test does not exist|NXDOMAIN.*\(secure\)' \
+    txt2 _smtp._tls.rpt-none.test
+check_output "a 300-character record: served as two strings of 255 and 45" \
+    "\"v=TLSRPTv1; rua=https://reports\\.rpt-long\\.test/0+\" \"0+,mailto:tlsrpt@rpt-long\\.test\" \\(secure\\)" \
+    txt2 _smtp._tls.rpt-long.test
+check "danelab down" "$DANELAB" -r "$RUN2" down
+# The reference client reads both through the lab resolver: a report for
+# the long record's domain (strings joined), none for rpt-none. The exit
+# status needs deliver_all (lab/lab_run.c) to take dane_tlsrpt_write's 1
+# as "not published" rather than an error.
+check "run --tlsrpt over both" "$DANELAB" -r "$RUN2" -s "$D" run --tlsrpt "$WORK/r2" --profile rfc7672
+check_output "... a report for rpt-long.test only" '^rpt-long.test.json $' sh -c "ls '$WORK/r2' | tr '\\n' ' '"
 finish

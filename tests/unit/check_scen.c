@@ -80,7 +80,8 @@ static const struct {
          "(it takes: ds)"},
     {BAD "newline-key.yaml",
      BAD "newline-key.yaml:3: unknown key 'tag?s' in scenario (expected one of: name, summary, "
-         "domain, tags, zone, zones, mx, certificates, records, faults, timeline, expect)"},
+         "domain, tags, zone, zones, mx, certificates, records, faults, timeline, expect, "
+         "tlsrpt)"},
     {BAD "dup-key.yaml", BAD "dup-key.yaml:3: duplicate key 'summary' (first at line 2)"},
     {BAD "bad-record.yaml", BAD "bad-record.yaml:7: bad record 'mail A 300.1.2.3': Syntax error, "
                                 "could not parse the RR's rdata"},
@@ -122,6 +123,12 @@ static const struct {
     {BAD "bad-name.yaml",
      BAD "bad-name.yaml:1: key 'name': expected [a-z0-9][a-z0-9-]*, got 'Bad_Name'"},
     {BAD "bad-tag.yaml", BAD "bad-tag.yaml:3: key 'tags': expected [a-z0-9-]+, got 'Not_OK'"},
+    {BAD "tlsrpt-control.yaml",
+     BAD "tlsrpt-control.yaml:3: key 'tlsrpt': expected none or the record's text (printable "
+         "ASCII), got 'v=TLSRPTv1;?rua=mailto:a@tlsrpt-control.test'"},
+    {BAD "tlsrpt-empty.yaml", BAD "tlsrpt-empty.yaml:3: key 'tlsrpt': expected none or the "
+                                  "record's text (1 to 1024 characters), got ''"},
+    {BAD "tlsrpt-type.yaml", BAD "tlsrpt-type.yaml:3: key 'tlsrpt': expected a string, got a list"},
     {BAD "bad-domain.yaml",
      BAD "bad-domain.yaml:3: key 'domain': 'example.com.' is not under the reserved TLD test."},
     {BAD "bad-domain-syntax.yaml",
@@ -470,6 +477,21 @@ START_TEST(minimal_defaults)
     ck_assert_int_eq(scen_expected_dnssec(s), SCEN_DNSSEC_SECURE);
     ck_assert(!s->expect[0].set && !s->expect[1].set);
     ck_assert_ptr_null(s->expect[0].status);
+    ck_assert_str_eq(s->tlsrpt, "v=TLSRPTv1; rua=mailto:tlsrpt@minimal.test");
+    ck_assert_uint_eq(s->tlsrpt_loc.line, 1);
+    scen_free(s);
+}
+END_TEST
+
+/* tlsrpt: none publishes nothing; a literal is kept as written. */
+START_TEST(tlsrpt_key)
+{
+    struct scen *s = load_ok("data/scen/tlsrpt/tlsrpt-none.yaml");
+    ck_assert_ptr_null(s->tlsrpt);
+    scen_free(s);
+    s = load_ok("data/scen/tlsrpt/tlsrpt-literal.yaml");
+    ck_assert_str_eq(s->tlsrpt, "v=TLSRPTv1; rua=ftp://literal.test/\"x\"");
+    ck_assert_uint_eq(s->tlsrpt_loc.line, 5);
     scen_free(s);
 }
 END_TEST
@@ -685,6 +707,7 @@ Suite *scen_suite(void)
     TCase *neg = tcase_create("Negative");
     tcase_add_test(pos, full_file);
     tcase_add_test(pos, minimal_defaults);
+    tcase_add_test(pos, tlsrpt_key);
     tcase_add_test(pos, server_keys);
     tcase_add_test(pos, starter_scenarios);
     tcase_add_test(pos, implemented_fault);
