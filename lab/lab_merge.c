@@ -1,5 +1,7 @@
 #include "lab_merge.h"
+#include "lab_html.h"
 #include "lab_report.h"
+#include "scen.h"
 
 #include "dl_log.h"
 #include "dl_util.h"
@@ -87,12 +89,37 @@ static int check_shards(json_t *const *tops, char *const *files, size_t n)
     return rc;
 }
 
-static const char merge_usage[] =
-    "usage: danelab report merge FILE.json... [--json OUT] [--junit OUT] [--tap OUT]\n";
-
-static int merge(int argc, char **argv)
+/* The HTML page of the merged report; the chain-of-trust pictures of the
+ * scenarios found in the catalogue (-s) go to RUN/graphs/. A catalogue
+ * that does not load only costs the pictures. */
+static int write_html(const struct lab_cmd_globals *g, const json_t *merged, const char *path)
 {
-    const char *json_out = NULL, *junit_out = NULL, *tap_out = NULL;
+    scen_catalog *cat = NULL;
+    struct dl_error err;
+    struct lab_html_opts o = {.run_dir = g->run_dir, .html_path = path};
+    FILE *f;
+    int rc = -1;
+    if (lab_cmd_load(g, &cat) != 0)
+        dl_warn("report merge: no chain-of-trust pictures in %s: the catalogue did not load", path);
+    o.cat = cat;
+    if ((f = open_out(path)) != NULL) {
+        rc = lab_html_write(f, merged, &o, &err);
+        if (rc != 0)
+            dl_err("report merge: %s: %s", path, err.msg);
+        if (close_out(f, path) != 0)
+            rc = -1;
+    }
+    scen_catalog_free(cat);
+    return rc;
+}
+
+static const char merge_usage[] =
+    "usage: danelab report merge FILE.json... [--json OUT] [--junit OUT] [--tap OUT]\n"
+    "                            [--html OUT]\n";
+
+static int merge(const struct lab_cmd_globals *g, int argc, char **argv)
+{
+    const char *json_out = NULL, *junit_out = NULL, *tap_out = NULL, *html_out = NULL;
     char **files = dl_xcalloc((size_t)argc, sizeof(char *));
     json_t **tops = dl_xcalloc((size_t)argc, sizeof(json_t *));
     json_t *all = NULL, *merged = NULL, **list = NULL;
@@ -104,6 +131,7 @@ static int merge(int argc, char **argv)
         const char **slot = strcmp(argv[i], "--json") == 0    ? &json_out
                             : strcmp(argv[i], "--junit") == 0 ? &junit_out
                             : strcmp(argv[i], "--tap") == 0   ? &tap_out
+                            : strcmp(argv[i], "--html") == 0  ? &html_out
                                                               : NULL;
         if (slot && i + 1 < argc)
             *slot = argv[++i];
@@ -120,7 +148,7 @@ static int merge(int argc, char **argv)
         goto out;
     }
     if ((json_out && strcmp(json_out, "-") == 0) + (junit_out && strcmp(junit_out, "-") == 0) +
-            (tap_out && strcmp(tap_out, "-") == 0) >
+            (tap_out && strcmp(tap_out, "-") == 0) + (html_out && strcmp(html_out, "-") == 0) >
         1) {
         dl_err("report merge: only one output can go to stdout (-)");
         goto out;
@@ -198,8 +226,10 @@ static int merge(int argc, char **argv)
                 rc = 2;
         }
     }
+    if (html_out && write_html(g, merged, html_out) != 0)
+        rc = 2;
     if (!(json_out && strcmp(json_out, "-") == 0) && !(junit_out && strcmp(junit_out, "-") == 0) &&
-        !(tap_out && strcmp(tap_out, "-") == 0))
+        !(tap_out && strcmp(tap_out, "-") == 0) && !(html_out && strcmp(html_out, "-") == 0))
         lab_report_text(stdout, merged);
 out:
     for (size_t i = 0; i < nfiles; i++)
@@ -214,9 +244,8 @@ out:
 
 int lab_merge_main(const struct lab_cmd_globals *g, int argc, char **argv)
 {
-    (void)g;
     if (argc >= 2 && strcmp(argv[1], "merge") == 0)
-        return merge(argc - 1, argv + 1);
+        return merge(g, argc - 1, argv + 1);
     dl_err("report: %s", argc < 2 ? "a sub-command is needed" : "unknown sub-command");
     fputs(merge_usage, stderr);
     return 2;
