@@ -1,0 +1,807 @@
+#include "lab_mta_exim.h"
+
+#include "dl_util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Debian's build: EXIM_USER=ref:Debian-exim. */
+#define EXIM_USER "Debian-exim"
+/* Whose IDs it gets through nss_wrapper when the machine has no such user. */
+#define EXIM_USER_STANDIN "mail"
+#define MAX_ENV           8
+
+struct lab_exim {
+    char *base;       /* RUN/mta/exim */
+    char *etc, *conf; /* base/etc, base/etc/exim.conf */
+    char *spool, *log, *mainlog;
+    char *binary;       /* the Exim binary */
+    char *env[MAX_ENV]; /* NAME=VALUE for env(1): libraries, nss_wrapper */
+    size_t n_env;
+    uid_t uid; /* the exim user's IDs */
+    gid_t gid;
+    long offset; /* how much of the mainlog was read */
+};
+
+/* One configuration section: its default lines, then --exim-option. */
+struct section {
+    const char *driver; /* NULL: the main section */
+    const char *head;   /* what precedes its lines */
+    const char *indent;
+};
+
+static bool executable(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* The Exim to run: given, the fetch-exim cache, exim4/exim on PATH. */
+static char *find_binary(const char *given, struct dl_error *err)
+{
+    const char *path = getenv("PATH");
+    char *dirs, *save = NULL;
+    if (given) {
+        if (executable(given))
+            return realpath(given, NULL);
+        dl_error_set(err, "--exim-binary %s: not an executable file", given);
+        return NULL;
+    }
+    if (executable(LAB_EXIM_DEFAULT))
+        return realpath(LAB_EXIM_DEFAULT, NULL);
+    dirs = dl_xstrdup(path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
+    for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save))
+        for (const char *const *name = (const char *const[]){"exim4", "exim", NULL}; *name;
+             name++) {
+            char *cand = dl_xasprintf("%s/%s", d, *name);
+            if (executable(cand)) {
+                char *real = realpath(cand, NULL);
+                free(cand);
+                free(dirs);
+                return real;
+            }
+            free(cand);
+        }
+    free(dirs);
+    dl_error_set(err,
+                 "no Exim: %s is missing and neither exim4 nor exim is on PATH; run "
+                 "scripts/fetch-exim (it brings Debian's Exim without installing it) or give "
+                 "--exim-binary PATH",
+                 LAB_EXIM_DEFAULT);
+    return NULL;
+}
+
+/* The prefix's library directories (PREFIX/usr/lib/TRIPLET, PREFIX/lib/
+ * TRIPLET) when the binary is PREFIX/usr/sbin/NAME with PREFIX not "/",
+ * colon-separated, or NULL. */
+static char *prefix_libs(const char *binary)
+{
+    const char *tail = strstr(binary, "/usr/sbin/");
+    struct dl_buf b = {0};
+    glob_t g;
+    if (tail == NULL || tail == binary || strchr(tail + strlen("/usr/sbin/"), '/'))
+        return NULL;
+    for (const char *const *pat =
+             (const char *const[]){"usr/lib/*-linux-gnu*", "lib/*-linux-gnu*", NULL};
+         *pat; pat++) {
+        char *p = dl_xasprintf("%.*s/%s", (int)(tail - binary), binary, *pat);
+        if (glob(p, GLOB_ONLYDIR, NULL, &g) == 0)
+            for (size_t i = 0; i < g.gl_pathc; i++)
+                dl_buf_printf(&b, "%s%s", b.len ? ":" : "", g.gl_pathv[i]);
+        globfree(&g);
+        free(p);
+    }
+    if (b.len == 0)
+        return NULL;
+    dl_buf_append(&b, "", 1);
+    return b.data;
+}
+
+/* libnss_wrapper.so in the prefix's library directories, else the
+ * machine's, or NULL. */
+static char *find_nss_wrapper(const char *libs)
+{
+    char *dirs = dl_xasprintf("%s:/usr/lib/x86_64-linux-gnu:/usr/lib/aarch64-linux-gnu:/usr/lib",
+                              libs ? libs : ""),
+         *save = NULL;
+    for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        char *cand = dl_xasprintf("%s/libnss_wrapper.so", d);
+        if (access(cand, R_OK) == 0) {
+            free(dirs);
+            return cand;
+        }
+        free(cand);
+    }
+    free(dirs);
+    return NULL;
+}
+
+/* etc/passwd and etc/group for nss_wrapper: the machine's, plus EXIM_USER
+ * with the stand-in's IDs. */
+static int write_nss_files(lab_exim *x, struct dl_error *err)
+{
+    const char *src[] = {"/etc/passwd", "/etc/group"};
+    for (size_t i = 0; i < 2; i++) {
+        char *text = NULL, *path = dl_xasprintf("%s/%s", x->etc, i ? "group" : "passwd");
+        size_t len;
+        struct dl_buf b = {0};
+        int rc;
+        if (dl_read_file(src[i], 1 << 22, &text, &len, err) != 0) {
+            free(path);
+            return -1;
+        }
+        dl_buf_append(&b, text, len);
+        if (len && text[len - 1] != '\n')
+            dl_buf_append(&b, "\n", 1);
+        if (i == 0)
+            dl_buf_printf(&b, EXIM_USER ":x:%u:%u:danelab exim user:/nonexistent:/bin/false\n",
+                          (unsigned)x->uid, (unsigned)x->gid);
+        else
+            dl_buf_printf(&b, EXIM_USER ":x:%u:\n", (unsigned)x->gid);
+        rc = dl_write_file(path, b.data, b.len, 0644, err);
+        free(text);
+        free(path);
+        dl_buf_free(&b);
+        if (rc != 0)
+            return -1;
+    }
+    x->env[x->n_env++] = dl_xasprintf("NSS_WRAPPER_PASSWD=%s/passwd", x->etc);
+    x->env[x->n_env++] = dl_xasprintf("NSS_WRAPPER_GROUP=%s/group", x->etc);
+    return 0;
+}
+
+/* How to run the binary: its libraries, and EXIM_USER through nss_wrapper
+ * when the machine has no such user. Sets uid, gid and env. */
+static int setup_env(lab_exim *x, struct dl_error *err)
+{
+    struct passwd *pw = getpwnam(EXIM_USER);
+    char *libs = prefix_libs(x->binary), *nss;
+    if (libs)
+        x->env[x->n_env++] = dl_xasprintf("LD_LIBRARY_PATH=%s", libs);
+    if (pw != NULL) {
+        x->uid = pw->pw_uid;
+        x->gid = pw->pw_gid;
+        free(libs);
+        return 0;
+    }
+    if ((pw = getpwnam(EXIM_USER_STANDIN)) == NULL) {
+        free(libs);
+        return dl_error_set(err, "neither " EXIM_USER " nor " EXIM_USER_STANDIN
+                                 " exists: no user for Exim to run as");
+    }
+    x->uid = pw->pw_uid;
+    x->gid = pw->pw_gid;
+    nss = find_nss_wrapper(libs);
+    free(libs);
+    if (nss == NULL)
+        return dl_error_set(err,
+                            "%s needs the user " EXIM_USER ", which this machine lacks, and "
+                            "libnss_wrapper.so (to show it one) is not there either: run "
+                            "scripts/fetch-exim",
+                            x->binary);
+    x->env[x->n_env++] = dl_xasprintf("LD_PRELOAD=%s", nss);
+    free(nss);
+    return write_nss_files(x, err);
+}
+
+/* Is NAME=VALUE (main) or DRIVER:NAME=VALUE well formed? */
+static int check_option(const char *opt, struct dl_error *err)
+{
+    const char *eq = strchr(opt, '='), *colon = strchr(opt, ':');
+    if (colon && eq && colon > eq)
+        colon = NULL;
+    if (eq == NULL || eq == opt || strchr(opt, '\n') || (colon && colon + 1 == eq) ||
+        (colon && strncmp(opt, "dnslookup:", 10) != 0 && strncmp(opt, "remote_smtp:", 12) != 0))
+        return dl_error_set(err,
+                            "--exim-option '%s': expected NAME=VALUE or "
+                            "dnslookup:NAME=VALUE or remote_smtp:NAME=VALUE",
+                            opt);
+    return 0;
+}
+
+/* Append a section's lines, each replaced by an option of the same name
+ * (for that driver), then the options' new names. */
+static void section(struct dl_buf *b, const struct section *sec, const char *lines,
+                    const char **options, size_t n_options)
+{
+    bool *used = dl_xcalloc(n_options + 1, sizeof(bool));
+    const char *line = lines;
+    dl_buf_printf(b, "%s", sec->head);
+    while (*line) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        size_t nl = strcspn(line, " =\n");
+        bool replaced = false;
+        for (size_t i = 0; i < n_options; i++) {
+            const char *opt = options[i], *colon, *eq, *name = opt;
+            if (opt == NULL)
+                continue;
+            colon = strchr(opt, ':');
+            eq = strchr(opt, '=');
+            if (colon && colon < eq) {
+                if (sec->driver == NULL || strncmp(opt, sec->driver, (size_t)(colon - opt)) != 0 ||
+                    sec->driver[colon - opt] != '\0')
+                    continue;
+                name = colon + 1;
+            } else if (sec->driver != NULL)
+                continue;
+            used[i] = true;
+            if ((size_t)(eq - name) == nl && strncmp(line, name, nl) == 0) {
+                dl_buf_printf(b, "%s# --exim-option (testing only)\n%s%.*s = %s\n", sec->indent,
+                              sec->indent, (int)nl, name, eq + 1);
+                replaced = true;
+                options[i] = NULL; /* not appended again below */
+            }
+        }
+        if (!replaced)
+            dl_buf_printf(b, "%s%.*s\n", sec->indent, (int)len, line);
+        line += len + (end != NULL);
+    }
+    for (size_t i = 0; i < n_options; i++)
+        if (used[i] && options[i]) {
+            const char *colon = strchr(options[i], ':'), *eq = strchr(options[i], '=');
+            const char *name = colon && colon < eq ? colon + 1 : options[i];
+            dl_buf_printf(b, "%s# --exim-option (testing only)\n%s%.*s = %s\n", sec->indent,
+                          sec->indent, (int)(eq - name), name, eq + 1);
+        }
+    free(used);
+}
+
+static char *config(const lab_exim *x, char *const *options_in, size_t n_options)
+{
+    static const struct section sec_main = {NULL, "", ""};
+    static const struct section sec_router = {"dnslookup", "\nbegin routers\n\ndnslookup:\n", "  "};
+    static const struct section sec_transport = {"remote_smtp",
+                                                 "\nbegin transports\n\nremote_smtp:\n", "  "};
+    const char **options = dl_xcalloc(n_options + 1, sizeof(char *));
+    struct dl_buf b = {0};
+    char *main_lines;
+    for (size_t i = 0; i < n_options; i++)
+        options[i] = options_in[i];
+    dl_buf_printf(&b, "# danelab mta exim: a private instance inside the lab world "
+                      "(danelab(1), MTA CONFORMANCE)\n");
+    main_lines =
+        dl_xasprintf("exim_path = %s\n"
+                     "primary_hostname = mta.danelab.invalid\n"
+                     "qualify_domain = mta.danelab.invalid\n"
+                     "spool_directory = %s\n"
+                     "log_file_path = %s/%%slog\n"
+                     "pid_file_path = %s/exim.pid\n"
+                     "keep_environment = LD_LIBRARY_PATH : LD_PRELOAD : NSS_WRAPPER_PASSWD : "
+                     "NSS_WRAPPER_GROUP\n"
+                     "deliver_drop_privilege = true\n"
+                     "host_lookup =\n"
+                     "rfc1413_hosts =\n"
+                     "ignore_bounce_errors_after = 0s\n"
+                     "timeout_frozen_after = 1h\n"
+                     "log_selector = +outgoing_port +smtp_confirmation +tls_certificate_verified "
+                     "+tls_peerdn +tls_sni +deliver_time +millisec +received_recipients\n"
+                     "dns_dnssec_ok = 1\n",
+                     x->binary, x->spool, x->log, x->spool);
+    section(&b, &sec_main, main_lines, options, n_options);
+    free(main_lines);
+    section(&b, &sec_router,
+            "driver = dnslookup\n"
+            "transport = remote_smtp\n"
+            "dnssec_request_domains = *\n"
+            "no_more\n",
+            options, n_options);
+    section(&b, &sec_transport,
+            "driver = smtp\n"
+            "dnssec_request_domains = *\n"
+            "hosts_try_dane = *\n"
+            "connect_timeout = 5s\n"
+            "command_timeout = 10s\n"
+            "data_timeout = 10s\n"
+            "final_timeout = 10s\n",
+            options, n_options);
+    dl_buf_printf(&b, "\nbegin retry\n\n*  *  F,1h,1m\n");
+    dl_buf_append(&b, "", 1);
+    free(options);
+    return b.data;
+}
+
+/* Every directory above base must let the exim user through. */
+static int check_reachable(const lab_exim *x, struct dl_error *err)
+{
+    char *dir = dl_xstrdup(x->base), *slash;
+    struct stat st;
+    int rc = 0;
+    while (rc == 0 && (slash = strrchr(dir, '/')) != NULL) {
+        *slash = '\0';
+        if (stat(*dir ? dir : "/", &st) == 0 && !(st.st_mode & S_IXOTH) && st.st_uid != x->uid)
+            rc = dl_error_set(err,
+                              "%s (mode %04o): Exim's deliveries, running as the exim user "
+                              "(uid %u), cannot reach %s; make it traversable (chmod o+x) or "
+                              "use another run directory",
+                              *dir ? dir : "/", (unsigned)(st.st_mode & 07777), (unsigned)x->uid,
+                              x->base);
+        if (*dir == '\0')
+            break;
+    }
+    free(dir);
+    return rc;
+}
+
+const char *lab_exim_dir(const lab_exim *x)
+{
+    return x->etc;
+}
+
+lab_exim *lab_exim_new(const char *run_dir, const char *binary, char *const *options,
+                       size_t n_options, struct dl_error *err)
+{
+    lab_exim *x = dl_xcalloc(1, sizeof(*x));
+    char *text;
+    struct stat st;
+    x->base = dl_xasprintf("%s/mta/exim", run_dir);
+    x->etc = dl_xasprintf("%s/etc", x->base);
+    x->conf = dl_xasprintf("%s/exim.conf", x->etc);
+    x->spool = dl_xasprintf("%s/spool", x->base);
+    x->log = dl_xasprintf("%s/log", x->base);
+    x->mainlog = dl_xasprintf("%s/mainlog", x->log);
+    for (size_t i = 0; i < n_options; i++)
+        if (check_option(options[i], err) != 0)
+            goto fail;
+    if ((x->binary = find_binary(binary, err)) == NULL)
+        goto fail;
+    if (stat(x->base, &st) == 0) { /* a previous instance: stopped, then removed */
+        lab_exim_stop(x);
+        lab_mta_rm_tree(x->base);
+    }
+    if (dl_mkdir_p(x->etc, 0755, err) != 0 || setup_env(x, err) != 0 ||
+        check_reachable(x, err) != 0 || dl_mkdir_p(x->spool, 0750, err) != 0 ||
+        dl_mkdir_p(x->log, 0750, err) != 0)
+        goto fail;
+    if (chown(x->spool, x->uid, x->gid) != 0 || chown(x->log, x->uid, x->gid) != 0) {
+        dl_error_set(err, "chown %s, %s to the exim user (%u:%u): %s", x->spool, x->log,
+                     (unsigned)x->uid, (unsigned)x->gid, strerror(errno));
+        goto fail;
+    }
+    text = config(x, options, n_options);
+    if (dl_write_file(x->conf, text, strlen(text), 0644, err) != 0) {
+        free(text);
+        goto fail;
+    }
+    free(text);
+    return x;
+fail:
+    lab_exim_free(x);
+    return NULL;
+}
+
+void lab_exim_free(lab_exim *x)
+{
+    if (x == NULL)
+        return;
+    free(x->base);
+    free(x->etc);
+    free(x->conf);
+    free(x->spool);
+    free(x->log);
+    free(x->mainlog);
+    free(x->binary);
+    for (size_t i = 0; i < x->n_env; i++)
+        free(x->env[i]);
+    free(x);
+}
+
+/* Run `env VARS... EXIM -C CONF ARGS...`; output into *out. */
+static int run_exim(lab_exim *x, const char *const *args, const char *in, struct dl_buf *out,
+                    int timeout_ms)
+{
+    const char *argv[32];
+    size_t n = 0;
+    argv[n++] = "env";
+    for (size_t i = 0; i < x->n_env; i++)
+        argv[n++] = x->env[i];
+    argv[n++] = x->binary;
+    argv[n++] = "-C";
+    argv[n++] = x->conf;
+    for (size_t i = 0; args[i] && n < sizeof(argv) / sizeof(argv[0]) - 1; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    return lab_mta_run((char *const *)argv, in, out, timeout_ms);
+}
+
+int lab_exim_start(lab_exim *x, struct dl_error *err)
+{
+    const char *args[] = {"-bV", NULL};
+    struct dl_buf out = {0};
+    int rc = run_exim(x, args, NULL, &out, 30000);
+    dl_buf_append(&out, "", 1);
+    if (rc != 0)
+        dl_error_set(err, "%s -C %s -bV: exit %d: %s", x->binary, x->conf, rc, out.data);
+    else if (strstr(out.data, "DANE") == NULL)
+        rc = dl_error_set(err, "%s was built without DANE support (-bV: %s)", x->binary, out.data);
+    dl_buf_free(&out);
+    return rc == 0 ? 0 : -1;
+}
+
+int lab_exim_inject(lab_exim *x, const struct lab_mta_msg *m, const char *subject,
+                    struct dl_error *err)
+{
+    const char *args[] = {"-odb", "-f", "<>", "-i", "--", m->rcpt, NULL};
+    struct dl_buf out = {0};
+    char *msg = dl_xasprintf("From: danelab <danelab@mta.danelab.invalid>\n"
+                             "To: %s\n"
+                             "Subject: %s\n"
+                             "Message-ID: <%s>\n"
+                             "\n"
+                             "danelab mta: one message per scenario.\n",
+                             m->rcpt, subject, m->msgid);
+    int rc = run_exim(x, args, msg, &out, 30000);
+    free(msg);
+    dl_buf_append(&out, "", 1);
+    if (rc != 0)
+        dl_error_set(err, "exim -C %s -odb: exit %d: %s", x->conf, rc, out.data);
+    dl_buf_free(&out);
+    return rc == 0 ? 0 : -1;
+}
+
+/* Is the token at p (up to a space) an Exim message ID? Its length. */
+static size_t msg_id(const char *p)
+{
+    size_t len = strcspn(p, " ");
+    size_t dashes = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] == '-')
+            dashes++;
+        else if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'z') ||
+                   (p[i] >= 'A' && p[i] <= 'Z')))
+            return 0;
+    }
+    return dashes == 2 && len >= 16 && len < sizeof(((struct lab_mta_msg *)0)->qid) ? len : 0;
+}
+
+static struct lab_mta_msg *by_qid(struct lab_mta_msg *msgs, size_t n, const char *qid, size_t qlen)
+{
+    for (size_t i = 0; i < n; i++)
+        if (msgs[i].qid[0] && strlen(msgs[i].qid) == qlen && strncmp(msgs[i].qid, qid, qlen) == 0)
+            return &msgs[i];
+    return NULL;
+}
+
+/* The enhanced status code of an SMTP reply quoted in text ("550 5.7.1"
+ * or "550-5.7.1"), into dsn; else nothing. */
+static void reply_code(const char *text, char *dsn, size_t len)
+{
+    for (const char *p = text; *p; p++) {
+        int n = 0;
+        if (p[0] < '2' || p[0] > '5' || p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9' ||
+            (p[3] != ' ' && p[3] != '-') || p[4] != p[0] || p[5] != '.' ||
+            (p > text && p[-1] != ' ' && p[-1] != '"'))
+            continue;
+        if (sscanf(p + 4, "%*1d.%*3d.%*3d%n", &n) >= 0 && n >= 5) {
+            snprintf(dsn, len, "%.*s", n, p + 4);
+            return;
+        }
+    }
+}
+
+/* "H=name [addr]:port" in a delivery line: relay "name[addr]:port", and
+ * where the text after it starts. */
+static const char *relay_of(const char *text, char *relay, size_t len)
+{
+    const char *h = strstr(text, " H="), *sp, *close;
+    relay[0] = '\0';
+    if (h == NULL)
+        return NULL;
+    h += 3;
+    sp = strchr(h, ' ');
+    if (sp == NULL || sp[1] != '[' || (close = strchr(sp, ']')) == NULL)
+        return NULL;
+    close++;
+    close += strspn(close, ":0123456789");
+    snprintf(relay, len, "%.*s%.*s", (int)(sp - h), h, (int)(close - sp - 1), sp + 1);
+    if (strlen(relay) && relay[strlen(relay) - 1] == ':')
+        relay[strlen(relay) - 1] = '\0';
+    return close;
+}
+
+/* Without trailing blanks and the " DT=TIME" Exim puts last on `**`. */
+static void trim_reason(char *r)
+{
+    size_t l = strlen(r);
+    char *dt;
+    while (l && r[l - 1] == ' ')
+        r[--l] = '\0';
+    if ((dt = strstr(r, " DT=")) != NULL && strchr(dt + 1, ' ') == NULL)
+        *dt = '\0';
+}
+
+/* A delivery line ("=> ", "== ", "** " after the ID) for m. */
+static void delivery_line(const char *text, struct lab_mta_msg *m)
+{
+    const char *rest = text + 3, *after, *p;
+    char kind = text[0];
+    m->status = kind == '=' && text[1] == '>'   ? LAB_MTA_SENT
+                : kind == '=' && text[1] == '=' ? LAB_MTA_DEFERRED
+                                                : LAB_MTA_BOUNCED;
+    after = relay_of(rest, m->relay, sizeof(m->relay));
+    if (m->status == LAB_MTA_SENT) {
+        /* what Exim says of the session: X=, CV=, DN=, C= (not DT=) */
+        const char *from = after ? after + strspn(after, " ") : rest;
+        const char *to = strstr(from, " DT=");
+        snprintf(m->reason, sizeof(m->reason), "%.*s", (int)(to ? to - from : (long)strlen(from)),
+                 from);
+        p = strstr(from, "C=\"");
+        reply_code(p ? p + 3 : from, m->dsn, sizeof(m->dsn));
+        return;
+    }
+    /* == ADDR R=... T=... defer (-N) H=...: TEXT, ** ADDR ...: TEXT */
+    if (after && (p = strstr(after, ": ")) != NULL)
+        p += 2;
+    else if ((p = strstr(rest, "): ")) != NULL)
+        p += 3;
+    else if ((p = strstr(rest, ": ")) != NULL)
+        p += 2;
+    else
+        p = rest;
+    snprintf(m->reason, sizeof(m->reason), "%s", p);
+    reply_code(p, m->dsn, sizeof(m->dsn));
+    trim_reason(m->reason);
+}
+
+/* One mainlog line: "DATE TIME [PID] ID TEXT" (or without an ID). */
+static void log_line(const char *line, struct lab_mta_msg *msgs, size_t n)
+{
+    const char *p = line, *text, *mid;
+    struct lab_mta_msg *m;
+    size_t qlen;
+    for (int field = 0; field < 2 && p; field++)
+        if ((p = strchr(p, ' ')) != NULL)
+            p++;
+    if (p && *p == '[' && (p = strchr(p, ' ')) != NULL) /* log_selector +pid */
+        p++;
+    if (p == NULL || (qlen = msg_id(p)) == 0)
+        return;
+    text = p + qlen + 1;
+    if (strncmp(text, "<= ", 3) == 0) {
+        if ((mid = strstr(text, " id=")) == NULL)
+            return;
+        mid += 4;
+        for (size_t i = 0; i < n; i++) {
+            size_t l = strlen(msgs[i].msgid);
+            if (msgs[i].qid[0] == '\0' && strncmp(mid, msgs[i].msgid, l) == 0 &&
+                (mid[l] == ' ' || mid[l] == '\0'))
+                snprintf(msgs[i].qid, sizeof(msgs[i].qid), "%.*s", (int)qlen, p);
+        }
+        return;
+    }
+    if ((m = by_qid(msgs, n, p, qlen)) == NULL || m->status != LAB_MTA_PENDING)
+        return;
+    if (strncmp(text, "=> ", 3) == 0 || strncmp(text, "== ", 3) == 0 ||
+        strncmp(text, "** ", 3) == 0)
+        delivery_line(text, m);
+}
+
+size_t lab_exim_poll(lab_exim *x, struct lab_mta_msg *msgs, size_t n)
+{
+    FILE *f = fopen(x->mainlog, "r");
+    size_t pending = 0;
+    if (f != NULL && fseek(f, x->offset, SEEK_SET) == 0) {
+        char line[8192];
+        while (fgets(line, sizeof(line), f) != NULL) {
+            size_t l = strlen(line);
+            if (l == 0 || line[l - 1] != '\n')
+                break; /* a line still being written: read it next time */
+            line[l - 1] = '\0';
+            x->offset += (long)l;
+            log_line(line, msgs, n);
+        }
+    }
+    if (f != NULL)
+        fclose(f);
+    for (size_t i = 0; i < n; i++)
+        pending += msgs[i].status == LAB_MTA_PENDING;
+    return pending;
+}
+
+/* The last non-empty line of the message's msglog, without its time. */
+static void msglog_tail(const lab_exim *x, const char *qid, char *buf, size_t len)
+{
+    char *path = dl_xasprintf("%s/msglog/%s", x->spool, qid), *text = NULL, *last = NULL;
+    size_t tlen;
+    buf[0] = '\0';
+    if (dl_read_file(path, 1 << 20, &text, &tlen, NULL) == 0) {
+        for (char *save = NULL, *l = strtok_r(text, "\n", &save); l;
+             l = strtok_r(NULL, "\n", &save))
+            last = l;
+        if (last) {
+            const char *p = last;
+            for (int field = 0; field < 2 && strchr(p, ' '); field++)
+                p = strchr(p, ' ') + 1;
+            snprintf(buf, len, "%s", p);
+        }
+    }
+    free(text);
+    free(path);
+}
+
+void lab_exim_queue_reasons(lab_exim *x, struct lab_mta_msg *msgs, size_t n)
+{
+    const char *args[] = {"-bp", NULL};
+    struct dl_buf out = {0};
+    char *line, *save = NULL;
+    if (run_exim(x, args, NULL, &out, 30000) != 0) {
+        dl_buf_free(&out);
+        return;
+    }
+    dl_buf_append(&out, "", 1);
+    /* "AGE SIZE ID <SENDER> [*** frozen ***]" then the recipients */
+    for (line = strtok_r(out.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char age[16], size[16], qid[32], last[512];
+        struct lab_mta_msg *m;
+        if (sscanf(line, " %15s %15s %31s", age, size, qid) != 3 ||
+            (m = by_qid(msgs, n, qid, strlen(qid))) == NULL || m->status != LAB_MTA_PENDING ||
+            m->reason[0] != '\0')
+            continue;
+        msglog_tail(x, qid, last, sizeof(last));
+        snprintf(m->reason, sizeof(m->reason), "still in the queue%s%s%s",
+                 strstr(line, "frozen") ? " (frozen)" : "", last[0] ? ": " : "", last);
+    }
+    dl_buf_free(&out);
+}
+
+/* /proc/PID/cmdline (its size is 0 to stat, so not dl_read_file): up to
+ * len - 1 bytes, NUL-separated; returns the length read. */
+static size_t read_cmdline(const char *pid, char *buf, size_t len)
+{
+    char path[64];
+    size_t got = 0;
+    int fd;
+    snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return 0;
+    while (got < len - 1) {
+        ssize_t r = read(fd, buf + got, len - 1 - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    buf[got] = '\0';
+    return got;
+}
+
+/* Processes whose command line has "-C CONF": SIGNAL them; how many. */
+static size_t signal_instance(const lab_exim *x, int sig)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    size_t found = 0;
+    pid_t self = getpid();
+    while (d && (e = readdir(d)) != NULL) {
+        char text[4096];
+        size_t len;
+        long pid;
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        pid = strtol(e->d_name, NULL, 10);
+        if (pid == self || (len = read_cmdline(e->d_name, text, sizeof(text))) == 0)
+            continue;
+        for (size_t i = 0; i + 3 < len; i += strlen(text + i) + 1)
+            if (strcmp(text + i, "-C") == 0 && strcmp(text + i + 3, x->conf) == 0) {
+                found++;
+                kill((pid_t)pid, sig);
+                break;
+            }
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* The stop itself, in a process forked after lab_world_enter: it lives in
+ * the lab's PID namespace, where /proc speaks of the same PIDs. */
+static void stop_here(const lab_exim *x)
+{
+    if (signal_instance(x, SIGTERM) == 0)
+        return;
+    for (int i = 0; i < 40 && signal_instance(x, 0) > 0; i++) {
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    signal_instance(x, SIGKILL);
+}
+
+void lab_exim_stop(lab_exim *x)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGINT, SIG_IGN);
+        signal(SIGTERM, SIG_IGN);
+        stop_here(x);
+        _exit(0);
+    }
+    while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+}
+
+/* The adapter table: the lab_exim functions behind void pointers. */
+
+static void *ex_create(const char *run_dir, const struct lab_mta_option *opts, size_t n_opts,
+                       struct dl_error *err)
+{
+    char **options = dl_xcalloc(n_opts + 1, sizeof(char *));
+    const char *binary = NULL;
+    size_t n = 0;
+    lab_exim *x;
+    for (size_t i = 0; i < n_opts; i++)
+        if (strcmp(opts[i].flag, "exim-option") == 0)
+            options[n++] = (char *)opts[i].value;
+        else if (strcmp(opts[i].flag, "exim-binary") == 0)
+            binary = opts[i].value;
+    x = lab_exim_new(run_dir, binary, options, n, err);
+    free(options);
+    return x;
+}
+
+static const char *ex_where(void *x)
+{
+    return lab_exim_dir(x);
+}
+
+static int ex_start(void *x, struct dl_error *err)
+{
+    return lab_exim_start(x, err);
+}
+
+static int ex_inject(void *x, const struct lab_mta_msg *m, const char *subject,
+                     struct dl_error *err)
+{
+    return lab_exim_inject(x, m, subject, err);
+}
+
+static size_t ex_poll(void *x, struct lab_mta_msg *msgs, size_t n)
+{
+    return lab_exim_poll(x, msgs, n);
+}
+
+static void ex_reasons(void *x, struct lab_mta_msg *msgs, size_t n)
+{
+    lab_exim_queue_reasons(x, msgs, n);
+}
+
+static void ex_stop(void *x)
+{
+    lab_exim_stop(x);
+}
+
+static void ex_destroy(void *x)
+{
+    lab_exim_free(x);
+}
+
+static const char *const ex_flags[] = {"exim-binary", "exim-option", NULL};
+
+const struct lab_mta_adapter lab_mta_exim = {
+    .name = "exim",
+    .flags = ex_flags,
+    .usage = "--exim-binary PATH (default: scripts/fetch-exim's, else exim4/exim on PATH); "
+             "--exim-option [dnslookup:|remote_smtp:]NAME=VALUE (replaces a configuration "
+             "line, to test the runner)",
+    .create = ex_create,
+    .where = ex_where,
+    .start = ex_start,
+    .inject = ex_inject,
+    .poll = ex_poll,
+    .queue_reasons = ex_reasons,
+    .stop = ex_stop,
+    .destroy = ex_destroy,
+};

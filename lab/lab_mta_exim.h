@@ -1,0 +1,97 @@
+/*
+ * lab_mta_exim: an isolated Exim instance for `danelab mta exim`
+ * (danelab(1), MTA CONFORMANCE). Everything lives under RUN/mta/exim/:
+ *
+ *   etc/     exim.conf (used with -C), and passwd/group for nss_wrapper
+ *   spool/   spool_directory (input, msglog, db), owned by the exim user
+ *   log/     mainlog, rejectlog, paniclog (log_file_path), kept after stop
+ *
+ * Which Exim: --exim-binary PATH, else the one scripts/fetch-exim extracts
+ * (LAB_EXIM_DEFAULT), else exim4 or exim on PATH. Debian's postfix and
+ * exim4-daemon-* conflict, so fetch-exim does not install Exim: it
+ * `apt-get download`s exim4-daemon-light, exim4-base, the libraries the
+ * machine lacks (libidn12) and libnss-wrapper, `dpkg -x`es them into a
+ * prefix and clears the setuid bit. How that binary runs:
+ *
+ * - Every Exim command runs through env(1) with LD_LIBRARY_PATH naming the
+ *   prefix's library directories, and kept by keep_environment for Exim's
+ *   re-execs of itself (exim_path names the binary: Debian's is compiled
+ *   for /usr/sbin/exim4).
+ * - Debian builds Exim with EXIM_USER ref:Debian-exim, looked up at every
+ *   start, before the configuration is read; that user exists only where
+ *   the package is installed. When the machine has no such user,
+ *   nss_wrapper (LD_PRELOAD) shows Exim etc/passwd and etc/group: copies
+ *   of the machine's with Debian-exim added under the mail user's IDs.
+ *   Nothing on the machine changes.
+ * - The adapter runs Exim as root (root may use -C). A message is received
+ *   as the exim user, which re-execs Exim for the delivery; a setuid binary
+ *   would then run in secure mode, where the loader ignores LD_LIBRARY_PATH
+ *   and LD_PRELOAD: hence no setuid bit, and deliver_drop_privilege (the
+ *   delivery runs as the exim user, which is all remote SMTP needs, and
+ *   Exim does not log the lost privilege of -C as a panic).
+ *
+ * DANE as Exim's specification says (chapter 42, "DANE"): dns_dnssec_ok,
+ * dnssec_request_domains = * on the dnslookup router and the smtp
+ * transport, hosts_try_dane = * (opportunistic: no hosts_require_tls, so
+ * hosts without usable TLSA get opportunistic TLS, RFC 7672 2.2). No
+ * listener and no queue-runner daemon: each message is injected with
+ * `exim -C CONF -odb -f <> -i RCPT`, so each gets its own delivery process
+ * at once and the first attempt's result is in the mainlog within seconds.
+ * Must run inside the lab world (Exim then resolves through the lab's
+ * validating Unbound: resolv.conf has trust-ad). The caller must stop it
+ * (lab_exim_stop) on every path once lab_exim_start was called.
+ */
+#ifndef LAB_MTA_EXIM_H
+#define LAB_MTA_EXIM_H
+
+#include "dl_error.h"
+#include "lab_mta_adapter.h"
+
+#include <stddef.h>
+
+/* Where scripts/fetch-exim puts Exim. */
+#define LAB_EXIM_DEFAULT "/var/cache/danelab/exim/current/usr/sbin/exim4"
+
+typedef struct lab_exim lab_exim;
+
+/* Write the instance's configuration under RUN/mta/exim (stopping and
+ * removing a previous one). `binary`: the Exim to run (NULL: the default
+ * search). `options`: extra configuration lines `NAME=VALUE` (main
+ * section) or `DRIVER:NAME=VALUE` (DRIVER: dnslookup or remote_smtp),
+ * each replacing the default line of that name (--exim-option, to test
+ * the runner). The caller frees it with lab_exim_free. */
+lab_exim *lab_exim_new(const char *run_dir, const char *binary, char *const *options,
+                       size_t n_options, struct dl_error *err);
+void lab_exim_free(lab_exim *x);
+
+/* The configuration directory (for messages). */
+const char *lab_exim_dir(const lab_exim *x);
+
+/* `exim -C CONF -bV`: checks the binary and the configuration. */
+int lab_exim_start(lab_exim *x, struct dl_error *err);
+
+/* `exim -C CONF -odb -f <> -i -- RCPT` with a small message carrying
+ * m->msgid; returns once Exim has spooled it (delivery goes on). */
+int lab_exim_inject(lab_exim *x, const struct lab_mta_msg *m, const char *subject,
+                    struct dl_error *err);
+
+/* Read what the mainlog gained since the last call and update the
+ * messages (queue ID from the `<=` line's id=, then the first `=>`, `==`
+ * or `**` line of each). dsn is the enhanced code of the server's reply
+ * when the line quotes one (Exim's own deferrals carry none). Returns how
+ * many are still pending. */
+size_t lab_exim_poll(lab_exim *x, struct lab_mta_msg *msgs, size_t n);
+
+/* For messages still pending: `exim -C CONF -bp`, and the last line of
+ * each one's msglog, into reason. */
+void lab_exim_queue_reasons(lab_exim *x, struct lab_mta_msg *msgs, size_t n);
+
+/* Stop every process of the instance (those whose command line names its
+ * configuration: SIGTERM, bounded wait, SIGKILL). Idempotent. */
+void lab_exim_stop(lab_exim *x);
+
+/* The adapter table of `danelab mta exim`; its options: --exim-binary
+ * PATH, --exim-option [DRIVER:]NAME=VALUE (repeatable). */
+extern const struct lab_mta_adapter lab_mta_exim;
+
+#endif
