@@ -7,6 +7,7 @@
 #include "dl_util.h"
 #include "lab_conf.h"
 #include "lab_mta_adapter.h"
+#include "lab_mta_command.h"
 #include "lab_mta_postfix.h"
 #include "lab_report.h"
 #include "lab_world.h"
@@ -87,6 +88,7 @@ static double mono(void)
 /* The adapters `danelab mta` knows. */
 static const struct lab_mta_adapter *const adapters[] = {
     &lab_mta_postfix,
+    &lab_mta_command,
 };
 
 static const struct lab_mta_adapter *find_adapter(const char *name)
@@ -448,7 +450,20 @@ static void judge(struct mta_item *it, const struct known *known, size_t n_known
             add_why(it, "no SNI sent to %s under DANE (RFC 7672 8.1)", a->host);
         }
     }
-    if (it->msg.status == LAB_MTA_PENDING) {
+    if (it->msg.status == LAB_MTA_NO_STATUS) {
+        /* No status witness (command adapter without --status): fakesmtp
+         * decides. Stored: sent; never stored by the end of --timeout: not
+         * delivered, which is what deferred and bounced expect (no DSN). */
+        snprintf(it->msg.reason, sizeof(it->msg.reason),
+                 "witness: fakesmtp and the timeout (no --status): %s",
+                 it->n_arr ? "stored, counted as sent"
+                           : "nothing stored, counted as not delivered");
+        if (want_delivery && it->n_arr == 0) {
+            dev = true;
+            add_why(it, "expected delivered, no fakesmtp host stored the message within %d s",
+                    timeout);
+        } /* stored although not expected: a LEAK above */
+    } else if (it->msg.status == LAB_MTA_PENDING) {
         dev = true;
         add_why(it, "no status from the MTA within %d s", timeout);
     } else if (strcmp(lab_mta_status_name(it->msg.status), mta_word(e->status)) != 0) {
@@ -522,7 +537,8 @@ static void item_text(const struct mta_item *it, const char *mta, bool tty)
         printf("          why: %s\n", it->why);
         if (it->known)
             printf("          known: %s\n", it->known);
-    }
+    } else if (it->msg.status == LAB_MTA_NO_STATUS)
+        printf("          %s\n", it->msg.reason);
 }
 
 static void junit(FILE *f, const struct mta_item *items, size_t n, const char *adapter,

@@ -18,7 +18,7 @@
 
 const char *lab_mta_status_name(enum lab_mta_status s)
 {
-    static const char *const names[] = {"pending", "sent", "deferred", "bounced"};
+    static const char *const names[] = {"pending", "sent", "deferred", "bounced", "no-status"};
     return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
 

@@ -17,9 +17,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum lab_mta_status { LAB_MTA_PENDING, LAB_MTA_SENT, LAB_MTA_DEFERRED, LAB_MTA_BOUNCED };
+/* LAB_MTA_NO_STATUS: the adapter has no status witness (the command
+ * adapter without --status); fakesmtp's records and the timeout decide. */
+enum lab_mta_status {
+    LAB_MTA_PENDING,
+    LAB_MTA_SENT,
+    LAB_MTA_DEFERRED,
+    LAB_MTA_BOUNCED,
+    LAB_MTA_NO_STATUS
+};
 
-/* "pending", "sent", "deferred", "bounced". */
+/* "pending", "sent", "deferred", "bounced", "no-status". */
 const char *lab_mta_status_name(enum lab_mta_status s);
 
 /* One injected message and what the MTA says of its first attempt. */
