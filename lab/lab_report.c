@@ -364,6 +364,94 @@ void lab_report_tap_scenario(FILE *f, const json_t *scen, size_t *num)
 
 /* The text summary of a report: one line per scenario, what differs for
  * those that failed, and the count. */
+static const char *mark(bool pass, bool tty)
+{
+    return pass ? (tty ? "\033[32mok\033[0m  " : "ok  ") : (tty ? "\033[31mFAIL\033[0m" : "FAIL");
+}
+
+/* "+1h30" */
+static const char *offset_text(json_int_t at, char *buf, size_t len)
+{
+    snprintf(buf, len, "+%lldh%02lld", (long long)(at / 3600), (long long)(at % 3600 / 60));
+    return buf;
+}
+
+static bool same_outcome(const json_t *a, const json_t *b)
+{
+    return strcmp(str(a, "code"), str(b, "code")) == 0 &&
+           strcmp(str(a, "status"), str(b, "status")) == 0;
+}
+
+/* The attempts of a timeline, on one line per run of equal outcomes. */
+static void attempts_text(FILE *f, const json_t *attempts)
+{
+    size_t n = json_array_size(attempts);
+    for (size_t k = 0; k < n;) {
+        const json_t *a = json_array_get(attempts, k);
+        size_t j = k + 1;
+        char t1[32], t2[32];
+        while (j < n && same_outcome(json_array_get(attempts, j), a))
+            j++;
+        if (j - k == 1)
+            fprintf(f, "          attempt %zu at %s: %s %s (%s)\n", k + 1,
+                    offset_text(json_integer_value(json_object_get(a, "at")), t1, sizeof(t1)),
+                    str(a, "status"), str(a, "code"), str(a, "reason"));
+        else
+            fprintf(f, "          attempts %zu-%zu at %s..%s: %s %s (%s)\n", k + 1, j,
+                    offset_text(json_integer_value(json_object_get(a, "at")), t1, sizeof(t1)),
+                    offset_text(
+                        json_integer_value(json_object_get(json_array_get(attempts, j - 1), "at")),
+                        t2, sizeof(t2)),
+                    str(a, "status"), str(a, "code"), str(a, "reason"));
+        k = j;
+    }
+}
+
+static void delivery_text(FILE *f, const json_t *d, bool tty)
+{
+    const json_t *o = json_object_get(d, "observed"), *t = json_object_get(d, "timeline");
+    const json_t *att = json_object_get(t, "attempts");
+    bool pass = json_is_true(json_object_get(d, "pass"));
+    fprintf(f, "     %s %-15s %s %s (%s)%s%s\n", mark(pass, tty), str(d, "profile"),
+            str(o, "status"), str(o, "code"), str(o, "reason"), pass ? "" : ": ",
+            pass ? "" : str(d, "mismatch"));
+    if (json_array_size(att) > 0) {
+        const json_t *last = json_array_get(att, json_array_size(att) - 1);
+        bool tpass = json_is_true(json_object_get(t, "pass"));
+        size_t n = json_array_size(att);
+        char t1[32];
+        fprintf(f, "          retry: %zu attempt%s, final %s %s at %s%s%s\n", n, n == 1 ? "" : "s",
+                str(last, "status"), str(last, "code"),
+                offset_text(json_integer_value(json_object_get(last, "at")), t1, sizeof(t1)),
+                tpass ? "" : ": ", tpass ? "" : str(t, "mismatch"));
+        attempts_text(f, att);
+    }
+}
+
+void lab_report_scenario_text(FILE *f, const json_t *scen, bool tty)
+{
+    const json_t *exp = json_object_get(scen, "expected"), *obs = json_object_get(scen, "observed");
+    const json_t *r, *d, *t = json_object_get(scen, "trace");
+    size_t i;
+    fprintf(f, "%s %-28s expected %-9s observed %-9s %s\n",
+            mark(json_is_true(json_object_get(scen, "pass")), tty), str(scen, "name"),
+            str(exp, "dnssec"), str(obs, "dnssec"), str(obs, "why"));
+    json_array_foreach(json_object_get(scen, "rrsets"), i, r)
+    {
+        const char *reason = str(r, "reason");
+        if (strcmp(str(r, "rrset"), "mx") == 0)
+            continue;
+        fprintf(f, "     %s %-4s %s %s: expected %s%s%s%s, observed %s: %s\n",
+                mark(json_is_true(json_object_get(r, "pass")), tty), str(r, "rrset"),
+                str(r, "name"), str(r, "type"), str(r, "expected"), reason[0] ? " (" : "", reason,
+                reason[0] ? ")" : "", str(r, "observed"), str(r, "why"));
+    }
+    json_array_foreach(json_object_get(scen, "delivery"), i, d) delivery_text(f, d, tty);
+    if (t)
+        fprintf(f, "     see  %s (listener *.%s); %s\n", str(t, "smtp_log"), str(t, "domain"),
+                str(t, "explain"));
+}
+
 void lab_report_text(FILE *f, const json_t *report)
 {
     const json_t *s, *d;

@@ -44,6 +44,12 @@ void lab_report_tap_scenario(FILE *f, const json_t *scen, size_t *num);
  * explain NAME"}. */
 json_t *lab_report_trace(const char *run_dir, const char *name, const char *domain);
 
+/* The table `danelab run` prints for one scenario object: its MX verdict
+ * line, one more per other RRset declared, one per profile checked (with
+ * the retry timeline, attempts of equal outcome on one line), and where to
+ * look when it failed. `tty`: colours. */
+void lab_report_scenario_text(FILE *f, const json_t *scen, bool tty);
+
 /* The text summary of a report: one line per scenario, what differs for
  * those that failed and where to look, and "N passed, N failed". */
 void lab_report_text(FILE *f, const json_t *report);

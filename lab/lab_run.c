@@ -3,6 +3,8 @@
 #include "dl_util.h"
 #include "lab_deliver.h"
 #include "lab_dnscheck.h"
+#include "lab_html.h"
+#include "lab_pool.h"
 #include "lab_report.h"
 #include "lab_timeline.h"
 #include "lab_world.h"
@@ -34,37 +36,73 @@ struct run_opts {
     char *tlsrpt_dir;   /* its absolute path, made by run */
     unsigned shard_k;   /* --shard K/N; 0: no sharding */
     unsigned shard_n;
-    bool *sel;    /* catalogue index -> selected (--scenario, --shard) */
-    size_t n_sel; /* how many */
+    char **tags; /* --tag T, repeatable: scenarios carrying one of them */
+    size_t n_tags;
+    unsigned jobs;    /* --jobs N: worker processes (default: online CPUs, at most 8) */
+    const char *html; /* --html FILE */
+    FILE *html_f;     /* opened by run before the lab starts */
+    char *html_abs;   /* its absolute path, for the page's relative links */
+    bool exact;       /* --exact-timelines: run every retry attempt, none reused */
+    bool *sel;        /* catalogue index -> selected (--scenario, --shard) */
+    size_t n_sel;     /* how many */
 };
 
-/* "K/N" with 1 <= K <= N. */
-static int parse_shard(const char *text, unsigned *k, unsigned *n)
+static const char run_usage[] =
+    "usage: danelab [GLOBAL-OPTIONS] run [--scenario NAME]... [--tag T]... [--shard K/N]\n"
+    "           [--profile P] [--jobs N] [--json | --tap] [--junit FILE] [--html FILE]\n"
+    "           [--tlsrpt DIR] [--exact-timelines] [--keep-up]\n"
+    "Checks every selected scenario (DNSSEC verdicts, the reference client under each\n"
+    "profile, retry timelines); exit 0 when all passed, 1 when one deviated, 2 on error.\n"
+    "  --scenario NAME     only this scenario (repeatable)\n"
+    "  --tag T             only scenarios tagged T (repeatable: any of them)\n"
+    "  --shard K/N         only the K-th of N stable slices of the selection\n"
+    "  --profile P         only this profile's delivery expectations (rfc7672,\n"
+    "                      exchange-online)\n"
+    "  --jobs N            N worker processes (default: the online CPUs, at most 8)\n"
+    "  --json              one JSON object on stdout instead of the table\n"
+    "  --tap               TAP 13 on stdout\n"
+    "  --junit FILE        also write JUnit XML\n"
+    "  --html FILE         also write an HTML report (matrix, traces, chain pictures)\n"
+    "  --tlsrpt DIR        also write RFC 8460 TLS-RPT reports to DIR\n"
+    "  --exact-timelines   run every retry attempt, even where one is provably\n"
+    "                      the same as the one before (see danelab(1), TIMELINES)\n"
+    "  --keep-up           leave the lab running when run started it\n"
+    "See danelab(1).\n";
+
+static unsigned default_jobs(void)
 {
-    char *end;
-    unsigned long a, b;
-    if (text[0] < '0' || text[0] > '9')
-        return -1;
-    a = strtoul(text, &end, 10);
-    if (*end != '/' || end[1] < '0' || end[1] > '9')
-        return -1;
-    b = strtoul(end + 1, &end, 10);
-    if (*end != '\0' || b < 1 || b > 100000 || a < 1 || a > b)
-        return -1;
-    *k = (unsigned)a;
-    *n = (unsigned)b;
-    return 0;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 8 ? 8 : (unsigned)n;
 }
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
     memset(o, 0, sizeof(*o));
     o->profile = -1;
+    o->jobs = default_jobs();
     o->only = dl_xcalloc((size_t)argc, sizeof(char *));
+    o->tags = dl_xcalloc((size_t)argc, sizeof(char *));
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(run_usage, stdout);
+            return 1;
+        } else if (strcmp(argv[i], "--json") == 0)
             o->json = true;
-        else if (strcmp(argv[i], "--keep-up") == 0)
+        else if (strcmp(argv[i], "--exact-timelines") == 0)
+            o->exact = true;
+        else if (strcmp(argv[i], "--tag") == 0 && i + 1 < argc)
+            o->tags[o->n_tags++] = argv[++i];
+        else if (strcmp(argv[i], "--html") == 0 && i + 1 < argc)
+            o->html = argv[++i];
+        else if (strcmp(argv[i], "--jobs") == 0 && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end != '\0' || v < 1 || v > 64) {
+                dl_err("run: --jobs '%s': expected a number of processes, 1..64", argv[i]);
+                return 2;
+            }
+            o->jobs = (unsigned)v;
+        } else if (strcmp(argv[i], "--keep-up") == 0)
             o->keep_up = true;
         else if (strcmp(argv[i], "--tap") == 0)
             o->tap = true;
@@ -75,7 +113,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
         else if (strcmp(argv[i], "--tlsrpt") == 0 && i + 1 < argc)
             o->tlsrpt = argv[++i];
         else if (strcmp(argv[i], "--shard") == 0 && i + 1 < argc) {
-            if (parse_shard(argv[++i], &o->shard_k, &o->shard_n) != 0) {
+            if (lab_cmd_parse_shard(argv[++i], &o->shard_k, &o->shard_n) != 0) {
                 dl_err("run: --shard '%s': expected K/N with 1 <= K <= N", argv[i]);
                 return 2;
             }
@@ -85,7 +123,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
                 return 2;
             }
         } else {
-            dl_err("run: unknown argument '%s' (see danelab --help)", argv[i]);
+            dl_err("run: unknown argument '%s' (see danelab run --help)", argv[i]);
             return 2;
         }
     }
@@ -106,35 +144,20 @@ static bool named(const struct run_opts *o, const struct scen *s)
     return false;
 }
 
-static const scen_catalog *sort_cat;
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(scen_catalog_get(sort_cat, *(const size_t *)a)->name,
-                  scen_catalog_get(sort_cat, *(const size_t *)b)->name);
-}
-
-/* o->sel: the scenarios named by --scenario (all by default), then with
- * --shard K/N those whose rank in name order, counted from 0, is K-1
- * modulo N: every scenario in exactly one shard, the same on every
- * machine, the shards' sizes within one of each other. */
+/* o->sel: the scenarios named by --scenario (all by default) carrying one
+ * of the --tag tags, then with --shard K/N the K-th slice (lab_cmd_shard). */
 static void select_scenarios(struct run_opts *o, const scen_catalog *cat)
 {
-    size_t n = scen_catalog_count(cat), m = 0;
-    size_t *idx = dl_xcalloc(n + 1, sizeof(size_t));
+    size_t n = scen_catalog_count(cat);
     o->sel = dl_xcalloc(n + 1, sizeof(bool));
-    for (size_t i = 0; i < n; i++)
-        if (named(o, scen_catalog_get(cat, i)))
-            idx[m++] = i;
-    sort_cat = cat;
-    qsort(idx, m, sizeof(size_t), by_name);
     o->n_sel = 0;
-    for (size_t r = 0; r < m; r++)
-        if (o->shard_n == 0 || r % o->shard_n == o->shard_k - 1) {
-            o->sel[idx[r]] = true;
-            o->n_sel++;
-        }
-    free(idx);
+    for (size_t i = 0; i < n; i++) {
+        const struct scen *s = scen_catalog_get(cat, i);
+        o->sel[i] = named(o, s) && lab_cmd_has_tag(s, o->tags, o->n_tags);
+        o->n_sel += o->sel[i];
+    }
+    if (o->shard_n)
+        o->n_sel = lab_cmd_shard(cat, o->sel, o->shard_k, o->shard_n);
 }
 
 static double mono(void)
@@ -151,11 +174,6 @@ static struct scen_verdict expected(const struct scen *s, enum scen_rrset k)
     if (k == SCEN_RRSET_MX)
         v.verdict = scen_expected_dnssec(s);
     return v;
-}
-
-static const char *mark(bool pass, bool tty)
-{
-    return pass ? (tty ? "\033[32mok\033[0m  " : "ok  ") : (tty ? "\033[31mFAIL\033[0m" : "FAIL");
 }
 
 static json_t *rrset_json(const struct scen *s, enum scen_rrset k,
@@ -186,26 +204,6 @@ static json_t *result_json(const struct scen *s, const struct lab_dnscheck_resul
                      scen_dnssec_name(scen_expected_dnssec(s)), "observed", "dnssec",
                      scen_dnssec_name(mx->observed), "rcode", mx->rcode, "why", mx->why, "rrsets",
                      sets, "pass", all);
-}
-
-/* One line for the scenario (its MX verdict), one more per other RRset
- * declared in `expect: dns:`. */
-static void result_text(const struct scen *s, const struct lab_dnscheck_result *r,
-                        const bool pass[SCEN_RRSET_COUNT], bool all, bool tty)
-{
-    printf("%s %-28s expected %-9s observed %-9s %s\n", mark(all, tty), s->name,
-           scen_dnssec_name(scen_expected_dnssec(s)), scen_dnssec_name(r[0].observed), r[0].why);
-    for (int k = 1; k < SCEN_RRSET_COUNT; k++) {
-        struct scen_verdict v = expected(s, (enum scen_rrset)k);
-        char want[96];
-        if (v.verdict == SCEN_DNSSEC_UNSET)
-            continue;
-        snprintf(want, sizeof(want), "%s%s%s%s", scen_dnssec_name(v.verdict), v.reason ? " (" : "",
-                 v.reason ? v.reason : "", v.reason ? ")" : "");
-        printf("     %s %-4s %s %s: expected %s, observed %s: %s\n", mark(pass[k], tty),
-               scen_rrset_name((enum scen_rrset)k), r[k].qname, r[k].qtype, want,
-               scen_dnssec_name(r[k].observed), r[k].why);
-    }
 }
 
 /* Check one scenario; returns whether every declared verdict was met. */
@@ -301,60 +299,6 @@ static bool deliver_all(lab_deliver *ld, const struct scen *s, const struct run_
     return all;
 }
 
-/* "+1h30" */
-static const char *offset_text(int64_t at, char *buf, size_t len)
-{
-    snprintf(buf, len, "+%lldh%02lld", (long long)(at / 3600), (long long)(at % 3600 / 60));
-    return buf;
-}
-
-/* The attempts of a timeline, on one line per run of equal outcomes. */
-static void timeline_text(const struct lab_timeline_result *t)
-{
-    for (size_t k = 0; k < t->n;) {
-        const struct lab_attempt *a = &t->attempts[k];
-        size_t j = k + 1;
-        char t1[32], t2[32];
-        while (j < t->n && strcmp(t->attempts[j].observed.code, a->observed.code) == 0 &&
-               t->attempts[j].observed.status == a->observed.status)
-            j++;
-        if (j - k == 1)
-            printf("          attempt %zu at %s: %s %s (%s)\n", k + 1,
-                   offset_text(a->at, t1, sizeof(t1)), dane_status_name(a->observed.status),
-                   a->observed.code, dane_reason_name(a->observed.reason));
-        else
-            printf("          attempts %zu-%zu at %s..%s: %s %s (%s)\n", k + 1, j,
-                   offset_text(a->at, t1, sizeof(t1)),
-                   offset_text(t->attempts[j - 1].at, t2, sizeof(t2)),
-                   dane_status_name(a->observed.status), a->observed.code,
-                   dane_reason_name(a->observed.reason));
-        k = j;
-    }
-}
-
-static void deliver_text(const struct scen *s, const struct lab_deliver_result r[],
-                         const bool checked[], const struct lab_timeline_result tr[], bool tty)
-{
-    for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
-        if (!checked[p])
-            continue;
-        printf("     %s %-15s %s %s (%s)%s%s\n", mark(r[p].pass, tty),
-               scen_profile_name((enum scen_profile)p), dane_status_name(r[p].observed.status),
-               r[p].observed.code, dane_reason_name(r[p].observed.reason), r[p].pass ? "" : ": ",
-               r[p].pass ? "" : r[p].mismatch);
-        if (tr[p].n > 0) {
-            const struct lab_attempt *last = &tr[p].attempts[tr[p].n - 1];
-            char t1[32];
-            printf("          retry: %zu attempt%s, final %s %s at %s%s%s\n", tr[p].n,
-                   tr[p].n == 1 ? "" : "s", dane_status_name(last->observed.status),
-                   last->observed.code, offset_text(last->at, t1, sizeof(t1)),
-                   tr[p].pass ? "" : ": ", tr[p].pass ? "" : tr[p].mismatch);
-            timeline_text(&tr[p]);
-        }
-    }
-    (void)s;
-}
-
 static json_t *retry_expected_json(const struct scen_retry *e)
 {
     json_t *o =
@@ -385,6 +329,8 @@ static json_t *timeline_json(const struct scen_retry *e, const struct lab_timeli
                          dane_status_name(x->observed.status), "code", x->observed.code, "reason",
                          dane_reason_name(x->observed.reason), "tlsrpt", x->observed.tlsrpt,
                          "final", x->final, "detail", x->detail));
+        if (x->reused)
+            json_object_set_new(json_array_get(a, k), "reused", json_true());
     }
     return json_pack("{s:o, s:o, s:b, s:s*}", "expected", retry_expected_json(e), "attempts", a,
                      "pass", t->pass, "mismatch", t->pass ? NULL : t->mismatch);
@@ -433,6 +379,20 @@ static size_t count_checks(const scen_catalog *cat, const struct run_opts *o)
     return n;
 }
 
+/* --html: the page for the whole report, written to the file run opened. */
+static int write_html(const struct lab_cmd_globals *g, const scen_catalog *cat,
+                      const struct run_opts *o, const json_t *top)
+{
+    struct lab_html_opts ho = {.run_dir = g->run_dir, .html_path = o->html_abs, .cat = cat};
+    struct dl_error err;
+    int rc = lab_html_write(o->html_f, top, &ho, &err);
+    if (fclose(o->html_f) != 0 && rc == 0)
+        rc = dl_error_set(&err, "%s", strerror(errno));
+    if (rc != 0)
+        dl_err("run: --html %s: %s", o->html, err.msg);
+    return rc;
+}
+
 /* The progress line on a terminal: "[12/60] name", overwritten. */
 static void progress(bool on, size_t k, size_t n, const char *name)
 {
@@ -445,93 +405,214 @@ static void progress(bool on, size_t k, size_t n, const char *name)
     fflush(stderr);
 }
 
+/* The checker: in one process (--jobs 1) or in each worker (lab_pool),
+ * the lab_* contexts; in the process that prints, the results. */
+struct checker {
+    const struct lab_cmd_globals *g;
+    const scen_catalog *cat;
+    const struct run_opts *o;
+    lab_dnscheck *dc;
+    lab_deliver *ld;
+    lab_timeline *tl;
+    json_t **results;    /* by catalogue index, as they arrive */
+    size_t *order;       /* the selected scenarios in catalogue order */
+    size_t next, n_done; /* the next of order to print; how many arrived */
+    bool text, tty, on_term;
+    unsigned passed, failed;
+    size_t point; /* TAP test points printed */
+};
+
+static int checker_setup(void *ctx)
+{
+    struct checker *c = ctx;
+    struct dl_error err;
+    if ((c->dc = lab_dnscheck_new(c->g->run_dir, &err)) == NULL ||
+        (c->ld = lab_deliver_new(c->g->run_dir, c->g->now, &err)) == NULL ||
+        (c->tl = lab_timeline_new(c->g->run_dir, c->g->now, c->cat, &err)) == NULL) {
+        dl_err("run: %s", err.msg);
+        return -1;
+    }
+    lab_timeline_set_exact(c->tl, c->o->exact);
+    return 0;
+}
+
+/* Frees the contexts; the exit status of a worker (2: a TLS-RPT report
+ * could not be written). */
+static int checker_teardown(void *ctx)
+{
+    struct checker *c = ctx;
+    lab_dnscheck_free(c->dc);
+    lab_deliver_free(c->ld);
+    lab_timeline_free(c->tl);
+    c->dc = NULL;
+    c->ld = NULL;
+    c->tl = NULL;
+    return tlsrpt_failed ? 2 : 0;
+}
+
+/* Every check of scenario i: the scenario object of the report. */
+static json_t *check_scenario(void *ctx, size_t i)
+{
+    struct checker *c = ctx;
+    const struct scen *s = scen_catalog_get(c->cat, i);
+    struct lab_dnscheck_result r[SCEN_RRSET_COUNT];
+    struct lab_deliver_result dr[SCEN_PROFILE_COUNT];
+    struct lab_timeline_result tr[SCEN_PROFILE_COUNT];
+    bool pass[SCEN_RRSET_COUNT], checked[SCEN_PROFILE_COUNT], all;
+    double secs[SCEN_PROFILE_COUNT] = {0}, ts = mono();
+    json_t *one;
+    all = check_one(c->dc, s, r, pass);
+    all = deliver_all(c->ld, s, c->o, dr, checked, secs, c->g->now) && all;
+    all = timeline_all(c->tl, s, i, checked, tr, dr) && all;
+    one = result_json(s, r, pass, all);
+    json_object_set_new(one, "delivery", deliver_json(s, dr, checked, secs, tr));
+    json_object_set_new(one, "seconds", json_real(mono() - ts));
+    if (!all)
+        json_object_set_new(one, "trace", lab_report_trace(c->g->run_dir, s->name, s->domain));
+    return one;
+}
+
+/* Print (table or TAP) and count one scenario's result. */
+static void emit(struct checker *c, const json_t *one)
+{
+    bool pass = json_is_true(json_object_get(one, "pass"));
+    pass ? c->passed++ : c->failed++;
+    progress(c->on_term, 0, 0, NULL);
+    if (c->o->tap)
+        lab_report_tap_scenario(stdout, one, &c->point);
+    else if (c->text) {
+        const char *error = json_string_value(json_object_get(one, "error"));
+        if (error)
+            printf("FAIL %-28s %s\n", json_string_value(json_object_get(one, "name")), error);
+        else
+            lab_report_scenario_text(stdout, one, c->tty);
+    }
+    fflush(stdout);
+}
+
+/* A result arrived (NULL: its worker died): keep it, print those now in
+ * catalogue order. */
+static void on_done(void *ctx, size_t i, const json_t *r)
+{
+    struct checker *c = ctx;
+    const struct scen *s = scen_catalog_get(c->cat, i);
+    c->results[i] =
+        r ? json_deep_copy(r)
+          : json_pack("{s:s, s:s, s:b, s:s, s:[]}", "name", s->name, "domain", s->domain, "pass",
+                      false, "error", "no result: the worker checking it died", "delivery");
+    c->n_done++;
+    while (c->next < c->o->n_sel && c->results[c->order[c->next]])
+        emit(c, c->results[c->order[c->next++]]);
+    if (c->next < c->o->n_sel)
+        progress(c->on_term, c->n_done, c->o->n_sel, s->name);
+}
+
+/* Whether scenario i runs retry timelines (the slow ones: first). */
+static bool has_timeline(const struct scen *s)
+{
+    for (int p = 0; p < SCEN_PROFILE_COUNT; p++)
+        if (s->expect[p].set && s->expect[p].retry.set)
+            return true;
+    return false;
+}
+
+/* Run the checks, serially or in workers; returns 0, or 2 on an error
+ * (a worker died, a report could not be written). */
+static int check_selected(struct checker *c)
+{
+    size_t n = scen_catalog_count(c->cat), m = 0;
+    size_t *slow_first = dl_xcalloc(c->o->n_sel + 1, sizeof(size_t));
+    struct dl_error err;
+    int rc = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n; i++)
+            if (c->o->sel[i] && has_timeline(scen_catalog_get(c->cat, i)) == (pass == 0))
+                slow_first[m++] = i;
+    if (c->o->jobs <= 1 || c->o->n_sel <= 1) {
+        if (checker_setup(c) != 0)
+            rc = 2;
+        for (size_t k = 0; rc == 0 && k < c->o->n_sel; k++) {
+            json_t *one;
+            progress(c->on_term, k + 1, c->o->n_sel, scen_catalog_get(c->cat, c->order[k])->name);
+            one = check_scenario(c, c->order[k]);
+            on_done(c, c->order[k], one);
+            json_decref(one);
+        }
+        if (checker_teardown(c) != 0)
+            rc = 2;
+    } else {
+        struct lab_pool_ops ops = {.setup = checker_setup,
+                                   .work = check_scenario,
+                                   .teardown = checker_teardown,
+                                   .done = on_done};
+        int w = lab_pool_run(slow_first, m, c->o->jobs, &ops, c, &err);
+        if (w < 0)
+            dl_err("%s", err.msg);
+        if (w != 0)
+            rc = 2;
+    }
+    progress(c->on_term, 0, 0, NULL);
+    free(slow_first);
+    return rc;
+}
+
 /* Inside the lab world (a child process): check every selected scenario
  * and print the report. Exit status 0 all passed, 1 some deviated, 2 error. */
 static int check_all(const struct lab_cmd_globals *g, const scen_catalog *cat,
                      const struct run_opts *o)
 {
+    struct checker c = {.g = g, .cat = cat, .o = o};
     struct dl_error err;
-    lab_dnscheck *dc;
-    lab_deliver *ld = NULL;
-    lab_timeline *tl = NULL;
     json_t *list = json_array(), *top;
-    bool text = !o->json && !o->tap;
-    bool tty = text && isatty(STDOUT_FILENO);
-    bool on_term = tty && isatty(STDERR_FILENO);
-    unsigned passed = 0, failed = 0;
-    size_t k = 0, point = 0;
     double t0 = mono();
     int rc;
 
-    if (lab_world_enter(g->run_dir, &err) != 0 ||
-        (dc = lab_dnscheck_new(g->run_dir, &err)) == NULL ||
-        (ld = lab_deliver_new(g->run_dir, g->now, &err)) == NULL ||
-        (tl = lab_timeline_new(g->run_dir, g->now, cat, &err)) == NULL) {
+    c.text = !o->json && !o->tap;
+    c.tty = c.text && isatty(STDOUT_FILENO);
+    c.on_term = c.tty && isatty(STDERR_FILENO);
+    if (lab_world_enter(g->run_dir, &err) != 0) {
         dl_err("run: %s", err.msg);
         json_decref(list);
         return 2;
     }
+    c.results = dl_xcalloc(scen_catalog_count(cat) + 1, sizeof(json_t *));
+    c.order = dl_xcalloc(o->n_sel + 1, sizeof(size_t));
+    for (size_t i = 0, k = 0; i < scen_catalog_count(cat); i++)
+        if (o->sel[i])
+            c.order[k++] = i;
     if (o->tap)
         lab_report_tap_plan(stdout, count_checks(cat, o));
-    for (size_t i = 0; i < scen_catalog_count(cat); i++) {
-        const struct scen *s = scen_catalog_get(cat, i);
-        struct lab_dnscheck_result r[SCEN_RRSET_COUNT];
-        struct lab_deliver_result dr[SCEN_PROFILE_COUNT];
-        struct lab_timeline_result tr[SCEN_PROFILE_COUNT];
-        bool pass[SCEN_RRSET_COUNT], checked[SCEN_PROFILE_COUNT], all;
-        double secs[SCEN_PROFILE_COUNT] = {0}, ts = mono();
-        json_t *one;
-        if (!o->sel[i])
-            continue;
-        progress(on_term, ++k, o->n_sel, s->name);
-        all = check_one(dc, s, r, pass);
-        all = deliver_all(ld, s, o, dr, checked, secs, g->now) && all;
-        all = timeline_all(tl, s, i, checked, tr, dr) && all;
-        all ? passed++ : failed++;
-        one = result_json(s, r, pass, all);
-        json_object_set_new(one, "delivery", deliver_json(s, dr, checked, secs, tr));
-        json_object_set_new(one, "seconds", json_real(mono() - ts));
-        if (!all)
-            json_object_set_new(one, "trace", lab_report_trace(g->run_dir, s->name, s->domain));
-        json_array_append_new(list, one);
-        progress(on_term, 0, 0, NULL);
-        if (o->tap)
-            lab_report_tap_scenario(stdout, one, &point);
-        else if (text) {
-            result_text(s, r, pass, all, tty);
-            deliver_text(s, dr, checked, tr, tty);
-            if (!all) {
-                json_t *t = json_object_get(one, "trace");
-                printf("     see  %s (listener *.%s); %s\n",
-                       json_string_value(json_object_get(t, "smtp_log")),
-                       json_string_value(json_object_get(t, "domain")),
-                       json_string_value(json_object_get(t, "explain")));
-            }
-        }
-    }
-    lab_dnscheck_free(dc);
-    lab_deliver_free(ld);
-    lab_timeline_free(tl);
-    top = json_pack("{s:o, s:{s:i, s:i, s:f}}", "scenarios", list, "summary", "passed", passed,
-                    "failed", failed, "seconds", mono() - t0);
+    rc = check_selected(&c);
+    for (size_t k = 0; k < o->n_sel; k++)
+        if (c.results[c.order[k]])
+            json_array_append(list, c.results[c.order[k]]);
+    top = json_pack("{s:o, s:{s:i, s:i, s:f}}", "scenarios", list, "summary", "passed", c.passed,
+                    "failed", c.failed, "seconds", mono() - t0);
     if (o->shard_n)
         json_object_set_new(top, "shard",
                             json_pack("{s:i, s:i}", "index", o->shard_k, "count", o->shard_n));
-    rc = tlsrpt_failed ? 2 : failed ? 1 : 0;
+    if (rc == 0)
+        rc = tlsrpt_failed ? 2 : c.failed ? 1 : 0;
     if (o->json) {
         json_dumpf(top, stdout, JSON_INDENT(2));
         putchar('\n');
     } else if (o->tap)
-        printf("# %u passed, %u failed\n", passed, failed);
+        printf("# %u passed, %u failed\n", c.passed, c.failed);
     else
-        printf("%u passed, %u failed\n", passed, failed);
+        printf("%u passed, %u failed\n", c.passed, c.failed);
     if (o->junit_f) {
         if (lab_report_junit(o->junit_f, top) != 0 || fclose(o->junit_f) != 0) {
             dl_err("run: --junit %s: %s", o->junit, strerror(errno));
             rc = 2;
         }
     }
+    if (o->html && write_html(g, cat, o, top) != 0)
+        rc = 2;
     json_decref(top);
+    for (size_t i = 0; i < scen_catalog_count(cat); i++)
+        json_decref(c.results[i]);
+    free(c.results);
+    free(c.order);
     fflush(stdout);
     return rc;
 }
@@ -607,8 +688,11 @@ int lab_run_main(const struct lab_cmd_globals *g, int argc, char **argv)
     bool started = false, was;
     int rc = 2;
 
-    if (parse_opts(argc, argv, &o) != 0)
+    if ((rc = parse_opts(argc, argv, &o)) != 0) {
+        rc = rc == 1 ? 0 : 2; /* 1: --help was printed */
         goto out;
+    }
+    rc = 2;
     if (lab_cmd_load(g, &cat) != 0 || lab_cmd_prepare(g, cat, &tree, o.json || o.tap) != 0)
         goto out;
     for (size_t i = 0; i < o.n_only; i++)
@@ -617,9 +701,32 @@ int lab_run_main(const struct lab_cmd_globals *g, int argc, char **argv)
             goto out;
         }
     select_scenarios(&o, cat);
+    if (o.n_sel == 0) {
+        dl_err("run: no scenario selected%s",
+               o.n_tags ? " (no scenario carries the --tag given)" : "");
+        goto out;
+    }
     if (o.junit && (o.junit_f = fopen(o.junit, "w")) == NULL) {
         dl_err("run: --junit %s: %s", o.junit, strerror(errno));
         goto out;
+    }
+    if (o.html && (o.html_f = fopen(o.html, "w")) == NULL) {
+        dl_err("run: --html %s: %s", o.html, strerror(errno));
+        goto out;
+    }
+    if (o.html) {
+        char *dir = dl_xstrdup(o.html), *slash = strrchr(dir, '/'), *real;
+        const char *base = slash ? slash + 1 : o.html;
+        if (slash)
+            *slash = '\0';
+        if ((real = realpath(slash ? (*dir ? dir : "/") : ".", NULL)) == NULL) {
+            dl_err("run: --html %s: %s", o.html, strerror(errno));
+            free(dir);
+            goto out;
+        }
+        o.html_abs = dl_xasprintf("%s/%s", strcmp(real, "/") == 0 ? "" : real, base);
+        free(real);
+        free(dir);
     }
     if (o.tlsrpt && dl_mkdir_p(o.tlsrpt, 0755, &err) != 0) {
         dl_err("run: --tlsrpt: %s", err.msg);
@@ -652,10 +759,14 @@ int lab_run_main(const struct lab_cmd_globals *g, int argc, char **argv)
 out:
     if (o.junit_f)
         fclose(o.junit_f); /* the checker wrote and closed its own copy */
+    if (o.html_f)
+        fclose(o.html_f);
+    free(o.html_abs);
     zone_tree_free(tree);
     scen_catalog_free(cat);
     free(o.tlsrpt_dir);
     free(o.sel);
     free(o.only);
+    free(o.tags);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include "zone_stamp.h"
 #include "zone_tree.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ldns/ldns.h>
@@ -16,13 +17,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define TIMELINE_TIMEOUT_MS 5000
 #define RELOAD_WAIT_MS      5000
-#define STATE_NONE          -2 /* no state installed: the lab's own files */
+#define STATE_NONE          -2             /* no state installed: the lab's own files */
+#define SKEW_MAX            (86400 + 3600) /* Unbound's val-sig-skew-max, and an hour */
+#define EVENTS_MAX          4096
+
+/* Where an attempt's outcome may change within one world state: each a
+ * span [lo, hi] (UNIX seconds) known to contain the moment. A validator
+ * accepts a signature from inception - skew to expiration + skew, with a
+ * skew it picks up to val-sig-skew-max: an inception gives [inc - SKEW_MAX,
+ * inc], an expiration [exp, exp + SKEW_MAX]; a certificate's notBefore or
+ * notAfter is exact (X509 verification has no skew). Distinct spans. */
+struct events {
+    int64_t lo[EVENTS_MAX], hi[EVENTS_MAX];
+    size_t n;
+    bool full; /* more than EVENTS_MAX: nothing may be reused */
+};
 
 struct lab_timeline {
     char *run_dir;
@@ -31,7 +47,83 @@ struct lab_timeline {
     lab_smtp *smtp; /* certificates for computed TLSA records, built on first use */
     SSL_CTX *tls;
     char *anchor, *hints;
+    bool exact; /* lab_timeline_set_exact */
 };
+
+static void events_add(struct events *e, int64_t lo, int64_t hi)
+{
+    for (size_t k = 0; k < e->n; k++)
+        if (e->lo[k] == lo && e->hi[k] == hi)
+            return;
+    if (e->n == EVENTS_MAX) {
+        e->full = true;
+        return;
+    }
+    e->lo[e->n] = lo;
+    e->hi[e->n++] = hi;
+}
+
+/* "YYYYMMDDHHmmSS" (or plain seconds) as an RRSIG writes its times. */
+static bool rrsig_time(const char *p, int64_t *out)
+{
+    struct tm tm = {0};
+    char *end;
+    long long v = strtoll(p, &end, 10);
+    if (end - p == 14 && sscanf(p, "%4d%2d%2d%2d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                                &tm.tm_hour, &tm.tm_min, &tm.tm_sec) == 6) {
+        tm.tm_year -= 1900;
+        tm.tm_mon -= 1;
+        *out = (int64_t)timegm(&tm);
+        return true;
+    }
+    if (end > p && end - p <= 10) {
+        *out = v;
+        return true;
+    }
+    return false;
+}
+
+/* The inception and expiration of every RRSIG in a zone file (as ldns
+ * writes them: OWNER TTL CLASS RRSIG COVERED ALG LABELS OTTL EXP INC ...). */
+static void events_scan(struct events *e, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[4096];
+    while (f && fgets(line, sizeof(line), f)) {
+        char *p = strstr(line, "\tRRSIG\t"), *save = NULL, *tok;
+        int64_t t;
+        int field = 0;
+        if (p == NULL)
+            continue;
+        for (tok = strtok_r(p + 7, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save))
+            if (++field == 5 && rrsig_time(tok, &t)) /* expiration */
+                events_add(e, t, t + SKEW_MAX);
+            else if (field == 6 && rrsig_time(tok, &t)) /* inception */
+                events_add(e, t - SKEW_MAX, t);
+            else if (field > 6)
+                break;
+    }
+    if (f)
+        fclose(f);
+    else
+        e->full = true; /* unreadable: assume the worst */
+}
+
+/* Whether an event lies near enough to (from, to] to change an outcome. */
+static bool events_between(const struct events *e, int64_t from, int64_t to)
+{
+    if (e->full)
+        return true;
+    for (size_t k = 0; k < e->n; k++)
+        if (e->hi[k] > from && e->lo[k] <= to)
+            return true;
+    return false;
+}
+
+void lab_timeline_set_exact(lab_timeline *tl, bool exact)
+{
+    tl->exact = exact;
+}
 
 lab_timeline *lab_timeline_new(const char *run_dir, time_t now, const scen_catalog *cat,
                                struct dl_error *err)
@@ -135,8 +227,13 @@ static int64_t served_serial(ldns_resolver *res, const char *origin)
     return serial;
 }
 
-/* Wait until nsd-child serves serial[k] for origin[k], every k. */
-static int wait_served(char **origins, const uint32_t *serials, size_t n, struct dl_error *err)
+/* Wait until nsd-child serves serial[k] for origin[k], every k. The
+ * SIGHUP is repeated while waiting: with `run --jobs`, another worker's
+ * reload may have begun before our files were in place and absorbed our
+ * signal (NSD loads what changed since its last reload, so a repeated
+ * reload costs little). */
+static int wait_served(const char *run_dir, char **origins, const uint32_t *serials, size_t n,
+                       struct dl_error *err)
 {
     ldns_resolver *res = ldns_resolver_new();
     ldns_rdf *ns = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, LAB_ADDR_CHILD);
@@ -160,6 +257,10 @@ static int wait_served(char **origins, const uint32_t *serials, size_t n, struct
         }
         usleep(5000);
         waited += 5;
+        if (waited % 250 == 0 && reload_nsd(run_dir, err) != 0) {
+            rc = -1;
+            break;
+        }
     }
     ldns_resolver_deep_free(res);
     return rc;
@@ -206,7 +307,7 @@ static int install(lab_timeline *tl, const zone_tree *t, const char *dir, const 
     if (rc == 0)
         rc = reload_nsd(tl->run_dir, err);
     if (rc == 0)
-        rc = wait_served(origins, serials, m, err);
+        rc = wait_served(tl->run_dir, origins, serials, m, err);
     for (size_t k = 0; k < m; k++)
         free(origins[k]);
     free(origins);
@@ -351,6 +452,69 @@ void lab_timeline_judge(const struct scen_retry *e, struct lab_timeline_result *
     r->pass = true;
 }
 
+/* Whether zone `origin` ("a.test.", "." for the root) contains `name` or
+ * is named by it, label-aligned. */
+static bool zone_holds(const char *origin, const char *name)
+{
+    size_t lo = strlen(origin), ln = strlen(name);
+    if (strcmp(origin, ".") == 0)
+        return true;
+    if (ln < lo || strcasecmp(name + ln - lo, origin) != 0)
+        return false;
+    return ln == lo || name[ln - lo - 1] == '.';
+}
+
+/* Whether the zone file `file` (RUN/zones: "root.zone", "a.test.zone")
+ * may take part in resolving the scenario's names: its domain and MX
+ * hosts (their zones, the parents', the root). */
+static bool relevant_zone(const struct scen *s, const char *file)
+{
+    char origin[512];
+    size_t n = strlen(file);
+    if (n < 6 || strcmp(file + n - 5, ".zone") != 0 || n - 5 + 2 > sizeof(origin))
+        return false;
+    if (strcmp(file, "root.zone") == 0)
+        return true;
+    snprintf(origin, sizeof(origin), "%.*s.", (int)(n - 5), file);
+    if (zone_holds(origin, s->domain))
+        return true;
+    for (size_t h = 0; h < s->n_hosts; h++)
+        if (zone_holds(origin, s->hosts[h].name))
+            return true;
+    return false;
+}
+
+/* The events of the installed world state: the RRSIG times of every zone
+ * file in RUN/zones that takes part in resolving the scenario's names
+ * (the state's own files are installed there), and the validity bounds of
+ * the scenario's certificates. Other scenarios' zones (some carry expired
+ * or future signatures on purpose) are not consulted. */
+static void state_events(lab_timeline *tl, const struct scen *s, struct events *ev)
+{
+    char *dir = dl_xasprintf("%s/zones", tl->run_dir);
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    memset(ev, 0, sizeof(*ev));
+    ev->full = d == NULL;
+    while (d && (de = readdir(d)) != NULL) {
+        char *path;
+        if (!relevant_zone(s, de->d_name))
+            continue;
+        path = dl_xasprintf("%s/%s", dir, de->d_name);
+        events_scan(ev, path);
+        free(path);
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+    for (size_t c = 0; c < s->n_certs; c++) {
+        int64_t nb = (int64_t)tl->now + s->certs[c].not_before;
+        int64_t na = (int64_t)tl->now + s->certs[c].not_after;
+        events_add(ev, nb, nb);
+        events_add(ev, na, na + 1); /* valid through notAfter itself */
+    }
+}
+
 int lab_timeline_run(lab_timeline *tl, size_t i, enum scen_profile p, struct lab_timeline_result *r,
                      struct dl_error *err)
 {
@@ -359,7 +523,8 @@ int lab_timeline_run(lab_timeline *tl, size_t i, enum scen_profile p, struct lab
     size_t n = dane_retry_schedule(DANE_PROFILE_RFC7672, times, LAB_TIMELINE_MAX);
     zone_tree *tree = NULL;
     int installed = STATE_NONE, rc = 0;
-    bool saved = false;
+    bool saved = false, fresh = true; /* fresh: no attempt yet in this state */
+    struct events *ev = dl_xcalloc(1, sizeof(*ev));
     memset(r, 0, sizeof(*r));
     for (size_t k = 0; rc == 0 && k < n; k++) {
         size_t nf;
@@ -370,9 +535,18 @@ int lab_timeline_run(lab_timeline *tl, size_t i, enum scen_profile p, struct lab
             if ((rc = build_state(tl, i, index, &tree, &saved, err)) != 0)
                 break;
             installed = index;
+            fresh = true;
+            if (!tl->exact)
+                state_events(tl, s, ev);
         }
-        if ((rc = attempt(tl, s, p, times[k], k + 1 == n, a, err)) != 0)
+        if (!tl->exact && !fresh && k + 1 < n &&
+            !events_between(ev, tl->now + times[k - 1], tl->now + times[k])) {
+            *a = r->attempts[r->n - 1];
+            a->at = times[k];
+            a->reused = true;
+        } else if ((rc = attempt(tl, s, p, times[k], k + 1 == n, a, err)) != 0)
             break;
+        fresh = false;
         r->n++;
         if (a->observed.status != DANE_DEFERRED)
             break;
@@ -385,6 +559,7 @@ int lab_timeline_run(lab_timeline *tl, size_t i, enum scen_profile p, struct lab
         }
     }
     zone_tree_free(tree);
+    free(ev);
     if (rc != 0)
         return -1;
     lab_timeline_judge(&s->expect[p].retry, r);

@@ -19,8 +19,21 @@
  * on the last attempt. Attempts stop at the first that is not deferred.
  * Afterwards the lab's own zone files are put back and reloaded.
  *
+ * Attempts that cannot differ are not run again. Within one world state
+ * the answers NSD gives do not change; what changes with the attempt's
+ * time is only whether signatures and certificates are inside their
+ * validity. An attempt (other than the final one) whose interval since the
+ * attempt before contains no such boundary -- an RRSIG inception or
+ * expiration in any zone file the lab serves, widened by the most clock
+ * skew a validator allows (Unbound: val-sig-skew-max, one day), or a
+ * certificate's notBefore/notAfter of the scenario -- reports the
+ * attempt before's outcome, marked `reused`. lab_timeline_set_exact turns
+ * this off (`danelab run --exact-timelines`), and a test checks that both
+ * give the same attempts.
+ *
  * Must run inside the lab world (lab_world_enter() first); one scenario
- * at a time (it changes the scenario's zones in the running lab).
+ * at a time per process (it changes the scenario's zones in the running
+ * lab); processes running different scenarios may run side by side.
  */
 #ifndef LAB_TIMELINE_H
 #define LAB_TIMELINE_H
@@ -40,6 +53,8 @@ struct lab_attempt {
     bool final; /* the last attempt of the schedule (24 h) */
     struct dane_outcome observed;
     char detail[256];
+    bool reused; /* not run again: the outcome of the attempt before (see
+                    lab_timeline_run) */
 };
 
 struct lab_timeline_result {
@@ -54,6 +69,11 @@ typedef struct lab_timeline lab_timeline;
 lab_timeline *lab_timeline_new(const char *run_dir, time_t now, const scen_catalog *cat,
                                struct dl_error *err);
 void lab_timeline_free(lab_timeline *tl);
+
+/* exact: run the client at every attempt (--exact-timelines); otherwise
+ * an attempt whose outcome provably equals the one before is not run
+ * again but reported as the same (see lab_timeline_run). */
+void lab_timeline_set_exact(lab_timeline *tl, bool exact);
 
 /* Run the timeline of catalogue scenario i under profile p and judge it
  * against s->expect[p].retry. Returns 0 (r says pass or not), -1 when the
