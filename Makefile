@@ -116,6 +116,8 @@ install: all
 	install -m 0644 lab/scenarios/*.yaml $(DESTDIR)$(DATADIR)/scenarios/
 	install -d $(DESTDIR)$(DATADIR)/mta/postfix
 	install -m 0644 lab/mta/postfix/known-deviations $(DESTDIR)$(DATADIR)/mta/postfix/
+	install -d $(DESTDIR)$(DATADIR)/mta/exim
+	install -m 0644 lab/mta/exim/known-deviations $(DESTDIR)$(DATADIR)/mta/exim/
 
 C_FILES  := $(wildcard src/common/*.[ch] src/*.[ch] zones/*.[ch] certs/*.[ch] fakesmtp/*.[ch] \
                        lab/*.[ch] tests/unit/*.[ch])

@@ -7,6 +7,7 @@
 #include "dl_util.h"
 #include "lab_conf.h"
 #include "lab_mta_adapter.h"
+#include "lab_mta_exim.h"
 #include "lab_mta_command.h"
 #include "lab_mta_postfix.h"
 #include "lab_report.h"
@@ -88,6 +89,7 @@ static double mono(void)
 /* The adapters `danelab mta` knows. */
 static const struct lab_mta_adapter *const adapters[] = {
     &lab_mta_postfix,
+    &lab_mta_exim,
     &lab_mta_command,
 };
 

@@ -793,9 +793,8 @@ static const char *const ex_flags[] = {"exim-binary", "exim-option", NULL};
 const struct lab_mta_adapter lab_mta_exim = {
     .name = "exim",
     .flags = ex_flags,
-    .usage = "--exim-binary PATH (default: scripts/fetch-exim's, else exim4/exim on PATH); "
-             "--exim-option [dnslookup:|remote_smtp:]NAME=VALUE (replaces a configuration "
-             "line, to test the runner)",
+    .usage = "--exim-binary PATH (default: scripts/fetch-exim's); --exim-option "
+             "[dnslookup:|remote_smtp:]NAME=VALUE (to test the runner)",
     .create = ex_create,
     .where = ex_where,
     .start = ex_start,

@@ -24,19 +24,22 @@
  *   of the machine's with Debian-exim added under the mail user's IDs.
  *   Nothing on the machine changes.
  * - The adapter runs Exim as root (root may use -C). A message is received
- *   as the exim user, which re-execs Exim for the delivery; a setuid binary
- *   would then run in secure mode, where the loader ignores LD_LIBRARY_PATH
- *   and LD_PRELOAD: hence no setuid bit, and deliver_drop_privilege (the
- *   delivery runs as the exim user, which is all remote SMTP needs, and
- *   Exim does not log the lost privilege of -C as a panic).
+ *   as the exim user, which re-execs Exim (exim_path) for the delivery; a
+ *   setuid binary would then run in secure mode, where the loader ignores
+ *   LD_LIBRARY_PATH and LD_PRELOAD: hence no setuid bit, and
+ *   deliver_drop_privilege, so that the delivery runs as the exim user
+ *   (all remote SMTP needs) and Exim does not log the lost privilege of
+ *   -C as a panic. Exim's specification (4.96, spec.txt in exim4-base),
+ *   56.3 "Running Exim without privilege".
  *
- * DANE as Exim's specification says (chapter 42, "DANE"): dns_dnssec_ok,
+ * DANE as that specification says (43.18 "DANE"): dns_dnssec_ok = 1,
  * dnssec_request_domains = * on the dnslookup router and the smtp
  * transport, hosts_try_dane = * (opportunistic: no hosts_require_tls, so
  * hosts without usable TLSA get opportunistic TLS, RFC 7672 2.2). No
  * listener and no queue-runner daemon: each message is injected with
- * `exim -C CONF -odb -f <> -i RCPT`, so each gets its own delivery process
- * at once and the first attempt's result is in the mainlog within seconds.
+ * `exim -C CONF -odb -f <> -i -- RCPT`, so each gets its own delivery
+ * process at once and the first attempt's result is in the mainlog within
+ * a second (the whole catalogue in about 6 s).
  * Must run inside the lab world (Exim then resolves through the lab's
  * validating Unbound: resolv.conf has trust-ad). The caller must stop it
  * (lab_exim_stop) on every path once lab_exim_start was called.
