@@ -22,10 +22,6 @@ struct dane_tlsrpt {
     char why[512]; /* POLICY_NONE: why */
 };
 
-struct dane_tlsrpt_index {
-    json_t *domains; /* object: domain -> {rua, file, why} */
-};
-
 /* ------------------------------------------------------------------ */
 /* The policy record (RFC 8460 section 3)                              */
 
@@ -447,44 +443,5 @@ int dane_tlsrpt_write(const dane_tlsrpt *r, const char *path, time_t start, time
     rc = dl_write_file(path, text, strlen(text), 0644, err);
     free(text);
     json_decref(top);
-    return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* The index                                                           */
-
-dane_tlsrpt_index *dane_tlsrpt_index_new(void)
-{
-    dane_tlsrpt_index *x = dl_xcalloc(1, sizeof(*x));
-    x->domains = json_object();
-    return x;
-}
-
-void dane_tlsrpt_index_free(dane_tlsrpt_index *x)
-{
-    if (x == NULL)
-        return;
-    json_decref(x->domains);
-    free(x);
-}
-
-void dane_tlsrpt_index_add(dane_tlsrpt_index *x, const dane_tlsrpt *r, const char *file)
-{
-    json_t *rua = json_array();
-    json_t *e;
-    for (size_t i = 0; i < r->n_rua; i++)
-        json_array_append_new(rua, json_string(r->rua[i]));
-    e = json_pack("{s:o, s:o}", "rua", rua, "file", file ? json_string(file) : json_null());
-    if (r->state != POLICY_FOUND)
-        json_object_set_new(e, "why",
-                            json_string(r->state == POLICY_NONE ? r->why : "policy not looked up"));
-    json_object_set_new(x->domains, r->domain, e);
-}
-
-int dane_tlsrpt_index_write(const dane_tlsrpt_index *x, const char *path, struct dl_error *err)
-{
-    char *text = json_dumps(x->domains, JSON_INDENT(2) | JSON_SORT_KEYS);
-    int rc = dl_write_file(path, text, strlen(text), 0644, err);
-    free(text);
     return rc;
 }

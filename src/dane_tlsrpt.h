@@ -12,11 +12,8 @@
  * failed session counts and failure details (result-type, receiving MX
  * host and IP, failure reason code), written as JSON (section 4.4). A
  * report is only written for a domain whose policy asks for one, when the
- * caller looked the policy up (dane_tlsrpt_set_policy).
- *
- * The index: one JSON object {DOMAIN: {rua, file, why}} over the reports
- * of a run, so that a reader sees which domains asked for reports, where
- * they would go, and which were not written and why.
+ * caller looked the policy up (dane_tlsrpt_set_policy); the run's index
+ * of reports (which domains asked, where to, why not) is the caller's.
  */
 #ifndef DANE_TLSRPT_H
 #define DANE_TLSRPT_H
@@ -95,21 +92,5 @@ const char *const *dane_tlsrpt_rua(const dane_tlsrpt *r);
  * With the policy unknown (never set) the report is written. */
 int dane_tlsrpt_write(const dane_tlsrpt *r, const char *path, time_t start, time_t end,
                       struct dl_error *err);
-
-/* ---- The index of a run's reports ---- */
-
-typedef struct dane_tlsrpt_index dane_tlsrpt_index;
-
-dane_tlsrpt_index *dane_tlsrpt_index_new(void);
-void dane_tlsrpt_index_free(dane_tlsrpt_index *x);
-
-/* Note report r: `file` is the report's file name as written (relative to
- * the index), or NULL when none was written (dane_tlsrpt_write returned
- * 1). Entry: DOMAIN: {"rua": [...], "file": "..." or null, "why": "..."
- * (only when no policy)}. A domain noted again replaces its entry. */
-void dane_tlsrpt_index_add(dane_tlsrpt_index *x, const dane_tlsrpt *r, const char *file);
-
-/* Write the index (JSON, keys sorted) to path. Returns 0 or -1 (err). */
-int dane_tlsrpt_index_write(const dane_tlsrpt_index *x, const char *path, struct dl_error *err);
 
 #endif

@@ -57,10 +57,11 @@ check "danelab up" dl up
 
 R="$WORK/reports/tlsrpt"
 check "run --tlsrpt DIR --profile rfc7672 passes (DIR made)" dl run --tlsrpt "$R" --profile rfc7672
-check_output "one report per domain with a delivery check" '^no-starttls.test.json ok-good.test.json plain.test.json $' \
+check_output "one report per domain with a delivery check, and the index" \
+    '^index.json no-starttls.test.json ok-good.test.json plain.test.json $' \
     sh -c "ls '$R' | tr '\\n' ' '"
 # RFC 8460 section 4.4: the report's required fields and names.
-for f in "$R"/*.json; do
+for f in "$R"/*.test.json; do
     check_output "$(basename "$f"): RFC 8460 required fields" '^true$' jq -r --arg d "$(basename "$f" .json)" '
         (."organization-name" | type == "string") and
         (."date-range"."start-datetime" | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")) and
@@ -118,14 +119,22 @@ expect:
 Y
 done
 R2="$WORK/reports2"
-# Needs deliver_all (lab/lab_run.c) to take dane_tlsrpt_write's 1 as "not
-# published" rather than an error.
 check_status "run --tlsrpt: exit 0 when some domains publish no policy" 0 \
     "$DANELAB" -r "$WORK/run2" -s "$D2" run --tlsrpt "$R2"
-check_output "a report only for the domain with a valid policy" '^rpt-default.test.json $' \
+check_output "a report only for the domain with a valid policy" '^index.json rpt-default.test.json $' \
     sh -c "ls '$R2' | tr '\\n' ' '"
 check_output "... its sessions counted" '^1 0$' \
     jq -r '.policies[0].summary | "\(."total-successful-session-count") \(."total-failure-session-count")"' \
     "$R2/rpt-default.test.json"
+check_output "index: rua and file of the domain with a policy, none for the others" \
+    '^rpt-default.test rpt-default.test.json mailto:tlsrpt@rpt-default.test rpt-malformed.test null  rpt-none.test null  rpt-two.test null  $' \
+    sh -c "jq -r 'to_entries[] | \"\\(.key) \\(.value.file) \\(.value.rua | join(\",\"))\"' '$R2/index.json' | tr '\\n' ' '"
+check_output "index: why rpt-none has no report (the name provably does not exist)" \
+    '_smtp\._tls\.rpt-none\.test\. TXT: no such name \(secure\)' jq -r '.["rpt-none.test"].why' "$R2/index.json"
+check_output "index: why rpt-malformed has none (no mailto: or https: URI)" \
+    'malformed TLSRPT record: rua: no mailto: or https: URI' jq -r '.["rpt-malformed.test"].why' "$R2/index.json"
+check_output "index: why rpt-two has none (two records)" \
+    '2 TXT records begin with v=TLSRPTv1' jq -r '.["rpt-two.test"].why' "$R2/index.json"
+check_output "index: no why for the domain with a report" '^null$' jq -r '.["rpt-default.test"].why' "$R2/index.json"
 "$DANELAB" -r "$WORK/run2" down >/dev/null 2>&1
 finish

@@ -72,9 +72,10 @@ check_output "a 300-character record: served as two strings of 255 and 45" \
     txt2 _smtp._tls.rpt-long.test
 check "danelab down" "$DANELAB" -r "$RUN2" down
 # The reference client reads both through the lab resolver: a report for
-# the long record's domain (strings joined), none for rpt-none. The exit
-# status needs deliver_all (lab/lab_run.c) to take dane_tlsrpt_write's 1
-# as "not published" rather than an error.
+# the long record's domain (strings joined), none for rpt-none.
 check "run --tlsrpt over both" "$DANELAB" -r "$RUN2" -s "$D" run --tlsrpt "$WORK/r2" --profile rfc7672
-check_output "... a report for rpt-long.test only" '^rpt-long.test.json $' sh -c "ls '$WORK/r2' | tr '\\n' ' '"
+check_output "... a report for rpt-long.test only (and the index)" '^index.json rpt-long.test.json $' \
+    sh -c "ls '$WORK/r2' | tr '\\n' ' '"
+check_output "... its rua: the 280-character URI and the mailto:" "^280 mailto:tlsrpt@rpt-long.test\$" \
+    jq -r '.["rpt-long.test"].rua | "\(.[0] | length) \(.[1])"' "$WORK/r2/index.json"
 finish

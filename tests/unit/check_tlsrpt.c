@@ -1,11 +1,10 @@
 /* Unit tests for src/dane_tlsrpt: the RFC 8460 section 3 policy record
- * (parsing, choosing one among a TXT RRset), reports written only for a
- * domain that asks for them, and the index of a run's reports. The DNS
- * lookup itself is tested against the lab (tests/integration/t_tlsrpt.sh). */
+ * (parsing, choosing one among a TXT RRset), and reports written only for
+ * a domain that asks for them. The DNS lookup itself is tested against the
+ * lab (tests/integration/t_tlsrpt.sh, t_report_tlsrpt.sh). */
 #include "dane_tlsrpt.h"
 
 #include <check.h>
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -279,45 +278,6 @@ START_TEST(write_only_when_published)
 }
 END_TEST
 
-START_TEST(index_entries)
-{
-    struct dane_tlsrpt_policy none = {0}, pol = {0};
-    struct dl_error err;
-    struct txt t;
-    json_t *top, *e;
-    char path[256];
-    dane_tlsrpt *a = dane_tlsrpt_new("a.test."), *b = dane_tlsrpt_new("b.test.");
-    dane_tlsrpt_index *x = dane_tlsrpt_index_new();
-    make_tmp();
-    txt_one(&t, "v=TLSRPTv1; rua=mailto:tlsrpt@a.test");
-    dane_tlsrpt_policy_from_txt(&t.rr, 1, &pol);
-    dane_tlsrpt_set_policy(a, &pol);
-    snprintf(none.why, sizeof(none.why), "_smtp._tls.b.test. TXT: no such name (secure)");
-    dane_tlsrpt_set_policy(b, &none);
-    dane_tlsrpt_index_add(x, b, NULL);
-    dane_tlsrpt_index_add(x, a, "a.test.json");
-    snprintf(path, sizeof(path), "%s/index.json", tmpdir);
-    ck_assert_int_eq(dane_tlsrpt_index_write(x, path, &err), 0);
-    top = json_load_file(path, 0, NULL);
-    ck_assert_ptr_nonnull(top);
-    e = json_object_get(top, "a.test");
-    ck_assert_str_eq(json_string_value(json_object_get(e, "file")), "a.test.json");
-    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(e, "rua"), 0)),
-                     "mailto:tlsrpt@a.test");
-    ck_assert_ptr_null(json_object_get(e, "why"));
-    e = json_object_get(top, "b.test");
-    ck_assert(json_is_null(json_object_get(e, "file")));
-    ck_assert_uint_eq(json_array_size(json_object_get(e, "rua")), 0);
-    ck_assert_str_eq(json_string_value(json_object_get(e, "why")), none.why);
-    json_decref(top);
-    dane_tlsrpt_policy_clear(&pol);
-    dane_tlsrpt_index_free(x);
-    dane_tlsrpt_free(a);
-    dane_tlsrpt_free(b);
-    remove_tmp();
-}
-END_TEST
-
 Suite *tlsrpt_suite(void)
 {
     Suite *s = suite_create("tlsrpt");
@@ -326,7 +286,6 @@ Suite *tlsrpt_suite(void)
     tcase_add_test(pos, rrset_one_among_others);
     tcase_add_test(pos, rrset_strings_joined_without_spaces);
     tcase_add_test(pos, write_only_when_published);
-    tcase_add_test(pos, index_entries);
     tcase_add_loop_test(neg, parse_not_tlsrpt, 0, sizeof(other_records) / sizeof(other_records[0]));
     tcase_add_loop_test(neg, parse_malformed, 0, sizeof(bad_cases) / sizeof(bad_cases[0]));
     tcase_add_test(neg, parse_embedded_nul);
