@@ -264,9 +264,39 @@ static bool timeline_all(lab_timeline *tl, const struct scen *s, size_t i, const
     return all;
 }
 
+/* With --tlsrpt: the report of the sessions of every profile checked,
+ * DIR/DOMAIN.json (DOMAIN without its final dot), written only when the
+ * domain publishes a valid TLSRPT policy (RFC 8460 section 3). Returns the
+ * scenario's "tlsrpt" object {"domain", "rua", "file" (or null), "why"}
+ * for the index, or NULL. */
+static json_t *write_tlsrpt(const dane_tlsrpt *rpt, const struct run_opts *o, time_t now)
+{
+    struct dl_error err;
+    const char *domain = dane_tlsrpt_domain(rpt);
+    char *file = dl_xasprintf("%s.json", domain), *path;
+    json_t *rua = json_array(), *info;
+    int rc;
+    path = dl_xasprintf("%s/%s", o->tlsrpt_dir, file);
+    rc = dane_tlsrpt_write(rpt, path, now, now, &err);
+    for (const char *const *u = dane_tlsrpt_rua(rpt); *u; u++)
+        json_array_append_new(rua, json_string(*u));
+    info =
+        json_pack("{s:s, s:o, s:s?}", "domain", domain, "rua", rua, "file", rc == 0 ? file : NULL);
+    if (rc < 0) {
+        dl_err("run: --tlsrpt: %s", err.msg);
+        tlsrpt_failed = true;
+    } else if (rc == 1) {
+        dl_info("run: --tlsrpt: %s: no report: %s", domain, err.msg);
+        json_object_set_new(info, "why", json_string(err.msg));
+    }
+    free(path);
+    free(file);
+    return info;
+}
+
 static bool deliver_all(lab_deliver *ld, const struct scen *s, const struct run_opts *o,
                         struct lab_deliver_result r[SCEN_PROFILE_COUNT], bool checked[],
-                        double secs[], time_t now)
+                        double secs[], time_t now, json_t **tlsrpt)
 {
     bool all = true, any = false;
     dane_tlsrpt *rpt = o->tlsrpt_dir ? dane_tlsrpt_new(s->domain) : NULL;
@@ -284,17 +314,7 @@ static bool deliver_all(lab_deliver *ld, const struct scen *s, const struct run_
         secs[p] = mono() - t0;
         all = all && r[p].pass;
     }
-    if (rpt && any) {
-        struct dl_error err;
-        size_t n = strlen(s->domain);
-        char *path = dl_xasprintf("%s/%.*s.json", o->tlsrpt_dir,
-                                  (int)(n > 1 && s->domain[n - 1] == '.' ? n - 1 : n), s->domain);
-        if (dane_tlsrpt_write(rpt, path, now, now, &err) != 0) {
-            dl_err("run: --tlsrpt: %s", err.msg);
-            tlsrpt_failed = true;
-        }
-        free(path);
-    }
+    *tlsrpt = rpt && any ? write_tlsrpt(rpt, o, now) : NULL;
     dane_tlsrpt_free(rpt);
     return all;
 }
@@ -379,6 +399,35 @@ static size_t count_checks(const scen_catalog *cat, const struct run_opts *o)
     return n;
 }
 
+/* --tlsrpt DIR: DIR/index.json, {DOMAIN: {"rua": [...], "file": NAME or
+ * null, "why": (when no report)}} over the scenarios' "tlsrpt" objects
+ * (each made in whichever worker ran the scenario). */
+static int write_tlsrpt_index(const struct run_opts *o, const json_t *top)
+{
+    json_t *index = json_object(), *scen;
+    struct dl_error err;
+    size_t i;
+    char *text, *path = dl_xasprintf("%s/index.json", o->tlsrpt_dir);
+    int rc;
+    json_array_foreach(json_object_get(top, "scenarios"), i, scen)
+    {
+        json_t *t = json_object_get(scen, "tlsrpt"), *e;
+        if (t == NULL)
+            continue;
+        e = json_deep_copy(t);
+        json_object_del(e, "domain");
+        json_object_set_new(index, json_string_value(json_object_get(t, "domain")), e);
+    }
+    text = json_dumps(index, JSON_INDENT(2) | JSON_SORT_KEYS);
+    rc = dl_write_file(path, text, strlen(text), 0644, &err);
+    if (rc != 0)
+        dl_err("run: --tlsrpt: %s", err.msg);
+    free(text);
+    free(path);
+    json_decref(index);
+    return rc;
+}
+
 /* --html: the page for the whole report, written to the file run opened. */
 static int write_html(const struct lab_cmd_globals *g, const scen_catalog *cat,
                       const struct run_opts *o, const json_t *top)
@@ -460,13 +509,15 @@ static json_t *check_scenario(void *ctx, size_t i)
     struct lab_timeline_result tr[SCEN_PROFILE_COUNT];
     bool pass[SCEN_RRSET_COUNT], checked[SCEN_PROFILE_COUNT], all;
     double secs[SCEN_PROFILE_COUNT] = {0}, ts = mono();
-    json_t *one;
+    json_t *one, *tlsrpt;
     all = check_one(c->dc, s, r, pass);
-    all = deliver_all(c->ld, s, c->o, dr, checked, secs, c->g->now) && all;
+    all = deliver_all(c->ld, s, c->o, dr, checked, secs, c->g->now, &tlsrpt) && all;
     all = timeline_all(c->tl, s, i, checked, tr, dr) && all;
     one = result_json(s, r, pass, all);
     json_object_set_new(one, "delivery", deliver_json(s, dr, checked, secs, tr));
     json_object_set_new(one, "seconds", json_real(mono() - ts));
+    if (tlsrpt)
+        json_object_set_new(one, "tlsrpt", tlsrpt);
     if (!all)
         json_object_set_new(one, "trace", lab_report_trace(c->g->run_dir, s->name, s->domain));
     return one;
@@ -607,6 +658,8 @@ static int check_all(const struct lab_cmd_globals *g, const scen_catalog *cat,
         }
     }
     if (o->html && write_html(g, cat, o, top) != 0)
+        rc = 2;
+    if (o->tlsrpt_dir && write_tlsrpt_index(o, top) != 0)
         rc = 2;
     json_decref(top);
     for (size_t i = 0; i < scen_catalog_count(cat); i++)
