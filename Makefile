@@ -118,6 +118,8 @@ install: all
 	install -m 0644 lab/mta/postfix/known-deviations $(DESTDIR)$(DATADIR)/mta/postfix/
 	install -d $(DESTDIR)$(DATADIR)/mta/exim
 	install -m 0644 lab/mta/exim/known-deviations $(DESTDIR)$(DATADIR)/mta/exim/
+	install -d $(DESTDIR)$(DATADIR)/mta/command
+	install -m 0755 lab/mta/command/postfix-*.sh $(DESTDIR)$(DATADIR)/mta/command/
 
 C_FILES  := $(wildcard src/common/*.[ch] src/*.[ch] zones/*.[ch] certs/*.[ch] fakesmtp/*.[ch] \
                        lab/*.[ch] tests/unit/*.[ch])
