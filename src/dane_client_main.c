@@ -219,6 +219,30 @@ static int attempt(const struct args *a, SSL_CTX *tls, time_t now, bool final,
     return rc;
 }
 
+/* --tlsrpt: the domain's TLSRPT policy (RFC 8460 section 3), said on
+ * standard error. A report is written either way (it was asked for);
+ * without a policy a sender would send none, and the message says so. */
+static void tlsrpt_policy(const struct args *a, time_t now)
+{
+    struct dane_dns_opts dns = a->dns;
+    struct dane_tlsrpt_policy p;
+    struct dl_error err;
+    dane_dns *d;
+    dns.now = now;
+    memset(&p, 0, sizeof(p));
+    if ((d = dane_dns_new(&dns, &err)) == NULL || dane_tlsrpt_lookup(d, a->domain, &p, &err) != 0)
+        dl_warn("--tlsrpt: the TLSRPT policy of %s could not be looked up: %s", a->domain, err.msg);
+    else if (p.found) {
+        for (size_t i = 0; i < p.n_rua; i++)
+            dl_info("--tlsrpt: %s asks for reports at %s", a->domain, p.rua[i]);
+    } else
+        dl_warn("--tlsrpt: %s publishes no TLSRPT policy (%s); a sender would send this report "
+                "nowhere",
+                a->domain, p.why);
+    dane_tlsrpt_policy_clear(&p);
+    dane_dns_free(d);
+}
+
 static void emit_text(const struct args *a, const struct dane_client_result *r, time_t when,
                       size_t n, size_t total)
 {
@@ -284,6 +308,7 @@ static int run(const struct args *a, SSL_CTX *tls)
     rc = last == DANE_DELIVERED ? 0 : 1;
     if (rpt) {
         struct dl_error err;
+        tlsrpt_policy(a, a->client.now || a->retry ? t0 : 0);
         if (dane_tlsrpt_write(rpt, a->tlsrpt, t0, when, &err) != 0) {
             dl_err("--tlsrpt: %s", err.msg);
             rc = 2;

@@ -17,7 +17,12 @@ check_output "... result type starttls-not-supported" '^starttls-not-supported 2
 check_output "... a date range of 24 hours" '^86400$' \
     jq -r '(."date-range"."end-datetime" | fromdate) - (."date-range"."start-datetime" | fromdate)' "$WORK/fail.json"
 
-in_lab "$CLIENT" -q --tlsrpt "$WORK/ok.json" --trust-anchor "$RUN/root.key" good.test >/dev/null
+in_lab "$CLIENT" -q -v --tlsrpt "$WORK/ok.json" --trust-anchor "$RUN/root.key" good.test >/dev/null 2>"$WORK/ok.err"
+check_output "the client says where the domain asks for reports (its rua)" \
+    'good\.test asks for reports at mailto:tlsrpt@good\.test' cat "$WORK/ok.err"
+in_lab "$CLIENT" -q --tlsrpt "$WORK/bogus.json" --trust-anchor "$RUN/root.key" dns-zone-expired.test >/dev/null 2>"$WORK/bogus.err"
+check_output "... and warns when it publishes no valid policy (the report is written anyway)" \
+    'dns-zone-expired\.test publishes no TLSRPT policy .*bogus' sh -c "cat '$WORK/bogus.err'; test -s '$WORK/bogus.json'"
 check_output "a good domain: one successful session, no failure details" '^1 0 0$' \
     jq -r '.policies[0] | "\(.summary."total-successful-session-count") \(.summary."total-failure-session-count") \(."failure-details" | length)"' "$WORK/ok.json"
 
