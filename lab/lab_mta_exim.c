@@ -555,8 +555,7 @@ static void delivery_line(const char *text, struct lab_mta_msg *m)
     trim_reason(m->reason);
 }
 
-/* One mainlog line: "DATE TIME [PID] ID TEXT" (or without an ID). */
-static void log_line(const char *line, struct lab_mta_msg *msgs, size_t n)
+void lab_exim_log_line(const char *line, struct lab_mta_msg *msgs, size_t n)
 {
     const char *p = line, *text, *mid;
     struct lab_mta_msg *m;
@@ -600,7 +599,7 @@ size_t lab_exim_poll(lab_exim *x, struct lab_mta_msg *msgs, size_t n)
                 break; /* a line still being written: read it next time */
             line[l - 1] = '\0';
             x->offset += (long)l;
-            log_line(line, msgs, n);
+            lab_exim_log_line(line, msgs, n);
         }
     }
     if (f != NULL)

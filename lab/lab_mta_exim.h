@@ -85,6 +85,13 @@ int lab_exim_inject(lab_exim *x, const struct lab_mta_msg *m, const char *subjec
  * many are still pending. */
 size_t lab_exim_poll(lab_exim *x, struct lab_mta_msg *msgs, size_t n);
 
+/* One mainlog line ("DATE TIME [PID] ID TEXT"): a `<=` line's id= gives
+ * the message whose Message-ID it is its queue ID; the first `=>` (sent),
+ * `==` (deferred) or `**` (bounced) line of a message sets its status,
+ * relay (from H=), reason (Exim's text; for a delivery its X=, CV=, DN=,
+ * C=) and dsn. Other lines change nothing. Used by lab_exim_poll. */
+void lab_exim_log_line(const char *line, struct lab_mta_msg *msgs, size_t n);
+
 /* For messages still pending: `exim -C CONF -bp`, and the last line of
  * each one's msglog, into reason. */
 void lab_exim_queue_reasons(lab_exim *x, struct lab_mta_msg *msgs, size_t n);
