@@ -40,8 +40,10 @@
  * `exim -C CONF -odb -f <> -i -- RCPT`, so each gets its own delivery
  * process at once and the first attempt's result is in the mainlog within
  * a second (the whole catalogue in about 6 s).
- * Must run inside the lab world (Exim then resolves through the lab's
- * validating Unbound: resolv.conf has trust-ad). The caller must stop it
+ * Must run inside the lab world: Exim resolves through the system
+ * resolver, there the lab's validating Unbound; glibc >= 2.31 strips the AD
+ * bit unless resolv.conf says `options trust-ad` (Exim's specification,
+ * dns_dnssec_ok), which the lab's does. The caller must stop it
  * (lab_exim_stop) on every path once lab_exim_start was called.
  */
 #ifndef LAB_MTA_EXIM_H
