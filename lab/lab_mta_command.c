@@ -618,10 +618,10 @@ static size_t cmd_poll(void *mta, struct lab_mta_msg *msgs, size_t n)
                 status_of(c, m);
         }
         c->cursor = (c->cursor + k) % n;
-        /* Rounds take a third of the time at most: the runner's own work
+        /* Rounds take half of the time at most: the runner's own work
          * (the reference client's probes) goes on between them. */
         took = mono() - t0;
-        c->next_poll = mono() + (2 * took > POLL_EVERY ? 2 * took : POLL_EVERY);
+        c->next_poll = mono() + (took > POLL_EVERY ? took : POLL_EVERY);
     }
     for (size_t i = 0; i < n; i++)
         pending += msgs[i].status == LAB_MTA_PENDING;

@@ -4,18 +4,31 @@
 # Finds the message's queue ID by its Message-ID in DIR/log/maillog, then
 # the first delivery status line of that queue ID, and prints the status
 # protocol's one line: `STATUS DSN REASON` (sent, deferred, bounced), or
-# `pending` while the log says nothing yet.
+# `pending` while the log says nothing yet. One awk pass: it runs for every
+# pending message about twice a second.
 set -eu
 dir=${1:?usage: postfix-status.sh DIR MSGID}
 msgid=${2:?usage: postfix-status.sh DIR MSGID}
 log=$dir/log/maillog
 [ -r "$log" ] || { echo pending no maillog yet; exit 0; }
-qid=$(grep -F "message-id=<$msgid>" "$log" | head -n 1 | sed -n 's/.*]: \([0-9A-Za-z]*\): message-id=.*/\1/p')
-[ -n "$qid" ] || { echo pending not picked up yet; exit 0; }
-line=$(grep -F "]: $qid: to=<" "$log" | grep -E ', status=(sent|deferred|bounced|expired) ' | head -n 1 || true)
-[ -n "$line" ] || { echo "pending queue ID $qid"; exit 0; }
-status=$(printf '%s\n' "$line" | sed 's/.*, status=\([a-z]*\) .*/\1/')
-[ "$status" = expired ] && status=bounced
-dsn=$(printf '%s\n' "$line" | sed -n 's/.*, dsn=\([0-9.]*\),.*/\1/p')
-reason=$(printf '%s\n' "$line" | sed -n 's/.*, status=[a-z]* (\(.*\))$/\1/p')
-echo "$status${dsn:+ $dsn} $reason"
+exec awk -v want="message-id=<$msgid>" '
+# "... postfix/cleanup[PID]: QID: message-id=<ID>"
+qid == "" && index($0, want) {
+    if (match($0, /\]: [0-9A-Za-z]+: message-id=</)) qid = substr($0, RSTART + 3, RLENGTH - 17)
+    next
+}
+# "... postfix/smtp[PID]: QID: to=<...>, ..., dsn=D, status=S (REASON)"
+qid != "" && index($0, "]: " qid ": to=<") && match($0, /, status=(sent|deferred|bounced|expired) /) {
+    status = substr($0, RSTART + 9, RLENGTH - 10)
+    if (status == "expired") status = "bounced"
+    reason = substr($0, RSTART + RLENGTH)
+    sub(/^\(/, "", reason); sub(/\)$/, "", reason)
+    dsn = ""
+    if (match($0, /, dsn=[0-9.]+,/)) dsn = " " substr($0, RSTART + 6, RLENGTH - 7)
+    print status dsn " " reason
+    found = 1
+    exit
+}
+END {
+    if (!found) print (qid == "" ? "pending not picked up yet" : "pending queue ID " qid)
+}' "$log"
