@@ -119,7 +119,10 @@ START_TEST(keeper_runs_and_cleans_up)
 {
     char dir[] = "/tmp/check-mta-command-XXXXXX", *status;
     const struct lab_mta_adapter *ad = &lab_mta_command;
-    struct lab_mta_option opts[] = {{"start", "sleep 301.25 >/dev/null 2>&1 &"},
+    /* A sleep no other run of this test shares: its duration names our PID. */
+    char *start = dl_xasprintf("sleep 301.%ld >/dev/null 2>&1 &", (long)getpid());
+    char *mark = dl_xasprintf("[s]leep 301.%ld$", (long)getpid());
+    struct lab_mta_option opts[] = {{"start", start},
                                     {"inject", "cat >{dir}/msg; echo Q{scenario}"},
                                     {"status", "echo deferred 4.7.5 {qid} {msgid}"},
                                     {"command-timeout", "10"}};
@@ -131,7 +134,7 @@ START_TEST(keeper_runs_and_cleans_up)
     mta = ad->create(dir, opts, 4, &err);
     ck_assert_msg(mta != NULL, "%s", err.msg);
     ck_assert_int_eq(ad->start(mta, &err), 0);
-    ck_assert_int_eq(count_procs("[s]leep 301.25"), 1);
+    ck_assert_int_eq(count_procs(mark), 1);
     ck_assert_int_eq(ad->inject(mta, &m, "good", &err), 0);
     ck_assert_uint_eq(ad->poll(mta, &m, 1), 0);
     ck_assert_str_eq(m.qid, "Qgood");
@@ -141,10 +144,12 @@ START_TEST(keeper_runs_and_cleans_up)
     ck_assert_int_eq(dl_read_file(status, 4096, &text, NULL, &err), 0);
     ck_assert_ptr_nonnull(strstr(text, "Message-ID: <m1@x>\n"));
     ad->stop(mta); /* no --stop: SIGTERM to what start left */
-    ck_assert_int_eq(count_procs("[s]leep 301.25"), 0);
+    ck_assert_int_eq(count_procs(mark), 0);
     ad->destroy(mta);
     free(text);
     free(status);
+    free(start);
+    free(mark);
     lab_mta_rm_tree(dir);
 }
 END_TEST
