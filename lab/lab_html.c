@@ -376,13 +376,14 @@ static const char css[] =
     "code{background:#f3f3f3;padding:0 .2em}\n"
     "a{color:#1a4fb0}\n";
 
-static void page_head(FILE *f, const char *title)
+void lab_html_page_head(FILE *f, const char *title, const char *extra_css)
 {
     fputs("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
           "<meta charset=\"utf-8\"/>\n<title>",
           f);
     esc(f, title);
-    fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>", css);
+    fprintf(f, "</title>\n<style>\n%s%s</style>\n</head>\n<body>\n<h1>", css,
+            extra_css ? extra_css : "");
     esc(f, title);
     fputs("</h1>\n", f);
 }
@@ -767,7 +768,7 @@ int lab_html_write(FILE *f, const json_t *report, const struct lab_html_opts *op
     struct picture *pics = pictures(opts, scens);
     size_t i;
     int rc = 0;
-    page_head(f, opts->title ? opts->title : "danelab report");
+    lab_html_page_head(f, opts->title ? opts->title : "danelab report", NULL);
     summary(f, report, names);
     matrix(f, scens, names, pics);
     fputs("<h2 id=\"details\">Details</h2>\n", f);

@@ -17,7 +17,8 @@
  *             `danelab explain NAME` command.
  *
  * The page is also well-formed XML (polyglot XHTML): `xmllint --noout`
- * parses it. Every text from the report is escaped.
+ * parses it. Every text from the report is escaped. The MTA report's page
+ * (lab_mtareport) starts with the same head and style sheet.
  *
  * Chain-of-trust pictures: when a catalogue is given, each scenario found
  * in it gets RUN/graphs/NAME.dot (lab_graph_write) and, when Graphviz's
@@ -49,6 +50,12 @@ struct lab_html_opts {
  * when `f` could not be written. */
 int lab_html_write(FILE *f, const json_t *report, const struct lab_html_opts *opts,
                    struct dl_error *err);
+
+/* The page's start: doctype, <html>, <head> with `title` and the report's
+ * style sheet followed by `extra_css` (NULL: none), <body> and the <h1>
+ * title; the caller writes the rest and "</body>\n</html>\n". Used by
+ * lab_mtareport for the MTA report's page. */
+void lab_html_page_head(FILE *f, const char *title, const char *extra_css);
 
 /* The relative path from directory `from_dir` to `to`, both absolute and
  * canonical ("/a/b", "/a/c/x.svg" -> "../c/x.svg"). The caller frees it. */

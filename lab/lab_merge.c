@@ -1,5 +1,6 @@
 #include "lab_merge.h"
 #include "lab_html.h"
+#include "lab_mtareport.h"
 #include "lab_report.h"
 #include "scen.h"
 
@@ -113,9 +114,105 @@ static int write_html(const struct lab_cmd_globals *g, const json_t *merged, con
     return rc;
 }
 
+/* Load every report; they must all be `danelab mta` reports or all
+ * `danelab run` reports. */
+static int load_all(json_t **tops, char *const *files, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        json_error_t je;
+        if ((tops[i] = json_load_file(files[i], 0, &je)) == NULL) {
+            dl_err("report merge: %s:%d: %s", files[i], je.line, je.text);
+            return -1;
+        }
+        if (!json_is_object(tops[i])) {
+            dl_err("report merge: %s: not a `danelab run --json` or `danelab mta --json` report",
+                   files[i]);
+            return -1;
+        }
+        if (lab_mtareport_is_mta(tops[i]) != lab_mtareport_is_mta(tops[0])) {
+            size_t m = lab_mtareport_is_mta(tops[0]) ? 0 : i;
+            dl_err("report merge: %s is a `danelab mta` report, %s a `danelab run` report: "
+                   "merge each kind on its own",
+                   files[m], files[m == 0 ? i : 0]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+struct outputs {
+    const char *json, *junit, *tap, *html;
+};
+
+/* Write `report` to `path` with `fn`; 0, or -1 when it cannot be written. */
+static int write_with(const char *path, const json_t *report, int (*fn)(FILE *, const json_t *))
+{
+    FILE *f = open_out(path);
+    if (f == NULL)
+        return -1;
+    if (fn(f, report) != 0) {
+        close_out(f, path);
+        dl_err("report: cannot write %s", path);
+        return -1;
+    }
+    return close_out(f, path);
+}
+
+static int json_form(FILE *f, const json_t *report)
+{
+    return json_dumpf(report, f, JSON_INDENT(2)) != 0 || fputc('\n', f) == EOF ? -1 : 0;
+}
+
+static int html_form(FILE *f, const json_t *report)
+{
+    struct dl_error err;
+    int rc = lab_mtareport_html(f, report, NULL, &err);
+    if (rc != 0)
+        dl_err("report merge: %s", err.msg);
+    return rc;
+}
+
+/* The `danelab mta` reports of one MTA's shards joined (lab_mtareport):
+ * exit 0 when no deviation and no leak is left, 1 when one is, 2 on an
+ * error. */
+static int merge_mta(const struct lab_cmd_globals *g, json_t *const *tops, char *const *files,
+                     size_t n, const struct outputs *o)
+{
+    struct dl_error err;
+    json_t *merged;
+    int rc;
+    (void)g;
+    if ((merged = lab_mtareport_join(tops, (const char *const *)files, n, &err)) == NULL) {
+        dl_err("report merge: %s", err.msg);
+        return 2;
+    }
+    if (check_shards(tops, files, n) != 0) {
+        json_decref(merged);
+        return 2;
+    }
+    {
+        const json_t *sum = json_object_get(merged, "summary");
+        rc = json_integer_value(json_object_get(sum, "deviations")) ||
+                     json_integer_value(json_object_get(sum, "leaks"))
+                 ? 1
+                 : 0;
+    }
+    if ((o->json && write_with(o->json, merged, json_form) != 0) ||
+        (o->junit && write_with(o->junit, merged, lab_mtareport_junit) != 0) ||
+        (o->tap && write_with(o->tap, merged, lab_mtareport_tap) != 0) ||
+        (o->html && write_with(o->html, merged, html_form) != 0))
+        rc = 2;
+    if (!(o->json && strcmp(o->json, "-") == 0) && !(o->junit && strcmp(o->junit, "-") == 0) &&
+        !(o->tap && strcmp(o->tap, "-") == 0) && !(o->html && strcmp(o->html, "-") == 0))
+        lab_mtareport_text(stdout, merged);
+    json_decref(merged);
+    return rc;
+}
+
 static const char merge_usage[] =
     "usage: danelab report merge FILE.json... [--json OUT] [--junit OUT] [--tap OUT]\n"
-    "                            [--html OUT]\n";
+    "                            [--html OUT]\n"
+    "       (FILE.json: all `danelab run --json` or all `danelab mta --json` reports)\n";
 
 static int merge(const struct lab_cmd_globals *g, int argc, char **argv)
 {
@@ -153,15 +250,17 @@ static int merge(const struct lab_cmd_globals *g, int argc, char **argv)
         dl_err("report merge: only one output can go to stdout (-)");
         goto out;
     }
+    if (load_all(tops, files, nfiles) != 0)
+        goto out;
+    if (lab_mtareport_is_mta(tops[0])) {
+        struct outputs outs = {json_out, junit_out, tap_out, html_out};
+        rc = merge_mta(g, tops, files, nfiles, &outs);
+        goto out;
+    }
     all = json_object();
     for (size_t i = 0; i < nfiles; i++) {
-        json_error_t je;
         json_t *s, *scens;
         size_t j;
-        if ((tops[i] = json_load_file(files[i], 0, &je)) == NULL) {
-            dl_err("report merge: %s:%d: %s", files[i], je.line, je.text);
-            goto out;
-        }
         scens = json_object_get(tops[i], "scenarios");
         if (!json_is_array(scens) || !json_is_object(json_object_get(tops[i], "summary"))) {
             dl_err("report merge: %s: not a `danelab run --json` report", files[i]);
@@ -242,11 +341,64 @@ out:
     return rc;
 }
 
+static const char table_usage[] =
+    "usage: danelab report table MTA.json... [--markdown] [--totals]\n";
+
+/* `report table`: the scenarios x MTA table of `danelab mta --json`
+ * reports (lab_mtareport_table). */
+static int table(int argc, char **argv)
+{
+    char **files = dl_xcalloc((size_t)argc, sizeof(char *));
+    json_t **tops = dl_xcalloc((size_t)argc, sizeof(json_t *));
+    bool markdown = false, totals = false;
+    size_t nfiles = 0;
+    struct dl_error err;
+    int rc = 2;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--markdown") == 0)
+            markdown = true;
+        else if (strcmp(argv[i], "--totals") == 0)
+            totals = true;
+        else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            dl_err("report table: unknown option '%s'", argv[i]);
+            fputs(table_usage, stderr);
+            goto out;
+        } else
+            files[nfiles++] = argv[i];
+    }
+    if (nfiles == 0) {
+        fputs(table_usage, stderr);
+        goto out;
+    }
+    for (size_t i = 0; i < nfiles; i++) {
+        json_error_t je;
+        if ((tops[i] = json_load_file(files[i], 0, &je)) == NULL) {
+            dl_err("report table: %s:%d: %s", files[i], je.line, je.text);
+            goto out;
+        }
+    }
+    rc = lab_mtareport_table(stdout, tops, (const char *const *)files, nfiles, markdown, totals,
+                             &err);
+    if (rc < 0) {
+        dl_err("report table: %s", err.msg);
+        rc = 2;
+    }
+out:
+    for (size_t i = 0; i < nfiles; i++)
+        json_decref(tops[i]);
+    free(tops);
+    free(files);
+    return rc;
+}
+
 int lab_merge_main(const struct lab_cmd_globals *g, int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "merge") == 0)
         return merge(g, argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "table") == 0)
+        return table(argc - 1, argv + 1);
     dl_err("report: %s", argc < 2 ? "a sub-command is needed" : "unknown sub-command");
     fputs(merge_usage, stderr);
+    fputs(table_usage, stderr);
     return 2;
 }

@@ -8,6 +8,16 @@
  * the catalogue into RUN/graphs/. Prints the text summary
  * (unless an output is "-", stdout); exit 0 all passed, 1 some failed,
  * 2 usage, unreadable report or incomplete shards.
+ *
+ * `danelab mta --json` reports are merged the same way (lab_mtareport):
+ * all of one MTA, the summary's verdict counts recomputed, written as
+ * JSON, JUnit, TAP, the MTA report's HTML page and its text; exit 1 when
+ * a deviation or a leak is left. Mixing run and mta reports is refused
+ * (exit 2).
+ *
+ * `danelab report table MTA.json... [--markdown] [--totals]`: the
+ * scenarios x MTA table of several MTAs' reports (lab_mtareport_table);
+ * exit 0, 1 when a deviation or leak is in it, 2 on an error.
  */
 #ifndef LAB_MERGE_H
 #define LAB_MERGE_H

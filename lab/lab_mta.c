@@ -10,6 +10,7 @@
 #include "lab_mta_exim.h"
 #include "lab_mta_command.h"
 #include "lab_mta_postfix.h"
+#include "lab_mtareport.h"
 #include "lab_report.h"
 #include "lab_world.h"
 #include "scen.h"
@@ -40,8 +41,8 @@ struct mta_opts {
     struct lab_mta_option *aopts; /* the adapter's own options, in order */
     size_t n_aopts;
     unsigned shard_k, shard_n; /* --shard K/N; 0: all */
-    const char *junit;
-    FILE *junit_f;
+    const char *junit, *html;
+    FILE *junit_f, *html_f;
     const char *known; /* --known FILE */
     int timeout;       /* seconds to wait for the batch */
 };
@@ -111,8 +112,8 @@ static void adapter_names(char *buf, size_t len)
 
 static const char mta_usage[] =
     "usage: danelab [GLOBAL-OPTIONS] mta ADAPTER [--scenario NAME]... [--tag T]...\n"
-    "           [--shard K/N] [--json] [--junit FILE] [--timeout SECS] [--known FILE]\n"
-    "           [--keep-up] [ADAPTER-OPTIONS]\n"
+    "           [--shard K/N] [--json] [--junit FILE] [--html FILE] [--timeout SECS]\n"
+    "           [--known FILE] [--keep-up] [ADAPTER-OPTIONS]\n"
     "Runs the MTA in the lab, one message per scenario (see danelab(1), MTA CONFORMANCE).\n";
 
 /* Is argv[i] one of the adapter's own options (--FLAG VALUE)? */
@@ -172,6 +173,8 @@ static int parse_opts(int argc, char **argv, struct mta_opts *o)
             o->tags[o->n_tags++] = argv[++i];
         else if (strcmp(argv[i], "--junit") == 0 && i + 1 < argc)
             o->junit = argv[++i];
+        else if (strcmp(argv[i], "--html") == 0 && i + 1 < argc)
+            o->html = argv[++i];
         else if (strcmp(argv[i], "--known") == 0 && i + 1 < argc)
             o->known = argv[++i];
         else if (strcmp(argv[i], "--shard") == 0 && i + 1 < argc) {
@@ -543,45 +546,6 @@ static void item_text(const struct mta_item *it, const char *mta, bool tty)
         printf("          %s\n", it->msg.reason);
 }
 
-static void junit(FILE *f, const struct mta_item *items, size_t n, const char *adapter,
-                  const unsigned counts[4], double secs)
-{
-    fprintf(f,
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
-            "  <testsuite name=\"mta-%s\" tests=\"%zu\" failures=\"%u\" skipped=\"%u\" "
-            "time=\"%.3f\">\n",
-            adapter, n, counts[2] + counts[3], counts[1], secs);
-    for (size_t i = 0; i < n; i++) {
-        const struct mta_item *it = &items[i];
-        fputs("    <testcase classname=\"", f);
-        lab_xml_escape(f, it->s->name, true);
-        fprintf(f, "\" name=\"mta-%s\"", adapter);
-        if (strcmp(it->verdict, "pass") == 0) {
-            fputs("/>\n", f);
-            continue;
-        }
-        if (strcmp(it->verdict, "known") == 0) {
-            fputs(">\n      <skipped message=\"known deviation: ", f);
-            lab_xml_escape(f, it->known, true);
-            fputs("\"/>\n      <system-out>", f);
-        } else {
-            fprintf(f, ">\n      <failure type=\"%s\" message=\"", it->verdict);
-            lab_xml_escape(f, it->why, true);
-            fputs("\">", f);
-        }
-        lab_xml_escape(f, it->why, false);
-        fprintf(f, " | %s: ", adapter);
-        lab_xml_escape(f, lab_mta_status_name(it->msg.status), false);
-        fputs(" ", f);
-        lab_xml_escape(f, it->msg.dsn, false);
-        fputs(" ", f);
-        lab_xml_escape(f, it->msg.reason, false);
-        fputs(strcmp(it->verdict, "known") == 0 ? "</system-out>\n" : "</failure>\n", f);
-        fputs("    </testcase>\n", f);
-    }
-    fputs("  </testsuite>\n</testsuites>\n", f);
-}
-
 static volatile sig_atomic_t stop_now;
 
 static void on_stop(int sig)
@@ -732,12 +696,14 @@ static int mta_child(const struct lab_cmd_globals *g, const scen_catalog *cat,
                "(%.1f s)\n",
                o->adapter, n, counts[0], counts[1], counts[2], counts[3], mono() - t0);
     rc = counts[2] || counts[3] ? 1 : 0;
-    if (o->junit_f) {
-        junit(o->junit_f, items, n, o->adapter, counts, mono() - t0);
-        if (fclose(o->junit_f) != 0) {
-            dl_err("mta: --junit %s: %s", o->junit, strerror(errno));
-            rc = 2;
-        }
+    if (o->junit_f && (lab_mtareport_junit(o->junit_f, top) != 0 || fclose(o->junit_f) != 0)) {
+        dl_err("mta: --junit %s: %s", o->junit, strerror(errno));
+        rc = 2;
+    }
+    if (o->html_f &&
+        (lab_mtareport_html(o->html_f, top, NULL, &err) != 0 || fclose(o->html_f) != 0)) {
+        dl_err("mta: --html %s: %s", o->html, strerror(errno));
+        rc = 2;
     }
     json_decref(top);
 out:
@@ -794,6 +760,10 @@ int lab_mta_main(const struct lab_cmd_globals *g, int argc, char **argv)
         dl_err("mta: --junit %s: %s", o.junit, strerror(errno));
         goto out;
     }
+    if (o.html && (o.html_f = fopen(o.html, "w")) == NULL) {
+        dl_err("mta: --html %s: %s", o.html, strerror(errno));
+        goto out;
+    }
     interrupted = 0;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
@@ -845,6 +815,8 @@ restore:
 out:
     if (o.junit_f)
         fclose(o.junit_f);
+    if (o.html_f)
+        fclose(o.html_f);
     zone_tree_free(tree);
     scen_catalog_free(cat);
     free(o.only);
