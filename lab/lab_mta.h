@@ -8,7 +8,9 @@
  * beside it to tell which MX hosts a DANE client may deliver to, so that a
  * message stored where it should not be is reported as a LEAK.
  *
- * Adapters: postfix (lab_mta_postfix). Known deviations per adapter:
+ * Adapters: postfix (lab_mta_postfix), exim (lab_mta_exim), command
+ * (lab_mta_command: any MTA from the user's command templates; without a
+ * status command fakesmtp is the only witness). Known deviations per adapter:
  * lab/mta/ADAPTER/known-deviations, one `SCENARIO  REASON` a line.
  */
 #ifndef LAB_MTA_H
