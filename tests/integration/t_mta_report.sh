@@ -128,6 +128,7 @@ fi
 # ---- errors ----
 dl run --json --scenario good >"$WORK/run.json" 2>/dev/null
 check_status "merging a run report and an mta report: exit 2" 2 dl report merge "$WORK/run.json" "$WORK/s1.json"
+# shellcheck disable=SC2016 # the backquotes are the message's
 check_output "... said" 'is a `danelab mta` report, .*run\.json a `danelab run` report' dl report merge "$WORK/run.json" "$WORK/s1.json"
 check_status "... in either order" 2 dl report merge "$WORK/s1.json" "$WORK/run.json"
 jq '.mta = "exim"' "$WORK/s2.json" >"$WORK/s2-exim.json"
