@@ -326,8 +326,9 @@ int lab_plan_build(const scen_catalog *cat, const struct lab_plan_opts *o, zone_
 }
 
 int lab_plan_build_scenario(const scen_catalog *cat, size_t i, const struct lab_plan_opts *o,
-                            const struct scen_fault *faults, size_t n_faults, uint32_t validity,
-                            const char *dir, zone_tree **out, struct dl_error *err)
+                            const struct scen_fault *faults, size_t n_faults,
+                            const struct scen_host *hosts, uint32_t validity, const char *dir,
+                            zone_tree **out, struct dl_error *err)
 {
     struct zone_tree_opts zo = {.run_dir = dir, .now = o->now, .validity = validity};
     struct scen copy = *scen_catalog_get(cat, i);
@@ -342,6 +343,8 @@ int lab_plan_build_scenario(const scen_catalog *cat, size_t i, const struct lab_
         return -1;
     copy.faults = (struct scen_fault *)faults;
     copy.n_faults = n_faults;
+    if (hosts != NULL)
+        copy.hosts = (struct scen_host *)hosts;
     t = zone_tree_new(&zo);
     rc = add_top(t, err);
     if (rc == 0)

@@ -34,15 +34,18 @@ int lab_plan_build(const scen_catalog *cat, const struct lab_plan_opts *o, zone_
                    struct zone_tree_stats *stats, struct dl_error *err);
 
 /* Build catalogue scenario i alone, for one state of its timeline: its
- * zones with the faults `faults` instead of its own, signed at o->now with
- * RRSIG validity `validity` (0: the default), with the lab root and TLD
- * around them (for the DS records; their files are not used), into the
- * scratch directory `dir` (dir/zones/, and dir/keys a link to the lab's
- * keys, so that the DS in the lab's TLD still matches). On success *out is
- * the tree, which the caller frees with zone_tree_free(). */
+ * zones with the faults `faults` instead of its own and, unless NULL, the
+ * MX hosts `hosts` (s->n_hosts of them, scen_hosts_at) instead of its own
+ * (their TLSA records; names and addresses stay the scenario's), signed
+ * at o->now with RRSIG validity `validity` (0: the default), with the lab
+ * root and TLD around them (for the DS records; their files are not
+ * used), into the scratch directory `dir` (dir/zones/, and dir/keys a link
+ * to the lab's keys, so that the DS in the lab's TLD still matches). On
+ * success *out is the tree, which the caller frees with zone_tree_free(). */
 int lab_plan_build_scenario(const scen_catalog *cat, size_t i, const struct lab_plan_opts *o,
-                            const struct scen_fault *faults, size_t n_faults, uint32_t validity,
-                            const char *dir, zone_tree **out, struct dl_error *err);
+                            const struct scen_fault *faults, size_t n_faults,
+                            const struct scen_host *hosts, uint32_t validity, const char *dir,
+                            zone_tree **out, struct dl_error *err);
 
 /* The owner name of the RRset fault `f` hits in scenario `s` (the caller
  * frees it), with its RR type in *type (0: the whole zone at that apex);

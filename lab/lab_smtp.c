@@ -53,11 +53,24 @@ static const char *host_key_type(const struct scen *s, const struct scen_host *h
     return NULL;
 }
 
+/* Whether host j has tls_fault: wrong-key, or a timeline step gives it. */
+static bool wants_wrong_key(const struct scen *s, size_t j)
+{
+    bool wants = s->hosts[j].tls_fault == SCEN_TLS_FAULT_WRONG_KEY;
+    for (size_t i = 0; i < s->n_timeline; i++)
+        for (size_t k = 0; k < s->timeline[i].n_hosts; k++)
+            wants = wants ||
+                    (s->timeline[i].hosts[k].host == j && s->timeline[i].hosts[k].has_tls_fault &&
+                     s->timeline[i].hosts[k].tls_fault == SCEN_TLS_FAULT_WRONG_KEY);
+    return wants;
+}
+
 /* The specs of one scenario: its own certificates, then the implicit
  * ones: a self-signed certificate for its own name per host without a
- * certificate, and one per host with tls_fault: wrong-key (its key signs
- * that host's handshakes). Strings are borrowed from the scenario except
- * the implicit names (*owned) and host names (*host_names), to free. */
+ * certificate, and one per host with tls_fault: wrong-key, now or after
+ * a timeline step (its key signs that host's handshakes). Strings are
+ * borrowed from the scenario except the implicit names (*owned) and host
+ * names (*host_names), to free. */
 static struct cert_spec *scenario_specs(const struct scen *s, size_t *n, char ***owned,
                                         char ***host_names)
 {
@@ -78,7 +91,7 @@ static struct cert_spec *scenario_specs(const struct scen *s, size_t *n, char **
     }
     for (size_t j = 0; j < s->n_hosts; j++) {
         char *name;
-        if (s->hosts[j].tls_fault == SCEN_TLS_FAULT_WRONG_KEY) {
+        if (wants_wrong_key(s, j)) {
             name = (*owned)[s->n_hosts + j] = wrong_key_cert_name(&s->hosts[j], j);
             specs[k++] = (struct cert_spec){.name = name,
                                             .key = host_key_type(s, &s->hosts[j]),
@@ -267,10 +280,9 @@ static json_t *tls_json(const lab_smtp *m, size_t i, const struct scen_host *h, 
 }
 
 static json_t *listener_json(const lab_smtp *m, const scen_catalog *cat, size_t i, size_t j,
-                             struct dl_error *err)
+                             const struct scen_host *h, struct dl_error *err)
 {
     const struct scen *s = scen_catalog_get(cat, i);
-    const struct scen_host *h = &s->hosts[j];
     int host_len = (int)strlen(h->name) - 1; /* without the trailing dot */
     char addr[16];
     json_t *tls = tls_json(m, i, h, j, err), *reply, *l;
@@ -287,6 +299,15 @@ static json_t *listener_json(const lab_smtp *m, const scen_catalog *cat, size_t 
     return l;
 }
 
+char *lab_smtp_listener(const lab_smtp *m, const scen_catalog *cat, size_t i, size_t j,
+                        const struct scen_host *h, struct dl_error *err)
+{
+    json_t *l = listener_json(m, cat, i, j, h, err);
+    char *text = l ? json_dumps(l, JSON_COMPACT) : NULL;
+    json_decref(l);
+    return text;
+}
+
 int lab_smtp_write_conf(const lab_smtp *m, const scen_catalog *cat, struct dl_error *err)
 {
     json_t *listeners = json_array(), *top;
@@ -294,7 +315,7 @@ int lab_smtp_write_conf(const lab_smtp *m, const scen_catalog *cat, struct dl_er
     int rc;
     for (size_t i = 0; i < scen_catalog_count(cat); i++) {
         for (size_t j = 0; j < scen_catalog_get(cat, i)->n_hosts; j++) {
-            json_t *l = listener_json(m, cat, i, j, err);
+            json_t *l = listener_json(m, cat, i, j, &scen_catalog_get(cat, i)->hosts[j], err);
             if (l == NULL) {
                 json_decref(listeners);
                 return -1;

@@ -33,6 +33,13 @@ void lab_smtp_free(lab_smtp *m);
  * caller frees it. NULL with err ("FILE:LINE: ...") on failure. */
 char *lab_smtp_tlsa(const lab_smtp *m, size_t i, const struct scen_tlsa *t, struct dl_error *err);
 
+/* The fakesmtp listener of host j of catalogue scenario i configured as
+ * `h` (the scenario's own host, or as a timeline step changes it:
+ * scen_hosts_at), as compact JSON text, the object RUN/etc/fakesmtp.json
+ * lists; the caller frees it. NULL with err on failure. */
+char *lab_smtp_listener(const lab_smtp *m, const scen_catalog *cat, size_t i, size_t j,
+                        const struct scen_host *h, struct dl_error *err);
+
 /* Write RUN/etc/fakesmtp.json for the catalogue. */
 int lab_smtp_write_conf(const lab_smtp *m, const scen_catalog *cat, struct dl_error *err);
 

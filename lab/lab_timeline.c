@@ -4,6 +4,7 @@
 #include "dane_retry.h"
 #include "dl_util.h"
 #include "lab_conf.h"
+#include "lab_listen.h"
 #include "lab_plan.h"
 #include "lab_smtp.h"
 #include "zone_stamp.h"
@@ -38,6 +39,15 @@ struct events {
     int64_t lo[EVENTS_MAX], hi[EVENTS_MAX];
     size_t n;
     bool full; /* more than EVENTS_MAX: nothing may be reused */
+};
+
+/* What one lab_timeline_run has changed in the running lab. */
+struct installed {
+    int state;       /* the step the installed state began at; -1: the
+                        scenario's own; STATE_NONE: the lab's own files */
+    int hosts;       /* the step whose host settings fakesmtp has (-1: the lab's own) */
+    zone_tree *tree; /* the installed state's zones */
+    bool saved;      /* the lab's own zone files saved */
 };
 
 struct lab_timeline {
@@ -315,15 +325,64 @@ static int install(lab_timeline *tl, const zone_tree *t, const char *dir, const 
     return rc;
 }
 
-/* Build the state whose faults are those of step `index` (-1: the
- * scenario's own) into RUN/timeline/NAME/state-K and install it. */
-static int build_state(lab_timeline *tl, size_t i, int index, zone_tree **tree, bool *saved,
+/* The last step due at `at` that changes faults or hosts (the state in
+ * force then begins at it), or -1: the scenario's own state. */
+static int state_at(const struct scen *s, int64_t at)
+{
+    int index = -1;
+    for (size_t k = 0; k < s->n_timeline && s->timeline[k].at <= at; k++)
+        if (s->timeline[k].has_faults || s->timeline[k].n_hosts > 0)
+            index = (int)k;
+    return index;
+}
+
+/* The last step up to `index` that changes hosts, or -1. */
+static int hosts_step(const struct scen *s, int index)
+{
+    int h = -1;
+    for (int k = 0; k <= index; k++)
+        if (s->timeline[k].n_hosts > 0)
+            h = k;
+    return h;
+}
+
+/* Configure fakesmtp's listeners of scenario i as its hosts are after
+ * step `index` (-1 with `own`: the lab's own configuration, no tag). */
+static int set_listeners(lab_timeline *tl, size_t i, int index, bool own, struct dl_error *err)
+{
+    const struct scen *s = scen_catalog_get(tl->cat, i);
+    struct scen_host *hosts = scen_hosts_at(s, index);
+    char **l = dl_xcalloc(s->n_hosts + 1, sizeof(char *));
+    char *tag =
+        own ? NULL
+            : dl_xasprintf("timeline %s step %d, pid %ld", s->name, index + 1, (long)getpid());
+    int rc = 0;
+    for (size_t j = 0; rc == 0 && j < s->n_hosts; j++)
+        if ((l[j] = lab_smtp_listener(tl->smtp, tl->cat, i, j, &hosts[j], err)) == NULL)
+            rc = -1;
+    if (rc == 0 && (rc = lab_listen_set(tl->run_dir, l, s->n_hosts, tag, err)) != 0)
+        dl_error_prefix(err, "timeline");
+    for (size_t j = 0; j < s->n_hosts; j++)
+        free(l[j]);
+    free(l);
+    free(tag);
+    free(hosts);
+    return rc;
+}
+
+/* Build the state that begins at step `index` (-1: the scenario's own)
+ * into RUN/timeline/NAME/state-K and install it: its zones with the faults
+ * and TLSA records in force then, and fakesmtp's listeners when the host
+ * settings differ from those it has. */
+static int build_state(lab_timeline *tl, size_t i, int index, struct installed *in,
                        struct dl_error *err)
 {
     const struct scen *s = scen_catalog_get(tl->cat, i);
     int64_t at = index < 0 ? 0 : s->timeline[index].at;
-    const struct scen_fault *f = index < 0 ? s->faults : s->timeline[index].faults;
-    size_t nf = index < 0 ? s->n_faults : s->timeline[index].n_faults;
+    size_t nf;
+    int fi;
+    const struct scen_fault *f = scen_faults_at(s, at, &nf, &fi);
+    struct scen_host *hosts = scen_hosts_at(s, index);
     char *dir = dl_xasprintf("%s/timeline/%s/state-%d", tl->run_dir, s->name, index + 1);
     char *zones = dl_xasprintf("%s/zones", dir);
     char *save = dl_xasprintf("%s/timeline/%s/lab", tl->run_dir, s->name);
@@ -335,32 +394,45 @@ static int build_state(lab_timeline *tl, size_t i, int index, zone_tree **tree, 
         (tl->smtp = lab_smtp_build(tl->cat, tl->run_dir, tl->now, &cs, err)) == NULL)
         rc = -1;
     po.smtp = tl->smtp;
-    if (rc == 0 && !*saved)
+    if (rc == 0 && !in->saved)
         rc = dl_mkdir_p(save, 0755, err);
     if (rc == 0)
-        rc = lab_plan_build_scenario(tl->cat, i, &po, f, nf, (uint32_t)s->zone.validity, dir, &t,
-                                     err);
+        rc = lab_plan_build_scenario(tl->cat, i, &po, f, nf, hosts, (uint32_t)s->zone.validity, dir,
+                                     &t, err);
     if (rc == 0)
-        rc = install(tl, t, zones, *saved ? NULL : save, err);
+        rc = install(tl, t, zones, in->saved ? NULL : save, err);
     if (rc == 0)
-        *saved = true;
+        in->saved = true;
     if (rc == 0) {
-        zone_tree_free(*tree);
-        *tree = t;
+        zone_tree_free(in->tree);
+        in->tree = t;
     } else
         zone_tree_free(t);
+    if (rc == 0 && hosts_step(s, index) != in->hosts) {
+        in->hosts = hosts_step(s, index);
+        rc = set_listeners(tl, i, in->hosts, false, err);
+    }
+    free(hosts);
     free(dir);
     free(zones);
     free(save);
     return rc;
 }
 
-/* Put the lab's own zone files back. */
-static int restore(lab_timeline *tl, size_t i, const zone_tree *t, struct dl_error *err)
+/* Put the lab's own zone files back, and fakesmtp's listeners of the
+ * scenario as the lab writes them (lab_smtp_write_conf) when changed. */
+static int restore(lab_timeline *tl, size_t i, const struct installed *in, struct dl_error *err)
 {
     const struct scen *s = scen_catalog_get(tl->cat, i);
     char *save = dl_xasprintf("%s/timeline/%s/lab", tl->run_dir, s->name);
-    int rc = install(tl, t, save, NULL, err);
+    struct dl_error e2;
+    int rc = 0;
+    if (in->saved && in->tree != NULL)
+        rc = install(tl, in->tree, save, NULL, err);
+    if (in->hosts != -1 && set_listeners(tl, i, -1, true, &e2) != 0 && rc == 0) {
+        *err = e2;
+        rc = -1;
+    }
     free(save);
     return rc;
 }
@@ -521,20 +593,18 @@ int lab_timeline_run(lab_timeline *tl, size_t i, enum scen_profile p, struct lab
     const struct scen *s = scen_catalog_get(tl->cat, i);
     int64_t times[LAB_TIMELINE_MAX];
     size_t n = dane_retry_schedule(DANE_PROFILE_RFC7672, times, LAB_TIMELINE_MAX);
-    zone_tree *tree = NULL;
-    int installed = STATE_NONE, rc = 0;
-    bool saved = false, fresh = true; /* fresh: no attempt yet in this state */
+    struct installed in = {.state = STATE_NONE, .hosts = -1};
+    int rc = 0;
+    bool fresh = true; /* fresh: no attempt yet in this state */
     struct events *ev = dl_xcalloc(1, sizeof(*ev));
     memset(r, 0, sizeof(*r));
     for (size_t k = 0; rc == 0 && k < n; k++) {
-        size_t nf;
-        int index;
+        int index = state_at(s, times[k]);
         struct lab_attempt *a = &r->attempts[r->n];
-        (void)scen_faults_at(s, times[k], &nf, &index);
-        if (index != installed) {
-            if ((rc = build_state(tl, i, index, &tree, &saved, err)) != 0)
+        if (index != in.state) {
+            if ((rc = build_state(tl, i, index, &in, err)) != 0)
                 break;
-            installed = index;
+            in.state = index;
             fresh = true;
             if (!tl->exact)
                 state_events(tl, s, ev);
@@ -551,14 +621,14 @@ int lab_timeline_run(lab_timeline *tl, size_t i, enum scen_profile p, struct lab
         if (a->observed.status != DANE_DEFERRED)
             break;
     }
-    if (saved && tree != NULL) {
+    {
         struct dl_error e2;
-        if (restore(tl, i, tree, &e2) != 0 && rc == 0) {
+        if (restore(tl, i, &in, &e2) != 0 && rc == 0) {
             *err = e2;
             rc = -1;
         }
     }
-    zone_tree_free(tree);
+    zone_tree_free(in.tree);
     free(ev);
     if (rc != 0)
         return -1;

@@ -4,20 +4,28 @@
  *
  * The retry schedule (dane_retry.h: 0, 15 min, 30 min, then hourly, the
  * last attempt at 24 h) runs on a virtual clock starting at the lab's
- * `now`. Each distinct world state is a separate build: before an attempt,
- * when the faults in force (scen_faults_at) differ from those installed,
- * the scenario's zones are rebuilt alone (lab_plan_build_scenario) signed
- * at the virtual time the state began (`now` for the scenario's own state,
+ * `now`. Each distinct world state is a separate build. A state begins at
+ * the last step due that changes faults or hosts (-1: the scenario's own)
+ * and holds the faults (scen_faults_at) and host settings (scen_hosts_at)
+ * in force then. Before an attempt, when the state in force differs from
+ * the one installed, the scenario's zones (with the TLSA records of the
+ * hosts in force) are rebuilt alone (lab_plan_build_scenario) signed at
+ * the virtual time the state began (`now` for the scenario's own state,
  * now + at for a step) with the zone's `validity`, copied over its zone
  * files in RUN/zones/, and nsd-child reloads them on SIGHUP (NSD 4.6 reads
  * zone files whose mtime changed); the runner waits until nsd-child serves
- * each new SOA serial. The first attempt rebuilds too, so that `validity`
- * applies from the start. The client then runs with a fresh libunbound
- * context that iterates itself from RUN/etc/root.hints (no shared cache,
- * so no answer of another state or time is re-used), validating and
- * checking certificates as of the attempt's virtual time, with `final`
- * on the last attempt. Attempts stop at the first that is not deferred.
- * Afterwards the lab's own zone files are put back and reloaded.
+ * each new SOA serial. When the host settings differ from those fakesmtp
+ * has, the scenario's listeners are rewritten (lab_smtp_listener) and
+ * fakesmtp reloads them (lab_listen_set: under a lock, only this
+ * scenario's listeners, waiting until they are live). The first attempt
+ * rebuilds too, so that `validity` applies from the start. The client
+ * then runs with a fresh libunbound context that iterates itself from
+ * RUN/etc/root.hints (no shared cache, so no answer of another state or
+ * time is re-used), validating and checking certificates as of the
+ * attempt's virtual time, with `final` on the last attempt. Attempts stop
+ * at the first that is not deferred. Afterwards the lab's own zone files
+ * are put back and reloaded, and the scenario's listeners, if changed,
+ * are configured again as the lab writes them.
  *
  * Attempts that cannot differ are not run again. Within one world state
  * the answers NSD gives do not change; what changes with the attempt's
@@ -27,9 +35,10 @@
  * expiration in any zone file the lab serves, widened by the most clock
  * skew a validator allows (Unbound: val-sig-skew-max, one day), or a
  * certificate's notBefore/notAfter of the scenario -- reports the
- * attempt before's outcome, marked `reused`. lab_timeline_set_exact turns
- * this off (`danelab run --exact-timelines`), and a test checks that both
- * give the same attempts.
+ * attempt before's outcome, marked `reused`. The first attempt in a state
+ * (new faults or new host settings) is always run. lab_timeline_set_exact
+ * turns this off (`danelab run --exact-timelines`), and a test checks that
+ * both give the same attempts.
  *
  * Must run inside the lab world (lab_world_enter() first); one scenario
  * at a time per process (it changes the scenario's zones in the running

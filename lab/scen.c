@@ -56,7 +56,9 @@ static const char *const tlsa_keys[] = {"usage", "selector", "matching", "of", "
 static const char *const cert_keys[] = {"key",        "issuer",    "ca", "names",
                                         "not_before", "not_after", NULL};
 static const char *const fault_keys[] = {"fault", "target", "host", NULL};
-static const char *const step_keys[] = {"at", "note", "faults", NULL};
+static const char *const step_keys[] = {"at", "note", "faults", "hosts", NULL};
+static const char *const change_keys[] = {"host",  "starttls", "certificate", "tls_fault",
+                                          "chain", "tlsa",     NULL};
 static const char *const expect_keys[] = {"dnssec", "dns", "rfc7672", "exchange-online", NULL};
 static const char *const dns_keys[] = {"mx", "a", "tlsa", NULL};
 static const char *const verdict_keys[] = {"verdict", "reason", NULL};
@@ -641,11 +643,11 @@ static bool strict_tlsa_rdata(const char *p)
     return hex > 0 && hex % 2 == 0;
 }
 
-static int parse_tlsa_literal(struct ctx *c, const yaml_node_t *n, const struct scen_host *h,
+static int parse_tlsa_literal(struct ctx *c, const yaml_node_t *n, const char *host,
                               struct scen_tlsa *t)
 {
     const char *text = scen_yaml_scalar(n);
-    char *rrtext = dl_xasprintf("_25._tcp.%s %d IN TLSA %s", h->name, SCEN_RECORD_TTL, text);
+    char *rrtext = dl_xasprintf("_25._tcp.%s %d IN TLSA %s", host, SCEN_RECORD_TTL, text);
     ldns_rr *rr = NULL;
     ldns_status st = ldns_rr_new_frm_str(&rr, rrtext, SCEN_RECORD_TTL, NULL, NULL);
     free(rrtext);
@@ -689,20 +691,22 @@ static int parse_tlsa_computed(struct ctx *c, yaml_node_t *n, struct scen_tlsa *
     return 0;
 }
 
-static int parse_tlsa_list(struct ctx *c, const yaml_node_t *n, struct scen_host *h)
+/* The TLSA records of host `host` (an MX host, or a timeline change). */
+static int parse_tlsa_list(struct ctx *c, const yaml_node_t *n, const char *host,
+                           struct scen_tlsa **out, size_t *n_out)
 {
     if (n == NULL)
         return 0;
     if (scen_yaml_seq(c->y, n, "tlsa", c->err) != 0)
         return -1;
-    h->n_tlsa = scen_yaml_seq_len(n);
-    h->tlsa = dl_xcalloc(h->n_tlsa, sizeof(*h->tlsa));
-    for (size_t i = 0; i < h->n_tlsa; i++) {
+    *n_out = scen_yaml_seq_len(n);
+    *out = dl_xcalloc(*n_out, sizeof(**out));
+    for (size_t i = 0; i < *n_out; i++) {
         yaml_node_t *item = scen_yaml_seq_item(c->y, n, i);
-        struct scen_tlsa *t = &h->tlsa[i];
+        struct scen_tlsa *t = &(*out)[i];
         t->loc = loc_of(c, item);
         t->port = 25;
-        if (item->type == YAML_SCALAR_NODE ? parse_tlsa_literal(c, item, h, t)
+        if (item->type == YAML_SCALAR_NODE ? parse_tlsa_literal(c, item, host, t)
                                            : parse_tlsa_computed(c, item, t))
             return -1;
     }
@@ -859,7 +863,7 @@ static int parse_host(struct ctx *c, yaml_node_t *item, size_t i)
     h->starttls = (enum scen_starttls)starttls;
     if (parse_server(c, &m, h) != 0)
         return -1;
-    return parse_tlsa_list(c, scen_yaml_get(&m, "tlsa"), h);
+    return parse_tlsa_list(c, scen_yaml_get(&m, "tlsa"), h->name, &h->tlsa, &h->n_tlsa);
 }
 
 static int parse_hosts(struct ctx *c, const yaml_node_t *n)
@@ -976,6 +980,100 @@ static int parse_faults(struct ctx *c, const yaml_node_t *n, struct scen_fault *
     return 0;
 }
 
+/* `host:` of a timeline change: an MX host of the scenario, once per step. */
+static int parse_change_host(struct ctx *c, const struct scen_step *step, size_t k,
+                             const yaml_node_t *n)
+{
+    const char *name = NULL;
+    char *abs;
+    size_t j = 0;
+    if (scen_yaml_str(c->y, n, "host", &name, c->err) != 0)
+        return -1;
+    abs = absolute_name(name, c->s->domain);
+    while (j < c->s->n_hosts && strcmp(c->s->hosts[j].name, abs) != 0)
+        j++;
+    if (j == c->s->n_hosts) {
+        scen_yaml_fail(c->y, n, "host", c->err, "no mx host named '%s'", abs);
+        free(abs);
+        return -1;
+    }
+    for (size_t e = 0; e < k; e++)
+        if (step->hosts[e].host == j) {
+            scen_yaml_fail(c->y, n, "host", c->err,
+                           "mx host '%s' already changed by this step (line %u)", abs,
+                           step->hosts[e].loc.line);
+            free(abs);
+            return -1;
+        }
+    free(abs);
+    step->hosts[k].host = j;
+    return 0;
+}
+
+/* starttls, tls_fault, chain: each changes only when given. */
+static int parse_change_server(struct ctx *c, const struct scen_yaml_map *m,
+                               struct scen_host_change *h)
+{
+    int starttls = 0, fault = 0, chain = 0;
+    if (scen_yaml_get_enum(m, "starttls", starttls_names, &starttls, c->err) != 0 ||
+        scen_yaml_get_enum(m, "tls_fault", tls_fault_names, &fault, c->err) != 0 ||
+        scen_yaml_get_enum(m, "chain", chain_names, &chain, c->err) != 0)
+        return -1;
+    h->has_starttls = scen_yaml_get(m, "starttls") != NULL;
+    h->has_tls_fault = scen_yaml_get(m, "tls_fault") != NULL;
+    h->has_chain = scen_yaml_get(m, "chain") != NULL;
+    h->starttls = (enum scen_starttls)starttls;
+    h->tls_fault = (enum scen_tls_fault)fault;
+    h->chain = (enum scen_chain)chain;
+    return 0;
+}
+
+/* One item of a step's `hosts:`: {host: NAME, and what changes}. */
+static int parse_change(struct ctx *c, struct scen_step *step, size_t k, yaml_node_t *item)
+{
+    struct scen_host_change *h = &step->hosts[k];
+    struct scen_yaml_map m;
+    yaml_node_t *name, *cert = NULL;
+    const char *cert_name = NULL;
+    h->loc = loc_of(c, item);
+    if (scen_yaml_map_open(c->y, item, "hosts", "timeline host change", change_keys, &m, c->err) !=
+            0 ||
+        (name = scen_yaml_require(&m, "host", c->err)) == NULL ||
+        parse_change_host(c, step, k, name) != 0 || parse_change_server(c, &m, h) != 0)
+        return -1;
+    if (scen_yaml_map_len(&m) < 2)
+        return scen_yaml_fail_at(c->y, item, c->err,
+                                 "timeline host change: expected at least one of starttls, "
+                                 "certificate, tls_fault, chain, tlsa beside host");
+    cert = scen_yaml_get(&m, "certificate");
+    if (scen_yaml_str(c->y, cert, "certificate", &cert_name, c->err) != 0)
+        return -1;
+    if (cert_name != NULL && find_cert(c->s, cert_name) == NULL)
+        return scen_yaml_fail(c->y, cert, "certificate", c->err, "no certificate named '%s'",
+                              cert_name);
+    h->certificate = cert_name ? dl_xstrdup(cert_name) : NULL;
+    h->has_tlsa = scen_yaml_get(&m, "tlsa") != NULL;
+    return parse_tlsa_list(c, scen_yaml_get(&m, "tlsa"), c->s->hosts[h->host].name, &h->tlsa,
+                           &h->n_tlsa);
+}
+
+static int parse_changes(struct ctx *c, struct scen_step *step, const yaml_node_t *n)
+{
+    if (n == NULL)
+        return 0;
+    if (scen_yaml_seq(c->y, n, "hosts", c->err) != 0)
+        return -1;
+    if (scen_yaml_seq_len(n) == 0)
+        return scen_yaml_fail(c->y, n, "hosts", c->err,
+                              "expected at least one host change (leave hosts out for none)");
+    step->n_hosts = scen_yaml_seq_len(n);
+    step->hosts = dl_xcalloc(step->n_hosts, sizeof(*step->hosts));
+    for (size_t k = 0; k < step->n_hosts; k++)
+        if (parse_change(c, step, k, scen_yaml_seq_item(c->y, n, k)) != 0)
+            return -1;
+    return 0;
+}
+
 static int parse_step(struct ctx *c, yaml_node_t *item, size_t i)
 {
     struct scen_step *step = &c->s->timeline[i];
@@ -997,7 +1095,36 @@ static int parse_step(struct ctx *c, yaml_node_t *item, size_t i)
         return -1;
     step->note = note ? dl_xstrdup(note) : NULL;
     step->has_faults = scen_yaml_get(&m, "faults") != NULL;
-    return parse_faults(c, scen_yaml_get(&m, "faults"), &step->faults, &step->n_faults);
+    if (parse_faults(c, scen_yaml_get(&m, "faults"), &step->faults, &step->n_faults) != 0)
+        return -1;
+    return parse_changes(c, step, scen_yaml_get(&m, "hosts"));
+}
+
+/* What a host does after each step must make sense as the scenario's own
+ * hosts must (parse_server): a TLS fault needs a handshake. */
+static int check_timeline_hosts(struct ctx *c)
+{
+    for (size_t i = 0; i < c->s->n_timeline; i++) {
+        const struct scen_step *step = &c->s->timeline[i];
+        struct scen_host *hosts;
+        int rc = 0;
+        if (step->n_hosts == 0)
+            continue;
+        hosts = scen_hosts_at(c->s, (int)i);
+        for (size_t k = 0; rc == 0 && k < step->n_hosts; k++) {
+            const struct scen_host *h = &hosts[step->hosts[k].host];
+            if (h->tls_fault != SCEN_TLS_FAULT_NONE && h->starttls != SCEN_STARTTLS_OFFER)
+                rc = dl_error_set(c->err,
+                                  "%s:%u: mx host '%s' after this step: tls_fault %s needs a "
+                                  "handshake: starttls: offer, not '%s'",
+                                  step->hosts[k].loc.file, step->hosts[k].loc.line, h->name,
+                                  tls_fault_names[h->tls_fault], starttls_names[h->starttls]);
+        }
+        free(hosts);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* Faults a timeline step may add or remove: those acting inside the
@@ -1018,9 +1145,9 @@ static bool fault_in_own_zones(const struct scen_fault *f)
 
 static int check_timeline_faults(struct ctx *c)
 {
-    bool changes = false;
+    bool changes = false; /* a state other than the scenario's own: its zones rebuilt */
     for (size_t i = 0; i < c->s->n_timeline; i++)
-        changes = changes || c->s->timeline[i].has_faults;
+        changes = changes || c->s->timeline[i].has_faults || c->s->timeline[i].n_hosts > 0;
     if (!changes)
         return 0;
     for (size_t i = 0; i < c->s->n_faults; i++)
@@ -1380,7 +1507,8 @@ static int parse_scen(struct ctx *c)
         parse_hosts(c, scen_yaml_get(&m, "mx")) != 0 ||
         parse_faults(c, scen_yaml_get(&m, "faults"), &c->s->faults, &c->s->n_faults) != 0 ||
         parse_timeline(c, scen_yaml_get(&m, "timeline")) != 0 ||
-        parse_expect(c, scen_yaml_get(&m, "expect")) != 0 || check_timeline_faults(c) != 0)
+        parse_expect(c, scen_yaml_get(&m, "expect")) != 0 || check_timeline_faults(c) != 0 ||
+        check_timeline_hosts(c) != 0)
         return -1;
     if (c->s->zone.validity != 0 && !scen_has_retry(c->s))
         return dl_error_set(c->err,
@@ -1516,11 +1644,52 @@ const struct scen_fault *scen_faults_at(const struct scen *s, int64_t at, size_t
     return f;
 }
 
+struct scen_host *scen_hosts_at(const struct scen *s, int index)
+{
+    struct scen_host *h;
+    if (s->n_hosts == 0)
+        return NULL;
+    h = dl_xcalloc(s->n_hosts, sizeof(*h));
+    memcpy(h, s->hosts, s->n_hosts * sizeof(*h));
+    for (int i = 0; i <= index && (size_t)i < s->n_timeline; i++)
+        for (size_t k = 0; k < s->timeline[i].n_hosts; k++) {
+            const struct scen_host_change *x = &s->timeline[i].hosts[k];
+            struct scen_host *t = &h[x->host];
+            if (x->certificate != NULL)
+                t->certificate = x->certificate;
+            if (x->has_starttls)
+                t->starttls = x->starttls;
+            if (x->has_tls_fault)
+                t->tls_fault = x->tls_fault;
+            if (x->has_chain)
+                t->chain = x->chain;
+            if (x->has_tlsa) {
+                t->tlsa = x->tlsa;
+                t->n_tlsa = x->n_tlsa;
+            }
+        }
+    return h;
+}
+
+static void tlsa_free(struct scen_tlsa *t, size_t n)
+{
+    for (size_t j = 0; j < n; j++) {
+        free(t[j].literal);
+        free(t[j].of);
+    }
+    free(t);
+}
+
 static void timeline_free(struct scen_step *steps, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         free(steps[i].note);
         faults_free(steps[i].faults, steps[i].n_faults);
+        for (size_t k = 0; k < steps[i].n_hosts; k++) {
+            free(steps[i].hosts[k].certificate);
+            tlsa_free(steps[i].hosts[k].tlsa, steps[i].hosts[k].n_tlsa);
+        }
+        free(steps[i].hosts);
     }
     free(steps);
 }

@@ -169,10 +169,27 @@ struct scen_fault {
     char *host;   /* MX host for host-specific targets, or NULL for the first */
 };
 
+/* One MX host's change in a timeline step (`hosts:`): only the keys
+ * given change; the others keep the value in force before the step. */
+struct scen_host_change {
+    struct scen_loc loc;
+    size_t host;       /* index in scen->hosts */
+    char *certificate; /* a name of certificates, or NULL: unchanged */
+    bool has_starttls, has_tls_fault, has_chain, has_tlsa;
+    enum scen_starttls starttls;
+    enum scen_tls_fault tls_fault;
+    enum scen_chain chain;
+    struct scen_tlsa *tlsa; /* has_tlsa: the host's records from now on */
+    size_t n_tlsa;
+};
+
 /* A timeline step: at virtual time `at` after the first attempt, the world
  * changes: when has_faults, its faults replace the scenario's own (and
  * those of earlier steps) from then on. Only faults that act inside the
- * scenario's own zones are allowed (no DS, delegation or zone-set change). */
+ * scenario's own zones are allowed (no DS, delegation or zone-set change).
+ * Host changes accumulate: the hosts in force after a step are the
+ * scenario's own with the changes of every step up to it applied in order
+ * (scen_hosts_at). */
 struct scen_step {
     struct scen_loc loc;
     int64_t at; /* seconds */
@@ -180,6 +197,8 @@ struct scen_step {
     bool has_faults; /* `faults:` given (an empty list removes every fault) */
     struct scen_fault *faults;
     size_t n_faults;
+    struct scen_host_change *hosts; /* `hosts:` */
+    size_t n_hosts;
 };
 
 /* `retry: codes:` one attempt the retry schedule makes at `at`. */
@@ -252,6 +271,13 @@ bool scen_has_retry(const struct scen *s);
  * that sets faults, else the scenario's own); *index is that step's index,
  * or -1 for the scenario's own. */
 const struct scen_fault *scen_faults_at(const struct scen *s, int64_t at, size_t *n, int *index);
+
+/* The MX hosts in force after timeline step `index` (-1: the scenario's
+ * own): a new array of s->n_hosts hosts, copies of s->hosts with the
+ * changes of steps 0..index applied in order. Strings and arrays in it are
+ * borrowed from s: free the array alone, with free(). NULL when the
+ * scenario has no hosts. */
+struct scen_host *scen_hosts_at(const struct scen *s, int index);
 
 /* Parse and check one file. On success *out owns a new scenario. */
 int scen_load(const char *path, struct scen **out, struct dl_error *err);

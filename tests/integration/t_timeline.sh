@@ -26,6 +26,67 @@ check_output "the lab's zones are restored after the timeline" \
     "$DANELAB" -r "$RUN" run --scenario timeline-fault-fixed
 if [ "$(md5sum <"$ZONE")" = "$BEFORE" ]; then ok "the lab's zone file is put back"; else
     not_ok "the lab's zone file is put back"; fi
+
+# Host-level steps: STARTTLS turned on, a TLSA record corrected, a
+# certificate renewed. The changes must reach the real fakesmtp between
+# attempts (its session log), and the lab's own configuration must be back
+# afterwards (the file, and what a probe of the hosts sees).
+CLIENT="$(dirname "$DANELAB")/dane-client"
+SLOG="$RUN/log/fakesmtp.jsonl"
+CONF_BEFORE=$(md5sum <"$RUN/etc/fakesmtp.json")
+LINES=$(wc -l <"$SLOG")
+HL="--scenario timeline-starttls-turned-on --scenario timeline-tlsa-corrected"
+HL="$HL --scenario timeline-cert-renewed"
+# shellcheck disable=SC2086
+check_output "the three host-level timelines pass under both profiles" "^3 passed, 0 failed$" \
+    "$DANELAB" -r "$RUN" run $HL
+check_output "STARTTLS turned on at 40 min: delivered at the 4th attempt, +1h30" \
+    "retry: 4 attempts, final delivered 2.0.0 at \+1h30" \
+    "$DANELAB" -r "$RUN" run --scenario timeline-starttls-turned-on --profile rfc7672
+check_output "TLSA corrected at 2 h: delivered at the 5th attempt, +2h30" \
+    "retry: 5 attempts, final delivered 2.0.0 at \+2h30" \
+    "$DANELAB" -r "$RUN" run --scenario timeline-tlsa-corrected --profile exchange-online
+# The client's sessions (EHLO dane-client.invalid; the runner's readiness
+# probes send no EHLO) in order, as "STARTTLS CERT-SHA256".
+sessions() {
+    tail -n +"$((LINES + 1))" "$SLOG" | jq -r --arg l "mx1.$1.test" \
+        'select(.listener == $l and .helo == "dane-client.invalid")
+         | "\(.starttls) \(.tls.cert_sha256 // "-")"'
+}
+ST=$(sessions timeline-starttls-turned-on | uniq | tr '\n' ' ')
+LEAF=$(openssl x509 -in "$RUN/certs/timeline-starttls-turned-on/leaf.crt.pem" -outform DER |
+    sha256sum | cut -d' ' -f1)
+case "$ST" in
+"false - true $LEAF "*) ok "fakesmtp: no STARTTLS at first, then STARTTLS with the leaf" ;;
+*) not_ok "fakesmtp: no STARTTLS at first, then STARTTLS with the leaf" "$ST" ;;
+esac
+cert_sha() {
+    openssl x509 -in "$RUN/certs/timeline-cert-renewed/$1.crt.pem" -outform DER |
+        sha256sum | cut -d' ' -f1
+}
+CR=$(sessions timeline-cert-renewed | uniq | tr '\n' ' ')
+case "$CR" in
+"true $(cert_sha expired) true $(cert_sha renewed) "*)
+    ok "fakesmtp: the expired certificate, then the renewed one" ;;
+*) not_ok "fakesmtp: the expired certificate, then the renewed one" "$CR" ;;
+esac
+# --jobs: several timelines change fakesmtp.json at once (under its lock).
+check_output "every timeline scenario passes with --jobs 3, --exact-timelines" \
+    "^7 passed, 0 failed$" "$DANELAB" -r "$RUN" run --tag timeline --jobs 3 --exact-timelines
+if [ "$(md5sum <"$RUN/etc/fakesmtp.json")" = "$CONF_BEFORE" ]; then
+    ok "the lab's fakesmtp configuration is put back"
+else
+    not_ok "the lab's fakesmtp configuration is put back" "$(cat "$RUN/etc/fakesmtp.json")"
+fi
+probe() {
+    "$DANELAB" -r "$RUN" exec -- "$CLIENT" --probe --timeout 5 --trust-anchor "$RUN/root.key" "$@"
+}
+check_output "after the timeline, the host offers no STARTTLS again (4.7.321)" \
+    "4\.7\.321" probe timeline-starttls-turned-on.test
+check_output "after the timeline, the host presents the expired certificate again (4.7.322)" \
+    "4\.7\.322" probe timeline-cert-renewed.test
+check_output "after the timeline, the lab serves the wrong TLSA record again (4.7.323)" \
+    "4\.7\.323" probe timeline-tlsa-corrected.test
 check "down" "$DANELAB" -r "$RUN" down
 
 D="$WORK/scen"

@@ -179,6 +179,17 @@ static const struct {
     {BAD "validity-no-retry.yaml",
      BAD "validity-no-retry.yaml:1: zone validity applies to the runner's timeline builds only: it "
          "needs a retry expectation (expect: PROFILE: retry:)"},
+    {BAD "timeline-host-unknown.yaml",
+     BAD "timeline-host-unknown.yaml:8: key 'host': no mx host named "
+         "'mx2.timeline-host-unknown.test.'"},
+    {BAD "timeline-host-cert.yaml",
+     BAD "timeline-host-cert.yaml:11: key 'certificate': no certificate named 'renewed'"},
+    {BAD "timeline-host-fault.yaml",
+     BAD "timeline-host-fault.yaml:11: mx host 'mx1.timeline-host-fault.test.' after this step: "
+         "tls_fault wrong-key needs a handshake: starttls: offer, not 'none'"},
+    {BAD "timeline-host-empty.yaml",
+     BAD "timeline-host-empty.yaml:8: timeline host change: expected at least one of starttls, "
+         "certificate, tls_fault, chain, tlsa beside host"},
     {"data/scen/nowhere.yaml", "data/scen/nowhere.yaml: No such file or directory"},
 };
 
@@ -214,6 +225,38 @@ START_TEST(retry_timeline)
     ck_assert_int_eq(scen_load("../../lab/scenarios/timeline-signature-expires.yaml", &s, &err), 0);
     ck_assert_int_eq(s->zone.validity, 7200);
     ck_assert_int_eq(s->expect[SCEN_PROFILE_EXCHANGE_ONLINE].retry.at, 86400);
+    scen_free(s);
+}
+END_TEST
+
+/* Host-level timeline steps: only the keys given change, and changes
+ * accumulate over the steps (scen_hosts_at). */
+START_TEST(timeline_hosts)
+{
+    struct scen *s = NULL;
+    struct scen_host *h;
+    struct dl_error err;
+    ck_assert_int_eq(scen_load("../../lab/scenarios/timeline-starttls-turned-on.yaml", &s, &err),
+                     0);
+    ck_assert_uint_eq(s->timeline[0].n_hosts, 1);
+    ck_assert(s->timeline[0].hosts[0].has_starttls);
+    ck_assert(!s->timeline[0].hosts[0].has_tlsa);
+    h = scen_hosts_at(s, -1);
+    ck_assert_int_eq(h[0].starttls, SCEN_STARTTLS_NONE);
+    free(h);
+    h = scen_hosts_at(s, 0);
+    ck_assert_int_eq(h[0].starttls, SCEN_STARTTLS_OFFER);
+    ck_assert_str_eq(h[0].certificate, "leaf");
+    ck_assert_uint_eq(h[0].n_tlsa, 1);
+    free(h);
+    scen_free(s);
+    ck_assert_int_eq(scen_load("../../lab/scenarios/timeline-tlsa-corrected.yaml", &s, &err), 0);
+    h = scen_hosts_at(s, 0);
+    ck_assert_uint_eq(h[0].n_tlsa, 1);
+    ck_assert_str_eq(h[0].tlsa[0].of, "leaf");
+    ck_assert_str_eq(s->hosts[0].tlsa[0].of, "staging");
+    ck_assert_int_eq(h[0].starttls, SCEN_STARTTLS_OFFER);
+    free(h);
     scen_free(s);
 }
 END_TEST
@@ -716,6 +759,7 @@ Suite *scen_suite(void)
     tcase_add_test(pos, dns_catalogue);
     tcase_add_test(pos, catalog_sorted);
     tcase_add_test(pos, retry_timeline);
+    tcase_add_test(pos, timeline_hosts);
     tcase_add_loop_test(neg, bad_file, 0, N(bad_files));
     tcase_add_test(neg, unimplemented_fault);
     tcase_add_test(neg, too_large);

@@ -1,0 +1,264 @@
+#include "lab_listen.h"
+
+#include "dl_util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROBE_MS 1000 /* one connection: connect and banner */
+#define HUP_EVERY                                                                                  \
+    1000 /* ms between repeated SIGHUPs while waiting (a reload takes some 200 ms)                 \
+          */
+#define TICK_MS 10
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* The exclusive lock on RUN/etc/fakesmtp.json.lock: its descriptor, or -1. */
+static int lock_conf(const char *run_dir, struct dl_error *err)
+{
+    char *path = dl_xasprintf("%s/etc/fakesmtp.json.lock", run_dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int64_t until = now_ms() + LAB_LISTEN_LOCK_MS;
+    if (fd < 0) {
+        dl_error_set(err, "%s: %s", path, strerror(errno));
+        free(path);
+        return -1;
+    }
+    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if ((errno != EWOULDBLOCK && errno != EINTR) || now_ms() >= until) {
+            dl_error_set(err, "%s: %s", path,
+                         errno == EWOULDBLOCK ? "still locked by another process after 10 s"
+                                              : strerror(errno));
+            close(fd);
+            free(path);
+            return -1;
+        }
+        sleep_ms(TICK_MS);
+    }
+    free(path);
+    return fd;
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    return v ? v : "";
+}
+
+static json_int_t port_of(const json_t *l)
+{
+    const json_t *p = json_object_get(l, "port");
+    return json_is_integer(p) ? json_integer_value(p) : 25;
+}
+
+/* The banner listener l greets with. */
+static char *banner_of(const json_t *l)
+{
+    const char *b = json_string_value(json_object_get(l, "banner"));
+    return b ? dl_xstrdup(b) : dl_xasprintf("%s ESMTP fakesmtp", str(l, "name"));
+}
+
+/* Put each of `news` in place of the listener of conf with its address
+ * and port. */
+static int replace_listeners(json_t *conf, json_t *news, struct dl_error *err)
+{
+    json_t *all = json_object_get(conf, "listeners"), *nl;
+    size_t k;
+    json_array_foreach(news, k, nl)
+    {
+        size_t i, found = json_array_size(all);
+        json_t *ol;
+        json_array_foreach(all, i, ol) if (strcmp(str(ol, "address"), str(nl, "address")) == 0 &&
+                                           port_of(ol) == port_of(nl)) found = i;
+        if (found == json_array_size(all))
+            return dl_error_set(err, "fakesmtp.json: no listener at %s port %lld (for %s)",
+                                str(nl, "address"), (long long)port_of(nl), str(nl, "name"));
+        json_array_set(all, found, nl);
+    }
+    return 0;
+}
+
+/* The read-modify-write of RUN/etc/fakesmtp.json, under its lock. */
+static int write_conf(const char *run_dir, json_t *news, struct dl_error *err)
+{
+    char *path = dl_xasprintf("%s/etc/fakesmtp.json", run_dir), *text = NULL;
+    json_error_t je;
+    json_t *conf = NULL;
+    int fd = lock_conf(run_dir, err), rc = -1;
+    if (fd >= 0 && (conf = json_load_file(path, 0, &je)) == NULL)
+        dl_error_set(err, "%s:%d: %s", path, je.line, je.text);
+    else if (fd >= 0 && !json_is_array(json_object_get(conf, "listeners")))
+        dl_error_set(err, "%s: no listeners array", path);
+    else if (fd >= 0 && replace_listeners(conf, news, err) == 0) {
+        text = json_dumps(conf, JSON_INDENT(2));
+        rc = dl_write_file(path, text, strlen(text), 0644, err);
+    }
+    if (fd >= 0)
+        close(fd); /* releases the lock */
+    free(text);
+    json_decref(conf);
+    free(path);
+    return rc;
+}
+
+/* SIGHUP to fakesmtp, sent from a child process, which lives in the lab's
+ * PID namespace, where the PID file's number is fakesmtp's. */
+static int hup_fakesmtp(const char *run_dir, struct dl_error *err)
+{
+    char *path = dl_xasprintf("%s/var/fakesmtp.pid", run_dir), *text = NULL;
+    long pid = 0;
+    int status = 0;
+    pid_t child;
+    if (dl_read_file(path, 64, &text, NULL, err) == 0)
+        pid = strtol(text, NULL, 10);
+    free(text);
+    free(path);
+    if (pid <= 1)
+        return dl_error_set(err, "fakesmtp's PID file %s/var/fakesmtp.pid is missing or malformed",
+                            run_dir);
+    if ((child = fork()) < 0)
+        return dl_error_set(err, "fork: %s", strerror(errno));
+    if (child == 0)
+        _exit(kill((pid_t)pid, SIGHUP) == 0 ? 0 : 1);
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return dl_error_set(err, "cannot signal fakesmtp (pid %ld)", pid);
+    return 0;
+}
+
+/* Read until CRLF (at most len - 1 octets) before `until`; 0 on a line. */
+static int read_line(int fd, char *buf, size_t len, int64_t until)
+{
+    size_t got = 0;
+    while (got + 1 < len) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int64_t left = until - now_ms();
+        ssize_t r;
+        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+            return -1;
+        if ((r = recv(fd, buf + got, len - 1 - got, 0)) <= 0)
+            return -1;
+        got += (size_t)r;
+        buf[got] = '\0';
+        if (strstr(buf, "\r\n") != NULL) {
+            *strstr(buf, "\r\n") = '\0';
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Whether a new connection to listener l is greeted "220 BANNER". */
+static bool greets(const json_t *l, const char *banner)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port_of(l))};
+    int64_t until = now_ms() + PROBE_MS;
+    char line[512], *want = dl_xasprintf("220 %s", banner);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    bool ok = false;
+    if (fd >= 0 && inet_pton(AF_INET, str(l, "address"), &sa.sin_addr) == 1 &&
+        (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EINPROGRESS)) {
+        ok = read_line(fd, line, sizeof(line), until) == 0 && strcmp(line, want) == 0;
+        if (send(fd, "QUIT\r\n", 6, MSG_NOSIGNAL) == 6)
+            (void)read_line(fd, line, sizeof(line), until);
+    }
+    if (fd >= 0)
+        close(fd);
+    free(want);
+    return ok;
+}
+
+/* Wait until every listener of news greets with its banner. */
+static int wait_live(const char *run_dir, json_t *news, struct dl_error *err)
+{
+    size_t n = json_array_size(news), live = 0;
+    bool *done = dl_xcalloc(n + 1, sizeof(bool));
+    int64_t start = now_ms(), last_hup = start;
+    int rc = 0;
+    while (rc == 0 && live < n) {
+        for (size_t k = 0; k < n; k++) {
+            char *banner = banner_of(json_array_get(news, k));
+            if (!done[k] && greets(json_array_get(news, k), banner)) {
+                done[k] = true;
+                live++;
+            }
+            free(banner);
+        }
+        if (live == n)
+            break;
+        if (now_ms() - start >= LAB_LISTEN_WAIT_MS) {
+            size_t k = 0;
+            while (done[k])
+                k++;
+            rc = dl_error_set(err,
+                              "fakesmtp did not take the new configuration of %s within %d ms "
+                              "(see its log in %s/log/)",
+                              str(json_array_get(news, k), "name"), LAB_LISTEN_WAIT_MS, run_dir);
+            break;
+        }
+        sleep_ms(TICK_MS);
+        /* Repeated: another process's reload may have read the file just
+         * before ours was in place and absorbed our signal. */
+        if (now_ms() - last_hup >= HUP_EVERY) {
+            last_hup = now_ms();
+            rc = hup_fakesmtp(run_dir, err);
+        }
+    }
+    free(done);
+    return rc;
+}
+
+int lab_listen_set(const char *run_dir, char *const *listeners, size_t n, const char *tag,
+                   struct dl_error *err)
+{
+    json_t *news = json_array();
+    int rc = 0;
+    for (size_t k = 0; rc == 0 && k < n; k++) {
+        json_error_t je;
+        json_t *l = json_loads(listeners[k], 0, &je);
+        if (!json_is_object(l) || !json_is_string(json_object_get(l, "address"))) {
+            json_decref(l);
+            rc = dl_error_set(err, "listener %zu: not a listener object", k);
+            break;
+        }
+        if (tag != NULL)
+            json_object_set_new(l, "banner",
+                                json_sprintf("%s ESMTP fakesmtp (%s)", str(l, "name"), tag));
+        json_array_append_new(news, l);
+    }
+    if (rc == 0)
+        rc = write_conf(run_dir, news, err);
+    if (rc == 0)
+        rc = hup_fakesmtp(run_dir, err);
+    if (rc == 0)
+        rc = wait_live(run_dir, news, err);
+    json_decref(news);
+    return rc;
+}
