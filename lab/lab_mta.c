@@ -480,6 +480,15 @@ static void judge(struct mta_item *it, const struct known *known, size_t n_known
         dev = true;
         add_why(it, "the MTA says sent but no fakesmtp host stored the message");
     }
+    /* The MTA's own word on authentication: where rfc7672 expects an
+     * authenticated delivery, one the MTA did not verify is a deviation
+     * even when the certificate happened to be the right one. */
+    if (it->msg.status == LAB_MTA_SENT && e->reason && strcmp(e->reason, "authenticated") == 0 &&
+        (it->msg.auth == LAB_MTA_AUTH_UNVERIFIED || it->msg.auth == LAB_MTA_AUTH_PLAINTEXT)) {
+        dev = true;
+        add_why(it, "delivered without authenticating the server (the MTA logged: %s)",
+                it->msg.auth_text);
+    }
     it->known = NULL;
     if (leak)
         it->verdict = "leak";
@@ -506,13 +515,14 @@ static json_t *item_json(const struct mta_item *it)
                            a->address, "tls", a->tls, "version", a->tls ? a->version : NULL, "sni",
                            a->sni[0] ? a->sni : NULL, "cert_sha256", a->cert[0] ? a->cert : NULL));
     }
-    return json_pack("{s:s, s:s, s:{s:s, s:s*, s:s*}, s:{s:s, s:s, s:s, s:s, s:s, s:s}, "
-                     "s:{s:o}, s:s, s:s, s:s, s:s*}",
+    return json_pack("{s:s, s:s, s:{s:s, s:s*, s:s*}, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+                     "s:s}, s:{s:o}, s:s, s:s, s:s, s:s*}",
                      "name", it->s->name, "domain", it->s->domain, "expected", "status", e->status,
                      "code", e->code, "reason", e->reason, "mta", "status",
                      lab_mta_status_name(it->msg.status), "dsn", it->msg.dsn, "relay",
                      it->msg.relay, "reason", it->msg.reason, "queue_id", it->msg.qid, "message_id",
-                     it->msg.msgid, "fakesmtp", "stored", arr, "reference", it->ref_outcome,
+                     it->msg.msgid, "auth", lab_mta_auth_name(it->msg.auth), "auth_text",
+                     it->msg.auth_text, "fakesmtp", "stored", arr, "reference", it->ref_outcome,
                      "verdict", it->verdict, "why", it->why, "known", it->known);
 }
 

@@ -22,6 +22,12 @@ const char *lab_mta_status_name(enum lab_mta_status s)
     return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
 
+const char *lab_mta_auth_name(enum lab_mta_auth a)
+{
+    static const char *const names[] = {"unknown", "plaintext", "unverified", "verified"};
+    return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "?";
+}
+
 enum lab_mta_status lab_mta_status_parse(const char *word)
 {
     for (int s = LAB_MTA_SENT; s <= LAB_MTA_BOUNCED; s++)

@@ -30,6 +30,20 @@ enum lab_mta_status {
 /* "pending", "sent", "deferred", "bounced", "no-status". */
 const char *lab_mta_status_name(enum lab_mta_status s);
 
+/* How the MTA says it authenticated the server of a delivery, in its own
+ * log (Postfix: "Verified/Trusted/Untrusted/Anonymous TLS connection
+ * established"; Exim: CV=dane/yes/no). UNKNOWN when the adapter cannot
+ * tell (the command adapter). */
+enum lab_mta_auth {
+    LAB_MTA_AUTH_UNKNOWN = 0,
+    LAB_MTA_AUTH_PLAINTEXT,  /* no TLS */
+    LAB_MTA_AUTH_UNVERIFIED, /* TLS, the server not authenticated */
+    LAB_MTA_AUTH_VERIFIED,   /* TLS, the server authenticated (DANE or PKIX) */
+};
+
+/* "unknown", "plaintext", "unverified", "verified". */
+const char *lab_mta_auth_name(enum lab_mta_auth a);
+
 /* One injected message and what the MTA says of its first attempt. */
 struct lab_mta_msg {
     char msgid[256]; /* without the angle brackets */
@@ -39,6 +53,8 @@ struct lab_mta_msg {
     char dsn[16];
     char relay[300];
     char reason[768];
+    enum lab_mta_auth auth; /* of the delivery, when sent */
+    char auth_text[64];     /* the MTA's own words for it */
 };
 
 /* An adapter's own command-line option: `--FLAG VALUE` (flag without the

@@ -522,6 +522,26 @@ static void trim_reason(char *r)
         *dt = '\0';
 }
 
+/* How Exim says it authenticated the server of a delivery: CV=dane or
+ * CV=yes verified, CV=no not, no X= (TLS) at all plaintext. */
+static void delivery_auth(const char *fields, struct lab_mta_msg *m)
+{
+    const char *cv = strstr(fields, " CV=");
+    if (strncmp(fields, "X=", 2) != 0 && strstr(fields, " X=") == NULL) {
+        m->auth = LAB_MTA_AUTH_PLAINTEXT;
+        snprintf(m->auth_text, sizeof(m->auth_text), "no X= (no TLS)");
+        return;
+    }
+    if (cv == NULL && strncmp(fields, "CV=", 3) == 0)
+        cv = fields - 1;
+    if (cv == NULL)
+        return;
+    cv += 4;
+    m->auth = strncmp(cv, "dane", 4) == 0 || strncmp(cv, "yes", 3) == 0 ? LAB_MTA_AUTH_VERIFIED
+                                                                        : LAB_MTA_AUTH_UNVERIFIED;
+    snprintf(m->auth_text, sizeof(m->auth_text), "CV=%.*s", (int)strcspn(cv, " "), cv);
+}
+
 /* A delivery line ("=> ", "== ", "** " after the ID) for m. */
 static void delivery_line(const char *text, struct lab_mta_msg *m)
 {
@@ -539,6 +559,7 @@ static void delivery_line(const char *text, struct lab_mta_msg *m)
                  from);
         p = strstr(from, "C=\"");
         reply_code(p ? p + 3 : from, m->dsn, sizeof(m->dsn));
+        delivery_auth(from, m);
         return;
     }
     /* == ADDR R=... T=... defer (-N) H=...: TEXT, ** ADDR ...: TEXT */

@@ -26,7 +26,64 @@ struct lab_postfix {
     long offset; /* how much of the maillog was read */
     char partial[4096];
     bool started;
+    /* The last "... TLS connection established to HOST[ADDR]:PORT" of
+     * each smtp process (by PID): a delivery line of the same process to
+     * the same relay was made over that connection. */
+    struct tls_seen {
+        long pid;
+        char endpoint[300];
+        enum lab_mta_auth auth;
+        char word[16];
+    } tls[64];
 };
+
+/* The PID in "postfix/smtp[1234]: ", or -1. */
+static long smtp_pid(const char *line)
+{
+    const char *p = strstr(line, "/smtp[");
+    return p ? strtol(p + 6, NULL, 10) : -1;
+}
+
+/* "Verified TLS connection established to HOST[ADDR]:PORT: ..." */
+static void tls_line(lab_postfix *p, long pid, const char *text)
+{
+    static const struct {
+        const char *word;
+        enum lab_mta_auth auth;
+    } words[] = {{"Verified", LAB_MTA_AUTH_VERIFIED},
+                 {"Trusted", LAB_MTA_AUTH_UNVERIFIED}, /* chain ok, name not checked */
+                 {"Untrusted", LAB_MTA_AUTH_UNVERIFIED},
+                 {"Anonymous", LAB_MTA_AUTH_UNVERIFIED}};
+    const char *to = strstr(text, " TLS connection established to ");
+    struct tls_seen *slot = &p->tls[(unsigned long)pid % (sizeof(p->tls) / sizeof(p->tls[0]))];
+    size_t wl = to ? (size_t)(to - text) : 0;
+    if (to == NULL)
+        return;
+    to += strlen(" TLS connection established to ");
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strlen(words[i].word) == wl && strncmp(text, words[i].word, wl) == 0) {
+            const char *end = strstr(to, ": ");
+            slot->pid = pid;
+            slot->auth = words[i].auth;
+            snprintf(slot->word, sizeof(slot->word), "%s", words[i].word);
+            snprintf(slot->endpoint, sizeof(slot->endpoint), "%.*s",
+                     (int)(end ? end - to : (long)strlen(to)), to);
+        }
+}
+
+/* How delivery m (sent by smtp process pid) was made. */
+static void delivery_auth(const lab_postfix *p, long pid, struct lab_mta_msg *m)
+{
+    const struct tls_seen *slot =
+        &p->tls[(unsigned long)pid % (sizeof(p->tls) / sizeof(p->tls[0]))];
+    if (pid >= 0 && slot->pid == pid && strcmp(slot->endpoint, m->relay) == 0) {
+        m->auth = slot->auth;
+        snprintf(m->auth_text, sizeof(m->auth_text), "%s TLS connection", slot->word);
+    } else if (pid >= 0) {
+        m->auth = LAB_MTA_AUTH_PLAINTEXT; /* smtp_tls_loglevel 1 logs every TLS session */
+        snprintf(m->auth_text, sizeof(m->auth_text), "no TLS connection logged");
+    }
+}
 
 static const char master_cf[] =
     "# danelab: a private Postfix instance; chroot column n, no inet listener\n"
@@ -303,14 +360,19 @@ static struct lab_mta_msg *by_qid(struct lab_mta_msg *msgs, size_t n, const char
 }
 
 /* One maillog line: "... postfix/PROG[PID]: QID: text". */
-static void log_line(const char *line, struct lab_mta_msg *msgs, size_t n)
+static void log_line(lab_postfix *pf, const char *line, struct lab_mta_msg *msgs, size_t n)
 {
     const char *p = strstr(line, "]: "), *q, *mid, *st;
     struct lab_mta_msg *m;
+    long pid = smtp_pid(line);
     size_t qlen;
     if (p == NULL)
         return;
     p += 3;
+    if (pid >= 0 && strstr(p, " TLS connection established to ") != NULL) {
+        tls_line(pf, pid, p);
+        return;
+    }
     if ((q = strstr(p, ": ")) == NULL)
         return;
     qlen = (size_t)(q - p);
@@ -341,6 +403,8 @@ static void log_line(const char *line, struct lab_mta_msg *msgs, size_t n)
         return;
     field(q, "dsn=", m->dsn, sizeof(m->dsn));
     field(q, "relay=", m->relay, sizeof(m->relay));
+    if (m->status == LAB_MTA_SENT)
+        delivery_auth(pf, pid, m);
     if ((st = strchr(st, '(')) != NULL) {
         size_t l = strlen(st + 1);
         snprintf(m->reason, sizeof(m->reason), "%.*s", (int)(l && st[l] == ')' ? l - 1 : l),
@@ -360,7 +424,7 @@ size_t lab_postfix_poll(lab_postfix *p, struct lab_mta_msg *msgs, size_t n)
                 break; /* a line still being written: read it next time */
             line[l - 1] = '\0';
             p->offset += (long)l;
-            log_line(line, msgs, n);
+            log_line(p, line, msgs, n);
         }
     }
     if (f != NULL)

@@ -63,6 +63,14 @@ printf 'tlsa-ee-no-match  pretend\n' >"$WORK/known"
 check_status "a known-deviations line does not excuse a leak" 1 "$DANELAB" -r "$RUN" mta postfix \
     --known "$WORK/known" --postfix-option smtp_tls_security_level=may \
     --postfix-option smtp_dns_support_level=enabled --scenario tlsa-ee-no-match
+# Authentication by the MTA's own word: with `encrypt` Postfix uses TLS
+# but verifies nothing; the right certificate reaches it by luck.
+"$DANELAB" -r "$RUN" mta postfix --scenario good --json --postfix-option smtp_tls_security_level=encrypt \
+    >"$WORK/enc.json" 2>/dev/null
+check_output "an unverified delivery where rfc7672 expects authentication is a deviation" \
+    '^deviation unverified Untrusted TLS connection .*delivered without authenticating the server' \
+    jq -r '.scenarios[0] | "\(.verdict) \(.mta.auth) \(.mta.auth_text) \(.why)"' "$WORK/enc.json"
+check "... and DANE's is verified" jq -e '.scenarios[0].mta.auth == "verified"' "$WORK/mta.json"
 check_status "an unknown adapter is a usage error" 2 "$DANELAB" -r "$RUN" mta nosuch
 check "down" "$DANELAB" -r "$RUN" down
 finish
