@@ -235,24 +235,50 @@ static int wait_live(const char *run_dir, json_t *news, struct dl_error *err)
     return rc;
 }
 
-int lab_listen_set(const char *run_dir, char *const *listeners, size_t n, const char *tag,
-                   struct dl_error *err)
+/* The listeners as JSON, with the banner `tag` asks for; NULL when one
+ * is not a listener object. */
+static json_t *parse_listeners(char *const *listeners, size_t n, const char *tag,
+                               struct dl_error *err)
 {
     json_t *news = json_array();
-    int rc = 0;
-    for (size_t k = 0; rc == 0 && k < n; k++) {
+    for (size_t k = 0; k < n; k++) {
         json_error_t je;
         json_t *l = json_loads(listeners[k], 0, &je);
         if (!json_is_object(l) || !json_is_string(json_object_get(l, "address"))) {
             json_decref(l);
-            rc = dl_error_set(err, "listener %zu: not a listener object", k);
-            break;
+            json_decref(news);
+            dl_error_set(err, "listener %zu: not a listener object", k);
+            return NULL;
         }
         if (tag != NULL)
             json_object_set_new(l, "banner",
                                 json_sprintf("%s ESMTP fakesmtp (%s)", str(l, "name"), tag));
         json_array_append_new(news, l);
     }
+    return news;
+}
+
+bool lab_listen_live(char *const *listeners, size_t n, const char *tag)
+{
+    struct dl_error err;
+    json_t *news = parse_listeners(listeners, n, tag, &err), *l;
+    size_t k;
+    bool live = news != NULL;
+    json_array_foreach(news, k, l)
+    {
+        char *banner = banner_of(l);
+        live = live && greets(l, banner);
+        free(banner);
+    }
+    json_decref(news);
+    return live;
+}
+
+int lab_listen_set(const char *run_dir, char *const *listeners, size_t n, const char *tag,
+                   struct dl_error *err)
+{
+    json_t *news = parse_listeners(listeners, n, tag, err);
+    int rc = news == NULL ? -1 : 0;
     if (rc == 0)
         rc = write_conf(run_dir, news, err);
     if (rc == 0)

@@ -22,6 +22,7 @@
 
 #include "dl_error.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define LAB_LISTEN_LOCK_MS 10000
@@ -37,5 +38,10 @@
  * is an error, and nothing is written. */
 int lab_listen_set(const char *run_dir, char *const *listeners, size_t n, const char *tag,
                    struct dl_error *err);
+
+/* Whether each of the n listeners greets a new connection, now, with the
+ * banner lab_listen_set would give it with `tag` (a quick check that no
+ * earlier change was left behind, say by a killed process). */
+bool lab_listen_live(char *const *listeners, size_t n, const char *tag);
 
 #endif

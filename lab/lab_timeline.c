@@ -347,8 +347,10 @@ static int hosts_step(const struct scen *s, int index)
 }
 
 /* Configure fakesmtp's listeners of scenario i as its hosts are after
- * step `index` (-1 with `own`: the lab's own configuration, no tag). */
-static int set_listeners(lab_timeline *tl, size_t i, int index, bool own, struct dl_error *err)
+ * step `index` (-1 with `own`: the lab's own configuration, no tag); with
+ * `lazy`, only when they do not already greet as that configuration does. */
+static int set_listeners(lab_timeline *tl, size_t i, int index, bool own, bool lazy,
+                         struct dl_error *err)
 {
     const struct scen *s = scen_catalog_get(tl->cat, i);
     struct scen_host *hosts = scen_hosts_at(s, index);
@@ -360,7 +362,8 @@ static int set_listeners(lab_timeline *tl, size_t i, int index, bool own, struct
     for (size_t j = 0; rc == 0 && j < s->n_hosts; j++)
         if ((l[j] = lab_smtp_listener(tl->smtp, tl->cat, i, j, &hosts[j], err)) == NULL)
             rc = -1;
-    if (rc == 0 && (rc = lab_listen_set(tl->run_dir, l, s->n_hosts, tag, err)) != 0)
+    if (rc == 0 && !(lazy && lab_listen_live(l, s->n_hosts, tag)) &&
+        (rc = lab_listen_set(tl->run_dir, l, s->n_hosts, tag, err)) != 0)
         dl_error_prefix(err, "timeline");
     for (size_t j = 0; j < s->n_hosts; j++)
         free(l[j]);
@@ -410,8 +413,12 @@ static int build_state(lab_timeline *tl, size_t i, int index, struct installed *
         zone_tree_free(t);
     if (rc == 0 && hosts_step(s, index) != in->hosts) {
         in->hosts = hosts_step(s, index);
-        rc = set_listeners(tl, i, in->hosts, false, err);
-    }
+        rc = set_listeners(tl, i, in->hosts, false, false, err);
+    } else if (rc == 0 && in->state == STATE_NONE && s->n_timeline > 0 &&
+               hosts_step(s, (int)s->n_timeline - 1) >= 0)
+        /* The lab's own listeners should be live: unless a killed run
+         * left its change behind (the file is rewritten by every run). */
+        rc = set_listeners(tl, i, -1, true, true, err);
     free(hosts);
     free(dir);
     free(zones);
@@ -429,7 +436,7 @@ static int restore(lab_timeline *tl, size_t i, const struct installed *in, struc
     int rc = 0;
     if (in->saved && in->tree != NULL)
         rc = install(tl, in->tree, save, NULL, err);
-    if (in->hosts != -1 && set_listeners(tl, i, -1, true, &e2) != 0 && rc == 0) {
+    if (in->hosts != -1 && set_listeners(tl, i, -1, true, false, &e2) != 0 && rc == 0) {
         *err = e2;
         rc = -1;
     }

@@ -71,8 +71,23 @@ case "$CR" in
 *) not_ok "fakesmtp: the expired certificate, then the renewed one" "$CR" ;;
 esac
 # --jobs: several timelines change fakesmtp.json at once (under its lock).
-check_output "every timeline scenario passes with --jobs 3, --exact-timelines" \
-    "^7 passed, 0 failed$" "$DANELAB" -r "$RUN" run --tag timeline --jobs 3 --exact-timelines
+# Reusing attempts must observe what running them all observes, and the
+# first attempt after a host-level step is always run.
+"$DANELAB" -r "$RUN" run --tag timeline --jobs 3 --json >"$WORK/tl.json" 2>/dev/null
+"$DANELAB" -r "$RUN" run --tag timeline --jobs 3 --exact-timelines --json \
+    >"$WORK/tl-exact.json" 2>/dev/null
+check "every timeline scenario passes with --jobs 3, with and without --exact-timelines" \
+    jq -se 'map(.summary.passed == 7 and .summary.failed == 0) | all' "$WORK/tl.json" \
+    "$WORK/tl-exact.json"
+obs='[.scenarios[] | [.name, (.delivery[] | [.profile, (.timeline.attempts // []
+     | map([.at, .status, .code, .detail]))])]]'
+check_output "reused attempts observe what --exact-timelines observes" "^same$" \
+    sh -c "a=\$(jq -c '$obs' '$WORK/tl.json') && [ -n \"\$a\" ] &&
+        [ \"\$a\" = \"\$(jq -c '$obs' '$WORK/tl-exact.json')\" ] && echo same"
+check_output "attempts reused within a state, never the first after a host step" "^true$" \
+    jq '[.scenarios[] | select(.name == "timeline-tlsa-corrected") | .delivery[].timeline.attempts
+        | (.[1].reused == true) and (.[4].at == 9000) and (.[4].reused != true)] | all' \
+    "$WORK/tl.json"
 if [ "$(md5sum <"$RUN/etc/fakesmtp.json")" = "$CONF_BEFORE" ]; then
     ok "the lab's fakesmtp configuration is put back"
 else
