@@ -69,8 +69,9 @@ $(O)/%.o: %.c
 $(O)/datadir.stamp: FORCE
 	@mkdir -p $(O)
 	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
-$(O)/lab/danelab.o: $(O)/datadir.stamp
-$(O)/lab/danelab.o: CPPFLAGS += -DDANELAB_DATADIR='"$(DATADIR)"'
+# (danelab.o: the catalogue; lab_mta.o: the known-deviations files.)
+$(O)/lab/danelab.o $(O)/lab/lab_mta.o: $(O)/datadir.stamp
+$(O)/lab/danelab.o $(O)/lab/lab_mta.o: CPPFLAGS += -DDANELAB_DATADIR='"$(DATADIR)"'
 
 $(LIB): $(LIB_OBJS)
 	@rm -f $@

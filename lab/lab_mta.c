@@ -211,6 +211,10 @@ static bool selected(const struct mta_opts *o, const struct scen *s)
     return name_ok && lab_cmd_has_tag(s, o->tags, o->n_tags);
 }
 
+#ifndef DANELAB_DATADIR
+#define DANELAB_DATADIR "/usr/local/share/danelab" /* the Makefile passes its DATADIR */
+#endif
+
 /* The default known-deviations file of the adapter: beside the binary in
  * a source tree, else the installed data directory. */
 static char *known_path(const char *adapter)
@@ -229,7 +233,7 @@ static char *known_path(const char *adapter)
             free(cand);
         }
     }
-    return dl_xasprintf("/usr/local/share/danelab/mta/%s/known-deviations", adapter);
+    return dl_xasprintf("%s/mta/%s/known-deviations", DANELAB_DATADIR, adapter);
 }
 
 /* `SCENARIO  REASON` lines; # comments and blank lines ignored. */
