@@ -111,4 +111,42 @@ sed -e 's/attempts: 4/attempts: 5/' -e 's/^name: timeline-fault-fixed/name: tl-w
 check_status "a wrong attempt count fails the scenario" 1 "$DANELAB" -r "$RUN" -s "$D" run
 check_output "and says what differs" "expected 5 attempts, observed 4" \
     "$DANELAB" -r "$RUN" -s "$D" run
+
+# The other host keys, and changes accumulating over steps: the chain
+# without the root the TLSA record pins (4.7.323); at 20 min the full
+# chain, but a TLS fault (4.7.321); at 1 h the fault removed, the full
+# chain kept: delivered at 1 h 30.
+D2="$WORK/scen2"
+mkdir -p "$D2"
+cat >"$D2/tl-host-keys.yaml" <<'EOF2'
+name: tl-host-keys
+summary: chain and tls_fault changed by steps, accumulating
+certificates:
+  root: {ca: true, names: [root-ca.lab.test]}
+  intermediate: {ca: true, issuer: root, names: [issuing-ca-1.lab.test]}
+  leaf: {issuer: intermediate, names: [mx1.tl-host-keys.test]}
+mx:
+  - host: mx1
+    certificate: leaf
+    tlsa:
+      - {usage: 2, selector: 0, matching: 1, of: root}
+timeline:
+  - at: 20m
+    hosts: [{host: mx1, chain: full, tls_fault: wrong-key}]
+  - at: 1h
+    hosts: [{host: mx1, tls_fault: none}]
+expect:
+  dnssec: secure
+  rfc7672:
+    status: deferred
+    code: 4.7.323
+    retry:
+      status: delivered
+      code: 2.0.0
+      attempts: 4
+      at: 90m
+      codes: [{at: 0, code: 4.7.323}, {at: 30m, code: 4.7.321}]
+EOF2
+check_output "chain and tls_fault steps, accumulating: 4.7.323, 4.7.321, delivered at +1h30" \
+    "^1 passed, 0 failed$" "$DANELAB" -r "$RUN" -s "$D2" run --exact-timelines
 finish
