@@ -245,16 +245,23 @@ static bool timeline_all(lab_timeline *tl, const struct scen *s, size_t i, const
                          struct lab_timeline_result tr[SCEN_PROFILE_COUNT],
                          struct lab_deliver_result r[SCEN_PROFILE_COUNT])
 {
-    bool all = true;
+    bool all = true, want[SCEN_PROFILE_COUNT], any = false;
+    struct dl_error err;
     for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
-        struct dl_error err;
         memset(&tr[p], 0, sizeof(tr[p]));
-        if (!checked[p] || !s->expect[p].retry.set)
-            continue;
-        if (lab_timeline_run(tl, i, (enum scen_profile)p, &tr[p], &err) != 0) {
+        want[p] = checked[p] && s->expect[p].retry.set;
+        any = any || want[p];
+    }
+    if (!any)
+        return true;
+    if (lab_timeline_run_all(tl, i, want, tr, &err) != 0)
+        for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
             tr[p].pass = false;
             snprintf(tr[p].mismatch, sizeof(tr[p].mismatch), "%s", err.msg);
         }
+    for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
+        if (!want[p])
+            continue;
         if (!tr[p].pass && r[p].pass) {
             r[p].pass = false;
             snprintf(r[p].mismatch, sizeof(r[p].mismatch), "retry: %s", tr[p].mismatch);

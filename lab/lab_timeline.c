@@ -594,39 +594,64 @@ static void state_events(lab_timeline *tl, const struct scen *s, struct events *
     }
 }
 
-int lab_timeline_run(lab_timeline *tl, size_t i, enum scen_profile p, struct lab_timeline_result *r,
-                     struct dl_error *err)
+/* Attempt k of profile p in the installed state: run, or reused from
+ * the attempt before when nothing can differ (see lab_timeline.h). */
+static int step_profile(lab_timeline *tl, const struct scen *s, enum scen_profile p,
+                        const int64_t *times, size_t k, size_t n, bool fresh,
+                        const struct events *ev, struct lab_timeline_result *r,
+                        struct dl_error *err)
+{
+    struct lab_attempt *a = &r->attempts[r->n];
+    if (!tl->exact && !fresh && k + 1 < n &&
+        !events_between(ev, tl->now + times[k - 1], tl->now + times[k])) {
+        *a = r->attempts[r->n - 1];
+        a->at = times[k];
+        a->reused = true;
+    } else if (attempt(tl, s, p, times[k], k + 1 == n, a, err) != 0)
+        return -1;
+    r->n++;
+    return 0;
+}
+
+int lab_timeline_run_all(lab_timeline *tl, size_t i, const bool want[SCEN_PROFILE_COUNT],
+                         struct lab_timeline_result r[SCEN_PROFILE_COUNT], struct dl_error *err)
 {
     const struct scen *s = scen_catalog_get(tl->cat, i);
     int64_t times[LAB_TIMELINE_MAX];
     size_t n = dane_retry_schedule(DANE_PROFILE_RFC7672, times, LAB_TIMELINE_MAX);
     struct installed in = {.state = STATE_NONE, .hosts = -1};
-    int rc = 0;
-    bool fresh = true; /* fresh: no attempt yet in this state */
+    bool active[SCEN_PROFILE_COUNT], fresh[SCEN_PROFILE_COUNT], any = false;
     struct events *ev = dl_xcalloc(1, sizeof(*ev));
-    memset(r, 0, sizeof(*r));
-    for (size_t k = 0; rc == 0 && k < n; k++) {
+    int rc = 0;
+    for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
+        memset(&r[p], 0, sizeof(r[p]));
+        active[p] = want[p];
+        fresh[p] = true;
+        any = any || want[p];
+    }
+    /* One pass over the schedule for every profile: each world state is
+     * built, installed and reloaded once, not once per profile. */
+    for (size_t k = 0; rc == 0 && any && k < n; k++) {
         int index = state_at(s, times[k]);
-        struct lab_attempt *a = &r->attempts[r->n];
         if (index != in.state) {
             if ((rc = build_state(tl, i, index, &in, err)) != 0)
                 break;
             in.state = index;
-            fresh = true;
+            for (int p = 0; p < SCEN_PROFILE_COUNT; p++)
+                fresh[p] = true;
             if (!tl->exact)
                 state_events(tl, s, ev);
         }
-        if (!tl->exact && !fresh && k + 1 < n &&
-            !events_between(ev, tl->now + times[k - 1], tl->now + times[k])) {
-            *a = r->attempts[r->n - 1];
-            a->at = times[k];
-            a->reused = true;
-        } else if ((rc = attempt(tl, s, p, times[k], k + 1 == n, a, err)) != 0)
-            break;
-        fresh = false;
-        r->n++;
-        if (a->observed.status != DANE_DEFERRED)
-            break;
+        any = false;
+        for (int p = 0; rc == 0 && p < SCEN_PROFILE_COUNT; p++) {
+            if (!active[p])
+                continue;
+            rc = step_profile(tl, s, (enum scen_profile)p, times, k, n, fresh[p], ev, &r[p], err);
+            fresh[p] = false;
+            if (rc == 0 && r[p].attempts[r[p].n - 1].observed.status != DANE_DEFERRED)
+                active[p] = false;
+            any = any || active[p];
+        }
     }
     {
         struct dl_error e2;
@@ -639,6 +664,21 @@ int lab_timeline_run(lab_timeline *tl, size_t i, enum scen_profile p, struct lab
     free(ev);
     if (rc != 0)
         return -1;
-    lab_timeline_judge(&s->expect[p].retry, r);
+    for (int p = 0; p < SCEN_PROFILE_COUNT; p++)
+        if (want[p])
+            lab_timeline_judge(&s->expect[p].retry, &r[p]);
     return 0;
+}
+
+int lab_timeline_run(lab_timeline *tl, size_t i, enum scen_profile p, struct lab_timeline_result *r,
+                     struct dl_error *err)
+{
+    bool want[SCEN_PROFILE_COUNT] = {false};
+    struct lab_timeline_result *all = dl_xcalloc(SCEN_PROFILE_COUNT, sizeof(*all));
+    int rc;
+    want[p] = true;
+    rc = lab_timeline_run_all(tl, i, want, all, err);
+    *r = all[p];
+    free(all);
+    return rc;
 }

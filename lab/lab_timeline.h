@@ -87,6 +87,14 @@ void lab_timeline_set_exact(lab_timeline *tl, bool exact);
 /* Run the timeline of catalogue scenario i under profile p and judge it
  * against s->expect[p].retry. Returns 0 (r says pass or not), -1 when the
  * world could not be changed or the client not run (err set). */
+/* The timelines of scenario i under every profile with want[p], in one
+ * pass over the schedule (each world state installed once for all of
+ * them); r[p] for each. Returns 0, or -1 with err set when a state could
+ * not be built or installed or an attempt could not be made. */
+int lab_timeline_run_all(lab_timeline *tl, size_t i, const bool want[SCEN_PROFILE_COUNT],
+                         struct lab_timeline_result r[SCEN_PROFILE_COUNT], struct dl_error *err);
+
+/* The same for one profile. */
 int lab_timeline_run(lab_timeline *tl, size_t i, enum scen_profile p, struct lab_timeline_result *r,
                      struct dl_error *err);
 
