@@ -702,6 +702,8 @@ static int mta_child(const struct lab_cmd_globals *g, const scen_catalog *cat,
     if (o->shard_n)
         json_object_set_new(top, "shard",
                             json_pack("{s:i, s:i}", "index", o->shard_k, "count", o->shard_n));
+    if (ad->version && ad->version(mta))
+        json_object_set_new(top, "version", json_string(ad->version(mta)));
     if (o->json) {
         json_dumpf(top, stdout, JSON_INDENT(2));
         putchar('\n');

@@ -73,6 +73,9 @@ struct lab_mta_adapter {
                     struct dl_error *err);
     /* Where its configuration is (for reports). */
     const char *(*where)(void *mta);
+    /* The MTA's name and version once started ("Postfix 3.7.11"), for
+     * reports; NULL when unknown (the member itself may be NULL). */
+    const char *(*version)(void *mta);
     int (*start)(void *mta, struct dl_error *err);
     /* Hand one message (m->msgid, m->rcpt) to the MTA. */
     int (*inject)(void *mta, const struct lab_mta_msg *m, const char *subject,

@@ -32,7 +32,8 @@ struct lab_exim {
     size_t n_env;
     uid_t uid; /* the exim user's IDs */
     gid_t gid;
-    long offset; /* how much of the mainlog was read */
+    long offset;      /* how much of the mainlog was read */
+    char version[64]; /* "Exim 4.96", from -bV at start */
 };
 
 /* One configuration section: its default lines, then --exim-option. */
@@ -426,6 +427,12 @@ int lab_exim_start(lab_exim *x, struct dl_error *err)
         dl_error_set(err, "%s -C %s -bV: exit %d: %s", x->binary, x->conf, rc, out.data);
     else if (strstr(out.data, "DANE") == NULL)
         rc = dl_error_set(err, "%s was built without DANE support (-bV: %s)", x->binary, out.data);
+    else {
+        const char *v = strstr(out.data, "Exim version ");
+        if (v)
+            snprintf(x->version, sizeof(x->version), "Exim %.*s", (int)strcspn(v + 13, " \n"),
+                     v + 13);
+    }
     dl_buf_free(&out);
     return rc == 0 ? 0 : -1;
 }
@@ -775,6 +782,12 @@ static void *ex_create(const char *run_dir, const struct lab_mta_option *opts, s
     return x;
 }
 
+static const char *ex_version(void *x)
+{
+    const lab_exim *e = x;
+    return e->version[0] ? e->version : NULL;
+}
+
 static const char *ex_where(void *x)
 {
     return lab_exim_dir(x);
@@ -820,6 +833,7 @@ const struct lab_mta_adapter lab_mta_exim = {
              "[dnslookup:|remote_smtp:]NAME=VALUE (to test the runner)",
     .create = ex_create,
     .where = ex_where,
+    .version = ex_version,
     .start = ex_start,
     .inject = ex_inject,
     .poll = ex_poll,

@@ -26,6 +26,7 @@ struct lab_postfix {
     long offset; /* how much of the maillog was read */
     char partial[4096];
     bool started;
+    char version[64]; /* "Postfix 3.7.11", from postconf after start */
     /* The last "... TLS connection established to HOST[ADDR]:PORT" of
      * each smtp process (by PID): a delivery line of the same process to
      * the same relay was made over that connection. */
@@ -304,6 +305,21 @@ int lab_postfix_start(lab_postfix *p, struct dl_error *err)
         return -1;
     }
     dl_buf_free(&out);
+    {
+        char *vargv[] = {(char *)lab_mta_sbin("postconf", cmd, sizeof(cmd)),
+                         "-c",
+                         p->conf,
+                         "-h",
+                         "mail_version",
+                         NULL};
+        struct dl_buf v = {0};
+        if (lab_mta_run(vargv, NULL, &v, 10000) == 0) {
+            dl_buf_append(&v, "", 1);
+            snprintf(p->version, sizeof(p->version), "Postfix %.*s",
+                     (int)strcspn((char *)v.data, "\n"), (char *)v.data);
+        }
+        dl_buf_free(&v);
+    }
     return 0;
 }
 
@@ -517,6 +533,12 @@ static const char *pf_where(void *p)
     return lab_postfix_dir(p);
 }
 
+static const char *pf_version(void *p)
+{
+    const lab_postfix *pf = p;
+    return pf->version[0] ? pf->version : NULL;
+}
+
 static int pf_start(void *p, struct dl_error *err)
 {
     return lab_postfix_start(p, err);
@@ -556,6 +578,7 @@ const struct lab_mta_adapter lab_mta_postfix = {
     .usage = "--postfix-option NAME=VALUE (an extra main.cf line, to test the runner)",
     .create = pf_create,
     .where = pf_where,
+    .version = pf_version,
     .start = pf_start,
     .inject = pf_inject,
     .poll = pf_poll,

@@ -142,6 +142,8 @@ json_t *lab_mtareport_join(json_t *const *reports, const char *const *files, siz
         qsort(list, count, sizeof(*list), by_name);
     out = json_pack("{s:s, s:s, s:[]}", "mta", str(reports[0], "mta"), "config_directory",
                     str(reports[0], "config_directory"), "scenarios");
+    if (json_is_string(json_object_get(reports[0], "version")))
+        json_object_set(out, "version", json_object_get(reports[0], "version"));
     for (size_t i = 0; i < count; i++)
         json_array_append(json_object_get(out, "scenarios"), list[i]);
     lab_mtareport_count(out, counts, NULL);
@@ -396,6 +398,10 @@ static void html_summary(FILE *f, const json_t *report)
                 json_integer_value(json_object_get(sum, "reports")) == 1 ? "" : "s");
     fputs("</p>\n<table class=\"about\">\n<tr><th>MTA</th>", f);
     td(f, "", str(report, "mta"));
+    if (str(report, "version")[0]) {
+        fputs("</tr>\n<tr><th>version</th>", f);
+        td(f, "", str(report, "version"));
+    }
     fputs("</tr>\n<tr><th>its configuration</th><td><code>", f);
     esc(f, str(report, "config_directory"));
     fputs("</code></td></tr>\n<tr><th>expectations</th><td>each scenario's rfc7672 outcome; "
@@ -604,7 +610,11 @@ static int table_build(struct table *t, json_t *const *reports, const char *cons
         for (size_t k = 0; k < n; k++)
             twice =
                 twice || (k != i && strcmp(str(reports[k], "mta"), str(reports[i], "mta")) == 0);
-        t->heads[i] = twice ? base_name(files[i]) : dl_xstrdup(str(reports[i], "mta"));
+        t->heads[i] =
+            twice ? base_name(files[i])
+            : str(reports[i], "version")[0]
+                ? dl_xasprintf("%s (%s)", str(reports[i], "mta"), str(reports[i], "version"))
+                : dl_xstrdup(str(reports[i], "mta"));
     }
     for (size_t i = 0; i < n; i++)
         json_array_foreach(json_object_get(reports[i], "scenarios"), j, s)

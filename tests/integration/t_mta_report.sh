@@ -109,7 +109,7 @@ if [ -n "$have_exim" ]; then
     # shellcheck disable=SC2086
     dl mta exim $S --json >"$WORK/exim.json" 2>/dev/null
     out=$(dl report table "$WORK/full.json" "$WORK/exim.json" 2>&1)
-    check_output "table of postfix and exim: the MTAs as column heads" '^scenario +expected \(rfc7672\) +postfix +exim$' printf '%s\n' "$out"
+    check_output "table of postfix and exim: the MTAs and their versions as column heads" '^scenario +expected \(rfc7672\) +postfix \(Postfix [0-9.]+\) +exim \(Exim [0-9.]+\)$' printf '%s\n' "$out"
     expect=$(jq -rn --slurpfile p "$WORK/full.json" --slurpfile e "$WORK/exim.json" \
         '[$p[0].scenarios[] | {key: .name, value: .verdict}] | from_entries as $pv
          | [$e[0].scenarios[] | {key: .name, value: .verdict}] | from_entries as $ev
