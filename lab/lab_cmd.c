@@ -5,6 +5,7 @@
 #include "lab_explain.h"
 #include "lab_plan.h"
 #include "lab_probe.h"
+#include "lab_refresh.h"
 #include "lab_smtp.h"
 #include "lab_world.h"
 #include "scen.h"
@@ -101,6 +102,7 @@ int lab_cmd_start(const struct lab_cmd_globals *g, const scen_catalog *cat, cons
         dl_err("%s", err.msg);
         return -1;
     }
+    lab_refresh_record(g->run_dir);
     return 0;
 }
 
@@ -141,7 +143,16 @@ int lab_cmd_up(const struct lab_cmd_globals *g, int argc, char **argv)
     if (lab_cmd_load(g, &cat) != 0)
         return 2;
     if (lab_cmd_prepare(g, cat, &tree, false) == 0) {
-        if (lab_cmd_start(g, cat, tree) == 0) {
+        struct lab_status st;
+        struct dl_error err;
+        if (lab_world_status(g->run_dir, &st, &err) == 0 && st.running) {
+            /* Up already: bring it up to date with what was just built. */
+            if (lab_refresh(g, cat, tree, false) == 0) {
+                printf("lab already up (holder pid %ld), run directory %s\n", (long)st.holder,
+                       g->run_dir);
+                rc = 0;
+            }
+        } else if (lab_cmd_start(g, cat, tree) == 0) {
             printf("lab up (%s): resolver %s, run directory %s\n",
                    g->netns ? "own namespaces" : "host loopback", LAB_ADDR_RESOLVER, g->run_dir);
             rc = 0;

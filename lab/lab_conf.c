@@ -301,6 +301,8 @@ char **lab_conf_argv(const char *run, enum lab_server_id id)
         argv[1] = dl_xstrdup("-f");
         argv[2] = dl_xstrdup("-c");
         argv[3] = dl_xasprintf("%s/etc/fakesmtp.json", run);
+        /* -v: its log says when a reload took (lab_refresh waits for it) */
+        argv[4] = dl_xstrdup("-v");
     } else if (id == LAB_UNBOUND) {
         argv[0] = find_program("unbound", "DANELAB_UNBOUND");
         argv[1] = dl_xstrdup("-d");

@@ -10,6 +10,7 @@
 #include "lab_mta_exim.h"
 #include "lab_mta_command.h"
 #include "lab_mta_postfix.h"
+#include "lab_refresh.h"
 #include "lab_mtareport.h"
 #include "lab_report.h"
 #include "lab_world.h"
@@ -791,7 +792,8 @@ int lab_mta_main(const struct lab_cmd_globals *g, int argc, char **argv)
         if (lab_cmd_start(g, cat, tree) != 0)
             goto restore;
         started = true;
-    }
+    } else if (lab_refresh(g, cat, tree, o.json) != 0)
+        goto restore;
     fflush(stdout);
     if ((pid = fork()) < 0) {
         dl_err("mta: fork: %s", strerror(errno));

@@ -5,6 +5,7 @@
 #include "lab_dnscheck.h"
 #include "lab_html.h"
 #include "lab_pool.h"
+#include "lab_refresh.h"
 #include "lab_report.h"
 #include "lab_timeline.h"
 #include "lab_world.h"
@@ -718,7 +719,7 @@ static int check_in_child(const struct lab_cmd_globals *g, const scen_catalog *c
 
 /* Make sure a lab runs; *started tells whether we started it. */
 static int ensure_up(const struct lab_cmd_globals *g, const scen_catalog *cat,
-                     const zone_tree *tree, bool *started)
+                     const zone_tree *tree, bool quiet, bool *started)
 {
     struct lab_status st;
     struct dl_error err;
@@ -729,7 +730,7 @@ static int ensure_up(const struct lab_cmd_globals *g, const scen_catalog *cat,
     }
     if (st.running) {
         dl_info("using the lab already running from %s", g->run_dir);
-        return 0;
+        return lab_refresh(g, cat, tree, quiet);
     }
     if (lab_cmd_start(g, cat, tree) != 0)
         return -1;
@@ -803,8 +804,15 @@ int lab_run_main(const struct lab_cmd_globals *g, int argc, char **argv)
     run_interrupted = 0;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    if (ensure_up(g, cat, tree, &started) == 0 && !run_interrupted)
+    if (ensure_up(g, cat, tree, o.json || o.tap, &started) == 0 && !run_interrupted) {
         rc = check_in_child(g, cat, &o);
+        /* Timelines put the lab's own zone files back (newer mtimes) and
+         * reloaded them: what stays up serves the run directory as it is
+         * now. Not after an interruption: a state may still be installed,
+         * and the next run's refresh must reload. */
+        if ((!started || o.keep_up) && !run_interrupted && rc != 2)
+            lab_refresh_record(g->run_dir);
+    }
     if (started && (!o.keep_up || run_interrupted) && lab_world_down(g->run_dir, &was, &err) != 0) {
         dl_err("run: %s", err.msg);
         rc = 2;

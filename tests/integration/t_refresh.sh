@@ -1,0 +1,88 @@
+# A lab that already runs is brought up to date before it is used: a
+# scenario edited while the lab is up is served as edited (zones re-signed
+# and reloaded in NSD, Unbound's cache forgotten, fakesmtp reloaded); a
+# scenario added makes the lab restart (NSD reads its zone list at start);
+# `up` on a running lab does the same; an interrupted timeline leaves
+# nothing behind that the next run would see.
+. "$(dirname "$0")/lib.sh"
+
+D="$WORK/scen"
+mkdir -p "$D"
+write_rl() { # TLSA-RDATA-OR-COMPUTED EXPECTATION
+    cat >"$D/rl.yaml" <<Y
+name: rl
+summary: the TLSA record of a domain edited while the lab runs
+certificates:
+  leaf: {names: [mx1.rl.test]}
+mx:
+  - host: mx1
+    certificate: leaf
+    tlsa: [$1]
+expect:
+  dnssec: secure
+  rfc7672: $2
+Y
+}
+dl() { "$DANELAB" -r "$RUN" -s "$D" "$@"; }
+
+write_rl "{usage: 3, selector: 1, matching: 1, of: leaf}" "{status: delivered, code: 2.0.0, reason: authenticated}"
+check "up" dl up
+check_output "the scenario as first written" "ok +rfc7672 +delivered 2.0.0 \\(authenticated\\)" dl run
+out=$(dl run 2>&1)
+case $out in
+*reload* | *restart*) not_ok "nothing reloaded when nothing changed" "$out" ;;
+*"1 passed, 0 failed"*) ok "nothing reloaded when nothing changed" ;;
+*) not_ok "nothing reloaded when nothing changed" "$out" ;;
+esac
+write_rl '"3 1 1 0000000000000000000000000000000000000000000000000000000000000000"' "{status: deferred, code: 4.7.323}"
+check_output "the TLSA record edited while the lab runs: reloaded" \
+    "the running lab reloaded what changed" dl run
+check_output "... and the run sees the new record" "ok +rfc7672 +deferred 4.7.323" dl run
+check_output "... as does a client inside the lab (no stale cache in Unbound)" "deferred 4.7.323" \
+    dl exec -- "$(dirname "$DANELAB")/dane-client" --trust-anchor "$RUN/root.key" rl.test
+
+cat >"$D/rl2.yaml" <<'Y'
+name: rl2
+summary: a scenario added while the lab runs
+mx:
+  - host: mx1
+expect:
+  dnssec: secure
+Y
+check_output "a scenario added: the lab restarts" "zone list changed .*restarting it" dl run
+check_output "... and serves it" "ok +rl2 +expected secure +observed secure" dl run
+write_rl "{usage: 3, selector: 1, matching: 1, of: leaf}" "{status: delivered, code: 2.0.0, reason: authenticated}"
+out=$(dl up 2>&1)
+case $out in
+*"reloaded what changed"*"lab already up"*) ok "up on a running lab brings it up to date" ;;
+*) not_ok "up on a running lab brings it up to date" "$out" ;;
+esac
+check_output "... the edit is served" "ok +rfc7672 +delivered 2.0.0" dl run
+check "down" dl down
+
+# A run interrupted in the middle of a retry timeline (a state of the
+# scenario installed in the running lab): the next run is not fooled.
+R2="$WORK/run2"
+T="--scenario timeline-tlsa-corrected"
+check "up (catalogue)" "$DANELAB" -r "$R2" up
+# shellcheck disable=SC2086
+"$DANELAB" -r "$R2" run $T --exact-timelines >/dev/null 2>&1 &
+pid=$!
+# Interrupt once a state of the timeline is installed (its saved copy of
+# the lab's zone files exists), bounded.
+for _ in $(seq 100); do
+    [ -d "$R2/timeline/timeline-tlsa-corrected/lab" ] && break
+    sleep 0.05
+done
+sleep 0.1
+kill -INT "$pid" 2>/dev/null
+wait "$pid"
+# shellcheck disable=SC2086
+out=$("$DANELAB" -r "$R2" run $T 2>&1)
+case $out in
+*"reloaded what changed"*"ok   rfc7672         deferred 4.7.323"*)
+    ok "after an interrupted timeline, the next run reloads and sees the lab's own zones" ;;
+*) not_ok "after an interrupted timeline, the next run reloads and sees the lab's own zones" "$out" ;;
+esac
+check "down (catalogue)" "$DANELAB" -r "$R2" down
+finish
