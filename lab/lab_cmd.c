@@ -143,9 +143,13 @@ int lab_cmd_up(const struct lab_cmd_globals *g, int argc, char **argv)
     if (lab_cmd_load(g, &cat) != 0)
         return 2;
     if (lab_cmd_prepare(g, cat, &tree, false) == 0) {
-        struct lab_status st;
+        struct lab_status st = {0};
         struct dl_error err;
-        if (lab_world_status(g->run_dir, &st, &err) == 0 && st.running) {
+        if (lab_world_status(g->run_dir, &st, &err) == 0 && st.running && st.netns != g->netns)
+            dl_err("a lab already runs from %s %s (holder pid %ld); `danelab down` first",
+                   g->run_dir, st.netns ? "in its own namespaces" : "on the host's loopback",
+                   (long)st.holder);
+        else if (st.running) {
             /* Up already: bring it up to date with what was just built. */
             if (lab_refresh(g, cat, tree, false) == 0) {
                 printf("lab already up (holder pid %ld), run directory %s\n", (long)st.holder,

@@ -18,7 +18,11 @@ check_output "the TLSA record of mx1.good.test is secure" '\(secure\)' \
 check_output "exec shows the lab resolver as /etc/resolv.conf" '^nameserver 127\.53\.0\.53' \
     "$DANELAB" -r "$RUN" exec -- cat /etc/resolv.conf
 check_status "exec passes the command's exit status" 3 "$DANELAB" -r "$RUN" exec -- sh -c 'exit 3'
-check_status "a second up is refused while the lab runs" 2 "$DANELAB" -r "$RUN" $MODE up
+check_output "a second up says the lab is up already (and reloads what changed)" \
+    "lab already up \(holder pid [0-9]+\)" "$DANELAB" -r "$RUN" $MODE up
+if [ -n "$MODE" ]; then other=; else other=--no-netns; fi
+check_status "a second up in the other mode is refused while the lab runs" 2 \
+    "$DANELAB" -r "$RUN" $other up
 check "danelab down" "$DANELAB" -r "$RUN" down
 if wait_no_procs; then ok "no lab process left after down"; else not_ok "no lab process left after down" "$(lab_procs | xargs -r ps -o pid,args -p)"; fi
 check_status "status after down exits 1" 1 "$DANELAB" -r "$RUN" status
