@@ -69,17 +69,9 @@ static void child(char *const argv[], const char *in, int pin[2], int pout[2])
 
 static void feed(int fd, const char *in)
 {
-    size_t left = in ? strlen(in) : 0;
-    signal(SIGPIPE, SIG_IGN);
-    while (left > 0) {
-        ssize_t w = write(fd, in, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        in += w;
-        left -= (size_t)w;
-    }
+    signal(SIGPIPE, SIG_IGN); /* a command that does not read its input */
+    if (in)
+        (void)dl_write_all(fd, in, strlen(in));
     close(fd);
 }
 

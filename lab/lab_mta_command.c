@@ -184,21 +184,6 @@ void lab_command_parse_qid(const char *out, char *qid, size_t len)
 
 /* Talking to the keeper: length-prefixed frames on a stream socket. */
 
-static int write_full(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Read exactly len bytes before the deadline (0: none). */
 static int read_full(int fd, void *data, size_t len, double deadline)
 {
@@ -229,9 +214,9 @@ static int read_full(int fd, void *data, size_t len, double deadline)
 
 static int send_frame(int fd, const uint32_t head[4], const char *a, const char *b)
 {
-    if (write_full(fd, head, 4 * sizeof(uint32_t)) != 0 ||
-        (head[2] && write_full(fd, a, head[2]) != 0) ||
-        (head[3] && write_full(fd, b, head[3]) != 0))
+    if (dl_write_all(fd, head, 4 * sizeof(uint32_t)) != 0 ||
+        (head[2] && dl_write_all(fd, a, head[2]) != 0) ||
+        (head[3] && dl_write_all(fd, b, head[3]) != 0))
         return -1;
     return 0;
 }
@@ -343,7 +328,7 @@ static void keeper(int sock)
         }
         if (head[0] == REQ_FINISH) {
             reply[0] = finish(head[1]);
-            write_full(sock, reply, sizeof(reply[0]));
+            dl_write_all(sock, reply, sizeof(reply[0]));
             _exit(0);
         }
         if (head[2] > TMPL_MAX + 8192 || head[3] > 1 << 20) {
@@ -364,8 +349,8 @@ static void keeper(int sock)
             out.len = OUT_MAX;
         reply[0] = (uint32_t)rc;
         reply[1] = (uint32_t)out.len;
-        if (write_full(sock, reply, sizeof(reply)) != 0 ||
-            (out.len && write_full(sock, out.data, out.len) != 0)) {
+        if (dl_write_all(sock, reply, sizeof(reply)) != 0 ||
+            (out.len && dl_write_all(sock, out.data, out.len) != 0)) {
             finish(0);
             _exit(1);
         }

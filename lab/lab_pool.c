@@ -25,20 +25,6 @@ struct worker {
     int status;
 };
 
-static int write_all(int fd, const char *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 /* The worker: items from `tasks` until it is empty, results to `out`. */
 static int work_loop(int tasks, int out, const struct lab_pool_ops *ops, void *ctx)
 {
@@ -61,8 +47,8 @@ static int work_loop(int tasks, int out, const struct lab_pool_ops *ops, void *c
         if (text == NULL)
             return 2;
         snprintf(head, sizeof(head), "%u\t", (unsigned)item);
-        bad = write_all(out, head, strlen(head)) || write_all(out, text, strlen(text)) ||
-              write_all(out, "\n", 1);
+        bad = dl_write_all(out, head, strlen(head)) || dl_write_all(out, text, strlen(text)) ||
+              dl_write_all(out, "\n", 1);
         free(text);
         if (bad)
             return 2;
@@ -158,7 +144,7 @@ static int fill_tasks(const size_t *items, size_t n, int *tasks, struct dl_error
         fcntl(p[1], F_SETPIPE_SZ, TASK_BUFFER);
     for (size_t i = 0; i < n; i++) {
         uint32_t item = (uint32_t)items[i];
-        if (items[i] > UINT32_MAX || write_all(p[1], (const char *)&item, sizeof(item)) != 0) {
+        if (items[i] > UINT32_MAX || dl_write_all(p[1], (const char *)&item, sizeof(item)) != 0) {
             close(p[0]);
             close(p[1]);
             return dl_error_set(err, "run: the task pipe: %s", strerror(errno));

@@ -81,8 +81,9 @@ int dl_mkdir_p(const char *path, mode_t mode, struct dl_error *err)
     return 0;
 }
 
-static int write_all(int fd, const char *p, size_t len)
+int dl_write_all(int fd, const void *data, size_t len)
 {
+    const char *p = data;
     while (len > 0) {
         ssize_t w = write(fd, p, len);
         if (w < 0 && errno == EINTR)
@@ -104,7 +105,7 @@ int dl_write_file(const char *path, const void *data, size_t len, mode_t mode, s
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0)
         return dl_error_set(err, "create %s: %s", tmp, strerror(errno));
-    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+    if (fchmod(fd, mode) != 0 || dl_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
         dl_error_set(err, "write %s: %s", tmp, strerror(errno));
         close(fd);
         unlink(tmp);

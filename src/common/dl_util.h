@@ -42,6 +42,10 @@ int dl_parse_duration(const char *text, int64_t *secs);
  * Returns 0 and sets *out, or -1. */
 int dl_parse_time(const char *text, time_t *out);
 
+/* write(2) all len bytes (again after EINTR and short writes). Returns 0,
+ * or -1 with errno set. */
+int dl_write_all(int fd, const void *data, size_t len);
+
 /* Growable byte buffer for building text. */
 struct dl_buf {
     char *data;
