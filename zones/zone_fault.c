@@ -82,6 +82,15 @@ static const struct zone_fault_info faults[ZONE_FAULT_COUNT] = {
      "The KSK's RRSIG over the zone's DNSKEY RRset is re-made with an expiration one week before "
      "the signing time; every other signature is valid, yet nothing in the zone can be trusted.",
      "bogus: the DNSKEY RRset's signature expired"},
+    {ZONE_FAULT_DNSKEY_REVOKED, "dnskey-revoked",
+     "the only KSK published revoked (RFC 5011), parent DS unchanged", true, T(DNSKEY),
+     ZONE_TARGET_DNSKEY,
+     "The zone's only KSK is published with the REVOKE bit set (flags 385, RFC 5011) and signs "
+     "the DNSKEY RRset as the revoked key, under its new key tag (the flags are part of the key "
+     "tag and of the DS digest); the parent's DS is still the one of the key before revocation "
+     "(flags 257). The ZSK and every other signature are unchanged.",
+     "bogus: no DNSKEY matches the DS in the parent (and a revoked key may not be a trust "
+     "point anyway, RFC 5011 section 2.1)"},
     {ZONE_FAULT_ZONE_EXPIRED, "zone-expired", "every signature in the zone expired", true, T(ZONE),
      ZONE_TARGET_ZONE,
      "The whole zone is signed with an expiration one week before the signing time (the "
@@ -115,6 +124,13 @@ static const struct zone_fault_info faults[ZONE_FAULT_COUNT] = {
      "The target RRset is left out and a TXT record keeps its owner name in the zone, so the "
      "validly signed NSEC at that name proves NODATA.",
      "secure NODATA (no TLSA records: the host is not DANE-protected, provably)"},
+    {ZONE_FAULT_NSEC_TYPE_BITMAP_LIES, "nsec-type-bitmap-lies",
+     "TLSA absent, the NSEC at its name lists TLSA", true, NAMED, ZONE_TARGET_TLSA,
+     "The target RRset is left out and a TXT record keeps its owner name in the zone (as "
+     "nodata-nsec); the NSEC at that name then gets the target's type added to its type bitmap "
+     "and is signed again by the ZSK: a valid signature over an NSEC that says the RRset "
+     "exists, served as the proof that it does not.",
+     "bogus: the NODATA answer's NSEC lists the type asked for, so it proves nothing"},
     {ZONE_FAULT_NXDOMAIN_NSEC3, "nxdomain-nsec3", "TLSA name absent, valid NSEC3 proof", true,
      T(TLSA) | T(A), ZONE_TARGET_TLSA,
      "The target RRset is left out and the zone is signed with NSEC3 (SHA-1, no opt-out), so the "

@@ -34,12 +34,14 @@ enum zone_fault_id {
     ZONE_FAULT_RRSIG_LABELS_WRONG,
     ZONE_FAULT_RRSIG_ORIGINAL_TTL_EXCEEDED,
     ZONE_FAULT_DNSKEY_RRSIG_EXPIRED,
+    ZONE_FAULT_DNSKEY_REVOKED,
     ZONE_FAULT_ZONE_EXPIRED,
     ZONE_FAULT_UNSUPPORTED_ALGORITHM,
     ZONE_FAULT_INSECURE_DELEGATION,
     ZONE_FAULT_DENIAL_MISSING,
     ZONE_FAULT_DENIAL_WRONG,
     ZONE_FAULT_NODATA_NSEC,
+    ZONE_FAULT_NSEC_TYPE_BITMAP_LIES,
     ZONE_FAULT_NXDOMAIN_NSEC3,
     ZONE_FAULT_NSEC3_EXCESS_ITERATIONS,
     ZONE_FAULT_TLSA_SERVFAIL,
@@ -82,6 +84,9 @@ enum zone_fault_target {
 /* The TTL served by rrsig-original-ttl-exceeded (a day), above the
  * Original TTL its RRSIG carries (the zone's TTL, 300 by default). */
 #define ZONE_FAULT_RAISED_TTL 86400u
+/* The KSK's flags under dnskey-revoked: ZONE (256) | REVOKE (128) | SEP (1),
+ * RFC 5011 section 3. */
+#define ZONE_FAULT_REVOKED_FLAGS 385u
 
 struct zone_fault_info {
     enum zone_fault_id id;

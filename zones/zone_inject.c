@@ -11,12 +11,14 @@
 #define RRSIG_ORIG_TTL  3
 #define RRSIG_KEYTAG    6
 #define RRSIG_SIGNATURE 8
+#define DNSKEY_FLAGS    0
 #define DNSKEY_ALGO     2
 #define DNSKEY_PUBKEY   3
 #define DS_ALGORITHM    1
 #define DS_DIGEST_TYPE  2
 #define DS_DIGEST       3
 #define NSEC_NEXT       0
+#define NSEC_BITMAP     1
 #define SIG_VALIDITY    (30u * 86400u) /* of re-made signatures */
 
 bool zone_inject_broken(const struct zone_fault *f, size_t n)
@@ -48,7 +50,7 @@ static bool leaves_target_out(enum zone_fault_id id)
 {
     return id == ZONE_FAULT_DENIAL_MISSING || id == ZONE_FAULT_DENIAL_WRONG ||
            id == ZONE_FAULT_NODATA_NSEC || id == ZONE_FAULT_NXDOMAIN_NSEC3 ||
-           id == ZONE_FAULT_NSEC3_EXCESS_ITERATIONS;
+           id == ZONE_FAULT_NSEC3_EXCESS_ITERATIONS || id == ZONE_FAULT_NSEC_TYPE_BITMAP_LIES;
 }
 
 static void drop_rrset(ldns_rr_list *rrs, const ldns_rdf *owner, uint16_t type)
@@ -65,12 +67,12 @@ static void drop_rrset(ldns_rr_list *rrs, const ldns_rdf *owner, uint16_t type)
     ldns_rr_list_set_rr_count(rrs, w);
 }
 
-static void add_placeholder(ldns_rr_list *rrs, const ldns_rdf *owner, uint32_t ttl)
+static void add_placeholder(ldns_rr_list *rrs, const struct zone_fault *f, uint32_t ttl)
 {
-    char *name = ldns_rdf2str(owner);
-    char *text = dl_xasprintf("%s %u IN TXT \"danelab nodata-nsec: the RRset asked for was "
+    char *name = ldns_rdf2str(f->owner);
+    char *text = dl_xasprintf("%s %u IN TXT \"danelab %s: the RRset asked for was "
                               "withdrawn, this name keeps existing\"",
-                              name, ttl);
+                              name, ttl, zone_fault_get(f->id)->name);
     ldns_rr *rr = NULL;
     if (ldns_rr_new_frm_str(&rr, text, ttl, NULL, NULL) != LDNS_STATUS_OK ||
         !ldns_rr_list_push_rr(rrs, rr))
@@ -85,8 +87,8 @@ void zone_inject_records(const struct zone_fault *f, size_t n, ldns_rr_list *rrs
         if (!leaves_target_out(f[i].id) || f[i].type == 0)
             continue;
         drop_rrset(rrs, f[i].owner, f[i].type);
-        if (f[i].id == ZONE_FAULT_NODATA_NSEC)
-            add_placeholder(rrs, f[i].owner, ttl);
+        if (f[i].id == ZONE_FAULT_NODATA_NSEC || f[i].id == ZONE_FAULT_NSEC_TYPE_BITMAP_LIES)
+            add_placeholder(rrs, &f[i], ttl);
     }
     /* ldns wants canonical order without duplicates (zone_tree's rule). */
     ldns_rr_list_sort(rrs);
@@ -372,6 +374,23 @@ static int strip_denial(const struct inject *x)
     return 0;
 }
 
+/* The NSEC of `name` signed again by the ZSK, at its signature's times. */
+static int resign_nsec(const struct inject *x, const struct zone_fault *f, ldns_dnssec_name *name)
+{
+    ldns_dnssec_rrs one = {.rr = name->nsec, .next = NULL};
+    ldns_rr *sig = name->nsec_signatures ? name->nsec_signatures->rr : NULL;
+    ldns_dnssec_rrs *sigs;
+    if (sig == NULL)
+        return fail(x, f, "the NSEC is not signed");
+    sigs = sign_rrs(x, &one, false, ldns_rdf2native_int32(ldns_rr_rrsig_inception(sig)),
+                    ldns_rdf2native_int32(ldns_rr_rrsig_expiration(sig)));
+    if (sigs == NULL)
+        return fail(x, f, "ldns could not sign the NSEC again");
+    ldns_dnssec_rrs_deep_free(name->nsec_signatures);
+    name->nsec_signatures = sigs;
+    return 0;
+}
+
 /* denial-wrong: the NSEC covering the target name ends just after its
  * owner ("\000.<owner>"), and is signed again with the ZSK. */
 static int shorten_nsec(const struct inject *x, const struct zone_fault *f)
@@ -391,19 +410,88 @@ static int shorten_nsec(const struct inject *x, const struct zone_fault *f)
     if (ldns_dname_cat(next, cover->name) != LDNS_STATUS_OK)
         return fail(x, f, "the shortened NSEC's next name is too long");
     rr_replace_rdf(cover->nsec, NSEC_NEXT, next);
+    return resign_nsec(x, f, cover);
+}
+
+/* The types of an NSEC bitmap, plus `add`, in a new bitmap. */
+static ldns_rdf *bitmap_with(const ldns_rdf *bitmap, uint16_t add)
+{
+    ldns_rr_type *types = dl_xmalloc(65536 * sizeof(*types));
+    size_t n = 0;
+    ldns_rdf *out;
+    for (uint32_t t = 0; t < 65536; t++)
+        if (t == add || ldns_nsec_bitmap_covers_type(bitmap, (ldns_rr_type)t))
+            types[n++] = (ldns_rr_type)t;
+    out = ldns_dnssec_create_nsec_bitmap(types, n, LDNS_RR_TYPE_NSEC);
+    free(types);
+    return out;
+}
+
+/* nsec-type-bitmap-lies: the NSEC at the target's owner (which keeps a
+ * TXT record) lists the target's type, and is signed again by the ZSK. */
+static int lying_bitmap(const struct inject *x, const struct zone_fault *f)
+{
+    ldns_dnssec_name *at = NULL;
+    ldns_rdf *bitmap;
+    FOR_NAMES(x->dz, node, name)
     {
-        ldns_dnssec_rrs one = {.rr = cover->nsec, .next = NULL};
-        ldns_rr *sig = cover->nsec_signatures ? cover->nsec_signatures->rr : NULL;
-        ldns_dnssec_rrs *sigs;
-        if (sig == NULL)
-            return fail(x, f, "the covering NSEC is not signed");
-        sigs = sign_rrs(x, &one, false, ldns_rdf2native_int32(ldns_rr_rrsig_inception(sig)),
-                        ldns_rdf2native_int32(ldns_rr_rrsig_expiration(sig)));
-        if (sigs == NULL)
-            return fail(x, f, "ldns could not sign the NSEC again");
-        ldns_dnssec_rrs_deep_free(cover->nsec_signatures);
-        cover->nsec_signatures = sigs;
+        if (name->nsec != NULL && ldns_rr_get_type(name->nsec) != LDNS_RR_TYPE_NSEC)
+            return fail(x, f, "needs an NSEC zone (denial: nsec)");
+        if (ldns_dname_compare(name->name, f->owner) == 0)
+            at = name;
     }
+    if (at == NULL || at->nsec == NULL)
+        return fail(x, f, "no NSEC at the name");
+    bitmap = bitmap_with(ldns_rr_rdf(at->nsec, NSEC_BITMAP), f->type);
+    if (bitmap == NULL)
+        return fail(x, f, "ldns could not make the NSEC type bitmap");
+    rr_replace_rdf(at->nsec, NSEC_BITMAP, bitmap);
+    return resign_nsec(x, f, at);
+}
+
+/* dnskey-revoked: the KSK's DNSKEY with flags 385 (RFC 5011), and the
+ * KSK's signatures over the DNSKEY RRset re-made by the revoked key
+ * (its key tag follows the flags), at their own times. */
+static int revoke_ksk(const struct inject *x, const struct zone_fault *f)
+{
+    ldns_dnssec_rrsets *set = target(x, f);
+    ldns_key *k = zone_keyset_key(x->ks, true);
+    uint16_t old_tag = ldns_key_keytag(k), old_flags = ldns_key_flags(k), new_tag = 0;
+    ldns_dnssec_rrs *sigs, **p;
+    ldns_rr *sig = NULL;
+    if (set == NULL)
+        return -1;
+    for (ldns_dnssec_rrs *r = set->rrs; r != NULL; r = r->next)
+        if (ldns_calc_keytag(r->rr) == old_tag &&
+            ldns_rdf2native_int16(ldns_rr_rdf(r->rr, DNSKEY_FLAGS)) == old_flags) {
+            rr_replace_rdf(r->rr, DNSKEY_FLAGS,
+                           ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, ZONE_FAULT_REVOKED_FLAGS));
+            new_tag = ldns_calc_keytag(r->rr);
+        }
+    for (ldns_dnssec_rrs *s = set->signatures; s != NULL && sig == NULL; s = s->next)
+        if (ldns_rdf2native_int16(ldns_rr_rdf(s->rr, RRSIG_KEYTAG)) == old_tag)
+            sig = s->rr;
+    if (new_tag == 0 || sig == NULL)
+        return fail(x, f, "the KSK or its signature over the DNSKEY RRset is not in the zone");
+    ldns_key_set_flags(k, ZONE_FAULT_REVOKED_FLAGS);
+    ldns_key_set_keytag(k, new_tag);
+    sigs = sign_rrs(x, set->rrs, true, ldns_rdf2native_int32(ldns_rr_rrsig_inception(sig)),
+                    ldns_rdf2native_int32(ldns_rr_rrsig_expiration(sig)));
+    ldns_key_set_flags(k, old_flags);
+    ldns_key_set_keytag(k, old_tag);
+    if (sigs == NULL)
+        return fail(x, f, "ldns could not sign the DNSKEY RRset again");
+    /* The KSK's old signatures out, the revoked key's in. */
+    for (p = &set->signatures; *p != NULL;) {
+        ldns_dnssec_rrs *s = *p;
+        if (ldns_rdf2native_int16(ldns_rr_rdf(s->rr, RRSIG_KEYTAG)) == old_tag) {
+            *p = s->next;
+            s->next = NULL;
+            ldns_dnssec_rrs_deep_free(s);
+        } else
+            p = &s->next;
+    }
+    *p = sigs;
     return 0;
 }
 
@@ -472,6 +560,10 @@ static int apply_one(const struct inject *x, const struct zone_fault *f)
         return strip_denial(x);
     case ZONE_FAULT_DENIAL_WRONG:
         return shorten_nsec(x, f);
+    case ZONE_FAULT_NSEC_TYPE_BITMAP_LIES:
+        return lying_bitmap(x, f);
+    case ZONE_FAULT_DNSKEY_REVOKED:
+        return revoke_ksk(x, f);
     case ZONE_FAULT_UNSUPPORTED_ALGORITHM:
         return private_algorithm(x);
     default:

@@ -571,6 +571,52 @@ START_TEST(dnskey_rrsig_expired)
 }
 END_TEST
 
+/* dnskey-revoked: the KSK's DNSKEY is the same key with flags 385 and
+ * self-signs the DNSKEY RRset under its new tag; the parent's DS is still
+ * the pre-revocation key's, so it matches no DNSKEY; nothing else moved. */
+START_TEST(dnskey_revoked)
+{
+    struct fault_case f = {"dnskey-revoked", DOMAIN, LDNS_RR_TYPE_DNSKEY, false, NULL};
+    struct built base = build(&baseline), b = build(&f);
+    ldns_rr_list *removed, *added, *keys = select_rrs(b.child, DOMAIN, LDNS_RR_TYPE_DNSKEY);
+    ldns_rr_list *sigs = sigs_of(b.child, DOMAIN, LDNS_RR_TYPE_DNSKEY);
+    ldns_rr_list *ds = select_rrs(b.parent, DOMAIN, LDNS_RR_TYPE_DS);
+    ldns_rr *old, *revoked, *sig = the_one(sigs, "RRSIG DNSKEY");
+    uint16_t tag;
+    assert_diff(base.parent, b.parent, 0, 0, NULL, NULL);
+    assert_diff(base.child, b.child, 1, 1, &removed, &added);
+    old = the_one(removed, "removed DNSKEY");
+    revoked = the_one(added, "added DNSKEY");
+    tag = ldns_calc_keytag(revoked);
+    ck_assert_int_eq(ldns_rr_get_type(revoked), LDNS_RR_TYPE_DNSKEY);
+    ck_assert_uint_eq(ldns_rdf2native_int16(ldns_rr_dnskey_flags(old)), 257);
+    ck_assert_uint_eq(ldns_rdf2native_int16(ldns_rr_dnskey_flags(revoked)),
+                      ZONE_FAULT_REVOKED_FLAGS);
+    ck_assert_int_eq(ldns_rdf_compare(ldns_rr_dnskey_key(old), ldns_rr_dnskey_key(revoked)), 0);
+    ck_assert_int_eq(
+        ldns_rdf_compare(ldns_rr_dnskey_algorithm(old), ldns_rr_dnskey_algorithm(revoked)), 0);
+    ck_assert_uint_ne(tag, ldns_calc_keytag(old));
+    ck_assert_uint_eq(ldns_rr_list_rr_count(keys), 2); /* ZSK and the revoked KSK only */
+    /* The DS names the key as it was, not as it is published. */
+    ck_assert(ldns_rr_compare_ds(the_one(ds, "DS"), old));
+    ck_assert(!ldns_rr_compare_ds(the_one(ds, "DS"), revoked));
+    ck_assert_uint_ne(ldns_rdf2native_int16(ldns_rr_rdf(the_one(ds, "DS"), 0)), tag);
+    /* Self-signed by the revoked key, at the zone's times, and valid. */
+    ck_assert_uint_eq(ldns_rdf2native_int16(ldns_rr_rrsig_keytag(sig)), tag);
+    ck_assert_uint_eq(sig_time(sig, false), (uint32_t)(NOW - BACKDATE));
+    ck_assert_uint_eq(sig_time(sig, true), (uint32_t)(NOW + VALIDITY));
+    ck_assert_int_eq(verify_at(b.child, sig, NOW), LDNS_STATUS_OK);
+    assert_others_nominal(b.child, DOMAIN, LDNS_RR_TYPE_DNSKEY);
+    ldns_rr_list_deep_free(removed);
+    ldns_rr_list_deep_free(added);
+    ldns_rr_list_deep_free(keys);
+    ldns_rr_list_deep_free(sigs);
+    ldns_rr_list_deep_free(ds);
+    built_free(&base);
+    built_free(&b);
+}
+END_TEST
+
 START_TEST(zone_expired)
 {
     struct fault_case f = {"zone-expired", DOMAIN, 0, false, NULL};
@@ -683,6 +729,54 @@ START_TEST(nodata_nsec)
     assert_diff(base.child, b.child, 2, 2, NULL, NULL); /* TLSA out, TXT in, NSEC bitmap */
     ldns_rr_list_deep_free(sigs);
     ldns_rr_list_deep_free(nsec);
+    built_free(&base);
+    built_free(&b);
+}
+END_TEST
+
+/* nsec-type-bitmap-lies on target i (TLSA, MX, A): the RRset is gone, a
+ * TXT keeps its name, and the NSEC there, same next name, lists the
+ * RRset's type besides TXT; its signature is a good one. Nothing else
+ * changed, every signature verifies. */
+START_TEST(nsec_type_bitmap_lies)
+{
+    const char *owner = targets[_i].owner;
+    ldns_rr_type type = targets[_i].type;
+    struct fault_case f = {"nsec-type-bitmap-lies", owner, type, false, NULL};
+    struct built base = build(&baseline), b = build(&f);
+    ldns_rr_list *removed, *added, *was = select_rrs(base.child, owner, LDNS_RR_TYPE_NSEC);
+    ldns_rr_list *nsec = select_rrs(b.child, owner, LDNS_RR_TYPE_NSEC);
+    ldns_rr_list *sigs = sigs_of(b.child, owner, LDNS_RR_TYPE_NSEC);
+    ldns_rr *n = the_one(nsec, "NSEC at the name"), *old = the_one(was, "NSEC before");
+    ldns_rdf *bitmap = ldns_rr_rdf(n, 1);
+    ck_assert_uint_eq(count_rrs(b.child, owner, type), 0);
+    ck_assert_uint_eq(count_rrs(b.child, owner, LDNS_RR_TYPE_TXT), 1);
+    ck_assert(!ldns_nsec_bitmap_covers_type(ldns_rr_rdf(old, 1), LDNS_RR_TYPE_TXT));
+    ck_assert(ldns_nsec_bitmap_covers_type(bitmap, type)); /* the lie */
+    ck_assert(ldns_nsec_bitmap_covers_type(bitmap, LDNS_RR_TYPE_TXT));
+    ck_assert(ldns_nsec_bitmap_covers_type(bitmap, LDNS_RR_TYPE_RRSIG));
+    ck_assert(ldns_nsec_bitmap_covers_type(bitmap, LDNS_RR_TYPE_NSEC));
+    ck_assert_int_eq(ldns_dname_compare(ldns_rr_rdf(n, 0), ldns_rr_rdf(old, 0)), 0);
+    for (uint32_t t = 1; t < 256; t++)
+        ck_assert(ldns_nsec_bitmap_covers_type(bitmap, (ldns_rr_type)t) ==
+                  (t == LDNS_RR_TYPE_TXT ||
+                   ldns_nsec_bitmap_covers_type(ldns_rr_rdf(old, 1), (ldns_rr_type)t)));
+    ck_assert_int_eq(verify_at(b.child, the_one(sigs, "RRSIG NSEC"), NOW), LDNS_STATUS_OK);
+    /* The RRset and the old NSEC out; the TXT and the lying NSEC in. */
+    assert_diff(base.child, b.child, 2, 2, &removed, &added);
+    for (size_t k = 0; k < 2; k++) {
+        ldns_rr_type r = ldns_rr_get_type(ldns_rr_list_rr(removed, k));
+        ldns_rr_type a = ldns_rr_get_type(ldns_rr_list_rr(added, k));
+        ck_assert(r == type || r == LDNS_RR_TYPE_NSEC);
+        ck_assert(a == LDNS_RR_TYPE_TXT || a == LDNS_RR_TYPE_NSEC);
+    }
+    assert_diff(base.parent, b.parent, 0, 0, NULL, NULL);
+    assert_others_nominal(b.child, owner, type);
+    ldns_rr_list_deep_free(removed);
+    ldns_rr_list_deep_free(added);
+    ldns_rr_list_deep_free(was);
+    ldns_rr_list_deep_free(nsec);
+    ldns_rr_list_deep_free(sigs);
     built_free(&base);
     built_free(&b);
 }
@@ -814,6 +908,9 @@ START_TEST(bad_fault_declarations)
         {{"denial-wrong", TLSA, LDNS_RR_TYPE_TLSA, true, NULL},
          "zone a.test.: fault denial-wrong@_25._tcp.mx1.a.test./TLSA: needs an NSEC zone "
          "(denial: nsec)"},
+        {{"nsec-type-bitmap-lies", TLSA, LDNS_RR_TYPE_TLSA, true, NULL},
+         "zone a.test.: fault nsec-type-bitmap-lies@_25._tcp.mx1.a.test./TLSA: needs an NSEC "
+         "zone (denial: nsec)"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct dl_error err;
@@ -868,6 +965,7 @@ Suite *zone_fault_suite(void)
     tcase_add_loop_test(sig, rrsig_labels_wrong, 0, N_TARGETS);
     tcase_add_loop_test(sig, rrsig_original_ttl_exceeded, 0, N_TARGETS);
     tcase_add_test(sig, dnskey_rrsig_expired);
+    tcase_add_test(sig, dnskey_revoked);
     tcase_add_test(sig, zone_expired);
     tcase_add_test(sig, unsupported_algorithm);
     tcase_add_test(sig, faults_are_in_the_fingerprint);
@@ -875,6 +973,7 @@ Suite *zone_fault_suite(void)
     tcase_add_test(den, denial_missing);
     tcase_add_test(den, denial_wrong);
     tcase_add_test(den, nodata_nsec);
+    tcase_add_loop_test(den, nsec_type_bitmap_lies, 0, N_TARGETS - 1); /* TLSA, MX, A */
     tcase_add_test(den, nxdomain_nsec3);
     tcase_add_test(den, nsec3_excess_iterations);
     tcase_add_test(den, tlsa_servfail_zone_does_not_load);
