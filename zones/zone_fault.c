@@ -89,8 +89,8 @@ static const struct zone_fault_info faults[ZONE_FAULT_COUNT] = {
      "the DNSKEY RRset as the revoked key, under its new key tag (the flags are part of the key "
      "tag and of the DS digest); the parent's DS is still the one of the key before revocation "
      "(flags 257). The ZSK and every other signature are unchanged.",
-     "bogus: no DNSKEY matches the DS in the parent (and a revoked key may not be a trust "
-     "point anyway, RFC 5011 section 2.1)"},
+     "bogus: no DNSKEY matches the DS in the parent (the REVOKE bit changed the key's tag "
+     "and digest)"},
     {ZONE_FAULT_ZONE_EXPIRED, "zone-expired", "every signature in the zone expired", true, T(ZONE),
      ZONE_TARGET_ZONE,
      "The whole zone is signed with an expiration one week before the signing time (the "
