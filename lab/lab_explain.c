@@ -1,6 +1,7 @@
 /* lab_explain: what a scenario injects and what a validator reports. */
 #include "lab_explain.h"
 
+#include "dane_tlsrpt.h"
 #include "dl_log.h"
 #include "dl_util.h"
 #include "lab_plan.h"
@@ -79,6 +80,209 @@ static void expect_phrase(struct dl_buf *b, const struct scen *s, char *names[SC
     }
 }
 
+/* ---- The TLS-RPT policy (RFC 8460 section 3) ---- */
+
+/* A TXT record's text as RDATA: character-strings of at most 255 octets,
+ * as lab_plan publishes the scenario's `tlsrpt:`. */
+static void txt_wire(const char *text, struct dl_buf *out)
+{
+    size_t len = strlen(text);
+    for (size_t off = 0; off < len; off += 255) {
+        unsigned char l = (unsigned char)(len - off < 255 ? len - off : 255);
+        dl_buf_append(out, &l, 1);
+        dl_buf_append(out, text + off, l);
+    }
+}
+
+/* The records: of the domain's zone that are TXT at `name` (ldns_rdf,
+ * canonical): their texts (strings joined) and RDATA appended. */
+static void extra_txt(const struct scen *s, const ldns_rdf *name, struct lab_explain_tlsrpt *t,
+                      struct dl_buf *rdata, size_t *n_rdata)
+{
+    ldns_rdf *origin = NULL;
+    if (ldns_str2rdf_dname(&origin, s->domain) != LDNS_STATUS_OK)
+        return;
+    for (size_t i = 0; i < s->zone.n_records; i++) {
+        ldns_rr *rr = NULL;
+        struct dl_buf text = {0}, wire = {0};
+        if (ldns_rr_new_frm_str(&rr, s->zone.records[i].text, 300, origin, NULL) != LDNS_STATUS_OK)
+            continue;
+        ldns_dname2canonical(ldns_rr_owner(rr));
+        if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_TXT &&
+            ldns_rdf_compare(ldns_rr_owner(rr), name) == 0) {
+            for (size_t k = 0; k < ldns_rr_rd_count(rr); k++) {
+                const ldns_rdf *f = ldns_rr_rdf(rr, k);
+                const uint8_t *d = ldns_rdf_data(f);
+                dl_buf_append(&wire, d, ldns_rdf_size(f));
+                if (ldns_rdf_size(f) > 0)
+                    dl_buf_append(&text, d + 1, ldns_rdf_size(f) - 1);
+            }
+            dl_buf_append(&text, "", 1);
+            t->txt = dl_xrealloc(t->txt, (t->n_txt + 1) * sizeof(*t->txt));
+            t->txt[t->n_txt++] = text.data;
+            text.data = NULL;
+            rdata[(*n_rdata)++] = wire;
+            wire.data = NULL;
+        }
+        dl_buf_free(&text);
+        dl_buf_free(&wire);
+        ldns_rr_free(rr);
+    }
+    ldns_rdf_deep_free(origin);
+}
+
+/* What a validator says of a positive answer in the domain's zone: a fault
+ * on the whole zone (its DNSKEY, its DS, the zone itself) gives every name
+ * in it the verdict the scenario expects of its MX RRset at the apex; an
+ * MX RRset expected bogus or SERVFAIL with no fault on it says the same of
+ * the zone; otherwise the zone's own state. */
+static enum scen_dnssec zone_verdict(const struct scen *s, const struct scen_fault **cause)
+{
+    enum scen_dnssec mx = scen_expected_dnssec(s);
+    bool mx_fault = false;
+    *cause = NULL;
+    for (size_t i = 0; i < s->n_faults; i++) {
+        int target = zone_fault_target_lookup(s->faults[i].target);
+        if (target == ZONE_TARGET_ZONE || target == ZONE_TARGET_DNSKEY ||
+            target == ZONE_TARGET_DS) {
+            *cause = &s->faults[i];
+            break;
+        }
+        mx_fault = mx_fault || target == ZONE_TARGET_MX;
+    }
+    if ((*cause != NULL || !mx_fault) && mx != SCEN_DNSSEC_NODATA && mx != SCEN_DNSSEC_NXDOMAIN &&
+        (*cause != NULL || mx == SCEN_DNSSEC_BOGUS || mx == SCEN_DNSSEC_SERVFAIL))
+        return mx;
+    return s->zone.is_signed && s->zone.ds ? SCEN_DNSSEC_SECURE : SCEN_DNSSEC_INSECURE;
+}
+
+/* Why the TXT lookup has the verdict it has: "fault F on the domain's
+ * zone", "fault denial-missing: no proof of the name's absence", or "as the
+ * domain's MX RRset" (the scenario's expectation). */
+static const char *cause_phrase(const struct lab_explain_tlsrpt *t, char *buf, size_t len)
+{
+    if (t->cause == NULL)
+        snprintf(buf, len, "as the domain's MX RRset");
+    else if (t->n_txt == 0 && zone_fault_target_lookup(t->cause->target) != ZONE_TARGET_ZONE &&
+             zone_fault_target_lookup(t->cause->target) != ZONE_TARGET_DNSKEY &&
+             zone_fault_target_lookup(t->cause->target) != ZONE_TARGET_DS)
+        snprintf(buf, len, "fault %s: %s", t->cause->name,
+                 strcmp(t->cause->name, "denial-missing") == 0
+                     ? "no proof of the name's absence"
+                     : "too many NSEC3 iterations in the proof of its absence");
+    else
+        snprintf(buf, len, "fault %s on the domain's zone", t->cause->name);
+    return buf;
+}
+
+void lab_explain_tlsrpt(const struct scen *s, struct lab_explain_tlsrpt *t)
+{
+    char cause[256];
+    struct dl_buf *rdata = dl_xcalloc(s->zone.n_records + 1, sizeof(*rdata));
+    struct dane_dns_rr *rrs;
+    size_t n_rdata = 0;
+    ldns_rdf *name = NULL;
+    memset(t, 0, sizeof(*t));
+    t->name = dl_xasprintf("_smtp._tls.%s", s->domain);
+    if (s->tlsrpt != NULL) {
+        t->txt = dl_xcalloc(1, sizeof(*t->txt));
+        t->txt[t->n_txt++] = dl_xstrdup(s->tlsrpt);
+        txt_wire(s->tlsrpt, &rdata[n_rdata++]);
+    }
+    if (ldns_str2rdf_dname(&name, t->name) == LDNS_STATUS_OK) {
+        ldns_dname2canonical(name);
+        extra_txt(s, name, t, rdata, &n_rdata);
+        ldns_rdf_deep_free(name);
+    }
+    rrs = dl_xcalloc(n_rdata + 1, sizeof(*rrs));
+    for (size_t i = 0; i < n_rdata; i++) {
+        rrs[i].data = (unsigned char *)rdata[i].data;
+        rrs[i].len = rdata[i].len;
+    }
+    if (n_rdata > 0)
+        dane_tlsrpt_policy_from_txt(rrs, n_rdata, &t->policy);
+    t->dnssec = zone_verdict(s, &t->cause);
+    /* No TXT record: the name is proven absent, unless the proofs are the fault. */
+    if (n_rdata == 0 && t->dnssec == SCEN_DNSSEC_SECURE) {
+        t->dnssec = SCEN_DNSSEC_NXDOMAIN;
+        for (size_t i = 0; i < s->n_faults; i++)
+            if (strcmp(s->faults[i].name, "denial-missing") == 0 ||
+                strcmp(s->faults[i].name, "nsec3-excess-iterations") == 0) {
+                t->cause = &s->faults[i];
+                t->dnssec = strcmp(s->faults[i].name, "denial-missing") == 0 ? SCEN_DNSSEC_BOGUS
+                                                                             : SCEN_DNSSEC_INSECURE;
+            }
+    }
+    t->readable = t->dnssec != SCEN_DNSSEC_BOGUS && t->dnssec != SCEN_DNSSEC_SERVFAIL;
+    t->reports = t->readable && t->policy.found;
+    if (!t->readable)
+        snprintf(t->why, sizeof(t->why), "%s TXT: %s (%s)", t->name, scen_dnssec_name(t->dnssec),
+                 cause_phrase(t, cause, sizeof(cause)));
+    else if (n_rdata == 0)
+        snprintf(t->why, sizeof(t->why), "%s TXT: no such name (%s)", t->name,
+                 t->dnssec == SCEN_DNSSEC_NXDOMAIN ? "secure" : scen_dnssec_name(t->dnssec));
+    else if (!t->policy.found)
+        snprintf(t->why, sizeof(t->why), "%s", t->policy.why);
+    for (size_t i = 0; i < n_rdata; i++)
+        dl_buf_free(&rdata[i]);
+    free(rdata);
+    free(rrs);
+}
+
+void lab_explain_tlsrpt_clear(struct lab_explain_tlsrpt *t)
+{
+    for (size_t i = 0; i < t->n_txt; i++)
+        free(t->txt[i]);
+    free(t->txt);
+    free(t->name);
+    dane_tlsrpt_policy_clear(&t->policy);
+    memset(t, 0, sizeof(*t));
+}
+
+/* " TLS-RPT: the zone publishes "..." at NAME; a client reads it ..." */
+static void tlsrpt_phrase(struct dl_buf *b, const struct scen *s)
+{
+    struct lab_explain_tlsrpt t;
+    char cause[256];
+    lab_explain_tlsrpt(s, &t);
+    if (t.n_txt == 0)
+        dl_buf_printf(b, " TLS-RPT: no policy is published at %.*s (tlsrpt: none)", bare(t.name),
+                      t.name);
+    else {
+        char *def = dl_xasprintf("v=TLSRPTv1; rua=mailto:tlsrpt@%.*s", bare(s->domain), s->domain);
+        dl_buf_printf(b, " TLS-RPT: the zone publishes at %.*s ", bare(t.name), t.name);
+        for (size_t i = 0; i < t.n_txt; i++)
+            dl_buf_printf(b, "%s\"%s\"%s",
+                          i == 0            ? ""
+                          : i + 1 < t.n_txt ? ", "
+                                            : " and ",
+                          t.txt[i],
+                          i == 0 && s->tlsrpt != NULL && strcmp(s->tlsrpt, def) == 0
+                              ? " (the lab's default)"
+                              : "");
+        free(def);
+    }
+    if (!t.readable)
+        dl_buf_printf(b,
+                      "; a client cannot read it: the TXT lookup is %s (%s), so it sends no "
+                      "report.",
+                      scen_dnssec_name(t.dnssec), cause_phrase(&t, cause, sizeof(cause)));
+    else if (t.n_txt == 0)
+        dl_buf_printf(b, "; a client finds no record (%s) and sends no report.",
+                      scen_dnssec_name(t.dnssec));
+    else if (!t.policy.found)
+        dl_buf_printf(b, "; a client reads it (%s) but finds no policy: %s; it sends no report.",
+                      scen_dnssec_name(t.dnssec), t.policy.why);
+    else {
+        dl_buf_printf(b, "; a client reads it (%s) and sends its reports to ",
+                      scen_dnssec_name(t.dnssec));
+        for (size_t i = 0; i < t.policy.n_rua; i++)
+            dl_buf_printf(b, "%s%s", i ? ", " : "", t.policy.rua[i]);
+        dl_buf_printf(b, ".");
+    }
+    lab_explain_tlsrpt_clear(&t);
+}
+
 char *lab_explain_text(const struct scen *s)
 {
     struct dl_buf b = {0};
@@ -98,6 +302,7 @@ char *lab_explain_text(const struct scen *s)
     dl_buf_printf(&b, " Expected from an independent validator: ");
     expect_phrase(&b, s, names);
     dl_buf_printf(&b, ".");
+    tlsrpt_phrase(&b, s);
     names_free(names);
     return b.data;
 }
@@ -130,10 +335,29 @@ json_t *lab_explain_json(const struct scen *s)
                                       rr_types[k], "verdict", scen_dnssec_name(d), "reason",
                                       v->reason));
     }
-    o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "name", s->name, "domain", s->domain, "summary",
-                  s->summary, "explain", text, "faults", faults, "expect", expect);
+    o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "name", s->name, "domain", s->domain,
+                  "summary", s->summary, "explain", text, "faults", faults, "expect", expect,
+                  "tlsrpt", lab_explain_tlsrpt_json(s));
     free(text);
     names_free(names);
+    return o;
+}
+
+json_t *lab_explain_tlsrpt_json(const struct scen *s)
+{
+    struct lab_explain_tlsrpt t;
+    json_t *records = json_array(), *rua = json_array(), *o;
+    lab_explain_tlsrpt(s, &t);
+    for (size_t i = 0; i < t.n_txt; i++)
+        json_array_append_new(records, json_string(t.txt[i]));
+    for (size_t i = 0; i < t.policy.n_rua; i++)
+        json_array_append_new(rua, json_string(t.policy.rua[i]));
+    o = json_pack("{s:s, s:s?, s:o, s:b, s:o, s:s, s:b, s:b}", "name", t.name, "record", s->tlsrpt,
+                  "records", records, "policy", t.policy.found, "rua", rua, "dnssec",
+                  scen_dnssec_name(t.dnssec), "readable", t.readable, "reports", t.reports);
+    if (t.why[0] != '\0')
+        json_object_set_new(o, "why", json_string(t.why));
+    lab_explain_tlsrpt_clear(&t);
     return o;
 }
 

@@ -209,14 +209,65 @@ static int merge_mta(const struct lab_cmd_globals *g, json_t *const *tops, char 
     return rc;
 }
 
+/* --tlsrpt-index OUT: the index `run --tlsrpt DIR` writes to DIR/index.json,
+ * {DOMAIN: {"rua", "file", "why"?}}, made from the "tlsrpt" objects of the
+ * merged scenarios, byte for byte the run's form. A scenario with delivery
+ * checks but no "tlsrpt" object comes from a run without --tlsrpt: its
+ * domain would be missing, so that is an error, as is a domain twice. */
+static int write_tlsrpt_index(json_t *const *list, size_t n, const char *path)
+{
+    json_t *index = json_object();
+    char *text = NULL;
+    FILE *f;
+    int rc = -1;
+    for (size_t i = 0; i < n; i++) {
+        json_t *t = json_object_get(list[i], "tlsrpt"), *e;
+        const char *domain = json_string_value(json_object_get(t, "domain"));
+        if (t == NULL) {
+            if (json_array_size(json_object_get(list[i], "delivery")) == 0)
+                continue;
+            dl_err("report merge: --tlsrpt-index: scenario '%s' was checked without --tlsrpt "
+                   "(no \"tlsrpt\" object): run every shard with --tlsrpt DIR",
+                   str(list[i], "name"));
+            goto out;
+        }
+        if (domain == NULL || *domain == '\0' || !json_is_array(json_object_get(t, "rua"))) {
+            dl_err("report merge: --tlsrpt-index: scenario '%s': a \"tlsrpt\" object without "
+                   "domain or rua",
+                   str(list[i], "name"));
+            goto out;
+        }
+        if (json_object_get(index, domain) != NULL) {
+            dl_err("report merge: --tlsrpt-index: domain %s is in two scenarios", domain);
+            goto out;
+        }
+        e = json_deep_copy(t);
+        json_object_del(e, "domain");
+        json_object_set_new(index, domain, e);
+    }
+    text = json_dumps(index, JSON_INDENT(2) | JSON_SORT_KEYS);
+    if ((f = open_out(path)) != NULL) {
+        rc = fputs(text, f) == EOF ? -1 : 0;
+        if (f == stdout && rc == 0 && fputc('\n', f) == EOF)
+            rc = -1;
+        if (close_out(f, path) != 0)
+            rc = -1;
+    }
+out:
+    free(text);
+    json_decref(index);
+    return rc;
+}
+
 static const char merge_usage[] =
     "usage: danelab report merge FILE.json... [--json OUT] [--junit OUT] [--tap OUT]\n"
-    "                            [--html OUT]\n"
+    "                            [--html OUT] [--tlsrpt-index OUT]\n"
     "       (FILE.json: all `danelab run --json` or all `danelab mta --json` reports)\n";
 
 static int merge(const struct lab_cmd_globals *g, int argc, char **argv)
 {
-    const char *json_out = NULL, *junit_out = NULL, *tap_out = NULL, *html_out = NULL;
+    const char *json_out = NULL, *junit_out = NULL, *tap_out = NULL, *html_out = NULL,
+               *index_out = NULL;
     char **files = dl_xcalloc((size_t)argc, sizeof(char *));
     json_t **tops = dl_xcalloc((size_t)argc, sizeof(json_t *));
     json_t *all = NULL, *merged = NULL, **list = NULL;
@@ -225,11 +276,12 @@ static int merge(const struct lab_cmd_globals *g, int argc, char **argv)
     int rc = 2;
 
     for (int i = 1; i < argc; i++) {
-        const char **slot = strcmp(argv[i], "--json") == 0    ? &json_out
-                            : strcmp(argv[i], "--junit") == 0 ? &junit_out
-                            : strcmp(argv[i], "--tap") == 0   ? &tap_out
-                            : strcmp(argv[i], "--html") == 0  ? &html_out
-                                                              : NULL;
+        const char **slot = strcmp(argv[i], "--json") == 0           ? &json_out
+                            : strcmp(argv[i], "--junit") == 0        ? &junit_out
+                            : strcmp(argv[i], "--tap") == 0          ? &tap_out
+                            : strcmp(argv[i], "--html") == 0         ? &html_out
+                            : strcmp(argv[i], "--tlsrpt-index") == 0 ? &index_out
+                                                                     : NULL;
         if (slot && i + 1 < argc)
             *slot = argv[++i];
         else if (slot || (argv[i][0] == '-' && argv[i][1] != '\0')) {
@@ -245,13 +297,20 @@ static int merge(const struct lab_cmd_globals *g, int argc, char **argv)
         goto out;
     }
     if ((json_out && strcmp(json_out, "-") == 0) + (junit_out && strcmp(junit_out, "-") == 0) +
-            (tap_out && strcmp(tap_out, "-") == 0) + (html_out && strcmp(html_out, "-") == 0) >
+            (tap_out && strcmp(tap_out, "-") == 0) + (html_out && strcmp(html_out, "-") == 0) +
+            (index_out && strcmp(index_out, "-") == 0) >
         1) {
         dl_err("report merge: only one output can go to stdout (-)");
         goto out;
     }
     if (load_all(tops, files, nfiles) != 0)
         goto out;
+    if (lab_mtareport_is_mta(tops[0]) && index_out) {
+        dl_err("report merge: --tlsrpt-index: only for `danelab run --json` reports (%s is a "
+               "`danelab mta` report)",
+               files[0]);
+        goto out;
+    }
     if (lab_mtareport_is_mta(tops[0])) {
         struct outputs outs = {json_out, junit_out, tap_out, html_out};
         rc = merge_mta(g, tops, files, nfiles, &outs);
@@ -327,8 +386,11 @@ static int merge(const struct lab_cmd_globals *g, int argc, char **argv)
     }
     if (html_out && write_html(g, merged, html_out) != 0)
         rc = 2;
+    if (index_out && write_tlsrpt_index(list, n, index_out) != 0)
+        rc = 2;
     if (!(json_out && strcmp(json_out, "-") == 0) && !(junit_out && strcmp(junit_out, "-") == 0) &&
-        !(tap_out && strcmp(tap_out, "-") == 0) && !(html_out && strcmp(html_out, "-") == 0))
+        !(tap_out && strcmp(tap_out, "-") == 0) && !(html_out && strcmp(html_out, "-") == 0) &&
+        !(index_out && strcmp(index_out, "-") == 0))
         lab_report_text(stdout, merged);
 out:
     for (size_t i = 0; i < nfiles; i++)

@@ -1,11 +1,13 @@
 /*
  * lab_merge: `danelab report merge FILE.json... [--json OUT] [--junit OUT]
- * [--tap OUT] [--html OUT]`: joins the `danelab run --json` reports of the
+ * [--tap OUT] [--html OUT] [--tlsrpt-index OUT]`: joins the `danelab run --json` reports of the
  * shards of a run (--shard K/N) into one report, scenarios sorted by name,
  * the summary recomputed; refuses a scenario present twice and, when the
  * reports say they are shards, a missing or repeated shard. --html writes
  * the lab_html page, the chain-of-trust pictures of the scenarios found in
- * the catalogue into RUN/graphs/. Prints the text summary
+ * the catalogue into RUN/graphs/. --tlsrpt-index writes the index of the
+ * shards' TLS-RPT reports (run --tlsrpt DIR's DIR/index.json, same form)
+ * from the merged scenarios' "tlsrpt" objects. Prints the text summary
  * (unless an output is "-", stdout); exit 0 all passed, 1 some failed,
  * 2 usage, unreadable report or incomplete shards.
  *

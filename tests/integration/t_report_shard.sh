@@ -5,10 +5,10 @@
 
 dl() { "$DANELAB" -r "$RUN" "$@"; }
 check "danelab up" dl up
-dl run --json >"$WORK/full.json" 2>/dev/null
+dl run --json --tlsrpt "$WORK/tlsrpt-full" >"$WORK/full.json" 2>/dev/null
 full_rc=$?
 for k in 1 2 3; do
-    dl run --json --shard "$k/3" >"$WORK/s$k.json" 2>/dev/null
+    dl run --json --shard "$k/3" --tlsrpt "$WORK/tlsrpt-s$k" >"$WORK/s$k.json" 2>/dev/null
 done
 names() { jq -r '.scenarios[].name' "$@" | sort; }
 names "$WORK/full.json" >"$WORK/full.names"
@@ -47,6 +47,39 @@ check_output "... one dns testcase per scenario" "^$(wc -l <"$WORK/full.names")\
 check_output "the text summary ends with the count" "^$(jq -r '"\(.summary.passed) passed, \(.summary.failed) failed"' "$WORK/full.json")\$" tail -1 "$WORK/m.txt"
 check_output "--tap -: TAP of the merged report on stdout" '^1\.\.[0-9]+$' \
     sh -c "\"\$DANELAB\" report merge '$WORK/s1.json' '$WORK/s2.json' '$WORK/s3.json' --tap - | sed -n 2p"
+# ---- merge --tlsrpt-index: the shards' TLS-RPT indexes joined ----
+dl report merge "$WORK/s2.json" "$WORK/s3.json" "$WORK/s1.json" --tlsrpt-index "$WORK/m-index.json" >/dev/null 2>&1
+check_output "the full run's TLS-RPT index has reports and domains without one" '^true true$' \
+    jq -r '[(to_entries | any(.value.file != null)), (to_entries | any(.value.file == null and (.value.why | type == "string")))] | map(tostring) | join(" ")' "$WORK/tlsrpt-full/index.json"
+check_output "... one entry per scenario with a delivery check" \
+    "^$(jq '[.scenarios[] | select((.delivery | length) > 0)] | length' "$WORK/full.json")\$" jq length "$WORK/tlsrpt-full/index.json"
+check_output "no shard's own index is the whole one" '^false false false $' \
+    sh -c "for k in 1 2 3; do [ \"\$(jq -S . '$WORK/tlsrpt-s'\$k/index.json)\" = \"\$(jq -S . '$WORK/tlsrpt-full/index.json')\" ] && echo true || echo false; done | tr '\\n' ' '"
+check "--tlsrpt-index: the merged index equals the full run's index.json (jq -S)" \
+    sh -c "jq -S . '$WORK/tlsrpt-full/index.json' >'$WORK/full-index.s' && jq -S . '$WORK/m-index.json' >'$WORK/m-index.s' && diff '$WORK/full-index.s' '$WORK/m-index.s'"
+check "... byte for byte" cmp "$WORK/tlsrpt-full/index.json" "$WORK/m-index.json"
+check "... each report it names is in exactly one shard's directory" \
+    sh -c "jq -r 'to_entries[] | select(.value.file != null) | .value.file' '$WORK/m-index.json' | { bad=0 seen=0; while read -r f; do seen=\$((seen + 1)); n=0; for k in 1 2 3; do [ -f '$WORK/tlsrpt-s'\$k/\"\$f\" ] && n=\$((n + 1)); done; [ \$n = 1 ] || { echo \"\$f in \$n shards\"; bad=1; }; done; [ \$seen -gt 0 ] && exit \$bad; }"
+check "--tlsrpt-index -: the index on stdout, no text summary" \
+    sh -c "\"\$DANELAB\" report merge '$WORK/s1.json' '$WORK/s2.json' '$WORK/s3.json' --tlsrpt-index - 2>/dev/null | jq -S . | diff '$WORK/full-index.s' -"
+# explain's TLS-RPT policy against what the reference client found: for
+# every domain of the full run's index, a report iff explain says a client
+# reports, and an unreadable policy iff the client's TXT lookup was bogus
+# or failed.
+"$DANELAB" explain --json $(jq -r '.scenarios[].name' "$WORK/full.json") >"$WORK/explain.json" 2>/dev/null
+check_output "explain's TLS-RPT verdicts agree with the full run's index, domain by domain" '^\[\]$' \
+    jq -c --slurpfile e "$WORK/explain.json" '($e[0] | map({key: (.domain | rtrimstr(".")), value: .tlsrpt}) | from_entries) as $x |
+        [to_entries[] | select(($x[.key] == null) or ($x[.key].reports != (.value.file != null)) or
+            ($x[.key].readable == ((.value.why // "") | test("TXT: (bogus|failed)")))) | .key]' "$WORK/tlsrpt-full/index.json"
+check_output "... some of them unreadable (bogus or SERVFAIL)" '^[1-9][0-9]* [1-9][0-9]*$' \
+    jq -r '"\([.[] | select(.tlsrpt.dnssec == "bogus")] | length) \([.[] | select(.tlsrpt.dnssec == "servfail")] | length)"' "$WORK/explain.json"
+check_status "--tlsrpt-index with a shard run without --tlsrpt: exit 2" 2 \
+    dl report merge "$WORK/s1.json" "$WORK/s2again.json" "$WORK/s3.json" --tlsrpt-index "$WORK/bad-index.json"
+check_output "... it says which scenario and why" "scenario '[a-z0-9-]+' was checked without --tlsrpt" \
+    dl report merge "$WORK/s1.json" "$WORK/s2again.json" "$WORK/s3.json" --tlsrpt-index "$WORK/bad-index.json"
+check_status "--tlsrpt-index and another output both on stdout: exit 2" 2 \
+    dl report merge "$WORK/s1.json" "$WORK/s2.json" "$WORK/s3.json" --tlsrpt-index - --json -
+check_status "--tlsrpt-index without a value: exit 2" 2 dl report merge "$WORK/s1.json" --tlsrpt-index
 check_status "a missing shard: exit 2" 2 dl report merge "$WORK/s1.json" "$WORK/s3.json"
 check_output "... named" 'shard 2/3 is missing' dl report merge "$WORK/s1.json" "$WORK/s3.json"
 check_status "a shard given twice: exit 2" 2 dl report merge "$WORK/s1.json" "$WORK/s1.json" "$WORK/s2.json" "$WORK/s3.json"

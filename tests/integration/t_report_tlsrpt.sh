@@ -118,6 +118,22 @@ expect:
   rfc7672: {status: delivered, code: 2.0.0, reason: authenticated}
 Y
 done
+# A valid policy in a zone whose every signature expired: unreadable.
+cat >"$D2/rpt-bogus.yaml" <<'Y'
+name: rpt-bogus
+summary: "Every signature of the zone expired: the TLS-RPT policy cannot be read"
+certificates:
+  leaf: {names: [mx1.rpt-bogus.test]}
+mx:
+  - host: mx1
+    certificate: leaf
+    tlsa: [{usage: 3, selector: 1, matching: 1, of: leaf}]
+faults: [zone-expired]
+expect:
+  dns:
+    mx: {verdict: bogus, reason: "expired"}
+  rfc7672: {status: deferred, code: 4.7.324, reason: dnssec-bogus, tlsrpt: dnssec-invalid}
+Y
 R2="$WORK/reports2"
 check_status "run --tlsrpt: exit 0 when some domains publish no policy" 0 \
     "$DANELAB" -r "$WORK/run2" -s "$D2" run --tlsrpt "$R2"
@@ -127,7 +143,7 @@ check_output "... its sessions counted" '^1 0$' \
     jq -r '.policies[0].summary | "\(."total-successful-session-count") \(."total-failure-session-count")"' \
     "$R2/rpt-default.test.json"
 check_output "index: rua and file of the domain with a policy, none for the others" \
-    '^rpt-default.test rpt-default.test.json mailto:tlsrpt@rpt-default.test rpt-malformed.test null  rpt-none.test null  rpt-two.test null  $' \
+    '^rpt-bogus.test null  rpt-default.test rpt-default.test.json mailto:tlsrpt@rpt-default.test rpt-malformed.test null  rpt-none.test null  rpt-two.test null  $' \
     sh -c "jq -r 'to_entries[] | \"\\(.key) \\(.value.file) \\(.value.rua | join(\",\"))\"' '$R2/index.json' | tr '\\n' ' '"
 check_output "index: why rpt-none has no report (the name provably does not exist)" \
     '_smtp\._tls\.rpt-none\.test\. TXT: no such name \(secure\)' jq -r '.["rpt-none.test"].why' "$R2/index.json"
@@ -137,4 +153,39 @@ check_output "index: why rpt-two has none (two records)" \
     '2 TXT records begin with v=TLSRPTv1' jq -r '.["rpt-two.test"].why' "$R2/index.json"
 check_output "index: no why for the domain with a report" '^null$' jq -r '.["rpt-default.test"].why' "$R2/index.json"
 "$DANELAB" -r "$WORK/run2" down >/dev/null 2>&1
+
+# ---- danelab explain: the policy the zone publishes, and whether a client reads it ----
+ex() { "$DANELAB" -r "$WORK/run2" -s "$D2" explain "$@"; }
+check_output "explain: the lab's default policy, read secure, reports to its rua" \
+    'TLS-RPT: the zone publishes at _smtp\._tls\.rpt-default\.test "v=TLSRPTv1; rua=mailto:tlsrpt@rpt-default\.test" \(the lab.s default\); a client reads it \(secure\) and sends its reports to mailto:tlsrpt@rpt-default\.test\.$' \
+    ex rpt-default
+check_output "explain: tlsrpt: none, nothing published, proven absent" \
+    'TLS-RPT: no policy is published at _smtp\._tls\.rpt-none\.test \(tlsrpt: none\); a client finds no record \(nxdomain\) and sends no report\.$' \
+    ex rpt-none
+check_output "explain: the literal record, and why it is no policy" \
+    'publishes at _smtp\._tls\.rpt-malformed\.test "v=TLSRPTv1; rua=ftp://reports\.rpt-malformed\.test/"; a client reads it \(secure\) but finds no policy: malformed TLSRPT record: rua: no mailto: or https: URI[^;]*; it sends no report\.$' \
+    ex rpt-malformed
+check_output "explain: the default and a records: TXT at the same name, two records" \
+    '"v=TLSRPTv1; rua=mailto:tlsrpt@rpt-two\.test" \(the lab.s default\) and "v=TLSRPTv1; rua=mailto:other@rpt-two\.test"; a client reads it \(secure\) but finds no policy: 2 TXT records begin with v=TLSRPTv1' \
+    ex rpt-two
+check_output "explain: a bogus zone's policy cannot be read" \
+    'rua=mailto:tlsrpt@rpt-bogus\.test" \(the lab.s default\); a client cannot read it: the TXT lookup is bogus \(fault zone-expired on the domain.s zone\), so it sends no report\.$' \
+    ex rpt-bogus
+check_output "explain --json: record, policy, dnssec, readable, reports per scenario" \
+    '^rpt-bogus true bogus false false rpt-default true secure true true rpt-malformed false secure true false rpt-none false nxdomain true false rpt-two false secure true false $' \
+    sh -c "\"\$DANELAB\" -s '$D2' explain --json rpt-bogus rpt-default rpt-malformed rpt-none rpt-two | jq -r '.[] | \"\\(.name) \\(.tlsrpt.policy) \\(.tlsrpt.dnssec) \\(.tlsrpt.readable) \\(.tlsrpt.reports)\"' | tr '\\n' ' '"
+check_output "explain --json: record is the scenario's text, null for none" \
+    '^\["v=TLSRPTv1; rua=mailto:tlsrpt@rpt-default.test",null,"_smtp._tls.rpt-none.test.",\["mailto:tlsrpt@rpt-default.test"\]\]$' \
+    sh -c "\"\$DANELAB\" -s '$D2' explain --json rpt-default rpt-none | jq -c '[.[0].tlsrpt.record, .[1].tlsrpt.record, .[1].tlsrpt.name, .[0].tlsrpt.rua]'"
+check_output "explain --json: why a bogus zone's policy is not read" \
+    '^_smtp\._tls\.rpt-bogus\.test\. TXT: bogus \(fault zone-expired on the domain.s zone\)$' \
+    sh -c "\"\$DANELAB\" -s '$D2' explain --json rpt-bogus | jq -r '.[0].tlsrpt.why'"
+check_output "explain agrees with run --tlsrpt: a report iff it says a client reports, to the same rua" '^\[\]$' \
+    sh -c "\"\$DANELAB\" -s '$D2' explain --json rpt-bogus rpt-default rpt-malformed rpt-none rpt-two >'$WORK/ex2.json' &&
+        jq -c --slurpfile e '$WORK/ex2.json' '(\$e[0] | map({key: (.domain | rtrimstr(\".\")), value: .tlsrpt}) | from_entries) as \$x |
+            [to_entries[] | select(\$x[.key] == null or \$x[.key].reports != (.value.file != null) or
+                (\$x[.key].reports and \$x[.key].rua != .value.rua)) | .key]' '$R2/index.json'"
+check_output "list --json: the explain text carries the TLS-RPT sentence" \
+    'TLS-RPT: no policy is published at _smtp\._tls\.rpt-none\.test' \
+    sh -c "\"\$DANELAB\" -s '$D2' list --json | jq -r '.[] | select(.name == \"rpt-none\") | .explain'"
 finish
