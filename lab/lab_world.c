@@ -4,6 +4,9 @@
 #include "lab_holder.h"
 
 #include <errno.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -249,6 +252,33 @@ static int run_holder(const struct lab_world_opts *o, struct lab_holder_args *a,
     return rc;
 }
 
+/* On the host's loopback (--no-netns) the lab's fixed addresses may be
+ * taken, most often by another lab started with --no-netns from another
+ * run directory: say so before any server fails to bind. */
+static int host_addresses_free(struct dl_error *err)
+{
+    static const char *const addrs[] = {LAB_ADDR_PARENT, LAB_ADDR_CHILD, LAB_ADDR_RESOLVER};
+    for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++)
+        for (int type = 0; type < 2; type++) {
+            struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(53)};
+            int fd = socket(AF_INET, type ? SOCK_STREAM : SOCK_DGRAM, 0), one = 1, busy;
+            if (fd < 0)
+                continue;
+            if (type) /* TCP: a connection in TIME_WAIT is no owner */
+                setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+            inet_pton(AF_INET, addrs[i], &sa.sin_addr);
+            busy = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 && errno == EADDRINUSE;
+            close(fd);
+            if (busy)
+                return dl_error_set(err,
+                                    "%s port 53 (%s) is in use on the host's loopback: another "
+                                    "lab with --no-netns (or a DNS server) holds it; stop it "
+                                    "first, or run without --no-netns",
+                                    addrs[i], type ? "TCP" : "UDP");
+        }
+    return 0;
+}
+
 int lab_world_up(const struct lab_world_opts *o, const zone_tree *tree, struct dl_error *err)
 {
     struct lab_holder_args a = {0};
@@ -260,7 +290,7 @@ int lab_world_up(const struct lab_world_opts *o, const zone_tree *tree, struct d
     if (lab_world_status(o->run_dir, &st, err) == 0 && st.running)
         dl_error_set(err, "a lab already runs from %s (holder pid %ld); `danelab down` first",
                      o->run_dir, (long)st.holder);
-    else if (!st.running) {
+    else if (!st.running && (o->netns || host_addresses_free(err) == 0)) {
         fill_args(&a, o, tree);
         a.lock_fd = lock;
         rc = run_holder(o, &a, err);

@@ -20,6 +20,11 @@ check_output "exec shows the lab resolver as /etc/resolv.conf" '^nameserver 127\
 check_status "exec passes the command's exit status" 3 "$DANELAB" -r "$RUN" exec -- sh -c 'exit 3'
 check_output "a second up says the lab is up already (and reloads what changed)" \
     "lab already up \(holder pid [0-9]+\)" "$DANELAB" -r "$RUN" $MODE up
+if [ -n "$MODE" ]; then
+    check_output "a second --no-netns lab from another run directory: the address in use, named" \
+        "127\.53\.0\.1 port 53 .* is in use on the host's loopback" \
+        "$DANELAB" -r "$WORK/other" --no-netns up
+fi
 if [ -n "$MODE" ]; then other=; else other=--no-netns; fi
 check_status "a second up in the other mode is refused while the lab runs" 2 \
     "$DANELAB" -r "$RUN" $other up
