@@ -27,15 +27,18 @@ struct lab_postfix {
     char partial[4096];
     bool started;
     char version[64]; /* "Postfix 3.7.11", from postconf after start */
-    /* The last "... TLS connection established to HOST[ADDR]:PORT" of
-     * each smtp process (by PID): a delivery line of the same process to
-     * the same relay was made over that connection. */
+    /* The "... TLS connection established to HOST[ADDR]:PORT" lines seen,
+     * by smtp process and endpoint, the newest replacing an older one of
+     * the same pair: a delivery line of that process to that relay was
+     * made over that connection. A ring: the oldest goes when it is full
+     * (far more entries than one run's deliveries in flight). */
     struct tls_seen {
         long pid;
         char endpoint[300];
         enum lab_mta_auth auth;
         char word[16];
-    } tls[64];
+    } tls[512];
+    size_t tls_next;
 };
 
 /* The PID in "postfix/smtp[1234]: ", or -1. */
@@ -55,35 +58,40 @@ static void tls_line(lab_postfix *p, long pid, const char *text)
                  {"Trusted", LAB_MTA_AUTH_UNVERIFIED}, /* chain ok, name not checked */
                  {"Untrusted", LAB_MTA_AUTH_UNVERIFIED},
                  {"Anonymous", LAB_MTA_AUTH_UNVERIFIED}};
-    const char *to = strstr(text, " TLS connection established to ");
-    struct tls_seen *slot = &p->tls[(unsigned long)pid % (sizeof(p->tls) / sizeof(p->tls[0]))];
-    size_t wl = to ? (size_t)(to - text) : 0;
+    const char *to = strstr(text, " TLS connection established to "), *end;
+    size_t wl = to ? (size_t)(to - text) : 0, n = sizeof(p->tls) / sizeof(p->tls[0]);
+    char endpoint[300];
+    struct tls_seen *slot = NULL;
     if (to == NULL)
         return;
     to += strlen(" TLS connection established to ");
+    end = strstr(to, ": ");
+    snprintf(endpoint, sizeof(endpoint), "%.*s", (int)(end ? end - to : (long)strlen(to)), to);
+    for (size_t i = 0; i < n && slot == NULL; i++)
+        if (p->tls[i].pid == pid && strcmp(p->tls[i].endpoint, endpoint) == 0)
+            slot = &p->tls[i];
+    if (slot == NULL)
+        slot = &p->tls[p->tls_next++ % n];
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
         if (strlen(words[i].word) == wl && strncmp(text, words[i].word, wl) == 0) {
-            const char *end = strstr(to, ": ");
             slot->pid = pid;
             slot->auth = words[i].auth;
             snprintf(slot->word, sizeof(slot->word), "%s", words[i].word);
-            snprintf(slot->endpoint, sizeof(slot->endpoint), "%.*s",
-                     (int)(end ? end - to : (long)strlen(to)), to);
+            snprintf(slot->endpoint, sizeof(slot->endpoint), "%s", endpoint);
         }
 }
 
-/* How delivery m (sent by smtp process pid) was made. */
+/* How delivery m (sent by smtp process pid) was made; unknown when no
+ * TLS line of that process to that relay was seen (fakesmtp's record
+ * still tells a plaintext session). */
 static void delivery_auth(const lab_postfix *p, long pid, struct lab_mta_msg *m)
 {
-    const struct tls_seen *slot =
-        &p->tls[(unsigned long)pid % (sizeof(p->tls) / sizeof(p->tls[0]))];
-    if (pid >= 0 && slot->pid == pid && strcmp(slot->endpoint, m->relay) == 0) {
-        m->auth = slot->auth;
-        snprintf(m->auth_text, sizeof(m->auth_text), "%s TLS connection", slot->word);
-    } else if (pid >= 0) {
-        m->auth = LAB_MTA_AUTH_PLAINTEXT; /* smtp_tls_loglevel 1 logs every TLS session */
-        snprintf(m->auth_text, sizeof(m->auth_text), "no TLS connection logged");
-    }
+    for (size_t i = 0; pid >= 0 && i < sizeof(p->tls) / sizeof(p->tls[0]); i++)
+        if (p->tls[i].pid == pid && strcmp(p->tls[i].endpoint, m->relay) == 0) {
+            m->auth = p->tls[i].auth;
+            snprintf(m->auth_text, sizeof(m->auth_text), "%s TLS connection", p->tls[i].word);
+            return;
+        }
 }
 
 static const char master_cf[] =
