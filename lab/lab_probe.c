@@ -99,3 +99,35 @@ out:
     free(wire);
     return rc < 0 ? -1 : 0;
 }
+
+ldns_resolver *lab_probe_resolver(const char *addr)
+{
+    ldns_resolver *res = ldns_resolver_new();
+    ldns_rdf *ns = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, addr);
+    struct timeval tv = {.tv_sec = 1};
+    ldns_resolver_push_nameserver(res, ns);
+    ldns_rdf_deep_free(ns);
+    ldns_resolver_set_recursive(res, false);
+    ldns_resolver_set_retry(res, 1);
+    ldns_resolver_set_timeout(res, tv);
+    return res;
+}
+
+int64_t lab_probe_serial(ldns_resolver *res, const char *origin)
+{
+    ldns_rdf *name = ldns_dname_new_frm_str(origin);
+    ldns_pkt *pkt = NULL;
+    int64_t serial = -1;
+    if (name != NULL &&
+        ldns_resolver_send(&pkt, res, name, LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, 0) ==
+            LDNS_STATUS_OK &&
+        pkt != NULL && ldns_pkt_get_rcode(pkt) == LDNS_RCODE_NOERROR) {
+        ldns_rr_list *soa = ldns_pkt_rr_list_by_type(pkt, LDNS_RR_TYPE_SOA, LDNS_SECTION_ANSWER);
+        if (soa != NULL && ldns_rr_list_rr_count(soa) > 0)
+            serial = ldns_rdf2native_int32(ldns_rr_rdf(ldns_rr_list_rr(soa, 0), 2));
+        ldns_rr_list_deep_free(soa);
+    }
+    ldns_pkt_free(pkt);
+    ldns_rdf_deep_free(name);
+    return serial;
+}

@@ -1,12 +1,16 @@
 /*
  * lab_probe: is a DNS server answering? One UDP query (SOA for a name) to
  * ADDR:PORT, retried until a deadline; used to know when NSD and Unbound
- * are ready and by `danelab status`.
+ * are ready and by `danelab status`; and the SOA serial a server gives,
+ * to know when it has reloaded a zone.
  */
 #ifndef LAB_PROBE_H
 #define LAB_PROBE_H
 
 #include "dl_error.h"
+
+#include <ldns/ldns.h>
+#include <stdint.h>
 
 /* Query `qname` SOA at addr:port, resending every 200 ms, until an answer
  * with the query's ID arrives or timeout_ms passes. rd: set the Recursion
@@ -15,5 +19,14 @@
  * to QNAME SOA within N ms (last: reason)" otherwise. */
 int lab_probe_dns(const char *addr, unsigned port, const char *qname, int rd, int timeout_ms,
                   int *rcode, struct dl_error *err);
+
+/* An ldns resolver for one of the lab's authoritative servers at addr,
+ * port 53: no recursion, one try, a 1 s timeout. The caller frees it
+ * (ldns_resolver_deep_free). */
+ldns_resolver *lab_probe_resolver(const char *addr);
+
+/* The SOA serial `res` serves for origin (its answer section), or -1:
+ * used to wait until NSD has loaded a zone file's new version. */
+int64_t lab_probe_serial(ldns_resolver *res, const char *origin);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include "dl_util.h"
 #include "lab_conf.h"
+#include "lab_probe.h"
 #include "lab_world.h"
 #include "scen.h"
 #include "zone_stamp.h"
@@ -149,39 +150,6 @@ static int wait_log(const char *run_dir, const char *file, const char *what, siz
     return 0;
 }
 
-/* The SOA serial `addr` serves for origin, or -1. */
-static int64_t serial_at(ldns_resolver *res, const char *origin)
-{
-    ldns_rdf *name = ldns_dname_new_frm_str(origin);
-    ldns_pkt *pkt = NULL;
-    int64_t serial = -1;
-    if (name &&
-        ldns_resolver_query_status(&pkt, res, name, LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, 0) ==
-            LDNS_STATUS_OK &&
-        ldns_pkt_get_rcode(pkt) == LDNS_RCODE_NOERROR) {
-        ldns_rr_list *soa = ldns_pkt_rr_list_by_type(pkt, LDNS_RR_TYPE_SOA, LDNS_SECTION_ANSWER);
-        if (soa && ldns_rr_list_rr_count(soa) > 0)
-            serial = ldns_rdf2native_int32(ldns_rr_rdf(ldns_rr_list_rr(soa, 0), 2));
-        ldns_rr_list_deep_free(soa);
-    }
-    ldns_pkt_free(pkt);
-    ldns_rdf_deep_free(name);
-    return serial;
-}
-
-static ldns_resolver *resolver_at(const char *addr)
-{
-    ldns_resolver *res = ldns_resolver_new();
-    ldns_rdf *ns = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, addr);
-    struct timeval tv = {.tv_sec = 1};
-    ldns_resolver_push_nameserver(res, ns);
-    ldns_rdf_deep_free(ns);
-    ldns_resolver_set_recursive(res, false);
-    ldns_resolver_set_retry(res, 1);
-    ldns_resolver_set_timeout(res, tv);
-    return res;
-}
-
 /* A zone to wait for after the reload: served now with another serial
  * than its file has (a zone NSD does not serve at all, such as one broken
  * on purpose, is not waited for). */
@@ -201,7 +169,7 @@ static size_t find_pending(const char *run_dir, const zone_tree *tree, ldns_reso
         struct zone_stamp st;
         if (!zone_tree_lame(tree, z) && zone_stamp_read(path, &st))
             for (int k = 0; k < 2; k++) {
-                int64_t now = serial_at(res[k], origin);
+                int64_t now = lab_probe_serial(res[k], origin);
                 if (now >= 0 && now != (int64_t)st.serial) {
                     out[m++] = (struct pending){origin, st.serial, k};
                     break;
@@ -220,7 +188,7 @@ static int wait_zones(ldns_resolver *res[2], const struct pending *p, size_t n)
 {
     int waited = 0;
     for (size_t k = 0; k < n; k++)
-        while (serial_at(res[p[k].server], p[k].origin) != (int64_t)p[k].serial) {
+        while (lab_probe_serial(res[p[k].server], p[k].origin) != (int64_t)p[k].serial) {
             if (waited >= WAIT_MS) {
                 dl_err("refresh: NSD does not serve %s serial %u after %d ms", p[k].origin,
                        p[k].serial, WAIT_MS);
@@ -235,7 +203,8 @@ static int wait_zones(ldns_resolver *res[2], const struct pending *p, size_t n)
 /* In the lab world: find what must change, signal, wait for the zones. */
 static int reload_here(const char *run_dir, const zone_tree *tree, const struct lab_status *st)
 {
-    ldns_resolver *res[2] = {resolver_at(LAB_ADDR_PARENT), resolver_at(LAB_ADDR_CHILD)};
+    ldns_resolver *res[2] = {lab_probe_resolver(LAB_ADDR_PARENT),
+                             lab_probe_resolver(LAB_ADDR_CHILD)};
     struct pending *p = dl_xcalloc(zone_tree_count(tree) + 1, sizeof(*p));
     size_t n = find_pending(run_dir, tree, res, p);
     int status = 0, rc;

@@ -566,15 +566,6 @@ static void on_done(void *ctx, size_t i, const json_t *r)
         progress(c->on_term, c->n_done, c->o->n_sel, s->name);
 }
 
-/* Whether scenario i runs retry timelines (the slow ones: first). */
-static bool has_timeline(const struct scen *s)
-{
-    for (int p = 0; p < SCEN_PROFILE_COUNT; p++)
-        if (s->expect[p].set && s->expect[p].retry.set)
-            return true;
-    return false;
-}
-
 /* Run the checks, serially or in workers; returns 0, or 2 on an error
  * (a worker died, a report could not be written). */
 static int check_selected(struct checker *c)
@@ -583,9 +574,9 @@ static int check_selected(struct checker *c)
     size_t *slow_first = dl_xcalloc(c->o->n_sel + 1, sizeof(size_t));
     struct dl_error err;
     int rc = 0;
-    for (int pass = 0; pass < 2; pass++)
+    for (int pass = 0; pass < 2; pass++) /* retry timelines (the slow ones) first */
         for (size_t i = 0; i < n; i++)
-            if (c->o->sel[i] && has_timeline(scen_catalog_get(c->cat, i)) == (pass == 0))
+            if (c->o->sel[i] && scen_has_retry(scen_catalog_get(c->cat, i)) == (pass == 0))
                 slow_first[m++] = i;
     if (c->o->jobs <= 1 || c->o->n_sel <= 1) {
         if (checker_setup(c) != 0)

@@ -6,6 +6,7 @@
 #include "lab_conf.h"
 #include "lab_listen.h"
 #include "lab_plan.h"
+#include "lab_probe.h"
 #include "lab_smtp.h"
 #include "zone_stamp.h"
 #include "zone_tree.h"
@@ -216,27 +217,6 @@ static int reload_nsd(const char *run_dir, struct dl_error *err)
     return 0;
 }
 
-/* The SOA serial nsd-child serves for origin, or -1. */
-static int64_t served_serial(ldns_resolver *res, const char *origin)
-{
-    ldns_rdf *name = ldns_dname_new_frm_str(origin);
-    ldns_pkt *pkt = NULL;
-    int64_t serial = -1;
-    if (name == NULL)
-        return -1;
-    if (ldns_resolver_send(&pkt, res, name, LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, 0) ==
-            LDNS_STATUS_OK &&
-        pkt != NULL) {
-        ldns_rr_list *soa = ldns_pkt_rr_list_by_type(pkt, LDNS_RR_TYPE_SOA, LDNS_SECTION_ANSWER);
-        if (soa != NULL && ldns_rr_list_rr_count(soa) > 0)
-            serial = ldns_rdf2native_int32(ldns_rr_rdf(ldns_rr_list_rr(soa, 0), 2));
-        ldns_rr_list_deep_free(soa);
-    }
-    ldns_pkt_free(pkt);
-    ldns_rdf_deep_free(name);
-    return serial;
-}
-
 /* Wait until nsd-child serves serial[k] for origin[k], every k. The
  * SIGHUP is repeated while waiting: with `run --jobs`, another worker's
  * reload may have begun before our files were in place and absorbed our
@@ -245,18 +225,11 @@ static int64_t served_serial(ldns_resolver *res, const char *origin)
 static int wait_served(const char *run_dir, char **origins, const uint32_t *serials, size_t n,
                        struct dl_error *err)
 {
-    ldns_resolver *res = ldns_resolver_new();
-    ldns_rdf *ns = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, LAB_ADDR_CHILD);
-    struct timeval tv = {.tv_sec = 1};
+    ldns_resolver *res = lab_probe_resolver(LAB_ADDR_CHILD);
     size_t k = 0;
     int rc = 0;
-    ldns_resolver_push_nameserver(res, ns);
-    ldns_rdf_deep_free(ns);
-    ldns_resolver_set_recursive(res, false);
-    ldns_resolver_set_retry(res, 1);
-    ldns_resolver_set_timeout(res, tv);
     for (int waited = 0; k < n;) {
-        if (served_serial(res, origins[k]) == (int64_t)serials[k]) {
+        if (lab_probe_serial(res, origins[k]) == (int64_t)serials[k]) {
             k++;
             continue;
         }
