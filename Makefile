@@ -51,8 +51,9 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 LIB      := $(O)/libdanelab.a
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(O)/%.o)
-# One Check suite per tests/unit/check_<module>.c, exporting <module>_suite().
-SUITES   := $(patsubst tests/unit/check_%.c,%,$(filter-out tests/unit/check_main.c,$(UNIT_SRCS)))
+# One Check suite per tests/unit/check_<module>.c, exporting <module>_suite();
+# other files there (testutil_*.c) are helpers the suites share.
+SUITES   := $(patsubst tests/unit/check_%.c,%,$(filter-out tests/unit/check_main.c,$(filter tests/unit/check_%.c,$(UNIT_SRCS))))
 PROGS    := $(COMMANDS:%=$(B)/%)
 MAN1     := $(wildcard man/*.1)
 MAN5     := $(wildcard man/*.5)

@@ -5,6 +5,7 @@
  * built without the fault (same run directory, so the same keys): the
  * file really contains what the fault says, and nothing else changed.
  */
+#include "testutil_zone.h"
 #include "dl_util.h"
 #include "zone_fault.h"
 #include "zone_inject.h"
@@ -138,32 +139,10 @@ static void built_free(struct built *b)
 
 /* ---- reading ----------------------------------------------------------- */
 
-static ldns_rr_list *select_rrs(const ldns_rr_list *all, const char *owner, ldns_rr_type type)
-{
-    ldns_rr_list *out = ldns_rr_list_new();
-    ldns_rdf *name = owner != NULL ? ldns_dname_new_frm_str(owner) : NULL;
-    for (size_t i = 0; i < ldns_rr_list_rr_count(all); i++) {
-        ldns_rr *rr = ldns_rr_list_rr(all, i);
-        if (ldns_rr_get_type(rr) == type &&
-            (owner == NULL || ldns_dname_compare(ldns_rr_owner(rr), name) == 0))
-            ldns_rr_list_push_rr(out, ldns_rr_clone(rr));
-    }
-    ldns_rdf_deep_free(name);
-    return out;
-}
-
-static size_t count_rrs(const ldns_rr_list *all, const char *owner, ldns_rr_type type)
-{
-    ldns_rr_list *l = select_rrs(all, owner, type);
-    size_t n = ldns_rr_list_rr_count(l);
-    ldns_rr_list_deep_free(l);
-    return n;
-}
-
 /* The RRSIGs over owner/type; caller deep-frees. */
 static ldns_rr_list *sigs_of(const ldns_rr_list *all, const char *owner, ldns_rr_type type)
 {
-    ldns_rr_list *sigs = select_rrs(all, owner, LDNS_RR_TYPE_RRSIG), *out = ldns_rr_list_new();
+    ldns_rr_list *sigs = tu_select_rrs(all, owner, LDNS_RR_TYPE_RRSIG), *out = ldns_rr_list_new();
     for (size_t i = 0; i < ldns_rr_list_rr_count(sigs); i++) {
         ldns_rr *s = ldns_rr_list_rr(sigs, i);
         if (ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(s)) == type)
@@ -182,7 +161,7 @@ static ldns_rr *the_one(ldns_rr_list *l, const char *what)
 
 static ldns_rr *ksk_of(const ldns_rr_list *all)
 {
-    ldns_rr_list *keys = select_rrs(all, DOMAIN, LDNS_RR_TYPE_DNSKEY);
+    ldns_rr_list *keys = tu_select_rrs(all, DOMAIN, LDNS_RR_TYPE_DNSKEY);
     ldns_rr *ksk = NULL;
     for (size_t i = 0; i < ldns_rr_list_rr_count(keys); i++)
         if (ldns_rdf2native_int16(ldns_rr_dnskey_flags(ldns_rr_list_rr(keys, i))) == 257)
@@ -203,8 +182,8 @@ static ldns_status verify_at(const ldns_rr_list *all, const ldns_rr *sig, time_t
 {
     char *owner = ldns_rdf2str(ldns_rr_owner(sig));
     ldns_rr_type t = ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(sig));
-    ldns_rr_list *set = select_rrs(all, owner, t);
-    ldns_rr_list *keys = select_rrs(all, DOMAIN, LDNS_RR_TYPE_DNSKEY);
+    ldns_rr_list *set = tu_select_rrs(all, owner, t);
+    ldns_rr_list *keys = tu_select_rrs(all, DOMAIN, LDNS_RR_TYPE_DNSKEY);
     ldns_rr_list *good = ldns_rr_list_new();
     ldns_status st;
     st = ldns_verify_rrsig_keylist_time(set, (ldns_rr *)sig, keys, when, good);
@@ -258,7 +237,7 @@ static void assert_diff(const ldns_rr_list *before, const ldns_rr_list *after, s
  * and verifies at NOW. */
 static void assert_others_nominal(const ldns_rr_list *all, const char *owner, ldns_rr_type type)
 {
-    ldns_rr_list *sigs = select_rrs(all, NULL, LDNS_RR_TYPE_RRSIG);
+    ldns_rr_list *sigs = tu_select_rrs(all, NULL, LDNS_RR_TYPE_RRSIG);
     ldns_rdf *o = ldns_dname_new_frm_str(owner);
     for (size_t i = 0; i < ldns_rr_list_rr_count(sigs); i++) {
         ldns_rr *s = ldns_rr_list_rr(sigs, i);
@@ -339,7 +318,7 @@ START_TEST(ds_algorithm_mismatch)
     ck_assert_int_eq(ldns_rdf2native_int8(ldns_rr_rdf(ds, 1)), ZONE_FAULT_DS_ALGORITHM);
     ck_assert_int_eq(ldns_rdf2native_int8(ldns_rr_rdf(ds, 2)), LDNS_SHA256);
     ck_assert_int_eq(ldns_rdf_compare(ldns_rr_rdf(ds, 3), ldns_rr_rdf(real, 3)), 0);
-    ck_assert_uint_eq(count_rrs(b.parent, DOMAIN, LDNS_RR_TYPE_DS), 1);
+    ck_assert_uint_eq(tu_count_rrs(b.parent, DOMAIN, LDNS_RR_TYPE_DS), 1);
     ldns_rr_free(ds);
     ldns_rr_free(ksk);
     ldns_rr_free(real);
@@ -355,7 +334,7 @@ START_TEST(ds_unknown_digest)
     ldns_rr *ksk = ksk_of(b.child);
     ck_assert_uint_eq(ldns_rdf2native_int16(ldns_rr_rdf(ds, 0)), ldns_calc_keytag(ksk));
     ck_assert_int_eq(ldns_rdf2native_int8(ldns_rr_rdf(ds, 2)), ZONE_FAULT_UNKNOWN_DIGEST);
-    ck_assert_uint_eq(count_rrs(b.parent, DOMAIN, LDNS_RR_TYPE_DS), 1);
+    ck_assert_uint_eq(tu_count_rrs(b.parent, DOMAIN, LDNS_RR_TYPE_DS), 1);
     ldns_rr_free(ds);
     ldns_rr_free(ksk);
     built_free(&base);
@@ -369,8 +348,8 @@ START_TEST(insecure_delegation)
     struct built base = build(&baseline), b = build(&f);
     /* The DS went; the NSEC at the delegation no longer lists DS. */
     assert_diff(base.parent, b.parent, 2, 1, NULL, NULL);
-    ck_assert_uint_eq(count_rrs(b.parent, DOMAIN, LDNS_RR_TYPE_DS), 0);
-    ck_assert_uint_eq(count_rrs(b.parent, DOMAIN, LDNS_RR_TYPE_NS), 1);
+    ck_assert_uint_eq(tu_count_rrs(b.parent, DOMAIN, LDNS_RR_TYPE_DS), 0);
+    ck_assert_uint_eq(tu_count_rrs(b.parent, DOMAIN, LDNS_RR_TYPE_NS), 1);
     assert_diff(base.child, b.child, 0, 0, NULL, NULL);
     built_free(&base);
     built_free(&b);
@@ -382,13 +361,13 @@ START_TEST(ds_without_dnskey)
     struct fault_case f = {"ds-without-dnskey", DOMAIN, 0, false, NULL};
     struct built base = build(&baseline), b = build(&f);
     ldns_rr *ksk = ksk_of(base.child), *real = ldns_key_rr2ds(ksk, LDNS_SHA256);
-    ldns_rr_list *ds = select_rrs(b.parent, DOMAIN, LDNS_RR_TYPE_DS);
+    ldns_rr_list *ds = tu_select_rrs(b.parent, DOMAIN, LDNS_RR_TYPE_DS);
     ck_assert_int_eq(ldns_rdf_compare(ldns_rr_rdf(the_one(ds, "DS"), 3), ldns_rr_rdf(real, 3)), 0);
     assert_diff(base.parent, b.parent, 0, 0, NULL, NULL);
-    ck_assert_uint_eq(count_rrs(b.child, NULL, LDNS_RR_TYPE_DNSKEY), 0);
-    ck_assert_uint_eq(count_rrs(b.child, NULL, LDNS_RR_TYPE_RRSIG), 0);
-    ck_assert_uint_eq(count_rrs(b.child, NULL, LDNS_RR_TYPE_NSEC), 0);
-    ck_assert_uint_eq(count_rrs(b.child, TLSA, LDNS_RR_TYPE_TLSA), 1);
+    ck_assert_uint_eq(tu_count_rrs(b.child, NULL, LDNS_RR_TYPE_DNSKEY), 0);
+    ck_assert_uint_eq(tu_count_rrs(b.child, NULL, LDNS_RR_TYPE_RRSIG), 0);
+    ck_assert_uint_eq(tu_count_rrs(b.child, NULL, LDNS_RR_TYPE_NSEC), 0);
+    ck_assert_uint_eq(tu_count_rrs(b.child, TLSA, LDNS_RR_TYPE_TLSA), 1);
     ldns_rr_list_deep_free(ds);
     ldns_rr_free(ksk);
     ldns_rr_free(real);
@@ -474,7 +453,7 @@ START_TEST(rrsig_missing)
     struct built b;
     ldns_rr_list *sigs = rrsig_fault("rrsig-missing", _i, &b);
     ck_assert_uint_eq(ldns_rr_list_rr_count(sigs), 0);
-    ck_assert_uint_gt(count_rrs(b.child, targets[_i].owner, targets[_i].type), 0);
+    ck_assert_uint_gt(tu_count_rrs(b.child, targets[_i].owner, targets[_i].type), 0);
     ldns_rr_list_deep_free(sigs);
     built_free(&b);
 }
@@ -484,7 +463,7 @@ START_TEST(rrsig_unknown_key)
 {
     struct built b;
     ldns_rr_list *sigs = rrsig_fault("rrsig-unknown-key", _i, &b);
-    ldns_rr_list *keys = select_rrs(b.child, DOMAIN, LDNS_RR_TYPE_DNSKEY);
+    ldns_rr_list *keys = tu_select_rrs(b.child, DOMAIN, LDNS_RR_TYPE_DNSKEY);
     uint16_t tag = ldns_rdf2native_int16(ldns_rr_rrsig_keytag(the_one(sigs, "RRSIG")));
     for (size_t k = 0; k < ldns_rr_list_rr_count(keys); k++)
         ck_assert_uint_ne(tag, ldns_calc_keytag(ldns_rr_list_rr(keys, k)));
@@ -497,7 +476,7 @@ END_TEST
 /* The key tag of the key that signs target i: the KSK for DNSKEY. */
 static uint16_t signer_tag(const ldns_rr_list *all, int i)
 {
-    ldns_rr_list *keys = select_rrs(all, DOMAIN, LDNS_RR_TYPE_DNSKEY);
+    ldns_rr_list *keys = tu_select_rrs(all, DOMAIN, LDNS_RR_TYPE_DNSKEY);
     uint16_t want = targets[i].type == LDNS_RR_TYPE_DNSKEY ? 257 : 256, tag = 0;
     for (size_t k = 0; k < ldns_rr_list_rr_count(keys); k++)
         if (ldns_rdf2native_int16(ldns_rr_dnskey_flags(ldns_rr_list_rr(keys, k))) == want)
@@ -552,7 +531,7 @@ START_TEST(rrsig_original_ttl_exceeded)
         ck_assert_uint_eq(ldns_rr_ttl(rr), hit ? ZONE_FAULT_RAISED_TTL : 300u);
         raised += hit;
     }
-    ck_assert_uint_eq(raised, count_rrs(b.child, targets[_i].owner, targets[_i].type) + 1);
+    ck_assert_uint_eq(raised, tu_count_rrs(b.child, targets[_i].owner, targets[_i].type) + 1);
     ldns_rdf_deep_free(owner);
     ldns_rr_list_deep_free(sigs);
     built_free(&b);
@@ -578,9 +557,9 @@ START_TEST(dnskey_revoked)
 {
     struct fault_case f = {"dnskey-revoked", DOMAIN, LDNS_RR_TYPE_DNSKEY, false, NULL};
     struct built base = build(&baseline), b = build(&f);
-    ldns_rr_list *removed, *added, *keys = select_rrs(b.child, DOMAIN, LDNS_RR_TYPE_DNSKEY);
+    ldns_rr_list *removed, *added, *keys = tu_select_rrs(b.child, DOMAIN, LDNS_RR_TYPE_DNSKEY);
     ldns_rr_list *sigs = sigs_of(b.child, DOMAIN, LDNS_RR_TYPE_DNSKEY);
-    ldns_rr_list *ds = select_rrs(b.parent, DOMAIN, LDNS_RR_TYPE_DS);
+    ldns_rr_list *ds = tu_select_rrs(b.parent, DOMAIN, LDNS_RR_TYPE_DS);
     ldns_rr *old, *revoked, *sig = the_one(sigs, "RRSIG DNSKEY");
     uint16_t tag;
     assert_diff(base.parent, b.parent, 0, 0, NULL, NULL);
@@ -621,7 +600,7 @@ START_TEST(zone_expired)
 {
     struct fault_case f = {"zone-expired", DOMAIN, 0, false, NULL};
     struct built base = build(&baseline), b = build(&f);
-    ldns_rr_list *sigs = select_rrs(b.child, NULL, LDNS_RR_TYPE_RRSIG);
+    ldns_rr_list *sigs = tu_select_rrs(b.child, NULL, LDNS_RR_TYPE_RRSIG);
     ck_assert_uint_gt(ldns_rr_list_rr_count(sigs), 5);
     for (size_t i = 0; i < ldns_rr_list_rr_count(sigs); i++) {
         ldns_rr *s = ldns_rr_list_rr(sigs, i);
@@ -640,9 +619,9 @@ START_TEST(unsupported_algorithm)
 {
     struct fault_case f = {"unsupported-algorithm", DOMAIN, 0, false, NULL};
     struct built b = build(&f);
-    ldns_rr_list *keys = select_rrs(b.child, DOMAIN, LDNS_RR_TYPE_DNSKEY);
-    ldns_rr_list *sigs = select_rrs(b.child, NULL, LDNS_RR_TYPE_RRSIG);
-    ldns_rr_list *ds = select_rrs(b.parent, DOMAIN, LDNS_RR_TYPE_DS);
+    ldns_rr_list *keys = tu_select_rrs(b.child, DOMAIN, LDNS_RR_TYPE_DNSKEY);
+    ldns_rr_list *sigs = tu_select_rrs(b.child, NULL, LDNS_RR_TYPE_RRSIG);
+    ldns_rr_list *ds = tu_select_rrs(b.parent, DOMAIN, LDNS_RR_TYPE_DS);
     ldns_rr *ksk = ksk_of(b.child), *want = ldns_key_rr2ds(ksk, LDNS_SHA256);
     ck_assert_uint_eq(ldns_rr_list_rr_count(keys), 2);
     for (size_t i = 0; i < 2; i++)
@@ -675,11 +654,11 @@ START_TEST(denial_missing)
     struct fault_case f = {"denial-missing", TLSA, LDNS_RR_TYPE_TLSA, false, NULL};
     struct built base = build(&baseline), b = build(&f);
     ldns_rr_list *removed;
-    ck_assert_uint_gt(count_rrs(base.child, NULL, LDNS_RR_TYPE_NSEC), 0);
-    ck_assert_uint_eq(count_rrs(b.child, NULL, LDNS_RR_TYPE_NSEC), 0);
-    ck_assert_uint_eq(count_rrs(b.child, TLSA, LDNS_RR_TYPE_TLSA), 0);
+    ck_assert_uint_gt(tu_count_rrs(base.child, NULL, LDNS_RR_TYPE_NSEC), 0);
+    ck_assert_uint_eq(tu_count_rrs(b.child, NULL, LDNS_RR_TYPE_NSEC), 0);
+    ck_assert_uint_eq(tu_count_rrs(b.child, TLSA, LDNS_RR_TYPE_TLSA), 0);
     /* Only the TLSA record and the NSEC chain went. */
-    assert_diff(base.child, b.child, 1 + count_rrs(base.child, NULL, LDNS_RR_TYPE_NSEC), 0,
+    assert_diff(base.child, b.child, 1 + tu_count_rrs(base.child, NULL, LDNS_RR_TYPE_NSEC), 0,
                 &removed, NULL);
     for (size_t i = 0; i < ldns_rr_list_rr_count(removed); i++) {
         ldns_rr_type t = ldns_rr_get_type(ldns_rr_list_rr(removed, i));
@@ -695,12 +674,12 @@ START_TEST(denial_wrong)
 {
     struct fault_case f = {"denial-wrong", TLSA, LDNS_RR_TYPE_TLSA, false, NULL};
     struct built b = build(&f);
-    ldns_rr_list *nsec = select_rrs(b.child, HOST, LDNS_RR_TYPE_NSEC);
+    ldns_rr_list *nsec = tu_select_rrs(b.child, HOST, LDNS_RR_TYPE_NSEC);
     ldns_rr_list *sigs = sigs_of(b.child, HOST, LDNS_RR_TYPE_NSEC);
     ldns_rr *n = the_one(nsec, "NSEC at the host");
     ldns_rdf *owner = ldns_rr_owner(n), *next = ldns_rr_rdf(n, 0);
     ldns_rdf *name = ldns_dname_new_frm_str(TLSA);
-    ck_assert_uint_eq(count_rrs(b.child, TLSA, LDNS_RR_TYPE_TLSA), 0);
+    ck_assert_uint_eq(tu_count_rrs(b.child, TLSA, LDNS_RR_TYPE_TLSA), 0);
     /* owner < next < the name: the NSEC does not cover it ... */
     ck_assert_int_lt(ldns_dname_compare(owner, next), 0);
     ck_assert_int_lt(ldns_dname_compare(next, name), 0);
@@ -717,12 +696,12 @@ START_TEST(nodata_nsec)
 {
     struct fault_case f = {"nodata-nsec", TLSA, LDNS_RR_TYPE_TLSA, false, NULL};
     struct built base = build(&baseline), b = build(&f);
-    ldns_rr_list *nsec = select_rrs(b.child, TLSA, LDNS_RR_TYPE_NSEC);
+    ldns_rr_list *nsec = tu_select_rrs(b.child, TLSA, LDNS_RR_TYPE_NSEC);
     ldns_rr_list *sigs = sigs_of(b.child, TLSA, LDNS_RR_TYPE_NSEC);
     ldns_rr *n = the_one(nsec, "NSEC at the TLSA name");
     ldns_rdf *bitmap = ldns_rr_rdf(n, 1);
-    ck_assert_uint_eq(count_rrs(b.child, TLSA, LDNS_RR_TYPE_TLSA), 0);
-    ck_assert_uint_eq(count_rrs(b.child, TLSA, LDNS_RR_TYPE_TXT), 1);
+    ck_assert_uint_eq(tu_count_rrs(b.child, TLSA, LDNS_RR_TYPE_TLSA), 0);
+    ck_assert_uint_eq(tu_count_rrs(b.child, TLSA, LDNS_RR_TYPE_TXT), 1);
     ck_assert(ldns_nsec_bitmap_covers_type(bitmap, LDNS_RR_TYPE_TXT));
     ck_assert(!ldns_nsec_bitmap_covers_type(bitmap, LDNS_RR_TYPE_TLSA));
     ck_assert_int_eq(verify_at(b.child, the_one(sigs, "RRSIG NSEC"), NOW), LDNS_STATUS_OK);
@@ -744,13 +723,13 @@ START_TEST(nsec_type_bitmap_lies)
     ldns_rr_type type = targets[_i].type;
     struct fault_case f = {"nsec-type-bitmap-lies", owner, type, false, NULL};
     struct built base = build(&baseline), b = build(&f);
-    ldns_rr_list *removed, *added, *was = select_rrs(base.child, owner, LDNS_RR_TYPE_NSEC);
-    ldns_rr_list *nsec = select_rrs(b.child, owner, LDNS_RR_TYPE_NSEC);
+    ldns_rr_list *removed, *added, *was = tu_select_rrs(base.child, owner, LDNS_RR_TYPE_NSEC);
+    ldns_rr_list *nsec = tu_select_rrs(b.child, owner, LDNS_RR_TYPE_NSEC);
     ldns_rr_list *sigs = sigs_of(b.child, owner, LDNS_RR_TYPE_NSEC);
     ldns_rr *n = the_one(nsec, "NSEC at the name"), *old = the_one(was, "NSEC before");
     ldns_rdf *bitmap = ldns_rr_rdf(n, 1);
-    ck_assert_uint_eq(count_rrs(b.child, owner, type), 0);
-    ck_assert_uint_eq(count_rrs(b.child, owner, LDNS_RR_TYPE_TXT), 1);
+    ck_assert_uint_eq(tu_count_rrs(b.child, owner, type), 0);
+    ck_assert_uint_eq(tu_count_rrs(b.child, owner, LDNS_RR_TYPE_TXT), 1);
     ck_assert(!ldns_nsec_bitmap_covers_type(ldns_rr_rdf(old, 1), LDNS_RR_TYPE_TXT));
     ck_assert(ldns_nsec_bitmap_covers_type(bitmap, type)); /* the lie */
     ck_assert(ldns_nsec_bitmap_covers_type(bitmap, LDNS_RR_TYPE_TXT));
@@ -786,10 +765,10 @@ START_TEST(nxdomain_nsec3)
 {
     struct fault_case f = {"nxdomain-nsec3", TLSA, LDNS_RR_TYPE_TLSA, false, NULL};
     struct built b = build(&f);
-    ck_assert_uint_eq(count_rrs(b.child, TLSA, LDNS_RR_TYPE_TLSA), 0);
-    ck_assert_uint_eq(count_rrs(b.child, NULL, LDNS_RR_TYPE_NSEC), 0);
-    ck_assert_uint_gt(count_rrs(b.child, NULL, LDNS_RR_TYPE_NSEC3), 0);
-    ck_assert_uint_eq(count_rrs(b.child, DOMAIN, LDNS_RR_TYPE_NSEC3PARAM), 1);
+    ck_assert_uint_eq(tu_count_rrs(b.child, TLSA, LDNS_RR_TYPE_TLSA), 0);
+    ck_assert_uint_eq(tu_count_rrs(b.child, NULL, LDNS_RR_TYPE_NSEC), 0);
+    ck_assert_uint_gt(tu_count_rrs(b.child, NULL, LDNS_RR_TYPE_NSEC3), 0);
+    ck_assert_uint_eq(tu_count_rrs(b.child, DOMAIN, LDNS_RR_TYPE_NSEC3PARAM), 1);
     built_free(&b);
 }
 END_TEST
@@ -798,10 +777,10 @@ START_TEST(nsec3_excess_iterations)
 {
     struct fault_case f = {"nsec3-excess-iterations", TLSA, LDNS_RR_TYPE_TLSA, false, NULL};
     struct built b = build(&f);
-    ldns_rr_list *p = select_rrs(b.child, DOMAIN, LDNS_RR_TYPE_NSEC3PARAM);
+    ldns_rr_list *p = tu_select_rrs(b.child, DOMAIN, LDNS_RR_TYPE_NSEC3PARAM);
     ck_assert_int_eq(ldns_rdf2native_int16(ldns_rr_rdf(the_one(p, "NSEC3PARAM"), 2)),
                      ZONE_FAULT_EXCESS_ITERATIONS);
-    ck_assert_uint_eq(count_rrs(b.child, TLSA, LDNS_RR_TYPE_TLSA), 0);
+    ck_assert_uint_eq(tu_count_rrs(b.child, TLSA, LDNS_RR_TYPE_TLSA), 0);
     ldns_rr_list_deep_free(p);
     built_free(&b);
 }
@@ -827,8 +806,8 @@ START_TEST(tlsa_servfail_zone_does_not_load)
     ck_assert_int_ne(ldns_rr_new_frm_str(&rr, "_tcp.mx1.a.test. 300 IN TLSA broken", 0, NULL, NULL),
                      LDNS_STATUS_OK);
     parent = read_zone("a.test.zone");
-    ck_assert_uint_eq(count_rrs(parent, "_tcp.mx1.a.test.", LDNS_RR_TYPE_DS), 1);
-    ck_assert_uint_eq(count_rrs(parent, "_tcp.mx1.a.test.", LDNS_RR_TYPE_NS), 1);
+    ck_assert_uint_eq(tu_count_rrs(parent, "_tcp.mx1.a.test.", LDNS_RR_TYPE_DS), 1);
+    ck_assert_uint_eq(tu_count_rrs(parent, "_tcp.mx1.a.test.", LDNS_RR_TYPE_NS), 1);
     ldns_rr_list_deep_free(parent);
     free(text);
     free(path);
@@ -841,11 +820,11 @@ START_TEST(mx_host_insecure_unsigns_the_host_zone)
 {
     struct fault_case f = {"mx-host-insecure", HOST, LDNS_RR_TYPE_A, false, NULL};
     struct built base = build(&baseline), b = build(&f);
-    ck_assert_uint_eq(count_rrs(b.child, NULL, LDNS_RR_TYPE_RRSIG), 0);
-    ck_assert_uint_eq(count_rrs(b.child, NULL, LDNS_RR_TYPE_DNSKEY), 0);
-    ck_assert_uint_eq(count_rrs(b.parent, DOMAIN, LDNS_RR_TYPE_DS), 0);
-    ck_assert_uint_eq(count_rrs(b.child, HOST, LDNS_RR_TYPE_A), 1);
-    ck_assert_uint_eq(count_rrs(b.child, TLSA, LDNS_RR_TYPE_TLSA), 1);
+    ck_assert_uint_eq(tu_count_rrs(b.child, NULL, LDNS_RR_TYPE_RRSIG), 0);
+    ck_assert_uint_eq(tu_count_rrs(b.child, NULL, LDNS_RR_TYPE_DNSKEY), 0);
+    ck_assert_uint_eq(tu_count_rrs(b.parent, DOMAIN, LDNS_RR_TYPE_DS), 0);
+    ck_assert_uint_eq(tu_count_rrs(b.child, HOST, LDNS_RR_TYPE_A), 1);
+    ck_assert_uint_eq(tu_count_rrs(b.child, TLSA, LDNS_RR_TYPE_TLSA), 1);
     built_free(&base);
     built_free(&b);
 }

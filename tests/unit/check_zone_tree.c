@@ -6,6 +6,7 @@
  *
  * DANELAB_BENCH=1 adds a signing benchmark on a 20,000-name zone.
  */
+#include "testutil_zone.h"
 #include "dl_util.h"
 #include "zone_tree.h"
 
@@ -133,32 +134,10 @@ static ldns_rr_list *read_zone(const struct world *w, const char *file)
     return all;
 }
 
-static ldns_rr_list *select_rrs(const ldns_rr_list *all, const char *owner, ldns_rr_type type)
-{
-    ldns_rr_list *out = ldns_rr_list_new();
-    ldns_rdf *name = owner != NULL ? ldns_dname_new_frm_str(owner) : NULL;
-    for (size_t i = 0; i < ldns_rr_list_rr_count(all); i++) {
-        ldns_rr *rr = ldns_rr_list_rr(all, i);
-        if (ldns_rr_get_type(rr) == type &&
-            (owner == NULL || ldns_dname_compare(ldns_rr_owner(rr), name) == 0))
-            ldns_rr_list_push_rr(out, ldns_rr_clone(rr));
-    }
-    ldns_rdf_deep_free(name);
-    return out;
-}
-
-static size_t count_rrs(const ldns_rr_list *all, const char *owner, ldns_rr_type type)
-{
-    ldns_rr_list *l = select_rrs(all, owner, type);
-    size_t n = ldns_rr_list_rr_count(l);
-    ldns_rr_list_deep_free(l);
-    return n;
-}
-
 /* The KSK (flags 257) DNSKEY of a zone; caller frees. */
 static ldns_rr *find_ksk(const ldns_rr_list *all, const char *origin)
 {
-    ldns_rr_list *keys = select_rrs(all, origin, LDNS_RR_TYPE_DNSKEY);
+    ldns_rr_list *keys = tu_select_rrs(all, origin, LDNS_RR_TYPE_DNSKEY);
     ldns_rr *ksk = NULL;
     for (size_t i = 0; i < ldns_rr_list_rr_count(keys); i++)
         if (ldns_rdf2native_int16(ldns_rr_dnskey_flags(ldns_rr_list_rr(keys, i))) == 257)
@@ -178,7 +157,7 @@ static ldns_rr_list *covered_rrset(const ldns_rr_list *all, const ldns_rr *sig)
 {
     char *owner = ldns_rdf2str(ldns_rr_owner(sig));
     ldns_rr_type type = ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(sig));
-    ldns_rr_list *set = select_rrs(all, owner, type);
+    ldns_rr_list *set = tu_select_rrs(all, owner, type);
     free(owner);
     return set;
 }
@@ -188,8 +167,8 @@ static ldns_rr_list *covered_rrset(const ldns_rr_list *all, const ldns_rr *sig)
  * Returns the number of signatures checked. */
 static size_t verify_zone(const ldns_rr_list *all, const char *origin, time_t when)
 {
-    ldns_rr_list *keys = select_rrs(all, origin, LDNS_RR_TYPE_DNSKEY);
-    ldns_rr_list *sigs = select_rrs(all, NULL, LDNS_RR_TYPE_RRSIG);
+    ldns_rr_list *keys = tu_select_rrs(all, origin, LDNS_RR_TYPE_DNSKEY);
+    ldns_rr_list *sigs = tu_select_rrs(all, NULL, LDNS_RR_TYPE_RRSIG);
     ldns_rr *ksk = find_ksk(all, origin);
     uint16_t ksk_tag = ldns_calc_keytag(ksk);
     size_t n;
@@ -216,7 +195,7 @@ static size_t verify_zone(const ldns_rr_list *all, const char *origin, time_t wh
 /* Whether the RRset owner/type carries an RRSIG in the file. */
 static bool is_signed_rrset(const ldns_rr_list *all, const char *owner, ldns_rr_type type)
 {
-    ldns_rr_list *sigs = select_rrs(all, owner, LDNS_RR_TYPE_RRSIG);
+    ldns_rr_list *sigs = tu_select_rrs(all, owner, LDNS_RR_TYPE_RRSIG);
     bool found = false;
     for (size_t i = 0; i < ldns_rr_list_rr_count(sigs); i++)
         if (ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(ldns_rr_list_rr(sigs, i))) == type)
@@ -240,7 +219,7 @@ static void assert_ds_matches(const struct world *w, const char *child, const ch
 {
     ldns_rr_list *c = read_zone(w, child_file), *p = read_zone(w, parent_file);
     ldns_rr *ksk = find_ksk(c, child), *want = ldns_key_rr2ds(ksk, LDNS_SHA256);
-    ldns_rr_list *ds = select_rrs(p, child, LDNS_RR_TYPE_DS);
+    ldns_rr_list *ds = tu_select_rrs(p, child, LDNS_RR_TYPE_DS);
     ck_assert_uint_eq(ldns_rr_list_rr_count(ds), 1);
     ck_assert_msg(ldns_rr_compare(want, ldns_rr_list_rr(ds, 0)) == 0, "DS of %s does not match",
                   child);
@@ -290,23 +269,23 @@ START_TEST(delegations_and_glue)
     world_build_ok(&w, NULL);
     test = read_zone(&w, "test.zone");
     good = read_zone(&w, "good.test.zone");
-    ck_assert_uint_eq(count_rrs(test, "good.test.", LDNS_RR_TYPE_NS), 1);
-    ck_assert_uint_eq(count_rrs(test, "ns.good.test.", LDNS_RR_TYPE_A), 1); /* glue */
+    ck_assert_uint_eq(tu_count_rrs(test, "good.test.", LDNS_RR_TYPE_NS), 1);
+    ck_assert_uint_eq(tu_count_rrs(test, "ns.good.test.", LDNS_RR_TYPE_A), 1); /* glue */
     ck_assert(!is_signed_rrset(test, "good.test.", LDNS_RR_TYPE_NS));
     ck_assert(!is_signed_rrset(test, "ns.good.test.", LDNS_RR_TYPE_A));
-    ck_assert_uint_eq(count_rrs(test, "a.root-servers.test.", LDNS_RR_TYPE_A), 1);
+    ck_assert_uint_eq(tu_count_rrs(test, "a.root-servers.test.", LDNS_RR_TYPE_A), 1);
     ck_assert(is_signed_rrset(test, "a.root-servers.test.", LDNS_RR_TYPE_A));
     root = read_zone(&w, "root.zone"); /* and as unsigned glue in the root */
-    ck_assert_uint_eq(count_rrs(root, "a.root-servers.test.", LDNS_RR_TYPE_A), 1);
+    ck_assert_uint_eq(tu_count_rrs(root, "a.root-servers.test.", LDNS_RR_TYPE_A), 1);
     ck_assert(!is_signed_rrset(root, "a.root-servers.test.", LDNS_RR_TYPE_A));
     ck_assert(!is_signed_rrset(root, "ns.test.", LDNS_RR_TYPE_A));
     ldns_rr_list_deep_free(root);
-    ck_assert_uint_eq(count_rrs(test, "ns.test.", LDNS_RR_TYPE_A), 1); /* shared: once */
+    ck_assert_uint_eq(tu_count_rrs(test, "ns.test.", LDNS_RR_TYPE_A), 1); /* shared: once */
     ck_assert(is_signed_rrset(good, "good.test.", LDNS_RR_TYPE_NS));
     ck_assert(is_signed_rrset(good, "ns.good.test.", LDNS_RR_TYPE_A));
     ck_assert(is_signed_rrset(good, "_25._tcp.mx.good.test.", LDNS_RR_TYPE_TLSA));
     ck_assert(is_signed_rrset(good, "good.test.", LDNS_RR_TYPE_MX));
-    ck_assert_uint_gt(count_rrs(good, NULL, LDNS_RR_TYPE_NSEC), 3);
+    ck_assert_uint_gt(tu_count_rrs(good, NULL, LDNS_RR_TYPE_NSEC), 3);
     ldns_rr_list_deep_free(test);
     ldns_rr_list_deep_free(good);
     rm_rf(w.dir);
@@ -320,7 +299,7 @@ START_TEST(rrsig_times_follow_virtual_now)
     world_init(&w, T2030);
     world_build_ok(&w, NULL);
     all = read_zone(&w, "good.test.zone");
-    sigs = select_rrs(all, NULL, LDNS_RR_TYPE_RRSIG);
+    sigs = tu_select_rrs(all, NULL, LDNS_RR_TYPE_RRSIG);
     ck_assert_uint_gt(ldns_rr_list_rr_count(sigs), 5);
     for (size_t i = 0; i < ldns_rr_list_rr_count(sigs); i++) {
         ldns_rr *s = ldns_rr_list_rr(sigs, i);
@@ -368,11 +347,11 @@ START_TEST(unsigned_child_has_no_ds)
     world_build_ok(&w, NULL);
     test = read_zone(&w, "test.zone");
     plain = read_zone(&w, "plain.test.zone");
-    ck_assert_uint_eq(count_rrs(test, "plain.test.", LDNS_RR_TYPE_NS), 1);
-    ck_assert_uint_eq(count_rrs(test, "plain.test.", LDNS_RR_TYPE_DS), 0);
-    ck_assert_uint_eq(count_rrs(plain, NULL, LDNS_RR_TYPE_RRSIG), 0);
-    ck_assert_uint_eq(count_rrs(plain, NULL, LDNS_RR_TYPE_DNSKEY), 0);
-    ck_assert_uint_eq(count_rrs(plain, "plain.test.", LDNS_RR_TYPE_MX), 1);
+    ck_assert_uint_eq(tu_count_rrs(test, "plain.test.", LDNS_RR_TYPE_NS), 1);
+    ck_assert_uint_eq(tu_count_rrs(test, "plain.test.", LDNS_RR_TYPE_DS), 0);
+    ck_assert_uint_eq(tu_count_rrs(plain, NULL, LDNS_RR_TYPE_RRSIG), 0);
+    ck_assert_uint_eq(tu_count_rrs(plain, NULL, LDNS_RR_TYPE_DNSKEY), 0);
+    ck_assert_uint_eq(tu_count_rrs(plain, "plain.test.", LDNS_RR_TYPE_MX), 1);
     ldns_rr_list_deep_free(test);
     ldns_rr_list_deep_free(plain);
     rm_rf(w.dir);
@@ -386,9 +365,9 @@ START_TEST(nsec3_zone_has_requested_params)
     world_init(&w, T2030);
     world_build_ok(&w, NULL);
     all = read_zone(&w, "nsec3.test.zone");
-    ck_assert_uint_eq(count_rrs(all, "nsec3.test.", LDNS_RR_TYPE_NSEC3PARAM), 1);
-    ck_assert_uint_eq(count_rrs(all, NULL, LDNS_RR_TYPE_NSEC), 0);
-    n3 = select_rrs(all, NULL, LDNS_RR_TYPE_NSEC3);
+    ck_assert_uint_eq(tu_count_rrs(all, "nsec3.test.", LDNS_RR_TYPE_NSEC3PARAM), 1);
+    ck_assert_uint_eq(tu_count_rrs(all, NULL, LDNS_RR_TYPE_NSEC), 0);
+    n3 = tu_select_rrs(all, NULL, LDNS_RR_TYPE_NSEC3);
     ck_assert_uint_ge(ldns_rr_list_rr_count(n3), 3); /* apex, ns, www */
     for (size_t i = 0; i < ldns_rr_list_rr_count(n3); i++) {
         ldns_rr *rr = ldns_rr_list_rr(n3, i);
@@ -476,7 +455,7 @@ END_TEST
 
 static uint32_t soa_serial(const struct world *w, const char *file)
 {
-    ldns_rr_list *all = read_zone(w, file), *soa = select_rrs(all, NULL, LDNS_RR_TYPE_SOA);
+    ldns_rr_list *all = read_zone(w, file), *soa = tu_select_rrs(all, NULL, LDNS_RR_TYPE_SOA);
     uint32_t serial = ldns_rdf2native_int32(ldns_rr_rdf(ldns_rr_list_rr(soa, 0), 2));
     ldns_rr_list_deep_free(soa);
     ldns_rr_list_deep_free(all);
@@ -500,7 +479,7 @@ START_TEST(changed_record_resigns_its_zone_only)
     ck_assert_uint_eq(s.cached, 4);
     ck_assert_uint_gt(soa_serial(&w, "good.test.zone"), serial1); /* same now: bumped */
     all = read_zone(&w, "good.test.zone");
-    ck_assert_uint_eq(count_rrs(all, "www.good.test.", LDNS_RR_TYPE_A), 1);
+    ck_assert_uint_eq(tu_count_rrs(all, "www.good.test.", LDNS_RR_TYPE_A), 1);
     ck_assert_uint_gt(verify_zone(all, "good.test.", T2030), 5);
     ldns_rr_list_deep_free(all);
     test2 = zone_text(&w, "test.zone");
