@@ -38,6 +38,8 @@ write_rl '"3 1 1 000000000000000000000000000000000000000000000000000000000000000
 check_output "the TLSA record edited while the lab runs: reloaded" \
     "the running lab reloaded what changed" dl run
 check_output "... and the run sees the new record" "ok +rfc7672 +deferred 4.7.323" dl run
+check_output "... Unbound serves the new record, not its cached one (dig @127.53.0.53)" \
+    "^3 1 1 0{56} 0{8}$" dl exec -- dig +short @127.53.0.53 TLSA _25._tcp.mx1.rl.test
 check_output "... as does a client inside the lab (no stale cache in Unbound)" "deferred 4.7.323" \
     dl exec -- "$(dirname "$DANELAB")/dane-client" --trust-anchor "$RUN/root.key" rl.test
 
