@@ -323,3 +323,16 @@ void lab_conf_argv_free(char **argv)
         free(argv[i]);
     free(argv);
 }
+
+char *lab_conf_pidfile(const char *run_dir, enum lab_server_id id)
+{
+    switch (id) {
+    case LAB_NSD_PARENT:
+    case LAB_NSD_CHILD:
+        return dl_xasprintf("%s/var/%s/nsd.pid", run_dir, servers[id].name);
+    case LAB_UNBOUND:
+        return dl_xasprintf("%s/var/unbound/unbound.pid", run_dir);
+    default:
+        return dl_xasprintf("%s/var/fakesmtp.pid", run_dir);
+    }
+}

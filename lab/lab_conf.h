@@ -45,6 +45,10 @@ struct lab_server_info {
 };
 const struct lab_server_info *lab_conf_server(enum lab_server_id id);
 
+/* Where server `id` writes its PID (as seen in the lab's PID namespace):
+ * RUN/var/nsd-parent/nsd.pid, ..., RUN/var/fakesmtp.pid. Caller frees. */
+char *lab_conf_pidfile(const char *run_dir, enum lab_server_id id);
+
 /* Write every file above for the zones of a built tree. Zones whose name
  * server address is LAB_ADDR_PARENT go to nsd-parent, those at
  * LAB_ADDR_CHILD to nsd-child; lame zones (zone_def.lame) to none. */

@@ -1,6 +1,7 @@
 #include "lab_listen.h"
 
 #include "dl_util.h"
+#include "lab_world.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -127,32 +128,6 @@ static int write_conf(const char *run_dir, json_t *news, struct dl_error *err)
     return rc;
 }
 
-/* SIGHUP to fakesmtp, sent from a child process, which lives in the lab's
- * PID namespace, where the PID file's number is fakesmtp's. */
-static int hup_fakesmtp(const char *run_dir, struct dl_error *err)
-{
-    char *path = dl_xasprintf("%s/var/fakesmtp.pid", run_dir), *text = NULL;
-    long pid = 0;
-    int status = 0;
-    pid_t child;
-    if (dl_read_file(path, 64, &text, NULL, err) == 0)
-        pid = strtol(text, NULL, 10);
-    free(text);
-    free(path);
-    if (pid <= 1)
-        return dl_error_set(err, "fakesmtp's PID file %s/var/fakesmtp.pid is missing or malformed",
-                            run_dir);
-    if ((child = fork()) < 0)
-        return dl_error_set(err, "fork: %s", strerror(errno));
-    if (child == 0)
-        _exit(kill((pid_t)pid, SIGHUP) == 0 ? 0 : 1);
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return dl_error_set(err, "cannot signal fakesmtp (pid %ld)", pid);
-    return 0;
-}
-
 /* Read until CRLF (at most len - 1 octets) before `until`; 0 on a line. */
 static int read_line(int fd, char *buf, size_t len, int64_t until)
 {
@@ -228,7 +203,7 @@ static int wait_live(const char *run_dir, json_t *news, struct dl_error *err)
          * before ours was in place and absorbed our signal. */
         if (now_ms() - last_hup >= HUP_EVERY) {
             last_hup = now_ms();
-            rc = hup_fakesmtp(run_dir, err);
+            rc = lab_world_signal(run_dir, LAB_FAKESMTP, SIGHUP, err);
         }
     }
     free(done);
@@ -282,7 +257,7 @@ int lab_listen_set(const char *run_dir, char *const *listeners, size_t n, const 
     if (rc == 0)
         rc = write_conf(run_dir, news, err);
     if (rc == 0)
-        rc = hup_fakesmtp(run_dir, err);
+        rc = lab_world_signal(run_dir, LAB_FAKESMTP, SIGHUP, err);
     if (rc == 0)
         rc = wait_live(run_dir, news, err);
     json_decref(news);

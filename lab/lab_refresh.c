@@ -207,22 +207,14 @@ static int reload_here(const char *run_dir, const zone_tree *tree, const struct 
                              lab_probe_resolver(LAB_ADDR_CHILD)};
     struct pending *p = dl_xcalloc(zone_tree_count(tree) + 1, sizeof(*p));
     size_t n = find_pending(run_dir, tree, res, p);
-    int status = 0, rc;
-    pid_t sig;
-    fflush(NULL);
-    if ((sig = fork()) == 0) {
-        int bad = 0;
-        for (int i = 0; i < LAB_SERVER_COUNT; i++)
-            if (st->pids[i] > 0 && kill(st->pids[i], SIGHUP) != 0)
-                bad = 1;
-        _exit(bad);
-    }
-    while (sig > 0 && waitpid(sig, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (sig < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        dl_err("refresh: cannot signal the lab's servers");
-        rc = 1;
-    } else
+    struct dl_error e;
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < LAB_SERVER_COUNT; i++)
+        if (st->pids[i] > 0 && lab_world_signal(run_dir, (enum lab_server_id)i, SIGHUP, &e) != 0) {
+            dl_err("refresh: %s", e.msg);
+            rc = 1;
+        }
+    if (rc == 0)
         rc = wait_zones(res, p, n);
     free(p);
     ldns_resolver_deep_free(res[0]);
@@ -230,8 +222,8 @@ static int reload_here(const char *run_dir, const zone_tree *tree, const struct 
     return rc;
 }
 
-/* SIGHUP to the servers: from a process inside the lab's PID namespace,
- * where the PIDs lab_world_status read are valid; then the zones. */
+/* In a child that joins the lab world: SIGHUP to every server that runs
+ * (lab_world_signal), then wait for the zones. */
 static int reload(const char *run_dir, const zone_tree *tree, const struct lab_status *st,
                   struct dl_error *err)
 {
@@ -246,8 +238,6 @@ static int reload(const char *run_dir, const zone_tree *tree, const struct lab_s
             dl_err("refresh: %s", e.msg);
             _exit(1);
         }
-        /* The PIDs lab_world_status read are those of the lab's PID
-         * namespace: reload_here signals from a child, which lives there. */
         _exit(reload_here(run_dir, tree, st));
     }
     while (waitpid(pid, &status, 0) < 0)

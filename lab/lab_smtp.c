@@ -2,6 +2,7 @@
 
 #include "cert_set.h"
 #include "dl_util.h"
+#include "lab_conf.h"
 #include "lab_plan.h"
 
 #include <jansson.h>
@@ -326,7 +327,11 @@ int lab_smtp_write_conf(const lab_smtp *m, const scen_catalog *cat, struct dl_er
     path = dl_xasprintf("%s/etc/fakesmtp.json", m->run_dir);
     top = json_pack("{s:o}", "listeners", listeners);
     json_object_set_new(top, "session_log", json_sprintf("%s/log/fakesmtp.jsonl", m->run_dir));
-    json_object_set_new(top, "pidfile", json_sprintf("%s/var/fakesmtp.pid", m->run_dir));
+    {
+        char *pf = lab_conf_pidfile(m->run_dir, LAB_FAKESMTP); /* where the lab reads it */
+        json_object_set_new(top, "pidfile", json_string(pf));
+        free(pf);
+    }
     text = json_dumps(top, JSON_INDENT(2));
     rc = dl_write_file(path, text, strlen(text), 0644, err);
     free(text);

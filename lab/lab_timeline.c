@@ -8,6 +8,7 @@
 #include "lab_plan.h"
 #include "lab_probe.h"
 #include "lab_smtp.h"
+#include "lab_world.h"
 #include "zone_stamp.h"
 #include "zone_tree.h"
 
@@ -186,35 +187,12 @@ static int install_file(const char *src, const char *dst, struct dl_error *err)
     return rc;
 }
 
-/* SIGHUP to nsd-child, whose PID (as seen in the lab's PID namespace)
- * NSD writes to RUN/var/nsd-child/nsd.pid; sent from a child process,
- * which lives in that namespace. (lab_world_status must not be used
- * here: inside the lab's mount namespace the holder's host PID is not
- * found in /proc, and the PID file would be taken for stale.) */
+/* SIGHUP to nsd-child: it loads the zone files whose mtime changed. */
 static int reload_nsd(const char *run_dir, struct dl_error *err)
 {
-    char *path = dl_xasprintf("%s/var/nsd-child/nsd.pid", run_dir), *text = NULL;
-    long nsd = 0;
-    int status;
-    pid_t pid;
-    if (dl_read_file(path, 64, &text, NULL, err) != 0) {
-        free(path);
-        return -1;
-    }
-    nsd = strtol(text, NULL, 10);
-    free(text);
-    free(path);
-    if (nsd <= 1)
-        return dl_error_set(err, "timeline: nsd-child's PID file is malformed");
-    if ((pid = fork()) < 0)
-        return dl_error_set(err, "timeline: fork: %s", strerror(errno));
-    if (pid == 0)
-        _exit(kill((pid_t)nsd, SIGHUP) == 0 ? 0 : 1);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return dl_error_set(err, "timeline: cannot signal nsd-child (pid %ld)", nsd);
-    return 0;
+    return lab_world_signal(run_dir, LAB_NSD_CHILD, SIGHUP, err) == 0
+               ? 0
+               : dl_error_prefix(err, "timeline");
 }
 
 /* Wait until nsd-child serves serial[k] for origin[k], every k. The

@@ -410,3 +410,30 @@ int lab_world_enter(const char *run, struct dl_error *err)
     free(cwd);
     return rc;
 }
+
+int lab_world_signal(const char *run_dir, enum lab_server_id id, int sig, struct dl_error *err)
+{
+    char *path = lab_conf_pidfile(run_dir, id), *text = NULL;
+    const char *name = lab_conf_server(id)->name;
+    long pid = 0;
+    int status = 0;
+    pid_t child;
+    if (dl_read_file(path, 64, &text, NULL, err) == 0)
+        pid = strtol(text, NULL, 10);
+    free(text);
+    if (pid <= 1) {
+        dl_error_set(err, "%s's PID file %s is missing or malformed", name, path);
+        free(path);
+        return -1;
+    }
+    free(path);
+    if ((child = fork()) < 0)
+        return dl_error_set(err, "fork: %s", strerror(errno));
+    if (child == 0)
+        _exit(kill((pid_t)pid, sig) == 0 ? 0 : 1);
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return dl_error_set(err, "cannot signal %s (pid %ld)", name, pid);
+    return 0;
+}

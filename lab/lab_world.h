@@ -60,4 +60,11 @@ int lab_world_down(const char *run_dir, bool *was_running, struct dl_error *err)
  * its network. The caller must be single-threaded. */
 int lab_world_enter(const char *run_dir, struct dl_error *err);
 
+/* Send `sig` to server `id` of the running lab, from inside the lab world
+ * (after lab_world_enter): its PID file (lab_conf_pidfile) gives its PID as
+ * seen in the lab's PID namespace, so the signal is sent from a child
+ * process, which lives there. (lab_world_status cannot be used there: in
+ * the lab's mount namespace the holder's host PID is not in /proc.) */
+int lab_world_signal(const char *run_dir, enum lab_server_id id, int sig, struct dl_error *err);
+
 #endif
