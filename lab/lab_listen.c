@@ -26,13 +26,6 @@
           */
 #define TICK_MS 10
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(int ms)
 {
     struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
@@ -45,14 +38,14 @@ static int lock_conf(const char *run_dir, struct dl_error *err)
 {
     char *path = dl_xasprintf("%s/etc/fakesmtp.json.lock", run_dir);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    int64_t until = now_ms() + LAB_LISTEN_LOCK_MS;
+    int64_t until = dl_mono_ms() + LAB_LISTEN_LOCK_MS;
     if (fd < 0) {
         dl_error_set(err, "%s: %s", path, strerror(errno));
         free(path);
         return -1;
     }
     while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        if ((errno != EWOULDBLOCK && errno != EINTR) || now_ms() >= until) {
+        if ((errno != EWOULDBLOCK && errno != EINTR) || dl_mono_ms() >= until) {
             dl_error_set(err, "%s: %s", path,
                          errno == EWOULDBLOCK ? "still locked by another process after 10 s"
                                               : strerror(errno));
@@ -134,7 +127,7 @@ static int read_line(int fd, char *buf, size_t len, int64_t until)
     size_t got = 0;
     while (got + 1 < len) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
-        int64_t left = until - now_ms();
+        int64_t left = until - dl_mono_ms();
         ssize_t r;
         if (left <= 0 || poll(&p, 1, (int)left) <= 0)
             return -1;
@@ -154,7 +147,7 @@ static int read_line(int fd, char *buf, size_t len, int64_t until)
 static bool greets(const json_t *l, const char *banner)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port_of(l))};
-    int64_t until = now_ms() + PROBE_MS;
+    int64_t until = dl_mono_ms() + PROBE_MS;
     char line[512], *want = dl_xasprintf("220 %s", banner);
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     bool ok = false;
@@ -175,7 +168,7 @@ static int wait_live(const char *run_dir, json_t *news, struct dl_error *err)
 {
     size_t n = json_array_size(news), live = 0;
     bool *done = dl_xcalloc(n + 1, sizeof(bool));
-    int64_t start = now_ms(), last_hup = start;
+    int64_t start = dl_mono_ms(), last_hup = start;
     int rc = 0;
     while (rc == 0 && live < n) {
         for (size_t k = 0; k < n; k++) {
@@ -188,7 +181,7 @@ static int wait_live(const char *run_dir, json_t *news, struct dl_error *err)
         }
         if (live == n)
             break;
-        if (now_ms() - start >= LAB_LISTEN_WAIT_MS) {
+        if (dl_mono_ms() - start >= LAB_LISTEN_WAIT_MS) {
             size_t k = 0;
             while (done[k])
                 k++;
@@ -201,8 +194,8 @@ static int wait_live(const char *run_dir, json_t *news, struct dl_error *err)
         sleep_ms(TICK_MS);
         /* Repeated: another process's reload may have read the file just
          * before ours was in place and absorbed our signal. */
-        if (now_ms() - last_hup >= HUP_EVERY) {
-            last_hup = now_ms();
+        if (dl_mono_ms() - last_hup >= HUP_EVERY) {
+            last_hup = dl_mono_ms();
             rc = lab_world_signal(run_dir, LAB_FAKESMTP, SIGHUP, err);
         }
     }

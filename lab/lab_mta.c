@@ -81,13 +81,6 @@ struct mta_item {
     const char *known;
 };
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* The adapters `danelab mta` knows. */
 static const struct lab_mta_adapter *const adapters[] = {
     &lab_mta_postfix,
@@ -574,12 +567,6 @@ static long file_size(const char *path)
     return stat(path, &st) == 0 ? (long)st.st_size : 0;
 }
 
-static void pause_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Inside the lab world (a child): the whole conformance run. */
 static int mta_child(const struct lab_cmd_globals *g, const scen_catalog *cat,
                      const struct mta_opts *o)
@@ -597,7 +584,7 @@ static int mta_child(const struct lab_cmd_globals *g, const scen_catalog *cat,
     char *kpath = o->known ? dl_xstrdup(o->known) : known_path(o->adapter), *slog;
     unsigned counts[4] = {0}; /* pass, known, deviation, leak */
     long offset;
-    double t0 = mono(), deadline;
+    double t0 = dl_mono(), deadline;
     int rc = 2;
 
     sigaction(SIGINT, &sa, NULL);
@@ -643,7 +630,7 @@ static int mta_child(const struct lab_cmd_globals *g, const scen_catalog *cat,
             goto out;
         }
     /* While Postfix delivers, the reference client probes each domain. */
-    deadline = mono() + o->timeout;
+    deadline = dl_mono() + o->timeout;
     pending = n;
     {
         struct lab_mta_msg *msgs = dl_xcalloc(n + 1, sizeof(*msgs));
@@ -656,10 +643,10 @@ static int mta_child(const struct lab_cmd_globals *g, const scen_catalog *cat,
                 break;
             if (r < n)
                 reference(&items[r++], g->run_dir, g->now, tls);
-            else if (mono() > deadline)
+            else if (dl_mono() > deadline)
                 break;
             else
-                pause_ms(200);
+                dl_sleep_ms(200);
         }
         if (pending && ad->queue_reasons)
             ad->queue_reasons(mta, msgs, n);
@@ -675,7 +662,7 @@ static int mta_child(const struct lab_cmd_globals *g, const scen_catalog *cat,
             sent += items[i].msg.status == LAB_MTA_SENT;
         if (collect(g->run_dir, offset, maildirs, items, n) >= sent)
             break;
-        pause_ms(100);
+        dl_sleep_ms(100);
     }
     ad->stop(mta);
     collect(g->run_dir, offset, maildirs, items, n);
@@ -699,7 +686,7 @@ static int mta_child(const struct lab_cmd_globals *g, const scen_catalog *cat,
     top = json_pack("{s:s, s:s, s:o, s:{s:i, s:i, s:i, s:i, s:i, s:f}}", "mta", o->adapter,
                     "config_directory", ad->where(mta), "scenarios", list, "summary", "scenarios",
                     (int)n, "passed", counts[0], "known", counts[1], "deviations", counts[2],
-                    "leaks", counts[3], "seconds", mono() - t0);
+                    "leaks", counts[3], "seconds", dl_mono() - t0);
     if (o->shard_n)
         json_object_set_new(top, "shard",
                             json_pack("{s:i, s:i}", "index", o->shard_k, "count", o->shard_n));
@@ -711,7 +698,7 @@ static int mta_child(const struct lab_cmd_globals *g, const scen_catalog *cat,
     } else
         printf("%s: %zu scenarios: %u passed, %u known deviations, %u deviations, %u leaks "
                "(%.1f s)\n",
-               o->adapter, n, counts[0], counts[1], counts[2], counts[3], mono() - t0);
+               o->adapter, n, counts[0], counts[1], counts[2], counts[3], dl_mono() - t0);
     rc = counts[2] || counts[3] ? 1 : 0;
     if (o->junit_f && (lab_mtareport_junit(o->junit_f, top) != 0 || fclose(o->junit_f) != 0)) {
         dl_err("mta: --junit %s: %s", o->junit, strerror(errno));
@@ -812,12 +799,12 @@ int lab_mta_main(const struct lab_cmd_globals *g, int argc, char **argv)
             break;
         }
         if (interrupted && t_int == 0) {
-            t_int = mono();
+            t_int = dl_mono();
             kill(pid, SIGTERM);
         }
-        if (t_int > 0 && mono() - t_int > 20)
+        if (t_int > 0 && dl_mono() - t_int > 20)
             kill(pid, SIGKILL);
-        pause_ms(50);
+        dl_sleep_ms(50);
     }
     rc = WIFEXITED(status) ? WEXITSTATUS(status) : 2;
     if (interrupted)

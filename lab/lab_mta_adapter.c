@@ -42,13 +42,6 @@ const char *lab_mta_sbin(const char *name, char *buf, size_t len)
     return access(buf, X_OK) == 0 ? buf : name;
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void child(char *const argv[], const char *in, int pin[2], int pout[2])
 {
     int null = open("/dev/null", O_RDWR);
@@ -81,7 +74,7 @@ static bool drain(int fd, struct dl_buf *out, long long deadline)
 {
     for (;;) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
-        int wait = deadline ? (int)(deadline - now_ms()) : -1;
+        int wait = deadline ? (int)(deadline - dl_mono_ms()) : -1;
         char buf[4096];
         ssize_t r;
         if (deadline && wait <= 0)
@@ -106,7 +99,7 @@ static bool drain(int fd, struct dl_buf *out, long long deadline)
 int lab_mta_run(char *const argv[], const char *in, struct dl_buf *out, int timeout_ms)
 {
     int pin[2] = {-1, -1}, pout[2] = {-1, -1}, status;
-    long long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+    long long deadline = timeout_ms > 0 ? dl_mono_ms() + timeout_ms : 0;
     bool in_time;
     pid_t pid;
     if (pipe(pin) != 0)
@@ -139,7 +132,7 @@ int lab_mta_run(char *const argv[], const char *in, struct dl_buf *out, int time
             return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         if (w < 0 && errno != EINTR)
             return -1;
-        if (now_ms() >= deadline)
+        if (dl_mono_ms() >= deadline)
             in_time = false;
         else {
             struct timespec ts = {0, 10 * 1000 * 1000};

@@ -47,19 +47,6 @@ struct lab_command {
 enum { T_START, T_INJECT, T_STATUS, T_STOP };
 static const char *const tmpl_flags[] = {"start", "inject", "status", "stop", NULL};
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void pause_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Placeholders and expansion */
 
 static void quote(struct dl_buf *b, const char *v)
@@ -190,7 +177,7 @@ static int read_full(int fd, void *data, size_t len, double deadline)
     char *p = data;
     while (len > 0) {
         struct pollfd pf = {.fd = fd, .events = POLLIN};
-        int wait = deadline > 0 ? (int)((deadline - mono()) * 1000) : -1;
+        int wait = deadline > 0 ? (int)((deadline - dl_mono()) * 1000) : -1;
         ssize_t r;
         if (deadline > 0 && wait <= 0)
             return -1;
@@ -269,14 +256,14 @@ static void reap(void)
 /* Wait up to ms for every descendant to be gone; returns how many remain. */
 static size_t wait_gone(pid_t self, pid_t *buf, long ms)
 {
-    double end = mono() + ms / 1000.0;
+    double end = dl_mono() + ms / 1000.0;
     size_t n;
     for (;;) {
         reap();
         n = descendants(self, buf, MAX_PROCS);
-        if (n == 0 || mono() >= end)
+        if (n == 0 || dl_mono() >= end)
             return n;
-        pause_ms(20);
+        dl_sleep_ms(20);
     }
 }
 
@@ -367,7 +354,7 @@ static int run_cmd(struct lab_command *c, const char *cmd, const char *in, char 
     uint32_t head[4] = {REQ_RUN, (uint32_t)c->timeout_ms, (uint32_t)strlen(cmd),
                         in ? (uint32_t)strlen(in) : 0};
     uint32_t reply[2];
-    double deadline = mono() + c->timeout_ms / 1000.0 + 5;
+    double deadline = dl_mono() + c->timeout_ms / 1000.0 + 5;
     *out = NULL;
     if (c->keeper == 0 || send_frame(c->sock, head, cmd, in) != 0 ||
         read_full(c->sock, reply, sizeof(reply), deadline) != 0 || reply[1] > OUT_MAX) {
@@ -588,7 +575,7 @@ static size_t cmd_poll(void *mta, struct lab_mta_msg *msgs, size_t n)
 {
     struct lab_command *c = mta;
     size_t pending = 0, k;
-    double t0 = mono();
+    double t0 = dl_mono();
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < c->n_qids && msgs[i].qid[0] == '\0'; j++)
             if (strcmp(c->qids[j].msgid, msgs[i].msgid) == 0)
@@ -597,7 +584,7 @@ static size_t cmd_poll(void *mta, struct lab_mta_msg *msgs, size_t n)
         double took;
         /* A round from the cursor, within the budget: a slow command
          * delays the others by one round at most. */
-        for (k = 0; k < n && mono() - t0 < POLL_BUDGET; k++) {
+        for (k = 0; k < n && dl_mono() - t0 < POLL_BUDGET; k++) {
             struct lab_mta_msg *m = &msgs[(c->cursor + k) % n];
             if (m->status == LAB_MTA_PENDING)
                 status_of(c, m);
@@ -605,8 +592,8 @@ static size_t cmd_poll(void *mta, struct lab_mta_msg *msgs, size_t n)
         c->cursor = (c->cursor + k) % n;
         /* Rounds take half of the time at most: the runner's own work
          * (the reference client's probes) goes on between them. */
-        took = mono() - t0;
-        c->next_poll = mono() + (took > POLL_EVERY ? took : POLL_EVERY);
+        took = dl_mono() - t0;
+        c->next_poll = dl_mono() + (took > POLL_EVERY ? took : POLL_EVERY);
     }
     for (size_t i = 0; i < n; i++)
         pending += msgs[i].status == LAB_MTA_PENDING;
@@ -646,7 +633,7 @@ static void cmd_stop(void *mta)
     }
     answered = send_frame(c->sock, head, NULL, NULL) == 0 &&
                read_full(c->sock, &left, sizeof(left),
-                         mono() + (STOP_GRACE_MS + TERM_GRACE_MS) / 1000.0 + 10) == 0;
+                         dl_mono() + (STOP_GRACE_MS + TERM_GRACE_MS) / 1000.0 + 10) == 0;
     close(c->sock);
     c->sock = -1;
     if (!answered) {

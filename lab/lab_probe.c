@@ -1,5 +1,7 @@
 #include "lab_probe.h"
 
+#include "dl_util.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ldns/ldns.h>
@@ -11,13 +13,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Wire form of a SOA query for qname with the given ID; caller frees. */
 static int make_query(const char *qname, int rd, uint16_t id, uint8_t **wire, size_t *len)
@@ -40,13 +35,13 @@ static int ask_once(int fd, const uint8_t *wire, size_t len, uint16_t id, int wa
 {
     uint8_t buf[4096];
     struct pollfd pfd = {.fd = fd, .events = POLLIN};
-    int64_t end = now_ms() + wait_ms;
+    int64_t end = dl_mono_ms() + wait_ms;
     if (send(fd, wire, len, 0) < 0) {
         *why = strerror(errno);
         return -1;
     }
     for (;;) {
-        int left = (int)(end - now_ms());
+        int left = (int)(end - dl_mono_ms());
         ssize_t n;
         if (left <= 0 || poll(&pfd, 1, left) <= 0) {
             *why = "timeout";
@@ -66,11 +61,11 @@ int lab_probe_dns(const char *addr, unsigned port, const char *qname, int rd, in
                   int *rcode, struct dl_error *err)
 {
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = dl_mono_ms() + timeout_ms;
     const char *why = "not tried";
     uint8_t *wire = NULL;
     size_t len;
-    uint16_t id = (uint16_t)(getpid() ^ now_ms());
+    uint16_t id = (uint16_t)(getpid() ^ dl_mono_ms());
     int fd, rc = -1;
 
     if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
@@ -82,7 +77,7 @@ int lab_probe_dns(const char *addr, unsigned port, const char *qname, int rd, in
         dl_error_set(err, "%s:%u: socket: %s", addr, port, strerror(errno));
         goto out;
     }
-    while (now_ms() < deadline) {
+    while (dl_mono_ms() < deadline) {
         rc = ask_once(fd, wire, len, id, 200, &why);
         if (rc >= 0)
             break;

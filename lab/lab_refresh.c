@@ -127,12 +127,6 @@ static size_t count_lines(const char *path, const char *what)
     return n;
 }
 
-static void pause_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Wait until `path` has more than `before` lines with `what`. */
 static int wait_log(const char *run_dir, const char *file, const char *what, size_t before,
                     const char *server, struct dl_error *err)
@@ -140,7 +134,7 @@ static int wait_log(const char *run_dir, const char *file, const char *what, siz
     char *path = dl_xasprintf("%s/log/%s", run_dir, file);
     int waited = 0;
     while (count_lines(path, what) <= before && waited < WAIT_MS) {
-        pause_ms(20);
+        dl_sleep_ms(20);
         waited += 20;
     }
     free(path);
@@ -194,7 +188,7 @@ static int wait_zones(ldns_resolver *res[2], const struct pending *p, size_t n)
                        p[k].serial, WAIT_MS);
                 return 1;
             }
-            pause_ms(20);
+            dl_sleep_ms(20);
             waited += 20;
         }
     return 0;

@@ -161,13 +161,6 @@ static void select_scenarios(struct run_opts *o, const scen_catalog *cat)
         o->n_sel = lab_cmd_shard(cat, o->sel, o->shard_k, o->shard_n);
 }
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* The verdict declared for RRset `k` (the MX one derived when unset). */
 static struct scen_verdict expected(const struct scen *s, enum scen_rrset k)
 {
@@ -310,7 +303,7 @@ static bool deliver_all(lab_deliver *ld, const struct scen *s, const struct run_
     dane_tlsrpt *rpt = o->tlsrpt_dir ? dane_tlsrpt_new(s->domain) : NULL;
     for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
         struct dl_error err;
-        double t0 = mono();
+        double t0 = dl_mono();
         checked[p] = checked_profile(s, o, p);
         if (!checked[p])
             continue;
@@ -319,7 +312,7 @@ static bool deliver_all(lab_deliver *ld, const struct scen *s, const struct run_
             r[p].pass = false;
             snprintf(r[p].mismatch, sizeof(r[p].mismatch), "%s", err.msg);
         }
-        secs[p] = mono() - t0;
+        secs[p] = dl_mono() - t0;
         all = all && r[p].pass;
     }
     *tlsrpt = rpt && any ? write_tlsrpt(rpt, o, now) : NULL;
@@ -516,14 +509,14 @@ static json_t *check_scenario(void *ctx, size_t i)
     struct lab_deliver_result dr[SCEN_PROFILE_COUNT];
     struct lab_timeline_result tr[SCEN_PROFILE_COUNT];
     bool pass[SCEN_RRSET_COUNT], checked[SCEN_PROFILE_COUNT], all;
-    double secs[SCEN_PROFILE_COUNT] = {0}, ts = mono();
+    double secs[SCEN_PROFILE_COUNT] = {0}, ts = dl_mono();
     json_t *one, *tlsrpt;
     all = check_one(c->dc, s, r, pass);
     all = deliver_all(c->ld, s, c->o, dr, checked, secs, c->g->now, &tlsrpt) && all;
     all = timeline_all(c->tl, s, i, checked, tr, dr) && all;
     one = result_json(s, r, pass, all);
     json_object_set_new(one, "delivery", deliver_json(s, dr, checked, secs, tr));
-    json_object_set_new(one, "seconds", json_real(mono() - ts));
+    json_object_set_new(one, "seconds", json_real(dl_mono() - ts));
     if (tlsrpt)
         json_object_set_new(one, "tlsrpt", tlsrpt);
     if (!all)
@@ -614,7 +607,7 @@ static int check_all(const struct lab_cmd_globals *g, const scen_catalog *cat,
     struct checker c = {.g = g, .cat = cat, .o = o};
     struct dl_error err;
     json_t *list = json_array(), *top;
-    double t0 = mono();
+    double t0 = dl_mono();
     int rc;
 
     c.text = !o->json && !o->tap;
@@ -637,7 +630,7 @@ static int check_all(const struct lab_cmd_globals *g, const scen_catalog *cat,
         if (c.results[c.order[k]])
             json_array_append(list, c.results[c.order[k]]);
     top = json_pack("{s:o, s:{s:i, s:i, s:f}}", "scenarios", list, "summary", "passed", c.passed,
-                    "failed", c.failed, "seconds", mono() - t0);
+                    "failed", c.failed, "seconds", dl_mono() - t0);
     if (o->shard_n)
         json_object_set_new(top, "shard",
                             json_pack("{s:i, s:i}", "index", o->shard_k, "count", o->shard_n));

@@ -46,6 +46,12 @@ int dl_parse_time(const char *text, time_t *out);
  * or -1 with errno set. */
 int dl_write_all(int fd, const void *data, size_t len);
 
+/* The monotonic clock, in seconds and in milliseconds; a sleep of ms
+ * milliseconds (ended early by a signal). */
+double dl_mono(void);
+int64_t dl_mono_ms(void);
+void dl_sleep_ms(long ms);
+
 /* Growable byte buffer for building text. */
 struct dl_buf {
     char *data;

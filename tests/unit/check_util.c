@@ -81,6 +81,18 @@ START_TEST(time_forms)
 }
 END_TEST
 
+START_TEST(clock_and_sleep)
+{
+    /* A sleep lasts at least what it was asked, on the monotonic clock in
+     * either unit (nanosleep's promise; no upper bound is asserted). */
+    int64_t t0 = dl_mono_ms();
+    double s0 = dl_mono();
+    dl_sleep_ms(25);
+    ck_assert_int_ge(dl_mono_ms() - t0, 25);
+    ck_assert(dl_mono() - s0 >= 0.025);
+}
+END_TEST
+
 Suite *util_suite(void)
 {
     Suite *s = suite_create("util");
@@ -89,6 +101,7 @@ Suite *util_suite(void)
     tcase_add_test(pos, duration_units);
     tcase_add_test(pos, write_file_mode_and_content);
     tcase_add_test(pos, time_forms);
+    tcase_add_test(pos, clock_and_sleep);
     tcase_add_test(neg, duration_rejects);
     tcase_add_test(neg, read_missing_names_file);
     suite_add_tcase(s, pos);
