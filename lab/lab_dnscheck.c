@@ -124,9 +124,12 @@ int lab_dnscheck_rrsets(lab_dnscheck *c, const struct scen *s,
         return 0;
     if (lookup(c, s->name, h->name, LDNS_RR_TYPE_A, &r[SCEN_RRSET_A], err) != 0)
         return -1;
-    base = absolute(r[SCEN_RRSET_A].canonname[0] ? r[SCEN_RRSET_A].canonname : h->name);
+    base = absolute(r[SCEN_RRSET_A].canonname[0] && !h->tlsa_at_original ? r[SCEN_RRSET_A].canonname
+                                                                         : h->name);
     tlsa = dl_xasprintf("_%u._tcp.%s", h->n_tlsa > 0 ? h->tlsa[0].port : 25, base);
     rc = lookup(c, s->name, tlsa, LDNS_RR_TYPE_TLSA, &r[SCEN_RRSET_TLSA], err);
+    if (rc == 0)
+        rc = lookup(c, s->name, h->name, LDNS_RR_TYPE_AAAA, &r[SCEN_RRSET_AAAA], err);
     free(base);
     free(tlsa);
     return rc;

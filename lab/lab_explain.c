@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const rr_types[SCEN_RRSET_COUNT] = {"MX", "A", "TLSA"};
+static const char *const rr_types[SCEN_RRSET_COUNT] = {"MX", "A", "TLSA", "AAAA"};
 
 void lab_explain_names(const struct scen *s, char *names[SCEN_RRSET_COUNT])
 {
@@ -21,11 +21,12 @@ void lab_explain_names(const struct scen *s, char *names[SCEN_RRSET_COUNT])
     names[SCEN_RRSET_MX] = dl_xstrdup(s->domain);
     names[SCEN_RRSET_A] = h ? dl_xstrdup(h->name) : NULL;
     names[SCEN_RRSET_TLSA] = NULL;
+    names[SCEN_RRSET_AAAA] = h ? dl_xstrdup(h->name) : NULL;
     if (h == NULL)
         return;
     target = lab_plan_cname_target(s, h);
     names[SCEN_RRSET_TLSA] = dl_xasprintf("_%u._tcp.%s", h->n_tlsa > 0 ? h->tlsa[0].port : 25,
-                                          target ? target : h->name);
+                                          target && !h->tlsa_at_original ? target : h->name);
     free(target);
 }
 

@@ -38,6 +38,7 @@ static enum elem elem_of(const struct scen_fault *f)
     case ZONE_TARGET_MX:
         return E_MX;
     case ZONE_TARGET_A:
+    case ZONE_TARGET_AAAA:
         return E_HOST;
     case ZONE_TARGET_TLSA:
         return E_TLSA;

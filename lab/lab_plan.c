@@ -161,6 +161,7 @@ static int add_hosts(zone_tree *t, const struct lab_plan_opts *o, const scen_cat
         const struct scen_host *h = &s->hosts[j];
         char *target = lab_plan_cname_target(s, h);
         const char *base = target ? target : h->name;
+        const char *tlsa_base = h->tlsa_at_original ? h->name : base;
         int rc = add_rr(t, &h->loc, err, "%s %d IN MX %u %s", s->domain, PLAN_TTL, h->preference,
                         h->name);
         /* mx-cname: the host name is an alias, its records at the target. */
@@ -170,7 +171,7 @@ static int add_hosts(zone_tree *t, const struct lab_plan_opts *o, const scen_cat
             rc = add_rr(t, &h->loc, err, "%s %d IN A %s", base, PLAN_TTL,
                         lab_plan_host_addr(cat, i, j, addr));
         if (rc == 0)
-            rc = add_tlsa(t, o, i, h, base, err);
+            rc = add_tlsa(t, o, i, h, tlsa_base, err);
         if (rc == 0 && find_fault(s, h, "tlsa-servfail") != NULL)
             rc = add_servfail_zone(t, s, h, err);
         free(target);
@@ -192,7 +193,8 @@ char *lab_plan_fault_owner(const struct scen *s, const struct scen_fault *f, uin
 {
     const struct scen_host *h = fault_host(s, f);
     int target = zone_fault_target_lookup(f->target);
-    bool needs_host = target == ZONE_TARGET_TLSA || target == ZONE_TARGET_A;
+    bool needs_host =
+        target == ZONE_TARGET_TLSA || target == ZONE_TARGET_A || target == ZONE_TARGET_AAAA;
     *type = 0;
     if (needs_host && h == NULL)
         return NULL;
@@ -211,6 +213,9 @@ char *lab_plan_fault_owner(const struct scen *s, const struct scen_fault *f, uin
         return dl_xstrdup(s->domain);
     case ZONE_TARGET_A:
         *type = LDNS_RR_TYPE_A;
+        return dl_xstrdup(h->name);
+    case ZONE_TARGET_AAAA:
+        *type = LDNS_RR_TYPE_AAAA;
         return dl_xstrdup(h->name);
     case ZONE_TARGET_DNSKEY:
         *type = LDNS_RR_TYPE_DNSKEY;

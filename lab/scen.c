@@ -51,7 +51,7 @@ static const char *const extra_zone_keys[] = {"name", ZONE_KEYS, NULL};
 static const char *const nsec3_keys[] = {"iterations", "salt", NULL};
 static const char *const host_keys[] = {"host",     "preference", "address", "certificate",
                                         "starttls", "tls_fault",  "chain",   "reply",
-                                        "sni",      "tlsa",       NULL};
+                                        "sni",      "tlsa",       "tlsa_at", NULL};
 static const char *const tlsa_keys[] = {"usage", "selector", "matching", "of", "port", NULL};
 static const char *const cert_keys[] = {"key",        "issuer",    "ca", "names",
                                         "not_before", "not_after", NULL};
@@ -60,7 +60,7 @@ static const char *const step_keys[] = {"at", "note", "faults", "hosts", NULL};
 static const char *const change_keys[] = {"host",  "starttls", "certificate", "tls_fault",
                                           "chain", "tlsa",     NULL};
 static const char *const expect_keys[] = {"dnssec", "dns", "rfc7672", "exchange-online", NULL};
-static const char *const dns_keys[] = {"mx", "a", "tlsa", NULL};
+static const char *const dns_keys[] = {"mx", "a", "tlsa", "aaaa", NULL};
 static const char *const verdict_keys[] = {"verdict", "reason", NULL};
 static const char *const outcome_keys[] = {"status", "code", "reason", "tlsrpt", "retry", NULL};
 static const char *const retry_keys[] = {"status", "code",  "reason", "attempts",
@@ -71,6 +71,7 @@ static const char *const profile_names[] = {"rfc7672", "exchange-online", NULL};
 static const char *const dnssec_names[] = {"secure",   "insecure", "bogus", "servfail",
                                            "nxdomain", "nodata",   NULL};
 static const char *const starttls_names[] = {"offer", "none", "reject", "close", NULL};
+static const char *const tlsa_at_names[] = {"target", "original", NULL};
 static const char *const tls_fault_names[] = {"none", "abort-after-hello", "wrong-key", NULL};
 static const char *const chain_names[] = {"served", "leaf", "full", "no-intermediate", NULL};
 static const char *const reply_keys[] = {"mail", "rcpt", "data", "dot", NULL};
@@ -79,7 +80,7 @@ static const char *const algorithm_names[] = {
 static const int algorithm_numbers[] = {13, 8, 15, 13, 8, 15};
 static const char *const denial_names[] = {"nsec", "nsec3", NULL};
 static const char *const key_names[] = {"ecdsa-p256", "rsa2048", "rsa3072", "ed25519", NULL};
-static const char *const target_names[] = {"tlsa", "mx", "a", "dnskey", "ds", "zone", NULL};
+static const char *const target_names[] = {"tlsa", "mx", "a", "dnskey", "ds", "zone", "aaaa", NULL};
 static const char *const status_names[] = {"delivered", "deferred", "bounced", NULL};
 static const char status_class[] = {'2', '4', '5'};
 /* RFC 8460 section 4.3 result types. */
@@ -849,7 +850,7 @@ static int parse_host(struct ctx *c, yaml_node_t *item, size_t i)
     struct scen_yaml_map m;
     yaml_node_t *name;
     long preference = 10;
-    int starttls = 0;
+    int starttls = 0, tlsa_at = 0;
     h->loc = loc_of(c, item);
     if (scen_yaml_map_open(c->y, item, "mx", "mx host", host_keys, &m, c->err) != 0 ||
         (name = scen_yaml_require(&m, "host", c->err)) == NULL ||
@@ -857,8 +858,12 @@ static int parse_host(struct ctx *c, yaml_node_t *item, size_t i)
         check_duplicate_host(c, name, i) != 0 ||
         scen_yaml_get_int(&m, "preference", 0, 65535, &preference, c->err) != 0 ||
         parse_address(c, &m, h) != 0 || parse_host_cert(c, &m, h) != 0 ||
-        scen_yaml_get_enum(&m, "starttls", starttls_names, &starttls, c->err) != 0)
+        scen_yaml_get_enum(&m, "starttls", starttls_names, &starttls, c->err) != 0 ||
+        scen_yaml_get_enum(&m, "tlsa_at", tlsa_at_names, &tlsa_at, c->err) != 0)
         return -1;
+    h->tlsa_at_original = tlsa_at == 1;
+    if (scen_yaml_get(&m, "tlsa_at") != NULL)
+        h->tlsa_at_loc = loc_of(c, scen_yaml_get(&m, "tlsa_at"));
     h->preference = (uint16_t)preference;
     h->starttls = (enum scen_starttls)starttls;
     if (parse_server(c, &m, h) != 0)
@@ -1141,6 +1146,29 @@ static bool fault_in_own_zones(const struct scen_fault *f)
         if (strcmp(f->name, shape[i]) == 0)
             return false;
     return true;
+}
+
+/* `tlsa_at: original` only means something for a host that is a CNAME
+ * (mx-cname, mx-cname-insecure). */
+static int check_tlsa_at(struct ctx *c)
+{
+    for (size_t i = 0; i < c->s->n_hosts; i++) {
+        const struct scen_host *h = &c->s->hosts[i];
+        bool alias = false;
+        if (!h->tlsa_at_original)
+            continue;
+        for (size_t k = 0; k < c->s->n_faults; k++) {
+            const struct scen_fault *f = &c->s->faults[k];
+            const char *fh = f->host ? f->host : c->s->hosts[0].name;
+            alias = alias || (strncmp(f->name, "mx-cname", 8) == 0 && strcmp(fh, h->name) == 0);
+        }
+        if (!alias)
+            return dl_error_set(c->err,
+                                "%s:%u: key 'tlsa_at': host '%s' is no CNAME (tlsa_at: original "
+                                "needs the fault mx-cname or mx-cname-insecure on it)",
+                                h->tlsa_at_loc.file, h->tlsa_at_loc.line, h->name);
+    }
+    return 0;
 }
 
 static int check_timeline_faults(struct ctx *c)
@@ -1508,7 +1536,7 @@ static int parse_scen(struct ctx *c)
         parse_faults(c, scen_yaml_get(&m, "faults"), &c->s->faults, &c->s->n_faults) != 0 ||
         parse_timeline(c, scen_yaml_get(&m, "timeline")) != 0 ||
         parse_expect(c, scen_yaml_get(&m, "expect")) != 0 || check_timeline_faults(c) != 0 ||
-        check_timeline_hosts(c) != 0)
+        check_timeline_hosts(c) != 0 || check_tlsa_at(c) != 0)
         return -1;
     if (c->s->zone.validity != 0 && !scen_has_retry(c->s))
         return dl_error_set(c->err,

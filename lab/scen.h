@@ -47,9 +47,9 @@ enum scen_dnssec {
 const char *scen_dnssec_name(enum scen_dnssec d); /* "secure", ... */
 
 /* The RRsets `expect: dns:` speaks of: the domain's MX RRset (its A RRset
- * for an implicit MX), and the first MX host's A and TLSA RRsets. */
-enum scen_rrset { SCEN_RRSET_MX, SCEN_RRSET_A, SCEN_RRSET_TLSA, SCEN_RRSET_COUNT };
-const char *scen_rrset_name(enum scen_rrset r); /* "mx", "a", "tlsa" */
+ * for an implicit MX), and the first MX host's A, TLSA and AAAA RRsets. */
+enum scen_rrset { SCEN_RRSET_MX, SCEN_RRSET_A, SCEN_RRSET_TLSA, SCEN_RRSET_AAAA, SCEN_RRSET_COUNT };
+const char *scen_rrset_name(enum scen_rrset r); /* "mx", "a", "tlsa", "aaaa" */
 
 /* One declared verdict. */
 struct scen_verdict {
@@ -159,13 +159,19 @@ struct scen_host {
     size_t n_sni;
     struct scen_tlsa *tlsa;
     size_t n_tlsa;
+    /* `tlsa_at: original`: with mx-cname or mx-cname-insecure, the TLSA
+     * records stay at _PORT._tcp.<host> (the alias's own name, in the
+     * signed domain zone) instead of moving to the CNAME target, so a
+     * client must look them up at the unexpanded name (RFC 7672 2.2.2). */
+    bool tlsa_at_original;
+    struct scen_loc tlsa_at_loc;
 };
 
 /* A DNS fault to inject (names: zone_fault.h); checked against that table. */
 struct scen_fault {
     struct scen_loc loc;
     char *name;   /* "rrsig-expired" */
-    char *target; /* what it hits: "tlsa" (default), "mx", "a", "dnskey", "ds", "zone" */
+    char *target; /* what it hits: "tlsa" (default), "mx", "a", "aaaa", "dnskey", "ds", "zone" */
     char *host;   /* MX host for host-specific targets, or NULL for the first */
 };
 

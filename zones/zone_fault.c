@@ -4,11 +4,11 @@
 #include <string.h>
 
 #define T(x)     ZONE_TARGET_BIT(ZONE_TARGET_##x)
-#define SIGNABLE (T(TLSA) | T(MX) | T(A) | T(DNSKEY) | T(DS))
-#define NAMED    (T(TLSA) | T(MX) | T(A))
+#define SIGNABLE (T(TLSA) | T(MX) | T(A) | T(AAAA) | T(DNSKEY) | T(DS))
+#define NAMED    (T(TLSA) | T(MX) | T(A) | T(AAAA))
 
-static const char *const target_names[ZONE_TARGET_COUNT] = {"tlsa",   "mx", "a",
-                                                            "dnskey", "ds", "zone"};
+static const char *const target_names[ZONE_TARGET_COUNT] = {"tlsa", "mx",   "a",   "dnskey",
+                                                            "ds",   "zone", "aaaa"};
 
 /* Names from the DNS fault catalogue (issue "The DNS fault catalogue"),
  * in its order; `implemented` once zone_inject.c builds them. */

@@ -60,6 +60,7 @@ enum zone_fault_target {
     ZONE_TARGET_DNSKEY, /* <zone apex> DNSKEY */
     ZONE_TARGET_DS,     /* <zone apex> DS, in the parent */
     ZONE_TARGET_ZONE,   /* the whole zone */
+    ZONE_TARGET_AAAA,   /* <mx host> AAAA (records: the lab publishes none itself) */
     ZONE_TARGET_COUNT
 };
 

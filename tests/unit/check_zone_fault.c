@@ -915,7 +915,8 @@ START_TEST(catalogue_table)
     ck_assert_ptr_null(zone_fault_lookup("nosuch"));
     ck_assert_str_eq(zone_fault_target_name(ZONE_TARGET_DNSKEY), "dnskey");
     ck_assert_int_eq(zone_fault_target_lookup("ds"), ZONE_TARGET_DS);
-    ck_assert_int_eq(zone_fault_target_lookup("aaaa"), -1);
+    ck_assert_int_eq(zone_fault_target_lookup("aaaa"), ZONE_TARGET_AAAA);
+    ck_assert_int_eq(zone_fault_target_lookup("txt"), -1);
 }
 END_TEST
 
