@@ -38,12 +38,14 @@ static const char usage[] =
     "Judgement:\n"
     "  --profile P           rfc7672 (default) or exchange-online\n"
     "  --now TIME            judge DNSSEC and certificates at @UNIX or YYYY-MM-DDTHH:MM:SSZ\n"
+    "                        (@0 is the epoch; default: the clock)\n"
     "  --retry               run the retry schedule (15 min, 15 min, then hourly; 24 h\n"
     "                        expiry) on a virtual clock, re-resolving each attempt\n"
     "Output:\n"
     "  --json                one JSON object (attempts, hosts, trace)\n"
     "  --tlsrpt FILE         write an RFC 8460 TLS-RPT report of the attempts to FILE\n"
     "  -q, --quiet           only the outcome lines;  -v  more messages\n"
+    "  -h, --help            this text (dane-client verify --help: the verify options)\n"
     "\n"
     "Exit status: 0 delivered, 1 deferred or bounced, 2 usage or configuration error.\n";
 
