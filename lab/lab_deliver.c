@@ -88,9 +88,13 @@ int lab_deliver_check(lab_deliver *d, const struct scen *s, enum scen_profile p,
 int lab_deliver_check_report(lab_deliver *d, const struct scen *s, enum scen_profile p,
                              struct lab_deliver_result *r, dane_tlsrpt *rpt, struct dl_error *err)
 {
-    struct dane_dns_opts dns = {.trust_anchor = d->anchor, .resolver = d->resolver, .now = d->now};
-    struct dane_client_opts co = {
-        .profile = client_profile(p), .port = 25, .timeout_ms = DELIVER_TIMEOUT_MS, .now = d->now};
+    struct dane_dns_opts dns = {
+        .trust_anchor = d->anchor, .resolver = d->resolver, .has_now = true, .now = d->now};
+    struct dane_client_opts co = {.profile = client_profile(p),
+                                  .port = 25,
+                                  .timeout_ms = DELIVER_TIMEOUT_MS,
+                                  .has_now = true,
+                                  .now = d->now};
     struct dane_client_result cr;
     dane_dns *resolver;
     memset(r, 0, sizeof(*r));

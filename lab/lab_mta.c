@@ -275,9 +275,13 @@ static int load_known(const char *path, bool must, struct known **out, size_t *n
 static void reference(struct mta_item *it, const char *run_dir, time_t now, SSL_CTX *tls)
 {
     char anchor[PATH_MAX + 16], resolver[32];
-    struct dane_dns_opts dns = {.trust_anchor = anchor, .resolver = resolver, .now = now};
-    struct dane_client_opts co = {
-        .profile = DANE_PROFILE_RFC7672, .port = 25, .timeout_ms = 5000, .now = now};
+    struct dane_dns_opts dns = {
+        .trust_anchor = anchor, .resolver = resolver, .has_now = true, .now = now};
+    struct dane_client_opts co = {.profile = DANE_PROFILE_RFC7672,
+                                  .port = 25,
+                                  .timeout_ms = 5000,
+                                  .has_now = true,
+                                  .now = now};
     struct dane_client_result cr;
     struct dl_error err;
     dane_dns *d;

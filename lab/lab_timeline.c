@@ -399,12 +399,14 @@ static int attempt(lab_timeline *tl, const struct scen *s, enum scen_profile p, 
                    bool final, struct lab_attempt *a, struct dl_error *err)
 {
     time_t when = tl->now + (time_t)at;
-    struct dane_dns_opts dns = {.trust_anchor = tl->anchor, .root_hints = tl->hints, .now = when};
+    struct dane_dns_opts dns = {
+        .trust_anchor = tl->anchor, .root_hints = tl->hints, .has_now = true, .now = when};
     struct dane_client_opts co = {.profile = p == SCEN_PROFILE_EXCHANGE_ONLINE
                                                  ? DANE_PROFILE_EXCHANGE_ONLINE
                                                  : DANE_PROFILE_RFC7672,
                                   .port = 25,
                                   .timeout_ms = TIMELINE_TIMEOUT_MS,
+                                  .has_now = true,
                                   .now = when,
                                   .final = final};
     struct dane_client_result cr;

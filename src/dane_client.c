@@ -76,6 +76,7 @@ static int lookup_mx(dane_dns *dns, const char *domain, struct dane_client_resul
     }
     r->mx_verdict = a.verdict;
     snprintf(r->mx_why, sizeof(r->mx_why), "%s", a.why);
+    snprintf(r->domain_canon, sizeof(r->domain_canon), "%s", a.canonname ? a.canonname : "");
     trace(r, "MX %s: %s%s%s%s", domain, dane_dns_verdict_name(a.verdict),
           a.nxdomain                  ? ", NXDOMAIN"
           : a.n_rrs == 0 && !a.why[0] ? ", no MX (implicit MX)"
@@ -168,10 +169,19 @@ static int host_address(dane_dns *dns, struct dane_host_result *h, struct dane_c
     return rc;
 }
 
+/* The whole TLSA RRset, never cut: the answer bounds it (a DNS message of
+ * at most 65535 bytes holds at most DANE_TLSA_MAX_RRSET records). */
 static void keep_tlsa(struct dane_host_result *h, const struct dane_dns_answer *a,
                       struct dane_client_result *r)
 {
-    for (size_t i = 0; i < a->n_rrs && h->n_tlsa < 16; i++) {
+    size_t n = a->n_rrs;
+    if (n > DANE_TLSA_MAX_RRSET - h->n_tlsa) {
+        trace(r, "    %zu TLSA records: more than a DNS message holds; the first %zu kept", n,
+              (size_t)DANE_TLSA_MAX_RRSET - h->n_tlsa);
+        n = DANE_TLSA_MAX_RRSET - h->n_tlsa;
+    }
+    h->tlsa = dl_xrealloc(h->tlsa, (h->n_tlsa + n + 1) * sizeof(*h->tlsa));
+    for (size_t i = 0; i < n; i++) {
         struct dane_tlsa *t = &h->tlsa[h->n_tlsa++];
         char text[160];
         dane_tlsa_from_wire(a->rrs[i].data, a->rrs[i].len, t);
@@ -290,34 +300,59 @@ static int open_session(struct session *s)
     return 0;
 }
 
-/* STARTTLS and the handshake; 0 when TLS is up. */
-static int start_tls(struct session *s, SSL_CTX *ctx)
+/* DANE-TA reference identifiers besides the TLSA base domain (RFC 7672
+ * 3.2.2): the MX host name, the original next-hop domain and, when the MX
+ * lookup followed a CNAME, its expansion. At most three: they always fit. */
+static void reference_names(struct dane_tls_setup *setup, const struct dane_host_result *h,
+                            struct dane_client_result *r)
+{
+    if (dane_tls_setup_add_name(setup, h->name) != 0 ||
+        dane_tls_setup_add_name(setup, r->domain) != 0 ||
+        dane_tls_setup_add_name(setup, r->domain_canon) != 0)
+        trace(r, "    too many reference names");
+}
+
+/* STARTTLS and the handshake with `setup`; 0 when TLS is up. */
+static int handshake(struct session *s, SSL_CTX *ctx, const struct dane_tls_setup *setup)
 {
     struct dane_host_result *h = s->h;
-    struct dane_tls_setup setup = {
-        .sni = h->tlsa_base[0] ? h->tlsa_base : h->name, .mx_host = h->name, .now = s->o->now};
-    struct dane_tlsa usable[16];
     SSL *ssl;
-    for (size_t i = 0; i < h->n_tlsa && h->policy == DANE_POLICY_DANE; i++)
-        if (h->tlsa[i].unusable == NULL)
-            usable[setup.n_tlsa++] = h->tlsa[i];
-    setup.tlsa = usable;
     if (command(s, "STARTTLS", 2) != 0) {
         h->reason = DANE_R_STARTTLS_REFUSED;
         return -1;
     }
-    if ((ssl = dane_tls_new(ctx, &setup, &s->err)) == NULL ||
+    if ((ssl = dane_tls_new(ctx, setup, &s->err)) == NULL ||
         dane_smtp_tls(s->smtp, ssl, s->o->timeout_ms, &s->err) != 0) {
         trace(s->r, "    %s", s->err.msg);
         h->reason = DANE_R_HANDSHAKE_FAILED;
         return -1;
     }
     h->tls_used = true;
-    dane_tls_result(ssl, s->o->now, &h->tls);
+    dane_tls_result(ssl, &h->tls);
     trace(s->r, "    TLS %s %s, SNI %s; certificate %s (SAN %s), chain of %d; verify: %s%s",
-          h->tls.version, h->tls.cipher, setup.sni, h->tls.subject, h->tls.names, h->tls.chain_len,
+          h->tls.version, h->tls.cipher, setup->sni, h->tls.subject, h->tls.names, h->tls.chain_len,
           h->tls.verify_text, h->tls.match_usage >= 0 ? ", a TLSA record matched" : "");
     return 0;
+}
+
+/* TLS for the host: its usable records (all of them), SNI = the TLSA base
+ * domain, the reference names. 0 when TLS is up. */
+static int start_tls(struct session *s, SSL_CTX *ctx)
+{
+    struct dane_host_result *h = s->h;
+    struct dane_tls_setup setup = {.sni = h->tlsa_base[0] ? h->tlsa_base : h->name,
+                                   .has_now = s->o->has_now,
+                                   .now = s->o->now};
+    struct dane_tlsa *usable = dl_xcalloc(h->n_tlsa + 1, sizeof(*usable));
+    int rc;
+    for (size_t i = 0; i < h->n_tlsa && h->policy == DANE_POLICY_DANE; i++)
+        if (h->tlsa[i].unusable == NULL)
+            usable[setup.n_tlsa++] = h->tlsa[i];
+    setup.tlsa = usable;
+    reference_names(&setup, h, s->r);
+    rc = handshake(s, ctx, &setup);
+    free(usable);
+    return rc;
 }
 
 /* What the connection established, as a reason (before any message). */
@@ -476,8 +511,12 @@ int dane_client_run(dane_dns *dns, SSL_CTX *ctx, const struct dane_client_opts *
 
 void dane_client_result_clear(struct dane_client_result *r)
 {
-    for (size_t i = 0; i < r->n_hosts; i++)
+    for (size_t i = 0; i < r->n_hosts; i++) {
         for (size_t k = 0; k < r->hosts[i].n_tlsa; k++)
             dane_tlsa_clear(&r->hosts[i].tlsa[k]);
+        free(r->hosts[i].tlsa);
+        r->hosts[i].tlsa = NULL;
+        r->hosts[i].n_tlsa = 0;
+    }
     dl_buf_free(&r->trace);
 }

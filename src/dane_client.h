@@ -33,8 +33,9 @@ struct dane_client_opts {
     bool deliver;          /* send a message; else probe (QUIT before MAIL) */
     const char *from, *to; /* envelope for --deliver */
     const char *message;   /* the message (headers and body), CRLF or LF lines */
-    time_t now;            /* 0: the clock */
-    bool final;            /* this is the last attempt: 5.x.x on failure */
+    bool has_now;          /* judge DNSSEC and certificates at `now`; false: the clock */
+    time_t now;
+    bool final; /* this is the last attempt: 5.x.x on failure */
 };
 
 enum dane_host_policy {
@@ -52,7 +53,7 @@ struct dane_host_result {
     enum dane_dns_verdict addr_verdict;
     char tlsa_base[256]; /* where the TLSA records were found */
     enum dane_dns_verdict tlsa_verdict;
-    struct dane_tlsa tlsa[16];
+    struct dane_tlsa *tlsa; /* the whole RRset (owned; dane_client_result_clear frees it) */
     size_t n_tlsa;
     enum dane_host_policy policy;
     bool starttls_offered, tls_used;
@@ -64,7 +65,8 @@ struct dane_host_result {
 };
 
 struct dane_client_result {
-    char domain[256];
+    char domain[256];       /* the original next-hop domain */
+    char domain_canon[256]; /* its CNAME expansion, from the MX lookup, or "" */
     enum dane_dns_verdict mx_verdict;
     char mx_why[512];
     struct dane_host_result hosts[DANE_CLIENT_MAX_HOSTS];

@@ -38,12 +38,14 @@ static const char usage[] =
     "Judgement:\n"
     "  --profile P           rfc7672 (default) or exchange-online\n"
     "  --now TIME            judge DNSSEC and certificates at @UNIX or YYYY-MM-DDTHH:MM:SSZ\n"
+    "                        (@0 is the epoch; default: the clock)\n"
     "  --retry               run the retry schedule (15 min, 15 min, then hourly; 24 h\n"
     "                        expiry) on a virtual clock, re-resolving each attempt\n"
     "Output:\n"
     "  --json                one JSON object (attempts, hosts, trace)\n"
     "  --tlsrpt FILE         write an RFC 8460 TLS-RPT report of the attempts to FILE\n"
     "  -q, --quiet           only the outcome lines;  -v  more messages\n"
+    "  -h, --help            this text (dane-client verify --help: the verify options)\n"
     "\n"
     "Exit status: 0 delivered, 1 deferred or bounced, 2 usage or configuration error.\n";
 
@@ -155,6 +157,7 @@ static int parse_one(int c, const char *arg, struct args *a, char **body)
     case O_NOW:
         if (dl_parse_time(arg, &a->client.now) != 0)
             return dl_err("--now '%s': expected @UNIX or YYYY-MM-DDTHH:MM:SSZ", arg), -1;
+        a->client.has_now = true; /* @0 is the epoch, a time like any other */
         return 0;
     default:
         return -1;
@@ -196,9 +199,9 @@ static int parse_args(int argc, char **argv, struct args *a, char **body)
     return 0;
 }
 
-/* One attempt at virtual time `now` (0: the clock), with a fresh resolver
- * (nothing cached from an earlier attempt). */
-static int attempt(const struct args *a, SSL_CTX *tls, time_t now, bool final,
+/* One attempt at virtual time `now` (when `has_now`; else the clock), with
+ * a fresh resolver (nothing cached from an earlier attempt). */
+static int attempt(const struct args *a, SSL_CTX *tls, bool has_now, time_t now, bool final,
                    struct dane_client_result *r)
 {
     struct dane_dns_opts dns = a->dns;
@@ -206,6 +209,7 @@ static int attempt(const struct args *a, SSL_CTX *tls, time_t now, bool final,
     struct dl_error err;
     dane_dns *d;
     int rc;
+    dns.has_now = co.has_now = has_now;
     dns.now = co.now = now;
     co.final = final;
     if ((d = dane_dns_new(&dns, &err)) == NULL) {
@@ -222,12 +226,13 @@ static int attempt(const struct args *a, SSL_CTX *tls, time_t now, bool final,
 /* --tlsrpt: the domain's TLSRPT policy (RFC 8460 section 3), said on
  * standard error. A report is written either way (it was asked for);
  * without a policy a sender would send none, and the message says so. */
-static void tlsrpt_policy(const struct args *a, time_t now)
+static void tlsrpt_policy(const struct args *a, bool has_now, time_t now)
 {
     struct dane_dns_opts dns = a->dns;
     struct dane_tlsrpt_policy p;
     struct dl_error err;
     dane_dns *d;
+    dns.has_now = has_now;
     dns.now = now;
     memset(&p, 0, sizeof(p));
     if ((d = dane_dns_new(&dns, &err)) == NULL || dane_tlsrpt_lookup(d, a->domain, &p, &err) != 0)
@@ -265,7 +270,8 @@ static int run(const struct args *a, SSL_CTX *tls)
 {
     int64_t times[64];
     size_t n = a->retry ? dane_retry_schedule(a->client.profile, times, 64) : 1;
-    time_t t0 = a->client.now ? a->client.now : time(NULL);
+    bool virtual_time = a->client.has_now || a->retry; /* else each attempt reads the clock */
+    time_t t0 = a->client.has_now ? a->client.now : time(NULL);
     json_t *attempts = json_array();
     enum dane_status last = DANE_DEFERRED;
     dane_tlsrpt *rpt = a->tlsrpt ? dane_tlsrpt_new(a->domain) : NULL;
@@ -277,7 +283,7 @@ static int run(const struct args *a, SSL_CTX *tls)
         struct dane_client_result r;
         bool final = a->retry && i == n - 1;
         when = t0 + (time_t)times[i];
-        if (attempt(a, tls, a->client.now || a->retry ? when : 0, final, &r) != 0) {
+        if (attempt(a, tls, virtual_time, when, final, &r) != 0) {
             json_decref(attempts);
             dane_tlsrpt_free(rpt);
             return 2;
@@ -308,7 +314,7 @@ static int run(const struct args *a, SSL_CTX *tls)
     rc = last == DANE_DELIVERED ? 0 : 1;
     if (rpt) {
         struct dl_error err;
-        tlsrpt_policy(a, a->client.now || a->retry ? t0 : 0);
+        tlsrpt_policy(a, virtual_time, t0);
         if (dane_tlsrpt_write(rpt, a->tlsrpt, t0, when, &err) != 0) {
             dl_err("--tlsrpt: %s", err.msg);
             rc = 2;
@@ -342,6 +348,148 @@ static STACK_OF(X509) * load_chain(const char *path)
     return chain;
 }
 
+static const char verify_usage[] =
+    "usage: dane-client verify --tlsa 'U S M HEX'... --chain FILE.pem [--name HOST]...\n"
+    "                          [--base DOMAIN] [--nexthop DOMAIN]... [--now TIME]\n"
+    "\n"
+    "Judge a certificate chain (PEM, leaf first) against TLSA records offline, as\n"
+    "an SMTP client does after the handshake (RFC 7672 section 3).\n"
+    "\n"
+    "  --tlsa 'U S M HEX'  a TLSA record (repeatable); unusable ones are named and left out\n"
+    "  --chain FILE.pem    what the server sends, leaf first\n"
+    "  --base DOMAIN       the TLSA base domain: the SNI and first reference name\n"
+    "                      (default: the first --name)\n"
+    "  --name HOST         a reference name, e.g. the MX host (repeatable)\n"
+    "  --nexthop DOMAIN    the recipient domain, or its CNAME expansion (repeatable)\n"
+    "  --now TIME          judge validity at @UNIX or YYYY-MM-DDTHH:MM:SSZ (default: the clock)\n"
+    "  -h, --help          this text\n"
+    "\n"
+    "DANE-TA(2) checks the names (base domain, MX host, next-hop domain; a wildcard\n"
+    "only as a whole left-most label); it needs --base or --name. DANE-EE(3) checks\n"
+    "no name and no date. At most 8 names besides the base domain.\n"
+    "\n"
+    "Exit status: 0 authenticated; 1 not authenticated, or only unusable records\n"
+    "(TLS required, not authenticated); 2 usage error or unreadable input.\n";
+
+struct verify_args {
+    struct dane_tlsa *recs; /* every --tlsa (owned) */
+    size_t n_recs;
+    const char *chain, *base;
+    struct dane_tls_setup setup; /* names and time; sni and records set later */
+};
+
+static void verify_args_clear(struct verify_args *v)
+{
+    for (size_t i = 0; i < v->n_recs; i++)
+        dane_tlsa_clear(&v->recs[i]);
+    free(v->recs);
+}
+
+static int verify_name(struct verify_args *v, const char *opt, const char *name)
+{
+    if (v->base == NULL && strcmp(opt, "name") == 0) {
+        v->base = name; /* the first --name: the TLSA base domain */
+        return 0;
+    }
+    if (dane_tls_setup_add_name(&v->setup, name) != 0)
+        return dl_err("verify: --%s %s: at most %d reference names besides the base domain", opt,
+                      name, DANE_TLS_MAX_NAMES),
+               -1;
+    return 0;
+}
+
+static int verify_tlsa(struct verify_args *v, const char *text)
+{
+    struct dane_tlsa *t = &v->recs[v->n_recs];
+    if (dane_tlsa_from_text(text, t) != 0) {
+        dane_tlsa_clear(t);
+        return dl_err("verify: --tlsa '%s': expected 'USAGE SELECTOR MATCHING HEX'", text), -1;
+    }
+    v->n_recs++;
+    return 0;
+}
+
+enum { V_TLSA = 256, V_CHAIN, V_NAME, V_BASE, V_NEXTHOP, V_NOW };
+
+static int verify_one(int c, const char *arg, struct verify_args *v)
+{
+    switch (c) {
+    case V_TLSA:
+        return verify_tlsa(v, arg);
+    case V_CHAIN:
+        v->chain = arg;
+        return 0;
+    case V_BASE:
+        if (v->base && v->base != arg && dane_tls_setup_add_name(&v->setup, v->base) != 0)
+            return dl_err("verify: too many reference names"), -1;
+        v->base = arg; /* an earlier first --name becomes an ordinary name */
+        return 0;
+    case V_NAME:
+        return verify_name(v, "name", arg);
+    case V_NEXTHOP:
+        return verify_name(v, "nexthop", arg);
+    case V_NOW:
+        if (dl_parse_time(arg, &v->setup.now) != 0)
+            return dl_err("verify: --now '%s': expected @UNIX or YYYY-MM-DDTHH:MM:SSZ", arg), -1;
+        v->setup.has_now = true;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+/* Returns 0, 1 when --help was answered, -1 for a usage error. */
+static int verify_parse(int argc, char **argv, struct verify_args *v)
+{
+    static const struct option opts[] = {
+        {"tlsa", 1, 0, V_TLSA},       {"chain", 1, 0, V_CHAIN},
+        {"name", 1, 0, V_NAME},       {"base", 1, 0, V_BASE},
+        {"nexthop", 1, 0, V_NEXTHOP}, {"now", 1, 0, V_NOW},
+        {"help", 0, 0, 'h'},          {NULL, 0, 0, 0},
+    };
+    int c;
+    v->recs = dl_xcalloc((size_t)argc + 1, sizeof(*v->recs)); /* at most one per argument */
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(verify_usage, stdout);
+            return 1;
+        }
+        if (c == '?' || verify_one(c, optarg, v) != 0)
+            return -1;
+    }
+    if (optind != argc)
+        return dl_err("verify: unexpected argument '%s' (see --help)", argv[optind]), -1;
+    if (v->n_recs == 0 || v->chain == NULL)
+        return dl_err("verify: needs --tlsa (at least one) and --chain (see --help)"), -1;
+    return 0;
+}
+
+/* The usable records into v->setup (a new array, which the caller frees);
+ * says which are not. Returns how many are usable, or -1 when a DANE-TA
+ * record has no base domain to check names against. */
+static long verify_usable(struct verify_args *v, struct dane_tlsa **usable)
+{
+    bool ta = false;
+    *usable = dl_xcalloc(v->n_recs, sizeof(**usable));
+    for (size_t i = 0; i < v->n_recs; i++) {
+        char text[200];
+        dane_tlsa_format(&v->recs[i], text, sizeof(text), 64);
+        if (v->recs[i].unusable) {
+            printf("TLSA %s: unusable: %s\n", text, v->recs[i].unusable);
+            continue;
+        }
+        ta = ta || v->recs[i].usage == 2;
+        (*usable)[v->setup.n_tlsa++] = v->recs[i];
+    }
+    v->setup.tlsa = *usable;
+    v->setup.sni = v->base;
+    if (ta && v->base == NULL)
+        return dl_err("verify: a DANE-TA(2) record needs the TLSA base domain to check names "
+                      "against (--name or --base)"),
+               -1;
+    return (long)v->setup.n_tlsa;
+}
+
 static void print_verdict(const struct dane_tls_setup *s, const struct dane_tls_result *r)
 {
     printf("chain of %d, leaf %s (SAN %s)\n", r->chain_len, r->subject, r->names);
@@ -353,65 +501,53 @@ static void print_verdict(const struct dane_tls_setup *s, const struct dane_tls_
                    : "");
         return;
     }
-    printf("not authenticated for %s: %s (%s)\n", s->sni,
+    printf("not authenticated for %s: %s (%s)\n", s->sni ? s->sni : "(no name)",
            dane_reason_name(dane_tls_failure_reason(r)), r->verify_text);
+    if (dane_tls_failure_reason(r) == DANE_R_HOST_MISMATCH)
+        for (size_t i = 0; i < s->n_names; i++)
+            printf("  nor for %s\n", s->names[i]);
+}
+
+/* Judge the chain; the exit status. */
+static int verify_judge(const struct verify_args *v, STACK_OF(X509) * chain)
+{
+    struct dane_tls_result r;
+    struct dl_error err;
+    SSL_CTX *ctx;
+    int rc = 2;
+    if ((ctx = dane_tls_ctx_new(&err)) != NULL &&
+        dane_tls_verify_chain(ctx, &v->setup, chain, &r, &err) == 0) {
+        print_verdict(&v->setup, &r);
+        rc = r.authenticated ? 0 : 1;
+    } else
+        dl_err("verify: %s", err.msg);
+    SSL_CTX_free(ctx);
+    return rc;
 }
 
 /* dane-client verify: a chain against TLSA records, offline. */
 static int verify_main(int argc, char **argv)
 {
-    struct dane_tlsa recs[16];
-    struct dane_tls_setup s = {0};
-    struct dane_tls_result r;
-    struct dl_error err;
-    const char *chain_path = NULL;
-    STACK_OF(X509) * chain;
-    SSL_CTX *ctx;
-    int rc = 2;
-    for (int i = 1; i < argc; i++) {
-        const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (val == NULL) {
-            dl_err("verify: %s needs a value (see --help)", opt);
-            return 2;
-        }
-        i++;
-        if (strcmp(opt, "--tlsa") == 0 && s.n_tlsa < 16) {
-            if (dane_tlsa_from_text(val, &recs[s.n_tlsa]) != 0) {
-                dl_err("verify: --tlsa '%s': expected 'USAGE SELECTOR MATCHING HEX'", val);
-                return 2;
-            }
-            if (recs[s.n_tlsa].unusable)
-                printf("TLSA %s: unusable: %s\n", val, recs[s.n_tlsa].unusable);
-            else
-                s.n_tlsa++;
-        } else if (strcmp(opt, "--chain") == 0)
-            chain_path = val;
-        else if (strcmp(opt, "--name") == 0)
-            s.sni = val;
-        else if (strcmp(opt, "--now") == 0 && dl_parse_time(val, &s.now) == 0)
-            continue;
-        else {
-            dl_err("verify: unknown or bad option '%s %s' (see --help)", opt, val);
-            return 2;
-        }
+    struct verify_args v = {0};
+    struct dane_tlsa *usable = NULL;
+    STACK_OF(X509) *chain = NULL;
+    long n_usable;
+    int rc = verify_parse(argc, argv, &v);
+    if (rc != 0) {
+        verify_args_clear(&v);
+        return rc > 0 ? 0 : 2;
     }
-    if (s.n_tlsa == 0 || chain_path == NULL || s.sni == NULL) {
-        dl_err("verify: needs --tlsa (at least one usable record), --chain and --name");
-        return 2;
+    rc = 2;
+    if ((n_usable = verify_usable(&v, &usable)) >= 0 && (chain = load_chain(v.chain)) != NULL) {
+        if (n_usable == 0) /* RFC 7672 2.2: TLS is mandatory, names and keys unchecked */
+            printf("TLS required, not authenticated: none of the %zu TLSA records is usable "
+                   "(RFC 7672 2.2)\n",
+                   v.n_recs);
+        rc = n_usable == 0 ? 1 : verify_judge(&v, chain);
     }
-    s.tlsa = recs;
-    if ((chain = load_chain(chain_path)) == NULL)
-        return 2;
-    if ((ctx = dane_tls_ctx_new(&err)) != NULL &&
-        dane_tls_verify_chain(ctx, &s, chain, &r, &err) == 0) {
-        print_verdict(&s, &r);
-        rc = r.authenticated ? 0 : 1;
-    } else
-        dl_err("verify: %s", err.msg);
-    SSL_CTX_free(ctx);
     sk_X509_pop_free(chain, X509_free);
-    for (size_t i = 0; i < s.n_tlsa; i++)
-        dane_tlsa_clear(&recs[i]);
+    free(usable);
+    verify_args_clear(&v);
     return rc;
 }
 

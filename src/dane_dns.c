@@ -3,6 +3,7 @@
 #include "dl_util.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,14 @@ static int configure(struct ub_ctx *ctx, const struct dane_dns_opts *o, struct d
     if (set_opt(ctx, "do-not-query-localhost:", "no", err) != 0 ||
         set_opt(ctx, "val-log-level:", "2", err) != 0 || set_source(ctx, o, err) != 0)
         return -1;
-    if (o->now != 0) {
+    if (o->has_now) {
+        /* libunbound reads the date with atoi(), and 0 switches the
+         * override off: the epoch and times past 2038 cannot be given. */
+        if (o->now < 1 || o->now > INT_MAX)
+            return dl_error_set(err,
+                                "validation time %lld: libunbound's val-override-date takes "
+                                "1 to %d (the epoch itself means \"no override\")",
+                                (long long)o->now, INT_MAX);
         snprintf(date, sizeof(date), "%lld", (long long)o->now);
         if (set_opt(ctx, "val-override-date:", date, err) != 0)
             return -1;

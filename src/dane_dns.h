@@ -22,7 +22,8 @@ struct dane_dns_opts {
     const char *resolver;     /* "ADDR[@PORT]" to forward to, or NULL */
     const char *root_hints;   /* iterate from these hints, or NULL */
     const char *config;       /* an unbound.conf-style file applied first, or NULL */
-    time_t now;               /* validate as of this time; 0: the clock */
+    bool has_now;             /* validate as of `now` (1 to 2^31-1); false: the clock */
+    time_t now;
 };
 
 enum dane_dns_verdict {

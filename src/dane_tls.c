@@ -26,6 +26,22 @@ SSL_CTX *dane_tls_ctx_new(struct dl_error *err)
     return ctx;
 }
 
+/* The name used in messages: the TLSA base domain, or a stand-in. */
+static const char *label(const struct dane_tls_setup *s)
+{
+    return s->sni ? s->sni : "(no reference name)";
+}
+
+int dane_tls_setup_add_name(struct dane_tls_setup *s, const char *name)
+{
+    if (name == NULL || *name == '\0')
+        return 0;
+    if (s->n_names >= DANE_TLS_MAX_NAMES)
+        return -1;
+    s->names[s->n_names++] = name;
+    return 0;
+}
+
 static int add_tlsa(SSL *ssl, const struct dane_tls_setup *s, struct dl_error *err)
 {
     int usable = 0;
@@ -33,12 +49,12 @@ static int add_tlsa(SSL *ssl, const struct dane_tls_setup *s, struct dl_error *e
         const struct dane_tlsa *t = &s->tlsa[i];
         int rc = SSL_dane_tlsa_add(ssl, t->usage, t->selector, t->mtype, t->data, t->len);
         if (rc < 0)
-            return dl_error_openssl(err, "%s: TLSA %u %u %u", s->sni, t->usage, t->selector,
+            return dl_error_openssl(err, "%s: TLSA %u %u %u", label(s), t->usage, t->selector,
                                     t->mtype);
         usable += rc > 0;
     }
     if (usable == 0)
-        return dl_error_set(err, "%s: OpenSSL found none of the TLSA records usable", s->sni);
+        return dl_error_set(err, "%s: OpenSSL found none of the TLSA records usable", label(s));
     return 0;
 }
 
@@ -51,20 +67,47 @@ static void tls_name(const char *name, char *out, size_t len)
     snprintf(out, len, "%.*s", (int)n, name);
 }
 
-/* DANE: the TLSA base domain as the reference name, the MX host as a second
- * one (DANE-TA), no name checks for DANE-EE (RFC 7672 3.1.1). */
+/* names[i] (in TLS form) equals the base domain or an earlier name. */
+static bool seen_name(const struct dane_tls_setup *s, const char *base, size_t i, const char *name)
+{
+    char prev[256];
+    if (base && strcasecmp(name, base) == 0)
+        return true;
+    for (size_t k = 0; k < i; k++) {
+        tls_name(s->names[k], prev, sizeof(prev));
+        if (strcasecmp(name, prev) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The reference identifiers besides the base domain (RFC 7672 3.2.2), each
+ * once, and wildcards as RFC 7672 3.2.3 allows them: the whole left-most
+ * label, matching one label (OpenSSL never lets a wildcard match more than
+ * one label unless X509_CHECK_FLAG_MULTI_LABEL_WILDCARDS is set). */
+static int add_names(SSL *ssl, const struct dane_tls_setup *s, const char *base,
+                     struct dl_error *err)
+{
+    char name[256];
+    SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    for (size_t i = 0; i < s->n_names && i < DANE_TLS_MAX_NAMES; i++) {
+        tls_name(s->names[i], name, sizeof(name));
+        if (!seen_name(s, base, i, name) && SSL_add1_host(ssl, name) != 1)
+            return dl_error_openssl(err, "%s: add reference name %s", label(s), name);
+    }
+    return 0;
+}
+
+/* DANE: the TLSA base domain as the first reference name, the others after
+ * it (DANE-TA), no name checks for DANE-EE (RFC 7672 3.1.1). */
 static int enable_dane(SSL *ssl, const struct dane_tls_setup *s, const char *base,
                        struct dl_error *err)
 {
-    char mx[256];
     if (SSL_dane_enable(ssl, base) <= 0)
-        return dl_error_openssl(err, "%s: enable DANE", base);
+        return dl_error_openssl(err, "%s: enable DANE", label(s));
     SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
-    if (s->mx_host) {
-        tls_name(s->mx_host, mx, sizeof(mx));
-        if (strcasecmp(mx, base) != 0 && SSL_add1_host(ssl, mx) != 1)
-            return dl_error_openssl(err, "%s: add reference name %s", base, mx);
-    }
+    if (add_names(ssl, s, base, err) != 0)
+        return -1;
     return add_tlsa(ssl, s, err);
 }
 
@@ -73,18 +116,19 @@ SSL *dane_tls_new(SSL_CTX *ctx, const struct dane_tls_setup *s, struct dl_error 
     SSL *ssl = SSL_new(ctx);
     char sni[256];
     if (ssl == NULL) {
-        dl_error_openssl(err, "%s: TLS session", s->sni);
+        dl_error_openssl(err, "%s: TLS session", label(s));
         return NULL;
     }
-    tls_name(s->sni, sni, sizeof(sni));
-    if (SSL_set_tlsext_host_name(ssl, sni) != 1) {
+    if (s->sni)
+        tls_name(s->sni, sni, sizeof(sni));
+    if (s->sni && SSL_set_tlsext_host_name(ssl, sni) != 1) {
         dl_error_openssl(err, "%s: SNI", sni);
         SSL_free(ssl);
         return NULL;
     }
-    if (s->now != 0)
+    if (s->has_now)
         X509_VERIFY_PARAM_set_time(SSL_get0_param(ssl), s->now);
-    if (s->n_tlsa > 0 && enable_dane(ssl, s, sni, err) != 0) {
+    if (s->n_tlsa > 0 && enable_dane(ssl, s, s->sni ? sni : NULL, err) != 0) {
         SSL_free(ssl);
         return NULL;
     }
@@ -109,9 +153,17 @@ static void leaf_names(X509 *leaf, char *out, size_t len)
     GENERAL_NAMES_free(gens);
 }
 
-static void leaf_facts(X509 *leaf, time_t now, struct dane_tls_result *r)
+/* The time verification uses: the one dane_tls_new() set, or the clock. */
+static time_t check_time(SSL *ssl)
 {
-    time_t t = now ? now : time(NULL);
+    const X509_VERIFY_PARAM *p = SSL_get0_param(ssl);
+    if (X509_VERIFY_PARAM_get_flags(p) & X509_V_FLAG_USE_CHECK_TIME)
+        return X509_VERIFY_PARAM_get_time(p);
+    return time(NULL);
+}
+
+static void leaf_facts(X509 *leaf, time_t t, struct dane_tls_result *r)
+{
     X509_NAME_oneline(X509_get_subject_name(leaf), r->subject, sizeof(r->subject));
     X509_NAME_oneline(X509_get_issuer_name(leaf), r->issuer, sizeof(r->issuer));
     leaf_names(leaf, r->names, sizeof(r->names));
@@ -119,7 +171,7 @@ static void leaf_facts(X509 *leaf, time_t now, struct dane_tls_result *r)
     r->leaf_not_yet_valid = X509_cmp_time(X509_get0_notBefore(leaf), &t) > 0;
 }
 
-void dane_tls_result(SSL *ssl, time_t now, struct dane_tls_result *r)
+void dane_tls_result(SSL *ssl, struct dane_tls_result *r)
 {
     X509 *leaf = SSL_get0_peer_certificate(ssl);
     STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
@@ -133,7 +185,7 @@ void dane_tls_result(SSL *ssl, time_t now, struct dane_tls_result *r)
     snprintf(r->cipher, sizeof(r->cipher), "%s", SSL_get_cipher_name(ssl));
     r->chain_len = chain ? sk_X509_num(chain) : 0;
     if (leaf)
-        leaf_facts(leaf, now, r);
+        leaf_facts(leaf, check_time(ssl), r);
     r->match_depth = SSL_get0_dane_tlsa(ssl, &usage, &sel, &mtype, NULL, NULL);
     if (r->match_depth >= 0)
         r->match_usage = usage;
@@ -163,7 +215,7 @@ enum dane_reason dane_tls_failure_reason(const struct dane_tls_result *r)
     }
 }
 
-static void chain_result(SSL *ssl, X509 *leaf, int chain_len, long verify, time_t now,
+static void chain_result(SSL *ssl, X509 *leaf, int chain_len, long verify,
                          struct dane_tls_result *r)
 {
     uint8_t usage = 0, sel, mtype;
@@ -171,7 +223,7 @@ static void chain_result(SSL *ssl, X509 *leaf, int chain_len, long verify, time_
     r->verify = verify;
     snprintf(r->verify_text, sizeof(r->verify_text), "%s", X509_verify_cert_error_string(verify));
     r->chain_len = chain_len;
-    leaf_facts(leaf, now, r);
+    leaf_facts(leaf, check_time(ssl), r);
     r->match_depth = SSL_get0_dane_tlsa(ssl, &usage, &sel, &mtype, NULL, NULL);
     r->match_usage = r->match_depth >= 0 ? usage : -1;
     r->authenticated = verify == X509_V_OK && r->match_depth >= 0;
@@ -194,16 +246,16 @@ int dane_tls_verify_chain(SSL_CTX *ctx, const struct dane_tls_setup *setup, STAC
         !X509_STORE_CTX_init(vctx, store, sk_X509_value(chain, 0), chain) ||
         !X509_STORE_CTX_set_default(vctx, "ssl_server") ||
         !X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(vctx), SSL_get0_param(ssl))) {
-        dl_error_openssl(err, "%s: verification set-up", setup->sni);
+        dl_error_openssl(err, "%s: verification set-up", label(setup));
         goto out;
     }
     X509_STORE_CTX_set0_dane(vctx, SSL_get0_dane(ssl));
     if (X509_verify_cert(vctx) < 0) {
-        dl_error_openssl(err, "%s: verification", setup->sni);
+        dl_error_openssl(err, "%s: verification", label(setup));
         goto out;
     }
     chain_result(ssl, sk_X509_value(chain, 0), sk_X509_num(chain), X509_STORE_CTX_get_error(vctx),
-                 setup->now, r);
+                 r);
     rc = 0;
 out:
     X509_STORE_CTX_free(vctx);

@@ -3,12 +3,54 @@
 #include "dl_util.h"
 
 #include <ctype.h>
+#include <limits.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-void dane_tlsa_classify(struct dane_tlsa *r)
+/* The reason OpenSSL gave for the last failure was lack of memory. */
+static bool out_of_memory(void)
 {
+    unsigned long e = ERR_peek_last_error();
+    ERR_clear_error();
+    return ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE;
+}
+
+/* Full(0) data as SSL_dane_tlsa_add() parses it: one whole DER certificate
+ * with a known public key (selector 0) or SubjectPublicKeyInfo (selector
+ * 1), nothing after it. NULL when it parses, else why not; *oom when
+ * OpenSSL ran out of memory. */
+static const char *full_data(const struct dane_tlsa *r, bool *oom)
+{
+    const unsigned char *p = r->data;
+    const char *why = NULL;
+    long len = (long)r->len;
+    *oom = false;
+    if (r->len == 0 || r->len > (size_t)INT_MAX)
+        return "Full data is empty or too long";
+    if (r->selector == 0) {
+        X509 *x = d2i_X509(NULL, &p, len);
+        if (x == NULL || p != r->data + r->len)
+            why = "Full data is not one DER certificate";
+        else if (X509_get0_pubkey(x) == NULL)
+            why = "Full data: the certificate's public key is of an unknown type";
+        X509_free(x);
+    } else {
+        EVP_PKEY *k = d2i_PUBKEY(NULL, &p, len);
+        if (k == NULL || p != r->data + r->len)
+            why = "Full data is not one DER SubjectPublicKeyInfo";
+        EVP_PKEY_free(k);
+    }
+    *oom = why != NULL && out_of_memory();
+    return *oom ? NULL : why;
+}
+
+int dane_tlsa_classify(struct dane_tlsa *r)
+{
+    bool oom = false;
     r->unusable = NULL;
     if (r->usage == 0 || r->usage == 1)
         r->unusable = "PKIX usage: unusable for SMTP (RFC 7672 3.1.3)";
@@ -22,8 +64,11 @@ void dane_tlsa_classify(struct dane_tlsa *r)
         r->unusable = "SHA-256 data is not 32 bytes";
     else if (r->mtype == 2 && r->len != 64)
         r->unusable = "SHA-512 data is not 64 bytes";
-    else if (r->len == 0)
-        r->unusable = "empty association data";
+    else if (r->mtype == 0)
+        r->unusable = full_data(r, &oom);
+    if (oom)
+        return -1;
+    return r->unusable == NULL;
 }
 
 int dane_tlsa_from_wire(const unsigned char *rdata, size_t len, struct dane_tlsa *r)
@@ -39,8 +84,7 @@ int dane_tlsa_from_wire(const unsigned char *rdata, size_t len, struct dane_tlsa
     r->len = len - 3;
     r->data = dl_xmalloc(r->len ? r->len : 1);
     memcpy(r->data, rdata + 3, r->len);
-    dane_tlsa_classify(r);
-    return 0;
+    return dane_tlsa_classify(r) < 0 ? -1 : 0;
 }
 
 static int hexval(int c)
@@ -92,8 +136,7 @@ int dane_tlsa_from_text(const char *text, struct dane_tlsa *r)
     r->usage = (uint8_t)u;
     r->selector = (uint8_t)s;
     r->mtype = (uint8_t)m;
-    dane_tlsa_classify(r);
-    return 0;
+    return dane_tlsa_classify(r) < 0 ? -1 : 0;
 }
 
 void dane_tlsa_format(const struct dane_tlsa *r, char *buf, size_t len, size_t max_hex)

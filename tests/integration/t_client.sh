@@ -98,5 +98,35 @@ check_output "... with 27 attempts and 5.7.321 last" '"n": 27' sh -c "'$DANELAB'
 secs=$(( $(date +%s) - start ))
 if [ "$secs" -lt 20 ]; then ok "two 24-hour retry simulations took ${secs}s of wall time"; else not_ok "retry simulations are fast" "${secs}s"; fi
 
+# Offline: every subcommand answers --help; `verify` (RFC 7672 2.2: only
+# unusable records -> TLS required, not authenticated: exit 1), a large
+# RRset kept whole, --now @0 as the epoch.
+for sub in "" verify; do
+    for h in --help -h; do
+        check_status "dane-client $sub $h exits 0" 0 "$CLIENT" $sub $h
+    done
+done
+check_output "verify --help names --nexthop" "--nexthop DOMAIN" "$CLIENT" verify --help
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=mx1.v.test \
+    -addext subjectAltName=DNS:mx1.v.test -keyout "$WORK/v.key" -out "$WORK/v.pem" -days 2 2>/dev/null
+spki=$(openssl x509 -in "$WORK/v.pem" -pubkey -noout | openssl pkey -pubin -outform DER | sha256sum | cut -c1-64)
+check_status "verify: only unusable records (usage 1, malformed Full data) exits 1" 1 \
+    "$CLIENT" verify --tlsa "1 1 1 $spki" --tlsa "3 0 0 0102" --chain "$WORK/v.pem"
+check_output "... and says TLS is required, not authenticated" "^TLS required, not authenticated" \
+    "$CLIENT" verify --tlsa "1 1 1 $spki" --tlsa "3 0 0 0102" --chain "$WORK/v.pem"
+set --
+i=1
+while [ $i -lt 40 ]; do set -- "$@" --tlsa "3 1 1 $(printf '%064x' $i)"; i=$((i + 1)); done
+check_status "verify: 40 records, the last one matches: authenticated" 0 \
+    "$CLIENT" verify "$@" --tlsa "3 1 1 $spki" --chain "$WORK/v.pem" --name mx1.v.test
+check_status "verify: 40 records, none matches: exit 1" 1 \
+    "$CLIENT" verify "$@" --tlsa "3 1 1 $(printf '%064x' 0)" --chain "$WORK/v.pem" --name mx1.v.test
+check_output "verify --now @0 judges at the epoch (DANE-EE ignores the dates)" "dates are ignored" \
+    "$CLIENT" verify --tlsa "3 1 1 $spki" --chain "$WORK/v.pem" --now @0
+check_status "--now @0 for a domain: libunbound cannot validate at the epoch (exit 2)" 2 \
+    "$CLIENT" --now @0 --resolver 127.0.0.1 --trust-anchor "$RUN/root.key" good.test
+check_output "... and says why, instead of using the clock" "val-override-date takes 1 to" \
+    "$CLIENT" --now @0 --resolver 127.0.0.1 --trust-anchor "$RUN/root.key" good.test
+
 check "danelab down" "$DANELAB" -r "$RUN" down
 finish
