@@ -302,7 +302,7 @@ static void reference(struct mta_item *it, const char *run_dir, time_t now, SSL_
         const struct dane_host_result *h = &cr.hosts[i];
         snprintf(r->name, sizeof(r->name), "%s", h->name);
         snprintf(r->address, sizeof(r->address), "%s", h->address);
-        r->tried = cr.delivered_by < 0 || (int)i <= cr.delivered_by;
+        r->tried = h->tried;
         r->ok = r->tried && h->outcome.status == DANE_DELIVERED;
         r->policy = h->policy;
         r->reason = dane_reason_name(h->reason);

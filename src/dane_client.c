@@ -9,10 +9,11 @@
 #include <string.h>
 #include <strings.h>
 
-#define T_MX   15
-#define T_A    1
-#define T_TLSA 52
-#define T_AAAA 28
+#define T_MX    15
+#define T_A     1
+#define T_TLSA  52
+#define T_AAAA  28
+#define T_CNAME 5
 
 const char *dane_host_policy_name(enum dane_host_policy p)
 {
@@ -34,28 +35,84 @@ static void trace(struct dane_client_result *r, const char *fmt, ...)
 
 /* --- DNS: MX, addresses, TLSA ------------------------------------------ */
 
+/* One MX record, in answer order (`order` keeps equal preferences so). */
+struct mx_rr {
+    unsigned preference;
+    size_t order;
+    char name[256];
+};
+
 static int by_preference(const void *a, const void *b)
 {
-    const struct dane_host_result *x = a, *y = b;
-    return (int)x->preference - (int)y->preference;
+    const struct mx_rr *x = a, *y = b;
+    if (x->preference != y->preference)
+        return x->preference < y->preference ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
 }
 
-/* MX RDATA into hosts; returns how many, or -1 for a null MX (RFC 7505). */
+/* The MX records of `a` with a host name into rr[] (null MX and malformed
+ * records left out and counted); returns how many. */
+static size_t mx_records(const struct dane_dns_answer *a, struct mx_rr *rr, size_t *n_null,
+                         struct dane_client_result *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->n_rrs; i++) {
+        size_t off = 2;
+        if (a->rrs[i].len < 3 || dane_dns_wire_name(a->rrs[i].data, a->rrs[i].len, &off, rr[n].name,
+                                                    sizeof(rr[n].name)) != 0) {
+            trace(r, "  MX record %zu malformed: left out", i + 1);
+            continue;
+        }
+        if (strcmp(rr[n].name, ".") == 0) {
+            (*n_null)++;
+            continue;
+        }
+        rr[n].preference = (unsigned)(a->rrs[i].data[0] << 8 | a->rrs[i].data[1]);
+        rr[n].order = i;
+        n++;
+    }
+    return n;
+}
+
+/* The most preferred MX hosts into r->hosts, traced (RFC 5321 5.1: sorted
+ * by preference first, then cut). */
+static void keep_mx(struct mx_rr *rr, size_t n, struct dane_client_result *r)
+{
+    unsigned pref[DANE_CLIENT_MAX_HOSTS + 1];
+    size_t keep, m = n < DANE_CLIENT_MAX_HOSTS + 1 ? n : DANE_CLIENT_MAX_HOSTS + 1;
+    qsort(rr, n, sizeof(rr[0]), by_preference);
+    for (size_t i = 0; i < m; i++)
+        pref[i] = rr[i].preference;
+    keep = dane_decide_mx_keep(pref, m, DANE_CLIENT_MX_LIMIT, DANE_CLIENT_MAX_HOSTS);
+    for (size_t i = 0; i < keep; i++) {
+        snprintf(r->hosts[i].name, sizeof(r->hosts[i].name), "%s", rr[i].name);
+        r->hosts[i].preference = rr[i].preference;
+    }
+    r->n_hosts = keep;
+    for (size_t i = keep; i < n && i < keep + 8; i++)
+        trace(r,
+              "  MX %u %s left out: the client tries the %d most preferred hosts (and "
+              "those of the same preference as the last, up to %d)",
+              rr[i].preference, rr[i].name, DANE_CLIENT_MX_LIMIT, DANE_CLIENT_MAX_HOSTS);
+    if (n > keep + 8)
+        trace(r, "  ... and %zu more MX records left out", n - keep - 8);
+}
+
+/* The MX RRset into r->hosts (dane_decide_mx). Returns the number of
+ * hosts, 0 when there is no MX RRset (implicit MX), -1 when the RRset
+ * names no host: a null MX, or only malformed records. */
 static int parse_mx(const struct dane_dns_answer *a, struct dane_client_result *r)
 {
-    for (size_t i = 0; i < a->n_rrs && r->n_hosts < DANE_CLIENT_MAX_HOSTS; i++) {
-        struct dane_host_result *h = &r->hosts[r->n_hosts];
-        size_t off = 2;
-        if (a->rrs[i].len < 3 ||
-            dane_dns_wire_name(a->rrs[i].data, a->rrs[i].len, &off, h->name, sizeof(h->name)) != 0)
-            continue;
-        h->preference = (unsigned)(a->rrs[i].data[0] << 8 | a->rrs[i].data[1]);
-        if (strcmp(h->name, ".") == 0)
-            return a->n_rrs == 1 ? -1 : 0;
-        r->n_hosts++;
-    }
-    qsort(r->hosts, r->n_hosts, sizeof(r->hosts[0]), by_preference);
-    return (int)r->n_hosts;
+    struct mx_rr *rr = dl_xcalloc(a->n_rrs ? a->n_rrs : 1, sizeof(*rr));
+    size_t n_null = 0, n = mx_records(a, rr, &n_null, r);
+    const char *why;
+    enum dane_mx_decision d = dane_decide_mx(a->n_rrs, n, n_null, &why);
+    if (d != DANE_MX_IMPLICIT && d != DANE_MX_HOSTS)
+        trace(r, "  %s", why);
+    if (n > 0)
+        keep_mx(rr, n, r);
+    free(rr);
+    return d == DANE_MX_IMPLICIT ? 0 : n > 0 ? (int)r->n_hosts : -1;
 }
 
 static enum dane_reason dns_failure(const struct dane_dns_answer *a)
@@ -90,7 +147,6 @@ static int lookup_mx(dane_dns *dns, const char *domain, struct dane_client_resul
     n = parse_mx(&a, r);
     dane_dns_answer_clear(&a);
     if (n < 0) {
-        trace(r, "  null MX (RFC 7505): the domain accepts no mail");
         *why = DANE_R_NO_MAIL_HOST;
         return -1;
     }
@@ -101,69 +157,83 @@ static int lookup_mx(dane_dns *dns, const char *domain, struct dane_client_resul
     return 0;
 }
 
-/* One address lookup (A or AAAA), traced; -1 when it could not be made. */
-static int addr_lookup(dane_dns *dns, const struct dane_host_result *h,
-                       struct dane_client_result *r, int type, struct dane_dns_answer *a,
-                       struct dl_error *err)
+static const char *type_name(int type)
 {
-    const char *label = type == T_A ? "A" : "AAAA";
+    return type == T_A ? "A" : type == T_AAAA ? "AAAA" : type == T_CNAME ? "CNAME" : "TLSA";
+}
+
+/* One lookup for a host (A, AAAA or CNAME), traced, summed up in *l (which
+ * points into *a). A lookup that could not be made counts as failed. */
+static void host_lookup(dane_dns *dns, const struct dane_host_result *h,
+                        struct dane_client_result *r, int type, struct dane_dns_answer *a,
+                        struct dane_decide_lookup *l, struct dl_error *err)
+{
+    memset(l, 0, sizeof(*l));
     if (dane_dns_lookup(dns, h->name, type, a, err) != 0) {
-        trace(r, "  %s %s: %s", label, h->name, err->msg);
-        return -1;
+        l->verdict = DANE_DNS_FAILED;
+        trace(r, "  %s %s: failed: %s", type_name(type), h->name, err->msg);
+        return;
     }
-    trace(r, "  %s %s: %s, %zu record%s%s%s%s%s", label, h->name, dane_dns_verdict_name(a->verdict),
-          a->n_rrs, a->n_rrs == 1 ? "" : "s", a->canonname ? " via CNAME to " : "",
+    l->verdict = a->verdict;
+    l->count = a->n_rrs;
+    l->canonname = a->canonname;
+    trace(r, "  %s %s: %s, %zu record%s%s%s%s%s%s", type_name(type), h->name,
+          dane_dns_verdict_name(a->verdict), a->n_rrs, a->n_rrs == 1 ? "" : "s",
+          a->nxdomain ? ", NXDOMAIN" : "", a->canonname ? " via CNAME to " : "",
           a->canonname ? a->canonname : "", a->why[0] ? ": " : "", a->why);
+}
+
+/* The first address of the family the choice names into h->address. */
+static int first_address(const struct dane_dns_answer *a, int family, struct dane_host_result *h)
+{
+    size_t want = family == 4 ? 4 : 16;
+    if (a->n_rrs == 0 || a->rrs[0].len != want ||
+        inet_ntop(family == 4 ? AF_INET : AF_INET6, a->rrs[0].data, h->address,
+                  sizeof(h->address)) == NULL)
+        return -1;
     return 0;
 }
 
-/* The verdict on the host's addresses: bogus when either RRset is, secure
- * only when both answers (data or denial) are, failed when neither
- * answered; else insecure. */
-static enum dane_dns_verdict addr_verdict(const struct dane_dns_answer *a4,
-                                          const struct dane_dns_answer *a6)
+static enum dane_dns_verdict addr_verdict(const struct dane_addr_choice *c,
+                                          const struct dane_decide_lookup *l4,
+                                          const struct dane_decide_lookup *l6)
 {
-    if (a4->verdict == DANE_DNS_BOGUS || a6->verdict == DANE_DNS_BOGUS)
+    if (c->decision == DANE_ADDR_BOGUS)
         return DANE_DNS_BOGUS;
-    if (a4->verdict == DANE_DNS_FAILED && a6->verdict == DANE_DNS_FAILED)
+    if (c->decision == DANE_ADDR_FAILED)
         return DANE_DNS_FAILED;
-    if (a4->verdict == DANE_DNS_SECURE && a6->verdict == DANE_DNS_SECURE)
-        return DANE_DNS_SECURE;
-    return DANE_DNS_INSECURE;
+    return l4->verdict == DANE_DNS_SECURE && l6->verdict == DANE_DNS_SECURE ? DANE_DNS_SECURE
+                                                                            : DANE_DNS_INSECURE;
 }
 
-/* The host's address (its first IPv4 address, else its first IPv6 one)
- * from its A and AAAA records (RFC 7672 2.2.2); -1 with h->reason when the
- * host cannot be used. */
+/* The host's A and AAAA lookups and the choice they allow (RFC 7672
+ * 2.1.1, 2.2.2; dane_decide_addr); the address in h->address and the CNAME
+ * expansion in canon ("" when none). -1 with h->reason when the host
+ * cannot be used. */
 static int host_address(dane_dns *dns, struct dane_host_result *h, struct dane_client_result *r,
-                        char *canon, size_t canonlen, struct dl_error *err)
+                        struct dane_addr_choice *c, char *canon, size_t canonlen,
+                        struct dl_error *err)
 {
     struct dane_dns_answer a4, a6;
+    struct dane_decide_lookup l4, l6;
     int rc = -1;
-    if (addr_lookup(dns, h, r, T_A, &a4, err) != 0) {
+    host_lookup(dns, h, r, T_A, &a4, &l4, err);
+    host_lookup(dns, h, r, T_AAAA, &a6, &l6, err);
+    dane_decide_addr(&l4, &l6, c);
+    h->addr_verdict = addr_verdict(c, &l4, &l6);
+    snprintf(canon, canonlen, "%s", c->canonname ? c->canonname : "");
+    c->canonname = canon[0] ? canon : NULL;
+    trace(r, "  addresses: %s", c->why);
+    if (c->decision == DANE_ADDR_BOGUS)
+        h->reason = DANE_R_DNSSEC_BOGUS;
+    else if (c->decision == DANE_ADDR_FAILED)
         h->reason = DANE_R_DNS_FAILED;
-        return -1;
-    }
-    if (addr_lookup(dns, h, r, T_AAAA, &a6, err) != 0) {
-        dane_dns_answer_clear(&a4);
-        h->reason = DANE_R_DNS_FAILED;
-        return -1;
-    }
-    h->addr_verdict = addr_verdict(&a4, &a6);
-    snprintf(canon, canonlen, "%s",
-             a4.canonname   ? a4.canonname
-             : a6.canonname ? a6.canonname
-                            : h->name);
-    if (h->addr_verdict == DANE_DNS_BOGUS || h->addr_verdict == DANE_DNS_FAILED)
-        h->reason = h->addr_verdict == DANE_DNS_BOGUS ? DANE_R_DNSSEC_BOGUS : DANE_R_DNS_FAILED;
-    else if (a4.n_rrs > 0 && a4.rrs[0].len == 4)
-        rc = inet_ntop(AF_INET, a4.rrs[0].data, h->address, sizeof(h->address)) ? 0 : -1;
-    else if (a6.n_rrs > 0 && a6.rrs[0].len == 16)
-        rc = inet_ntop(AF_INET6, a6.rrs[0].data, h->address, sizeof(h->address)) ? 0 : -1;
-    else if (a4.verdict == DANE_DNS_FAILED || a6.verdict == DANE_DNS_FAILED)
-        h->reason = DANE_R_DNS_FAILED; /* no address known, one lookup failed */
-    else
+    else if (c->decision == DANE_ADDR_NONE)
         h->reason = DANE_R_NO_MAIL_HOST;
+    else if ((rc = first_address(c->family == 4 ? &a4 : &a6, c->family, h)) != 0) {
+        trace(r, "  malformed %s record", c->family == 4 ? "A" : "AAAA");
+        h->reason = DANE_R_DNS_FAILED;
+    }
     dane_dns_answer_clear(&a4);
     dane_dns_answer_clear(&a6);
     return rc;
@@ -191,20 +261,21 @@ static void keep_tlsa(struct dane_host_result *h, const struct dane_dns_answer *
 }
 
 /* One TLSA candidate base domain: 1 found, 0 none there, -1 failure. */
-static int tlsa_at(dane_dns *dns, const char *base, unsigned port, struct dane_host_result *h,
-                   struct dane_client_result *r, struct dl_error *err)
+static int tlsa_at(dane_dns *dns, const char *base, const char *why, unsigned port,
+                   struct dane_host_result *h, struct dane_client_result *r, struct dl_error *err)
 {
     struct dane_dns_answer a;
     char qname[300];
     int rc = 0;
     snprintf(qname, sizeof(qname), "_%u._tcp.%s", port, base);
     if (dane_dns_lookup(dns, qname, T_TLSA, &a, err) != 0) {
+        trace(r, "  TLSA %s: failed: %s", qname, err->msg);
         h->reason = DANE_R_TLSA_SERVFAIL;
         return -1;
     }
     h->tlsa_verdict = a.verdict;
-    trace(r, "  TLSA %s: %s, %zu record%s%s%s", qname, dane_dns_verdict_name(a.verdict), a.n_rrs,
-          a.n_rrs == 1 ? "" : "s", a.why[0] ? ": " : "", a.why);
+    trace(r, "  TLSA %s: %s, %zu record%s%s%s%s", qname, dane_dns_verdict_name(a.verdict), a.n_rrs,
+          a.n_rrs == 1 ? "" : "s", a.nxdomain ? ", NXDOMAIN" : "", a.why[0] ? ": " : "", a.why);
     if (a.verdict == DANE_DNS_BOGUS) {
         h->reason = DANE_R_DNSSEC_BOGUS;
         h->facts.dns_bogus_on_tlsa = true;
@@ -214,6 +285,7 @@ static int tlsa_at(dane_dns *dns, const char *base, unsigned port, struct dane_h
         rc = -1;
     } else if (a.n_rrs > 0 && a.verdict == DANE_DNS_SECURE) {
         snprintf(h->tlsa_base, sizeof(h->tlsa_base), "%s", base);
+        h->base_why = why;
         keep_tlsa(h, &a, r);
         rc = 1;
     }
@@ -221,25 +293,59 @@ static int tlsa_at(dane_dns *dns, const char *base, unsigned port, struct dane_h
     return rc;
 }
 
-/* RFC 7672 2.2.2: with a secure CNAME expansion, TLSA at the expanded name
- * first, then at the original name. Sets h->policy. */
-static int host_tlsa(dane_dns *dns, unsigned port, const char *canon, struct dane_host_result *h,
-                     struct dane_client_result *r, struct dl_error *err)
+/* The TLSA records at the plan's candidate base domains, in order, the
+ * first with secure records winning (RFC 7672 2.2.3). Sets h->policy. */
+static int host_tlsa(dane_dns *dns, unsigned port, const struct dane_base_plan *p,
+                     struct dane_host_result *h, struct dane_client_result *r, struct dl_error *err)
 {
     size_t usable = 0;
     int rc = 0;
-    if (strcasecmp(canon, h->name) != 0)
-        rc = tlsa_at(dns, canon, port, h, r, err);
-    if (rc == 0)
-        rc = tlsa_at(dns, h->name, port, h, r, err);
+    for (size_t i = 0; i < p->n_base && rc == 0; i++) {
+        if (i > 0)
+            trace(r, "  no secure TLSA records at %s; next: the %s", p->base[i - 1],
+                  p->base_why[i]);
+        rc = tlsa_at(dns, p->base[i], p->base_why[i], port, h, r, err);
+    }
     if (rc < 0)
         return -1;
+    if (rc > 0)
+        trace(r, "  TLSA base domain %s: the %s", h->tlsa_base, h->base_why);
+    else
+        trace(r, "  no secure TLSA records: no DANE for this host");
     for (size_t i = 0; i < h->n_tlsa; i++)
         usable += h->tlsa[i].unusable == NULL;
     h->policy = usable      ? DANE_POLICY_DANE
                 : h->n_tlsa ? DANE_POLICY_TLS_REQUIRED
                             : DANE_POLICY_OPPORTUNISTIC;
     return 0;
+}
+
+/* Whether DANE applies to the host and where its TLSA records are (RFC
+ * 7672 2.2.2, 2.2.3; dane_decide_tlsa_base), asking the first CNAME's own
+ * security when needed. Sets h->policy; -1 with h->reason when the host is
+ * not used. */
+static int host_policy(dane_dns *dns, unsigned port, bool mx_secure,
+                       const struct dane_addr_choice *c, struct dane_host_result *h,
+                       struct dane_client_result *r, struct dl_error *err)
+{
+    struct dane_base_plan p;
+    dane_decide_tlsa_base(mx_secure, c->decision, h->name, c->canonname, NULL, &p);
+    trace(r, "  DANE: %s", p.why);
+    if (p.decision == DANE_BASE_ASK_CNAME) {
+        struct dane_dns_answer a;
+        struct dane_decide_lookup first;
+        host_lookup(dns, h, r, T_CNAME, &a, &first, err);
+        dane_decide_tlsa_base(mx_secure, c->decision, h->name, c->canonname, &first, &p);
+        dane_dns_answer_clear(&a);
+        trace(r, "  DANE: %s", p.why);
+    }
+    if (p.decision == DANE_BASE_BOGUS || p.decision == DANE_BASE_FAILED) {
+        h->reason = p.decision == DANE_BASE_BOGUS ? DANE_R_DNSSEC_BOGUS : DANE_R_DNS_FAILED;
+        return -1;
+    }
+    if (p.decision == DANE_BASE_NO_DANE)
+        return 0;
+    return host_tlsa(dns, port, &p, h, r, err);
 }
 
 /* --- SMTP and TLS ------------------------------------------------------ */
@@ -461,12 +567,12 @@ static void try_host(dane_dns *dns, SSL_CTX *ctx, const struct dane_client_opts 
                      struct dane_host_result *h, struct dane_client_result *r, struct dl_error *err)
 {
     char canon[256];
+    struct dane_addr_choice c;
     trace(r, "MX host %s (preference %u)", h->name, h->preference);
+    h->tried = true;
     h->policy = DANE_POLICY_OPPORTUNISTIC;
-    if (host_address(dns, h, r, canon, sizeof(canon), err) != 0)
-        goto judged;
-    if (r->mx_verdict == DANE_DNS_SECURE && h->addr_verdict == DANE_DNS_SECURE &&
-        host_tlsa(dns, o->port, canon, h, r, err) != 0)
+    if (host_address(dns, h, r, &c, canon, sizeof(canon), err) != 0 ||
+        host_policy(dns, o->port, r->mx_verdict == DANE_DNS_SECURE, &c, h, r, err) != 0)
         goto judged;
     trace(r, "  policy: %s", dane_host_policy_name(h->policy));
     smtp_host(ctx, o, h, r);
@@ -478,6 +584,31 @@ judged:
     map_host(o, h);
     trace(r, "  => host not used: %s %s (%s)", h->outcome.code, h->outcome.name,
           dane_reason_name(h->reason));
+}
+
+/* Every host in preference order until one takes the message (or its
+ * server rejects it); the outcome is chosen by dane_decide_outcome(). */
+static void try_hosts(dane_dns *dns, SSL_CTX *ctx, const struct dane_client_opts *o,
+                      struct dane_client_result *r, struct dl_error *err)
+{
+    enum dane_host_class cls[DANE_CLIENT_MAX_HOSTS];
+    size_t n = 0, at;
+    const char *why;
+    bool stop = false;
+    while (n < r->n_hosts && !stop) {
+        struct dane_host_result *h = &r->hosts[n];
+        try_host(dns, ctx, o, h, r, err);
+        cls[n] = dane_decide_host_class(o->profile, h->reason, &h->facts);
+        stop = dane_decide_stop(cls[n++]);
+    }
+    at = dane_decide_outcome(cls, n, &why);
+    if (cls[at] == DANE_HOST_TOOK)
+        r->delivered_by = (int)at;
+    r->outcome = r->hosts[at].outcome;
+    trace(r, "outcome: %s %s, from %s (%s): %s", dane_status_name(r->outcome.status),
+          r->outcome.code, r->hosts[at].name, dane_decide_host_class_name(cls[at]), why);
+    snprintf(r->detail, sizeof(r->detail), "%s: %s", r->hosts[at].name,
+             dane_reason_name(r->outcome.reason));
 }
 
 int dane_client_run(dane_dns *dns, SSL_CTX *ctx, const struct dane_client_opts *o,
@@ -495,17 +626,7 @@ int dane_client_run(dane_dns *dns, SSL_CTX *ctx, const struct dane_client_opts *
                  r->mx_why[0] ? r->mx_why : dane_reason_name(why));
         return 0;
     }
-    for (size_t i = 0; i < r->n_hosts && r->delivered_by < 0; i++) {
-        try_host(dns, ctx, o, &r->hosts[i], r, err);
-        if (r->hosts[i].outcome.status == DANE_DELIVERED)
-            r->delivered_by = (int)i;
-    }
-    /* The outcome: the host that took the message, else the most preferred
-     * host's failure (the one its operator must look at first). */
-    r->outcome = r->hosts[r->delivered_by >= 0 ? r->delivered_by : 0].outcome;
-    snprintf(r->detail, sizeof(r->detail), "%s: %s",
-             r->hosts[r->delivered_by >= 0 ? r->delivered_by : 0].name,
-             dane_reason_name(r->outcome.reason));
+    try_hosts(dns, ctx, o, r, err);
     return 0;
 }
 

@@ -2,19 +2,45 @@
  * dane_client: the reference SMTP DANE client (RFC 7672): for a mail
  * domain, the MX lookup, each MX host's addresses and TLSA records, SMTP
  * with STARTTLS, DANE authentication, and the outcome under a profile.
- * Each step is recorded in a trace a support engineer can read.
+ * Each step is recorded in a trace a support engineer can read. The
+ * decisions themselves are dane_decide's pure functions.
+ *
+ * MX records (RFC 5321 5.1, RFC 7505): NXDOMAIN or a lone null MX ("MX 0
+ * .") → no mail (5.1.2); no MX RRset → the domain itself (implicit MX); an
+ * MX RRset never falls back to the domain's addresses. A null MX beside
+ * other MX records (RFC 7505 3 forbids it) is ignored and the other hosts
+ * used. All records are sorted by preference, then the DANE_CLIENT_MX_LIMIT
+ * most preferred are kept, with every host of the same preference as the
+ * last kept, up to DANE_CLIENT_MAX_HOSTS.
  *
  * Policy per MX host (in preference order; a host that fails is skipped
  * for the next one): secure usable TLSA → authentication required;
  * only unusable TLSA → TLS required, no authentication; insecure or no
  * TLSA → opportunistic TLS; bogus or SERVFAIL → the host is not used.
- * DANE applies only when the MX RRset and the host's address records are
- * secure (RFC 7672 2.2.1 lets a client go further; Postfix and Exim do
- * not, nor does this client).
+ * DANE applies only when the MX RRset is secure (RFC 7672 2.2.1 lets a
+ * client go further; Postfix and Exim do not, nor does this client) and
+ * the host's address records allow it (RFC 7672 2.1.1, 2.2.2): any bogus
+ * A or AAAA answer → the host is not used; any failed or indeterminate one
+ * → the host is not used in this attempt (never a downgrade: the strict
+ * choice; using the secure family alone with DANE also conforms); DANE
+ * only when both answers are secure. CNAMEs (RFC 7672 2.2.2, 2.2.3): a
+ * secure expansion → TLSA at the expanded name, then at the original
+ * name; an insecure expansion → DANE only when the first CNAME, at the MX
+ * host name, is secure, with TLSA at the original name only.
+ *
+ * The attempt's outcome over the hosts tried (RFC 7672 2.1.2, 2.2; RFC
+ * 5321 5.1): delivered when a host took the message; else, when a server
+ * rejected the message with 5xx, that answer (bounced); else deferred when
+ * any host failed temporarily (a DNS failure, bogus records, a TLS or DANE
+ * failure, no connection, a 4xx reply), so that a host without an address
+ * never decides over one that may work later; bounced only when every
+ * host failed permanently. The code and reason are those of the most
+ * preferred host among those that decide.
  */
 #ifndef DANE_CLIENT_H
 #define DANE_CLIENT_H
 
+#include "dane_decide.h"
 #include "dane_dns.h"
 #include "dane_outcome.h"
 #include "dane_tls.h"
@@ -23,7 +49,10 @@
 
 #include <openssl/ssl.h>
 
-#define DANE_CLIENT_MAX_HOSTS 10
+/* MX hosts tried: the 10 most preferred, and the hosts of the same
+ * preference as the 10th, up to 16 in all (the hard bound). */
+#define DANE_CLIENT_MX_LIMIT  10
+#define DANE_CLIENT_MAX_HOSTS 16
 
 struct dane_client_opts {
     enum dane_profile profile;
@@ -51,7 +80,8 @@ struct dane_host_result {
     unsigned preference;
     char address[64];
     enum dane_dns_verdict addr_verdict;
-    char tlsa_base[256]; /* where the TLSA records were found */
+    char tlsa_base[256];  /* where the TLSA records were found */
+    const char *base_why; /* why it is the TLSA base domain (static text), or NULL */
     enum dane_dns_verdict tlsa_verdict;
     struct dane_tlsa *tlsa; /* the whole RRset (owned; dane_client_result_clear frees it) */
     size_t n_tlsa;
@@ -62,6 +92,7 @@ struct dane_host_result {
     enum dane_reason reason;
     struct dane_facts facts;
     struct dane_outcome outcome; /* this host's own outcome */
+    bool tried;                  /* false: not tried (an earlier host decided) */
 };
 
 struct dane_client_result {

@@ -55,7 +55,12 @@ dane_dns *dane_dns_new(const struct dane_dns_opts *o, struct dl_error *err);
 void dane_dns_free(dane_dns *d);
 
 /* Look up name/type (RR type number). Returns 0 with *ans filled (whatever
- * the verdict), or -1 when the lookup could not be made at all. */
+ * the verdict), or -1 when the lookup could not be made at all. The
+ * verdict is the validator's one for the whole answer: through CNAMEs, the
+ * final RRset's (canonname says where the CNAMEs led). A query of type
+ * CNAME (5) is answered with the alias RRset itself, not followed: its
+ * verdict is that CNAME's own (RFC 7672 2.2.2 needs it for the first
+ * CNAME of an MX host name). */
 int dane_dns_lookup(dane_dns *d, const char *name, int type, struct dane_dns_answer *ans,
                     struct dl_error *err);
 void dane_dns_answer_clear(struct dane_dns_answer *ans);

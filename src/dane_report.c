@@ -39,13 +39,13 @@ static json_t *tls_json(const struct dane_host_result *h)
 
 static json_t *host_json(const struct dane_host_result *h)
 {
-    return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:o, s:s, s:b, s:o, s:s, s:o}", "name",
-                     h->name, "preference", h->preference, "address", h->address, "address_dnssec",
-                     dane_dns_verdict_name(h->addr_verdict), "tlsa_base", h->tlsa_base,
-                     "tlsa_dnssec", dane_dns_verdict_name(h->tlsa_verdict), "tlsa", tlsa_json(h),
-                     "policy", dane_host_policy_name(h->policy), "starttls_offered",
-                     h->starttls_offered, "tls", tls_json(h), "last_reply", h->last_reply,
-                     "outcome", outcome_json(&h->outcome));
+    return json_pack(
+        "{s:s, s:i, s:s, s:s, s:s, s:s*, s:s, s:o, s:s, s:b, s:o, s:s, s:o}", "name", h->name,
+        "preference", h->preference, "address", h->address, "address_dnssec",
+        dane_dns_verdict_name(h->addr_verdict), "tlsa_base", h->tlsa_base, "tlsa_base_why",
+        h->base_why, "tlsa_dnssec", dane_dns_verdict_name(h->tlsa_verdict), "tlsa", tlsa_json(h),
+        "policy", dane_host_policy_name(h->policy), "starttls_offered", h->starttls_offered, "tls",
+        tls_json(h), "last_reply", h->last_reply, "outcome", outcome_json(&h->outcome));
 }
 
 static json_t *trace_json(const struct dane_client_result *r)
