@@ -300,7 +300,7 @@ static bool deliver_all(lab_deliver *ld, const struct scen *s, const struct run_
                         double secs[], time_t now, json_t **tlsrpt)
 {
     bool all = true, any = false;
-    dane_tlsrpt *rpt = o->tlsrpt_dir ? dane_tlsrpt_new(s->domain) : NULL;
+    dane_tlsrpt *rpt = o->tlsrpt_dir ? dane_tlsrpt_new(s->domain, 25) : NULL;
     for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
         struct dl_error err;
         double t0 = dl_mono();

@@ -397,6 +397,8 @@ static int open_session(struct session *s)
         s->h->reason = DANE_R_CONNECT_FAILED;
         return -1;
     }
+    if (dane_smtp_local_address(s->smtp, s->h->local_address, sizeof(s->h->local_address)) != 0)
+        s->h->local_address[0] = '\0';
     note_reply(s, "greeting");
     if (s->reply.code != 220 || ehlo(s) != 0) {
         s->h->reason = DANE_R_CONNECT_FAILED;

@@ -79,6 +79,7 @@ struct dane_host_result {
     char name[256]; /* MX host */
     unsigned preference;
     char address[64];
+    char local_address[64]; /* this end of the SMTP connection, "" when none was made */
     enum dane_dns_verdict addr_verdict;
     char tlsa_base[256];  /* where the TLSA records were found */
     const char *base_why; /* why it is the TLSA base domain (static text), or NULL */

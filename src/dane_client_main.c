@@ -274,7 +274,7 @@ static int run(const struct args *a, SSL_CTX *tls)
     time_t t0 = a->client.has_now ? a->client.now : time(NULL);
     json_t *attempts = json_array();
     enum dane_status last = DANE_DEFERRED;
-    dane_tlsrpt *rpt = a->tlsrpt ? dane_tlsrpt_new(a->domain) : NULL;
+    dane_tlsrpt *rpt = a->tlsrpt ? dane_tlsrpt_new(a->domain, a->client.port) : NULL;
     time_t when = t0;
     int rc;
     if (!a->retry)
@@ -315,10 +315,12 @@ static int run(const struct args *a, SSL_CTX *tls)
     if (rpt) {
         struct dl_error err;
         tlsrpt_policy(a, virtual_time, t0);
-        if (dane_tlsrpt_write(rpt, a->tlsrpt, t0, when, &err) != 0) {
+        int w = dane_tlsrpt_write(rpt, a->tlsrpt, t0, when, &err);
+        if (w < 0) {
             dl_err("--tlsrpt: %s", err.msg);
             rc = 2;
-        }
+        } else if (w > 0)
+            dl_warn("--tlsrpt: no report written: %s", err.msg);
         dane_tlsrpt_free(rpt);
     }
     return rc;

@@ -17,13 +17,18 @@ struct row {
 static const struct row rfc_rows[DANE_R_COUNT] = {
     [DANE_R_AUTHENTICATED] = {"authenticated", NULL, "delivered", "DANE authenticated delivery",
                               NULL, 0},
+    /* Delivered, yet TLS-RPT failures (RFC 8460 4.2.1 counts as successes
+     * only policy-compliant TLS sessions): a TLSA RRset of unusable records
+     * only is "tlsa-invalid" (4.3.2.1: "None of the records in the RRset
+     * were found to be valid"); mail sent without TLS is
+     * "starttls-not-supported" (4.3.1). */
     [DANE_R_TLS_REQUIRED_OK] = {"tls-required-unauthenticated", NULL, "delivered",
-                                "TLS required by unusable TLSA records; not authenticated", NULL,
-                                0},
+                                "TLS required by unusable TLSA records; not authenticated",
+                                "tlsa-invalid", 0},
     [DANE_R_OPPORTUNISTIC_TLS] = {"opportunistic-tls", NULL, "delivered",
                                   "no DANE: opportunistic TLS", NULL, 0},
     [DANE_R_OPPORTUNISTIC_PLAIN] = {"opportunistic-plaintext", NULL, "delivered",
-                                    "no DANE: delivered without TLS", NULL, 0},
+                                    "no DANE: delivered without TLS", "starttls-not-supported", 0},
     [DANE_R_STARTTLS_NOT_OFFERED] = {"starttls-not-offered", "7.321", "starttls-not-supported",
                                      "Destination mail server must support TLS to receive mail",
                                      "starttls-not-supported", 0},

@@ -58,7 +58,9 @@ struct dane_outcome {
     char code[16];      /* "4.7.324" */
     const char *name;   /* "dnssec-invalid" */
     const char *text;   /* "Destination domain returned invalid DNSSEC records" */
-    const char *tlsrpt; /* RFC 8460 result type, or NULL */
+    const char *tlsrpt; /* RFC 8460 result type of the session, or NULL (a TLS-RPT
+                         * success, or no TLS session); set for some delivered
+                         * outcomes too: plaintext, unusable TLSA only */
     enum dane_reason reason;
 };
 

@@ -127,6 +127,40 @@ void dane_smtp_free(dane_smtp *s)
     free(s);
 }
 
+/* A socket's own address as text. */
+static int sock_name(int fd, char *buf, size_t len)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    const void *a;
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
+        return -1;
+    a = ss.ss_family == AF_INET ? (const void *)&((struct sockaddr_in *)&ss)->sin_addr
+                                : (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
+    return inet_ntop(ss.ss_family, a, buf, (socklen_t)len) ? 0 : -1;
+}
+
+int dane_smtp_local_address(const dane_smtp *s, char *buf, size_t len)
+{
+    return sock_name(s->fd, buf, len);
+}
+
+int dane_smtp_source_address(const char *addr, char *buf, size_t len)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    int fd, rc = -1;
+    if (make_addr(addr, 25, &ss, &sl) != 0)
+        return -1;
+    fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (connect(fd, (struct sockaddr *)&ss, sl) == 0)
+        rc = sock_name(fd, buf, len);
+    close(fd);
+    return rc;
+}
+
 /* Read more bytes into the buffer; 0 on EOF, -1 on error/timeout. */
 static ssize_t fill(dane_smtp *s)
 {

@@ -37,6 +37,14 @@ dane_smtp *dane_smtp_connect(const char *addr, unsigned port, const char *peer, 
                              struct dl_error *err);
 void dane_smtp_free(dane_smtp *s); /* closes; frees the SSL too */
 
+/* This end's address on the connection (getsockname), as text in buf
+ * (IPv4 dotted or IPv6 RFC 5952 form); -1 when it cannot be had. */
+int dane_smtp_local_address(const dane_smtp *s, char *buf, size_t len);
+/* The local address the system would send from to reach `addr` (an IPv4 or
+ * IPv6 literal): the route's source, found by connecting a UDP socket,
+ * which sends nothing. -1 when addr is no literal or has no route. */
+int dane_smtp_source_address(const char *addr, char *buf, size_t len);
+
 /* Read one (multi-line) reply. Errors name the peer and the step. */
 int dane_smtp_read(dane_smtp *s, const char *step, struct dane_smtp_reply *r, int timeout_ms,
                    struct dl_error *err);

@@ -1,8 +1,11 @@
 #include "dane_tlsrpt.h"
 
+#include "dane_smtp.h"
 #include "dl_util.h"
 
 #include <jansson.h>
+#include <openssl/rand.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +18,8 @@ enum policy_state { POLICY_UNKNOWN, POLICY_NONE, POLICY_FOUND };
 
 struct dane_tlsrpt {
     char *domain;
-    json_t *policies; /* object: MX host -> policy object being built */
+    unsigned port;    /* of the TLSA owner names, _PORT._tcp.HOST */
+    json_t *policies; /* object: policy key (see policy_key) -> policy object being built */
     enum policy_state state;
     char **rua; /* NULL-terminated, n_rua items */
     size_t n_rua;
@@ -301,12 +305,13 @@ int dane_tlsrpt_lookup(dane_dns *dns, const char *domain, struct dane_tlsrpt_pol
 /* ------------------------------------------------------------------ */
 /* The report                                                          */
 
-dane_tlsrpt *dane_tlsrpt_new(const char *policy_domain)
+dane_tlsrpt *dane_tlsrpt_new(const char *policy_domain, unsigned port)
 {
     dane_tlsrpt *r = dl_xcalloc(1, sizeof(*r));
     size_t n = strlen(policy_domain);
     r->domain = dl_xasprintf("%.*s", (int)(n > 1 && policy_domain[n - 1] == '.' ? n - 1 : n),
                              policy_domain);
+    r->port = port ? port : 25;
     r->policies = json_object();
     return r;
 }
@@ -348,97 +353,218 @@ const char *const *dane_tlsrpt_rua(const dane_tlsrpt *r)
     return r->rua ? (const char *const *)r->rua : none;
 }
 
+/* A name without its final dot, as the report writes names. */
+static json_t *bare_name(const char *name)
+{
+    size_t n = strlen(name);
+    return json_stringn(name, n > 1 && name[n - 1] == '.' ? n - 1 : n);
+}
+
+/* Whether the host was judged under a DANE policy: it has TLSA records
+ * (usable or not), or its TLSA lookup failed (RFC 7672 2.2: the host is
+ * then not used; the failure is a DANE policy failure, RFC 8460 4.3.2.1). */
+static bool dane_host(const struct dane_host_result *h)
+{
+    return h->n_tlsa > 0 || h->reason == DANE_R_TLSA_SERVFAIL ||
+           (h->reason == DANE_R_DNSSEC_BOGUS && h->facts.dns_bogus_on_tlsa);
+}
+
+/* One TLSA record in presentation form with its owner name, as RFC 8460
+ * 4.4 shows "policy-string" (RFC 6698 2.3): "_25._tcp.mx.example. IN TLSA
+ * ( 3 1 1 HEX )", the association data in full. */
+static json_t *tlsa_string(const dane_tlsrpt *r, const struct dane_host_result *h,
+                           const struct dane_tlsa *t)
+{
+    const char *base = h->tlsa_base[0] ? h->tlsa_base : h->name;
+    size_t n = strlen(base);
+    char *hex = dl_xmalloc(t->len * 2 + 1), *text;
+    json_t *j;
+    dl_hex(t->data, t->len, hex);
+    for (char *c = hex; *c; c++)
+        *c = (char)toupper((unsigned char)*c);
+    text =
+        dl_xasprintf("_%u._tcp.%s%s IN TLSA ( %u %u %u %s )", r->port, base,
+                     n > 0 && base[n - 1] == '.' ? "" : ".", t->usage, t->selector, t->mtype, hex);
+    j = json_string(text);
+    free(text);
+    free(hex);
+    return j;
+}
+
+/* The policy block a host's sessions are counted in: one "tlsa" block per
+ * DANE host (its records, its name as the mx-host), one "no-policy-found"
+ * block for every host without DANE. The policy domain is the recipient
+ * domain the report is for (see dane_tlsrpt.h). */
 static json_t *host_policy(dane_tlsrpt *r, const struct dane_host_result *h)
 {
-    json_t *p = json_object_get(r->policies, h->name), *strings;
-    size_t n = strlen(h->name);
-    if (p != NULL)
-        return p;
-    strings = json_array();
-    for (size_t i = 0; i < h->n_tlsa; i++) {
-        char text[400];
-        dane_tlsa_format(&h->tlsa[i], text, sizeof(text), 256);
-        json_array_append_new(strings, json_string(text));
+    bool dane = dane_host(h);
+    char *key = dane ? dl_xasprintf("tlsa %s", h->name) : dl_xstrdup("no-policy-found");
+    json_t *p = json_object_get(r->policies, key), *policy;
+    if (p == NULL) {
+        policy = json_pack("{s:s}", "policy-type", dane ? "tlsa" : "no-policy-found");
+        if (dane) {
+            json_t *strings = json_array();
+            for (size_t i = 0; i < h->n_tlsa; i++)
+                json_array_append_new(strings, tlsa_string(r, h, &h->tlsa[i]));
+            json_object_set_new(policy, "policy-string", strings);
+        }
+        json_object_set_new(policy, "policy-domain", json_string(r->domain));
+        if (dane)
+            json_object_set_new(policy, "mx-host", json_pack("[o]", bare_name(h->name)));
+        p = json_pack("{s:o, s:{s:i, s:i}, s:[]}", "policy", policy, "summary",
+                      "total-successful-session-count", 0, "total-failure-session-count", 0,
+                      "failure-details");
+        json_object_set_new(r->policies, key, p);
     }
-    p = json_pack("{s:{s:s, s:o, s:s, s:[s%]}, s:{s:i, s:i}, s:[]}", "policy", "policy-type",
-                  h->n_tlsa ? "tlsa" : "no-policy-found", "policy-string", strings, "policy-domain",
-                  r->domain, "mx-host", h->name, n > 1 ? n - 1 : n, "summary",
-                  "total-successful-session-count", 0, "total-failure-session-count", 0,
-                  "failure-details");
-    json_object_set_new(r->policies, h->name, p);
+    free(key);
     return p;
 }
 
-static void count(json_t *policy, const char *key)
+static void count(json_t *obj, const char *key)
 {
-    json_t *summary = json_object_get(policy, "summary");
-    json_object_set_new(summary, key,
-                        json_integer(json_integer_value(json_object_get(summary, key)) + 1));
+    json_object_set_new(obj, key, json_integer(json_integer_value(json_object_get(obj, key)) + 1));
 }
 
-/* One failure detail per (result type, host, address); counts merged. */
-static void add_failure(json_t *policy, const struct dane_host_result *h)
+/* How one host's attempt counts (RFC 8460 4.2): NULL for a success (TLS
+ * negotiated as the host's policy asks), else the result type of the
+ * failure (dane_outcome's, also for plaintext and unusable-TLSA
+ * deliveries); *counted false when it is neither (no TLS session was
+ * tried: the connection or SMTP itself failed). dane-required is never
+ * reported: this client has no mandatory-DANE setting (4.3.2.1 keeps it for
+ * senders configured to require DANE). */
+static const char *result_type(const struct dane_host_result *h, bool *counted)
+{
+    *counted = h->outcome.tlsrpt != NULL || h->tls_used;
+    return h->outcome.tlsrpt;
+}
+
+/* "sending-mta-ip": this end of the SMTP connection; when none was made
+ * (the host failed before it), the address the system would have sent
+ * from to reach the host (its route's source). */
+static bool sending_ip(const struct dane_host_result *h, char *buf, size_t len)
+{
+    if (h->local_address[0]) {
+        snprintf(buf, len, "%s", h->local_address);
+        return true;
+    }
+    return h->address[0] && dane_smtp_source_address(h->address, buf, len) == 0;
+}
+
+/* "failure-reason-code": the client's reason, with the certificate
+ * verification's own words when a handshake completed and it failed. */
+static char *reason_code(const struct dane_host_result *h)
+{
+    if (h->tls_used && h->tls.verify != 0 && h->tls.verify_text[0])
+        return dl_xasprintf("%s: %s", dane_reason_name(h->reason), h->tls.verify_text);
+    return dl_xstrdup(dane_reason_name(h->reason));
+}
+
+static bool same(json_t *d, const char *key, const char *value)
+{
+    const char *v = json_string_value(json_object_get(d, key));
+    return v == NULL ? value == NULL : value != NULL && strcmp(v, value) == 0;
+}
+
+/* One failure detail per (result type, sending and receiving address, MX
+ * host, reason code); the counts of equal ones are merged. */
+static void add_failure(json_t *policy, const struct dane_host_result *h, const char *type)
 {
     json_t *details = json_object_get(policy, "failure-details"), *d;
-    size_t i, n = strlen(h->name);
+    char from[64], *code = reason_code(h);
+    json_t *mx = bare_name(h->name);
+    const char *ip = sending_ip(h, from, sizeof(from)) ? from : NULL;
+    const char *to = h->address[0] ? h->address : NULL;
+    size_t i;
     json_array_foreach(details, i, d)
     {
-        if (strcmp(json_string_value(json_object_get(d, "result-type")), h->outcome.tlsrpt) == 0 &&
-            strcmp(json_string_value(json_object_get(d, "receiving-ip")), h->address) == 0) {
-            json_object_set_new(
-                d, "failed-session-count",
-                json_integer(json_integer_value(json_object_get(d, "failed-session-count")) + 1));
+        if (same(d, "result-type", type) && same(d, "sending-mta-ip", ip) &&
+            same(d, "receiving-mx-hostname", json_string_value(mx)) &&
+            same(d, "receiving-ip", to) && same(d, "failure-reason-code", code)) {
+            count(d, "failed-session-count");
+            json_decref(mx);
+            free(code);
             return;
         }
     }
-    json_array_append_new(details,
-                          json_pack("{s:s, s:s%, s:s, s:i, s:s}", "result-type", h->outcome.tlsrpt,
-                                    "receiving-mx-hostname", h->name, n > 1 ? n - 1 : n,
-                                    "receiving-ip", h->address, "failed-session-count", 1,
-                                    "failure-reason-code", dane_reason_name(h->reason)));
+    d = json_pack("{s:s}", "result-type", type); /* the fields in the order of 4.4 */
+    if (ip != NULL)
+        json_object_set_new(d, "sending-mta-ip", json_string(ip));
+    json_object_set_new(d, "receiving-mx-hostname", mx);
+    if (to != NULL)
+        json_object_set_new(d, "receiving-ip", json_string(to));
+    json_object_set_new(d, "failed-session-count", json_integer(1));
+    json_object_set_new(d, "failure-reason-code", json_string(code));
+    json_array_append_new(details, d);
+    free(code);
 }
 
 void dane_tlsrpt_add(dane_tlsrpt *r, const struct dane_client_result *res)
 {
     for (size_t i = 0; i < res->n_hosts; i++) {
         const struct dane_host_result *h = &res->hosts[i];
+        bool counted;
+        const char *type;
         json_t *p;
-        if (h->address[0] == '\0')
-            continue; /* no session was attempted */
+        type = result_type(h, &counted);
+        if (!counted)
+            continue;
         p = host_policy(r, h);
-        if (h->outcome.status == DANE_DELIVERED) {
-            count(p, "total-successful-session-count");
-        } else if (h->outcome.tlsrpt != NULL) {
-            count(p, "total-failure-session-count");
-            add_failure(p, h);
-        }
+        count(json_object_get(p, "summary"),
+              type ? "total-failure-session-count" : "total-successful-session-count");
+        if (type)
+            add_failure(p, h, type);
     }
 }
 
-static void iso(time_t t, char *buf, size_t len)
+/* RFC 8460 4.1: a report SHOULD cover a full UTC day (00:00-24:00), so the
+ * range [start, end] is widened to whole UTC days: from 00:00:00Z of
+ * start's day to 23:59:59Z of end's (as the RFC's example report ends). */
+static void day_range(time_t start, time_t end, char s[32], char e[32])
 {
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    time_t first = start - start % 86400, last = end - end % 86400 + 86399;
+    struct tm tm;
+    strftime(s, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&first, &tm));
+    strftime(e, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&last, &tm));
+}
+
+/* A unique report id (RFC 8460 4.4: "a unique identifier"): a random
+ * (version 4) UUID, as the RFC's example uses. */
+static int report_id(char out[40], struct dl_error *err)
+{
+    unsigned char b[16];
+    char hex[33];
+    if (RAND_bytes(b, sizeof(b)) != 1)
+        return dl_error_set(err, "report-id: no random bytes from OpenSSL");
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    dl_hex(b, sizeof(b), hex);
+    snprintf(out, 40, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+    return 0;
 }
 
 int dane_tlsrpt_write(const dane_tlsrpt *r, const char *path, time_t start, time_t end,
                       struct dl_error *err)
 {
-    char s[32], e[32], *text;
-    json_t *list = json_array(), *p, *top;
+    char s[32], e[32], id[40], *text;
+    json_t *list, *p, *top;
     const char *key;
     int rc;
     if (r->state == POLICY_NONE) {
-        json_decref(list);
         dl_error_set(err, "%s publishes no TLS-RPT policy: %s", r->domain, r->why);
         return 1;
     }
-    iso(start, s, sizeof(s));
-    iso(end, e, sizeof(e));
+    if (json_object_size(r->policies) == 0) {
+        dl_error_set(err, "%s: no TLS session to report", r->domain);
+        return 1;
+    }
+    if (report_id(id, err) != 0)
+        return -1;
+    day_range(start, end, s, e);
+    list = json_array();
     json_object_foreach(r->policies, key, p) json_array_append(list, p);
-    top = json_pack("{s:s, s:{s:s, s:s}, s:s, s:s, s:o}", "organization-name", "danelab",
-                    "date-range", "start-datetime", s, "end-datetime", e, "contact-info",
-                    "dane-client (danelab)", "report-id", "", "policies", list);
-    json_object_set_new(top, "report-id", json_sprintf("%s-%s-%lld", s, r->domain, (long long)end));
+    top = json_pack("{s:s, s:{s:s, s:s}, s:s, s:s, s:o}", "organization-name",
+                    DANE_TLSRPT_ORGANIZATION, "date-range", "start-datetime", s, "end-datetime", e,
+                    "contact-info", DANE_TLSRPT_CONTACT, "report-id", id, "policies", list);
     text = json_dumps(top, JSON_INDENT(2));
     rc = dl_write_file(path, text, strlen(text), 0644, err);
     free(text);

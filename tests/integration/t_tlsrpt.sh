@@ -14,15 +14,25 @@ check_output "... 27 failed sessions over the 24-hour schedule, none successful"
     jq -r '.policies[0].summary | "\(."total-successful-session-count") \(."total-failure-session-count")"' "$WORK/fail.json"
 check_output "... result type starttls-not-supported" '^starttls-not-supported 27$' \
     jq -r '.policies[0]."failure-details"[0] | "\(."result-type") \(."failed-session-count")"' "$WORK/fail.json"
-check_output "... a date range of 24 hours" '^86400$' \
-    jq -r '(."date-range"."end-datetime" | fromdate) - (."date-range"."start-datetime" | fromdate)' "$WORK/fail.json"
+check_output "... a date range of whole UTC days (RFC 8460 4.1): the two days the 24-hour schedule spans" \
+    '^true 172800$' \
+    jq -r '."date-range" | "\((."start-datetime" | endswith("T00:00:00Z")) and (."end-datetime" | endswith("T23:59:59Z"))) \((."end-datetime" | fromdate) - (."start-datetime" | fromdate) + 1)"' "$WORK/fail.json"
+check_output "... sent from the client's own address (sending-mta-ip), to the MX host's" \
+    '^127\.0\.0\.1 mx1\.smtp-no-starttls\.test 127\.25\.[0-9]+\.1$' \
+    jq -r '.policies[0]."failure-details"[0] | "\(."sending-mta-ip") \(."receiving-mx-hostname") \(."receiving-ip")"' "$WORK/fail.json"
+check_output "... contact-info an address, report-id a UUID" \
+    '^tlsrpt@dane-client\.invalid [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' \
+    jq -r '"\(."contact-info") \(."report-id")"' "$WORK/fail.json"
 
 in_lab "$CLIENT" -q -v --tlsrpt "$WORK/ok.json" --trust-anchor "$RUN/root.key" good.test >/dev/null 2>"$WORK/ok.err"
 check_output "the client says where the domain asks for reports (its rua)" \
     'good\.test asks for reports at mailto:tlsrpt@good\.test' cat "$WORK/ok.err"
 in_lab "$CLIENT" -q --tlsrpt "$WORK/bogus.json" --trust-anchor "$RUN/root.key" dns-zone-expired.test >/dev/null 2>"$WORK/bogus.err"
-check_output "... and warns when it publishes no valid policy (the report is written anyway)" \
-    'dns-zone-expired\.test publishes no TLSRPT policy .*bogus' sh -c "cat '$WORK/bogus.err'; test -s '$WORK/bogus.json'"
+check_output "... and warns when it publishes no valid policy" \
+    'dns-zone-expired\.test publishes no TLSRPT policy .*bogus' cat "$WORK/bogus.err"
+check_output "... a bogus MX RRset leaves no MX host and no session: no report (and says so)" \
+    'no report written: dns-zone-expired\.test: no TLS session to report' \
+    sh -c "cat '$WORK/bogus.err'; test ! -e '$WORK/bogus.json'"
 check_output "a good domain: one successful session, no failure details" '^1 0 0$' \
     jq -r '.policies[0] | "\(.summary."total-successful-session-count") \(.summary."total-failure-session-count") \(."failure-details" | length)"' "$WORK/ok.json"
 

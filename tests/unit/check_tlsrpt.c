@@ -1,10 +1,14 @@
 /* Unit tests for src/dane_tlsrpt: the RFC 8460 section 3 policy record
- * (parsing, choosing one among a TXT RRset), and reports written only for
- * a domain that asks for them. The DNS lookup itself is tested against the
+ * (parsing, choosing one among a TXT RRset), reports written only for a
+ * domain that asks for them, and the report's field values (section 4.4)
+ * from synthetic attempts. The DNS lookup itself is tested against the
  * lab (tests/integration/t_tlsrpt.sh, t_report_tlsrpt.sh). */
 #include "dane_tlsrpt.h"
+#include "dl_util.h"
 
 #include <check.h>
+#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -244,17 +248,264 @@ static int write_report(dane_tlsrpt *r, const char *name, char path[256])
     return dane_tlsrpt_write(r, path, 1700000000, 1700086400, &err);
 }
 
+/* ---- The report's fields (RFC 8460 section 4.4) ---- */
+
+/* A host of a synthetic attempt: name, receiving and local address, the
+ * reason (mapped under rfc7672), whether TLS was negotiated. */
+static struct dane_host_result *add_host(struct dane_client_result *res, const char *name,
+                                         const char *address, const char *local,
+                                         enum dane_reason reason, bool tls)
+{
+    struct dane_host_result *h = &res->hosts[res->n_hosts++];
+    snprintf(h->name, sizeof(h->name), "%s", name);
+    snprintf(h->address, sizeof(h->address), "%s", address);
+    snprintf(h->local_address, sizeof(h->local_address), "%s", local);
+    h->reason = reason;
+    h->tls_used = tls;
+    dane_outcome_map(DANE_PROFILE_RFC7672, reason, NULL, false, &h->outcome);
+    return h;
+}
+
+/* A TLSA record 3 1 1 with 32 bytes 0x01..0x20 (freed by clear_result). */
+static void add_tlsa(struct dane_host_result *h)
+{
+    struct dane_tlsa *t;
+    h->tlsa = dl_xrealloc(h->tlsa, (h->n_tlsa + 1) * sizeof(*h->tlsa));
+    t = &h->tlsa[h->n_tlsa++];
+    memset(t, 0, sizeof(*t));
+    t->usage = 3;
+    t->selector = 1;
+    t->mtype = 1;
+    t->len = 32;
+    t->data = malloc(32);
+    ck_assert_ptr_nonnull(t->data);
+    for (size_t i = 0; i < 32; i++)
+        t->data[i] = (unsigned char)(i + 1);
+}
+
+static void clear_result(struct dane_client_result *res)
+{
+    for (size_t i = 0; i < res->n_hosts; i++) {
+        for (size_t k = 0; k < res->hosts[i].n_tlsa; k++)
+            dane_tlsa_clear(&res->hosts[i].tlsa[k]);
+        free(res->hosts[i].tlsa);
+    }
+    memset(res, 0, sizeof(*res));
+}
+
+/* Write r and load it back (the caller decrefs). */
+static json_t *written(dane_tlsrpt *r, const char *name)
+{
+    char path[256];
+    json_error_t jerr;
+    json_t *j;
+    ck_assert_int_eq(write_report(r, name, path), 0);
+    j = json_load_file(path, 0, &jerr);
+    ck_assert_msg(j != NULL, "%s: %s", path, jerr.text);
+    return j;
+}
+
+static const char *str_at(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    ck_assert_msg(json_is_string(v), "'%s' is not a string", key);
+    return json_string_value(v);
+}
+
+static json_int_t int_at(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    ck_assert_msg(json_is_integer(v), "'%s' is not an integer", key);
+    return json_integer_value(v);
+}
+
+/* The n-th policy object of a report, and its parts. */
+static json_t *policy_at(json_t *report, size_t n)
+{
+    return json_array_get(json_object_get(report, "policies"), n);
+}
+
+static json_t *detail_at(json_t *report, size_t n)
+{
+    return json_array_get(json_object_get(policy_at(report, n), "failure-details"), 0);
+}
+
+START_TEST(report_top_level)
+{
+    static struct dane_client_result res;
+    dane_tlsrpt *r = dane_tlsrpt_new("good.test.", 0);
+    json_t *a, *b;
+    make_tmp();
+    add_host(&res, "mx1.good.test.", "198.51.100.25", "192.0.2.7", DANE_R_OPPORTUNISTIC_TLS, true);
+    dane_tlsrpt_add(r, &res);
+    a = written(r, "a.json");
+    b = written(r, "b.json");
+    ck_assert_str_eq(str_at(a, "organization-name"), DANE_TLSRPT_ORGANIZATION);
+    /* contact-info: an addr-spec (RFC 5322 3.4.1), not a name or a URL */
+    ck_assert_str_eq(str_at(a, "contact-info"), "tlsrpt@dane-client.invalid");
+    /* date-range: whole UTC days around 2023-11-14T22:13:20Z .. 2023-11-15T22:13:20Z */
+    ck_assert_str_eq(str_at(json_object_get(a, "date-range"), "start-datetime"),
+                     "2023-11-14T00:00:00Z");
+    ck_assert_str_eq(str_at(json_object_get(a, "date-range"), "end-datetime"),
+                     "2023-11-15T23:59:59Z");
+    /* report-id: a version 4 UUID, another one for every report */
+    ck_assert_uint_eq(strlen(str_at(a, "report-id")), 36);
+    ck_assert_int_eq(str_at(a, "report-id")[14], '4');
+    ck_assert_str_ne(str_at(a, "report-id"), str_at(b, "report-id"));
+    ck_assert_uint_eq(json_object_size(a), 5);
+    json_decref(a);
+    json_decref(b);
+    clear_result(&res);
+    dane_tlsrpt_free(r);
+    remove_tmp();
+}
+END_TEST
+
+/* A DANE host: one "tlsa" policy, its records in presentation form; a
+ * success and a failure, with the sending address of the connection. */
+START_TEST(report_tlsa_policy)
+{
+    static struct dane_client_result ok, bad;
+    struct dane_host_result *h;
+    dane_tlsrpt *r = dane_tlsrpt_new("good.test", 2525);
+    json_t *j, *pol, *d;
+    make_tmp();
+    add_tlsa(
+        add_host(&ok, "mx1.good.test.", "198.51.100.25", "192.0.2.7", DANE_R_AUTHENTICATED, true));
+    h = add_host(&bad, "mx1.good.test.", "198.51.100.25", "192.0.2.8", DANE_R_NO_TLSA_MATCH, true);
+    add_tlsa(h);
+    h->tls.verify = 65;
+    snprintf(h->tls.verify_text, sizeof(h->tls.verify_text), "no matching DANE TLSA records");
+    dane_tlsrpt_add(r, &ok);
+    dane_tlsrpt_add(r, &bad);
+    j = written(r, "tlsa.json");
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "policies")), 1);
+    pol = json_object_get(policy_at(j, 0), "policy");
+    ck_assert_str_eq(str_at(pol, "policy-type"), "tlsa");
+    ck_assert_str_eq(str_at(pol, "policy-domain"), "good.test");
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(pol, "policy-string"), 0)),
+                     "_2525._tcp.mx1.good.test. IN TLSA ( 3 1 1 "
+                     "0102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F20 )");
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(pol, "mx-host"), 0)),
+                     "mx1.good.test");
+    ck_assert_int_eq(
+        int_at(json_object_get(policy_at(j, 0), "summary"), "total-successful-session-count"), 1);
+    ck_assert_int_eq(
+        int_at(json_object_get(policy_at(j, 0), "summary"), "total-failure-session-count"), 1);
+    d = detail_at(j, 0);
+    ck_assert_str_eq(str_at(d, "result-type"), "tlsa-invalid");
+    ck_assert_str_eq(str_at(d, "sending-mta-ip"), "192.0.2.8");
+    ck_assert_str_eq(str_at(d, "receiving-mx-hostname"), "mx1.good.test");
+    ck_assert_str_eq(str_at(d, "receiving-ip"), "198.51.100.25");
+    ck_assert_int_eq(int_at(d, "failed-session-count"), 1);
+    ck_assert_str_eq(str_at(d, "failure-reason-code"),
+                     "no-tlsa-match: no matching DANE TLSA records");
+    json_decref(j);
+    clear_result(&ok);
+    clear_result(&bad);
+    dane_tlsrpt_free(r);
+    remove_tmp();
+}
+END_TEST
+
+/* No DANE: one "no-policy-found" policy for all such hosts, without
+ * policy-string or mx-host; mail sent in plaintext is a failure,
+ * starttls-not-supported; equal failures are merged. */
+START_TEST(report_no_policy_found)
+{
+    static struct dane_client_result res;
+    dane_tlsrpt *r = dane_tlsrpt_new("plain.test", 0);
+    json_t *j, *p, *d;
+    make_tmp();
+    add_host(&res, "mx1.plain.test.", "198.51.100.1", "192.0.2.7", DANE_R_OPPORTUNISTIC_PLAIN,
+             false);
+    add_host(&res, "mx2.plain.test.", "198.51.100.2", "192.0.2.7", DANE_R_OPPORTUNISTIC_TLS, true);
+    dane_tlsrpt_add(r, &res);
+    dane_tlsrpt_add(r, &res);
+    j = written(r, "plain.json");
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "policies")), 1);
+    p = policy_at(j, 0);
+    ck_assert_str_eq(str_at(json_object_get(p, "policy"), "policy-type"), "no-policy-found");
+    ck_assert_ptr_null(json_object_get(json_object_get(p, "policy"), "policy-string"));
+    ck_assert_ptr_null(json_object_get(json_object_get(p, "policy"), "mx-host"));
+    ck_assert_int_eq(int_at(json_object_get(p, "summary"), "total-successful-session-count"), 2);
+    ck_assert_int_eq(int_at(json_object_get(p, "summary"), "total-failure-session-count"), 2);
+    ck_assert_uint_eq(json_array_size(json_object_get(p, "failure-details")), 1);
+    d = detail_at(j, 0);
+    ck_assert_str_eq(str_at(d, "result-type"), "starttls-not-supported");
+    ck_assert_str_eq(str_at(d, "receiving-mx-hostname"), "mx1.plain.test");
+    ck_assert_int_eq(int_at(d, "failed-session-count"), 2);
+    json_decref(j);
+    dane_tlsrpt_free(r);
+    remove_tmp();
+}
+END_TEST
+
+/* Failures before TLS: SERVFAIL on TLSA and a bogus TLSA RRset are
+ * dnssec-invalid under a "tlsa" policy with no records, sent from the
+ * route's source address (no connection was made); a bogus address RRset
+ * is dnssec-invalid without receiving-ip or sending-mta-ip; only unusable
+ * TLSA records is tlsa-invalid even when delivered; a host never tried is
+ * not counted. */
+START_TEST(report_before_tls)
+{
+    static struct dane_client_result res;
+    struct dane_host_result *h;
+    dane_tlsrpt *r = dane_tlsrpt_new("fail.test", 0);
+    json_t *j, *d;
+    make_tmp();
+    add_host(&res, "mx1.fail.test.", "127.0.0.1", "", DANE_R_TLSA_SERVFAIL, false);
+    h = add_host(&res, "mx2.fail.test.", "127.0.0.1", "", DANE_R_DNSSEC_BOGUS, false);
+    h->facts.dns_bogus_on_tlsa = true;
+    add_host(&res, "mx3.fail.test.", "", "", DANE_R_DNSSEC_BOGUS, false);
+    h = add_host(&res, "mx4.fail.test.", "198.51.100.4", "192.0.2.7", DANE_R_TLS_REQUIRED_OK, true);
+    add_tlsa(h);
+    h->tlsa[0].usage = 1;
+    res.n_hosts++; /* mx5: never tried, all zero */
+    dane_tlsrpt_add(r, &res);
+    j = written(r, "before.json");
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "policies")), 4);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *pol = json_object_get(policy_at(j, i), "policy");
+        ck_assert_str_eq(str_at(pol, "policy-type"), "tlsa");
+        ck_assert_uint_eq(json_array_size(json_object_get(pol, "policy-string")), 0);
+        ck_assert_str_eq(str_at(detail_at(j, i), "result-type"), "dnssec-invalid");
+        ck_assert_str_eq(str_at(detail_at(j, i), "sending-mta-ip"), "127.0.0.1");
+    }
+    ck_assert_str_eq(str_at(json_object_get(policy_at(j, 2), "policy"), "policy-type"),
+                     "no-policy-found");
+    d = detail_at(j, 2);
+    ck_assert_str_eq(str_at(d, "result-type"), "dnssec-invalid");
+    ck_assert_str_eq(str_at(d, "receiving-mx-hostname"), "mx3.fail.test");
+    ck_assert_ptr_null(json_object_get(d, "receiving-ip"));
+    ck_assert_ptr_null(json_object_get(d, "sending-mta-ip"));
+    d = detail_at(j, 3);
+    ck_assert_str_eq(str_at(d, "result-type"), "tlsa-invalid");
+    ck_assert_str_eq(str_at(d, "failure-reason-code"), "tls-required-unauthenticated");
+    json_decref(j);
+    clear_result(&res);
+    dane_tlsrpt_free(r);
+    remove_tmp();
+}
+END_TEST
+
 START_TEST(write_only_when_published)
 {
+    static struct dane_client_result res;
     struct dane_tlsrpt_policy none = {0}, pol = {0};
     struct txt t;
     char path[256];
     struct stat st;
-    dane_tlsrpt *r = dane_tlsrpt_new("good.test.");
+    dane_tlsrpt *r = dane_tlsrpt_new("good.test.", 0);
     make_tmp();
     ck_assert_str_eq(dane_tlsrpt_domain(r), "good.test");
     ck_assert(!dane_tlsrpt_policy_known(r));
     ck_assert_ptr_null(dane_tlsrpt_rua(r)[0]);
+    /* No session yet: nothing to report. */
+    ck_assert_int_eq(write_report(r, "empty.json", path), 1);
+    ck_assert_int_eq(stat(path, &st), -1);
+    add_host(&res, "mx1.good.test.", "198.51.100.25", "192.0.2.7", DANE_R_OPPORTUNISTIC_TLS, true);
+    dane_tlsrpt_add(r, &res);
     /* Unknown policy (not looked up, as dane-client --tlsrpt): written. */
     ck_assert_int_eq(write_report(r, "unknown.json", path), 0);
     ck_assert_int_eq(stat(path, &st), 0);
@@ -273,6 +524,7 @@ START_TEST(write_only_when_published)
     ck_assert_ptr_null(dane_tlsrpt_rua(r)[2]);
     ck_assert_int_eq(write_report(r, "good.json", path), 0);
     ck_assert_int_eq(stat(path, &st), 0);
+    clear_result(&res);
     dane_tlsrpt_free(r);
     remove_tmp();
 }
@@ -286,6 +538,10 @@ Suite *tlsrpt_suite(void)
     tcase_add_test(pos, rrset_one_among_others);
     tcase_add_test(pos, rrset_strings_joined_without_spaces);
     tcase_add_test(pos, write_only_when_published);
+    tcase_add_test(pos, report_top_level);
+    tcase_add_test(pos, report_tlsa_policy);
+    tcase_add_test(pos, report_no_policy_found);
+    tcase_add_test(pos, report_before_tls);
     tcase_add_loop_test(neg, parse_not_tlsrpt, 0, sizeof(other_records) / sizeof(other_records[0]));
     tcase_add_loop_test(neg, parse_malformed, 0, sizeof(bad_cases) / sizeof(bad_cases[0]));
     tcase_add_test(neg, parse_embedded_nul);
