@@ -245,7 +245,7 @@ static struct picture *pictures(const struct lab_html_opts *o, const json_t *sce
  * every alternative of an expectation, and its clauses). */
 static void outcome_text(struct dl_buf *b, const json_t *o)
 {
-    lab_report_expected_text(b, o);
+    lab_report_expected_text(b, o, true);
 }
 
 /* A virtual-clock offset: "+0", "+15m", "+1h30m", "+1d2h". */

@@ -165,7 +165,7 @@ out:
 /* "deferred 4.7.324 (dnssec-bogus)", or each alternative (lab_report_expected_text) */
 static void expected_text(struct dl_buf *b, const json_t *s)
 {
-    lab_report_expected_text(b, json_object_get(s, "expected"));
+    lab_report_expected_text(b, json_object_get(s, "expected"), false);
 }
 
 /* "deferred 4.7.5" ("-" for no dsn) */

@@ -34,9 +34,10 @@ void lab_xml_escape(FILE *f, const char *s, bool attr);
 json_t *lab_report_accept_json(const struct scen_accept *a, int matched);
 
 /* An outcome object in words: "deferred 4.7.323 (no-tlsa-match) tlsrpt
- * tlsa-invalid"; an expectation with "any" gives each alternative,
- * joined by " | ", and its "rfc" clauses in brackets. */
-void lab_report_expected_text(struct dl_buf *b, const json_t *o);
+ * tlsa-invalid" (the TLS-RPT type only with `tlsrpt`); an expectation
+ * with "any" gives each alternative, joined by " | ", and its "rfc"
+ * clauses in brackets. */
+void lab_report_expected_text(struct dl_buf *b, const json_t *o, bool tlsrpt);
 
 /* Whether a scenario object's DNS check passed (every RRset did). */
 bool lab_report_dns_pass(const json_t *scen);

@@ -156,7 +156,7 @@ static void judge_arrival(struct judging *j, const struct lab_arrival *x)
          every_delivery(j->a, "authenticated", NULL)) &&
         (in->msg->auth == LAB_MTA_AUTH_UNVERIFIED || in->msg->auth == LAB_MTA_AUTH_PLAINTEXT)) {
         j->dev = true;
-        add_why(j, "delivered to %s without authenticating it (the MTA logged: %s)", x->host,
+        add_why(j, "delivered without authenticating the server %s (the MTA logged: %s)", x->host,
                 in->msg->auth_text);
     }
 }
