@@ -6,6 +6,7 @@
 #include "lab_plan.h"
 #include "lab_probe.h"
 #include "lab_refresh.h"
+#include "lab_report.h"
 #include "lab_smtp.h"
 #include "lab_world.h"
 #include "scen.h"
@@ -393,18 +394,31 @@ static json_t *faults_json(const struct scen *s)
     return a;
 }
 
-/* The delivery expectations: {"rfc7672": {status, code, reason, tlsrpt}, ...}. */
+/* The delivery expectations: {"rfc7672": {status, code, reason, tlsrpt,
+ * any?, rfc?, probe?}, ...} (lab_report_accept_json). */
 static json_t *expect_json(const struct scen *s)
 {
     json_t *o = json_object();
     for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
         const struct scen_expect *e = &s->expect[p];
-        if (e->set)
-            json_object_set_new(o, scen_profile_name(p),
-                                json_pack("{s:s, s:s, s:s*, s:s*}", "status", e->status, "code",
-                                          e->code, "reason", e->reason, "tlsrpt", e->tlsrpt));
+        json_t *x;
+        if (!e->set)
+            continue;
+        x = lab_report_accept_json(&e->deliver, -1);
+        if (e->probe.set)
+            json_object_set_new(x, "probe", lab_report_accept_json(&e->probe, -1));
+        json_object_set_new(o, scen_profile_name(p), x);
     }
     return o;
+}
+
+/* The scenario's top-level rfc: clauses. */
+static json_t *rfc_json(const struct scen *s)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < s->n_rfc; i++)
+        json_array_append_new(a, json_string(s->rfc[i]));
+    return a;
 }
 
 static void list_text(const scen_catalog *cat)
@@ -441,6 +455,8 @@ int lab_cmd_list(const struct lab_cmd_globals *g, int argc, char **argv)
             char *text = lab_explain_text(s);
             json_object_set_new(o, "explain", json_string(text));
             json_object_set_new(o, "expect", expect_json(s));
+            if (s->n_rfc > 0)
+                json_object_set_new(o, "rfc", rfc_json(s));
             free(text);
             json_array_append_new(a, o);
         }

@@ -45,23 +45,16 @@ static enum dane_profile client_profile(enum scen_profile p)
     return p == SCEN_PROFILE_EXCHANGE_ONLINE ? DANE_PROFILE_EXCHANGE_ONLINE : DANE_PROFILE_RFC7672;
 }
 
-/* Compare the expectation with what the client reported. */
-static void judge(const struct scen_expect *e, struct lab_deliver_result *r)
+/* Compare an expectation with what the client reported. */
+static void judge(const struct scen_accept *a, struct lab_deliver_check *c)
 {
-    const struct dane_outcome *o = &r->observed;
-    const char *status = dane_status_name(o->status), *reason = dane_reason_name(o->reason);
-    r->pass = false;
-    if (strcmp(e->status, status) != 0 || strcmp(e->code, o->code) != 0)
-        snprintf(r->mismatch, sizeof(r->mismatch), "expected %s %s, observed %s %s", e->status,
-                 e->code, status, o->code);
-    else if (e->reason && strcmp(e->reason, reason) != 0)
-        snprintf(r->mismatch, sizeof(r->mismatch), "expected reason %s, observed %s", e->reason,
-                 reason);
-    else if (e->tlsrpt && (o->tlsrpt == NULL || strcmp(e->tlsrpt, o->tlsrpt) != 0))
-        snprintf(r->mismatch, sizeof(r->mismatch), "expected TLS-RPT %s, observed %s", e->tlsrpt,
-                 o->tlsrpt ? o->tlsrpt : "none");
-    else
-        r->pass = true;
+    const struct dane_outcome *o = &c->observed;
+    c->matched =
+        scen_accept_match(a, dane_status_name(o->status), o->code, dane_reason_name(o->reason),
+                          o->tlsrpt, c->mismatch, sizeof(c->mismatch));
+    c->pass = c->matched >= 0;
+    if (c->pass)
+        c->mismatch[0] = '\0';
 }
 
 /* The domain's TLS-RPT policy (_smtp._tls TXT through the lab's
@@ -85,37 +78,84 @@ int lab_deliver_check(lab_deliver *d, const struct scen *s, enum scen_profile p,
     return lab_deliver_check_report(d, s, p, r, NULL, err);
 }
 
+/* One run of the client: delivering (the envelope the MTA adapters use,
+ * postmaster@DOMAIN) or probing. */
+static int run_client(lab_deliver *d, dane_dns *resolver, const struct scen *s, enum scen_profile p,
+                      bool deliver, struct dane_client_result *cr, struct dl_error *err)
+{
+    size_t len = strlen(s->domain);
+    char *to = dl_xasprintf("postmaster@%.*s",
+                            (int)(len && s->domain[len - 1] == '.' ? len - 1 : len), s->domain);
+    struct dane_client_opts co = {.profile = client_profile(p),
+                                  .port = 25,
+                                  .timeout_ms = DELIVER_TIMEOUT_MS,
+                                  .has_now = true,
+                                  .now = d->now,
+                                  .deliver = deliver,
+                                  .from = "danelab@lab.test",
+                                  .to = to};
+    int rc = dane_client_run(resolver, d->tls, &co, s->domain, cr, err);
+    free(to);
+    return rc;
+}
+
+static void fill(struct lab_deliver_check *c, const struct dane_client_result *cr)
+{
+    c->observed = cr->outcome;
+    snprintf(c->detail, sizeof(c->detail), "%s", cr->detail);
+}
+
+/* The probe: expectation, when the profile has one. */
+static int check_probe(lab_deliver *d, dane_dns *resolver, const struct scen *s,
+                       enum scen_profile p, struct lab_deliver_result *r, struct dl_error *err)
+{
+    struct dane_client_result cr;
+    r->probed = s->expect[p].probe.set;
+    if (!r->probed)
+        return 0;
+    if (run_client(d, resolver, s, p, false, &cr, err) != 0)
+        return -1;
+    fill(&r->probe, &cr);
+    judge(&s->expect[p].probe, &r->probe);
+    dane_client_result_clear(&cr);
+    if (!r->probe.pass && r->pass) {
+        r->pass = false;
+        snprintf(r->mismatch, sizeof(r->mismatch), "probe: %s", r->probe.mismatch);
+    }
+    return 0;
+}
+
 int lab_deliver_check_report(lab_deliver *d, const struct scen *s, enum scen_profile p,
                              struct lab_deliver_result *r, dane_tlsrpt *rpt, struct dl_error *err)
 {
     struct dane_dns_opts dns = {
         .trust_anchor = d->anchor, .resolver = d->resolver, .has_now = true, .now = d->now};
-    struct dane_client_opts co = {.profile = client_profile(p),
-                                  .port = 25,
-                                  .timeout_ms = DELIVER_TIMEOUT_MS,
-                                  .has_now = true,
-                                  .now = d->now};
     struct dane_client_result cr;
+    struct lab_deliver_check c = {0};
     dane_dns *resolver;
+    int rc = -1;
     memset(r, 0, sizeof(*r));
     r->profile = p;
     if ((resolver = dane_dns_new(&dns, err)) == NULL)
         return -1;
-    if (dane_client_run(resolver, d->tls, &co, s->domain, &cr, err) != 0) {
+    if (run_client(d, resolver, s, p, true, &cr, err) != 0) {
         dane_dns_free(resolver);
         return -1;
     }
-    r->observed = cr.outcome;
-    if (rpt != NULL && note_policy(resolver, s, rpt, err) != 0) {
-        dane_client_result_clear(&cr);
-        dane_dns_free(resolver);
-        return -1;
-    }
+    if (rpt != NULL && note_policy(resolver, s, rpt, err) != 0)
+        goto out;
     if (rpt != NULL)
         dane_tlsrpt_add(rpt, &cr);
-    snprintf(r->detail, sizeof(r->detail), "%s", cr.detail);
-    judge(&s->expect[p], r);
+    fill(&c, &cr);
+    judge(&s->expect[p].deliver, &c);
+    r->pass = c.pass;
+    r->matched = c.matched;
+    r->observed = c.observed;
+    snprintf(r->detail, sizeof(r->detail), "%s", c.detail);
+    snprintf(r->mismatch, sizeof(r->mismatch), "%s", c.mismatch);
+    rc = check_probe(d, resolver, s, p, r, err);
+out:
     dane_client_result_clear(&cr);
     dane_dns_free(resolver);
-    return 0;
+    return rc;
 }

@@ -1,7 +1,11 @@
 /*
  * lab_deliver: the reference client (src/dane_client) run in-process
  * against one scenario under one profile, judged against the scenario's
- * `expect: PROFILE: {status, code, reason, tlsrpt}`. Each check uses a
+ * `expect: PROFILE:` expectation. The client delivers a message (as an
+ * MTA does: fakesmtp stores it) and its outcome must meet one of the
+ * profile's accepted outcomes; when the profile also has a `probe:`
+ * expectation, a second run that quits before MAIL FROM must meet that
+ * one. Each check uses a
  * fresh resolver context (nothing cached from another scenario) pointed at
  * the lab's validating Unbound, with the lab trust anchor. Must run inside
  * the lab world (lab_world_enter() first).
@@ -22,20 +26,33 @@ typedef struct lab_deliver lab_deliver;
 lab_deliver *lab_deliver_new(const char *run_dir, time_t now, struct dl_error *err);
 void lab_deliver_free(lab_deliver *d);
 
-struct lab_deliver_result {
-    enum scen_profile profile;
+/* One run of the client judged against one expectation. */
+struct lab_deliver_check {
     bool pass;
+    int matched; /* the alternative met, or -1 */
     struct dane_outcome observed;
     char detail[512];   /* the client's one-line reason */
-    char mismatch[256]; /* what differs, when !pass */
+    char mismatch[512]; /* what differs, when !pass */
 };
 
-/* Probe the scenario's domain under profile p and compare. Returns 0 (the
+struct lab_deliver_result {
+    enum scen_profile profile;
+    bool pass; /* the delivery and (when expected) the probe passed */
+    int matched;
+    struct dane_outcome observed; /* the delivering run */
+    char detail[512];
+    char mismatch[512]; /* what differs, when !pass ("probe: ..." for the probe) */
+    bool probed;        /* the profile has a probe: expectation */
+    struct lab_deliver_check probe;
+};
+
+/* Deliver to the scenario's domain under profile p (and probe it when
+ * the profile has a probe: expectation) and compare. Returns 0 (the
  * result says pass or not), -1 when the client could not run (err set). */
 int lab_deliver_check(lab_deliver *d, const struct scen *s, enum scen_profile p,
                       struct lab_deliver_result *r, struct dl_error *err);
 
-/* The same, and, when `rpt` is not NULL, the client's sessions counted in
+/* The same, and, when `rpt` is not NULL, the delivering run's sessions counted in
  * the TLS-RPT report `rpt` (dane_tlsrpt_add) and the domain's TLS-RPT
  * policy (_smtp._tls TXT, RFC 8460 section 3) looked up through the lab
  * resolver and recorded in it (dane_tlsrpt_set_policy; once per report),

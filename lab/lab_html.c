@@ -241,13 +241,11 @@ static struct picture *pictures(const struct lab_html_opts *o, const json_t *sce
 /* ---- text of outcomes ---- */
 
 /* "deferred 4.7.323 (no-tlsa-match) tlsrpt validation-failure" */
+/* An expected or observed outcome in words (lab_report_expected_text:
+ * every alternative of an expectation, and its clauses). */
 static void outcome_text(struct dl_buf *b, const json_t *o)
 {
-    dl_buf_printf(b, "%s %s", str(o, "status"), str(o, "code"));
-    if (*str(o, "reason"))
-        dl_buf_printf(b, " (%s)", str(o, "reason"));
-    if (*str(o, "tlsrpt"))
-        dl_buf_printf(b, " tlsrpt %s", str(o, "tlsrpt"));
+    lab_report_expected_text(b, o, true);
 }
 
 /* A virtual-clock offset: "+0", "+15m", "+1h30m", "+1d2h". */
@@ -672,6 +670,28 @@ static void timeline_table(FILE *f, const json_t *d)
     dl_buf_free(&b);
 }
 
+/* The row of a delivery entry's "probe" check, when it has one. */
+static void probe_row(FILE *f, const json_t *d, struct dl_buf *b)
+{
+    const json_t *p = json_object_get(d, "probe");
+    if (p == NULL)
+        return;
+    fprintf(f, "<tr class=\"%s\">", json_is_true(json_object_get(p, "pass")) ? "pass" : "fail");
+    buf_reset(b);
+    dl_buf_printf(b, "%s (probe)", str(d, "profile"));
+    td(f, buf_str(b));
+    buf_reset(b);
+    outcome_text(b, json_object_get(p, "expected"));
+    td(f, buf_str(b));
+    buf_reset(b);
+    outcome_text(b, json_object_get(p, "observed"));
+    td(f, buf_str(b));
+    td(f, str(json_object_get(p, "observed"), "detail"));
+    td(f, str(p, "mismatch"));
+    td(f, "");
+    fputs("</tr>\n", f);
+}
+
 static void delivery_table(FILE *f, const json_t *s)
 {
     const json_t *d;
@@ -698,6 +718,7 @@ static void delivery_table(FILE *f, const json_t *s)
         td(f, str(d, "mismatch"));
         td(f, secs);
         fputs("</tr>\n", f);
+        probe_row(f, d, &b);
     }
     fputs("</table>\n", f);
     json_array_foreach(json_object_get(s, "delivery"), i, d) if (json_object_get(d, "timeline"))

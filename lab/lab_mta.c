@@ -13,6 +13,7 @@
 #include "lab_refresh.h"
 #include "lab_mtareport.h"
 #include "lab_report.h"
+#include "lab_verdict.h"
 #include "lab_world.h"
 #include "scen.h"
 #include "zone_tree.h"
@@ -53,30 +54,17 @@ struct known {
     char *name, *reason;
 };
 
-/* Where the reference client says a DANE client may deliver. */
-struct ref_host {
-    char name[256], address[64];
-    bool tried, ok;
-    enum dane_host_policy policy;
-    const char *reason;
-};
-
-/* A fakesmtp session that stored the message. */
-struct arrival {
-    char host[256], address[64], version[32], sni[256], cert[72];
-    bool tls;
-};
-
 struct mta_item {
     const struct scen *s;
     struct lab_mta_msg msg;
     bool ref_done;
-    struct ref_host ref[DANE_CLIENT_MAX_HOSTS];
+    struct lab_ref_host ref[DANE_CLIENT_MAX_HOSTS];
     size_t n_ref;
     char ref_outcome[600];
-    struct arrival arr[MAX_ARRIVALS];
+    struct lab_arrival arr[MAX_ARRIVALS];
     size_t n_arr;
     const char *verdict; /* "pass", "known", "deviation", "leak" */
+    int matched;         /* the rfc7672 alternative met, or -1 */
     char why[1024];
     const char *known;
 };
@@ -271,7 +259,8 @@ static int load_known(const char *path, bool must, struct known **out, size_t *n
 }
 
 /* The reference client's probe: which hosts it tried and which it
- * accepted (status delivered), and its outcome in words. */
+ * accepted (status delivered), and its outcome in words: evidence printed
+ * beside a verdict, never its ground (lab_verdict). */
 static void reference(struct mta_item *it, const char *run_dir, time_t now, SSL_CTX *tls)
 {
     char anchor[PATH_MAX + 16], resolver[32];
@@ -298,13 +287,12 @@ static void reference(struct mta_item *it, const char *run_dir, time_t now, SSL_
              dane_status_name(cr.outcome.status), cr.outcome.code,
              dane_reason_name(cr.outcome.reason), cr.detail);
     for (size_t i = 0; i < cr.n_hosts && i < DANE_CLIENT_MAX_HOSTS; i++) {
-        struct ref_host *r = &it->ref[it->n_ref++];
+        struct lab_ref_host *r = &it->ref[it->n_ref++];
         const struct dane_host_result *h = &cr.hosts[i];
         snprintf(r->name, sizeof(r->name), "%s", h->name);
         snprintf(r->address, sizeof(r->address), "%s", h->address);
         r->tried = h->tried;
         r->ok = r->tried && h->outcome.status == DANE_DELIVERED;
-        r->policy = h->policy;
         r->reason = dane_reason_name(h->reason);
     }
     dane_client_result_clear(&cr);
@@ -380,7 +368,7 @@ static size_t collect(const char *run_dir, long offset, json_t *maildirs, struct
                 continue;
             fp = dl_xasprintf("%s/new/%s", md, file);
             for (size_t i = 0; i < n; i++) {
-                struct arrival *a;
+                struct lab_arrival *a;
                 if (items[i].n_arr >= MAX_ARRIVALS || !file_has(fp, items[i].msg.msgid))
                     continue;
                 a = &items[i].arr[items[i].n_arr++];
@@ -401,109 +389,35 @@ static size_t collect(const char *run_dir, long offset, json_t *maildirs, struct
     return found;
 }
 
-static const struct ref_host *ref_by_address(const struct mta_item *it, const char *address)
-{
-    for (size_t i = 0; i < it->n_ref; i++)
-        if (strcmp(it->ref[i].address, address) == 0)
-            return &it->ref[i];
-    return NULL;
-}
-
-static void add_why(struct mta_item *it, const char *fmt, ...) DL_PRINTF(2, 3);
-static void add_why(struct mta_item *it, const char *fmt, ...)
-{
-    size_t l = strlen(it->why);
-    va_list ap;
-    if (l && l + 2 < sizeof(it->why)) {
-        memcpy(it->why + l, "; ", 3);
-        l += 2;
-    }
-    va_start(ap, fmt);
-    vsnprintf(it->why + l, sizeof(it->why) - l, fmt, ap);
-    va_end(ap);
-}
-
-static const char *mta_word(const char *expected)
-{
-    return strcmp(expected, "delivered") == 0 ? "sent" : expected;
-}
-
-/* The verdict joining the MTA's status and fakesmtp's records. */
+/* The verdict joining the MTA's status and fakesmtp's records
+ * (lab_verdict), then the known deviations. */
 static void judge(struct mta_item *it, const struct known *known, size_t n_known, int timeout)
 {
-    const struct scen_expect *e = &it->s->expect[SCEN_PROFILE_RFC7672];
-    bool want_delivery = strcmp(e->status, "delivered") == 0, leak = false, dev = false;
-    bool tls_needed = want_delivery && e->reason &&
-                      (strcmp(e->reason, "authenticated") == 0 ||
-                       strcmp(e->reason, "tls-required-unauthenticated") == 0);
-    it->why[0] = '\0';
-    for (size_t i = 0; i < it->n_arr; i++) {
-        const struct arrival *a = &it->arr[i];
-        const struct ref_host *r = ref_by_address(it, a->address);
-        if (!want_delivery) {
-            leak = true;
-            add_why(it, "LEAK: stored by %s (%s) although rfc7672 expects %s", a->host,
-                    a->tls ? a->version : "plaintext", e->status);
-        } else if (r && r->tried && !r->ok) {
-            leak = true;
-            add_why(it, "LEAK: stored by %s, which a DANE client must not use (%s)", a->host,
-                    r->reason);
-        } else if (!a->tls && (tls_needed || (r && (r->policy == DANE_POLICY_DANE ||
-                                                    r->policy == DANE_POLICY_TLS_REQUIRED)))) {
-            leak = true;
-            add_why(it, "LEAK: stored by %s in plaintext where TLS is required", a->host);
-        } else if (a->tls && r && r->policy == DANE_POLICY_DANE && a->sni[0] == '\0') {
-            dev = true;
-            add_why(it, "no SNI sent to %s under DANE (RFC 7672 8.1)", a->host);
-        }
-    }
-    if (it->msg.status == LAB_MTA_NO_STATUS) {
-        /* No status witness (command adapter without --status): fakesmtp
-         * decides. Stored: sent; never stored by the end of --timeout: not
-         * delivered, which is what deferred and bounced expect (no DSN). */
+    struct lab_verdict_in in = {.s = it->s,
+                                .msg = &it->msg,
+                                .arr = it->arr,
+                                .n_arr = it->n_arr,
+                                .ref = it->ref,
+                                .n_ref = it->n_ref,
+                                .timeout = timeout};
+    struct lab_verdict_out out;
+    if (it->msg.status == LAB_MTA_NO_STATUS)
         snprintf(it->msg.reason, sizeof(it->msg.reason),
                  "witness: fakesmtp and the timeout (no --status): %s",
                  it->n_arr ? "stored, counted as sent"
                            : "nothing stored, counted as not delivered");
-        if (want_delivery && it->n_arr == 0) {
-            dev = true;
-            add_why(it, "expected delivered, no fakesmtp host stored the message within %d s",
-                    timeout);
-        } /* stored although not expected: a LEAK above */
-    } else if (it->msg.status == LAB_MTA_PENDING) {
-        dev = true;
-        add_why(it, "no status from the MTA within %d s", timeout);
-    } else if (strcmp(lab_mta_status_name(it->msg.status), mta_word(e->status)) != 0) {
-        dev = true;
-        add_why(it, "expected %s, the MTA says %s", mta_word(e->status),
-                lab_mta_status_name(it->msg.status));
-    }
-    if (it->msg.status == LAB_MTA_SENT && it->n_arr == 0) {
-        dev = true;
-        add_why(it, "the MTA says sent but no fakesmtp host stored the message");
-    }
-    /* The MTA's own word on authentication: where rfc7672 expects an
-     * authenticated delivery, one the MTA did not verify is a deviation
-     * even when the certificate happened to be the right one. */
-    if (it->msg.status == LAB_MTA_SENT && e->reason && strcmp(e->reason, "authenticated") == 0 &&
-        (it->msg.auth == LAB_MTA_AUTH_UNVERIFIED || it->msg.auth == LAB_MTA_AUTH_PLAINTEXT)) {
-        dev = true;
-        add_why(it, "delivered without authenticating the server (the MTA logged: %s)",
-                it->msg.auth_text);
-    }
+    lab_verdict_judge(&in, &out);
+    snprintf(it->why, sizeof(it->why), "%s", out.why);
+    it->matched = out.matched;
+    it->verdict = lab_verdict_name(out.verdict);
     it->known = NULL;
-    if (leak)
-        it->verdict = "leak";
-    else if (!dev)
-        it->verdict = "pass";
-    else {
-        it->verdict = "deviation";
-        for (size_t i = 0; i < n_known; i++)
-            if (strcmp(known[i].name, it->s->name) == 0) {
-                it->verdict = "known";
-                it->known = known[i].reason;
-            }
-    }
+    if (out.verdict != LAB_VERDICT_DEVIATION)
+        return;
+    for (size_t i = 0; i < n_known; i++)
+        if (strcmp(known[i].name, it->s->name) == 0) {
+            it->verdict = "known";
+            it->known = known[i].reason;
+        }
 }
 
 static json_t *item_json(const struct mta_item *it)
@@ -511,16 +425,16 @@ static json_t *item_json(const struct mta_item *it)
     const struct scen_expect *e = &it->s->expect[SCEN_PROFILE_RFC7672];
     json_t *arr = json_array();
     for (size_t i = 0; i < it->n_arr; i++) {
-        const struct arrival *a = &it->arr[i];
+        const struct lab_arrival *a = &it->arr[i];
         json_array_append_new(
             arr, json_pack("{s:s, s:s, s:b, s:s*, s:s*, s:s*}", "host", a->host, "address",
                            a->address, "tls", a->tls, "version", a->tls ? a->version : NULL, "sni",
                            a->sni[0] ? a->sni : NULL, "cert_sha256", a->cert[0] ? a->cert : NULL));
     }
-    return json_pack("{s:s, s:s, s:{s:s, s:s*, s:s*}, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+    return json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
                      "s:s}, s:{s:o}, s:s, s:s, s:s, s:s*}",
-                     "name", it->s->name, "domain", it->s->domain, "expected", "status", e->status,
-                     "code", e->code, "reason", e->reason, "mta", "status",
+                     "name", it->s->name, "domain", it->s->domain, "expected",
+                     lab_report_accept_json(&e->deliver, it->matched), "mta", "status",
                      lab_mta_status_name(it->msg.status), "dsn", it->msg.dsn, "relay",
                      it->msg.relay, "reason", it->msg.reason, "queue_id", it->msg.qid, "message_id",
                      it->msg.msgid, "auth", lab_mta_auth_name(it->msg.auth), "auth_text",
@@ -528,11 +442,24 @@ static json_t *item_json(const struct mta_item *it)
                      "verdict", it->verdict, "why", it->why, "known", it->known);
 }
 
+/* The accepted statuses: the one met, else "delivered|deferred". */
+static void accepted_text(const struct scen_expect *e, int matched, char *buf, size_t len)
+{
+    size_t l = 0;
+    buf[0] = '\0';
+    if (matched >= 0) {
+        snprintf(buf, len, "%s", e->deliver.alt[matched].status);
+        return;
+    }
+    for (size_t i = 0; i < e->deliver.n_alt && l < len; i++)
+        l += (size_t)snprintf(buf + l, len - l, "%s%s", i ? "|" : "", e->deliver.alt[i].status);
+}
+
 static void item_text(const struct mta_item *it, const char *mta, bool tty)
 {
     const struct scen_expect *e = &it->s->expect[SCEN_PROFILE_RFC7672];
     const char *v = it->verdict, *col = "";
-    char seen[512] = "nothing stored";
+    char seen[512] = "nothing stored", expected[128];
     if (tty)
         col = strcmp(v, "pass") == 0    ? "\033[32m"
               : strcmp(v, "known") == 0 ? "\033[33m"
@@ -541,12 +468,13 @@ static void item_text(const struct mta_item *it, const char *mta, bool tty)
         l += (size_t)snprintf(seen + l, sizeof(seen) - l, "%s%s %s%s%s", i ? ", " : "",
                               it->arr[i].host, it->arr[i].tls ? it->arr[i].version : "plaintext",
                               it->arr[i].sni[0] ? " sni=" : "", it->arr[i].sni);
+    accepted_text(e, it->matched, expected, sizeof(expected));
     printf("%s%-9s%s %-34s expected %-9s %s %-8s %-6s fakesmtp: %s\n", col,
            strcmp(v, "pass") == 0    ? "pass"
            : strcmp(v, "known") == 0 ? "known"
            : strcmp(v, "leak") == 0  ? "LEAK"
                                      : "DEVIATION",
-           tty ? "\033[0m" : "", it->s->name, e->status, mta, lab_mta_status_name(it->msg.status),
+           tty ? "\033[0m" : "", it->s->name, expected, mta, lab_mta_status_name(it->msg.status),
            it->msg.dsn[0] ? it->msg.dsn : "-", seen);
     if (strcmp(v, "pass") != 0) {
         if (it->msg.reason[0])

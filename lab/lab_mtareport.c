@@ -162,15 +162,10 @@ out:
 
 /* ---- words shared by the forms ---- */
 
-/* "deferred 4.7.324 (dnssec-bogus)" */
+/* "deferred 4.7.324 (dnssec-bogus)", or each alternative (lab_report_expected_text) */
 static void expected_text(struct dl_buf *b, const json_t *s)
 {
-    const json_t *e = json_object_get(s, "expected");
-    dl_buf_printf(b, "%s", str(e, "status"));
-    if (*str(e, "code"))
-        dl_buf_printf(b, " %s", str(e, "code"));
-    if (*str(e, "reason"))
-        dl_buf_printf(b, " (%s)", str(e, "reason"));
+    lab_report_expected_text(b, json_object_get(s, "expected"), false);
 }
 
 /* "deferred 4.7.5" ("-" for no dsn) */

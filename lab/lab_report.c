@@ -105,13 +105,61 @@ static void dns_lines(struct dl_buf *b, const json_t *scen, bool failed_only, co
 }
 
 /* "deferred 4.7.323 (no-tlsa-match) tlsrpt validation-failure" */
-static void outcome_text(struct dl_buf *b, const json_t *o)
+static void outcome_text(struct dl_buf *b, const json_t *o, bool tlsrpt)
 {
     dl_buf_printf(b, "%s %s", str(o, "status"), str(o, "code"));
     if (*str(o, "reason"))
         dl_buf_printf(b, " (%s)", str(o, "reason"));
-    if (*str(o, "tlsrpt"))
+    if (tlsrpt && *str(o, "tlsrpt"))
         dl_buf_printf(b, " tlsrpt %s", str(o, "tlsrpt"));
+}
+
+static json_t *outcome_json(const struct scen_outcome *o)
+{
+    return json_pack("{s:s, s:s, s:s*, s:s*}", "status", o->status, "code", o->code, "reason",
+                     o->reason, "tlsrpt", o->tlsrpt);
+}
+
+json_t *lab_report_accept_json(const struct scen_accept *a, int matched)
+{
+    json_t *e = outcome_json(&a->alt[matched >= 0 ? matched : 0]);
+    if (a->n_alt > 1) {
+        json_t *any = json_array();
+        for (size_t i = 0; i < a->n_alt; i++) {
+            json_t *o = outcome_json(&a->alt[i]);
+            if (a->alt[i].note)
+                json_object_set_new(o, "note", json_string(a->alt[i].note));
+            json_array_append_new(any, o);
+        }
+        json_object_set_new(e, "any", any);
+        if (matched >= 0)
+            json_object_set_new(e, "matched", json_integer(matched));
+    } else if (a->n_alt == 1 && a->alt[0].note)
+        json_object_set_new(e, "note", json_string(a->alt[0].note));
+    if (a->n_rfc > 0) {
+        json_t *rfc = json_array();
+        for (size_t i = 0; i < a->n_rfc; i++)
+            json_array_append_new(rfc, json_string(a->rfc[i]));
+        json_object_set_new(e, "rfc", rfc);
+    }
+    return e;
+}
+
+void lab_report_expected_text(struct dl_buf *b, const json_t *o, bool tlsrpt)
+{
+    const json_t *any = json_object_get(o, "any"), *x;
+    size_t i;
+    if (json_array_size(any) == 0)
+        outcome_text(b, o, tlsrpt);
+    json_array_foreach(any, i, x)
+    {
+        dl_buf_printf(b, "%s", i ? " | " : "");
+        outcome_text(b, x, tlsrpt);
+    }
+    json_array_foreach(json_object_get(o, "rfc"), i, x)
+        dl_buf_printf(b, "%s%s%s", i ? "; " : " [", json_string_value(x), "");
+    if (json_array_size(json_object_get(o, "rfc")) > 0)
+        dl_buf_printf(b, "]");
 }
 
 static void trace_lines(struct dl_buf *b, const json_t *scen)
@@ -186,9 +234,9 @@ static bool testcase(const json_t *s, const char *name, bool *pass, double *secs
         *pass = json_is_true(json_object_get(d, "pass"));
         *secs = num(d, "seconds");
         dl_buf_printf(out, "profile: %s\nexpected: ", name);
-        outcome_text(out, json_object_get(d, "expected"));
+        lab_report_expected_text(out, json_object_get(d, "expected"), true);
         dl_buf_printf(out, "\nobserved: ");
-        outcome_text(out, obs);
+        outcome_text(out, obs, true);
         dl_buf_printf(out, "\ndetail: %s\n", str(obs, "detail"));
         if (!*pass)
             dl_buf_printf(msg, "%s", *str(d, "mismatch") ? str(d, "mismatch") : "failed");
@@ -412,9 +460,20 @@ static void delivery_text(FILE *f, const json_t *d, bool tty)
     const json_t *o = json_object_get(d, "observed"), *t = json_object_get(d, "timeline");
     const json_t *att = json_object_get(t, "attempts");
     bool pass = json_is_true(json_object_get(d, "pass"));
-    fprintf(f, "     %s %-15s %s %s (%s)%s%s\n", mark(pass, tty), str(d, "profile"),
-            str(o, "status"), str(o, "code"), str(o, "reason"), pass ? "" : ": ",
-            pass ? "" : str(d, "mismatch"));
+    const json_t *e = json_object_get(d, "expected"), *p = json_object_get(d, "probe");
+    const json_t *po = json_object_get(p, "observed");
+    fprintf(f, "     %s %-15s %s %s (%s)%s%s", mark(pass, tty), str(d, "profile"), str(o, "status"),
+            str(o, "code"), str(o, "reason"), pass ? "" : ": ", pass ? "" : str(d, "mismatch"));
+    if (json_is_integer(json_object_get(e, "matched")))
+        fprintf(f, " [alternative %lld of %zu]",
+                (long long)json_integer_value(json_object_get(e, "matched")) + 1,
+                json_array_size(json_object_get(e, "any")));
+    fputc('\n', f);
+    if (p != NULL)
+        fprintf(f, "     %s %-15s %s %s (%s)%s%s\n",
+                mark(json_is_true(json_object_get(p, "pass")), tty), "  probe", str(po, "status"),
+                str(po, "code"), str(po, "reason"),
+                json_is_true(json_object_get(p, "pass")) ? "" : ": ", str(p, "mismatch"));
     if (json_array_size(att) > 0) {
         const json_t *last = json_array_get(att, json_array_size(att) - 1);
         bool tpass = json_is_true(json_object_get(t, "pass"));

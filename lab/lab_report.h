@@ -12,7 +12,9 @@
 #ifndef LAB_REPORT_H
 #define LAB_REPORT_H
 
+#include "dl_util.h"
 #include "lab_cmd.h"
+#include "scen.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -23,6 +25,19 @@
  * tab, newline and carriage return become character references so that
  * they survive attribute-value normalisation. */
 void lab_xml_escape(FILE *f, const char *s, bool attr);
+
+/* An expectation as JSON: {"status", "code", "reason", "tlsrpt"} of the
+ * alternative `matched` (the first when matched < 0); with several
+ * alternatives also "any": [{"status", "code", "reason", "tlsrpt",
+ * "note"}...] and "matched" (the index, when one matched); "rfc": [...]
+ * when the expectation names clauses. */
+json_t *lab_report_accept_json(const struct scen_accept *a, int matched);
+
+/* An outcome object in words: "deferred 4.7.323 (no-tlsa-match) tlsrpt
+ * tlsa-invalid" (the TLS-RPT type only with `tlsrpt`); an expectation
+ * with "any" gives each alternative, joined by " | ", and its "rfc"
+ * clauses in brackets. */
+void lab_report_expected_text(struct dl_buf *b, const json_t *o, bool tlsrpt);
 
 /* Whether a scenario object's DNS check passed (every RRset did). */
 bool lab_report_dns_pass(const json_t *scen);

@@ -357,6 +357,17 @@ static json_t *timeline_json(const struct scen_retry *e, const struct lab_timeli
                      "pass", t->pass, "mismatch", t->pass ? NULL : t->mismatch);
 }
 
+/* "probe": {"expected", "observed", "pass", "mismatch"} */
+static json_t *probe_json(const struct scen_accept *e, const struct lab_deliver_check *c)
+{
+    const struct dane_outcome *o = &c->observed;
+    return json_pack("{s:o, s:{s:s, s:s, s:s, s:s*, s:s}, s:b, s:s*}", "expected",
+                     lab_report_accept_json(e, c->matched), "observed", "status",
+                     dane_status_name(o->status), "code", o->code, "reason",
+                     dane_reason_name(o->reason), "tlsrpt", o->tlsrpt, "detail", c->detail, "pass",
+                     c->pass, "mismatch", c->pass ? NULL : c->mismatch);
+}
+
 static json_t *deliver_json(const struct scen *s, const struct lab_deliver_result r[],
                             const bool checked[], const double secs[],
                             const struct lab_timeline_result tr[])
@@ -365,22 +376,21 @@ static json_t *deliver_json(const struct scen *s, const struct lab_deliver_resul
     for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
         const struct scen_expect *e = &s->expect[p];
         const struct dane_outcome *o = &r[p].observed;
+        json_t *d;
         if (!checked[p])
             continue;
-        json_array_append_new(
-            a,
-            json_pack("{s:s, s:{s:s, s:s, s:s*, s:s*}, s:{s:s, s:s, s:s, s:s*, s:s}, s:b, "
-                      "s:s*}",
-                      "profile", scen_profile_name((enum scen_profile)p), "expected", "status",
-                      e->status, "code", e->code, "reason", e->reason, "tlsrpt", e->tlsrpt,
-                      "observed", "status", dane_status_name(o->status), "code", o->code, "reason",
+        d = json_pack("{s:s, s:o, s:{s:s, s:s, s:s, s:s*, s:s}, s:b, s:s*}", "profile",
+                      scen_profile_name((enum scen_profile)p), "expected",
+                      lab_report_accept_json(&e->deliver, r[p].matched), "observed", "status",
+                      dane_status_name(o->status), "code", o->code, "reason",
                       dane_reason_name(o->reason), "tlsrpt", o->tlsrpt, "detail", r[p].detail,
-                      "pass", r[p].pass, "mismatch", r[p].pass ? NULL : r[p].mismatch));
-        json_object_set_new(json_array_get(a, json_array_size(a) - 1), "seconds",
-                            json_real(secs[p]));
+                      "pass", r[p].pass, "mismatch", r[p].pass ? NULL : r[p].mismatch);
+        json_object_set_new(d, "seconds", json_real(secs[p]));
+        if (r[p].probed)
+            json_object_set_new(d, "probe", probe_json(&e->probe, &r[p].probe));
         if (e->retry.set)
-            json_object_set_new(json_array_get(a, json_array_size(a) - 1), "timeline",
-                                timeline_json(&e->retry, &tr[p]));
+            json_object_set_new(d, "timeline", timeline_json(&e->retry, &tr[p]));
+        json_array_append_new(a, d);
     }
     return a;
 }

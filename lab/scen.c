@@ -33,6 +33,7 @@
 #define SCEN_MAX_TOKEN  63
 #define SCEN_RECORD_TTL 300
 #define SCEN_MAX_TLSRPT 1024 /* tlsrpt: text; a TXT RDATA holds some 64 KiB */
+#define SCEN_MAX_NOTE   512  /* note: and each rfc: clause */
 
 /* One file being parsed. */
 struct ctx {
@@ -45,7 +46,7 @@ struct ctx {
 
 static const char *const top_keys[] = {"name",     "summary", "domain",       "tags",    "zone",
                                        "zones",    "mx",      "certificates", "records", "faults",
-                                       "timeline", "expect",  "tlsrpt",       NULL};
+                                       "timeline", "expect",  "tlsrpt",       "rfc",     NULL};
 static const char *const zone_keys[] = {ZONE_KEYS, "validity", NULL};
 static const char *const extra_zone_keys[] = {"name", ZONE_KEYS, NULL};
 static const char *const nsec3_keys[] = {"iterations", "salt", NULL};
@@ -62,7 +63,10 @@ static const char *const change_keys[] = {"host",  "starttls", "certificate", "t
 static const char *const expect_keys[] = {"dnssec", "dns", "rfc7672", "exchange-online", NULL};
 static const char *const dns_keys[] = {"mx", "a", "tlsa", "aaaa", NULL};
 static const char *const verdict_keys[] = {"verdict", "reason", NULL};
-static const char *const outcome_keys[] = {"status", "code", "reason", "tlsrpt", "retry", NULL};
+#define ALT_KEYS "status", "code", "reason", "tlsrpt", "note"
+static const char *const outcome_keys[] = {ALT_KEYS, "any", "rfc", "probe", "retry", NULL};
+static const char *const probe_keys[] = {ALT_KEYS, "any", "rfc", NULL};
+static const char *const alt_keys[] = {ALT_KEYS, NULL};
 static const char *const retry_keys[] = {"status", "code",  "reason", "attempts",
                                          "at",     "codes", NULL};
 static const char *const attempt_keys[] = {"at", "code", NULL};
@@ -1230,8 +1234,7 @@ static bool valid_code(const char *s)
     return n >= 1 && n <= 3 && p[n] == '\0';
 }
 
-static int parse_code(struct ctx *c, const struct scen_yaml_map *m, int status,
-                      struct scen_expect *e)
+static int parse_code(struct ctx *c, const struct scen_yaml_map *m, int status, char **out)
 {
     yaml_node_t *n = scen_yaml_require(m, "code", c->err);
     const char *code = NULL;
@@ -1243,7 +1246,7 @@ static int parse_code(struct ctx *c, const struct scen_yaml_map *m, int status,
     if (code[0] != status_class[status])
         return scen_yaml_fail(c->y, n, "code", c->err, "status '%s' needs a %c.x.x code, got '%s'",
                               status_names[status], status_class[status], code);
-    e->code = dl_xstrdup(code);
+    *out = dl_xstrdup(code);
     return 0;
 }
 
@@ -1288,7 +1291,6 @@ static int parse_retry_codes(struct ctx *c, yaml_node_t *n, struct scen_retry *r
 static int parse_retry(struct ctx *c, yaml_node_t *n, struct scen_retry *r)
 {
     struct scen_yaml_map m;
-    struct scen_expect tmp = {0};
     yaml_node_t *status, *at;
     const char *reason = NULL;
     long attempts = 0;
@@ -1306,10 +1308,9 @@ static int parse_retry(struct ctx *c, yaml_node_t *n, struct scen_retry *r)
         return scen_yaml_fail(c->y, status, "status", c->err,
                               "a final disposition is delivered or bounced (a message deferred "
                               "at 24 h bounces), got 'deferred'");
-    if (parse_code(c, &m, st, &tmp) != 0)
+    if (parse_code(c, &m, st, &r->code) != 0)
         return -1;
     r->status = dl_xstrdup(status_names[st]);
-    r->code = tmp.code;
     if (get_token(c, scen_yaml_get(&m, "reason"), "reason", &reason) != 0 ||
         scen_yaml_get_int(&m, "attempts", 1, 64, &attempts, c->err) != 0)
         return -1;
@@ -1327,24 +1328,141 @@ static int parse_retry(struct ctx *c, yaml_node_t *n, struct scen_retry *r)
     return parse_retry_codes(c, scen_yaml_get(&m, "codes"), r);
 }
 
-static int parse_outcome(struct ctx *c, yaml_node_t *n, const char *profile, struct scen_expect *e)
+/* A free text (note:, an rfc: clause): one line, 1 to SCEN_MAX_NOTE
+ * printable characters. */
+static int get_text(struct ctx *c, const yaml_node_t *n, const char *key, char **out)
 {
-    struct scen_yaml_map m;
-    yaml_node_t *status;
+    const char *text = NULL;
+    size_t len;
+    if (n == NULL)
+        return 0;
+    if (scen_yaml_str(c->y, n, key, &text, c->err) != 0)
+        return -1;
+    len = strlen(text);
+    for (size_t i = 0; i < len; i++)
+        if (iscntrl((unsigned char)text[i]))
+            len = 0;
+    if (len == 0 || len > SCEN_MAX_NOTE)
+        return scen_yaml_fail(c->y, n, key, c->err,
+                              "expected one line of 1 to %d printable characters", SCEN_MAX_NOTE);
+    *out = dl_xstrdup(text);
+    return 0;
+}
+
+/* rfc: "RFC 7672 2.2.2" or a list of such clauses (at most SCEN_MAX_RFC). */
+static int parse_rfc(struct ctx *c, yaml_node_t *n, char **rfc, size_t *n_rfc)
+{
+    size_t len;
+    if (n == NULL)
+        return 0;
+    if (n->type != YAML_SEQUENCE_NODE) {
+        *n_rfc = 1;
+        return get_text(c, n, "rfc", &rfc[0]);
+    }
+    len = scen_yaml_seq_len(n);
+    if (len == 0 || len > SCEN_MAX_RFC)
+        return scen_yaml_fail(c->y, n, "rfc", c->err, "expected 1 to %d clauses, got %zu",
+                              SCEN_MAX_RFC, len);
+    for (size_t i = 0; i < len; i++) {
+        if (get_text(c, scen_yaml_seq_item(c->y, n, i), "rfc", &rfc[i]) != 0)
+            return -1;
+        *n_rfc = i + 1;
+    }
+    return 0;
+}
+
+/* One outcome: {status, code, reason?, tlsrpt?, note?} read from m. */
+static int parse_alt(struct ctx *c, yaml_node_t *n, const struct scen_yaml_map *m,
+                     struct scen_outcome *o)
+{
+    yaml_node_t *status = scen_yaml_require(m, "status", c->err);
     const char *reason = NULL;
     int st = 0, tlsrpt = -1;
+    if (status == NULL)
+        return -1;
+    o->loc = loc_of(c, n);
+    /* `status: [delivered, deferred]` is refused: one code cannot have
+     * both classes, and pairing a list of statuses with a list of codes
+     * by position is easy to misread; any: says which code goes with
+     * which status. */
+    if (status->type == YAML_SEQUENCE_NODE)
+        return scen_yaml_fail(c->y, status, "status", c->err,
+                              "a list of statuses is ambiguous with one code: write "
+                              "any: [{status: S1, code: C1}, {status: S2, code: C2}]");
+    if (scen_yaml_enum(c->y, status, "status", status_names, &st, c->err) != 0 ||
+        parse_code(c, m, st, &o->code) != 0 ||
+        get_token(c, scen_yaml_get(m, "reason"), "reason", &reason) != 0 ||
+        scen_yaml_get_enum(m, "tlsrpt", tlsrpt_names, &tlsrpt, c->err) != 0 ||
+        get_text(c, scen_yaml_get(m, "note"), "note", &o->note) != 0)
+        return -1;
+    o->status = dl_xstrdup(status_names[st]);
+    o->reason = reason ? dl_xstrdup(reason) : NULL;
+    o->tlsrpt = tlsrpt >= 0 ? dl_xstrdup(tlsrpt_names[tlsrpt]) : NULL;
+    return 0;
+}
+
+/* any: [{status, code, ...}, ...], 1 to SCEN_MAX_ALTERNATIVES outcomes. */
+static int parse_any(struct ctx *c, yaml_node_t *n, struct scen_accept *a)
+{
+    size_t len;
+    if (scen_yaml_seq(c->y, n, "any", c->err) != 0)
+        return -1;
+    len = scen_yaml_seq_len(n);
+    if (len == 0)
+        return scen_yaml_fail(c->y, n, "any", c->err, "expected at least one outcome");
+    if (len > SCEN_MAX_ALTERNATIVES)
+        return scen_yaml_fail(c->y, scen_yaml_seq_item(c->y, n, SCEN_MAX_ALTERNATIVES), "any",
+                              c->err, "at most %d alternative outcomes, got %zu",
+                              SCEN_MAX_ALTERNATIVES, len);
+    for (size_t i = 0; i < len; i++) {
+        yaml_node_t *item = scen_yaml_seq_item(c->y, n, i);
+        struct scen_yaml_map m;
+        a->n_alt = i + 1;
+        if (scen_yaml_map_open(c->y, item, "any", "alternative outcome", alt_keys, &m, c->err) !=
+                0 ||
+            parse_alt(c, item, &m, &a->alt[i]) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The single form or any:, and rfc:, from the opened mapping m of n. */
+static int parse_accept(struct ctx *c, yaml_node_t *n, const struct scen_yaml_map *m,
+                        struct scen_accept *a)
+{
+    yaml_node_t *any = scen_yaml_get(m, "any");
+    a->loc = loc_of(c, n);
+    a->set = true;
+    if (parse_rfc(c, scen_yaml_get(m, "rfc"), a->rfc, &a->n_rfc) != 0)
+        return -1;
+    if (any == NULL) {
+        a->n_alt = 1;
+        return parse_alt(c, n, m, &a->alt[0]);
+    }
+    for (size_t k = 0; alt_keys[k] != NULL; k++) {
+        yaml_node_t *v = scen_yaml_get(m, alt_keys[k]);
+        if (v != NULL)
+            return scen_yaml_fail(c->y, v, alt_keys[k], c->err,
+                                  "not beside any: (line %u): give each outcome's %s inside it",
+                                  scen_yaml_line(any), alt_keys[k]);
+    }
+    return parse_any(c, any, a);
+}
+
+static int parse_outcome(struct ctx *c, yaml_node_t *n, const char *profile, struct scen_expect *e)
+{
+    struct scen_yaml_map m, pm;
+    yaml_node_t *probe;
     if (scen_yaml_map_open(c->y, n, profile, "expected outcome", outcome_keys, &m, c->err) != 0 ||
-        (status = scen_yaml_require(&m, "status", c->err)) == NULL ||
-        scen_yaml_enum(c->y, status, "status", status_names, &st, c->err) != 0 ||
-        parse_code(c, &m, st, e) != 0 ||
-        get_token(c, scen_yaml_get(&m, "reason"), "reason", &reason) != 0 ||
-        scen_yaml_get_enum(&m, "tlsrpt", tlsrpt_names, &tlsrpt, c->err) != 0)
+        parse_accept(c, n, &m, &e->deliver) != 0)
         return -1;
     e->loc = loc_of(c, n);
     e->set = true;
-    e->status = dl_xstrdup(status_names[st]);
-    e->reason = reason ? dl_xstrdup(reason) : NULL;
-    e->tlsrpt = tlsrpt >= 0 ? dl_xstrdup(tlsrpt_names[tlsrpt]) : NULL;
+    probe = scen_yaml_get(&m, "probe");
+    if (probe != NULL && (scen_yaml_map_open(c->y, probe, "probe", "probe expectation", probe_keys,
+                                             &pm, c->err) != 0 ||
+                          parse_accept(c, probe, &pm, &e->probe) != 0))
+        return -1;
     return parse_retry(c, scen_yaml_get(&m, "retry"), &e->retry);
 }
 
@@ -1535,8 +1653,9 @@ static int parse_scen(struct ctx *c)
         parse_hosts(c, scen_yaml_get(&m, "mx")) != 0 ||
         parse_faults(c, scen_yaml_get(&m, "faults"), &c->s->faults, &c->s->n_faults) != 0 ||
         parse_timeline(c, scen_yaml_get(&m, "timeline")) != 0 ||
-        parse_expect(c, scen_yaml_get(&m, "expect")) != 0 || check_timeline_faults(c) != 0 ||
-        check_timeline_hosts(c) != 0 || check_tlsa_at(c) != 0)
+        parse_expect(c, scen_yaml_get(&m, "expect")) != 0 ||
+        parse_rfc(c, scen_yaml_get(&m, "rfc"), c->s->rfc, &c->s->n_rfc) != 0 ||
+        check_timeline_faults(c) != 0 || check_timeline_hosts(c) != 0 || check_tlsa_at(c) != 0)
         return -1;
     if (c->s->zone.validity != 0 && !scen_has_retry(c->s))
         return dl_error_set(c->err,
@@ -1650,6 +1769,69 @@ static void retry_clear(struct scen_retry *r)
     free(r->codes);
 }
 
+static void accept_clear(struct scen_accept *a)
+{
+    for (size_t i = 0; i < a->n_alt; i++) {
+        free(a->alt[i].status);
+        free(a->alt[i].code);
+        free(a->alt[i].reason);
+        free(a->alt[i].tlsrpt);
+        free(a->alt[i].note);
+    }
+    for (size_t i = 0; i < a->n_rfc; i++)
+        free(a->rfc[i]);
+}
+
+static bool same(const char *want, const char *seen)
+{
+    return want == NULL || (seen != NULL && strcmp(want, seen) == 0);
+}
+
+/* What differs between one outcome and what was observed; "" if none. */
+static void alt_mismatch(const struct scen_outcome *o, const char *status, const char *code,
+                         const char *reason, const char *tlsrpt, char *why, size_t len)
+{
+    why[0] = '\0';
+    if (strcmp(o->status, status) != 0 || strcmp(o->code, code) != 0)
+        snprintf(why, len, "expected %s %s, observed %s %s", o->status, o->code, status, code);
+    else if (!same(o->reason, reason))
+        snprintf(why, len, "expected reason %s, observed %s", o->reason, reason ? reason : "none");
+    else if (!same(o->tlsrpt, tlsrpt))
+        snprintf(why, len, "expected TLS-RPT %s, observed %s", o->tlsrpt, tlsrpt ? tlsrpt : "none");
+}
+
+int scen_accept_match(const struct scen_accept *a, const char *status, const char *code,
+                      const char *reason, const char *tlsrpt, char *why, size_t len)
+{
+    size_t l;
+    for (size_t i = 0; i < a->n_alt; i++) {
+        alt_mismatch(&a->alt[i], status, code, reason, tlsrpt, why, len);
+        if (why[0] == '\0')
+            return (int)i;
+    }
+    if (a->n_alt <= 1)
+        return -1;
+    l = (size_t)snprintf(why, len, "expected one of");
+    for (size_t i = 0; i < a->n_alt && l < len; i++) {
+        const struct scen_outcome *o = &a->alt[i];
+        l += (size_t)snprintf(why + l, len - l, "%s%s %s%s%s%s", i ? " | " : " ", o->status,
+                              o->code, o->reason ? " (" : "", o->reason ? o->reason : "",
+                              o->reason ? ")" : "");
+    }
+    if (l < len)
+        snprintf(why + l, len - l, ", observed %s %s (%s)", status, code,
+                 reason ? reason : "no reason");
+    return -1;
+}
+
+bool scen_accept_allows(const struct scen_accept *a, const char *status)
+{
+    for (size_t i = 0; i < a->n_alt; i++)
+        if (strcmp(a->alt[i].status, status) == 0)
+            return true;
+    return false;
+}
+
 bool scen_has_retry(const struct scen *s)
 {
     for (int p = 0; p < SCEN_PROFILE_COUNT; p++)
@@ -1743,12 +1925,12 @@ void scen_free(struct scen *s)
     for (int r = 0; r < SCEN_RRSET_COUNT; r++)
         free(s->expect_dns[r].reason);
     for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
-        free(s->expect[p].status);
-        free(s->expect[p].code);
-        free(s->expect[p].reason);
+        accept_clear(&s->expect[p].deliver);
+        accept_clear(&s->expect[p].probe);
         retry_clear(&s->expect[p].retry);
-        free(s->expect[p].tlsrpt);
     }
+    for (size_t i = 0; i < s->n_rfc; i++)
+        free(s->rfc[i]);
     free(s);
 }
 

@@ -229,16 +229,53 @@ struct scen_retry {
     size_t n_codes;
 };
 
-/* Expected outcome under one profile; all NULL when the profile is unset. */
+#define SCEN_MAX_ALTERNATIVES 8 /* `any:` outcomes of one expectation */
+#define SCEN_MAX_RFC          8 /* clauses of one `rfc:` key */
+
+/* One acceptable outcome. */
+struct scen_outcome {
+    struct scen_loc loc;
+    char *status; /* "delivered", "deferred", "bounced" */
+    char *code;   /* "2.0.0", "4.7.324" ... (its class is the status's) */
+    char *reason; /* fine reason, or NULL: not checked */
+    char *tlsrpt; /* RFC 8460 result-type, or NULL: not checked */
+    char *note;   /* why this outcome conforms (a seed sentence...), or NULL */
+};
+
+/* The outcomes an expectation accepts: one (the single form
+ * `{status, code, reason, tlsrpt}`) or each of `any:`. Where the RFC (or
+ * the seeds) leave a choice, every conforming outcome is listed and
+ * `rfc:` names the clause. */
+struct scen_accept {
+    struct scen_loc loc;
+    bool set;
+    struct scen_outcome alt[SCEN_MAX_ALTERNATIVES];
+    size_t n_alt;
+    char *rfc[SCEN_MAX_RFC]; /* "RFC 7672 2.2.2 (MAY)" as written */
+    size_t n_rfc;
+};
+
+/* Expected outcome under one profile; set is false when the profile is
+ * unset. `deliver` is what a delivering client (one that sends the
+ * message: an MTA, dane-client --deliver) must do; `probe` (optional,
+ * `probe:`) what a probing client sees that quits before MAIL FROM. */
 struct scen_expect {
     struct scen_loc loc;
     bool set;
-    char *status;            /* "delivered", "deferred", "bounced" */
-    char *code;              /* "2.0.0", "4.7.324" ... */
-    char *reason;            /* fine reason, or NULL */
-    char *tlsrpt;            /* RFC 8460 result-type, or NULL */
+    struct scen_accept deliver;
+    struct scen_accept probe;
     struct scen_retry retry; /* the retry timeline (unset: first attempt only) */
 };
+
+/* Which alternative of `a` the observed outcome meets (reason and tlsrpt
+ * only where the alternative states them; NULL observed values meet no
+ * stated one): its index, or -1 with what differs from the closest one in
+ * why ("expected deferred 4.7.323, observed delivered 2.0.0"). */
+int scen_accept_match(const struct scen_accept *a, const char *status, const char *code,
+                      const char *reason, const char *tlsrpt, char *why, size_t len);
+
+/* Whether some alternative of `a` has status `status`. */
+bool scen_accept_allows(const struct scen_accept *a, const char *status);
 
 struct scen {
     char *path;
@@ -266,6 +303,8 @@ struct scen {
     enum scen_dnssec expect_dnssec;                   /* expect: dnssec, or expect: dns: mx */
     struct scen_verdict expect_dns[SCEN_RRSET_COUNT]; /* expect: dns: (mx too) */
     struct scen_expect expect[SCEN_PROFILE_COUNT];
+    char *rfc[SCEN_MAX_RFC]; /* top-level `rfc:` the scenario's clauses */
+    size_t n_rfc;
     struct scen_loc loc; /* where `name:` is written (catalogue messages) */
 };
 

@@ -511,14 +511,27 @@ static int send_message(struct session *s)
     return -1;
 }
 
+/* The enhanced status code (RFC 3463) opening a reply's text, when its
+ * class is the reply's: "5.7.1" of "554 5.7.1 rejected"; else "". */
+static void enhanced_code(const struct dane_smtp_reply *r, char *buf, size_t len)
+{
+    size_t n = strspn(r->text, "0123456789.");
+    buf[0] = '\0';
+    if (n >= 5 && n < len && r->text[0] - '0' == r->code / 100 && r->text[1] == '.' &&
+        (r->text[n] == ' ' || r->text[n] == '\0' || r->text[n] == '\n'))
+        snprintf(buf, len, "%.*s", (int)n, r->text);
+}
+
 /* After the host is accepted: deliver (or not, when probing), then QUIT. */
 static void finish_session(struct session *s)
 {
     struct dane_host_result *h = s->h;
     if (h->outcome.status == DANE_DELIVERED && s->o->deliver) {
         int rc = send_message(s);
-        if (rc != 0)
+        if (rc != 0) {
             h->reason = s->reply.code / 100 == 5 ? DANE_R_SMTP_REJECTED : DANE_R_SMTP_TEMPFAIL;
+            enhanced_code(&s->reply, h->facts.smtp_code, sizeof(h->facts.smtp_code));
+        }
     }
     if (command(s, "QUIT", 2) < 0) {
         /* the server is gone: nothing more to say */

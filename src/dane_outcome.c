@@ -123,6 +123,18 @@ static const struct row *row_for(enum dane_profile p, enum dane_reason r)
     return &rfc_rows[r];
 }
 
+/* The subject.detail of the server's own enhanced code for a refused
+ * message, else the row's. */
+static const char *server_detail(enum dane_reason r, const struct dane_facts *f, const char *row)
+{
+    unsigned a, b, c;
+    char end;
+    if ((r != DANE_R_SMTP_REJECTED && r != DANE_R_SMTP_TEMPFAIL) || f == NULL ||
+        sscanf(f->smtp_code, "%1u.%3u.%3u%c", &a, &b, &c, &end) != 3)
+        return row;
+    return f->smtp_code + 2;
+}
+
 void dane_outcome_map(enum dane_profile profile, enum dane_reason reason,
                       const struct dane_facts *facts, bool final, struct dane_outcome *out)
 {
@@ -142,7 +154,8 @@ void dane_outcome_map(enum dane_profile profile, enum dane_reason reason,
     }
     final = final || row->permanent;
     out->status = final ? DANE_BOUNCED : DANE_DEFERRED;
-    snprintf(out->code, sizeof(out->code), "%c.%s", final ? '5' : '4', row->code);
+    snprintf(out->code, sizeof(out->code), "%c.%s", final ? '5' : '4',
+             server_detail(reason, facts, row->code));
 }
 
 int dane_outcome_reply(const struct dane_outcome *o, char *buf, unsigned len)

@@ -51,6 +51,11 @@ struct dane_facts {
     bool leaf_expired;       /* the leaf is outside its validity at "now" ... */
     bool leaf_not_yet_valid; /* ... even where DANE-EE ignores it (RFC 7672 3.1.1) */
     bool dns_bogus_on_tlsa;  /* the bogus RRset was the TLSA one */
+    /* The server's enhanced status code (RFC 3463) refusing the message
+     * ("5.7.1"), or "": the outcome of smtp-rejected / smtp-tempfail
+     * then carries its subject and detail (5.7.1, 4.3.0), as a
+     * delivering MTA's DSN does, instead of x.0.0. */
+    char smtp_code[16];
 };
 
 struct dane_outcome {

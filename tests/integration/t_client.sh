@@ -11,8 +11,11 @@ in_lab() { "$DANELAB" -r "$RUN" exec -- "$@"; }
 
 jq -r '.[] | .name as $n | .domain as $d | (if (.tags | index("known-client-deviation")) then "deviation" else "-" end) as $k |
        .expect | to_entries[] | select(.key == "rfc7672" or .key == "exchange-online") |
-       [$n, $d, .key, .value.status, .value.code, (.value.reason // "-"), (.value.tlsrpt // "-"), $k] | @tsv' \
+       (.value.probe // .value) as $e |
+       [$n, $d, .key, $e.status, $e.code, ($e.reason // "-"), ($e.tlsrpt // "-"), $k] | @tsv' \
     "$WORK/list.json" >"$WORK/expect.tsv"
+# The client probes (no --deliver): a profile's probe: expectation when it
+# has one, else its own (with any:, its first alternative).
 # Every probe in one visit to the lab world (saves a `danelab exec` per
 # probe, some 25 ms each): one line of observations
 # per expectation, in the same order.
@@ -65,7 +68,7 @@ for tag in smtp tlsa dane-ta multi-mx provider operator dns; do
 done
 
 # --deliver sees what a probe cannot: a server that refuses after a good
-# DANE handshake (the catalogue's expectations are for probing).
+# DANE handshake (the catalogue states the delivering outcome, the probe in probe:).
 check_output "--deliver: RCPT refused after a good handshake bounces" '"bounced".*"smtp-rejected"' \
     sh -c "'$DANELAB' -r '$RUN' exec -- '$CLIENT' --deliver --from a@sender.test --to b@smtp-rejects-rcpt.test --json --timeout 5 --trust-anchor '$RUN/root.key' smtp-rejects-rcpt.test | jq -c '.attempts[0] | [.status, .reason]'"
 check_output "--deliver: MAIL answered 451 defers" '"deferred".*"smtp-tempfail"' \

@@ -39,8 +39,8 @@ for v in "pass +good +expected delivered +exim sent +2.0.0 +fakesmtp: mx1.good.t
     "pass +unsigned +expected delivered +exim sent" \
     "pass +tlsa-ee-no-match +expected deferred +exim deferred .*fakesmtp: nothing stored" \
     "pass +multi-mx-first-fails-second-ok .*fakesmtp: mx2\." \
-    "known +smtp-tempfails-mail +expected delivered +exim deferred +4.3.0" \
-    "exim: 7 scenarios: 6 passed, 1 known deviations, 0 deviations, 0 leaks"; do
+    "pass +smtp-tempfails-mail +expected deferred +exim deferred +4.3.0" \
+    "exim: 7 scenarios: 7 passed, 0 known deviations, 0 deviations, 0 leaks"; do
     if printf '%s\n' "$out" | grep -Eq -- "$v"; then ok "verdict: $v"; else not_ok "verdict: $v" "$out"; fi
 done
 if [ -z "$(exim_procs)" ]; then ok "no Exim left running"; else not_ok "no Exim left running" "$(exim_procs)"; fi

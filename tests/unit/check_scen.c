@@ -82,8 +82,29 @@ static const struct {
     {BAD "newline-key.yaml",
      BAD "newline-key.yaml:3: unknown key 'tag?s' in scenario (expected one of: name, summary, "
          "domain, tags, zone, zones, mx, certificates, records, faults, timeline, expect, "
-         "tlsrpt)"},
+         "tlsrpt, rfc)"},
     {BAD "dup-key.yaml", BAD "dup-key.yaml:3: duplicate key 'summary' (first at line 2)"},
+    {BAD "any-empty.yaml", BAD "any-empty.yaml:5: key 'any': expected at least one outcome"},
+    {BAD "any-not-list.yaml", BAD "any-not-list.yaml:5: key 'any': expected a list, got a mapping"},
+    {BAD "any-unknown-key.yaml",
+     BAD "any-unknown-key.yaml:7: unknown key 'retry' in alternative outcome (expected one of: "
+         "status, code, reason, tlsrpt, note)"},
+    {BAD "any-too-many.yaml",
+     BAD "any-too-many.yaml:14: key 'any': at most 8 alternative outcomes, got 9"},
+    {BAD "any-beside-status.yaml",
+     BAD "any-beside-status.yaml:5: key 'status': not beside any: (line 7): give each outcome's "
+         "status inside it"},
+    {BAD "any-code-class.yaml",
+     BAD "any-code-class.yaml:7: key 'code': status 'deferred' needs a 4.x.x code, got "
+         "'5.7.323'"},
+    {BAD "status-list.yaml",
+     BAD "status-list.yaml:4: key 'status': a list of statuses is ambiguous with one code: write "
+         "any: [{status: S1, code: C1}, {status: S2, code: C2}]"},
+    {BAD "rfc-empty.yaml",
+     BAD "rfc-empty.yaml:4: key 'rfc': expected one line of 1 to 512 printable characters"},
+    {BAD "probe-retry.yaml",
+     BAD "probe-retry.yaml:7: unknown key 'retry' in probe expectation (expected one of: status, "
+         "code, reason, tlsrpt, note, any, rfc)"},
     {BAD "bad-record.yaml", BAD "bad-record.yaml:7: bad record 'mail A 300.1.2.3': Syntax error, "
                                 "could not parse the RR's rdata"},
     {BAD "bad-record-list.yaml",
@@ -477,14 +498,17 @@ static void check_full_expect(const struct scen *s)
     ck_assert_int_eq(scen_expected_dnssec(s), SCEN_DNSSEC_BOGUS);
     ck_assert(rfc->set && exo->set);
     ck_assert_uint_eq(rfc->loc.line, 52);
-    ck_assert_str_eq(rfc->status, "deferred");
-    ck_assert_str_eq(rfc->code, "4.7.324");
-    ck_assert_str_eq(rfc->reason, "rrsig-expired");
-    ck_assert_str_eq(rfc->tlsrpt, "dnssec-invalid");
-    ck_assert_str_eq(exo->status, "bounced");
-    ck_assert_str_eq(exo->code, "5.4.312");
-    ck_assert_ptr_null(exo->reason);
-    ck_assert_ptr_null(exo->tlsrpt);
+    ck_assert_uint_eq(rfc->deliver.n_alt, 1);
+    ck_assert_str_eq(rfc->deliver.alt[0].status, "deferred");
+    ck_assert_str_eq(rfc->deliver.alt[0].code, "4.7.324");
+    ck_assert_str_eq(rfc->deliver.alt[0].reason, "rrsig-expired");
+    ck_assert_str_eq(rfc->deliver.alt[0].tlsrpt, "dnssec-invalid");
+    ck_assert_uint_eq(rfc->deliver.n_rfc, 0);
+    ck_assert(!rfc->probe.set);
+    ck_assert_str_eq(exo->deliver.alt[0].status, "bounced");
+    ck_assert_str_eq(exo->deliver.alt[0].code, "5.4.312");
+    ck_assert_ptr_null(exo->deliver.alt[0].reason);
+    ck_assert_ptr_null(exo->deliver.alt[0].tlsrpt);
 }
 
 START_TEST(full_file)
@@ -525,9 +549,66 @@ START_TEST(minimal_defaults)
     ck_assert_int_eq(s->expect_dnssec, SCEN_DNSSEC_UNSET);
     ck_assert_int_eq(scen_expected_dnssec(s), SCEN_DNSSEC_SECURE);
     ck_assert(!s->expect[0].set && !s->expect[1].set);
-    ck_assert_ptr_null(s->expect[0].status);
+    ck_assert_uint_eq(s->expect[0].deliver.n_alt, 0);
     ck_assert_str_eq(s->tlsrpt, "v=TLSRPTv1; rua=mailto:tlsrpt@minimal.test");
     ck_assert_uint_eq(s->tlsrpt_loc.line, 1);
+    scen_free(s);
+}
+END_TEST
+
+/* any:, rfc: (string or list, kept as written), probe: and note:. */
+START_TEST(alternatives)
+{
+    struct scen *s = load_ok("data/scen/expect/alternatives.yaml");
+    const struct scen_accept *d = &s->expect[SCEN_PROFILE_RFC7672].deliver;
+    const struct scen_accept *p = &s->expect[SCEN_PROFILE_RFC7672].probe;
+    const struct scen_accept *x = &s->expect[SCEN_PROFILE_EXCHANGE_ONLINE].deliver;
+    ck_assert_uint_eq(s->n_rfc, 1);
+    ck_assert_str_eq(s->rfc[0], "RFC 7672 2.2.2");
+    ck_assert(d->set);
+    ck_assert_uint_eq(d->n_alt, 2);
+    ck_assert_uint_eq(d->alt[1].loc.line, 12);
+    ck_assert_str_eq(d->alt[0].status, "delivered");
+    ck_assert_str_eq(d->alt[0].reason, "authenticated");
+    ck_assert_str_eq(d->alt[1].code, "4.7.323");
+    ck_assert_str_eq(d->alt[1].tlsrpt, "tlsa-invalid");
+    ck_assert_str_eq(d->alt[1].note, "a client that delays");
+    ck_assert_uint_eq(d->n_rfc, 2);
+    ck_assert_str_eq(d->rfc[0], "RFC 7672 2.2.2 (MAY)");
+    ck_assert_str_eq(d->rfc[1], "RFC 5321 5.1");
+    ck_assert(p->set);
+    ck_assert_uint_eq(p->n_alt, 1);
+    ck_assert_str_eq(p->alt[0].code, "2.0.0");
+    ck_assert_str_eq(p->rfc[0], "RFC 7672 2.2");
+    ck_assert_uint_eq(x->n_alt, 1);
+    ck_assert_str_eq(x->alt[0].note, "seed 001: the message bounces");
+    ck_assert(!s->expect[SCEN_PROFILE_EXCHANGE_ONLINE].probe.set);
+    scen_free(s);
+}
+END_TEST
+
+/* An outcome meets an expectation when it meets any alternative; the
+ * index says which; what differs names every alternative. */
+START_TEST(accept_match)
+{
+    struct scen *s = load_ok("data/scen/expect/alternatives.yaml");
+    const struct scen_accept *d = &s->expect[SCEN_PROFILE_RFC7672].deliver;
+    const struct scen_accept *x = &s->expect[SCEN_PROFILE_EXCHANGE_ONLINE].deliver;
+    char why[256];
+    ck_assert_int_eq(
+        scen_accept_match(d, "delivered", "2.0.0", "authenticated", NULL, why, sizeof(why)), 0);
+    ck_assert_int_eq(scen_accept_match(d, "deferred", "4.7.323", "no-tlsa-match", "tlsa-invalid",
+                                       why, sizeof(why)),
+                     1);
+    ck_assert_int_eq(
+        scen_accept_match(d, "delivered", "2.0.0", "opportunistic-tls", NULL, why, sizeof(why)),
+        -1);
+    ck_assert_str_eq(why, "expected one of delivered 2.0.0 (authenticated) | deferred 4.7.323, "
+                          "observed delivered 2.0.0 (opportunistic-tls)");
+    ck_assert_int_eq(
+        scen_accept_match(x, "deferred", "4.0.0", "smtp-tempfail", NULL, why, sizeof(why)), -1);
+    ck_assert_str_eq(why, "expected bounced 5.0.0, observed deferred 4.0.0");
+    ck_assert(scen_accept_allows(d, "deferred") && !scen_accept_allows(d, "bounced"));
     scen_free(s);
 }
 END_TEST
@@ -759,6 +840,8 @@ Suite *scen_suite(void)
     tcase_add_test(pos, full_file);
     tcase_add_test(pos, minimal_defaults);
     tcase_add_test(pos, tlsrpt_key);
+    tcase_add_test(pos, alternatives);
+    tcase_add_test(pos, accept_match);
     tcase_add_test(pos, server_keys);
     tcase_add_test(pos, starter_scenarios);
     tcase_add_test(pos, implemented_fault);

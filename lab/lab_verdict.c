@@ -1,0 +1,214 @@
+#include "lab_verdict.h"
+
+#include "dl_util.h"
+#include "lab_model.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *lab_verdict_name(enum lab_verdict v)
+{
+    return v == LAB_VERDICT_LEAK ? "leak" : v == LAB_VERDICT_DEVIATION ? "deviation" : "pass";
+}
+
+/* Facts gathered while judging. */
+struct judging {
+    const struct lab_verdict_in *in;
+    const struct scen_accept *a;
+    struct lab_verdict_out *out;
+    bool leak, dev;
+};
+
+static void add_why(struct judging *j, const char *fmt, ...) DL_PRINTF(2, 3);
+static void add_why(struct judging *j, const char *fmt, ...)
+{
+    char *why = j->out->why;
+    size_t l = strlen(why), len = sizeof(j->out->why);
+    va_list ap;
+    if (l && l + 2 < len) {
+        memcpy(why + l, "; ", 3);
+        l += 2;
+    }
+    if (l >= len - 1)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(why + l, len - l, fmt, ap);
+    va_end(ap);
+}
+
+/* The MTA's word for a status: "sent" for delivered. */
+static const char *mta_word(const char *status)
+{
+    return strcmp(status, "delivered") == 0 ? "sent" : status;
+}
+
+static bool is_delivered(const struct scen_outcome *o)
+{
+    return strcmp(o->status, "delivered") == 0;
+}
+
+static bool reason_is(const struct scen_outcome *o, const char *r1, const char *r2)
+{
+    return o->reason != NULL &&
+           (strcmp(o->reason, r1) == 0 || (r2 != NULL && strcmp(o->reason, r2) == 0));
+}
+
+/* Whether every delivering alternative has reason r1 (or r2); false when
+ * none delivers. */
+static bool every_delivery(const struct scen_accept *a, const char *r1, const char *r2)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->n_alt; i++) {
+        if (!is_delivered(&a->alt[i]))
+            continue;
+        if (!reason_is(&a->alt[i], r1, r2))
+            return false;
+        n++;
+    }
+    return n > 0;
+}
+
+/* "sent | deferred" */
+static void accepted_words(const struct scen_accept *a, char *buf, size_t len)
+{
+    size_t l = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < a->n_alt && l < len; i++)
+        l += (size_t)snprintf(buf + l, len - l, "%s%s", i ? " | " : "", mta_word(a->alt[i].status));
+}
+
+static const struct lab_ref_host *ref_of(const struct lab_verdict_in *in, const char *address)
+{
+    for (size_t i = 0; in->ref && i < in->n_ref; i++)
+        if (strcmp(in->ref[i].address, address) == 0)
+            return &in->ref[i];
+    return NULL;
+}
+
+/* The model of the host that stored arrival x. */
+static void model_of(const struct scen *s, const struct lab_arrival *x, struct lab_model_host *m)
+{
+    int i = lab_model_find_host(s, x->host);
+    for (size_t k = 0; i < 0 && k < s->n_hosts; k++)
+        if (s->hosts[k].address && strcmp(s->hosts[k].address, x->address) == 0)
+            i = (int)k;
+    if (i >= 0) {
+        lab_model_host(s, (size_t)i, m);
+        return;
+    }
+    m->policy = LAB_MODEL_UNKNOWN;
+    m->use = LAB_MODEL_CANNOT_TELL;
+    snprintf(m->why, sizeof(m->why), "a host the scenario does not name");
+}
+
+/* The reference client's word on a host, as evidence: " (the reference
+ * client did not use it: no-tlsa-match)". */
+static void evidence(const struct lab_ref_host *r, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (r != NULL && r->tried)
+        snprintf(buf, len, " (evidence: the reference client %s it: %s)",
+                 r->ok ? "used" : "did not use", r->reason ? r->reason : "?");
+}
+
+/* One session that stored the message. */
+static void judge_arrival(struct judging *j, const struct lab_arrival *x)
+{
+    const struct lab_verdict_in *in = j->in;
+    const struct lab_ref_host *r = ref_of(in, x->address);
+    struct lab_model_host m;
+    char ev[160], acc[128];
+    bool tls_host;
+    model_of(in->s, x, &m);
+    evidence(r, ev, sizeof(ev));
+    tls_host = m.policy == LAB_MODEL_DANE || m.policy == LAB_MODEL_TLS_REQUIRED;
+    if (!scen_accept_allows(j->a, "delivered")) {
+        accepted_words(j->a, acc, sizeof(acc));
+        j->leak = true;
+        add_why(j, "LEAK: stored by %s (%s) although rfc7672 accepts only %s", x->host,
+                x->tls ? x->version : "plaintext", acc);
+    } else if (m.use == LAB_MODEL_MUST_NOT_USE) {
+        j->leak = true;
+        add_why(j, "LEAK: stored by %s, which a DANE client must not use: %s%s", x->host, m.why,
+                ev);
+    } else if (!x->tls && (tls_host ||
+                           every_delivery(j->a, "authenticated", "tls-required-unauthenticated"))) {
+        j->leak = true;
+        add_why(j, "LEAK: stored by %s in plaintext where TLS is required (%s)", x->host,
+                tls_host ? m.why : "every accepted delivery is over TLS");
+    } else if (m.use == LAB_MODEL_CANNOT_TELL && r != NULL && r->tried && !r->ok) {
+        j->dev = true;
+        add_why(j,
+                "stored by %s, which the scenario's model cannot judge (%s)%s: a deviation to "
+                "look at, not a leak",
+                x->host, m.why, ev);
+    }
+    if (x->tls && m.policy == LAB_MODEL_DANE && x->sni[0] == '\0') {
+        j->dev = true;
+        add_why(j, "no SNI sent to %s under DANE (RFC 7672 8.1)", x->host);
+    }
+    /* The MTA's own word on authentication: a DANE host (or one every
+     * accepted delivery authenticates) delivered to without verifying it
+     * is a deviation even when the certificate happened to be right. */
+    if (in->msg->status == LAB_MTA_SENT &&
+        ((m.policy == LAB_MODEL_DANE && m.use != LAB_MODEL_MUST_NOT_USE) ||
+         every_delivery(j->a, "authenticated", NULL)) &&
+        (in->msg->auth == LAB_MTA_AUTH_UNVERIFIED || in->msg->auth == LAB_MTA_AUTH_PLAINTEXT)) {
+        j->dev = true;
+        add_why(j, "delivered without authenticating the server %s (the MTA logged: %s)", x->host,
+                in->msg->auth_text);
+    }
+}
+
+/* The alternative the MTA's status meets, or -1. Without a status
+ * witness, fakesmtp decides: stored is sent, nothing stored is any
+ * non-delivered outcome (no DSN to tell deferred from bounced). */
+static int status_match(const struct lab_verdict_in *in, const struct scen_accept *a)
+{
+    for (size_t i = 0; i < a->n_alt; i++) {
+        const char *w = mta_word(a->alt[i].status);
+        if (in->msg->status == LAB_MTA_NO_STATUS
+                ? (in->n_arr > 0) == is_delivered(&a->alt[i])
+                : strcmp(w, lab_mta_status_name(in->msg->status)) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+static void judge_status(struct judging *j)
+{
+    const struct lab_verdict_in *in = j->in;
+    char acc[128];
+    accepted_words(j->a, acc, sizeof(acc));
+    j->out->matched = status_match(in, j->a);
+    if (in->msg->status == LAB_MTA_PENDING) {
+        j->dev = true;
+        add_why(j, "no status from the MTA within %d s", in->timeout);
+    } else if (j->out->matched < 0 && in->msg->status == LAB_MTA_NO_STATUS) {
+        /* stored although not accepted: a LEAK above */
+        if (in->n_arr == 0) {
+            j->dev = true;
+            add_why(j, "expected %s, no fakesmtp host stored the message within %d s", acc,
+                    in->timeout);
+        }
+    } else if (j->out->matched < 0) {
+        j->dev = true;
+        add_why(j, "expected %s, the MTA says %s", acc, lab_mta_status_name(in->msg->status));
+    }
+    if (in->msg->status == LAB_MTA_SENT && in->n_arr == 0) {
+        j->dev = true;
+        add_why(j, "the MTA says sent but no fakesmtp host stored the message");
+    }
+}
+
+void lab_verdict_judge(const struct lab_verdict_in *in, struct lab_verdict_out *out)
+{
+    struct judging j = {.in = in, .a = &in->s->expect[SCEN_PROFILE_RFC7672].deliver, .out = out};
+    out->why[0] = '\0';
+    out->matched = -1;
+    for (size_t i = 0; i < in->n_arr; i++)
+        judge_arrival(&j, &in->arr[i]);
+    judge_status(&j);
+    out->verdict = j.leak ? LAB_VERDICT_LEAK : j.dev ? LAB_VERDICT_DEVIATION : LAB_VERDICT_PASS;
+}

@@ -1,0 +1,138 @@
+/*
+ * check_verdict: lab_verdict_judge and lab_model on scenario files: an
+ * MTA passes with any accepted outcome; a delivery is a LEAK only on the
+ * RFC model's grounds, never on the reference client's word alone.
+ */
+#include "lab_model.h"
+#include "lab_verdict.h"
+#include "scen.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+Suite *verdict_suite(void);
+
+static struct scen *load(const char *path)
+{
+    struct scen *s = NULL;
+    struct dl_error err = {{0}};
+    ck_assert_msg(scen_load(path, &s, &err) == 0, "%s", err.msg);
+    return s;
+}
+
+/* Judge one message: status, auth, and at most one arrival at `host`. */
+static enum lab_verdict judge(const struct scen *s, enum lab_mta_status st, enum lab_mta_auth auth,
+                              const char *host, bool tls, const struct lab_ref_host *ref,
+                              struct lab_verdict_out *out)
+{
+    struct lab_mta_msg msg = {.status = st, .auth = auth};
+    struct lab_arrival a = {.tls = tls};
+    struct lab_verdict_in in = {
+        .s = s, .msg = &msg, .arr = &a, .n_arr = host != NULL, .ref = ref, .n_ref = ref != NULL};
+    if (host) {
+        snprintf(a.host, sizeof(a.host), "%s", host);
+        snprintf(a.address, sizeof(a.address), "127.25.1.1");
+        snprintf(a.version, sizeof(a.version), "TLSv1.3");
+        snprintf(a.sni, sizeof(a.sni), "%s", host);
+    }
+    lab_verdict_judge(&in, out);
+    return out->verdict;
+}
+
+/* Either accepted outcome passes, and the one met is said. */
+START_TEST(either_alternative_passes)
+{
+    struct scen *s = load("data/scen/expect/alternatives.yaml");
+    struct lab_verdict_out out;
+    ck_assert_int_eq(
+        judge(s, LAB_MTA_SENT, LAB_MTA_AUTH_VERIFIED, "mx1.alternatives.test", true, NULL, &out),
+        LAB_VERDICT_PASS);
+    ck_assert_int_eq(out.matched, 0);
+    ck_assert_int_eq(judge(s, LAB_MTA_DEFERRED, LAB_MTA_AUTH_UNKNOWN, NULL, false, NULL, &out),
+                     LAB_VERDICT_PASS);
+    ck_assert_int_eq(out.matched, 1);
+    ck_assert_int_eq(judge(s, LAB_MTA_BOUNCED, LAB_MTA_AUTH_UNKNOWN, NULL, false, NULL, &out),
+                     LAB_VERDICT_DEVIATION);
+    ck_assert_str_eq(out.why, "expected sent | deferred, the MTA says bounced");
+    scen_free(s);
+}
+END_TEST
+
+/* Stored although no accepted outcome delivers: a LEAK. */
+START_TEST(delivery_nowhere_accepted_leaks)
+{
+    struct scen *s = load("data/scen/good/full.yaml");
+    struct lab_verdict_out out;
+    ck_assert_int_eq(
+        judge(s, LAB_MTA_SENT, LAB_MTA_AUTH_VERIFIED, "mx1.full.test", true, NULL, &out),
+        LAB_VERDICT_LEAK);
+    ck_assert_msg(strstr(out.why, "although rfc7672 accepts only deferred") != NULL, "%s", out.why);
+    scen_free(s);
+}
+END_TEST
+
+/* Plaintext where every accepted delivery is authenticated: a LEAK. */
+START_TEST(plaintext_where_tls_required_leaks)
+{
+    struct scen *s = load("data/scen/expect/alternatives.yaml");
+    struct lab_verdict_out out;
+    ck_assert_int_eq(
+        judge(s, LAB_MTA_SENT, LAB_MTA_AUTH_PLAINTEXT, "mx1.alternatives.test", false, NULL, &out),
+        LAB_VERDICT_LEAK);
+    ck_assert_msg(strstr(out.why, "in plaintext where TLS is required") != NULL, "%s", out.why);
+    scen_free(s);
+}
+END_TEST
+
+/* The reference client refusing a host the model allows is evidence,
+ * never a LEAK: DANE-TA with a leaf naming the next-hop domain. */
+START_TEST(reference_alone_never_leaks)
+{
+    struct scen *s = load("data/scen/expect/ta-names.yaml");
+    struct lab_ref_host ref = {.tried = true, .ok = false, .reason = "cert-host-mismatch"};
+    struct lab_model_host m;
+    struct lab_verdict_out out;
+    snprintf(ref.address, sizeof(ref.address), "127.25.1.1");
+    lab_model_host(s, 0, &m);
+    ck_assert_int_eq(m.policy, LAB_MODEL_DANE);
+    ck_assert_int_eq(m.use, LAB_MODEL_MAY_USE);
+    ck_assert_int_eq(
+        judge(s, LAB_MTA_SENT, LAB_MTA_AUTH_VERIFIED, "mx1.ta-names.test", true, &ref, &out),
+        LAB_VERDICT_PASS);
+    ck_assert_int_eq(out.matched, 0);
+    scen_free(s);
+}
+END_TEST
+
+/* A host whose certificate matches none of its records as written: a
+ * delivery there is a LEAK although the expectation delivers. */
+START_TEST(model_forbidden_host_leaks)
+{
+    struct scen *s = load("data/scen/expect/ta-names.yaml");
+    struct lab_model_host m;
+    struct lab_verdict_out out;
+    lab_model_host(s, 1, &m);
+    ck_assert_int_eq(m.use, LAB_MODEL_MUST_NOT_USE);
+    ck_assert_int_eq(
+        judge(s, LAB_MTA_SENT, LAB_MTA_AUTH_VERIFIED, "mx2.ta-names.test", true, NULL, &out),
+        LAB_VERDICT_LEAK);
+    ck_assert_msg(strstr(out.why, "which a DANE client must not use") != NULL, "%s", out.why);
+    scen_free(s);
+}
+END_TEST
+
+Suite *verdict_suite(void)
+{
+    Suite *s = suite_create("verdict");
+    TCase *pos = tcase_create("Positive");
+    TCase *neg = tcase_create("Negative");
+    tcase_add_test(pos, either_alternative_passes);
+    tcase_add_test(pos, reference_alone_never_leaks);
+    tcase_add_test(neg, delivery_nowhere_accepted_leaks);
+    tcase_add_test(neg, plaintext_where_tls_required_leaks);
+    tcase_add_test(neg, model_forbidden_host_leaks);
+    suite_add_tcase(s, pos);
+    suite_add_tcase(s, neg);
+    return s;
+}
