@@ -1,5 +1,7 @@
 #include "lab_model.h"
 
+#include "dane_tlsa.h"
+
 #include "dl_util.h"
 #include "zone_fault.h"
 
@@ -161,22 +163,23 @@ static const struct scen_cert *presented(const struct scen *s, const struct scen
     return find_cert(s, h->certificate);
 }
 
-/* Usage 2-3, selector 0-1, matching 0-2 (with the digest length for a
- * literal record): RFC 7672 3.1.3 and RFC 7671 4. *literal: the record is
- * literal (the model cannot match it). */
+/* Usage 2-3, selector 0-1, matching 0-2 for a computed record (RFC 7672
+ * 3.1.3, RFC 7671 4); a literal record is classified as the reference
+ * client classifies it (dane_tlsa: digest lengths, Full data that must be
+ * a certificate or SPKI, as OpenSSL's SSL_dane_tlsa_add judges it).
+ * *literal: the record is literal (the model cannot match it). */
 static bool usable(const struct scen_tlsa *t, bool *literal)
 {
-    int u = t->usage, sel = t->selector, m = t->matching, off = 0;
-    size_t hex;
+    struct dane_tlsa rec;
+    bool ok;
     *literal = t->literal != NULL;
-    if (t->literal && sscanf(t->literal, "%d %d %d %n", &u, &sel, &m, &off) < 3)
-        return false;
-    if (u < 2 || u > 3 || sel < 0 || sel > 1 || m < 0 || m > 2)
-        return false;
     if (t->literal == NULL)
-        return true;
-    hex = strspn(t->literal + off, "0123456789abcdefABCDEF");
-    return m == 0 ? hex > 0 : hex == (m == 1 ? 64u : 128u);
+        return t->usage >= 2 && t->usage <= 3 && t->selector <= 1 && t->matching <= 2;
+    if (dane_tlsa_from_text(t->literal, &rec) != 0)
+        return false;
+    ok = rec.unusable == NULL;
+    dane_tlsa_clear(&rec);
+    return ok;
 }
 
 /* Whether cert `c` is in the chain a host serves (enum scen_chain). */
