@@ -1,6 +1,8 @@
 # Helpers for the integration tests (sourced). Each test script is a TAP
 # producer: `ok`/`not ok` lines, a plan at the end, exit status 1 when any
-# assertion failed. Every test gets its own run directory and stops its
+# assertion failed. A check that cannot run (a peer is missing) is a `skip`
+# (`ok N # SKIP reason`), which tests/integration/run counts as skipped,
+# never as passed; a script that cannot run at all says `skip_all`. Every test gets its own run directory and stops its
 # lab on exit, whatever happens.
 set -u
 
@@ -30,6 +32,17 @@ not_ok() {
     echo "not ok $T_NUM - $1"
     [ $# -gt 1 ] && printf '%s\n' "$2" | sed 's/^/#   /'
     return 0
+}
+
+# skip REASON: a check that could not run, e.g. for want of a peer
+skip() {
+    T_NUM=$((T_NUM + 1))
+    echo "ok $T_NUM # SKIP $1"
+}
+# skip_all REASON: the whole script cannot run; ends it (a TAP skip plan)
+skip_all() {
+    echo "1..0 # SKIP $1"
+    exit 0
 }
 
 # check DESCRIPTION CMD...: passes when CMD exits 0

@@ -7,12 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 CLIENT="$(dirname "$DANELAB")/dane-client"
 
-if ! command -v posttls-finger >/dev/null 2>&1; then
-    echo "# SKIP posttls-finger not installed (package postfix)"
-    ok "skipped: posttls-finger not installed"
-    finish
-    exit $?
-fi
+command -v posttls-finger >/dev/null 2>&1 || skip_all "posttls-finger not installed (package postfix)"
 mkdir -p "$WORK/postfix"
 # posttls-finger reads main.cf from MAIL_CONFIG; DNSSEC from the system
 # resolver (the lab's, with trust-ad in resolv.conf).

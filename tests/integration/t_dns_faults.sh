@@ -142,6 +142,6 @@ if command -v dot >/dev/null 2>&1; then
     check "dot rendered SVG and PNG" test -s "$RUN/graphs/dns-ds-digest-mismatch.svg" -a \
         -s "$RUN/graphs/dns-ds-digest-mismatch.png"
 else
-    ok "# SKIP Graphviz dot not installed: no SVG/PNG to check"
+    skip "Graphviz dot not installed: no SVG/PNG to check"
 fi
 finish

@@ -8,8 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 if ! [ -x /usr/sbin/postfix ] || ! id postfix >/dev/null 2>&1; then
-    echo "1..0 # SKIP Postfix is not installed"
-    exit 0
+    skip_all "Postfix is not installed"
 fi
 
 T="$SRC_DIR/lab/mta/command"

@@ -9,10 +9,7 @@ have_exim=
 for e in /var/cache/danelab/exim/current/usr/sbin/exim4 $(command -v exim4 exim 2>/dev/null); do
     [ -x "$e" ] && have_exim=$e && break
 done
-if [ -z "$have_exim" ]; then
-    echo "1..0 # SKIP no Exim: run scripts/fetch-exim"
-    exit 0
-fi
+[ -n "$have_exim" ] || skip_all "no Exim: run scripts/fetch-exim"
 
 # Exim processes of this test's instance (their command line names its
 # configuration).

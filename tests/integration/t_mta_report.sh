@@ -7,8 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 if ! [ -x /usr/sbin/postfix ] || ! id postfix >/dev/null 2>&1; then
-    echo "1..0 # SKIP Postfix is not installed"
-    exit 0
+    skip_all "Postfix is not installed"
 fi
 # Postfix's daemons run as the postfix user (mktemp -d makes 0700).
 chmod 755 "$WORK"
@@ -58,6 +57,8 @@ check_output "the merged TAP: plan and a TODO for the known deviation" \
     sh -c "sed -n 2p '$WORK/m.tap' | tr '\\n' ' '; grep 'expect-wrong' '$WORK/m.tap'"
 if command -v prove >/dev/null; then
     check "prove accepts the merged TAP (a known deviation is a TODO)" prove -e cat "$WORK/m.tap"
+else
+    skip "prove (perl) not installed"
 fi
 for h in full m; do
     check "$h.html is well-formed XML" xmllint --noout "$WORK/$h.html"
@@ -124,7 +125,7 @@ got:
 $got"; fi
     check_status "merging a postfix and an exim report: exit 2" 2 dl report merge "$WORK/full.json" "$WORK/exim.json"
 else
-    ok "# skip no Exim (scripts/fetch-exim): the postfix x exim table is not checked"
+    skip "no Exim (scripts/fetch-exim): the postfix x exim table is not checked"
 fi
 
 # ---- errors ----

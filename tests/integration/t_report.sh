@@ -106,7 +106,7 @@ if command -v perl >/dev/null 2>&1 && perl -MTAP::Parser -e 1 2>/dev/null; then
             }
             print "yaml $n; $s\n"; print "parse errors: ", join(", ", $p->parse_errors), "\n" if $p->parse_errors;' <"$WORK/r.tap"
 else
-    ok "# SKIP TAP::Parser (perl) not installed"
+    skip "TAP::Parser (perl) not installed"
 fi
 dl run --tap --scenario ok-good >"$WORK/ok.t" 2>/dev/null
 check "prove passes a run where all passed" prove -e cat "$WORK/ok.t"
@@ -118,7 +118,7 @@ if command -v script >/dev/null 2>&1; then
     script -qec "$DANELAB -r $RUN -s $D run --scenario ok-good --scenario wrong-tlsa" "$WORK/tty.out" >/dev/null 2>&1
     check_output "on a terminal: a progress line [k/n] name, overwritten" "\\[[12]/2\\] [a-z-]*$(printf '\r')" cat "$WORK/tty.out"
 else
-    ok "# SKIP script (util-linux) not installed"
+    skip "script (bsdutils) not installed"
 fi
 dl run --scenario ok-good --scenario wrong-tlsa >"$WORK/pipe.out" 2>&1
 if grep -q '\[1/2\]' "$WORK/pipe.out"; then not_ok "no progress line in a pipe" "$(cat "$WORK/pipe.out")"; else ok "no progress line in a pipe"; fi

@@ -3,8 +3,6 @@
  * Every check reads the zone files back (ldns_zone_new_frm_fp) and judges
  * them as a resolver would: DS against the child's DNSKEY, RRSIGs verified
  * cryptographically at the build's virtual time, ldns-verify-zone.
- *
- * DANELAB_BENCH=1 adds a signing benchmark on a 20,000-name zone.
  */
 #include "testutil_zone.h"
 #include "dl_util.h"
@@ -13,7 +11,6 @@
 #include <check.h>
 #include <fcntl.h>
 #include <ldns/ldns.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -669,76 +666,14 @@ START_TEST(corrupt_cached_key_is_an_error)
 }
 END_TEST
 
-/* ---- benchmark (DANELAB_BENCH=1) ----------------------------------------- */
-
-/* ECDSA P-256 signatures per second straight through EVP, same process. */
-static double evp_sign_rate(double seconds)
-{
-    EVP_PKEY *pkey = EVP_EC_gen("P-256");
-    unsigned char msg[120] = {0}, sig[128];
-    struct timespec t0, t1;
-    double el = 0;
-    long n = 0;
-    ck_assert_ptr_nonnull(pkey);
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    while (el < seconds) {
-        for (int i = 0; i < 256; i++, n++) {
-            EVP_MD_CTX *c = EVP_MD_CTX_new();
-            size_t len = sizeof(sig);
-            ck_assert_int_eq(EVP_DigestSignInit(c, NULL, EVP_sha256(), NULL, pkey), 1);
-            ck_assert_int_eq(EVP_DigestSign(c, sig, &len, msg, sizeof(msg)), 1);
-            EVP_MD_CTX_free(c);
-        }
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        el = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    }
-    EVP_PKEY_free(pkey);
-    return (double)n / el;
-}
-
-START_TEST(bench_large_zone)
-{
-    struct world w;
-    struct dl_error err;
-    struct zone_tree_stats s;
-    struct zone_tree_opts o = {.now = T2030};
-    struct timespec t0, t1;
-    unsigned n = 20000;
-    zone_tree *t;
-    if (getenv("DANELAB_BENCH") == NULL)
-        return;
-    world_init(&w, T2030);
-    o.run_dir = w.dir;
-    t = zone_tree_new(&o);
-    add_zone(t, "big.test.", true, "ns.big.test.");
-    for (unsigned i = 0; i < n; i++) {
-        char *rr =
-            dl_xasprintf("h%u.big.test. A 127.%u.%u.%u", i, i >> 16, (i >> 8) & 255, i & 255);
-        add_rr(t, rr, NULL);
-        free(rr);
-    }
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    ck_assert_msg(zone_tree_build(t, &s, &err) == 0, "%s", err.msg);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    printf("bench: %u names, %u signatures in %.3f s signing = %.0f sign/s; whole build %.3f s\n",
-           n, s.signatures, s.sign_seconds, s.signatures / s.sign_seconds,
-           (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-    printf("bench: raw EVP ECDSA P-256 in this process: %.0f sign/s\n", evp_sign_rate(2.0));
-    zone_tree_free(t);
-    rm_rf(w.dir);
-}
-END_TEST
-
 Suite *zone_tree_suite(void)
 {
     Suite *s = suite_create("zone_tree");
     TCase *pos = tcase_create("Positive");
     TCase *inc = tcase_create("Incremental");
     TCase *neg = tcase_create("Negative");
-    TCase *bench = tcase_create("Bench");
     tcase_set_timeout(pos, 60);
     tcase_set_timeout(inc, 60);
-    tcase_set_timeout(bench, 600);
     tcase_add_test(pos, ds_matches_child_ksk);
     tcase_add_test(pos, signatures_verify_with_right_keys);
     tcase_add_test(pos, delegations_and_glue);
@@ -756,10 +691,8 @@ Suite *zone_tree_suite(void)
     tcase_add_test(neg, bad_zone_definitions);
     tcase_add_test(neg, name_server_in_no_zone);
     tcase_add_test(neg, corrupt_cached_key_is_an_error);
-    tcase_add_test(bench, bench_large_zone);
     suite_add_tcase(s, pos);
     suite_add_tcase(s, inc);
     suite_add_tcase(s, neg);
-    suite_add_tcase(s, bench);
     return s;
 }
