@@ -53,6 +53,8 @@ struct fsmtp_listener *fsmtp_listener_new(const char *name, const char *address,
     l->starttls = FSMTP_STARTTLS_454;
     l->max_size = 10 * 1024 * 1024;
     l->idle_timeout = 300;
+    l->command_timeout = 60;
+    l->session_timeout = 1800;
     l->max_errors = 10;
     l->max_recipients = 100;
     return l;
@@ -360,12 +362,14 @@ static struct fsmtp_listener *parse_listener(struct pctx *p, const char *jpath, 
                                        "maildir",
                                        "max_size",
                                        "idle_timeout",
+                                       "command_timeout",
+                                       "session_timeout",
                                        "max_errors",
                                        "max_recipients",
                                        NULL};
     struct fsmtp_listener *l;
     char *name = NULL, *addr = NULL;
-    long long port = 25, delay = 0, max_size, idle, errs, rcpts;
+    long long port = 25, delay = 0, max_size, idle, cmd_to, sess_to, errs, rcpts;
     int starttls = -1, drop = 0;
     json_t *tls, *reply;
 
@@ -391,6 +395,8 @@ static struct fsmtp_listener *parse_listener(struct pctx *p, const char *jpath, 
     free(addr);
     max_size = (long long)l->max_size;
     idle = l->idle_timeout;
+    cmd_to = l->command_timeout;
+    sess_to = l->session_timeout;
     errs = l->max_errors;
     rcpts = l->max_recipients;
     if (get_str(p, jpath, obj, "banner", &l->banner) ||
@@ -403,6 +409,8 @@ static struct fsmtp_listener *parse_listener(struct pctx *p, const char *jpath, 
         get_path(p, jpath, obj, "maildir", &l->maildir) ||
         get_int(p, jpath, obj, "max_size", 1, 1LL << 30, &max_size) ||
         get_int(p, jpath, obj, "idle_timeout", 1, 86400, &idle) ||
+        get_int(p, jpath, obj, "command_timeout", 1, 86400, &cmd_to) ||
+        get_int(p, jpath, obj, "session_timeout", 1, 86400, &sess_to) ||
         get_int(p, jpath, obj, "max_errors", 1, 1000, &errs) ||
         get_int(p, jpath, obj, "max_recipients", 1, 10000, &rcpts))
         goto fail;
@@ -410,6 +418,8 @@ static struct fsmtp_listener *parse_listener(struct pctx *p, const char *jpath, 
     l->drop_at = (enum fsmtp_step)drop;
     l->max_size = (size_t)max_size;
     l->idle_timeout = (int)idle;
+    l->command_timeout = (int)cmd_to;
+    l->session_timeout = (int)sess_to;
     l->max_errors = (int)errs;
     l->max_recipients = (int)rcpts;
     for (const char *c = l->banner; *c; c++)
@@ -468,9 +478,9 @@ static int prepare_listener(struct pctx *p, const char *jpath, struct fsmtp_list
 
 static int parse_top(struct pctx *p, json_t *root, struct fsmtp_conf *conf)
 {
-    static const char *const keys[] = {"session_log",  "pidfile",   "grace",
-                                       "max_sessions", "listeners", NULL};
-    long long grace = 5, maxs = 1024;
+    static const char *const keys[] = {"session_log",  "pidfile",   "grace", "max_sessions",
+                                       "max_buffered", "listeners", NULL};
+    long long grace = 5, maxs = 1024, maxb = 256LL << 20;
     json_t *ls, *v;
     size_t i;
     if (!json_is_object(root))
@@ -479,10 +489,12 @@ static int parse_top(struct pctx *p, json_t *root, struct fsmtp_conf *conf)
         get_path(p, "$", root, "session_log", &conf->session_log) ||
         get_path(p, "$", root, "pidfile", &conf->pidfile) ||
         get_int(p, "$", root, "grace", 0, 3600, &grace) ||
-        get_int(p, "$", root, "max_sessions", 1, 100000, &maxs))
+        get_int(p, "$", root, "max_sessions", 1, 100000, &maxs) ||
+        get_int(p, "$", root, "max_buffered", 1LL << 20, 1LL << 40, &maxb))
         return -1;
     conf->grace = (int)grace;
     conf->max_sessions = (int)maxs;
+    conf->max_buffered = (size_t)maxb;
     ls = json_object_get(root, "listeners");
     if (!json_is_array(ls))
         return perr(p, "$.listeners", "expected an array of listeners");

@@ -85,7 +85,9 @@ struct fsmtp_listener {
     /* limits and storage */
     char *maildir; /* NULL: accept and discard */
     size_t max_size;
-    int idle_timeout; /* seconds */
+    int idle_timeout;    /* seconds without a byte from the client */
+    int command_timeout; /* seconds from a line's first byte to its end */
+    int session_timeout; /* seconds a session may last in all */
     int max_errors;
     int max_recipients;
 };
@@ -94,8 +96,9 @@ struct fsmtp_conf {
     char *path;        /* absolute path of the file */
     char *session_log; /* NULL: no session log */
     char *pidfile;
-    int grace; /* seconds to let sessions finish at SIGTERM */
-    int max_sessions;
+    int grace;           /* seconds to let sessions finish at SIGTERM */
+    int max_sessions;    /* as configured; the server may lower it (fsmtp_guard) */
+    size_t max_buffered; /* message bytes held in memory by all sessions */
     struct fsmtp_listener **listeners;
     size_t n_listeners;
 };

@@ -1,4 +1,5 @@
 #include "fsmtp_server.h"
+#include "fsmtp_guard.h"
 #include "fsmtp_log.h"
 #include "fsmtp_tls.h"
 #include "smtp_session.h"
@@ -26,6 +27,10 @@
 #define CLOSE_WRITE_TIMEOUT 5           /* seconds to flush the last reply */
 #define INPUT_HIGH          (64 * 1024) /* stop reading the socket beyond this */
 #define OUTPUT_HIGH         (64 * 1024) /* stop processing input while replies wait */
+#define TICK_MS             1000        /* how often line and session deadlines are checked */
+#define ACCEPT_PAUSE_MS     1000        /* accepting paused this long after EMFILE at most */
+#define EVICT_MIN_AGE       1.0         /* a line pending this long may lose its slot */
+#define CLOSING_SLACK       16          /* closing sessions allowed beyond max_sessions */
 
 struct bound {
     struct fsmtp_server *srv;
@@ -40,6 +45,8 @@ struct conn {
     struct smtp_session *sess;
     struct event *banner_timer;
     char start[32];
+    double started;       /* dl_mono() at accept */
+    double partial_since; /* dl_mono() when the pending line began, or 0 */
     bool closing;
     bool throttled; /* replies pile up: input waits until they are sent */
 };
@@ -50,13 +57,18 @@ struct fsmtp_server {
     struct bound **bound;
     size_t n_bound;
     struct conn *conns;
-    int n_conns;
-    bool stopping;
-    struct event *sig_hup, *sig_term, *sig_int, *grace_timer;
+    int n_conns, n_closing;
+    int max_sessions; /* conf's, lowered to what the descriptor limit allows */
+    struct fsmtp_guard *guard;
+    bool stopping, accept_paused;
+    double pause_logged; /* dl_mono() of the last "not accepting" log line */
+    unsigned long pauses;
+    struct event *sig_hup, *sig_term, *sig_int, *grace_timer, *tick, *resume_timer;
 };
 
 static void conn_end(struct conn *c);
 static void conn_act(struct conn *c, enum smtp_action act);
+static void resume_accepting(struct fsmtp_server *srv);
 
 static void write_record(struct conn *c)
 {
@@ -105,7 +117,10 @@ static void conn_end(struct conn *c)
     if (c->next != NULL)
         c->next->prev = c->prev;
     srv->n_conns--;
+    srv->n_closing -= c->closing;
     free(c);
+    if (srv->accept_paused)
+        resume_accepting(srv); /* a descriptor is free again */
     if (srv->stopping && srv->n_conns == 0)
         event_base_loopexit(srv->base, NULL);
 }
@@ -171,6 +186,7 @@ static void conn_act(struct conn *c, enum smtp_action act)
         break;
     case SMTP_ACTION_CLOSE: {
         struct timeval tv = {CLOSE_WRITE_TIMEOUT, 0};
+        c->srv->n_closing += !c->closing;
         c->closing = true;
         bufferevent_disable(c->bev, EV_READ);
         bufferevent_set_timeouts(c->bev, NULL, &tv);
@@ -308,6 +324,43 @@ static void set_nodelay(evutil_socket_t fd)
         dl_debug("TCP_NODELAY: %s", strerror(errno));
 }
 
+/* The session whose pending line began longest ago (at least
+ * EVICT_MIN_AGE seconds), ended with 421 to make room: a client trickling
+ * a line byte by byte gives its slot to a new one. Returns whether one was. */
+static bool evict_slowest(struct fsmtp_server *srv)
+{
+    double now = dl_mono();
+    struct conn *slow = NULL;
+    for (struct conn *c = srv->conns; c != NULL; c = c->next)
+        if (!c->closing && c->partial_since > 0 && now - c->partial_since >= EVICT_MIN_AGE &&
+            (slow == NULL || c->partial_since < slow->partial_since))
+            slow = c;
+    if (slow == NULL)
+        return false;
+    dl_debug("%s: slot given to a new client: a line pending for %.0f s",
+             smtp_session_listener(slow->sess)->name, now - slow->partial_since);
+    conn_act(slow, smtp_session_timeout(slow->sess));
+    return true;
+}
+
+/* Room for one more session: under max_sessions once closing ones are
+ * left out (they end within CLOSE_WRITE_TIMEOUT), evicting the slowest
+ * when full, and never more than CLOSING_SLACK sockets beyond the bound. */
+static bool have_room(struct fsmtp_server *srv)
+{
+    if (srv->stopping || srv->n_conns >= srv->max_sessions + CLOSING_SLACK)
+        return false;
+    return srv->n_conns - srv->n_closing < srv->max_sessions || evict_slowest(srv);
+}
+
+static struct smtp_session *new_session(struct fsmtp_server *srv, struct fsmtp_listener *l,
+                                        const char *peer)
+{
+    struct smtp_session_hooks hooks = {
+        .mem_ctx = srv->guard, .reserve = fsmtp_guard_reserve, .release = fsmtp_guard_release};
+    return smtp_session_new(l, peer, &hooks);
+}
+
 static void accept_cb(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa,
                       int socklen, void *arg)
 {
@@ -317,7 +370,7 @@ static void accept_cb(struct evconnlistener *evl, evutil_socket_t fd, struct soc
     char peer[80];
     (void)evl;
     (void)socklen;
-    if (srv->stopping || srv->n_conns >= srv->conf->max_sessions) {
+    if (!have_room(srv)) {
         static const char busy[] = "421 4.3.2 Too many sessions, try again later\r\n";
         if (write(fd, busy, sizeof(busy) - 1) < 0)
             dl_debug("busy reply: %s", strerror(errno));
@@ -329,7 +382,8 @@ static void accept_cb(struct evconnlistener *evl, evutil_socket_t fd, struct soc
     c = dl_xcalloc(1, sizeof(*c));
     c->srv = srv;
     fsmtp_log_now(c->start, sizeof(c->start));
-    c->sess = smtp_session_new(b->l, peer, NULL);
+    c->started = dl_mono();
+    c->sess = new_session(srv, b->l, peer);
     c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
     if (c->bev == NULL) {
         evutil_closesocket(fd);
@@ -352,6 +406,83 @@ static void accept_cb(struct evconnlistener *evl, evutil_socket_t fd, struct soc
         return;
     }
     banner_cb(-1, 0, c);
+}
+
+static void set_listening(struct fsmtp_server *srv, bool on)
+{
+    for (size_t i = 0; i < srv->n_bound; i++)
+        if (srv->bound[i] != NULL)
+            (on ? evconnlistener_enable : evconnlistener_disable)(srv->bound[i]->evl);
+}
+
+static void resume_accepting(struct fsmtp_server *srv)
+{
+    if (!srv->accept_paused || srv->stopping)
+        return;
+    srv->accept_paused = false;
+    evtimer_del(srv->resume_timer);
+    set_listening(srv, true);
+}
+
+static void resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    resume_accepting(arg);
+}
+
+/* accept() failed. Out of descriptors or memory: stop accepting until a
+ * session ends or ACCEPT_PAUSE_MS pass (not a busy loop on a listening
+ * socket that stays readable), and say so at most every 10 seconds. */
+static void accept_error_cb(struct evconnlistener *evl, void *arg)
+{
+    struct bound *b = arg;
+    struct fsmtp_server *srv = b->srv;
+    int e = EVUTIL_SOCKET_ERROR();
+    struct timeval tv = {ACCEPT_PAUSE_MS / 1000, (ACCEPT_PAUSE_MS % 1000) * 1000};
+    (void)evl;
+    if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM) {
+        dl_debug("%s: accept: %s", b->l->name, evutil_socket_error_to_string(e));
+        return;
+    }
+    srv->pauses++;
+    if (dl_mono() - srv->pause_logged >= 10) {
+        dl_err("%s: accept: %s: not accepting until a session ends (%d sessions; %lu pauses)",
+               b->l->name, evutil_socket_error_to_string(e), srv->n_conns, srv->pauses);
+        srv->pause_logged = dl_mono();
+    }
+    srv->accept_paused = true;
+    set_listening(srv, false);
+    evtimer_add(srv->resume_timer, &tv);
+}
+
+/* Once a second: a line begun more than command_timeout ago, or a session
+ * older than session_timeout, ends with 421 (the idle timer alone restarts
+ * with every byte, so a client trickling bytes would keep its slot). */
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct fsmtp_server *srv = arg;
+    double now = dl_mono();
+    (void)fd;
+    (void)what;
+    for (struct conn *c = srv->conns, *next; c != NULL; c = next) {
+        const struct fsmtp_listener *l = smtp_session_listener(c->sess);
+        next = c->next;
+        if (c->closing)
+            continue;
+        if (smtp_session_pending(c->sess) == 0 || smtp_session_state(c->sess) == SMTP_STATE_TLS)
+            c->partial_since = 0;
+        else if (c->partial_since == 0)
+            c->partial_since = now;
+        if ((c->partial_since > 0 && now - c->partial_since > l->command_timeout) ||
+            now - c->started > l->session_timeout) {
+            dl_debug("%s: %s deadline passed", l->name,
+                     c->partial_since > 0 && now - c->partial_since > l->command_timeout
+                         ? "line"
+                         : "session");
+            conn_act(c, smtp_session_timeout(c->sess)); /* may free c: next saved */
+        }
+    }
 }
 
 static struct bound *bind_listener(struct fsmtp_server *srv, struct fsmtp_listener *l,
@@ -381,6 +512,9 @@ static struct bound *bind_listener(struct fsmtp_server *srv, struct fsmtp_listen
     }
     free(spec);
     b->l = fsmtp_listener_ref(l);
+    evconnlistener_set_error_cb(b->evl, accept_error_cb);
+    if (srv->accept_paused)
+        evconnlistener_disable(b->evl);
     dl_info("%s: listening on %s port %d", l->name, l->address, l->port);
     return b;
 }
@@ -434,6 +568,16 @@ void fsmtp_server_stop(struct fsmtp_server *srv)
     evtimer_add(srv->grace_timer, &tv);
 }
 
+/* max_sessions as the descriptor limit allows (fsmtp_guard). */
+static void session_cap(struct fsmtp_server *srv)
+{
+    char why[256];
+    srv->max_sessions =
+        fsmtp_guard_session_cap(srv->conf->max_sessions, srv->conf->n_listeners, why, sizeof(why));
+    if (why[0] != '\0')
+        dl_warn("%s", why);
+}
+
 int fsmtp_server_reload(struct fsmtp_server *srv, struct dl_error *err)
 {
     struct fsmtp_conf *nc = fsmtp_conf_load(srv->conf->path, err);
@@ -476,6 +620,7 @@ int fsmtp_server_reload(struct fsmtp_server *srv, struct dl_error *err)
     srv->n_bound = n;
     fsmtp_conf_free(srv->conf);
     srv->conf = nc;
+    session_cap(srv);
     return 0;
 }
 
@@ -504,6 +649,14 @@ struct fsmtp_server *fsmtp_server_new(struct fsmtp_conf *conf, struct dl_error *
     if (srv->base == NULL) {
         dl_error_set(err, "event_base_new failed");
         goto fail;
+    }
+    srv->guard = fsmtp_guard_new(conf->max_buffered);
+    session_cap(srv);
+    srv->resume_timer = evtimer_new(srv->base, resume_cb, srv);
+    srv->tick = event_new(srv->base, -1, EV_PERSIST, tick_cb, srv);
+    {
+        struct timeval tick = {TICK_MS / 1000, (TICK_MS % 1000) * 1000};
+        evtimer_add(srv->tick, &tick);
     }
     srv->bound = dl_xcalloc(conf->n_listeners, sizeof(*srv->bound));
     for (size_t i = 0; i < conf->n_listeners; i++) {
@@ -545,6 +698,10 @@ void fsmtp_server_free(struct fsmtp_server *srv)
     close_listeners(srv);
     if (srv->grace_timer != NULL)
         event_free(srv->grace_timer);
+    if (srv->tick != NULL)
+        event_free(srv->tick);
+    if (srv->resume_timer != NULL)
+        event_free(srv->resume_timer);
     if (srv->sig_hup != NULL)
         event_free(srv->sig_hup);
     if (srv->sig_term != NULL)
@@ -554,5 +711,6 @@ void fsmtp_server_free(struct fsmtp_server *srv)
     if (srv->base != NULL)
         event_base_free(srv->base);
     fsmtp_conf_free(srv->conf);
+    fsmtp_guard_free(srv->guard);
     free(srv);
 }

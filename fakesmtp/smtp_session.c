@@ -8,10 +8,11 @@
 #include <string.h>
 #include <strings.h>
 
-#define TRANSCRIPT_MAX  256   /* entries kept in the record */
-#define TRANSCRIPT_TEXT 300   /* bytes of one entry */
-#define JUNK_LINE_MAX   65536 /* an unterminated line this long ends the session */
-#define MESSAGES_MAX    1000  /* messages listed in the record */
+#define TRANSCRIPT_MAX  256         /* entries kept in the record */
+#define TRANSCRIPT_TEXT 300         /* bytes of one entry */
+#define JUNK_LINE_MAX   65536       /* an unterminated line this long ends the session */
+#define MESSAGES_MAX    1000        /* messages listed in the record */
+#define MSG_KEEP_CAP    (64 * 1024) /* a larger message buffer is freed after use */
 
 static const char *const state_names[SMTP_STATE_COUNT] = {
     [SMTP_STATE_NEW] = "new",         [SMTP_STATE_CONNECTED] = "connected",
@@ -38,7 +39,8 @@ struct smtp_session {
     char from[SMTP_PATH_MAX + 1];
     json_t *rcpts;
     struct dl_buf msg;
-    bool msg_too_big, msg_bare_lf, msg_long_line;
+    bool msg_too_big, msg_bare_lf, msg_long_line, msg_no_room;
+    size_t reserved; /* message bytes reserved through hooks.reserve */
     /* record */
     json_t *rec, *transcript, *messages;
     size_t transcript_dropped;
@@ -99,12 +101,24 @@ static enum smtp_action close_with(struct smtp_session *s, const char *outcome)
     return SMTP_ACTION_CLOSE;
 }
 
+/* Message memory back to the guard, and the buffer freed when large, so a
+ * session that took a big message does not keep its memory. */
+static void release_message(struct smtp_session *s)
+{
+    if (s->reserved > 0 && s->hooks.release != NULL)
+        s->hooks.release(s->hooks.mem_ctx, s->reserved);
+    s->reserved = 0;
+    if (s->msg.cap > MSG_KEEP_CAP)
+        dl_buf_free(&s->msg);
+    s->msg.len = 0;
+}
+
 static void reset_transaction(struct smtp_session *s)
 {
     s->from[0] = '\0';
     json_array_clear(s->rcpts);
-    s->msg.len = 0;
-    s->msg_too_big = s->msg_bare_lf = s->msg_long_line = false;
+    release_message(s);
+    s->msg_too_big = s->msg_bare_lf = s->msg_long_line = s->msg_no_room = false;
 }
 
 static int default_store(void *ctx, const char *maildir, const char *data, size_t len, char *name,
@@ -138,6 +152,7 @@ void smtp_session_free(struct smtp_session *s)
 {
     if (s == NULL)
         return;
+    release_message(s);
     fsmtp_listener_unref(s->l);
     dl_buf_free(&s->out);
     dl_buf_free(&s->msg);
@@ -151,6 +166,11 @@ void smtp_session_free(struct smtp_session *s)
 struct dl_buf *smtp_session_output(struct smtp_session *s)
 {
     return &s->out;
+}
+
+size_t smtp_session_pending(const struct smtp_session *s)
+{
+    return smtp_linebuf_pending(&s->lb);
 }
 
 enum smtp_state smtp_session_state(const struct smtp_session *s)
@@ -338,6 +358,8 @@ static enum smtp_action end_of_data(struct smtp_session *s)
         reply(s, "550 5.6.0 Error: message line longer than 1000 octets");
     else if (s->msg_too_big)
         reply(s, "552 5.3.4 Error: message size exceeds fixed limit");
+    else if (s->msg_no_room)
+        reply(s, "452 4.3.1 Error: insufficient system storage, try again later");
     else if (s->l->drop_at == FSMTP_STEP_DOT)
         return drop(s, FSMTP_STEP_DOT);
     else if (s->l->reply[FSMTP_STEP_DOT] != NULL) {
@@ -383,6 +405,17 @@ static enum smtp_action data_line(struct smtp_session *s, const struct smtp_line
         s->msg_too_big = true;
         return SMTP_ACTION_NONE;
     }
+    if (s->msg_no_room)
+        return SMTP_ACTION_NONE;
+    if (s->hooks.reserve != NULL && !s->hooks.reserve(s->hooks.mem_ctx, n + 2)) {
+        /* This message is lost: give its memory back at once, so the
+         * sessions still receiving theirs can finish; read on to the end
+         * and hold nothing more. */
+        s->msg_no_room = true;
+        release_message(s);
+        return SMTP_ACTION_NONE;
+    }
+    s->reserved += s->hooks.reserve != NULL ? n + 2 : 0;
     dl_buf_append(&s->msg, t, n);
     dl_buf_append(&s->msg, "\r\n", 2);
     return SMTP_ACTION_NONE;

@@ -14,7 +14,9 @@
  *   to the listener's max_size (552 5.3.4), recipients to max_recipients;
  * - pipelined commands are answered in order; whatever follows STARTTLS in
  *   the same read is discarded (CVE-2011-0411) and counted in the record;
- * - max_errors protocol errors end the session with 421.
+ * - max_errors protocol errors end the session with 421;
+ * - message text is held in memory only as far as the reserve hook allows
+ *   (452 4.3.1 at the end of a message that found no room).
  */
 #ifndef SMTP_SESSION_H
 #define SMTP_SESSION_H
@@ -52,6 +54,12 @@ struct smtp_session_hooks {
     /* Store a complete message in maildir durably; fill name. 0 or -1. */
     int (*store)(void *ctx, const char *maildir, const char *data, size_t len, char *name,
                  size_t namelen, struct dl_error *err);
+    /* Optional: reserve n bytes of message text before holding them in
+     * memory (false: no room, the message is refused with 452 4.3.1), and
+     * give them back when the transaction ends (fsmtp_guard). */
+    void *mem_ctx;
+    bool (*reserve)(void *mem_ctx, size_t n);
+    void (*release)(void *mem_ctx, size_t n);
 };
 
 struct fsmtp_tls_info;
@@ -90,6 +98,9 @@ void smtp_session_eof(struct smtp_session *s, const char *why);
 struct dl_buf *smtp_session_output(struct smtp_session *s);
 
 enum smtp_state smtp_session_state(const struct smtp_session *s);
+/* Bytes of a line the client has begun and not ended yet (a command, or a
+ * line of message text): the server's per-line deadline runs while > 0. */
+size_t smtp_session_pending(const struct smtp_session *s);
 bool smtp_session_in_tls(const struct smtp_session *s);
 const struct fsmtp_listener *smtp_session_listener(const struct smtp_session *s);
 

@@ -1,6 +1,7 @@
 /* Unit tests for fakesmtp/smtp_session: the state machine fed without
  * sockets, replies and transitions checked, the message store faked. */
 #include "fsmtp_tls.h"
+#include "fsmtp_guard.h"
 #include "smtp_session.h"
 
 #include <check.h>
@@ -33,7 +34,7 @@ static int fake_store(void *ctx, const char *maildir, const char *data, size_t l
 
 static void setup(void)
 {
-    static const struct smtp_session_hooks hooks = {NULL, fake_store};
+    static const struct smtp_session_hooks hooks = {.store = fake_store};
     lis = fsmtp_listener_new("mx1.test", "127.0.0.1", 25);
     free(lis->maildir);
     lis->maildir = strdup("/nonexistent");
@@ -50,9 +51,16 @@ static void teardown(void)
     fsmtp_listener_unref(lis);
 }
 
+static void start_with(const struct smtp_session_hooks *hooks)
+{
+    sess = smtp_session_new(lis, "192.0.2.1:1234", hooks);
+    ck_assert_int_eq(smtp_session_state(sess), SMTP_STATE_NEW);
+    ck_assert_int_eq(smtp_session_start(sess), SMTP_ACTION_NONE);
+}
+
 static void start(void)
 {
-    static const struct smtp_session_hooks hooks = {NULL, fake_store};
+    static const struct smtp_session_hooks hooks = {.store = fake_store};
     sess = smtp_session_new(lis, "192.0.2.1:1234", &hooks);
     ck_assert_int_eq(smtp_session_state(sess), SMTP_STATE_NEW);
     ck_assert_int_eq(smtp_session_start(sess), SMTP_ACTION_NONE);
@@ -368,6 +376,54 @@ START_TEST(store_failure_is_451)
 }
 END_TEST
 
+/* Message text held in memory only as far as the guard allows: past it,
+ * 452 4.3.1 at the end of the message (nothing stored), and every byte
+ * reserved is given back when the transaction ends. */
+START_TEST(memory_bound_is_452)
+{
+    struct fsmtp_guard *g = fsmtp_guard_new(1 << 20);
+    const struct smtp_session_hooks hooks = {.store = fake_store,
+                                             .mem_ctx = g,
+                                             .reserve = fsmtp_guard_reserve,
+                                             .release = fsmtp_guard_release};
+    char line[1002];
+    const char *o;
+    memset(line, 'x', 998);
+    memcpy(line + 998, "\r\n", 3);
+    lis->max_size = 4 << 20;
+    start_with(&hooks);
+    feed("EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n");
+    for (int i = 0; i < 2000; i++) /* ~2 MB, twice the bound */
+        feed(line);
+    ck_assert_uint_le(fsmtp_guard_buffered(g), 1 << 20);
+    feed(".\r\n");
+    o = out();
+    ck_assert_ptr_nonnull(strstr(o, "452 4.3.1"));
+    ck_assert_int_eq(store_calls, 0);
+    ck_assert_uint_eq(fsmtp_guard_buffered(g), 0);
+    /* a message that fits goes through, and its bytes come back */
+    feed("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nsmall\r\n.\r\n");
+    ck_assert_ptr_nonnull(strstr(out(), "250 2.0.0"));
+    ck_assert_int_eq(store_calls, 1);
+    ck_assert_uint_eq(fsmtp_guard_buffered(g), 0);
+    ck_assert_uint_le(fsmtp_guard_buffered_peak(g), 1 << 20);
+    smtp_session_free(sess);
+    sess = NULL;
+    fsmtp_guard_free(g);
+}
+END_TEST
+
+/* A line begun and not ended is visible to the server's deadline. */
+START_TEST(pending_line_counted)
+{
+    start();
+    feed("EHLO c\r\nMAIL FR");
+    ck_assert_uint_eq(smtp_session_pending(sess), 7);
+    feed("OM:<a@b>\r\n");
+    ck_assert_uint_eq(smtp_session_pending(sess), 0);
+}
+END_TEST
+
 START_TEST(size_and_recipient_limits)
 {
     const char *o;
@@ -445,6 +501,8 @@ Suite *smtp_session_suite(void)
     tcase_add_loop_test(neg, bad_messages_refused, 0, 3);
     tcase_add_test(neg, store_failure_is_451);
     tcase_add_test(neg, size_and_recipient_limits);
+    tcase_add_test(neg, memory_bound_is_452);
+    tcase_add_test(neg, pending_line_counted);
     tcase_add_test(neg, timeout_and_shutdown);
     tcase_add_test(neg, transcript_bounded);
     suite_add_tcase(s, pos);

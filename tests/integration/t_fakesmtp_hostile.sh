@@ -1,0 +1,219 @@
+# fakesmtp under hostile clients: a descriptor limit below max_sessions,
+# descriptors running out under it (EMFILE), clients trickling a byte a
+# second (slowloris), and many large messages at once. Each case is bounded
+# in time and count; the checks are what a user relies on: normal clients
+# still get through, fakesmtp does not spin or flood its log, its memory
+# stays bounded. Runs in a private network namespace when it can.
+if [ "$(id -u)" = 0 ]; then NS="unshare -n"; else NS="unshare -rn"; fi
+if [ -z "${FSMTP_IN_NETNS:-}" ] && $NS true 2>/dev/null; then
+    exec $NS env FSMTP_IN_NETNS=1 sh "$0" "$@"
+fi
+if [ -n "${FSMTP_IN_NETNS:-}" ]; then
+    ip link set lo up
+    PORT=25
+else
+    PORT=$((20000 + $$ % 20000))
+fi
+. "$(dirname "$0")/lib.sh"
+FAKESMTP=${FAKESMTP:-$(dirname "$DANELAB")/fakesmtp}
+D=$WORK/fs
+mkdir -p "$D"
+FS_PID=
+stop_fakesmtp() {
+    [ -n "$FS_PID" ] && kill "$FS_PID" 2>/dev/null && wait "$FS_PID" 2>/dev/null
+    FS_PID=
+}
+trap 'stop_fakesmtp; cleanup' EXIT INT TERM
+
+# start_fakesmtp CONF [PRLIMIT-ARGS]: run it (under prlimit when given)
+start_fakesmtp() {
+    conf=$1
+    shift
+    if [ $# -gt 0 ]; then
+        prlimit "$@" -- "$FAKESMTP" -c "$conf" -f 2>"$D/fakesmtp.log" &
+    else
+        "$FAKESMTP" -c "$conf" -f 2>"$D/fakesmtp.log" &
+    fi
+    FS_PID=$!
+    for _ in $(seq 50); do
+        python3 -c "import socket; socket.create_connection(('127.26.1.1', $PORT), 1).close()" \
+            2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+# CPU seconds fakesmtp has used (utime + stime)
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($14 + $15) / hz }' "/proc/$FS_PID/stat"; }
+deliver() { # one swaks delivery, prints the server's replies
+    swaks --server 127.26.1.1 --port "$PORT" --from a@src.test --to b@fs.test \
+        --timeout 20 --body "hello" 2>&1 | grep -E '^<-'
+}
+conf() { # MAX_SESSIONS MAX_BUFFERED EXTRA-LISTENER-KEYS
+    printf '{"max_sessions": %s, "max_buffered": %s, "grace": 1, "listeners": [{"name": "mx.fs.test", "address": "127.26.1.1", "port": %s, "maildir": "mail"%s}]}\n' \
+        "$1" "$2" "$PORT" "$3" >"$D/conf.json"
+}
+cat >"$D/hold.py" <<'EOF'
+# hold.py N SECONDS PORT [trickle]: N connections held open (trickle: one
+# byte of an unending command a second), then closed. Prints how many
+# connected and how many read a 220 banner.
+import socket, sys, time
+n, secs, port = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+trickle = len(sys.argv) > 4
+socks, banners = [], 0
+for _ in range(n):
+    try:
+        s = socket.create_connection(("127.26.1.1", port), 2)
+        s.settimeout(0.5)
+        socks.append(s)
+    except OSError:
+        pass
+for s in socks:
+    try:
+        banners += s.recv(512).startswith(b"220")
+    except OSError:
+        pass
+end = time.time() + secs
+while time.time() < end:
+    if trickle:
+        for s in socks:
+            try:
+                s.send(b"X")
+            except OSError:
+                pass
+    time.sleep(1)
+print(len(socks), banners)
+EOF
+
+# --- 1. the descriptor limit caps max_sessions ---------------------------
+conf 1024 268435456 ""
+if start_fakesmtp "$D/conf.json" --nofile=64:64; then ok "fakesmtp starts under a 64-descriptor limit"; else
+    not_ok "fakesmtp starts under a 64-descriptor limit" "$(cat "$D/fakesmtp.log")"
+fi
+check_output "it lowers max_sessions below the limit and says so" \
+    'max_sessions 1024 lowered to 31: the descriptor limit \(RLIMIT_NOFILE\) is 64' cat "$D/fakesmtp.log"
+python3 "$D/hold.py" 80 3 "$PORT" >"$D/hold1.out" &
+HOLD=$!
+sleep 1
+c0=$(cpu)
+sleep 2
+c1=$(cpu)
+wait "$HOLD"
+check_output "80 clients at once: 31 get a banner, the others 421 (no hang)" '^[0-9]+ 31$' cat "$D/hold1.out"
+if awk -v a="$c0" -v b="$c1" 'BEGIN { exit !(b - a < 0.5) }'; then
+    ok "no busy loop: $c0 -> $c1 CPU seconds over 2 s with 80 clients"
+else
+    not_ok "no busy loop" "CPU $c0 -> $c1 seconds over 2 s"
+fi
+check_output "a normal client is served once they leave" '^<- +250 2\.0\.0 Ok: queued' deliver
+stop_fakesmtp
+
+# --- 2. descriptors run out anyway (EMFILE): pause, log once, recover ----
+conf 1024 268435456 ""
+start_fakesmtp "$D/conf.json" --nofile=256:256 || not_ok "fakesmtp starts" "$(cat "$D/fakesmtp.log")"
+# the limit drops under the running server: accept() now fails with EMFILE
+prlimit --pid "$FS_PID" --nofile=40:256
+python3 "$D/hold.py" 60 4 "$PORT" >"$D/hold2.out" &
+HOLD=$!
+sleep 1
+c0=$(cpu)
+sleep 2
+c1=$(cpu)
+log_lines=$(grep -c 'not accepting until a session ends' "$D/fakesmtp.log")
+wait "$HOLD"
+if awk -v a="$c0" -v b="$c1" 'BEGIN { exit !(b - a < 0.5) }'; then
+    ok "EMFILE: accepting paused, no busy loop ($c0 -> $c1 CPU seconds over 2 s)"
+else
+    not_ok "EMFILE: accepting paused, no busy loop" "CPU $c0 -> $c1; $(tail -n 3 "$D/fakesmtp.log")"
+fi
+if [ "$log_lines" -ge 1 ] && [ "$log_lines" -le 2 ] && [ "$(wc -c <"$D/fakesmtp.log")" -lt 20000 ]; then
+    ok "EMFILE said once, not per attempt ($log_lines lines, $(wc -c <"$D/fakesmtp.log") bytes of log)"
+else
+    not_ok "EMFILE said once" "$log_lines lines; $(wc -c <"$D/fakesmtp.log") bytes"
+fi
+prlimit --pid "$FS_PID" --nofile=256:256
+check_output "after the clients leave, a normal client is served" '^<- +250 2\.0\.0 Ok: queued' deliver
+stop_fakesmtp
+
+# --- 3. slowloris: trickling clients lose their slots to normal ones -----
+conf 20 268435456 ', "command_timeout": 30'
+start_fakesmtp "$D/conf.json" || not_ok "fakesmtp starts" "$(cat "$D/fakesmtp.log")"
+python3 "$D/hold.py" 20 25 "$PORT" trickle >"$D/hold3.out" &
+HOLD=$!
+sleep 3
+good=0
+start=$(date +%s)
+for _ in $(seq 10); do
+    deliver | grep -Eq '^<- +250 2\.0\.0 Ok: queued' && good=$((good + 1))
+done
+took=$(($(date +%s) - start))
+if [ "$good" = 10 ]; then ok "slowloris: 10 of 10 normal deliveries while 20 clients trickle ($took s)"; else
+    not_ok "slowloris: normal deliveries go through" "$good of 10 in $took s; $(tail -n 5 "$D/fakesmtp.log")"
+fi
+kill "$HOLD" 2>/dev/null
+wait "$HOLD" 2>/dev/null
+stop_fakesmtp
+
+# --- 4. a line trickled past command_timeout ends with 421 ---------------
+conf 20 268435456 ', "command_timeout": 2'
+start_fakesmtp "$D/conf.json" || not_ok "fakesmtp starts" "$(cat "$D/fakesmtp.log")"
+out=$(python3 - "$PORT" <<'EOF'
+import socket, sys, time
+s = socket.create_connection(("127.26.1.1", int(sys.argv[1])), 2)
+s.settimeout(1)
+s.recv(512)
+start, got = time.time(), b""
+while time.time() - start < 8 and b"421" not in got:
+    try:
+        s.send(b"E")
+        got += s.recv(512)
+    except socket.timeout:
+        pass
+    except OSError:
+        break
+print(round(time.time() - start), got.decode(errors="replace").strip())
+EOF
+)
+case $out in
+[2-5]" 421"*) ok "a command trickled a byte a second ends with 421 after command_timeout ($out)" ;;
+*) not_ok "a trickled command ends with 421 after command_timeout (2 s)" "$out" ;;
+esac
+stop_fakesmtp
+
+# --- 5. many large messages at once: bounded memory, 452 past it ---------
+conf 100 8388608 ', "max_size": 20000000'
+start_fakesmtp "$D/conf.json" || not_ok "fakesmtp starts" "$(cat "$D/fakesmtp.log")"
+python3 - "$PORT" >"$D/big.out" <<'EOF'
+# 12 clients, each 3 MB of message text, all in DATA at once, then the dot
+import socket, sys
+port = int(sys.argv[1])
+line = b"x" * 998 + b"\r\n"
+socks = []
+for _ in range(12):
+    s = socket.create_connection(("127.26.1.1", port), 5)
+    s.settimeout(30)
+    s.recv(512)
+    s.sendall(b"EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n")
+    socks.append(s)
+for s in socks:
+    buf = b""
+    while b"354" not in buf:
+        buf += s.recv(512)
+for s in socks:
+    s.sendall(line * 3000)
+for s in socks:
+    s.sendall(b".\r\n")
+codes = []
+for s in socks:
+    buf = b""
+    while not buf.endswith(b"\r\n"):
+        buf += s.recv(512)
+    codes.append(buf.split()[0].decode())
+print(" ".join(sorted(codes)))
+EOF
+hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$FS_PID/status")
+check_output "past max_buffered, messages get 452 4.3.1; within it, 250" '^(250 )+(452 ?)+$' cat "$D/big.out"
+if [ "$hwm" -lt 65536 ]; then ok "12 x 3 MB at once: peak RSS $((hwm / 1024)) MB (max_buffered 8 MB)"; else
+    not_ok "memory bounded by max_buffered" "peak RSS ${hwm} kB; $(cat "$D/big.out")"
+fi
+stop_fakesmtp
+finish
