@@ -91,13 +91,15 @@ static const char *smtp_probe(const scen_catalog *cat, char buf[16])
     return NULL;
 }
 
-int lab_cmd_start(const struct lab_cmd_globals *g, const scen_catalog *cat, const zone_tree *tree)
+int lab_cmd_start(const struct lab_cmd_globals *g, const scen_catalog *cat, const zone_tree *tree,
+                  bool tied)
 {
     char addr[16];
     struct lab_world_opts wo = {.run_dir = g->run_dir,
                                 .netns = g->netns,
                                 .timeout_ms = 10000,
-                                .smtp_probe = smtp_probe(cat, addr)};
+                                .smtp_probe = smtp_probe(cat, addr),
+                                .tied = tied};
     struct dl_error err;
     if (lab_world_up(&wo, tree, &err) != 0) {
         dl_err("%s", err.msg);
@@ -157,7 +159,7 @@ int lab_cmd_up(const struct lab_cmd_globals *g, int argc, char **argv)
                        g->run_dir);
                 rc = 0;
             }
-        } else if (lab_cmd_start(g, cat, tree) == 0) {
+        } else if (lab_cmd_start(g, cat, tree, false) == 0) {
             printf("lab up (%s): resolver %s, run directory %s\n",
                    g->netns ? "own namespaces" : "host loopback", LAB_ADDR_RESOLVER, g->run_dir);
             rc = 0;

@@ -35,8 +35,10 @@ struct zone_tree;
 int lab_cmd_load(const struct lab_cmd_globals *g, struct scen_catalog **cat);
 int lab_cmd_prepare(const struct lab_cmd_globals *g, const struct scen_catalog *cat,
                     struct zone_tree **tree, bool quiet);
+/* tied: the lab stops when this process ends, even killed (run and mta
+ * without --keep-up); else it stays until `danelab down`. */
 int lab_cmd_start(const struct lab_cmd_globals *g, const struct scen_catalog *cat,
-                  const struct zone_tree *tree);
+                  const struct zone_tree *tree, bool tied);
 
 /* Selecting scenarios, the same for `run` and `mta`:
  * "K/N" with 1 <= K <= N (--shard); returns 0, or -1 when malformed. */

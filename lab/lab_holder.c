@@ -29,6 +29,7 @@ struct holder {
     const struct lab_holder_args *a;
     pid_t pids[LAB_SERVER_COUNT];
     FILE *log;
+    bool tied; /* the lab lives only as long as the danelab that started it */
 };
 
 static void hlog(struct holder *h, const char *fmt, ...) DL_PRINTF(2, 3);
@@ -301,24 +302,40 @@ static int start_all(struct holder *h, struct dl_error *err)
     return 0;
 }
 
-/* Wait for up's acknowledgement; 0 when it came. */
+/* Wait for up's acknowledgement; 0 when it came. "k": the lab stays until
+ * `danelab down`; "t": it is tied to the danelab that started it (run,
+ * mta), which keeps the ack pipe open while it lives. */
 static int wait_ack(struct holder *h)
 {
     struct pollfd p = {.fd = h->a->ack_fd, .events = POLLIN};
     char c;
-    if (poll(&p, 1, 30000) == 1 && read(h->a->ack_fd, &c, 1) == 1)
+    if (poll(&p, 1, 30000) == 1 && read(h->a->ack_fd, &c, 1) == 1) {
+        h->tied = c == 't';
         return 0;
+    }
     hlog(h, "danelab up went away before recording the lab: stopping");
     return -1;
+}
+
+/* A tied lab's starter has ended (its pidfd is readable). */
+static bool starter_gone(const struct holder *h)
+{
+    struct pollfd p = {.fd = h->a->tie_fd, .events = POLLIN};
+    return h->tied && h->a->tie_fd >= 0 && poll(&p, 1, 0) == 1;
 }
 
 /* Supervise until told to stop or a server dies. */
 static int supervise(struct holder *h, const sigset_t *set)
 {
     char why[256];
+    const struct timespec tick = {.tv_sec = 0, .tv_nsec = 500 * 1000 * 1000};
     for (;;) {
         siginfo_t si;
-        int sig = sigwaitinfo(set, &si);
+        int sig = sigtimedwait(set, &si, &tick);
+        if (sig < 0 && starter_gone(h)) {
+            hlog(h, "the danelab that started this lab is gone (killed?): stopping the lab");
+            return 1;
+        }
         if (sig == SIGCHLD) {
             if (reap(h, why, sizeof(why)) >= 0) {
                 hlog(h, "%s: stopping the lab", why);

@@ -8,6 +8,9 @@
  * ready_fd; `danelab up` then records the lab and writes one byte to the
  * ack pipe. If the ack pipe closes without that byte (up was killed), the
  * holder stops everything: a lab nobody recorded is never left running.
+ * An acknowledgement "t" ties the lab to its starter (run, mta): the
+ * holder then watches tie_fd and stops everything once the starter has
+ * ended, even by kill -9; "k" leaves it up until `danelab down`.
  */
 #ifndef LAB_HOLDER_H
 #define LAB_HOLDER_H
@@ -25,6 +28,8 @@ struct lab_holder_args {
     gid_t gid;
     int ready_fd; /* write end */
     int ack_fd;   /* read end */
+    int tie_fd;   /* a pidfd of the danelab that started the lab (readable
+                     once it has ended, however), or -1 */
     int lock_fd;  /* up's lock on the run directory: the holder closes it */
     int timeout_ms;
     char **argv[LAB_SERVER_COUNT];

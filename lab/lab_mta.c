@@ -712,7 +712,7 @@ int lab_mta_main(const struct lab_cmd_globals *g, int argc, char **argv)
         goto restore;
     }
     if (!st.running) {
-        if (lab_cmd_start(g, cat, tree) != 0)
+        if (lab_cmd_start(g, cat, tree, !o.keep_up) != 0)
             goto restore;
         started = true;
     } else if (lab_refresh(g, cat, tree, o.json) != 0)

@@ -294,7 +294,7 @@ int lab_refresh(const struct lab_cmd_globals *g, const scen_catalog *cat, const 
             dl_err("%s", err.msg);
             return -1;
         }
-        return lab_cmd_start(g, cat, tree) == 0 ? 0 : -1; /* it records */
+        return lab_cmd_start(g, cat, tree, false) == 0 ? 0 : -1; /* it records */
     }
     {
         char *u = dl_xasprintf("%s/log/unbound.log", g->run_dir);

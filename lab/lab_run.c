@@ -711,9 +711,10 @@ static int check_in_child(const struct lab_cmd_globals *g, const scen_catalog *c
     return WEXITSTATUS(status);
 }
 
-/* Make sure a lab runs; *started tells whether we started it. */
+/* Make sure a lab runs; *started tells whether we started it (tied to
+ * this process unless it is to be kept up). */
 static int ensure_up(const struct lab_cmd_globals *g, const scen_catalog *cat,
-                     const zone_tree *tree, bool quiet, bool *started)
+                     const zone_tree *tree, bool quiet, bool keep_up, bool *started)
 {
     struct lab_status st;
     struct dl_error err;
@@ -726,7 +727,7 @@ static int ensure_up(const struct lab_cmd_globals *g, const scen_catalog *cat,
         dl_info("using the lab already running from %s", g->run_dir);
         return lab_refresh(g, cat, tree, quiet);
     }
-    if (lab_cmd_start(g, cat, tree) != 0)
+    if (lab_cmd_start(g, cat, tree, !keep_up) != 0)
         return -1;
     *started = true;
     return 0;
@@ -798,7 +799,7 @@ int lab_run_main(const struct lab_cmd_globals *g, int argc, char **argv)
     run_interrupted = 0;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    if (ensure_up(g, cat, tree, o.json || o.tap, &started) == 0 && !run_interrupted) {
+    if (ensure_up(g, cat, tree, o.json || o.tap, o.keep_up, &started) == 0 && !run_interrupted) {
         rc = check_in_child(g, cat, &o);
         /* Timelines put the lab's own zone files back (newer mtimes) and
          * reloaded them: what stays up serves the run directory as it is

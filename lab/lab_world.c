@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -213,6 +214,20 @@ static void kill_holder(pid_t pid)
     waitpid(pid, NULL, 0);
 }
 
+/* A pidfd of this process, for the holder of a tied lab to watch (it
+ * becomes readable when this process ends, however it ends); -1 where the
+ * kernel has none (before Linux 5.3): the lab is then not tied. */
+static int self_pidfd(void)
+{
+    int fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+    if (fd < 0)
+        dl_warn("pidfd_open: %s: a lab started by this command outlives a kill -9 of it",
+                strerror(errno));
+    else if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0)
+        dl_debug("pidfd: FD_CLOEXEC: %s", strerror(errno));
+    return fd;
+}
+
 /* Everything between the fork and the acknowledgement. */
 static int run_holder(const struct lab_world_opts *o, struct lab_holder_args *a,
                       struct dl_error *err)
@@ -229,6 +244,7 @@ static int run_holder(const struct lab_world_opts *o, struct lab_holder_args *a,
     }
     a->ready_fd = ready[1];
     a->ack_fd = ack[0];
+    a->tie_fd = o->tied ? self_pidfd() : -1;
     up_interrupted = 0;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
@@ -239,13 +255,15 @@ static int run_holder(const struct lab_world_opts *o, struct lab_holder_args *a,
         rc = read_verdict(ready[0], verdict, sizeof(verdict), err);
         if (rc == 0)
             rc = write_pidfile(o->run_dir, pid, a->netns, a->userns, verdict + 6, err);
-        if (rc == 0 && write(ack[1], "k", 1) != 1)
+        if (rc == 0 && write(ack[1], o->tied ? "t" : "k", 1) != 1)
             rc = dl_error_set(err, "lab holder: %s", strerror(errno));
         if (rc != 0)
             kill_holder(pid);
     }
     close(ready[0]);
     close(ack[1]);
+    if (a->tie_fd >= 0)
+        close(a->tie_fd); /* the holder has its copy */
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     free(stack);

@@ -30,6 +30,8 @@ struct lab_world_opts {
     int timeout_ms;         /* how long the servers may take to answer */
     const char *smtp_probe; /* an MX host address fakesmtp listens on, or NULL:
                                no MX host in the catalogue, no fakesmtp */
+    bool tied;              /* the lab stops when this process exits, even when
+                               it is killed (run, mta); else it stays until down */
 };
 
 /* Start the world for a built tree; returns 0 once every server answers.

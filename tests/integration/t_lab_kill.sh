@@ -41,4 +41,28 @@ wait "$runpid"
 st=$?
 if [ "$st" -eq 2 ] && wait_no_procs; then ok "SIGTERM to run stops the lab it started (exit 2)"; else not_ok "SIGTERM to run stops the lab it started" "exit $st; $(cat "$WORK/run.out"); $(lab_procs)"; fi
 check_status "and no lab is recorded" 1 "$DANELAB" -r "$RUN" status
+
+chmod 755 "$WORK" # mta: Postfix's daemons must reach the run directory
+# kill -9 of run or mta (no handler runs): the lab they started is tied to
+# them, and stops by itself once they are gone.
+for cmd in run "mta postfix"; do
+    # shellcheck disable=SC2086 # cmd is two words for mta
+    "$DANELAB" -r "$RUN" -s "$D" $cmd >"$WORK/kill9.out" 2>&1 &
+    pid=$!
+    for _ in $(seq 1000); do [ -s "$RUN/lab.pid" ] && break; sleep 0.005; done
+    sleep 0.3
+    kill -9 "$pid"
+    wait "$pid" 2>/dev/null
+    if wait_no_procs; then ok "kill -9 of $cmd: the lab it started stops by itself"; else
+        not_ok "kill -9 of $cmd: the lab it started stops by itself" "$(lab_procs | xargs -r ps -o pid,args -p)"
+    fi
+    check_output "... and its log says why" "the danelab that started this lab is gone" \
+        tail -n 3 "$RUN/log/lab.log"
+    "$DANELAB" -r "$RUN" down >/dev/null 2>&1
+done
+# a lab brought up by `up` is not tied: it outlives the up command
+check "up" "$DANELAB" -r "$RUN" -s "$D" up
+sleep 1.5
+check "a lab started by up stays up after up exits" "$DANELAB" -r "$RUN" status
+"$DANELAB" -r "$RUN" down >/dev/null 2>&1
 finish
