@@ -60,6 +60,29 @@ for cmd in run "mta postfix"; do
         tail -n 3 "$RUN/log/lab.log"
     "$DANELAB" -r "$RUN" down >/dev/null 2>&1
 done
+# A run directory that cannot be written (full, read-only) is a clear
+# error with exit 2 and leaves nothing running; one with a space works.
+if [ "$(id -u)" = 0 ]; then
+    out=$(unshare -m sh -c "mkdir -p '$WORK/full' '$WORK/ro' &&
+        mount -t tmpfs -o size=256k tmpfs '$WORK/full' && mount -t tmpfs -o ro tmpfs '$WORK/ro' &&
+        { '$DANELAB' -r '$WORK/full/run' run --scenario good; echo \"full=\$?\";
+          '$DANELAB' -r '$WORK/ro/run' run --scenario good; echo \"ro=\$?\"; }" 2>&1)
+    check_output "a full run directory: exit 2, the file and 'No space left on device'" \
+        'No space left on device' printf '%s\n' "$out"
+    check_output "... exit 2" '^full=2$' printf '%s\n' "$out"
+    check_output "a read-only run directory: exit 2, 'Read-only file system'" \
+        'mkdir .*/ro/run: Read-only file system' printf '%s\n' "$out"
+    check_output "... exit 2" '^ro=2$' printf '%s\n' "$out"
+    if [ -z "$(pgrep -f -- "$WORK/full/run|$WORK/ro/run")" ]; then ok "... nothing left running"; else
+        not_ok "... nothing left running" "$(pgrep -fa -- "$WORK/full/run|$WORK/ro/run")"
+    fi
+else
+    skip "full and read-only run directories need root (tmpfs mounts)"
+fi
+mkdir -p "$WORK/with space"
+check_output "a run directory with a space in its path works" '^1 passed, 0 failed' \
+    "$DANELAB" -r "$WORK/with space/run" run --scenario good
+
 # a lab brought up by `up` is not tied: it outlives the up command
 check "up" "$DANELAB" -r "$RUN" -s "$D" up
 sleep 1.5
