@@ -40,11 +40,6 @@ void lab_deliver_free(lab_deliver *d)
     free(d);
 }
 
-static enum dane_profile client_profile(enum scen_profile p)
-{
-    return p == SCEN_PROFILE_EXCHANGE_ONLINE ? DANE_PROFILE_EXCHANGE_ONLINE : DANE_PROFILE_RFC7672;
-}
-
 /* Compare an expectation with what the client reported. */
 static void judge(const struct scen_accept *a, struct lab_deliver_check *c)
 {
@@ -86,7 +81,7 @@ static int run_client(lab_deliver *d, dane_dns *resolver, const struct scen *s, 
     size_t len = strlen(s->domain);
     char *to = dl_xasprintf("postmaster@%.*s",
                             (int)(len && s->domain[len - 1] == '.' ? len - 1 : len), s->domain);
-    struct dane_client_opts co = {.profile = client_profile(p),
+    struct dane_client_opts co = {.profile = scen_profile_client(p),
                                   .port = 25,
                                   .timeout_ms = DELIVER_TIMEOUT_MS,
                                   .has_now = true,

@@ -1,5 +1,6 @@
 #include "lab_run.h"
 
+#include "dane_retry.h"
 #include "dl_util.h"
 #include "lab_deliver.h"
 #include "lab_dnscheck.h"
@@ -338,9 +339,11 @@ static json_t *retry_expected_json(const struct scen_retry *e)
     return o;
 }
 
-/* "timeline": {"expected": {...}, "attempts": [{"at", "status", "code",
- * "reason", "final", "detail"}...], "pass", "mismatch"} */
-static json_t *timeline_json(const struct scen_retry *e, const struct lab_timeline_result *t)
+/* "timeline": {"schedule", "expected": {...}, "attempts": [{"at", "status",
+ * "code", "reason", "final", "detail"}...], "pass", "mismatch"}; schedule:
+ * the name of profile p's retry schedule (dane_retry.h). */
+static json_t *timeline_json(enum scen_profile p, const struct scen_retry *e,
+                             const struct lab_timeline_result *t)
 {
     json_t *a = json_array();
     for (size_t k = 0; k < t->n; k++) {
@@ -353,8 +356,9 @@ static json_t *timeline_json(const struct scen_retry *e, const struct lab_timeli
         if (x->reused)
             json_object_set_new(json_array_get(a, k), "reused", json_true());
     }
-    return json_pack("{s:o, s:o, s:b, s:s*}", "expected", retry_expected_json(e), "attempts", a,
-                     "pass", t->pass, "mismatch", t->pass ? NULL : t->mismatch);
+    return json_pack("{s:s, s:o, s:o, s:b, s:s*}", "schedule",
+                     dane_retry_name(scen_profile_client(p)), "expected", retry_expected_json(e),
+                     "attempts", a, "pass", t->pass, "mismatch", t->pass ? NULL : t->mismatch);
 }
 
 /* "probe": {"expected", "observed", "pass", "mismatch"} */
@@ -389,7 +393,8 @@ static json_t *deliver_json(const struct scen *s, const struct lab_deliver_resul
         if (r[p].probed)
             json_object_set_new(d, "probe", probe_json(&e->probe, &r[p].probe));
         if (e->retry.set)
-            json_object_set_new(d, "timeline", timeline_json(&e->retry, &tr[p]));
+            json_object_set_new(d, "timeline",
+                                timeline_json((enum scen_profile)p, &e->retry, &tr[p]));
         json_array_append_new(a, d);
     }
     return a;

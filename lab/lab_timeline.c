@@ -401,9 +401,7 @@ static int attempt(lab_timeline *tl, const struct scen *s, enum scen_profile p, 
     time_t when = tl->now + (time_t)at;
     struct dane_dns_opts dns = {
         .trust_anchor = tl->anchor, .root_hints = tl->hints, .has_now = true, .now = when};
-    struct dane_client_opts co = {.profile = p == SCEN_PROFILE_EXCHANGE_ONLINE
-                                                 ? DANE_PROFILE_EXCHANGE_ONLINE
-                                                 : DANE_PROFILE_RFC7672,
+    struct dane_client_opts co = {.profile = scen_profile_client(p),
                                   .port = 25,
                                   .timeout_ms = TIMELINE_TIMEOUT_MS,
                                   .has_now = true,
@@ -566,26 +564,45 @@ static int step_profile(lab_timeline *tl, const struct scen *s, enum scen_profil
     return 0;
 }
 
+/* Each profile's schedule (dane_retry.h): its times, how many, and the
+ * next attempt's index. */
+struct schedule {
+    int64_t times[LAB_TIMELINE_MAX];
+    size_t n, k;
+};
+
+/* The earliest next attempt of the active profiles, or -1: none left. */
+static int64_t next_time(const struct schedule sc[], const bool active[])
+{
+    int64_t t = -1;
+    for (int p = 0; p < SCEN_PROFILE_COUNT; p++)
+        if (active[p] && sc[p].k < sc[p].n && (t < 0 || sc[p].times[sc[p].k] < t))
+            t = sc[p].times[sc[p].k];
+    return t;
+}
+
 int lab_timeline_run_all(lab_timeline *tl, size_t i, const bool want[SCEN_PROFILE_COUNT],
                          struct lab_timeline_result r[SCEN_PROFILE_COUNT], struct dl_error *err)
 {
     const struct scen *s = scen_catalog_get(tl->cat, i);
-    int64_t times[LAB_TIMELINE_MAX];
-    size_t n = dane_retry_schedule(DANE_PROFILE_RFC7672, times, LAB_TIMELINE_MAX);
+    struct schedule *sc = dl_xcalloc(SCEN_PROFILE_COUNT, sizeof(*sc));
     struct installed in = {.state = STATE_NONE, .hosts = -1};
-    bool active[SCEN_PROFILE_COUNT], fresh[SCEN_PROFILE_COUNT], any = false;
+    bool active[SCEN_PROFILE_COUNT], fresh[SCEN_PROFILE_COUNT];
     struct events *ev = dl_xcalloc(1, sizeof(*ev));
+    int64_t at;
     int rc = 0;
     for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
         memset(&r[p], 0, sizeof(r[p]));
         active[p] = want[p];
         fresh[p] = true;
-        any = any || want[p];
+        sc[p].n = dane_retry_schedule(scen_profile_client((enum scen_profile)p), sc[p].times,
+                                      LAB_TIMELINE_MAX);
     }
-    /* One pass over the schedule for every profile: each world state is
-     * built, installed and reloaded once, not once per profile. */
-    for (size_t k = 0; rc == 0 && any && k < n; k++) {
-        int index = state_at(s, times[k]);
+    /* One pass over the merged schedules of every profile, in time order:
+     * each world state is built, installed and reloaded once, not once
+     * per profile. A profile takes part at its own attempt times only. */
+    while (rc == 0 && (at = next_time(sc, active)) >= 0) {
+        int index = state_at(s, at);
         if (index != in.state) {
             if ((rc = build_state(tl, i, index, &in, err)) != 0)
                 break;
@@ -595,15 +612,17 @@ int lab_timeline_run_all(lab_timeline *tl, size_t i, const bool want[SCEN_PROFIL
             if (!tl->exact)
                 state_events(tl, s, ev);
         }
-        any = false;
         for (int p = 0; rc == 0 && p < SCEN_PROFILE_COUNT; p++) {
-            if (!active[p])
+            struct schedule *x = &sc[p];
+            if (!active[p] || x->k >= x->n || x->times[x->k] != at)
                 continue;
-            rc = step_profile(tl, s, (enum scen_profile)p, times, k, n, fresh[p], ev, &r[p], err);
+            rc = step_profile(tl, s, (enum scen_profile)p, x->times, x->k, x->n, fresh[p], ev,
+                              &r[p], err);
             fresh[p] = false;
-            if (rc == 0 && r[p].attempts[r[p].n - 1].observed.status != DANE_DEFERRED)
+            x->k++;
+            if (rc == 0 &&
+                (r[p].attempts[r[p].n - 1].observed.status != DANE_DEFERRED || x->k == x->n))
                 active[p] = false;
-            any = any || active[p];
         }
     }
     {
@@ -615,6 +634,7 @@ int lab_timeline_run_all(lab_timeline *tl, size_t i, const bool want[SCEN_PROFIL
     }
     zone_tree_free(in.tree);
     free(ev);
+    free(sc);
     if (rc != 0)
         return -1;
     for (int p = 0; p < SCEN_PROFILE_COUNT; p++)

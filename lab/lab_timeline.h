@@ -2,21 +2,20 @@
  * lab_timeline: a scenario's retry timeline (`timeline:` steps and
  * `expect: PROFILE: retry:`) run inside the lab world.
  *
- * The retry schedule (dane_retry.h: 0, 15 min, 30 min, then hourly, the
- * last attempt at 24 h) runs on a virtual clock starting at the lab's
- * `now`. Each distinct world state is a separate build. A state begins at
- * the last step due that changes faults or hosts (-1: the scenario's own)
- * and holds the faults (scen_faults_at) and host settings (scen_hosts_at)
- * in force then. Before an attempt, when the state in force differs from
- * the one installed, the scenario's zones (with the TLSA records of the
- * hosts in force) are rebuilt alone (lab_plan_build_scenario) signed at
- * the virtual time the state began (`now` for the scenario's own state,
- * now + at for a step) with the zone's `validity`, copied over its zone
- * files in RUN/zones/, and nsd-child reloads them on SIGHUP (NSD 4.6 reads
- * zone files whose mtime changed); the runner waits until nsd-child serves
- * each new SOA serial. When the host settings differ from those fakesmtp
- * has, the scenario's listeners are rewritten (lab_smtp_listener) and
- * fakesmtp reloads them (lab_listen_set: under a lock, only this
+ * Each profile's retry schedule (dane_retry.h: exchange-online 0, 15 min,
+ * 30 min, then hourly, the last attempt at 24 h; rfc7672 0, 30 min, then
+ * hourly, the last attempt at 5 d) runs on a virtual clock starting at the
+ * lab's `now`; the profiles' attempts are merged in time order, so each
+ * world state is installed once for all of them. Each distinct world state is a separate build. A
+ * state begins at the last step due that changes faults or hosts (-1: the scenario's own) and holds
+ * the faults (scen_faults_at) and host settings (scen_hosts_at) in force then. Before an attempt,
+ * when the state in force differs from the one installed, the scenario's zones (with the TLSA
+ * records of the hosts in force) are rebuilt alone (lab_plan_build_scenario) signed at the virtual
+ * time the state began (`now` for the scenario's own state, now + at for a step) with the zone's
+ * `validity`, copied over its zone files in RUN/zones/, and nsd-child reloads them on SIGHUP
+ * (NSD 4.6 reads zone files whose mtime changed); the runner waits until nsd-child serves each new
+ * SOA serial. When the host settings differ from those fakesmtp has, the scenario's listeners are
+ * rewritten (lab_smtp_listener) and fakesmtp reloads them (lab_listen_set: under a lock, only this
  * scenario's listeners, waiting until they are live). The first attempt
  * rebuilds too, so that `validity` applies from the start. The client
  * then runs with a fresh libunbound context that iterates itself from
@@ -55,11 +54,13 @@
 #include <stdint.h>
 #include <time.h>
 
-#define LAB_TIMELINE_MAX 64
+#include "dane_retry.h"
+
+#define LAB_TIMELINE_MAX DANE_RETRY_MAX /* attempts of the longest schedule */
 
 struct lab_attempt {
     int64_t at; /* seconds after the first attempt */
-    bool final; /* the last attempt of the schedule (24 h) */
+    bool final; /* the last attempt of the profile's schedule (its expiry) */
     struct dane_outcome observed;
     char detail[256];
     bool reused; /* not run again: the outcome of the attempt before (see

@@ -12,11 +12,10 @@
  */
 #include "scen.h"
 
+#include "dane_retry.h"
 #include "dl_util.h"
 #include "scen_yaml.h"
 #include "zone_fault.h"
-
-#define SCEN_RETRY_EXPIRY (24 * 3600) /* dane_retry.h: the last attempt */
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -103,6 +102,11 @@ const char *scen_profile_name(enum scen_profile p)
     if ((int)p < 0 || p >= SCEN_PROFILE_COUNT)
         return NULL;
     return profile_names[p];
+}
+
+enum dane_profile scen_profile_client(enum scen_profile p)
+{
+    return p == SCEN_PROFILE_EXCHANGE_ONLINE ? DANE_PROFILE_EXCHANGE_ONLINE : DANE_PROFILE_RFC7672;
 }
 
 int scen_profile_lookup(const char *name)
@@ -1250,7 +1254,22 @@ static int parse_code(struct ctx *c, const struct scen_yaml_map *m, int status, 
     return 0;
 }
 
-static int parse_retry_codes(struct ctx *c, yaml_node_t *n, struct scen_retry *r)
+/* An attempt time `at` of key `key` (node n) within profile p's schedule:
+ * from 0 to its expiry (dane_retry_expiry). */
+static int check_retry_at(struct ctx *c, yaml_node_t *n, const char *key, enum scen_profile p,
+                          int64_t at)
+{
+    int64_t expiry = dane_retry_expiry(scen_profile_client(p));
+    if (at >= 0 && at <= expiry)
+        return 0;
+    return scen_yaml_fail(c->y, n, key, c->err,
+                          "expected a duration from 0 to %lldh (the %s schedule's last attempt), "
+                          "got '%s'",
+                          (long long)(expiry / 3600), scen_profile_name(p), scen_yaml_scalar(n));
+}
+
+static int parse_retry_codes(struct ctx *c, yaml_node_t *n, enum scen_profile p,
+                             struct scen_retry *r)
 {
     if (n == NULL)
         return 0;
@@ -1270,10 +1289,8 @@ static int parse_retry_codes(struct ctx *c, yaml_node_t *n, struct scen_retry *r
             (code = scen_yaml_require(&m, "code", c->err)) == NULL ||
             scen_yaml_str(c->y, code, "code", &text, c->err) != 0)
             return -1;
-        if (a->at < 0 || a->at > SCEN_RETRY_EXPIRY)
-            return scen_yaml_fail(c->y, at, "at", c->err,
-                                  "expected a duration from 0 to 24h, got '%s'",
-                                  scen_yaml_scalar(at));
+        if (check_retry_at(c, at, "at", p, a->at) != 0)
+            return -1;
         if (i > 0 && a->at <= r->codes[i - 1].at)
             return scen_yaml_fail(c->y, at, "at", c->err,
                                   "not later than the previous attempt (line %u)",
@@ -1287,8 +1304,9 @@ static int parse_retry_codes(struct ctx *c, yaml_node_t *n, struct scen_retry *r
     return 0;
 }
 
-/* retry: {status: delivered|bounced, code, reason?, attempts?, at?, codes?} */
-static int parse_retry(struct ctx *c, yaml_node_t *n, struct scen_retry *r)
+/* retry: {status: delivered|bounced, code, reason?, attempts?, at?, codes?}
+ * under profile p: attempts and times bounded by p's schedule. */
+static int parse_retry(struct ctx *c, yaml_node_t *n, enum scen_profile p, struct scen_retry *r)
 {
     struct scen_yaml_map m;
     yaml_node_t *status, *at;
@@ -1306,26 +1324,24 @@ static int parse_retry(struct ctx *c, yaml_node_t *n, struct scen_retry *r)
         return -1;
     if (strcmp(status_names[st], "deferred") == 0)
         return scen_yaml_fail(c->y, status, "status", c->err,
-                              "a final disposition is delivered or bounced (a message deferred "
-                              "at 24 h bounces), got 'deferred'");
+                              "a final disposition is delivered or bounced (a message still "
+                              "deferred at the schedule's last attempt bounces), got 'deferred'");
     if (parse_code(c, &m, st, &r->code) != 0)
         return -1;
     r->status = dl_xstrdup(status_names[st]);
     if (get_token(c, scen_yaml_get(&m, "reason"), "reason", &reason) != 0 ||
-        scen_yaml_get_int(&m, "attempts", 1, 64, &attempts, c->err) != 0)
+        scen_yaml_get_int(&m, "attempts", 1, (long)dane_retry_attempts(scen_profile_client(p)),
+                          &attempts, c->err) != 0)
         return -1;
     r->reason = reason ? dl_xstrdup(reason) : NULL;
     r->attempts = (unsigned)attempts;
     at = scen_yaml_get(&m, "at");
     if (at != NULL) {
-        if (scen_yaml_duration(c->y, at, "at", &r->at, c->err) != 0)
+        if (scen_yaml_duration(c->y, at, "at", &r->at, c->err) != 0 ||
+            check_retry_at(c, at, "at", p, r->at) != 0)
             return -1;
-        if (r->at < 0 || r->at > SCEN_RETRY_EXPIRY)
-            return scen_yaml_fail(c->y, at, "at", c->err,
-                                  "expected a duration from 0 to 24h, got '%s'",
-                                  scen_yaml_scalar(at));
     }
-    return parse_retry_codes(c, scen_yaml_get(&m, "codes"), r);
+    return parse_retry_codes(c, scen_yaml_get(&m, "codes"), p, r);
 }
 
 /* A free text (note:, an rfc: clause): one line, 1 to SCEN_MAX_NOTE
@@ -1449,11 +1465,12 @@ static int parse_accept(struct ctx *c, yaml_node_t *n, const struct scen_yaml_ma
     return parse_any(c, any, a);
 }
 
-static int parse_outcome(struct ctx *c, yaml_node_t *n, const char *profile, struct scen_expect *e)
+static int parse_outcome(struct ctx *c, yaml_node_t *n, enum scen_profile p, struct scen_expect *e)
 {
     struct scen_yaml_map m, pm;
     yaml_node_t *probe;
-    if (scen_yaml_map_open(c->y, n, profile, "expected outcome", outcome_keys, &m, c->err) != 0 ||
+    if (scen_yaml_map_open(c->y, n, profile_names[p], "expected outcome", outcome_keys, &m,
+                           c->err) != 0 ||
         parse_accept(c, n, &m, &e->deliver) != 0)
         return -1;
     e->loc = loc_of(c, n);
@@ -1463,7 +1480,7 @@ static int parse_outcome(struct ctx *c, yaml_node_t *n, const char *profile, str
                                              &pm, c->err) != 0 ||
                           parse_accept(c, probe, &pm, &e->probe) != 0))
         return -1;
-    return parse_retry(c, scen_yaml_get(&m, "retry"), &e->retry);
+    return parse_retry(c, scen_yaml_get(&m, "retry"), p, &e->retry);
 }
 
 /* mx: secure, or tlsa: {verdict: bogus, reason: expired}. A bogus verdict
@@ -1537,7 +1554,7 @@ static int parse_expect(struct ctx *c, yaml_node_t *n)
         return -1;
     for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
         yaml_node_t *o = scen_yaml_get(&m, profile_names[p]);
-        if (o != NULL && parse_outcome(c, o, profile_names[p], &c->s->expect[p]) != 0)
+        if (o != NULL && parse_outcome(c, o, (enum scen_profile)p, &c->s->expect[p]) != 0)
             return -1;
     }
     return 0;

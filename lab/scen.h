@@ -16,6 +16,7 @@
 #ifndef SCEN_H
 #define SCEN_H
 
+#include "dane_outcome.h"
 #include "dl_error.h"
 
 #include <stdbool.h>
@@ -33,6 +34,9 @@ enum scen_profile { SCEN_PROFILE_RFC7672, SCEN_PROFILE_EXCHANGE_ONLINE, SCEN_PRO
 const char *scen_profile_name(enum scen_profile p);
 /* Returns the profile or -1 for an unknown name. */
 int scen_profile_lookup(const char *name);
+/* The client profile that plays scenario profile p: its outcome codes and
+ * its retry schedule (dane_retry.h). */
+enum dane_profile scen_profile_client(enum scen_profile p);
 
 /* Verdict a validating resolver gives for one RRset. */
 enum scen_dnssec {
@@ -214,8 +218,8 @@ struct scen_attempt {
     char *code; /* "4.7.324" */
 };
 
-/* `expect: PROFILE: retry:` the retry schedule run on the virtual clock
- * (dane_retry.h) with the timeline applied: the final disposition, how
+/* `expect: PROFILE: retry:` the profile's retry schedule run on the
+ * virtual clock (dane_retry.h) with the timeline applied: the final disposition, how
  * many attempts, when the last one was made, and codes at given times. */
 struct scen_retry {
     struct scen_loc loc;

@@ -39,8 +39,10 @@ static const char usage[] =
     "  --profile P           rfc7672 (default) or exchange-online\n"
     "  --now TIME            judge DNSSEC and certificates at @UNIX or YYYY-MM-DDTHH:MM:SSZ\n"
     "                        (@0 is the epoch; default: the clock)\n"
-    "  --retry               run the retry schedule (15 min, 15 min, then hourly; 24 h\n"
-    "                        expiry) on a virtual clock, re-resolving each attempt\n"
+    "  --retry               run the profile's retry schedule on a virtual clock,\n"
+    "                        re-resolving each attempt: rfc7672 0, 30 min, then hourly,\n"
+    "                        final at 5 d (RFC 5321 4.5.4.1); exchange-online 0, 15 min,\n"
+    "                        30 min, then hourly, final at 24 h (seed 001)\n"
     "Output:\n"
     "  --json                one JSON object (attempts, hosts, trace)\n"
     "  --tlsrpt FILE         write an RFC 8460 TLS-RPT report of the attempts to FILE\n"
@@ -264,12 +266,28 @@ static void emit_text(const struct args *a, const struct dane_client_result *r, 
         dane_report_text(stdout, r, a->client.profile);
 }
 
+/* --retry: which schedule runs (dane_retry.h), before the attempts. */
+static void retry_banner(enum dane_profile p)
+{
+    char text[256];
+    printf("retry schedule %s (%s, profile %s): %s\n", dane_retry_name(p), dane_retry_source(p),
+           dane_profile_name(p), dane_retry_describe(p, text, sizeof(text)));
+}
+
+/* --retry --json: "retry": {"schedule", "source", "expiry", "attempts"}. */
+static json_t *retry_json(enum dane_profile p)
+{
+    return json_pack("{s:s, s:s, s:I, s:I}", "schedule", dane_retry_name(p), "source",
+                     dane_retry_source(p), "expiry", (json_int_t)dane_retry_expiry(p), "attempts",
+                     (json_int_t)dane_retry_attempts(p));
+}
+
 /* The attempts (one, or the retry schedule) and the report. Returns the
  * exit status. */
 static int run(const struct args *a, SSL_CTX *tls)
 {
-    int64_t times[64];
-    size_t n = a->retry ? dane_retry_schedule(a->client.profile, times, 64) : 1;
+    int64_t times[DANE_RETRY_MAX];
+    size_t n = a->retry ? dane_retry_schedule(a->client.profile, times, DANE_RETRY_MAX) : 1;
     bool virtual_time = a->client.has_now || a->retry; /* else each attempt reads the clock */
     time_t t0 = a->client.has_now ? a->client.now : time(NULL);
     json_t *attempts = json_array();
@@ -279,6 +297,8 @@ static int run(const struct args *a, SSL_CTX *tls)
     int rc;
     if (!a->retry)
         times[0] = 0;
+    else if (!a->json)
+        retry_banner(a->client.profile);
     for (size_t i = 0; i < n; i++) {
         struct dane_client_result r;
         bool final = a->retry && i == n - 1;
@@ -306,6 +326,8 @@ static int run(const struct args *a, SSL_CTX *tls)
         json_t *top = json_pack("{s:s, s:s, s:s, s:O}", "domain", a->domain, "profile",
                                 dane_profile_name(a->client.profile), "status",
                                 dane_status_name(last), "attempts", attempts);
+        if (a->retry)
+            json_object_set_new(top, "retry", retry_json(a->client.profile));
         json_dumpf(top, stdout, JSON_INDENT(2));
         putchar('\n');
         json_decref(top);

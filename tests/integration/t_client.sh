@@ -89,13 +89,30 @@ if grep -rqs "hello from t_client $$" "$RUN/mail/good/"; then ok "the message is
 check_output "fakesmtp recorded the SNI the client sent" '"sni": *"mx1.good.test"' \
     sh -c "tail -n 5 '$RUN/log/fakesmtp.jsonl'"
 
-# --retry: 27 attempts on the virtual clock, the last one final (5.x.x)
+# --retry: each profile's schedule on the virtual clock, the last attempt
+# final (5.x.x). rfc7672 (RFC 5321 4.5.4.1): 0, 30 min, then hourly, the
+# 122nd attempt at 5 d; exchange-online (seed 001): 0, 15 min, 30 min,
+# then hourly, the 27th attempt at 24 h.
 start=$(date +%s)
-check_output "--retry ends with a bounce after 24 h of virtual time" \
-    '"status": "bounced"' sh -c "'$DANELAB' -r '$RUN' exec -- '$CLIENT' --retry --json --timeout 5 --trust-anchor '$RUN/root.key' smtp-no-starttls.test | jq '{status, n: (.attempts|length), last: .attempts[-1].code}'"
-check_output "... with 27 attempts and 5.7.321 last" '^27 5\.7\.321$' sh -c "'$DANELAB' -r '$RUN' exec -- '$CLIENT' --retry --json --timeout 5 --trust-anchor '$RUN/root.key' smtp-no-starttls.test | jq -r '\"\\(.attempts|length) \\(.attempts[-1].code)\"'"
+in_lab "$CLIENT" --retry --json --timeout 5 --trust-anchor "$RUN/root.key" \
+    smtp-no-starttls.test >"$WORK/retry-rfc.json"
+in_lab "$CLIENT" --retry --profile exchange-online --json --timeout 5 \
+    --trust-anchor "$RUN/root.key" smtp-no-starttls.test >"$WORK/retry-eo.json"
 secs=$(( $(date +%s) - start ))
-if [ "$secs" -lt 20 ]; then ok "two 24-hour retry simulations took ${secs}s of wall time"; else not_ok "retry simulations are fast" "${secs}s"; fi
+last='"\(.status) \(.attempts | length) \(.attempts[-1].offset) \(.attempts[-1].code)"'
+check_output "--retry (rfc7672) bounces 5.7.321 at the 122nd attempt, 5 d of virtual time" \
+    '^bounced 122 432000 5\.7\.321$' jq -r "$last" "$WORK/retry-rfc.json"
+check_output "... every attempt at least 30 minutes after the one before" '^1800$' \
+    jq '[.attempts[].offset] | [., .[1:]] | transpose | map(select(.[1] != null) | .[1] - .[0]) | min' \
+    "$WORK/retry-rfc.json"
+check_output "... and its JSON names the schedule" '^rfc5321 RFC 5321 4\.5\.4\.1 432000 122$' \
+    jq -r '.retry | "\(.schedule) \(.source) \(.expiry) \(.attempts)"' "$WORK/retry-rfc.json"
+check_output "--retry --profile exchange-online bounces at the 27th attempt, 24 h" \
+    '^bounced 27 86400 5\.7\.321 seed-001$' jq -r "$last"' + " \(.retry.schedule)"' "$WORK/retry-eo.json"
+check_output "--retry's text begins with the schedule" \
+    '^retry schedule rfc5321 \(RFC 5321 4\.5\.4\.1, profile rfc7672\): 0, 30 min, then 1 h apart; the last attempt, at 5 d \(122 attempts\), is final$' \
+    sh -c "'$DANELAB' -r '$RUN' exec -- '$CLIENT' --retry -q --trust-anchor '$RUN/root.key' good.test | head -1"
+if [ "$secs" -lt 90 ]; then ok "a 5-day and a 24-hour retry simulation took ${secs}s of wall time"; else not_ok "retry simulations are fast" "${secs}s"; fi
 
 # Offline: every subcommand answers --help; `verify` (RFC 7672 2.2: only
 # unusable records -> TLS required, not authenticated: exit 1), a large

@@ -7,7 +7,9 @@ CLIENT="$(dirname "$DANELAB")/dane-client"
 check "danelab up" "$DANELAB" -r "$RUN" up
 in_lab() { "$DANELAB" -r "$RUN" exec -- "$@"; }
 
-in_lab "$CLIENT" -q --retry --tlsrpt "$WORK/fail.json" --trust-anchor "$RUN/root.key" smtp-no-starttls.test >/dev/null
+# --retry under exchange-online: its 24-hour schedule (27 attempts).
+in_lab "$CLIENT" -q --retry --profile exchange-online --tlsrpt "$WORK/fail.json" \
+    --trust-anchor "$RUN/root.key" smtp-no-starttls.test >/dev/null
 check_output "a failing domain: policy tlsa for its MX host" '"tlsa" "smtp-no-starttls.test" "mx1.smtp-no-starttls.test"' \
     jq -r '.policies[0].policy | "\"\(."policy-type")\" \"\(."policy-domain")\" \"\(."mx-host"[0])\""' "$WORK/fail.json"
 check_output "... 27 failed sessions over the 24-hour schedule, none successful" '^0 27$' \
@@ -17,6 +19,14 @@ check_output "... result type starttls-not-supported" '^starttls-not-supported 2
 check_output "... a date range of whole UTC days (RFC 8460 4.1): the two days the 24-hour schedule spans" \
     '^true 172800$' \
     jq -r '."date-range" | "\((."start-datetime" | endswith("T00:00:00Z")) and (."end-datetime" | endswith("T23:59:59Z"))) \((."end-datetime" | fromdate) - (."start-datetime" | fromdate) + 1)"' "$WORK/fail.json"
+# Under rfc7672 the schedule runs 5 days (RFC 5321 4.5.4.1): 122 sessions
+# over six UTC days.
+in_lab "$CLIENT" -q --retry --tlsrpt "$WORK/fail5.json" --trust-anchor "$RUN/root.key" \
+    smtp-no-starttls.test >/dev/null
+check_output "... rfc7672: 122 failed sessions over the 5-day schedule, six whole UTC days" \
+    '^0 122 518400$' \
+    jq -r '"\(.policies[0].summary."total-successful-session-count") \(.policies[0].summary."total-failure-session-count") \((."date-range"."end-datetime" | fromdate) - (."date-range"."start-datetime" | fromdate) + 1)"' \
+    "$WORK/fail5.json"
 check_output "... sent from the client's own address (sending-mta-ip), to the MX host's" \
     '^127\.0\.0\.1 mx1\.smtp-no-starttls\.test 127\.25\.[0-9]+\.1$' \
     jq -r '.policies[0]."failure-details"[0] | "\(."sending-mta-ip") \(."receiving-mx-hostname") \(."receiving-ip")"' "$WORK/fail.json"

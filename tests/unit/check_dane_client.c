@@ -262,12 +262,14 @@ START_TEST(outcome_reply_line)
 }
 END_TEST
 
-/* --- retry schedule (exchange-online, seed 001) -------------------------- */
+/* --- retry schedules (dane_retry.h) -------------------------------------- */
 
-START_TEST(retry_schedule)
+/* exchange-online, seed 001: 0, 15 min, 30 min, then hourly, final at 24 h. */
+START_TEST(retry_schedule_exchange_online)
 {
-    int64_t t[64];
-    size_t n = dane_retry_schedule(DANE_PROFILE_EXCHANGE_ONLINE, t, 64);
+    int64_t t[DANE_RETRY_MAX];
+    char text[256];
+    size_t n = dane_retry_schedule(DANE_PROFILE_EXCHANGE_ONLINE, t, DANE_RETRY_MAX);
     ck_assert_int_eq(t[0], 0);
     ck_assert_int_eq(t[1], 15 * 60);
     ck_assert_int_eq(t[2], 30 * 60);
@@ -276,9 +278,60 @@ START_TEST(retry_schedule)
     ck_assert_int_eq(t[n - 2], 23 * 3600 + 30 * 60);
     ck_assert_int_eq(t[n - 1], 24 * 3600);
     ck_assert_int_eq(n, 27);
+    ck_assert_uint_eq(dane_retry_attempts(DANE_PROFILE_EXCHANGE_ONLINE), 27);
+    ck_assert_int_eq(dane_retry_expiry(DANE_PROFILE_EXCHANGE_ONLINE), 24 * 3600);
+    ck_assert_str_eq(dane_retry_name(DANE_PROFILE_EXCHANGE_ONLINE), "seed-001");
+    ck_assert_str_eq(dane_retry_describe(DANE_PROFILE_EXCHANGE_ONLINE, text, sizeof(text)),
+                     "0, 15 min, 30 min, then 1 h apart; the last attempt, at 24 h (27 "
+                     "attempts), is final");
     for (size_t i = 1; i < n; i++)
         ck_assert_int_gt(t[i], t[i - 1]);
-    ck_assert_int_eq(dane_retry_schedule(DANE_PROFILE_RFC7672, t, 3), 3);
+}
+END_TEST
+
+/* rfc7672, RFC 5321 4.5.4.1: retries at least 30 minutes apart (SHOULD),
+ * give up after 5 days (at least 4-5 days): 0, 30 min, then hourly, the
+ * last attempt at 5 d. */
+START_TEST(retry_schedule_rfc7672)
+{
+    int64_t t[DANE_RETRY_MAX];
+    char text[256];
+    size_t n = dane_retry_schedule(DANE_PROFILE_RFC7672, t, DANE_RETRY_MAX);
+    ck_assert_int_eq(t[0], 0);
+    ck_assert_int_eq(t[1], 30 * 60);
+    ck_assert_int_eq(t[2], 90 * 60);
+    ck_assert_int_eq(t[3], 150 * 60);
+    ck_assert_int_eq(t[n - 2], 119 * 3600 + 30 * 60);
+    ck_assert_int_eq(t[n - 1], 5 * 86400);
+    ck_assert_uint_eq(n, 122);
+    ck_assert_uint_eq(dane_retry_attempts(DANE_PROFILE_RFC7672), 122);
+    ck_assert_int_eq(dane_retry_expiry(DANE_PROFILE_RFC7672), 5 * 86400);
+    ck_assert_str_eq(dane_retry_name(DANE_PROFILE_RFC7672), "rfc5321");
+    ck_assert_str_eq(dane_retry_describe(DANE_PROFILE_RFC7672, text, sizeof(text)),
+                     "0, 30 min, then 1 h apart; the last attempt, at 5 d (122 attempts), is "
+                     "final");
+    for (size_t i = 1; i < n; i++)
+        ck_assert_int_ge(t[i] - t[i - 1], 30 * 60);
+    ck_assert_int_ge(t[n - 1], 4 * 86400);
+}
+END_TEST
+
+/* Each schedule fits DANE_RETRY_MAX whole; a smaller buffer is filled
+ * without overrun and loses the expiry; a short describe buffer is cut. */
+START_TEST(retry_schedule_bounds)
+{
+    int64_t t[DANE_RETRY_MAX + 1];
+    char small[8];
+    for (int p = 0; p < DANE_PROFILE_COUNT; p++) {
+        size_t n = dane_retry_schedule((enum dane_profile)p, t, DANE_RETRY_MAX + 1);
+        ck_assert_uint_lt(n, DANE_RETRY_MAX + 1);
+        ck_assert_int_eq(t[n - 1], dane_retry_expiry((enum dane_profile)p));
+    }
+    t[3] = -1;
+    ck_assert_uint_eq(dane_retry_schedule(DANE_PROFILE_RFC7672, t, 3), 3);
+    ck_assert_int_eq(t[3], -1);
+    ck_assert_int_eq(t[2], 90 * 60);
+    ck_assert_str_eq(dane_retry_describe(DANE_PROFILE_RFC7672, small, sizeof(small)), "0, 30 m");
 }
 END_TEST
 
@@ -346,7 +399,9 @@ Suite *dane_client_suite(void)
     tcase_add_loop_test(pos, tlsa_classification, 0, sizeof(tlsa_cases) / sizeof(tlsa_cases[0]));
     tcase_add_loop_test(pos, outcome_mapping, 0, sizeof(outcome_cases) / sizeof(outcome_cases[0]));
     tcase_add_test(pos, outcome_reply_line);
-    tcase_add_test(pos, retry_schedule);
+    tcase_add_test(pos, retry_schedule_exchange_online);
+    tcase_add_test(pos, retry_schedule_rfc7672);
+    tcase_add_test(pos, retry_schedule_bounds);
     tcase_add_test(pos, smtp_reply_lines);
     tcase_add_test(pos, wire_names);
     tcase_add_test(neg, tlsa_bad_text);

@@ -195,11 +195,19 @@ static const struct {
      BAD "timeline-negative.yaml:4: key 'at': expected a duration >= 0, got '-1h'"},
     {BAD "retry-deferred.yaml",
      BAD "retry-deferred.yaml:7: key 'status': a final disposition is delivered or bounced (a "
-         "message deferred at 24 h bounces), got 'deferred'"},
+         "message still deferred at the schedule's last attempt bounces), got 'deferred'"},
     {BAD "retry-codes-order.yaml",
      BAD "retry-codes-order.yaml:10: key 'at': not later than the previous attempt (line 10)"},
     {BAD "retry-attempts.yaml",
-     BAD "retry-attempts.yaml:7: key 'attempts': expected an integer 1-64, got '100'"},
+     BAD "retry-attempts.yaml:7: key 'attempts': expected an integer 1-122, got '123'"},
+    {BAD "retry-attempts-eo.yaml",
+     BAD "retry-attempts-eo.yaml:7: key 'attempts': expected an integer 1-27, got '28'"},
+    {BAD "retry-at-eo.yaml",
+     BAD "retry-at-eo.yaml:7: key 'at': expected a duration from 0 to 24h (the exchange-online "
+         "schedule's last attempt), got '5d'"},
+    {BAD "retry-at-rfc.yaml",
+     BAD "retry-at-rfc.yaml:10: key 'at': expected a duration from 0 to 120h (the rfc7672 "
+         "schedule's last attempt), got '121h'"},
     {BAD "timeline-ds-fault.yaml",
      BAD "timeline-ds-fault.yaml:7: fault ds-digest-mismatch on 'ds' cannot be set by a timeline "
          "step (it acts on the parent or on which zones exist)"},
@@ -234,10 +242,10 @@ START_TEST(retry_timeline)
     ck_assert(r->set);
     ck_assert_str_eq(r->status, "delivered");
     ck_assert_str_eq(r->code, "2.0.0");
-    ck_assert_uint_eq(r->attempts, 4);
+    ck_assert_uint_eq(r->attempts, 3);
     ck_assert_int_eq(r->at, 90 * 60);
-    ck_assert_uint_eq(r->n_codes, 3);
-    ck_assert_int_eq(r->codes[1].at, 15 * 60);
+    ck_assert_uint_eq(r->n_codes, 2);
+    ck_assert_int_eq(r->codes[1].at, 30 * 60);
     ck_assert_str_eq(r->codes[1].code, "4.7.324");
     ck_assert(scen_has_retry(s));
     ck_assert(s->timeline[0].has_faults);
@@ -252,6 +260,8 @@ START_TEST(retry_timeline)
     ck_assert_int_eq(scen_load("../../lab/scenarios/timeline-signature-expires.yaml", &s, &err), 0);
     ck_assert_int_eq(s->zone.validity, 7200);
     ck_assert_int_eq(s->expect[SCEN_PROFILE_EXCHANGE_ONLINE].retry.at, 86400);
+    ck_assert_int_eq(s->expect[SCEN_PROFILE_RFC7672].retry.at, 5 * 86400);
+    ck_assert_uint_eq(s->expect[SCEN_PROFILE_RFC7672].retry.attempts, 122);
     scen_free(s);
 }
 END_TEST
