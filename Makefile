@@ -6,6 +6,8 @@
 #   make valgrind        unit tests under valgrind
 #   make install PREFIX=/usr/local DESTDIR=
 #   make format          clang-format every C file
+#   make fuzz            each libFuzzer harness of tests/fuzz for FUZZ_SECONDS
+#                        (default 60), built with clang into build-fuzz/
 
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
@@ -123,8 +125,38 @@ install: all
 	install -d $(DESTDIR)$(DATADIR)/mta/command
 	install -m 0755 lab/mta/command/postfix-*.sh $(DESTDIR)$(DATADIR)/mta/command/
 
+# libFuzzer harnesses (tests/fuzz/README): the library compiled again with
+# clang and -fsanitize=fuzzer-no-link,address,undefined into build-fuzz/,
+# each tests/fuzz/fuzz_NAME.c linked with -fsanitize=fuzzer. `make fuzz`
+# runs each for FUZZ_SECONDS and fails on any crash, leak, timeout or OOM.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_O       := build-fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -O1 -g -std=c11 $(WARN) -Wno-unknown-warning-option $(FUZZ_SAN) \
+                $(shell $(PKG_CONFIG) --cflags $(PKGS))
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_O)/%.o)
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_O)/%)
+
+$(FUZZ_O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_O)/libdanelab.a: $(FUZZ_LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_O)/fuzz_%: $(FUZZ_O)/tests/fuzz/fuzz_%.o $(FUZZ_O)/libdanelab.a
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_BINS)
+
 C_FILES  := $(wildcard src/common/*.[ch] src/*.[ch] zones/*.[ch] certs/*.[ch] fakesmtp/*.[ch] \
-                       lab/*.[ch] tests/unit/*.[ch])
+                       lab/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
 
 format:
 	clang-format -i $(C_FILES)
@@ -134,9 +166,10 @@ format-check:
 	clang-format --dry-run --Werror $(C_FILES)
 
 clean:
-	rm -rf build build-san bin
+	rm -rf build build-san build-fuzz bin
 
 FORCE:
-.PHONY: all unit integration check valgrind install format format-check clean
+.PHONY: all unit integration check valgrind install format format-check clean fuzz fuzz-build
 
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(MAINS:%.c=$(O)/%.d)
+-include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_SRCS:%.c=$(FUZZ_O)/%.d)

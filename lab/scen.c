@@ -268,10 +268,10 @@ static int get_dname(struct ctx *c, const yaml_node_t *n, const char *key, const
 
 /* A list of strings at key: a newly allocated array of copies. */
 static int get_string_list(struct ctx *c, const yaml_node_t *n, const char *key, bool tokens,
-                           char ***out, size_t *n_out)
+                           size_t max, char ***out, size_t *n_out)
 {
     size_t len;
-    if (scen_yaml_seq(c->y, n, key, c->err) != 0)
+    if (scen_yaml_seq(c->y, n, key, max, c->err) != 0)
         return -1;
     len = scen_yaml_seq_len(n);
     *out = dl_xcalloc(len, sizeof(**out));
@@ -320,13 +320,17 @@ static int check_record(struct ctx *c, unsigned line, const char *text, const ch
     return 0;
 }
 
-static void add_record(struct scen_zone *z, const char *file, unsigned line, const char *text)
+static int add_record(struct ctx *c, struct scen_zone *z, unsigned line, const char *text)
 {
+    if (z->n_records >= SCEN_MAX_RECORDS)
+        return dl_error_set(c->err, "%s:%u: zone '%s': more than %d records", c->s->path, line,
+                            z->origin, SCEN_MAX_RECORDS);
     z->records = dl_xrealloc(z->records, (z->n_records + 1) * sizeof(*z->records));
-    z->records[z->n_records].loc.file = file;
+    z->records[z->n_records].loc.file = c->s->path;
     z->records[z->n_records].loc.line = line;
     z->records[z->n_records].text = dl_xstrdup(text);
     z->n_records++;
+    return 0;
 }
 
 /* One scalar of records: one record a line, blank and ';' lines skipped.
@@ -350,7 +354,7 @@ static int add_record_lines(struct ctx *c, const yaml_node_t *n, struct scen_zon
             continue;
         rc = check_record(c, line, cur, z->origin);
         if (rc == 0)
-            add_record(z, c->s->path, line, cur);
+            rc = add_record(c, z, line, cur);
     }
     free(copy);
     return rc;
@@ -375,6 +379,8 @@ static int parse_records(struct ctx *c, const yaml_node_t *n, struct scen_zone *
         return 0;
     if (n->type != YAML_SEQUENCE_NODE)
         return add_records_scalar(c, n, z);
+    if (scen_yaml_seq(c->y, n, "records", SCEN_MAX_RECORDS, c->err) != 0)
+        return -1;
     for (size_t i = 0; i < scen_yaml_seq_len(n); i++)
         if (add_records_scalar(c, scen_yaml_seq_item(c->y, n, i), z) != 0)
             return -1;
@@ -503,7 +509,7 @@ static int parse_extra_zones(struct ctx *c, const yaml_node_t *n)
 {
     if (n == NULL)
         return 0;
-    if (scen_yaml_seq(c->y, n, "zones", c->err) != 0)
+    if (scen_yaml_seq(c->y, n, "zones", SCEN_MAX_ZONES, c->err) != 0)
         return -1;
     c->s->n_zones = scen_yaml_seq_len(n);
     c->s->zones = dl_xcalloc(c->s->n_zones, sizeof(*c->s->zones));
@@ -575,20 +581,31 @@ static int parse_cert(struct ctx *c, const struct scen_yaml_map *all, size_t i)
     names = scen_yaml_get(&m, "names");
     if (names == NULL)
         return 0;
-    return get_string_list(c, names, "names", false, &cert->names, &cert->n_names);
+    return get_string_list(c, names, "names", false, SCEN_MAX_NAMES, &cert->names, &cert->n_names);
 }
 
-/* Every issuer chain must end at a self-signed certificate. */
-static int check_issuer_loops(struct ctx *c)
+/* Every issuer chain must end at a self-signed certificate within
+ * SCEN_MAX_CHAIN certificates: at most SCEN_MAX_CERTS * SCEN_MAX_CHAIN
+ * lookups for a good file (issuers were checked to exist). A chain that
+ * meets more certificates than there are has met one twice: it loops. */
+static int check_issuer_chains(struct ctx *c)
 {
     const struct scen *s = c->s;
     for (size_t i = 0; i < s->n_certs; i++) {
         const struct scen_cert *x = &s->certs[i];
-        for (size_t steps = 0; x->issuer != NULL && steps <= s->n_certs; steps++)
+        size_t seen = 1; /* certificates of the chain met so far */
+        for (; x->issuer != NULL && seen < SCEN_MAX_CHAIN; seen++)
+            x = find_cert(s, x->issuer);
+        if (x->issuer == NULL)
+            continue;
+        for (; x->issuer != NULL && seen <= s->n_certs; seen++)
             x = find_cert(s, x->issuer);
         if (x->issuer != NULL)
             return dl_error_set(c->err, "%s:%u: certificate '%s': issuer chain loops", s->path,
                                 s->certs[i].loc.line, s->certs[i].name);
+        return dl_error_set(c->err,
+                            "%s:%u: certificate '%s': issuer chain longer than %d certificates",
+                            s->path, s->certs[i].loc.line, s->certs[i].name, SCEN_MAX_CHAIN);
     }
     return 0;
 }
@@ -600,12 +617,15 @@ static int parse_certs(struct ctx *c, yaml_node_t *n)
         return 0;
     if (scen_yaml_map_open(c->y, n, "certificates", "certificates", NULL, &all, c->err) != 0)
         return -1;
+    if (scen_yaml_map_len(&all) > SCEN_MAX_CERTS)
+        return scen_yaml_fail(c->y, n, "certificates", c->err, "more than %d certificates",
+                              SCEN_MAX_CERTS);
     c->s->n_certs = scen_yaml_map_len(&all);
     c->s->certs = dl_xcalloc(c->s->n_certs, sizeof(*c->s->certs));
     for (size_t i = 0; i < c->s->n_certs; i++)
         if (parse_cert(c, &all, i) != 0)
             return -1;
-    return check_issuer_loops(c);
+    return check_issuer_chains(c);
 }
 
 /* Certificates without names: the first MX host, as in a certificate
@@ -706,7 +726,7 @@ static int parse_tlsa_list(struct ctx *c, const yaml_node_t *n, const char *host
 {
     if (n == NULL)
         return 0;
-    if (scen_yaml_seq(c->y, n, "tlsa", c->err) != 0)
+    if (scen_yaml_seq(c->y, n, "tlsa", SCEN_MAX_TLSA, c->err) != 0)
         return -1;
     *n_out = scen_yaml_seq_len(n);
     *out = dl_xcalloc(*n_out, sizeof(**out));
@@ -802,6 +822,8 @@ static int parse_sni(struct ctx *c, const struct scen_yaml_map *hm, struct scen_
     if (scen_yaml_map_len(&m) == 0)
         return scen_yaml_fail(c->y, n, "sni", c->err,
                               "expected at least one NAME: CERTIFICATE (leave sni out for none)");
+    if (scen_yaml_map_len(&m) > SCEN_MAX_SNI)
+        return scen_yaml_fail(c->y, n, "sni", c->err, "more than %d names", SCEN_MAX_SNI);
     h->n_sni = scen_yaml_map_len(&m);
     h->sni = dl_xcalloc(h->n_sni, sizeof(*h->sni));
     for (size_t i = 0; i < h->n_sni; i++) {
@@ -885,7 +907,7 @@ static int parse_hosts(struct ctx *c, const yaml_node_t *n)
         c->s->implicit_mx = true;
         return 0;
     }
-    if (scen_yaml_seq(c->y, n, "mx", c->err) != 0)
+    if (scen_yaml_seq(c->y, n, "mx", SCEN_MAX_HOSTS, c->err) != 0)
         return -1;
     if (scen_yaml_seq_len(n) == 0)
         return scen_yaml_fail(c->y, n, "mx", c->err,
@@ -983,7 +1005,7 @@ static int parse_faults(struct ctx *c, const yaml_node_t *n, struct scen_fault *
 {
     if (n == NULL)
         return 0;
-    if (scen_yaml_seq(c->y, n, "faults", c->err) != 0)
+    if (scen_yaml_seq(c->y, n, "faults", SCEN_MAX_FAULTS, c->err) != 0)
         return -1;
     *n_out = scen_yaml_seq_len(n);
     *out = dl_xcalloc(*n_out, sizeof(**out));
@@ -1074,7 +1096,7 @@ static int parse_changes(struct ctx *c, struct scen_step *step, const yaml_node_
 {
     if (n == NULL)
         return 0;
-    if (scen_yaml_seq(c->y, n, "hosts", c->err) != 0)
+    if (scen_yaml_seq(c->y, n, "hosts", SCEN_MAX_HOSTS, c->err) != 0)
         return -1;
     if (scen_yaml_seq_len(n) == 0)
         return scen_yaml_fail(c->y, n, "hosts", c->err,
@@ -1210,7 +1232,7 @@ static int parse_timeline(struct ctx *c, const yaml_node_t *n)
 {
     if (n == NULL)
         return 0;
-    if (scen_yaml_seq(c->y, n, "timeline", c->err) != 0)
+    if (scen_yaml_seq(c->y, n, "timeline", SCEN_MAX_STEPS, c->err) != 0)
         return -1;
     c->s->n_timeline = scen_yaml_seq_len(n);
     c->s->timeline = dl_xcalloc(c->s->n_timeline, sizeof(*c->s->timeline));
@@ -1273,7 +1295,7 @@ static int parse_retry_codes(struct ctx *c, yaml_node_t *n, enum scen_profile p,
 {
     if (n == NULL)
         return 0;
-    if (scen_yaml_seq(c->y, n, "codes", c->err) != 0)
+    if (scen_yaml_seq(c->y, n, "codes", SCEN_MAX_CODES, c->err) != 0)
         return -1;
     r->n_codes = scen_yaml_seq_len(n);
     r->codes = dl_xcalloc(r->n_codes ? r->n_codes : 1, sizeof(*r->codes));
@@ -1421,7 +1443,7 @@ static int parse_alt(struct ctx *c, yaml_node_t *n, const struct scen_yaml_map *
 static int parse_any(struct ctx *c, yaml_node_t *n, struct scen_accept *a)
 {
     size_t len;
-    if (scen_yaml_seq(c->y, n, "any", c->err) != 0)
+    if (scen_yaml_seq(c->y, n, "any", SCEN_YAML_MAX_PAIRS, c->err) != 0)
         return -1;
     len = scen_yaml_seq_len(n);
     if (len == 0)
@@ -1653,7 +1675,7 @@ static int parse_tags(struct ctx *c, const struct scen_yaml_map *m)
     yaml_node_t *n = scen_yaml_get(m, "tags");
     if (n == NULL)
         return 0;
-    return get_string_list(c, n, "tags", true, &c->s->tags, &c->s->n_tags);
+    return get_string_list(c, n, "tags", true, SCEN_MAX_TAGS, &c->s->tags, &c->s->n_tags);
 }
 
 static int parse_scen(struct ctx *c)

@@ -233,6 +233,23 @@ struct scen_retry {
     size_t n_codes;
 };
 
+/* Lengths of lists in one scenario (danelab-scenario(5), LIMITS): far
+ * above what a test world needs, low enough that the checks across items
+ * (duplicate hosts, SNI names and certificates, issuer chains: a few
+ * comparisons per pair) stay cheap. */
+#define SCEN_MAX_HOSTS   64   /* mx:, and a timeline step's hosts: */
+#define SCEN_MAX_CERTS   64   /* certificates: */
+#define SCEN_MAX_NAMES   64   /* names: of one certificate */
+#define SCEN_MAX_CHAIN   16   /* certificates from a leaf up to its self-signed root */
+#define SCEN_MAX_TLSA    256  /* tlsa: of one host */
+#define SCEN_MAX_SNI     64   /* sni: of one host */
+#define SCEN_MAX_ZONES   16   /* zones: */
+#define SCEN_MAX_RECORDS 4096 /* records of one zone */
+#define SCEN_MAX_FAULTS  32   /* faults:, and a timeline step's faults: */
+#define SCEN_MAX_STEPS   64   /* timeline: */
+#define SCEN_MAX_CODES   64   /* retry: codes: */
+#define SCEN_MAX_TAGS    32   /* tags: */
+
 #define SCEN_MAX_ALTERNATIVES 8 /* `any:` outcomes of one expectation */
 #define SCEN_MAX_RFC          8 /* clauses of one `rfc:` key */
 

@@ -1,14 +1,16 @@
 /*
  * scen_yaml: schema walker over a libyaml document (see scen_yaml.h).
  * Loading makes two passes: an event pass that reports syntax errors and
- * bounds nesting and the number of documents, then yaml_parser_load() for
- * the node tree the walker reads.
+ * bounds nesting, the number of documents, nodes, anchors and aliases;
+ * then yaml_parser_load() for the node tree the walker reads, checked for
+ * NULs in strings and for its size with aliases expanded.
  */
 #include "scen_yaml.h"
 
 #include "dl_util.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,40 +44,90 @@ static int syntax_error(const yaml_parser_t *p, const char *file, const char *te
                         p->context ? " " : "", p->context ? p->context : "");
 }
 
-/* Depth change of one event; error past the nesting bound or at a second
- * document. Returns 1 at the end of the stream, 0 to go on, -1 on error. */
-static int check_event(const yaml_event_t *ev, int *depth, int *docs, const char *file,
+static yaml_node_t *node_at(const struct scen_yaml *y, int index)
+{
+    return yaml_document_get_node((yaml_document_t *)&y->doc, index);
+}
+
+/* What the event pass counts. */
+struct scan {
+    int depth, docs;
+    size_t nodes, anchors, aliases;
+};
+
+/* The anchor an event sets, or NULL. */
+static const yaml_char_t *event_anchor(const yaml_event_t *ev)
+{
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+        return ev->data.scalar.anchor;
+    case YAML_SEQUENCE_START_EVENT:
+        return ev->data.sequence_start.anchor;
+    case YAML_MAPPING_START_EVENT:
+        return ev->data.mapping_start.anchor;
+    default:
+        return NULL;
+    }
+}
+
+/* Counts of one event against the budgets: nodes, anchors and aliases
+ * (libyaml looks each alias up among the anchors, so both are bounded). */
+static int count_event(const yaml_event_t *ev, struct scan *sc, const char *file,
                        struct dl_error *err)
 {
     unsigned line = (unsigned)ev->start_mark.line + 1;
+    bool node = ev->type == YAML_SCALAR_EVENT || ev->type == YAML_SEQUENCE_START_EVENT ||
+                ev->type == YAML_MAPPING_START_EVENT || ev->type == YAML_ALIAS_EVENT;
+    if (node && ++sc->nodes > SCEN_YAML_MAX_NODES)
+        return dl_error_set(err, "%s:%u: more than %d YAML nodes", file, line, SCEN_YAML_MAX_NODES);
+    if (event_anchor(ev) != NULL && ++sc->anchors > SCEN_YAML_MAX_ANCHORS)
+        return dl_error_set(err, "%s:%u: more than %d anchors (&name)", file, line,
+                            SCEN_YAML_MAX_ANCHORS);
+    if (ev->type == YAML_ALIAS_EVENT && ++sc->aliases > SCEN_YAML_MAX_ALIASES)
+        return dl_error_set(err, "%s:%u: more than %d aliases (*name)", file, line,
+                            SCEN_YAML_MAX_ALIASES);
+    return 0;
+}
+
+/* Depth change of one event; error past the nesting bound, at a second
+ * document or past a budget. Returns 1 at the end of the stream, 0 to go
+ * on, -1 on error. */
+static int check_event(const yaml_event_t *ev, struct scan *sc, const char *file,
+                       struct dl_error *err)
+{
+    unsigned line = (unsigned)ev->start_mark.line + 1;
+    if (count_event(ev, sc, file, err) != 0)
+        return -1;
     switch (ev->type) {
     case YAML_STREAM_END_EVENT:
         return 1;
     case YAML_DOCUMENT_START_EVENT:
-        if (++*docs > 1)
+        if (++sc->docs > 1)
             return dl_error_set(err, "%s:%u: more than one YAML document", file, line);
         return 0;
     case YAML_SEQUENCE_START_EVENT:
     case YAML_MAPPING_START_EVENT:
-        if (++*depth > SCEN_YAML_MAX_DEPTH)
+        if (++sc->depth > SCEN_YAML_MAX_DEPTH)
             return dl_error_set(err, "%s:%u: nesting deeper than %d levels", file, line,
                                 SCEN_YAML_MAX_DEPTH);
         return 0;
     case YAML_SEQUENCE_END_EVENT:
     case YAML_MAPPING_END_EVENT:
-        --*depth;
+        --sc->depth;
         return 0;
     default:
         return 0;
     }
 }
 
-/* First pass: events only, to report syntax errors and excess nesting. */
+/* First pass: events only, to report syntax errors, excess nesting and
+ * counts past the budgets before libyaml builds the tree. */
 static int scan_events(const char *file, const char *text, size_t len, struct dl_error *err)
 {
     yaml_parser_t p;
     yaml_event_t ev;
-    int depth = 0, docs = 0, rc = 0;
+    struct scan sc = {0};
+    int rc = 0;
     yaml_parser_initialize(&p);
     yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
     while (rc == 0) {
@@ -83,11 +135,120 @@ static int scan_events(const char *file, const char *text, size_t len, struct dl
             rc = syntax_error(&p, file, text, len, err);
             break;
         }
-        rc = check_event(&ev, &depth, &docs, file, err);
+        rc = check_event(&ev, &sc, file, err);
         yaml_event_delete(&ev);
     }
     yaml_parser_delete(&p);
     return rc < 0 ? -1 : 0;
+}
+
+/* What the walker would read below one node, aliases expanded. */
+struct expansion {
+    size_t nodes; /* the node and every node below it (at most the budget + 1) */
+    size_t bytes; /* scalar bytes in them (at most the budget + 1) */
+    int height;   /* nested collections, the node's own included */
+    bool done;
+};
+
+/* The tree walk of the second check (expand_node). */
+struct expand_walk {
+    const struct scen_yaml *y;
+    struct expansion *memo; /* one per node, indexed from 0 */
+    struct dl_error *err;
+};
+
+static size_t add_capped(size_t a, size_t b, size_t cap)
+{
+    return a > cap || b > cap || a + b > cap ? cap + 1 : a + b;
+}
+
+static int expand_node(struct expand_walk *w, int index, int depth);
+
+/* Add child `index` (at depth) to e. */
+static int expand_child(struct expand_walk *w, int index, int depth, struct expansion *e)
+{
+    const struct expansion *c;
+    if (expand_node(w, index, depth) != 0)
+        return -1;
+    c = &w->memo[index - 1];
+    e->nodes = add_capped(e->nodes, c->nodes, SCEN_YAML_MAX_EXPANDED);
+    e->bytes = add_capped(e->bytes, c->bytes, SCEN_YAML_MAX_EXPANDED_BYTES);
+    if (c->height + 1 > e->height)
+        e->height = c->height + 1;
+    return 0;
+}
+
+/* Children of a collection node into e (its own counts already in). */
+static int expand_children(struct expand_walk *w, const yaml_node_t *n, int depth,
+                           struct expansion *e)
+{
+    if (n->type == YAML_SEQUENCE_NODE) {
+        for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
+             i++)
+            if (expand_child(w, *i, depth + 1, e) != 0)
+                return -1;
+        return 0;
+    }
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++)
+        if (expand_child(w, p->key, depth + 1, e) != 0 ||
+            expand_child(w, p->value, depth + 1, e) != 0)
+            return -1;
+    return 0;
+}
+
+/* Expanded counts of node `index` reached at `depth` collections deep,
+ * each node computed once (linear in the tree libyaml built). An alias
+ * to an enclosing collection never ends, so it fails the depth bound. */
+static int expand_node(struct expand_walk *w, int index, int depth)
+{
+    const yaml_node_t *n = node_at(w->y, index);
+    struct expansion *e = &w->memo[index - 1];
+    if (n->type != YAML_SCALAR_NODE && depth > SCEN_YAML_MAX_DEPTH)
+        return scen_yaml_fail_at(w->y, n, w->err,
+                                 "nesting deeper than %d levels (aliases expanded)",
+                                 SCEN_YAML_MAX_DEPTH);
+    if (e->done) {
+        if (depth - 1 + e->height > SCEN_YAML_MAX_DEPTH)
+            return scen_yaml_fail_at(w->y, n, w->err,
+                                     "nesting deeper than %d levels (aliases expanded)",
+                                     SCEN_YAML_MAX_DEPTH);
+        return 0;
+    }
+    e->nodes = 1;
+    e->bytes = n->type == YAML_SCALAR_NODE ? n->data.scalar.length : 0;
+    e->height = n->type == YAML_SCALAR_NODE ? 0 : 1;
+    if (n->type != YAML_SCALAR_NODE && expand_children(w, n, depth, e) != 0)
+        return -1;
+    e->done = true;
+    if (e->nodes > SCEN_YAML_MAX_EXPANDED)
+        return scen_yaml_fail_at(w->y, n, w->err, "aliases expand this to more than %d nodes",
+                                 SCEN_YAML_MAX_EXPANDED);
+    if (e->bytes > SCEN_YAML_MAX_EXPANDED_BYTES)
+        return scen_yaml_fail_at(w->y, n, w->err, "aliases expand this to more than %d bytes",
+                                 SCEN_YAML_MAX_EXPANDED_BYTES);
+    return 0;
+}
+
+/* A string with a NUL inside ("a\0b") would be read cut short: refuse it. */
+static int check_scalars(const struct scen_yaml *y, struct dl_error *err)
+{
+    for (yaml_node_t *n = y->doc.nodes.start; n < y->doc.nodes.top; n++)
+        if (n->type == YAML_SCALAR_NODE &&
+            strlen((const char *)n->data.scalar.value) != n->data.scalar.length)
+            return scen_yaml_fail_at(y, n, err, "a string contains a NUL character");
+    return 0;
+}
+
+/* Second pass, on the tree: NULs, and what the walker would read. */
+static int check_tree(const struct scen_yaml *y, struct dl_error *err)
+{
+    size_t n = (size_t)(y->doc.nodes.top - y->doc.nodes.start);
+    struct expand_walk w = {y, dl_xcalloc(n, sizeof(*w.memo)), err};
+    int rc = check_scalars(y, err);
+    if (rc == 0)
+        rc = expand_node(&w, 1, 1);
+    free(w.memo);
+    return rc;
 }
 
 int scen_yaml_load(struct scen_yaml *y, const char *file, const char *text, size_t len,
@@ -111,6 +272,10 @@ int scen_yaml_load(struct scen_yaml *y, const char *file, const char *text, size
         yaml_document_delete(&y->doc);
         return dl_error_set(err, "%s:1: empty file", file);
     }
+    if (check_tree(y, err) != 0) {
+        yaml_document_delete(&y->doc);
+        return -1;
+    }
     return 0;
 }
 
@@ -122,11 +287,6 @@ void scen_yaml_free(struct scen_yaml *y)
 yaml_node_t *scen_yaml_root(const struct scen_yaml *y)
 {
     return yaml_document_get_root_node((yaml_document_t *)&y->doc);
-}
-
-static yaml_node_t *node_at(const struct scen_yaml *y, int index)
-{
-    return yaml_document_get_node((yaml_document_t *)&y->doc, index);
 }
 
 unsigned scen_yaml_line(const yaml_node_t *node)
@@ -254,6 +414,8 @@ int scen_yaml_map_open(const struct scen_yaml *y, yaml_node_t *node, const char 
         return type_error(y, node, key, "a mapping", err);
     m->y = y;
     m->node = node;
+    if (scen_yaml_map_len(m) > SCEN_YAML_MAX_PAIRS)
+        return scen_yaml_fail(y, node, key, err, "more than %d keys", SCEN_YAML_MAX_PAIRS);
     for (size_t i = 0; i < scen_yaml_map_len(m); i++)
         if (check_key(m, i, what, keys, err) != 0)
             return -1;
@@ -373,11 +535,13 @@ int scen_yaml_enum(const struct scen_yaml *y, const yaml_node_t *n, const char *
     return type_error(y, n, key, expected, err);
 }
 
-int scen_yaml_seq(const struct scen_yaml *y, const yaml_node_t *n, const char *key,
+int scen_yaml_seq(const struct scen_yaml *y, const yaml_node_t *n, const char *key, size_t max,
                   struct dl_error *err)
 {
     if (n->type != YAML_SEQUENCE_NODE)
         return type_error(y, n, key, "a list", err);
+    if (scen_yaml_seq_len(n) > max)
+        return scen_yaml_fail(y, n, key, err, "more than %zu items", max);
     return 0;
 }
 

@@ -21,7 +21,18 @@
 #include <stdint.h>
 #include <yaml.h>
 
-#define SCEN_YAML_MAX_DEPTH 32
+/* Budgets that keep loading linear in the file's size and its memory
+ * bounded, whatever a file of at most 1 MiB holds (danelab-scenario(5),
+ * LIMITS). An alias is not copied by libyaml, but the schema walker reads
+ * an aliased node once per reference: the expanded counts are what the
+ * walker reads, each alias counted as a copy of its anchor's node. */
+#define SCEN_YAML_MAX_DEPTH          32        /* nested collections, aliases expanded */
+#define SCEN_YAML_MAX_NODES          100000    /* nodes written in the file */
+#define SCEN_YAML_MAX_ANCHORS        256       /* &anchors */
+#define SCEN_YAML_MAX_ALIASES        1024      /* *aliases */
+#define SCEN_YAML_MAX_EXPANDED       100000    /* nodes with aliases expanded */
+#define SCEN_YAML_MAX_EXPANDED_BYTES (2 << 20) /* scalar bytes with aliases expanded */
+#define SCEN_YAML_MAX_PAIRS          256       /* keys of one mapping */
 
 /* One loaded document. `file` is borrowed and must outlive the walker. */
 struct scen_yaml {
@@ -35,8 +46,8 @@ struct scen_yaml_map {
     yaml_node_t *node;
 };
 
-/* Parse text (len bytes) as exactly one YAML document of at most
- * SCEN_YAML_MAX_DEPTH nested collections. On success the caller owns y
+/* Parse text (len bytes) as exactly one YAML document within the budgets
+ * above and without a NUL character in any string. On success the caller owns y
  * and frees it with scen_yaml_free(); on failure nothing is left to free.
  * An empty document is an error. */
 int scen_yaml_load(struct scen_yaml *y, const char *file, const char *text, size_t len,
@@ -53,11 +64,10 @@ const char *scen_yaml_scalar(const yaml_node_t *node);
 size_t scen_yaml_seq_len(const yaml_node_t *seq);
 yaml_node_t *scen_yaml_seq_item(const struct scen_yaml *y, const yaml_node_t *seq, size_t i);
 
-/* Open node as a mapping whose keys must all be strings, distinct and in
- * keys (a NULL-terminated table; keys == NULL allows any key). `what`
- * names the mapping in messages ("unknown key 'x' in mx host (expected
- * one of: ...)"); `key` names where it was found ("key 'zone': expected a
- * mapping, got 'x'"). */
+/* Open node as a mapping of at most SCEN_YAML_MAX_PAIRS keys, which must
+ * all be strings, distinct and in keys (a NULL-terminated table; keys == NULL allows any key).
+ * `what` names the mapping in messages ("unknown key 'x' in mx host (expected one of: ...)"); `key`
+ * names where it was found ("key 'zone': expected a mapping, got 'x'"). */
 int scen_yaml_map_open(const struct scen_yaml *y, yaml_node_t *node, const char *key,
                        const char *what, const char *const *keys, struct scen_yaml_map *m,
                        struct dl_error *err);
@@ -84,8 +94,9 @@ int scen_yaml_duration(const struct scen_yaml *y, const yaml_node_t *n, const ch
 /* One of the NULL-terminated names; *out is its index. */
 int scen_yaml_enum(const struct scen_yaml *y, const yaml_node_t *n, const char *key,
                    const char *const *names, int *out, struct dl_error *err);
-/* Check n is a sequence ("key 'mx': expected a list, got 'x'"). */
-int scen_yaml_seq(const struct scen_yaml *y, const yaml_node_t *n, const char *key,
+/* Check n is a sequence ("key 'mx': expected a list, got 'x'") of at most
+ * max items ("key 'mx': more than 64 items"). */
+int scen_yaml_seq(const struct scen_yaml *y, const yaml_node_t *n, const char *key, size_t max,
                   struct dl_error *err);
 
 /* Report a problem at node's line: "FILE:LINE: key 'K': fmt...". */

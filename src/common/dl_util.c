@@ -124,7 +124,9 @@ int dl_read_file(const char *path, size_t max, char **out, size_t *lenp, struct 
     struct stat st;
     char *buf;
     size_t len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO (or a tty) would wait for a writer;
+     * fstat() then refuses whatever is not a regular file. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return dl_error_set(err, "%s: %s", path, strerror(errno));
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {

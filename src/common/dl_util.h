@@ -30,7 +30,8 @@ int dl_write_file(const char *path, const void *data, size_t len, mode_t mode,
                   struct dl_error *err);
 
 /* Read a whole file (at most max bytes) into a NUL-terminated buffer the
- * caller frees. *len may be NULL. */
+ * caller frees. *len may be NULL. Anything but a regular file (a FIFO, a
+ * device, a directory) is refused at once, never waited on. */
 int dl_read_file(const char *path, size_t max, char **out, size_t *len, struct dl_error *err);
 
 /* Parse a duration: a non-negative integer with an optional unit s, m, h, d

@@ -1,0 +1,55 @@
+/*
+ * Fuzz harness: the scenario loader (scen.h, scen_yaml.h) on a whole file,
+ * as `danelab lint` reads one. The input is written to DIR/fuzz.yaml in a
+ * fresh temporary directory (a scenario's name must match its file, so
+ * the seeds are named fuzz) and loaded with scen_load(); a loaded
+ * scenario is walked as the runner does (hosts and faults in force after
+ * each timeline step). A failure must leave a one-line "FILE:LINE:"
+ * message. Run with yaml.dict.
+ */
+#include "dl_util.h"
+#include "scen.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void walk(const struct scen *s)
+{
+    for (int i = -1; i < (int)s->n_timeline; i++) {
+        free(scen_hosts_at(s, i));
+    }
+    for (size_t i = 0; i < s->n_timeline; i++) {
+        size_t n = 0;
+        int index = 0;
+        (void)scen_faults_at(s, s->timeline[i].at, &n, &index);
+    }
+    (void)scen_expected_dnssec(s);
+    (void)scen_has_retry(s);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char dir[] = "/tmp/danelab-fuzz-scen-XXXXXX", *path;
+    struct dl_error err;
+    struct scen *s = NULL;
+    if (mkdtemp(dir) == NULL)
+        return 0;
+    path = dl_xasprintf("%s/fuzz.yaml", dir);
+    memset(&err, 0, sizeof(err));
+    if (dl_write_file(path, data, size, 0600, &err) == 0) {
+        if (scen_load(path, &s, &err) == 0)
+            walk(s);
+        else if (strncmp(err.msg, path, strlen(path)) != 0 || strchr(err.msg, '\n') != NULL)
+            __builtin_trap(); /* every message starts with FILE and is one line */
+        scen_free(s);
+    }
+    unlink(path);
+    rmdir(dir);
+    free(path);
+    return 0;
+}
