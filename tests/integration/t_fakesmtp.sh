@@ -4,29 +4,7 @@
 # durability check. Runs in a private network namespace (unshare -rn) when
 # it can (port 25), on the host's loopback with a random high port otherwise.
 # Needs: swaks, openssl, python3, jq; posttls-finger (postfix) is optional.
-# As root, a plain network namespace (posttls-finger must drop privileges to
-# the postfix user, which a user namespace cannot map); otherwise unshare -rn.
-if [ "$(id -u)" = 0 ]; then NS="unshare -n"; else NS="unshare -rn"; fi
-if [ -z "${FSMTP_IN_NETNS:-}" ] && $NS true 2>/dev/null; then
-    exec $NS env FSMTP_IN_NETNS=1 sh "$0" "$@"
-fi
-if [ -n "${FSMTP_IN_NETNS:-}" ]; then
-    ip link set lo up
-    PORT=25
-else
-    PORT=$((20000 + $$ % 20000))
-fi
-. "$(dirname "$0")/lib.sh"
-FAKESMTP=${FAKESMTP:-$(dirname "$DANELAB")/fakesmtp}
-D=$WORK/fs
-mkdir -p "$D"
-FS_PID=
-
-stop_fakesmtp() {
-    [ -n "$FS_PID" ] && kill "$FS_PID" 2>/dev/null && wait "$FS_PID" 2>/dev/null
-    FS_PID=
-}
-trap 'stop_fakesmtp; cleanup' EXIT INT TERM
+. "$(dirname "$0")/lib_fsmtp.sh"
 
 # wait_port ADDR: up to 5 s for something to listen on ADDR:$PORT
 wait_port() {
@@ -69,7 +47,7 @@ EOF
 }
 write_conf() { # RCPT_REPLY EXTRA_LISTENER
     {
-        echo '{"session_log": "sessions.jsonl", "grace": 3, "listeners": ['
+        echo '{"session_log": "sessions.jsonl", "grace": 10, "listeners": ['
         listeners
         echo "    {\"name\": \"rcpt.fs.test\", \"address\": \"127.26.0.4\", \"port\": $PORT $1}$2"
         echo ']}'

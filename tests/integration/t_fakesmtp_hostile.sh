@@ -4,26 +4,7 @@
 # in time and count; the checks are what a user relies on: normal clients
 # still get through, fakesmtp does not spin or flood its log, its memory
 # stays bounded. Runs in a private network namespace when it can.
-if [ "$(id -u)" = 0 ]; then NS="unshare -n"; else NS="unshare -rn"; fi
-if [ -z "${FSMTP_IN_NETNS:-}" ] && $NS true 2>/dev/null; then
-    exec $NS env FSMTP_IN_NETNS=1 sh "$0" "$@"
-fi
-if [ -n "${FSMTP_IN_NETNS:-}" ]; then
-    ip link set lo up
-    PORT=25
-else
-    PORT=$((20000 + $$ % 20000))
-fi
-. "$(dirname "$0")/lib.sh"
-FAKESMTP=${FAKESMTP:-$(dirname "$DANELAB")/fakesmtp}
-D=$WORK/fs
-mkdir -p "$D"
-FS_PID=
-stop_fakesmtp() {
-    [ -n "$FS_PID" ] && kill "$FS_PID" 2>/dev/null && wait "$FS_PID" 2>/dev/null
-    FS_PID=
-}
-trap 'stop_fakesmtp; cleanup' EXIT INT TERM
+. "$(dirname "$0")/lib_fsmtp.sh"
 
 # start_fakesmtp CONF [PRLIMIT-ARGS]: run it (under prlimit when given)
 start_fakesmtp() {
