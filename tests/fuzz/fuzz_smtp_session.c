@@ -63,7 +63,7 @@ static enum smtp_action handshake(struct smtp_session *s, bool ok)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const struct smtp_session_hooks hooks = {NULL, store_nothing};
+    static const struct smtp_session_hooks hooks = {.store = store_nothing};
     struct fsmtp_listener *l;
     struct smtp_session *s;
     enum smtp_action act;
