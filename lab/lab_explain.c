@@ -97,6 +97,27 @@ static void txt_wire(const char *text, struct dl_buf *out)
 
 /* The records: of the domain's zone that are TXT at `name` (ldns_rdf,
  * canonical): their texts (strings joined) and RDATA appended. */
+/* A domain whose only mail exchanger is the null MX (RFC 7505: no mx:
+ * hosts, an "MX 0 ." record): a client opens no session there, so it has
+ * nothing to report (RFC 8460 reports sessions). */
+static bool null_mx_only(const struct scen *s)
+{
+    ldns_rdf *origin = NULL;
+    bool found = false;
+    if (s->n_hosts > 0 || ldns_str2rdf_dname(&origin, s->domain) != LDNS_STATUS_OK)
+        return false;
+    for (size_t i = 0; i < s->zone.n_records && !found; i++) {
+        ldns_rr *rr = NULL;
+        if (ldns_rr_new_frm_str(&rr, s->zone.records[i].text, 300, origin, NULL) != LDNS_STATUS_OK)
+            continue;
+        found = ldns_rr_get_type(rr) == LDNS_RR_TYPE_MX && ldns_rr_rd_count(rr) == 2 &&
+                ldns_rdf_size(ldns_rr_rdf(rr, 1)) == 1; /* the root name: one zero octet */
+        ldns_rr_free(rr);
+    }
+    ldns_rdf_deep_free(origin);
+    return found;
+}
+
 static void extra_txt(const struct scen *s, const ldns_rdf *name, struct lab_explain_tlsrpt *t,
                       struct dl_buf *rdata, size_t *n_rdata)
 {
@@ -215,7 +236,8 @@ void lab_explain_tlsrpt(const struct scen *s, struct lab_explain_tlsrpt *t)
             }
     }
     t->readable = t->dnssec != SCEN_DNSSEC_BOGUS && t->dnssec != SCEN_DNSSEC_SERVFAIL;
-    t->reports = t->readable && t->policy.found;
+    t->no_session = null_mx_only(s);
+    t->reports = t->readable && t->policy.found && !t->no_session;
     if (!t->readable)
         snprintf(t->why, sizeof(t->why), "%s TXT: %s (%s)", t->name, scen_dnssec_name(t->dnssec),
                  cause_phrase(t, cause, sizeof(cause)));
@@ -224,6 +246,9 @@ void lab_explain_tlsrpt(const struct scen *s, struct lab_explain_tlsrpt *t)
                  t->dnssec == SCEN_DNSSEC_NXDOMAIN ? "secure" : scen_dnssec_name(t->dnssec));
     else if (!t->policy.found)
         snprintf(t->why, sizeof(t->why), "%s", t->policy.why);
+    else if (t->no_session)
+        snprintf(t->why, sizeof(t->why),
+                 "a null MX only (RFC 7505): no TLS session, nothing to report");
     for (size_t i = 0; i < n_rdata; i++)
         dl_buf_free(&rdata[i]);
     free(rdata);
@@ -274,6 +299,11 @@ static void tlsrpt_phrase(struct dl_buf *b, const struct scen *s)
     else if (!t.policy.found)
         dl_buf_printf(b, "; a client reads it (%s) but finds no policy: %s; it sends no report.",
                       scen_dnssec_name(t.dnssec), t.policy.why);
+    else if (t.no_session)
+        dl_buf_printf(b,
+                      "; a client reads it (%s) but, the domain having only a null MX, opens "
+                      "no session and sends no report.",
+                      scen_dnssec_name(t.dnssec));
     else {
         dl_buf_printf(b, "; a client reads it (%s) and sends its reports to ",
                       scen_dnssec_name(t.dnssec));

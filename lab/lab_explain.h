@@ -50,7 +50,8 @@ struct lab_explain_tlsrpt {
     enum scen_dnssec dnssec;          /* of the TXT lookup */
     const struct scen_fault *cause;   /* the fault behind dnssec, or NULL */
     bool readable;                    /* dnssec is neither bogus nor servfail */
-    bool reports;                     /* readable and a policy: a client reports */
+    bool no_session;                  /* null MX only: no session to report */
+    bool reports;                     /* readable, a policy and a session: a client reports */
     char why[600];                    /* when !reports: why not, in words */
 };
 void lab_explain_tlsrpt(const struct scen *s, struct lab_explain_tlsrpt *t);
