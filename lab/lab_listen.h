@@ -25,8 +25,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define LAB_LISTEN_LOCK_MS 10000
-#define LAB_LISTEN_WAIT_MS 5000
+#define LAB_LISTEN_LOCK_MS 60000
+#define LAB_LISTEN_WAIT_MS 30000
 
 /* Replace the n listeners `listeners` (JSON object texts as
  * lab_smtp_listener gives them) in the running lab. With `tag`, each gets

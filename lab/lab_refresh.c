@@ -21,8 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WAIT_MS 10000 /* for each server to take the reload */
-#define DIGEST  "var/loaded.digest"
+#define WAIT_MS                                                                                    \
+    30000 /* for each server to take the reload (an ASan build of fakesmtp reloading some 150      \
+             listeners took over 5 s) */
+#define DIGEST "var/loaded.digest"
 
 struct snap {
     unsigned char conf[32]; /* the servers' configuration files */

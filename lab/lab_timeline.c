@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #define TIMELINE_TIMEOUT_MS 5000
-#define RELOAD_WAIT_MS      5000
+#define RELOAD_WAIT_MS      30000
 #define STATE_NONE          -2             /* no state installed: the lab's own files */
 #define SKEW_MAX            (86400 + 3600) /* Unbound's val-sig-skew-max, and an hour */
 #define EVENTS_MAX          4096
