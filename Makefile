@@ -32,7 +32,31 @@ endif
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
-CPPFLAGS += -D_GNU_SOURCE -Isrc/common -Izones -Icerts -Ifakesmtp -Ilab -Isrc
+CPPFLAGS += -D_GNU_SOURCE
+
+# The layers (docs/ARCHITECTURE.md). Each folder's files are compiled with
+# the include path of the folder itself and of the folders it may use,
+# nothing else: an upward #include does not compile. Each folder is its own
+# archive, linked top layer first. tests/layering checks the include graph.
+#   lab  ->  lab/check, lab/mta  ->  lab/report  ->  lab/world  ->
+#   lab/scenario  ->  src, zones, certs  ->  common;  fakesmtp -> common
+USES_common        :=
+USES_src           := common
+USES_zones         := common
+USES_certs         := common
+USES_fakesmtp      := common
+USES_lab/scenario  := src zones certs common
+USES_lab/world     := lab/scenario $(USES_lab/scenario)
+USES_lab/report    := lab/world $(USES_lab/world)
+USES_lab/check     := lab/report $(USES_lab/report)
+USES_lab/mta       := lab/report $(USES_lab/report)
+USES_lab           := lab/check lab/mta $(USES_lab/check)
+LAYERS   := lab lab/check lab/mta lab/report lab/world lab/scenario src zones certs fakesmtp common
+# Tests and fuzz harnesses see every folder.
+USES_tests/unit    := $(LAYERS)
+USES_tests/fuzz    := $(LAYERS)
+# -I flags for the source file $(1).
+incs = $(addprefix -I,$(patsubst %/,%,$(dir $(1))) $(USES_$(patsubst %/,%,$(dir $(1)))))
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) $(SANFLAGS) -MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS))
 LDFLAGS  += $(SANFLAGS)
@@ -47,10 +71,10 @@ MAIN_fakesmtp   := fakesmtp/fakesmtp_main.c
 MAIN_dane-client := src/dane_client_main.c
 COMMANDS := $(foreach c,danelab fakesmtp dane-client,$(if $(wildcard $(MAIN_$(c))),$(c)))
 MAINS    := $(foreach c,$(COMMANDS),$(MAIN_$(c)))
-LIB_SRCS := $(filter-out $(MAINS),$(wildcard src/common/*.c src/*.c zones/*.c certs/*.c \
-                                             fakesmtp/*.c lab/*.c))
+LIB_SRCS := $(filter-out $(MAINS),$(foreach l,$(LAYERS),$(wildcard $(l)/*.c)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
-LIB      := $(O)/libdanelab.a
+# One archive per layer, $(O)/<folder>/lib.a, in link order (top first).
+LIBS     := $(foreach l,$(LAYERS),$(if $(filter-out $(MAINS),$(wildcard $(l)/*.c)),$(O)/$(l)/lib.a))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(O)/%.o)
 # One Check suite per tests/unit/check_<module>.c, exporting <module>_suite();
@@ -65,7 +89,7 @@ all: $(PROGS)
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(call incs,$<) $(CFLAGS) -c -o $@ $<
 
 # The installed catalogue's place is compiled into danelab: rebuild it when
 # DATADIR (or PREFIX) changes, so `make install PREFIX=/usr` is consistent.
@@ -73,15 +97,19 @@ $(O)/datadir.stamp: FORCE
 	@mkdir -p $(O)
 	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
 # (danelab.o: the catalogue; lab_mta.o: the known-deviations files.)
-$(O)/lab/danelab.o $(O)/lab/lab_mta.o: $(O)/datadir.stamp
-$(O)/lab/danelab.o $(O)/lab/lab_mta.o: CPPFLAGS += -DDANELAB_DATADIR='"$(DATADIR)"'
+$(O)/lab/danelab.o $(O)/lab/mta/lab_mta.o: $(O)/datadir.stamp
+$(O)/lab/danelab.o $(O)/lab/mta/lab_mta.o: CPPFLAGS += -DDANELAB_DATADIR='"$(DATADIR)"'
 
-$(LIB): $(LIB_OBJS)
-	@rm -f $@
-	$(AR) rcs $@ $^
+# $(1): the build directory; $(2): a layer folder.
+define archive_rule
+$(1)/$(2)/lib.a: $$(patsubst %.c,$(1)/%.o,$$(filter-out $$(MAINS),$$(wildcard $(2)/*.c)))
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+$(foreach l,$(LAYERS),$(eval $(call archive_rule,$(O),$(l))))
 
 define command_rule
-$(B)/$(1): $(O)/$(MAIN_$(1):.c=.o) $(LIB)
+$(B)/$(1): $(O)/$(MAIN_$(1):.c=.o) $(LIBS)
 	@mkdir -p $(B)
 	$(CC) $(LDFLAGS) -o $$@ $$^ $(LDLIBS)
 endef
@@ -94,7 +122,7 @@ $(O)/tests/unit/suites.h: $(UNIT_SRCS)
 $(O)/tests/unit/check_main.o: $(O)/tests/unit/suites.h
 $(O)/tests/unit/check_main.o: CPPFLAGS += -I$(O)/tests/unit
 
-$(O)/tests/unit/unit: $(UNIT_OBJS) $(LIB)
+$(O)/tests/unit/unit: $(UNIT_OBJS) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 unit: $(O)/tests/unit/unit
@@ -141,13 +169,12 @@ FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_O)/%)
 
 $(FUZZ_O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+	$(FUZZ_CC) $(CPPFLAGS) $(call incs,$<) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
-$(FUZZ_O)/libdanelab.a: $(FUZZ_LIB_OBJS)
-	@rm -f $@
-	$(AR) rcs $@ $^
+$(foreach l,$(LAYERS),$(eval $(call archive_rule,$(FUZZ_O),$(l))))
+FUZZ_LIBS    := $(LIBS:$(O)/%=$(FUZZ_O)/%)
 
-$(FUZZ_O)/fuzz_%: $(FUZZ_O)/tests/fuzz/fuzz_%.o $(FUZZ_O)/libdanelab.a
+$(FUZZ_O)/fuzz_%: $(FUZZ_O)/tests/fuzz/fuzz_%.o $(FUZZ_LIBS)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 fuzz-build: $(FUZZ_BINS)
@@ -155,8 +182,8 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: $(FUZZ_BINS)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_BINS)
 
-C_FILES  := $(wildcard src/common/*.[ch] src/*.[ch] zones/*.[ch] certs/*.[ch] fakesmtp/*.[ch] \
-                       lab/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
+C_FILES  := $(foreach l,$(LAYERS),$(wildcard $(l)/*.[ch])) $(wildcard tests/unit/*.[ch] \
+            tests/fuzz/*.c)
 
 format:
 	clang-format -i $(C_FILES)
@@ -168,8 +195,12 @@ format-check:
 clean:
 	rm -rf build build-san build-fuzz bin
 
+# For tests/layering: each layer and the folders it may use, one a line.
+print-layers:
+	@$(foreach l,$(LAYERS),echo '$(l): $(USES_$(l))';)
+
 FORCE:
-.PHONY: all unit integration check valgrind install format format-check clean fuzz fuzz-build
+.PHONY: print-layers all unit integration check valgrind install format format-check clean fuzz fuzz-build
 
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(MAINS:%.c=$(O)/%.d)
 -include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_SRCS:%.c=$(FUZZ_O)/%.d)

@@ -107,7 +107,7 @@ static const char usage[] =
 
 struct command {
     const char *name;
-    int (*fn)(const struct lab_cmd_globals *, int, char **);
+    int (*fn)(const struct lab_globals *, int, char **);
     bool makes_run_dir; /* creates the run directory; the others only read it */
 };
 
@@ -183,7 +183,7 @@ int main(int argc, char **argv)
         {"verbose", no_argument, NULL, 'v'},       {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
     };
-    struct lab_cmd_globals g = {.netns = true, .now = time(NULL)};
+    struct lab_globals g = {.netns = true, .now = time(NULL)};
     const char **dirs = dl_xcalloc((size_t)argc + 1, sizeof(char *));
     char *given_run = NULL, *catalogue = NULL, *run = NULL;
     int c, verbose = 0, rc = 2;

@@ -38,77 +38,6 @@ static int json_opt(int argc, char **argv, bool *json)
     return 0;
 }
 
-int lab_cmd_load(const struct lab_cmd_globals *g, scen_catalog **cat)
-{
-    struct dl_error err;
-    if (scen_catalog_load(g->scenario_dirs, g->n_scenario_dirs, cat, &err) != 0) {
-        dl_err("%s", err.msg);
-        return -1;
-    }
-    return 0;
-}
-
-int lab_cmd_prepare(const struct lab_cmd_globals *g, const scen_catalog *cat, zone_tree **tree,
-                    bool quiet)
-{
-    struct lab_plan_opts po = {.run_dir = g->run_dir, .now = g->now};
-    struct zone_tree_stats st = {0};
-    struct lab_smtp_stats cs = {0};
-    struct dl_error err;
-    lab_smtp *smtp = NULL;
-    int rc = -1;
-    if (dl_mkdir_p(g->run_dir, 0755, &err) == 0 &&
-        (smtp = lab_smtp_build(cat, g->run_dir, g->now, &cs, &err)) != NULL) {
-        po.smtp = smtp;
-        if (lab_plan_build(cat, &po, tree, &st, &err) == 0) {
-            rc = lab_conf_write(g->run_dir, *tree, &err);
-            if (rc == 0)
-                rc = lab_smtp_write_conf(smtp, cat, &err);
-            if (rc != 0)
-                zone_tree_free(*tree);
-        }
-    }
-    lab_smtp_free(smtp);
-    if (rc != 0) {
-        dl_err("%s", err.msg);
-        return -1;
-    }
-    if (!quiet)
-        printf("built %u zones for %zu scenarios: %u signed now (%u signatures in %.3f s), %u "
-               "unchanged, %u new keys; certificates: %u issued, %u unchanged\n",
-               st.zones, scen_catalog_count(cat), st.signed_now, st.signatures, st.sign_seconds,
-               st.cached, st.keys_created, cs.created, cs.cached);
-    return 0;
-}
-
-/* An address the scenarios' SMTP servers listen on (the first MX host of
- * the catalogue), or NULL when no scenario has one. */
-static const char *smtp_probe(const scen_catalog *cat, char buf[16])
-{
-    for (size_t i = 0; i < scen_catalog_count(cat); i++)
-        if (scen_catalog_get(cat, i)->n_hosts > 0)
-            return lab_plan_host_addr(cat, i, 0, buf);
-    return NULL;
-}
-
-int lab_cmd_start(const struct lab_cmd_globals *g, const scen_catalog *cat, const zone_tree *tree,
-                  bool tied)
-{
-    char addr[16];
-    struct lab_world_opts wo = {.run_dir = g->run_dir,
-                                .netns = g->netns,
-                                .timeout_ms = 10000,
-                                .smtp_probe = smtp_probe(cat, addr),
-                                .tied = tied};
-    struct dl_error err;
-    if (lab_world_up(&wo, tree, &err) != 0) {
-        dl_err("%s", err.msg);
-        return -1;
-    }
-    lab_refresh_record(g->run_dir);
-    return 0;
-}
-
 static int no_args(int argc, char **argv)
 {
     if (argc > 1) {
@@ -118,15 +47,15 @@ static int no_args(int argc, char **argv)
     return 0;
 }
 
-int lab_cmd_build(const struct lab_cmd_globals *g, int argc, char **argv)
+int lab_cmd_build(const struct lab_globals *g, int argc, char **argv)
 {
     scen_catalog *cat;
     zone_tree *tree;
     if (no_args(argc, argv) != 0)
         return 2;
-    if (lab_cmd_load(g, &cat) != 0)
+    if (lab_up_load(g, &cat) != 0)
         return 2;
-    if (lab_cmd_prepare(g, cat, &tree, false) != 0) {
+    if (lab_up_prepare(g, cat, &tree, false) != 0) {
         scen_catalog_free(cat);
         return 2;
     }
@@ -136,16 +65,16 @@ int lab_cmd_build(const struct lab_cmd_globals *g, int argc, char **argv)
     return 0;
 }
 
-int lab_cmd_up(const struct lab_cmd_globals *g, int argc, char **argv)
+int lab_cmd_up(const struct lab_globals *g, int argc, char **argv)
 {
     scen_catalog *cat;
     zone_tree *tree;
     int rc = 2;
     if (no_args(argc, argv) != 0)
         return 2;
-    if (lab_cmd_load(g, &cat) != 0)
+    if (lab_up_load(g, &cat) != 0)
         return 2;
-    if (lab_cmd_prepare(g, cat, &tree, false) == 0) {
+    if (lab_up_prepare(g, cat, &tree, false) == 0) {
         struct lab_status st = {0};
         struct dl_error err;
         if (lab_world_status(g->run_dir, &st, &err) == 0 && st.running && st.netns != g->netns)
@@ -154,12 +83,12 @@ int lab_cmd_up(const struct lab_cmd_globals *g, int argc, char **argv)
                    (long)st.holder);
         else if (st.running) {
             /* Up already: bring it up to date with what was just built. */
-            if (lab_refresh(g, cat, tree, false) == 0) {
+            if (lab_up_refresh(g, cat, tree, false) == 0) {
                 printf("lab already up (holder pid %ld), run directory %s\n", (long)st.holder,
                        g->run_dir);
                 rc = 0;
             }
-        } else if (lab_cmd_start(g, cat, tree, false) == 0) {
+        } else if (lab_up_start(g, cat, tree, false) == 0) {
             printf("lab up (%s): resolver %s, run directory %s\n",
                    g->netns ? "own namespaces" : "host loopback", LAB_ADDR_RESOLVER, g->run_dir);
             rc = 0;
@@ -170,7 +99,7 @@ int lab_cmd_up(const struct lab_cmd_globals *g, int argc, char **argv)
     return rc;
 }
 
-int lab_cmd_down(const struct lab_cmd_globals *g, int argc, char **argv)
+int lab_cmd_down(const struct lab_globals *g, int argc, char **argv)
 {
     struct dl_error err;
     bool was;
@@ -190,7 +119,7 @@ static int server_port(int id)
 }
 
 /* The SMTP listeners of RUN/etc/fakesmtp.json: [{name, address, port}]. */
-static json_t *listeners(const struct lab_cmd_globals *g)
+static json_t *listeners(const struct lab_globals *g)
 {
     char *path = dl_xasprintf("%s/etc/fakesmtp.json", g->run_dir);
     json_t *conf = json_load_file(path, 0, NULL), *out = json_array(), *l;
@@ -203,7 +132,7 @@ static json_t *listeners(const struct lab_cmd_globals *g)
     return out;
 }
 
-static json_t *status_json(const struct lab_cmd_globals *g, const struct lab_status *st)
+static json_t *status_json(const struct lab_globals *g, const struct lab_status *st)
 {
     json_t *o = json_object(), *servers = json_array();
     json_object_set_new(o, "running", json_boolean(st->running));
@@ -225,7 +154,7 @@ static json_t *status_json(const struct lab_cmd_globals *g, const struct lab_sta
     return o;
 }
 
-static void status_listeners(const struct lab_cmd_globals *g)
+static void status_listeners(const struct lab_globals *g)
 {
     json_t *ls = listeners(g), *l;
     size_t i;
@@ -238,7 +167,7 @@ static void status_listeners(const struct lab_cmd_globals *g)
     json_decref(ls);
 }
 
-static void status_text(const struct lab_cmd_globals *g, const struct lab_status *st)
+static void status_text(const struct lab_globals *g, const struct lab_status *st)
 {
     char when[64];
     if (!st->running) {
@@ -258,7 +187,7 @@ static void status_text(const struct lab_cmd_globals *g, const struct lab_status
     status_listeners(g);
 }
 
-int lab_cmd_status(const struct lab_cmd_globals *g, int argc, char **argv)
+int lab_cmd_status(const struct lab_globals *g, int argc, char **argv)
 {
     struct lab_status st;
     struct dl_error err;
@@ -321,7 +250,7 @@ static void exec_in_lab(const char *run, char **argv)
  * /proc stays the host's, which the sanitizers' leak check at exit needs);
  * a child does. Terminal signals reach the command directly (same process
  * group), so danelab and the intermediate ignore them. */
-int lab_cmd_exec(const struct lab_cmd_globals *g, int argc, char **argv)
+int lab_cmd_exec(const struct lab_globals *g, int argc, char **argv)
 {
     int first = 1;
     pid_t pid;
@@ -347,7 +276,7 @@ int lab_cmd_exec(const struct lab_cmd_globals *g, int argc, char **argv)
 
 /* lint: each file (or every file of the catalogue) on its own, so every
  * broken file gets its message; then the catalogue-wide checks. */
-int lab_cmd_lint(const struct lab_cmd_globals *g, int argc, char **argv)
+int lab_cmd_lint(const struct lab_globals *g, int argc, char **argv)
 {
     struct dl_error err;
     scen_catalog *cat;
@@ -439,13 +368,13 @@ static void list_text(const scen_catalog *cat)
     }
 }
 
-int lab_cmd_list(const struct lab_cmd_globals *g, int argc, char **argv)
+int lab_cmd_list(const struct lab_globals *g, int argc, char **argv)
 {
     scen_catalog *cat;
     bool json;
     if (json_opt(argc, argv, &json) != 0)
         return 2;
-    if (lab_cmd_load(g, &cat) != 0)
+    if (lab_up_load(g, &cat) != 0)
         return 2;
     if (json) {
         json_t *a = json_array();
@@ -469,60 +398,4 @@ int lab_cmd_list(const struct lab_cmd_globals *g, int argc, char **argv)
         list_text(cat);
     scen_catalog_free(cat);
     return 0;
-}
-
-int lab_cmd_parse_shard(const char *text, unsigned *k, unsigned *n)
-{
-    char *end;
-    unsigned long a, b;
-    if (text[0] < '0' || text[0] > '9')
-        return -1;
-    a = strtoul(text, &end, 10);
-    if (*end != '/' || end[1] < '0' || end[1] > '9')
-        return -1;
-    b = strtoul(end + 1, &end, 10);
-    if (*end != '\0' || b < 1 || b > 100000 || a < 1 || a > b)
-        return -1;
-    *k = (unsigned)a;
-    *n = (unsigned)b;
-    return 0;
-}
-
-/* qsort has no context argument: the catalogue being sorted. Set and used
- * only inside lab_cmd_shard, which is not re-entered. */
-static const scen_catalog *sort_cat;
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(scen_catalog_get(sort_cat, *(const size_t *)a)->name,
-                  scen_catalog_get(sort_cat, *(const size_t *)b)->name);
-}
-
-size_t lab_cmd_shard(const scen_catalog *cat, bool *sel, unsigned k, unsigned n)
-{
-    size_t count = scen_catalog_count(cat), m = 0, kept = 0;
-    size_t *idx = dl_xcalloc(count + 1, sizeof(size_t));
-    for (size_t i = 0; i < count; i++)
-        if (sel[i])
-            idx[m++] = i;
-    sort_cat = cat;
-    qsort(idx, m, sizeof(size_t), by_name);
-    sort_cat = NULL;
-    for (size_t r = 0; r < m; r++) {
-        sel[idx[r]] = n == 0 || r % n == k - 1;
-        kept += sel[idx[r]];
-    }
-    free(idx);
-    return kept;
-}
-
-bool lab_cmd_has_tag(const struct scen *s, char *const *tags, size_t n_tags)
-{
-    if (n_tags == 0)
-        return true;
-    for (size_t i = 0; i < n_tags; i++)
-        for (size_t k = 0; k < s->n_tags; k++)
-            if (strcmp(tags[i], s->tags[k]) == 0)
-                return true;
-    return false;
 }

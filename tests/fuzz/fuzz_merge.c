@@ -7,7 +7,7 @@
  * to stdout: run with -close_fd_mask=1.
  */
 #include "dl_util.h"
-#include "lab_cmd.h"
+#include "lab_up.h"
 #include "lab_merge.h"
 
 #include <stddef.h>
@@ -38,7 +38,7 @@ static int write_parts(const char *dir, const uint8_t *data, size_t size, char *
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char dir[] = "/tmp/danelab-fuzz-merge-XXXXXX", *files[2], *out[4], *argv[16];
-    struct lab_cmd_globals g = {.run_dir = "/nonexistent", .now = 1700000000};
+    struct lab_globals g = {.run_dir = "/nonexistent", .now = 1700000000};
     int argc = 0, n;
     if (mkdtemp(dir) == NULL)
         return 0;

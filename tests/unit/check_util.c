@@ -1,4 +1,4 @@
-/* Unit tests for src/common/dl_util: durations, atomic files and modes. */
+/* Unit tests for common/dl_util: durations, atomic files and modes. */
 #include "dl_util.h"
 
 #include <check.h>

@@ -16,8 +16,8 @@
 #ifndef LAB_MTA_H
 #define LAB_MTA_H
 
-#include "lab_cmd.h"
+#include "lab_up.h"
 
-int lab_mta_main(const struct lab_cmd_globals *g, int argc, char **argv);
+int lab_mta_main(const struct lab_globals *g, int argc, char **argv);
 
 #endif

@@ -13,8 +13,8 @@
 #ifndef LAB_RUN_H
 #define LAB_RUN_H
 
-#include "lab_cmd.h"
+#include "lab_up.h"
 
-int lab_run_main(const struct lab_cmd_globals *g, int argc, char **argv);
+int lab_run_main(const struct lab_globals *g, int argc, char **argv);
 
 #endif

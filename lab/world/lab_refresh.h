@@ -26,20 +26,18 @@
 #define LAB_REFRESH_H
 
 #include "dl_error.h"
-#include "lab_cmd.h"
 
 #include <stdbool.h>
 
-struct scen_catalog;
 struct zone_tree;
 
-/* Record what the lab just loaded (lab_cmd_start, once it is up). */
+/* Record what the lab just loaded (lab_up_start, once it is up). */
 void lab_refresh_record(const char *run_dir);
 
-/* After the build: when a lab runs from g->run_dir and the run directory
- * differs from what it loaded, reload or restart it as above. Returns 0
- * (also when no lab runs), -1 after printing the error. */
-int lab_refresh(const struct lab_cmd_globals *g, const struct scen_catalog *cat,
-                const struct zone_tree *tree, bool quiet);
+/* After the build: when a lab runs from run_dir and the run directory
+ * differs from what it loaded, reload it as above. Returns 0 (also when no
+ * lab runs), 1 when its configuration changed and it was stopped (the
+ * caller starts it again: lab_up_refresh), -1 after printing the error. */
+int lab_refresh(const char *run_dir, const struct zone_tree *tree, bool quiet);
 
 #endif

@@ -260,7 +260,7 @@ static int write_and_render(const struct scen *s, const char *path)
     return rc;
 }
 
-int lab_graph_main(const struct lab_cmd_globals *g, int argc, char **argv)
+int lab_graph_main(const struct lab_globals *g, int argc, char **argv)
 {
     const char *name = NULL, *out = NULL;
     scen_catalog *cat;
@@ -282,7 +282,7 @@ int lab_graph_main(const struct lab_cmd_globals *g, int argc, char **argv)
         dl_err("graph: name a scenario (usage: graph NAME [-o FILE.dot])");
         return 2;
     }
-    if (lab_cmd_load(g, &cat) != 0)
+    if (lab_up_load(g, &cat) != 0)
         return 2;
     if ((s = scen_catalog_find(cat, name)) == NULL) {
         dl_err("graph: no scenario named '%s' in the catalogue", name);

@@ -13,7 +13,7 @@
 #define LAB_REPORT_H
 
 #include "dl_util.h"
-#include "lab_cmd.h"
+#include "lab_up.h"
 #include "scen.h"
 
 #include <jansson.h>

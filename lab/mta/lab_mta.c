@@ -16,6 +16,7 @@
 #include "lab_verdict.h"
 #include "lab_world.h"
 #include "scen.h"
+#include "scen_select.h"
 #include "zone_tree.h"
 
 #include <errno.h>
@@ -160,7 +161,7 @@ static int parse_opts(int argc, char **argv, struct mta_opts *o)
         else if (strcmp(argv[i], "--known") == 0 && i + 1 < argc)
             o->known = argv[++i];
         else if (strcmp(argv[i], "--shard") == 0 && i + 1 < argc) {
-            if (lab_cmd_parse_shard(argv[++i], &o->shard_k, &o->shard_n) != 0) {
+            if (scen_select_parse_shard(argv[++i], &o->shard_k, &o->shard_n) != 0) {
                 dl_err("mta: --shard '%s': expected K/N with 1 <= K <= N", argv[i]);
                 return 2;
             }
@@ -190,7 +191,7 @@ static bool selected(const struct mta_opts *o, const struct scen *s)
         return false;
     for (size_t i = 0; i < o->n_only; i++)
         name_ok = name_ok || strcmp(o->only[i], s->name) == 0;
-    return name_ok && lab_cmd_has_tag(s, o->tags, o->n_tags);
+    return name_ok && scen_select_has_tag(s, o->tags, o->n_tags);
 }
 
 #ifndef DANELAB_DATADIR
@@ -504,8 +505,7 @@ static long file_size(const char *path)
 }
 
 /* Inside the lab world (a child): the whole conformance run. */
-static int mta_child(const struct lab_cmd_globals *g, const scen_catalog *cat,
-                     const struct mta_opts *o)
+static int mta_child(const struct lab_globals *g, const scen_catalog *cat, const struct mta_opts *o)
 {
     struct sigaction sa = {.sa_handler = on_stop};
     struct dl_error err;
@@ -537,7 +537,7 @@ static int mta_child(const struct lab_cmd_globals *g, const scen_catalog *cat,
     for (size_t i = 0; i < scen_catalog_count(cat); i++)
         sel[i] = selected(o, scen_catalog_get(cat, i));
     if (o->shard_n)
-        lab_cmd_shard(cat, sel, o->shard_k, o->shard_n);
+        scen_select_shard(cat, sel, o->shard_k, o->shard_n);
     for (size_t i = 0; i < scen_catalog_count(cat); i++) {
         const struct scen *s = scen_catalog_get(cat, i);
         struct mta_item *it;
@@ -672,7 +672,7 @@ static void on_interrupt(int sig)
     interrupted = sig;
 }
 
-int lab_mta_main(const struct lab_cmd_globals *g, int argc, char **argv)
+int lab_mta_main(const struct lab_globals *g, int argc, char **argv)
 {
     struct mta_opts o;
     scen_catalog *cat = NULL;
@@ -689,7 +689,7 @@ int lab_mta_main(const struct lab_cmd_globals *g, int argc, char **argv)
         goto out;
     }
     rc = 2;
-    if (lab_cmd_load(g, &cat) != 0 || lab_cmd_prepare(g, cat, &tree, o.json) != 0)
+    if (lab_up_load(g, &cat) != 0 || lab_up_prepare(g, cat, &tree, o.json) != 0)
         goto out;
     for (size_t i = 0; i < o.n_only; i++)
         if (scen_catalog_find(cat, o.only[i]) == NULL) {
@@ -712,10 +712,10 @@ int lab_mta_main(const struct lab_cmd_globals *g, int argc, char **argv)
         goto restore;
     }
     if (!st.running) {
-        if (lab_cmd_start(g, cat, tree, !o.keep_up) != 0)
+        if (lab_up_start(g, cat, tree, !o.keep_up) != 0)
             goto restore;
         started = true;
-    } else if (lab_refresh(g, cat, tree, o.json) != 0)
+    } else if (lab_up_refresh(g, cat, tree, o.json) != 0)
         goto restore;
     fflush(stdout);
     if ((pid = fork()) < 0) {

@@ -270,53 +270,52 @@ static bool recorded(const char *run_dir, struct snap *s)
     return ok;
 }
 
-int lab_refresh(const struct lab_cmd_globals *g, const scen_catalog *cat, const zone_tree *tree,
-                bool quiet)
+int lab_refresh(const char *run_dir, const zone_tree *tree, bool quiet)
 {
     struct snap now, before;
     struct lab_status st;
     struct dl_error err;
     size_t unbound_starts, smtp_reloads, smtp_verbose;
     bool was;
-    if (lab_world_status(g->run_dir, &st, &err) != 0) {
+    if (lab_world_status(run_dir, &st, &err) != 0) {
         dl_err("%s", err.msg);
         return -1;
     }
     if (!st.running)
         return 0;
-    snapshot(g->run_dir, &now);
-    (void)recorded(g->run_dir, &before);
+    snapshot(run_dir, &now);
+    (void)recorded(run_dir, &before);
     if (memcmp(&now, &before, sizeof(now)) == 0)
         return 0;
     if (memcmp(now.conf, before.conf, sizeof(now.conf)) != 0) {
         if (!quiet)
             printf("the running lab's zone list changed (scenarios added or removed): "
                    "restarting it\n");
-        if (lab_world_down(g->run_dir, &was, &err) != 0) {
+        if (lab_world_down(run_dir, &was, &err) != 0) {
             dl_err("%s", err.msg);
             return -1;
         }
-        return lab_cmd_start(g, cat, tree, false) == 0 ? 0 : -1; /* it records */
+        return 1; /* the caller starts it again, and that records */
     }
     {
-        char *u = dl_xasprintf("%s/log/unbound.log", g->run_dir);
-        char *f = dl_xasprintf("%s/log/fakesmtp.stderr", g->run_dir);
+        char *u = dl_xasprintf("%s/log/unbound.log", run_dir);
+        char *f = dl_xasprintf("%s/log/fakesmtp.stderr", run_dir);
         unbound_starts = count_lines(u, "start of service");
         smtp_reloads = count_lines(f, "configuration reloaded");
         smtp_verbose = count_lines(f, "ready: "); /* started with -v: it logs reloads */
         free(u);
         free(f);
     }
-    if (reload(g->run_dir, tree, &st, &err) != 0 ||
-        wait_log(g->run_dir, "unbound.log", "start of service", unbound_starts, "unbound", &err) !=
+    if (reload(run_dir, tree, &st, &err) != 0 ||
+        wait_log(run_dir, "unbound.log", "start of service", unbound_starts, "unbound", &err) !=
             0 ||
         (st.pids[LAB_FAKESMTP] > 0 && smtp_verbose > 0 &&
-         wait_log(g->run_dir, "fakesmtp.stderr", "configuration reloaded", smtp_reloads, "fakesmtp",
+         wait_log(run_dir, "fakesmtp.stderr", "configuration reloaded", smtp_reloads, "fakesmtp",
                   &err) != 0)) {
         dl_err("%s", err.msg);
         return -1;
     }
-    lab_refresh_record(g->run_dir);
+    lab_refresh_record(run_dir);
     if (!quiet)
         printf("the running lab reloaded what changed since it loaded it (zones, certificates, "
                "fakesmtp)\n");

@@ -11,6 +11,7 @@
 #include "lab_timeline.h"
 #include "lab_world.h"
 #include "scen.h"
+#include "scen_select.h"
 #include "zone_tree.h"
 
 #include <errno.h>
@@ -115,7 +116,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
         else if (strcmp(argv[i], "--tlsrpt") == 0 && i + 1 < argc)
             o->tlsrpt = argv[++i];
         else if (strcmp(argv[i], "--shard") == 0 && i + 1 < argc) {
-            if (lab_cmd_parse_shard(argv[++i], &o->shard_k, &o->shard_n) != 0) {
+            if (scen_select_parse_shard(argv[++i], &o->shard_k, &o->shard_n) != 0) {
                 dl_err("run: --shard '%s': expected K/N with 1 <= K <= N", argv[i]);
                 return 2;
             }
@@ -147,7 +148,7 @@ static bool named(const struct run_opts *o, const struct scen *s)
 }
 
 /* o->sel: the scenarios named by --scenario (all by default) carrying one
- * of the --tag tags, then with --shard K/N the K-th slice (lab_cmd_shard). */
+ * of the --tag tags, then with --shard K/N the K-th slice (scen_select_shard). */
 static void select_scenarios(struct run_opts *o, const scen_catalog *cat)
 {
     size_t n = scen_catalog_count(cat);
@@ -155,11 +156,11 @@ static void select_scenarios(struct run_opts *o, const scen_catalog *cat)
     o->n_sel = 0;
     for (size_t i = 0; i < n; i++) {
         const struct scen *s = scen_catalog_get(cat, i);
-        o->sel[i] = named(o, s) && lab_cmd_has_tag(s, o->tags, o->n_tags);
+        o->sel[i] = named(o, s) && scen_select_has_tag(s, o->tags, o->n_tags);
         o->n_sel += o->sel[i];
     }
     if (o->shard_n)
-        o->n_sel = lab_cmd_shard(cat, o->sel, o->shard_k, o->shard_n);
+        o->n_sel = scen_select_shard(cat, o->sel, o->shard_k, o->shard_n);
 }
 
 /* The verdict declared for RRset `k` (the MX one derived when unset). */
@@ -445,7 +446,7 @@ static int write_tlsrpt_index(const struct run_opts *o, const json_t *top)
 }
 
 /* --html: the page for the whole report, written to the file run opened. */
-static int write_html(const struct lab_cmd_globals *g, const scen_catalog *cat,
+static int write_html(const struct lab_globals *g, const scen_catalog *cat,
                       const struct run_opts *o, const json_t *top)
 {
     struct lab_html_opts ho = {.run_dir = g->run_dir, .html_path = o->html_abs, .cat = cat};
@@ -473,7 +474,7 @@ static void progress(bool on, size_t k, size_t n, const char *name)
 /* The checker: in one process (--jobs 1) or in each worker (lab_pool),
  * the lab_* contexts; in the process that prints, the results. */
 struct checker {
-    const struct lab_cmd_globals *g;
+    const struct lab_globals *g;
     const scen_catalog *cat;
     const struct run_opts *o;
     lab_dnscheck *dc;
@@ -616,8 +617,7 @@ static int check_selected(struct checker *c)
 
 /* Inside the lab world (a child process): check every selected scenario
  * and print the report. Exit status 0 all passed, 1 some deviated, 2 error. */
-static int check_all(const struct lab_cmd_globals *g, const scen_catalog *cat,
-                     const struct run_opts *o)
+static int check_all(const struct lab_globals *g, const scen_catalog *cat, const struct run_opts *o)
 {
     struct checker c = {.g = g, .cat = cat, .o = o};
     struct dl_error err;
@@ -688,7 +688,7 @@ static void on_interrupt(int sig)
 
 /* The checker runs in a child: it joins the lab's namespaces, and run
  * itself must stay outside to stop the lab afterwards. */
-static int check_in_child(const struct lab_cmd_globals *g, const scen_catalog *cat,
+static int check_in_child(const struct lab_globals *g, const scen_catalog *cat,
                           const struct run_opts *o)
 {
     int status;
@@ -718,8 +718,8 @@ static int check_in_child(const struct lab_cmd_globals *g, const scen_catalog *c
 
 /* Make sure a lab runs; *started tells whether we started it (tied to
  * this process unless it is to be kept up). */
-static int ensure_up(const struct lab_cmd_globals *g, const scen_catalog *cat,
-                     const zone_tree *tree, bool quiet, bool keep_up, bool *started)
+static int ensure_up(const struct lab_globals *g, const scen_catalog *cat, const zone_tree *tree,
+                     bool quiet, bool keep_up, bool *started)
 {
     struct lab_status st;
     struct dl_error err;
@@ -730,15 +730,15 @@ static int ensure_up(const struct lab_cmd_globals *g, const scen_catalog *cat,
     }
     if (st.running) {
         dl_info("using the lab already running from %s", g->run_dir);
-        return lab_refresh(g, cat, tree, quiet);
+        return lab_up_refresh(g, cat, tree, quiet);
     }
-    if (lab_cmd_start(g, cat, tree, !keep_up) != 0)
+    if (lab_up_start(g, cat, tree, !keep_up) != 0)
         return -1;
     *started = true;
     return 0;
 }
 
-int lab_run_main(const struct lab_cmd_globals *g, int argc, char **argv)
+int lab_run_main(const struct lab_globals *g, int argc, char **argv)
 {
     struct run_opts o;
     scen_catalog *cat = NULL;
@@ -754,7 +754,7 @@ int lab_run_main(const struct lab_cmd_globals *g, int argc, char **argv)
         goto out;
     }
     rc = 2;
-    if (lab_cmd_load(g, &cat) != 0 || lab_cmd_prepare(g, cat, &tree, o.json || o.tap) != 0)
+    if (lab_up_load(g, &cat) != 0 || lab_up_prepare(g, cat, &tree, o.json || o.tap) != 0)
         goto out;
     for (size_t i = 0; i < o.n_only; i++)
         if (scen_catalog_find(cat, o.only[i]) == NULL) {

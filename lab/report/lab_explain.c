@@ -392,7 +392,7 @@ json_t *lab_explain_tlsrpt_json(const struct scen *s)
     return o;
 }
 
-int lab_explain_main(const struct lab_cmd_globals *g, int argc, char **argv)
+int lab_explain_main(const struct lab_globals *g, int argc, char **argv)
 {
     scen_catalog *cat;
     json_t *all = json_array();
@@ -406,7 +406,7 @@ int lab_explain_main(const struct lab_cmd_globals *g, int argc, char **argv)
             json_decref(all);
             return 2;
         }
-    if (lab_cmd_load(g, &cat) != 0) {
+    if (lab_up_load(g, &cat) != 0) {
         json_decref(all);
         return 2;
     }

@@ -3,7 +3,7 @@
 #include "cert_set.h"
 #include "dl_util.h"
 #include "lab_conf.h"
-#include "lab_plan.h"
+#include "lab_addr.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -290,7 +290,7 @@ static json_t *listener_json(const lab_smtp *m, const scen_catalog *cat, size_t 
     if (tls == NULL)
         return dl_error_prefix(err, "%s:%u", h->loc.file, h->loc.line), NULL;
     l = json_pack("{s:s%, s:s, s:i, s:b, s:s, s:o}", "name", h->name, (size_t)host_len, "address",
-                  lab_plan_host_addr(cat, i, j, addr), "port", 25, "starttls_advertise",
+                  lab_addr_host(cat, i, j, addr), "port", 25, "starttls_advertise",
                   h->starttls != SCEN_STARTTLS_NONE, "starttls", starttls_mode(h->starttls), "tls",
                   tls);
     json_object_set_new(l, "maildir",

@@ -93,14 +93,14 @@ static int check_shards(json_t *const *tops, char *const *files, size_t n)
 /* The HTML page of the merged report; the chain-of-trust pictures of the
  * scenarios found in the catalogue (-s) go to RUN/graphs/. A catalogue
  * that does not load only costs the pictures. */
-static int write_html(const struct lab_cmd_globals *g, const json_t *merged, const char *path)
+static int write_html(const struct lab_globals *g, const json_t *merged, const char *path)
 {
     scen_catalog *cat = NULL;
     struct dl_error err;
     struct lab_html_opts o = {.run_dir = g->run_dir, .html_path = path};
     FILE *f;
     int rc = -1;
-    if (lab_cmd_load(g, &cat) != 0)
+    if (lab_up_load(g, &cat) != 0)
         dl_warn("report merge: no chain-of-trust pictures in %s: the catalogue did not load", path);
     o.cat = cat;
     if ((f = open_out(path)) != NULL) {
@@ -175,8 +175,8 @@ static int html_form(FILE *f, const json_t *report)
 /* The `danelab mta` reports of one MTA's shards joined (lab_mtareport):
  * exit 0 when no deviation and no leak is left, 1 when one is, 2 on an
  * error. */
-static int merge_mta(const struct lab_cmd_globals *g, json_t *const *tops, char *const *files,
-                     size_t n, const struct outputs *o)
+static int merge_mta(const struct lab_globals *g, json_t *const *tops, char *const *files, size_t n,
+                     const struct outputs *o)
 {
     struct dl_error err;
     json_t *merged;
@@ -264,7 +264,7 @@ static const char merge_usage[] =
     "                            [--html OUT] [--tlsrpt-index OUT]\n"
     "       (FILE.json: all `danelab run --json` or all `danelab mta --json` reports)\n";
 
-static int merge(const struct lab_cmd_globals *g, int argc, char **argv)
+static int merge(const struct lab_globals *g, int argc, char **argv)
 {
     const char *json_out = NULL, *junit_out = NULL, *tap_out = NULL, *html_out = NULL,
                *index_out = NULL;
@@ -453,7 +453,7 @@ out:
     return rc;
 }
 
-int lab_merge_main(const struct lab_cmd_globals *g, int argc, char **argv)
+int lab_merge_main(const struct lab_globals *g, int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "merge") == 0)
         return merge(g, argc - 1, argv + 1);

@@ -24,8 +24,8 @@
 #ifndef LAB_MERGE_H
 #define LAB_MERGE_H
 
-#include "lab_cmd.h"
+#include "lab_up.h"
 
-int lab_merge_main(const struct lab_cmd_globals *g, int argc, char **argv);
+int lab_merge_main(const struct lab_globals *g, int argc, char **argv);
 
 #endif

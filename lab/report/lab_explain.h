@@ -10,7 +10,7 @@
 #define LAB_EXPLAIN_H
 
 #include "dane_tlsrpt.h"
-#include "lab_cmd.h"
+#include "lab_up.h"
 #include "scen.h"
 
 #include <jansson.h>
@@ -63,6 +63,6 @@ void lab_explain_tlsrpt_clear(struct lab_explain_tlsrpt *t);
 json_t *lab_explain_tlsrpt_json(const struct scen *s);
 
 /* danelab explain NAME... [--json] */
-int lab_explain_main(const struct lab_cmd_globals *g, int argc, char **argv);
+int lab_explain_main(const struct lab_globals *g, int argc, char **argv);
 
 #endif

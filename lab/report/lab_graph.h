@@ -11,7 +11,7 @@
 #ifndef LAB_GRAPH_H
 #define LAB_GRAPH_H
 
-#include "lab_cmd.h"
+#include "lab_up.h"
 #include "scen.h"
 
 #include <stdio.h>
@@ -20,6 +20,6 @@
 void lab_graph_write(const struct scen *s, FILE *out);
 
 /* danelab graph NAME [-o FILE.dot]: default RUN/graphs/NAME.dot. */
-int lab_graph_main(const struct lab_cmd_globals *g, int argc, char **argv);
+int lab_graph_main(const struct lab_globals *g, int argc, char **argv);
 
 #endif

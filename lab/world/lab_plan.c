@@ -1,6 +1,7 @@
 #include "lab_plan.h"
 
 #include "dl_util.h"
+#include "lab_addr.h"
 #include "lab_conf.h"
 #include "zone_fault.h"
 
@@ -14,17 +15,6 @@
 #include <unistd.h>
 
 #define PLAN_TTL 300
-
-const char *lab_plan_host_addr(const scen_catalog *cat, size_t i, size_t j, char buf[16])
-{
-    const struct scen *s = scen_catalog_get(cat, i);
-    if (s->hosts[j].address != NULL) {
-        snprintf(buf, 16, "%s", s->hosts[j].address);
-        return buf;
-    }
-    snprintf(buf, 16, "127.%zu.%zu.%zu", 25 + i / 250, i % 250 + 1, j + 1);
-    return buf;
-}
 
 /* The fault `name` of scenario s on host h (NULL: on any), or NULL. */
 static const struct scen_fault *find_fault(const struct scen *s, const struct scen_host *h,
@@ -169,7 +159,7 @@ static int add_hosts(zone_tree *t, const struct lab_plan_opts *o, const scen_cat
             rc = add_rr(t, &h->loc, err, "%s %d IN CNAME %s", h->name, PLAN_TTL, target);
         if (rc == 0)
             rc = add_rr(t, &h->loc, err, "%s %d IN A %s", base, PLAN_TTL,
-                        lab_plan_host_addr(cat, i, j, addr));
+                        lab_addr_host(cat, i, j, addr));
         if (rc == 0)
             rc = add_tlsa(t, o, i, h, tlsa_base, err);
         if (rc == 0 && find_fault(s, h, "tlsa-servfail") != NULL)

@@ -57,7 +57,4 @@ char *lab_plan_fault_owner(const struct scen *s, const struct scen_fault *f, uin
  * caller frees it); else NULL. */
 char *lab_plan_cname_target(const struct scen *s, const struct scen_host *h);
 
-/* The IPv4 address of host j of catalogue scenario i, in buf (16 bytes). */
-const char *lab_plan_host_addr(const scen_catalog *cat, size_t i, size_t j, char buf[16]);
-
 #endif

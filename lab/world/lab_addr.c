@@ -1,0 +1,16 @@
+#include "lab_addr.h"
+
+#include "scen.h"
+
+#include <stdio.h>
+
+const char *lab_addr_host(const scen_catalog *cat, size_t i, size_t j, char buf[16])
+{
+    const struct scen *s = scen_catalog_get(cat, i);
+    if (s->hosts[j].address != NULL) {
+        snprintf(buf, 16, "%s", s->hosts[j].address);
+        return buf;
+    }
+    snprintf(buf, 16, "127.%zu.%zu.%zu", 25 + i / 250, i % 250 + 1, j + 1);
+    return buf;
+}

@@ -1,0 +1,92 @@
+#include "lab_up.h"
+
+#include "dl_util.h"
+#include "lab_conf.h"
+#include "lab_addr.h"
+#include "lab_plan.h"
+#include "lab_refresh.h"
+#include "lab_smtp.h"
+#include "lab_world.h"
+#include "scen.h"
+
+#include <stdio.h>
+
+int lab_up_load(const struct lab_globals *g, scen_catalog **cat)
+{
+    struct dl_error err;
+    if (scen_catalog_load(g->scenario_dirs, g->n_scenario_dirs, cat, &err) != 0) {
+        dl_err("%s", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+int lab_up_prepare(const struct lab_globals *g, const scen_catalog *cat, zone_tree **tree,
+                   bool quiet)
+{
+    struct lab_plan_opts po = {.run_dir = g->run_dir, .now = g->now};
+    struct zone_tree_stats st = {0};
+    struct lab_smtp_stats cs = {0};
+    struct dl_error err;
+    lab_smtp *smtp = NULL;
+    int rc = -1;
+    if (dl_mkdir_p(g->run_dir, 0755, &err) == 0 &&
+        (smtp = lab_smtp_build(cat, g->run_dir, g->now, &cs, &err)) != NULL) {
+        po.smtp = smtp;
+        if (lab_plan_build(cat, &po, tree, &st, &err) == 0) {
+            rc = lab_conf_write(g->run_dir, *tree, &err);
+            if (rc == 0)
+                rc = lab_smtp_write_conf(smtp, cat, &err);
+            if (rc != 0)
+                zone_tree_free(*tree);
+        }
+    }
+    lab_smtp_free(smtp);
+    if (rc != 0) {
+        dl_err("%s", err.msg);
+        return -1;
+    }
+    if (!quiet)
+        printf("built %u zones for %zu scenarios: %u signed now (%u signatures in %.3f s), %u "
+               "unchanged, %u new keys; certificates: %u issued, %u unchanged\n",
+               st.zones, scen_catalog_count(cat), st.signed_now, st.signatures, st.sign_seconds,
+               st.cached, st.keys_created, cs.created, cs.cached);
+    return 0;
+}
+
+/* An address the scenarios' SMTP servers listen on (the first MX host of
+ * the catalogue), or NULL when no scenario has one. */
+static const char *smtp_probe(const scen_catalog *cat, char buf[16])
+{
+    for (size_t i = 0; i < scen_catalog_count(cat); i++)
+        if (scen_catalog_get(cat, i)->n_hosts > 0)
+            return lab_addr_host(cat, i, 0, buf);
+    return NULL;
+}
+
+int lab_up_start(const struct lab_globals *g, const scen_catalog *cat, const zone_tree *tree,
+                 bool tied)
+{
+    char addr[16];
+    struct lab_world_opts wo = {.run_dir = g->run_dir,
+                                .netns = g->netns,
+                                .timeout_ms = 10000,
+                                .smtp_probe = smtp_probe(cat, addr),
+                                .tied = tied};
+    struct dl_error err;
+    if (lab_world_up(&wo, tree, &err) != 0) {
+        dl_err("%s", err.msg);
+        return -1;
+    }
+    lab_refresh_record(g->run_dir);
+    return 0;
+}
+
+int lab_up_refresh(const struct lab_globals *g, const scen_catalog *cat, const zone_tree *tree,
+                   bool quiet)
+{
+    int rc = lab_refresh(g->run_dir, tree, quiet);
+    if (rc == 1)
+        rc = lab_up_start(g, cat, tree, false);
+    return rc;
+}

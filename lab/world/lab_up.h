@@ -1,0 +1,46 @@
+/*
+ * lab_up: the options every command shares, and bringing the lab up or up
+ * to date from a catalogue: load it, build its zones, certificates and
+ * server configurations into the run directory, start the servers. Used by
+ * `up`, `run`, `mta` and `exec`; each function prints its error (dl_err)
+ * and returns -1, or returns 0.
+ */
+#ifndef LAB_UP_H
+#define LAB_UP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+struct lab_globals {
+    const char *run_dir;        /* absolute */
+    const char **scenario_dirs; /* catalogue directories or files */
+    size_t n_scenario_dirs;
+    bool netns; /* false with --no-netns */
+    time_t now; /* signing time: --now, or the wall clock */
+};
+
+struct scen_catalog;
+struct zone_tree;
+
+/* Load the catalogue named by the options. */
+int lab_up_load(const struct lab_globals *g, struct scen_catalog **cat);
+
+/* Build the zones, certificates and configurations; on success *tree is
+ * the signed zone tree (the caller frees it). quiet: no summary line. */
+int lab_up_prepare(const struct lab_globals *g, const struct scen_catalog *cat,
+                   struct zone_tree **tree, bool quiet);
+
+/* Start (or refresh) the servers. tied: the lab stops when this process
+ * ends, even killed (run and mta without --keep-up); else it stays until
+ * `danelab down`. */
+int lab_up_start(const struct lab_globals *g, const struct scen_catalog *cat,
+                 const struct zone_tree *tree, bool tied);
+
+/* A lab that already runs from g->run_dir, brought up to date after
+ * lab_up_prepare (lab_refresh: reloaded in place, or stopped and started
+ * again when its zone list changed). 0 also when no lab runs. */
+int lab_up_refresh(const struct lab_globals *g, const struct scen_catalog *cat,
+                   const struct zone_tree *tree, bool quiet);
+
+#endif

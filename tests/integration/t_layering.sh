@@ -1,0 +1,38 @@
+# The architecture holds (docs/ARCHITECTURE.md): the include graph goes
+# down the layers the Makefile declares, without cycles between folders or
+# modules; an upward include does not even compile. Each rule is also shown
+# to fail on a copy of the tree with the rule broken.
+. "$(dirname "$0")/lib.sh"
+
+check_output "the tree follows its layers, without cycles" ", 0 problems$" "$SRC_DIR/tests/layering"
+
+# A copy of the sources to break.
+copy="$WORK/tree"
+mkdir -p "$copy/tests"
+(cd "$SRC_DIR" && cp -r Makefile common src zones certs fakesmtp "$copy/" &&
+    mkdir -p "$copy/lab" && cp lab/*.[ch] "$copy/lab/" &&
+    for d in lab/*/; do
+        [ "$d" = lab/scenarios/ ] && continue
+        mkdir -p "$copy/$d" && cp "$d"*.[ch] "$copy/$d" 2>/dev/null
+    done
+    cp tests/layering "$copy/tests/")
+
+# upward: the scenario layer includes a header of the world above it
+sed -i '1a #include "lab_up.h"' "$copy/lab/scenario/scen_select.c"
+check_output "an upward include is reported with file:line" \
+    "^lab/scenario/scen_select.c:2: includes lab_up.h of lab/world/, which lab/scenario/ may not use" \
+    "$copy/tests/layering" "$copy"
+check_status "... and fails the check" 1 "$copy/tests/layering" "$copy"
+check_output "... and does not compile" "lab_up.h: No such file" \
+    make -C "$copy" -s build/lab/scenario/scen_select.o
+sed -i '2d' "$copy/lab/scenario/scen_select.c"
+check_status "the copy passes again once it is undone" 0 "$copy/tests/layering" "$copy"
+
+# a module cycle inside one folder: scen_yaml includes scen_select, which
+# includes scen (which includes scen_yaml)
+sed -i '1a #include "scen_select.h"' "$copy/lab/scenario/scen_yaml.c"
+sed -i '1a #include "scen_yaml.h"' "$copy/lab/scenario/scen_select.c"
+check_output "a cycle between modules is reported with its members" \
+    "lab/scenario/scen_(yaml|select)" "$copy/tests/layering" "$copy"
+check_status "... and fails the check" 1 "$copy/tests/layering" "$copy"
+finish
