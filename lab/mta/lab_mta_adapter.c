@@ -191,6 +191,25 @@ void lab_mta_proc_each(lab_mta_proc_fn *fn, void *ctx)
         closedir(d);
 }
 
+int lab_mta_check_reachable(const char *base, unsigned uid, const char *who, struct dl_error *err)
+{
+    char *dir = dl_xstrdup(base), *slash;
+    struct stat st;
+    int rc = 0;
+    while (rc == 0 && (slash = strrchr(dir, '/')) != NULL) {
+        *slash = '\0';
+        if (stat(*dir ? dir : "/", &st) == 0 && !(st.st_mode & S_IXOTH) && st.st_uid != uid)
+            rc = dl_error_set(err,
+                              "%s (mode %04o): %s, cannot reach %s; make it traversable "
+                              "(chmod o+x) or use another run directory",
+                              *dir ? dir : "/", (unsigned)(st.st_mode & 07777), who, base);
+        if (*dir == '\0')
+            break;
+    }
+    free(dir);
+    return rc;
+}
+
 static bool kill_child(void *ctx, int pid, int ppid, char state)
 {
     (void)state;

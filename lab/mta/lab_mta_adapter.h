@@ -106,6 +106,11 @@ const char *lab_mta_sbin(const char *name, char *buf, size_t len);
 /* Remove a directory tree (no error when it is absent). */
 void lab_mta_rm_tree(const char *path);
 
+/* Every directory above `base` must let the MTA's user `uid` through
+ * (o+x, or its own): 0, or -1 with err naming the first that does not,
+ * `who` ("Postfix's daemons, running as postfix") saying for whom. */
+int lab_mta_check_reachable(const char *base, unsigned uid, const char *who, struct dl_error *err);
+
 /* SIGKILL to `parent` and its direct children (found in /proc). */
 void lab_mta_kill_tree(int parent);
 

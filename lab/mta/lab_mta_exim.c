@@ -321,23 +321,10 @@ static char *config(const lab_exim *x, char *const *options_in, size_t n_options
 /* Every directory above base must let the exim user through. */
 static int check_reachable(const lab_exim *x, struct dl_error *err)
 {
-    char *dir = dl_xstrdup(x->base), *slash;
-    struct stat st;
-    int rc = 0;
-    while (rc == 0 && (slash = strrchr(dir, '/')) != NULL) {
-        *slash = '\0';
-        if (stat(*dir ? dir : "/", &st) == 0 && !(st.st_mode & S_IXOTH) && st.st_uid != x->uid)
-            rc = dl_error_set(err,
-                              "%s (mode %04o): Exim's deliveries, running as the exim user "
-                              "(uid %u), cannot reach %s; make it traversable (chmod o+x) or "
-                              "use another run directory",
-                              *dir ? dir : "/", (unsigned)(st.st_mode & 07777), (unsigned)x->uid,
-                              x->base);
-        if (*dir == '\0')
-            break;
-    }
-    free(dir);
-    return rc;
+    char who[96];
+    snprintf(who, sizeof(who), "Exim's deliveries, running as the exim user (uid %u)",
+             (unsigned)x->uid);
+    return lab_mta_check_reachable(x->base, (unsigned)x->uid, who, err);
 }
 
 /* The configuration directory (for reports). */

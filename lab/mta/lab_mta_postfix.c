@@ -244,23 +244,9 @@ static lab_postfix *postfix_new(const char *run_dir, char *const *options, size_
         dl_error_set(err, "/usr/sbin/postfix: %s (install the postfix package)", strerror(errno));
         goto fail;
     }
-    for (char *dir = dl_xstrdup(p->base), *slash; (slash = strrchr(dir, '/')) != NULL;) {
-        *slash = '\0';
-        if (stat(*dir ? dir : "/", &st) == 0 && !(st.st_mode & S_IXOTH) &&
-            st.st_uid != pw->pw_uid) {
-            dl_error_set(err,
-                         "%s (mode %04o): Postfix's daemons, running as " MAIL_OWNER
-                         ", cannot reach %s; make it traversable (chmod o+x) or use another "
-                         "run directory",
-                         dir, (unsigned)(st.st_mode & 07777), p->base);
-            free(dir);
-            goto fail;
-        }
-        if (*dir == '\0') {
-            free(dir);
-            break;
-        }
-    }
+    if (lab_mta_check_reachable(p->base, (unsigned)pw->pw_uid,
+                                "Postfix's daemons, running as " MAIL_OWNER, err) != 0)
+        goto fail;
     if (stat(p->base, &st) == 0) { /* a previous instance: stopped, then removed */
         if (master_pid(p) > 0)
             pf_stop(p);
