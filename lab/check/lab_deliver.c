@@ -67,12 +67,6 @@ static int note_policy(dane_dns *resolver, const struct scen *s, dane_tlsrpt *rp
     return 0;
 }
 
-int lab_deliver_check(lab_deliver *d, const struct scen *s, enum scen_profile p,
-                      struct lab_deliver_result *r, struct dl_error *err)
-{
-    return lab_deliver_check_report(d, s, p, r, NULL, err);
-}
-
 /* One run of the client: delivering (the envelope the MTA adapters use,
  * postmaster@DOMAIN) or probing. */
 static int run_client(lab_deliver *d, dane_dns *resolver, const struct scen *s, enum scen_profile p,

@@ -48,11 +48,8 @@ struct lab_deliver_result {
 
 /* Deliver to the scenario's domain under profile p (and probe it when
  * the profile has a probe: expectation) and compare. Returns 0 (the
- * result says pass or not), -1 when the client could not run (err set). */
-int lab_deliver_check(lab_deliver *d, const struct scen *s, enum scen_profile p,
-                      struct lab_deliver_result *r, struct dl_error *err);
-
-/* The same, and, when `rpt` is not NULL, the delivering run's sessions counted in
+ * result says pass or not), -1 when the client could not run (err set).
+ * When `rpt` is not NULL, the delivering run's sessions are counted in
  * the TLS-RPT report `rpt` (dane_tlsrpt_add) and the domain's TLS-RPT
  * policy (_smtp._tls TXT, RFC 8460 section 3) looked up through the lab
  * resolver and recorded in it (dane_tlsrpt_set_policy; once per report),

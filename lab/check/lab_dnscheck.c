@@ -99,8 +99,9 @@ static int lookup(lab_dnscheck *c, const char *scen, const char *name, int type,
     return 0;
 }
 
-int lab_dnscheck_domain(lab_dnscheck *c, const struct scen *s, struct lab_dnscheck_result *r,
-                        struct dl_error *err)
+/* The scenario's MX RRset (its A RRset for an implicit MX), classified. */
+static int lookup_domain(lab_dnscheck *c, const struct scen *s, struct lab_dnscheck_result *r,
+                         struct dl_error *err)
 {
     return lookup(c, s->name, s->domain, s->implicit_mx ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_MX, r, err);
 }
@@ -118,7 +119,7 @@ int lab_dnscheck_rrsets(lab_dnscheck *c, const struct scen *s,
     char *base, *tlsa;
     int rc;
     memset(r, 0, SCEN_RRSET_COUNT * sizeof(*r));
-    if (lab_dnscheck_domain(c, s, &r[SCEN_RRSET_MX], err) != 0)
+    if (lookup_domain(c, s, &r[SCEN_RRSET_MX], err) != 0)
         return -1;
     if (h == NULL)
         return 0;

@@ -29,12 +29,8 @@ typedef struct lab_dnscheck lab_dnscheck;
 lab_dnscheck *lab_dnscheck_new(const char *run_dir, struct dl_error *err);
 void lab_dnscheck_free(lab_dnscheck *c);
 
-/* Look up the scenario's MX RRset (its A RRset for an implicit MX) and
- * classify the answer. Returns -1 only when the lookup could not be made. */
-int lab_dnscheck_domain(lab_dnscheck *c, const struct scen *s, struct lab_dnscheck_result *r,
-                        struct dl_error *err);
-
-/* Look up the RRsets of `expect: dns:` (scen.h): MX as above, the first MX
+/* Look up the RRsets of `expect: dns:` (scen.h): the scenario's MX RRset
+ * (its A RRset for an implicit MX), the first MX
  * host's A RRset, and its TLSA RRset at _PORT._tcp.<host> or, when the A
  * lookup followed a CNAME, at the CNAME target (RFC 7672 section 2.2.3).
  * r[SCEN_RRSET_A] and r[SCEN_RRSET_TLSA] stay SCEN_DNSSEC_UNSET without an

@@ -1,53 +1,25 @@
 #include "lab_run.h"
 
-#include "dane_retry.h"
 #include "dl_util.h"
-#include "lab_deliver.h"
-#include "lab_dnscheck.h"
-#include "lab_html.h"
-#include "lab_pool.h"
-#include "lab_refresh.h"
-#include "lab_report.h"
-#include "lab_timeline.h"
-#include "lab_world.h"
+#include "lab_checker.h"
+#include "lab_session.h"
 #include "scen.h"
-#include "scen_select.h"
-#include "zone_tree.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <jansson.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+/* run's options: the session's common ones, then its own. */
 struct run_opts {
-    bool json;
-    bool keep_up;
-    bool tap;    /* --tap: TAP 13 on stdout instead of the table */
-    int profile; /* --profile: only this one's delivery expectations; -1: all */
-    char **only; /* --scenario NAME, repeatable */
-    size_t n_only;
-    const char *junit;  /* --junit FILE */
-    FILE *junit_f;      /* opened by run before the lab starts */
-    const char *tlsrpt; /* --tlsrpt DIR */
-    char *tlsrpt_dir;   /* its absolute path, made by run */
-    unsigned shard_k;   /* --shard K/N; 0: no sharding */
-    unsigned shard_n;
-    char **tags; /* --tag T, repeatable: scenarios carrying one of them */
-    size_t n_tags;
-    unsigned jobs;    /* --jobs N: worker processes (default: online CPUs, at most 8) */
-    const char *html; /* --html FILE */
-    FILE *html_f;     /* opened by run before the lab starts */
-    char *html_abs;   /* its absolute path, for the page's relative links */
-    bool exact;       /* --exact-timelines: run every retry attempt, none reused */
-    bool *sel;        /* catalogue index -> selected (--scenario, --shard) */
-    size_t n_sel;     /* how many */
+    struct lab_session s;
+    struct lab_checker_opts c;
+    const char *tlsrpt; /* --tlsrpt DIR as given */
+    char *tlsrpt_dir;   /* its absolute path */
+    char *html_abs;     /* --html FILE's absolute path */
 };
 
 static const char run_usage[] =
@@ -78,763 +50,140 @@ static unsigned default_jobs(void)
     return n < 1 ? 1 : n > 8 ? 8 : (unsigned)n;
 }
 
+/* run's own options; 1 taken, 0 unknown, -1 a bad value (printed). */
+static int run_option(void *ctx, int argc, char **argv, int *i)
+{
+    struct run_opts *o = ctx;
+    const char *a = argv[*i];
+    bool value = *i + 1 < argc;
+    if (strcmp(a, "--exact-timelines") == 0)
+        o->c.exact = true;
+    else if (strcmp(a, "--tap") == 0)
+        o->c.tap = true;
+    else if (strcmp(a, "--tlsrpt") == 0 && value)
+        o->tlsrpt = argv[++*i];
+    else if (strcmp(a, "--jobs") == 0 && value) {
+        char *end;
+        long v = strtol(argv[++*i], &end, 10);
+        if (*end != '\0' || v < 1 || v > 64) {
+            dl_err("run: --jobs '%s': expected a number of processes, 1..64", argv[*i]);
+            return -1;
+        }
+        o->c.jobs = (unsigned)v;
+    } else if (strcmp(a, "--profile") == 0 && value) {
+        if ((o->c.profile = scen_profile_lookup(argv[++*i])) < 0) {
+            dl_err("run: --profile '%s': expected rfc7672 or exchange-online", argv[*i]);
+            return -1;
+        }
+    } else
+        return 0;
+    return 1;
+}
+
+/* 0, 1 when --help was printed, 2 on a usage error (printed). */
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
+    int rc;
     memset(o, 0, sizeof(*o));
-    o->profile = -1;
-    o->jobs = default_jobs();
-    o->only = dl_xcalloc((size_t)argc, sizeof(char *));
-    o->tags = dl_xcalloc((size_t)argc, sizeof(char *));
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            fputs(run_usage, stdout);
-            return 1;
-        } else if (strcmp(argv[i], "--json") == 0)
-            o->json = true;
-        else if (strcmp(argv[i], "--exact-timelines") == 0)
-            o->exact = true;
-        else if (strcmp(argv[i], "--tag") == 0 && i + 1 < argc)
-            o->tags[o->n_tags++] = argv[++i];
-        else if (strcmp(argv[i], "--html") == 0 && i + 1 < argc)
-            o->html = argv[++i];
-        else if (strcmp(argv[i], "--jobs") == 0 && i + 1 < argc) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end != '\0' || v < 1 || v > 64) {
-                dl_err("run: --jobs '%s': expected a number of processes, 1..64", argv[i]);
-                return 2;
-            }
-            o->jobs = (unsigned)v;
-        } else if (strcmp(argv[i], "--keep-up") == 0)
-            o->keep_up = true;
-        else if (strcmp(argv[i], "--tap") == 0)
-            o->tap = true;
-        else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc)
-            o->only[o->n_only++] = argv[++i];
-        else if (strcmp(argv[i], "--junit") == 0 && i + 1 < argc)
-            o->junit = argv[++i];
-        else if (strcmp(argv[i], "--tlsrpt") == 0 && i + 1 < argc)
-            o->tlsrpt = argv[++i];
-        else if (strcmp(argv[i], "--shard") == 0 && i + 1 < argc) {
-            if (scen_select_parse_shard(argv[++i], &o->shard_k, &o->shard_n) != 0) {
-                dl_err("run: --shard '%s': expected K/N with 1 <= K <= N", argv[i]);
-                return 2;
-            }
-        } else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) {
-            if ((o->profile = scen_profile_lookup(argv[++i])) < 0) {
-                dl_err("run: --profile '%s': expected rfc7672 or exchange-online", argv[i]);
-                return 2;
-            }
-        } else {
-            dl_err("run: unknown argument '%s' (see danelab run --help)", argv[i]);
-            return 2;
-        }
-    }
-    if (o->json && o->tap) {
+    lab_session_init(&o->s, "run", argc);
+    o->c.s = &o->s;
+    o->c.profile = -1;
+    o->c.jobs = default_jobs();
+    rc = lab_session_parse(&o->s, argc, argv, run_option, o, "danelab run --help");
+    if (rc == 1)
+        fputs(run_usage, stdout);
+    if (rc != 0)
+        return rc;
+    if (o->s.json && o->c.tap) {
         dl_err("run: --json and --tap both print on stdout; choose one");
         return 2;
     }
+    o->s.quiet = o->s.json || o->c.tap;
     return 0;
 }
 
-static bool named(const struct run_opts *o, const struct scen *s)
+/* --html FILE's absolute path, for the page's relative links. */
+static int html_path(struct run_opts *o)
 {
-    if (o->n_only == 0)
-        return true;
-    for (size_t i = 0; i < o->n_only; i++)
-        if (strcmp(o->only[i], s->name) == 0)
-            return true;
-    return false;
-}
-
-/* o->sel: the scenarios named by --scenario (all by default) carrying one
- * of the --tag tags, then with --shard K/N the K-th slice (scen_select_shard). */
-static void select_scenarios(struct run_opts *o, const scen_catalog *cat)
-{
-    size_t n = scen_catalog_count(cat);
-    o->sel = dl_xcalloc(n + 1, sizeof(bool));
-    o->n_sel = 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct scen *s = scen_catalog_get(cat, i);
-        o->sel[i] = named(o, s) && scen_select_has_tag(s, o->tags, o->n_tags);
-        o->n_sel += o->sel[i];
+    const char *html = o->s.html;
+    char *dir = dl_xstrdup(html), *slash = strrchr(dir, '/'), *real;
+    const char *base = slash ? slash + 1 : html;
+    if (slash)
+        *slash = '\0';
+    if ((real = realpath(slash ? (*dir ? dir : "/") : ".", NULL)) == NULL) {
+        dl_err("run: --html %s: %s", html, strerror(errno));
+        free(dir);
+        return -1;
     }
-    if (o->shard_n)
-        o->n_sel = scen_select_shard(cat, o->sel, o->shard_k, o->shard_n);
+    o->html_abs = dl_xasprintf("%s/%s", strcmp(real, "/") == 0 ? "" : real, base);
+    o->c.html_abs = o->html_abs;
+    free(real);
+    free(dir);
+    return 0;
 }
 
-/* The verdict declared for RRset `k` (the MX one derived when unset). */
-static struct scen_verdict expected(const struct scen *s, enum scen_rrset k)
-{
-    struct scen_verdict v = s->expect_dns[k];
-    if (k == SCEN_RRSET_MX)
-        v.verdict = scen_expected_dnssec(s);
-    return v;
-}
-
-static json_t *rrset_json(const struct scen *s, enum scen_rrset k,
-                          const struct lab_dnscheck_result *r, bool pass)
-{
-    struct scen_verdict v = expected(s, k);
-    json_t *o =
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:b}", "rrset", scen_rrset_name(k), "name",
-                  r->qname, "type", r->qtype, "expected", scen_dnssec_name(v.verdict), "observed",
-                  scen_dnssec_name(r->observed), "rcode", r->rcode, "why", r->why, "pass", pass);
-    if (v.reason != NULL)
-        json_object_set_new(o, "reason", json_string(v.reason));
-    if (r->canonname[0])
-        json_object_set_new(o, "canonname", json_string(r->canonname));
-    return o;
-}
-
-static json_t *result_json(const struct scen *s, const struct lab_dnscheck_result *r,
-                           const bool pass[SCEN_RRSET_COUNT], bool all)
-{
-    const struct lab_dnscheck_result *mx = &r[SCEN_RRSET_MX];
-    json_t *sets = json_array();
-    for (int k = 0; k < SCEN_RRSET_COUNT; k++)
-        if (k == SCEN_RRSET_MX || s->expect_dns[k].verdict != SCEN_DNSSEC_UNSET)
-            json_array_append_new(sets, rrset_json(s, (enum scen_rrset)k, &r[k], pass[k]));
-    return json_pack("{s:s, s:s, s:s, s:{s:s}, s:{s:s, s:i, s:s}, s:o, s:b}", "name", s->name,
-                     "domain", s->domain, "check", "dnssec", "expected", "dnssec",
-                     scen_dnssec_name(scen_expected_dnssec(s)), "observed", "dnssec",
-                     scen_dnssec_name(mx->observed), "rcode", mx->rcode, "why", mx->why, "rrsets",
-                     sets, "pass", all);
-}
-
-/* Check one scenario; returns whether every declared verdict was met. */
-static bool check_one(lab_dnscheck *dc, const struct scen *s, struct lab_dnscheck_result *r,
-                      bool pass[SCEN_RRSET_COUNT])
+/* --tlsrpt DIR made, and its absolute path. */
+static int tlsrpt_path(struct run_opts *o)
 {
     struct dl_error err;
-    bool all = true;
-    if (lab_dnscheck_rrsets(dc, s, r, &err) != 0) {
-        for (int k = 0; k < SCEN_RRSET_COUNT; k++)
-            if (r[k].why[0] == '\0') {
-                r[k].observed = SCEN_DNSSEC_UNSET;
-                snprintf(r[k].why, sizeof(r[k].why), "%s", err.msg);
-            }
-    }
-    for (int k = 0; k < SCEN_RRSET_COUNT; k++) {
-        struct scen_verdict v = expected(s, (enum scen_rrset)k);
-        pass[k] = v.verdict == SCEN_DNSSEC_UNSET || lab_dnscheck_meets(&v, &r[k]);
-        all = all && pass[k];
-    }
-    return all;
-}
-
-/* The delivery expectations of the selected profiles, by the reference
- * client; r[p].profile is -1 for a profile not checked. */
-static bool checked_profile(const struct scen *s, const struct run_opts *o, int p)
-{
-    return s->expect[p].set && (o->profile < 0 || o->profile == p);
-}
-
-/* Set when a TLS-RPT report could not be written: the run exits 2. */
-static bool tlsrpt_failed;
-
-/* With --tlsrpt DIR, the sessions of every profile checked go to the
- * report DIR/DOMAIN.json (DOMAIN without its final dot). */
-/* The retry timeline of scenario i under each checked profile with a
- * `retry:` expectation; tr[p].n is 0 for a profile not run. */
-static bool timeline_all(lab_timeline *tl, const struct scen *s, size_t i, const bool checked[],
-                         struct lab_timeline_result tr[SCEN_PROFILE_COUNT],
-                         struct lab_deliver_result r[SCEN_PROFILE_COUNT])
-{
-    bool all = true, want[SCEN_PROFILE_COUNT], any = false;
-    struct dl_error err;
-    for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
-        memset(&tr[p], 0, sizeof(tr[p]));
-        want[p] = checked[p] && s->expect[p].retry.set;
-        any = any || want[p];
-    }
-    if (!any)
-        return true;
-    if (lab_timeline_run_all(tl, i, want, tr, &err) != 0)
-        for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
-            tr[p].pass = false;
-            snprintf(tr[p].mismatch, sizeof(tr[p].mismatch), "%s", err.msg);
-        }
-    for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
-        if (!want[p])
-            continue;
-        if (!tr[p].pass && r[p].pass) {
-            r[p].pass = false;
-            snprintf(r[p].mismatch, sizeof(r[p].mismatch), "retry: %s", tr[p].mismatch);
-        }
-        all = all && tr[p].pass;
-    }
-    return all;
-}
-
-/* With --tlsrpt: the report of the sessions of every profile checked,
- * DIR/DOMAIN.json (DOMAIN without its final dot), written only when the
- * domain publishes a valid TLSRPT policy (RFC 8460 section 3). Returns the
- * scenario's "tlsrpt" object {"domain", "rua", "file" (or null), "why"}
- * for the index, or NULL. */
-static json_t *write_tlsrpt(const dane_tlsrpt *rpt, const struct run_opts *o, time_t now)
-{
-    struct dl_error err;
-    const char *domain = dane_tlsrpt_domain(rpt);
-    char *file = dl_xasprintf("%s.json", domain), *path;
-    json_t *rua = json_array(), *info;
-    int rc;
-    path = dl_xasprintf("%s/%s", o->tlsrpt_dir, file);
-    rc = dane_tlsrpt_write(rpt, path, now, now, &err);
-    for (const char *const *u = dane_tlsrpt_rua(rpt); *u; u++)
-        json_array_append_new(rua, json_string(*u));
-    info =
-        json_pack("{s:s, s:o, s:s?}", "domain", domain, "rua", rua, "file", rc == 0 ? file : NULL);
-    if (rc < 0) {
+    struct stat st;
+    if (dl_mkdir_p(o->tlsrpt, 0755, &err) != 0) {
         dl_err("run: --tlsrpt: %s", err.msg);
-        tlsrpt_failed = true;
-    } else if (rc == 1) {
-        dl_info("run: --tlsrpt: %s: no report: %s", domain, err.msg);
-        json_object_set_new(info, "why", json_string(err.msg));
+        return -1;
     }
-    free(path);
-    free(file);
-    return info;
-}
-
-static bool deliver_all(lab_deliver *ld, const struct scen *s, const struct run_opts *o,
-                        struct lab_deliver_result r[SCEN_PROFILE_COUNT], bool checked[],
-                        double secs[], time_t now, json_t **tlsrpt)
-{
-    bool all = true, any = false;
-    dane_tlsrpt *rpt = o->tlsrpt_dir ? dane_tlsrpt_new(s->domain, 25) : NULL;
-    for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
-        struct dl_error err;
-        double t0 = dl_mono();
-        checked[p] = checked_profile(s, o, p);
-        if (!checked[p])
-            continue;
-        any = true;
-        if (lab_deliver_check_report(ld, s, (enum scen_profile)p, &r[p], rpt, &err) != 0) {
-            r[p].pass = false;
-            snprintf(r[p].mismatch, sizeof(r[p].mismatch), "%s", err.msg);
-        }
-        secs[p] = dl_mono() - t0;
-        all = all && r[p].pass;
+    if ((o->tlsrpt_dir = realpath(o->tlsrpt, NULL)) == NULL || stat(o->tlsrpt_dir, &st) != 0 ||
+        !S_ISDIR(st.st_mode)) {
+        dl_err("run: --tlsrpt %s: %s", o->tlsrpt,
+               o->tlsrpt_dir == NULL ? strerror(errno) : "not a directory");
+        return -1;
     }
-    *tlsrpt = rpt && any ? write_tlsrpt(rpt, o, now) : NULL;
-    dane_tlsrpt_free(rpt);
-    return all;
+    o->c.tlsrpt_dir = o->tlsrpt_dir;
+    return 0;
 }
 
-static json_t *retry_expected_json(const struct scen_retry *e)
-{
-    json_t *o =
-        json_pack("{s:s, s:s, s:s*}", "status", e->status, "code", e->code, "reason", e->reason);
-    if (e->attempts)
-        json_object_set_new(o, "attempts", json_integer(e->attempts));
-    if (e->at >= 0)
-        json_object_set_new(o, "at", json_integer(e->at));
-    if (e->n_codes) {
-        json_t *c = json_array();
-        for (size_t k = 0; k < e->n_codes; k++)
-            json_array_append_new(c, json_pack("{s:I, s:s}", "at", (json_int_t)e->codes[k].at,
-                                               "code", e->codes[k].code));
-        json_object_set_new(o, "codes", c);
-    }
-    return o;
-}
-
-/* "timeline": {"schedule", "expected": {...}, "attempts": [{"at", "status",
- * "code", "reason", "final", "detail"}...], "pass", "mismatch"}; schedule:
- * the name of profile p's retry schedule (dane_retry.h). */
-static json_t *timeline_json(enum scen_profile p, const struct scen_retry *e,
-                             const struct lab_timeline_result *t)
-{
-    json_t *a = json_array();
-    for (size_t k = 0; k < t->n; k++) {
-        const struct lab_attempt *x = &t->attempts[k];
-        json_array_append_new(
-            a, json_pack("{s:I, s:s, s:s, s:s, s:s*, s:b, s:s}", "at", (json_int_t)x->at, "status",
-                         dane_status_name(x->observed.status), "code", x->observed.code, "reason",
-                         dane_reason_name(x->observed.reason), "tlsrpt", x->observed.tlsrpt,
-                         "final", x->final, "detail", x->detail));
-        if (x->reused)
-            json_object_set_new(json_array_get(a, k), "reused", json_true());
-    }
-    return json_pack("{s:s, s:o, s:o, s:b, s:s*}", "schedule",
-                     dane_retry_name(scen_profile_client(p)), "expected", retry_expected_json(e),
-                     "attempts", a, "pass", t->pass, "mismatch", t->pass ? NULL : t->mismatch);
-}
-
-/* "probe": {"expected", "observed", "pass", "mismatch"} */
-static json_t *probe_json(const struct scen_accept *e, const struct lab_deliver_check *c)
-{
-    const struct dane_outcome *o = &c->observed;
-    return json_pack("{s:o, s:{s:s, s:s, s:s, s:s*, s:s}, s:b, s:s*}", "expected",
-                     lab_report_accept_json(e, c->matched), "observed", "status",
-                     dane_status_name(o->status), "code", o->code, "reason",
-                     dane_reason_name(o->reason), "tlsrpt", o->tlsrpt, "detail", c->detail, "pass",
-                     c->pass, "mismatch", c->pass ? NULL : c->mismatch);
-}
-
-static json_t *deliver_json(const struct scen *s, const struct lab_deliver_result r[],
-                            const bool checked[], const double secs[],
-                            const struct lab_timeline_result tr[])
-{
-    json_t *a = json_array();
-    for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
-        const struct scen_expect *e = &s->expect[p];
-        const struct dane_outcome *o = &r[p].observed;
-        json_t *d;
-        if (!checked[p])
-            continue;
-        d = json_pack("{s:s, s:o, s:{s:s, s:s, s:s, s:s*, s:s}, s:b, s:s*}", "profile",
-                      scen_profile_name((enum scen_profile)p), "expected",
-                      lab_report_accept_json(&e->deliver, r[p].matched), "observed", "status",
-                      dane_status_name(o->status), "code", o->code, "reason",
-                      dane_reason_name(o->reason), "tlsrpt", o->tlsrpt, "detail", r[p].detail,
-                      "pass", r[p].pass, "mismatch", r[p].pass ? NULL : r[p].mismatch);
-        json_object_set_new(d, "seconds", json_real(secs[p]));
-        if (r[p].probed)
-            json_object_set_new(d, "probe", probe_json(&e->probe, &r[p].probe));
-        if (e->retry.set)
-            json_object_set_new(d, "timeline",
-                                timeline_json((enum scen_profile)p, &e->retry, &tr[p]));
-        json_array_append_new(a, d);
-    }
-    return a;
-}
-
-/* The number of checks (TAP test points) of the selected scenarios. */
-static size_t count_checks(const scen_catalog *cat, const struct run_opts *o)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < scen_catalog_count(cat); i++) {
-        const struct scen *s = scen_catalog_get(cat, i);
-        if (!o->sel[i])
-            continue;
-        n++;
-        for (int p = 0; p < SCEN_PROFILE_COUNT; p++)
-            n += checked_profile(s, o, p);
-    }
-    return n;
-}
-
-/* --tlsrpt DIR: DIR/index.json, {DOMAIN: {"rua": [...], "file": NAME or
- * null, "why": (when no report)}} over the scenarios' "tlsrpt" objects
- * (each made in whichever worker ran the scenario). */
-static int write_tlsrpt_index(const struct run_opts *o, const json_t *top)
-{
-    json_t *index = json_object(), *scen;
-    struct dl_error err;
-    size_t i;
-    char *text, *path = dl_xasprintf("%s/index.json", o->tlsrpt_dir);
-    int rc;
-    json_array_foreach(json_object_get(top, "scenarios"), i, scen)
-    {
-        json_t *t = json_object_get(scen, "tlsrpt"), *e;
-        if (t == NULL)
-            continue;
-        e = json_deep_copy(t);
-        json_object_del(e, "domain");
-        json_object_set_new(index, json_string_value(json_object_get(t, "domain")), e);
-    }
-    text = json_dumps(index, JSON_INDENT(2) | JSON_SORT_KEYS);
-    rc = dl_write_file(path, text, strlen(text), 0644, &err);
-    if (rc != 0)
-        dl_err("run: --tlsrpt: %s", err.msg);
-    free(text);
-    free(path);
-    json_decref(index);
-    return rc;
-}
-
-/* --html: the page for the whole report, written to the file run opened. */
-static int write_html(const struct lab_globals *g, const scen_catalog *cat,
-                      const struct run_opts *o, const json_t *top)
-{
-    struct lab_html_opts ho = {.run_dir = g->run_dir, .html_path = o->html_abs, .cat = cat};
-    struct dl_error err;
-    int rc = lab_html_write(o->html_f, top, &ho, &err);
-    if (fclose(o->html_f) != 0 && rc == 0)
-        rc = dl_error_set(&err, "%s", strerror(errno));
-    if (rc != 0)
-        dl_err("run: --html %s: %s", o->html, err.msg);
-    return rc;
-}
-
-/* The progress line on a terminal: "[12/60] name", overwritten. */
-static void progress(bool on, size_t k, size_t n, const char *name)
-{
-    if (!on)
-        return;
-    if (name)
-        fprintf(stderr, "\r\033[K[%zu/%zu] %s", k, n, name);
-    else
-        fputs("\r\033[K", stderr);
-    fflush(stderr);
-}
-
-/* The checker: in one process (--jobs 1) or in each worker (lab_pool),
- * the lab_* contexts; in the process that prints, the results. */
-struct checker {
+struct run_child {
     const struct lab_globals *g;
-    const scen_catalog *cat;
-    const struct run_opts *o;
-    lab_dnscheck *dc;
-    lab_deliver *ld;
-    lab_timeline *tl;
-    json_t **results;    /* by catalogue index, as they arrive */
-    size_t *order;       /* the selected scenarios in catalogue order */
-    size_t next, n_done; /* the next of order to print; how many arrived */
-    bool text, tty, on_term;
-    unsigned passed, failed;
-    size_t point; /* TAP test points printed */
+    const struct lab_checker_opts *c;
 };
 
-static int checker_setup(void *ctx)
+static int checker_child(void *ctx)
 {
-    struct checker *c = ctx;
-    struct dl_error err;
-    if ((c->dc = lab_dnscheck_new(c->g->run_dir, &err)) == NULL ||
-        (c->ld = lab_deliver_new(c->g->run_dir, c->g->now, &err)) == NULL ||
-        (c->tl = lab_timeline_new(c->g->run_dir, c->g->now, c->cat, &err)) == NULL) {
-        dl_err("run: %s", err.msg);
-        return -1;
-    }
-    lab_timeline_set_exact(c->tl, c->o->exact);
-    return 0;
-}
-
-/* Frees the contexts; the exit status of a worker (2: a TLS-RPT report
- * could not be written). */
-static int checker_teardown(void *ctx)
-{
-    struct checker *c = ctx;
-    lab_dnscheck_free(c->dc);
-    lab_deliver_free(c->ld);
-    lab_timeline_free(c->tl);
-    c->dc = NULL;
-    c->ld = NULL;
-    c->tl = NULL;
-    return tlsrpt_failed ? 2 : 0;
-}
-
-/* Every check of scenario i: the scenario object of the report. */
-static json_t *check_scenario(void *ctx, size_t i)
-{
-    struct checker *c = ctx;
-    const struct scen *s = scen_catalog_get(c->cat, i);
-    struct lab_dnscheck_result r[SCEN_RRSET_COUNT];
-    struct lab_deliver_result dr[SCEN_PROFILE_COUNT];
-    struct lab_timeline_result tr[SCEN_PROFILE_COUNT];
-    bool pass[SCEN_RRSET_COUNT], checked[SCEN_PROFILE_COUNT], all;
-    double secs[SCEN_PROFILE_COUNT] = {0}, ts = dl_mono();
-    json_t *one, *tlsrpt;
-    all = check_one(c->dc, s, r, pass);
-    all = deliver_all(c->ld, s, c->o, dr, checked, secs, c->g->now, &tlsrpt) && all;
-    all = timeline_all(c->tl, s, i, checked, tr, dr) && all;
-    one = result_json(s, r, pass, all);
-    json_object_set_new(one, "delivery", deliver_json(s, dr, checked, secs, tr));
-    json_object_set_new(one, "seconds", json_real(dl_mono() - ts));
-    if (tlsrpt)
-        json_object_set_new(one, "tlsrpt", tlsrpt);
-    if (!all)
-        json_object_set_new(one, "trace", lab_report_trace(c->g->run_dir, s->name, s->domain));
-    return one;
-}
-
-/* Print (table or TAP) and count one scenario's result. */
-static void emit(struct checker *c, const json_t *one)
-{
-    bool pass = json_is_true(json_object_get(one, "pass"));
-    pass ? c->passed++ : c->failed++;
-    progress(c->on_term, 0, 0, NULL);
-    if (c->o->tap)
-        lab_report_tap_scenario(stdout, one, &c->point);
-    else if (c->text) {
-        const char *error = json_string_value(json_object_get(one, "error"));
-        if (error)
-            printf("FAIL %-28s %s\n", json_string_value(json_object_get(one, "name")), error);
-        else
-            lab_report_scenario_text(stdout, one, c->tty);
-    }
-    fflush(stdout);
-}
-
-/* A result arrived (NULL: its worker died): keep it, print those now in
- * catalogue order. */
-static void on_done(void *ctx, size_t i, const json_t *r)
-{
-    struct checker *c = ctx;
-    const struct scen *s = scen_catalog_get(c->cat, i);
-    c->results[i] =
-        r ? json_deep_copy(r)
-          : json_pack("{s:s, s:s, s:b, s:s, s:[]}", "name", s->name, "domain", s->domain, "pass",
-                      false, "error", "no result: the worker checking it died", "delivery");
-    c->n_done++;
-    while (c->next < c->o->n_sel && c->results[c->order[c->next]])
-        emit(c, c->results[c->order[c->next++]]);
-    if (c->next < c->o->n_sel)
-        progress(c->on_term, c->n_done, c->o->n_sel, s->name);
-}
-
-/* Run the checks, serially or in workers; returns 0, or 2 on an error
- * (a worker died, a report could not be written). */
-static int check_selected(struct checker *c)
-{
-    size_t n = scen_catalog_count(c->cat), m = 0;
-    size_t *slow_first = dl_xcalloc(c->o->n_sel + 1, sizeof(size_t));
-    struct dl_error err;
-    int rc = 0;
-    for (int pass = 0; pass < 2; pass++) /* retry timelines (the slow ones) first */
-        for (size_t i = 0; i < n; i++)
-            if (c->o->sel[i] && scen_has_retry(scen_catalog_get(c->cat, i)) == (pass == 0))
-                slow_first[m++] = i;
-    if (c->o->jobs <= 1 || c->o->n_sel <= 1) {
-        if (checker_setup(c) != 0)
-            rc = 2;
-        for (size_t k = 0; rc == 0 && k < c->o->n_sel; k++) {
-            json_t *one;
-            progress(c->on_term, k + 1, c->o->n_sel, scen_catalog_get(c->cat, c->order[k])->name);
-            one = check_scenario(c, c->order[k]);
-            on_done(c, c->order[k], one);
-            json_decref(one);
-        }
-        if (checker_teardown(c) != 0)
-            rc = 2;
-    } else {
-        struct lab_pool_ops ops = {.setup = checker_setup,
-                                   .work = check_scenario,
-                                   .teardown = checker_teardown,
-                                   .done = on_done};
-        int w = lab_pool_run(slow_first, m, c->o->jobs, &ops, c, &err);
-        if (w < 0)
-            dl_err("%s", err.msg);
-        if (w != 0)
-            rc = 2;
-    }
-    progress(c->on_term, 0, 0, NULL);
-    free(slow_first);
-    return rc;
-}
-
-/* Inside the lab world (a child process): check every selected scenario
- * and print the report. Exit status 0 all passed, 1 some deviated, 2 error. */
-static int check_all(const struct lab_globals *g, const scen_catalog *cat, const struct run_opts *o)
-{
-    struct checker c = {.g = g, .cat = cat, .o = o};
-    struct dl_error err;
-    json_t *list = json_array(), *top;
-    double t0 = dl_mono();
-    int rc;
-
-    c.text = !o->json && !o->tap;
-    c.tty = c.text && isatty(STDOUT_FILENO);
-    c.on_term = c.tty && isatty(STDERR_FILENO);
-    if (lab_world_enter(g->run_dir, &err) != 0) {
-        dl_err("run: %s", err.msg);
-        json_decref(list);
-        return 2;
-    }
-    c.results = dl_xcalloc(scen_catalog_count(cat) + 1, sizeof(json_t *));
-    c.order = dl_xcalloc(o->n_sel + 1, sizeof(size_t));
-    for (size_t i = 0, k = 0; i < scen_catalog_count(cat); i++)
-        if (o->sel[i])
-            c.order[k++] = i;
-    if (o->tap)
-        lab_report_tap_plan(stdout, count_checks(cat, o));
-    rc = check_selected(&c);
-    for (size_t k = 0; k < o->n_sel; k++)
-        if (c.results[c.order[k]])
-            json_array_append(list, c.results[c.order[k]]);
-    top = json_pack("{s:o, s:{s:i, s:i, s:f}}", "scenarios", list, "summary", "passed", c.passed,
-                    "failed", c.failed, "seconds", dl_mono() - t0);
-    if (o->shard_n)
-        json_object_set_new(top, "shard",
-                            json_pack("{s:i, s:i}", "index", o->shard_k, "count", o->shard_n));
-    if (rc == 0)
-        rc = tlsrpt_failed ? 2 : c.failed ? 1 : 0;
-    if (o->json) {
-        json_dumpf(top, stdout, JSON_INDENT(2));
-        putchar('\n');
-    } else if (o->tap)
-        printf("# %u passed, %u failed\n", c.passed, c.failed);
-    else
-        printf("%u passed, %u failed\n", c.passed, c.failed);
-    if (o->junit_f) {
-        if (lab_report_junit(o->junit_f, top) != 0 || fclose(o->junit_f) != 0) {
-            dl_err("run: --junit %s: %s", o->junit, strerror(errno));
-            rc = 2;
-        }
-    }
-    if (o->html && write_html(g, cat, o, top) != 0)
-        rc = 2;
-    if (o->tlsrpt_dir && write_tlsrpt_index(o, top) != 0)
-        rc = 2;
-    json_decref(top);
-    for (size_t i = 0; i < scen_catalog_count(cat); i++)
-        json_decref(c.results[i]);
-    free(c.results);
-    free(c.order);
-    fflush(stdout);
-    return rc;
-}
-
-/* Set by SIGINT/SIGTERM while the checker runs, so that run still stops
- * the lab it started: a handler can only tell the waiting loop by a flag. */
-static volatile sig_atomic_t run_interrupted;
-
-static void on_interrupt(int sig)
-{
-    run_interrupted = sig;
-}
-
-/* The checker runs in a child: it joins the lab's namespaces, and run
- * itself must stay outside to stop the lab afterwards. */
-static int check_in_child(const struct lab_globals *g, const scen_catalog *cat,
-                          const struct run_opts *o)
-{
-    int status;
-    pid_t pid;
-    fflush(stdout);
-    pid = fork();
-    if (pid < 0) {
-        dl_err("run: fork: %s", strerror(errno));
-        return 2;
-    }
-    if (pid == 0)
-        _exit(check_all(g, cat, o));
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR)
-            break;
-        if (run_interrupted)
-            kill(pid, SIGKILL);
-    }
-    if (run_interrupted)
-        return 2;
-    if (WIFSIGNALED(status)) {
-        dl_err("run: the checker was killed by signal %d", WTERMSIG(status));
-        return 2;
-    }
-    return WEXITSTATUS(status);
-}
-
-/* Make sure a lab runs; *started tells whether we started it (tied to
- * this process unless it is to be kept up). */
-static int ensure_up(const struct lab_globals *g, const scen_catalog *cat, const zone_tree *tree,
-                     bool quiet, bool keep_up, bool *started)
-{
-    struct lab_status st;
-    struct dl_error err;
-    *started = false;
-    if (lab_world_status(g->run_dir, &st, &err) != 0) {
-        dl_err("%s", err.msg);
-        return -1;
-    }
-    if (st.running) {
-        dl_info("using the lab already running from %s", g->run_dir);
-        return lab_up_refresh(g, cat, tree, quiet);
-    }
-    if (lab_up_start(g, cat, tree, !keep_up) != 0)
-        return -1;
-    *started = true;
-    return 0;
+    const struct run_child *rc = ctx;
+    return lab_checker_main(rc->g, rc->c);
 }
 
 int lab_run_main(const struct lab_globals *g, int argc, char **argv)
 {
     struct run_opts o;
-    scen_catalog *cat = NULL;
-    zone_tree *tree = NULL;
-    struct sigaction sa = {.sa_handler = on_interrupt}, old_int, old_term;
-    struct dl_error err;
-    struct stat st;
-    bool started = false, was;
-    int rc = 2;
+    struct run_child ctx = {.g = g, .c = &o.c};
+    /* The checker is killed at once on SIGINT/SIGTERM: it starts nothing
+     * that outlives it. Timelines put the lab's own zone files back (newer
+     * mtimes) and reloaded them: what stays up serves the run directory
+     * as it is now (record). */
+    struct lab_session_child child = {
+        .main = checker_child, .ctx = &ctx, .what = "the checker", .grace_s = 0, .record = true};
+    int rc = parse_opts(argc, argv, &o);
 
-    if ((rc = parse_opts(argc, argv, &o)) != 0) {
+    if (rc != 0) {
         rc = rc == 1 ? 0 : 2; /* 1: --help was printed */
         goto out;
     }
     rc = 2;
-    if (lab_up_load(g, &cat) != 0 || lab_up_prepare(g, cat, &tree, o.json || o.tap) != 0)
+    if (lab_session_prepare(&o.s, g, NULL) != 0)
         goto out;
-    for (size_t i = 0; i < o.n_only; i++)
-        if (scen_catalog_find(cat, o.only[i]) == NULL) {
-            dl_err("run: no scenario named '%s' in the catalogue", o.only[i]);
-            goto out;
-        }
-    select_scenarios(&o, cat);
-    if (o.n_sel == 0) {
+    if (o.s.n_sel == 0) {
         dl_err("run: no scenario selected%s",
-               o.n_tags ? " (no scenario carries the --tag given)" : "");
+               o.s.n_tags ? " (no scenario carries the --tag given)" : "");
         goto out;
     }
-    if (o.junit && (o.junit_f = fopen(o.junit, "w")) == NULL) {
-        dl_err("run: --junit %s: %s", o.junit, strerror(errno));
+    if (lab_session_open_outputs(&o.s) != 0 || (o.s.html && html_path(&o) != 0) ||
+        (o.tlsrpt && tlsrpt_path(&o) != 0))
         goto out;
-    }
-    if (o.html && (o.html_f = fopen(o.html, "w")) == NULL) {
-        dl_err("run: --html %s: %s", o.html, strerror(errno));
-        goto out;
-    }
-    if (o.html) {
-        char *dir = dl_xstrdup(o.html), *slash = strrchr(dir, '/'), *real;
-        const char *base = slash ? slash + 1 : o.html;
-        if (slash)
-            *slash = '\0';
-        if ((real = realpath(slash ? (*dir ? dir : "/") : ".", NULL)) == NULL) {
-            dl_err("run: --html %s: %s", o.html, strerror(errno));
-            free(dir);
-            goto out;
-        }
-        o.html_abs = dl_xasprintf("%s/%s", strcmp(real, "/") == 0 ? "" : real, base);
-        free(real);
-        free(dir);
-    }
-    if (o.tlsrpt && dl_mkdir_p(o.tlsrpt, 0755, &err) != 0) {
-        dl_err("run: --tlsrpt: %s", err.msg);
-        goto out;
-    }
-    if (o.tlsrpt && ((o.tlsrpt_dir = realpath(o.tlsrpt, NULL)) == NULL ||
-                     stat(o.tlsrpt_dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
-        dl_err("run: --tlsrpt %s: %s", o.tlsrpt,
-               o.tlsrpt_dir == NULL ? strerror(errno) : "not a directory");
-        goto out;
-    }
-    /* From here on SIGINT/SIGTERM only set a flag: the lab we start is
-     * always stopped again, whenever the signal comes. */
-    run_interrupted = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    if (ensure_up(g, cat, tree, o.json || o.tap, o.keep_up, &started) == 0 && !run_interrupted) {
-        rc = check_in_child(g, cat, &o);
-        /* Timelines put the lab's own zone files back (newer mtimes) and
-         * reloaded them: what stays up serves the run directory as it is
-         * now. Not after an interruption: a state may still be installed,
-         * and the next run's refresh must reload. */
-        if ((!started || o.keep_up) && !run_interrupted && rc != 2)
-            lab_refresh_record(g->run_dir);
-    }
-    if (started && (!o.keep_up || run_interrupted) && lab_world_down(g->run_dir, &was, &err) != 0) {
-        dl_err("run: %s", err.msg);
-        rc = 2;
-    }
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    if (run_interrupted) {
-        dl_err("run: interrupted by signal %d%s", (int)run_interrupted,
-               started ? "; the lab it started is stopped" : "");
-        rc = 2;
-    }
+    rc = lab_session_run(&o.s, g, &child);
 out:
-    if (o.junit_f)
-        fclose(o.junit_f); /* the checker wrote and closed its own copy */
-    if (o.html_f)
-        fclose(o.html_f);
+    /* the checker wrote and closed its own copies of the output files */
+    lab_session_free(&o.s);
     free(o.html_abs);
-    zone_tree_free(tree);
-    scen_catalog_free(cat);
     free(o.tlsrpt_dir);
-    free(o.sel);
-    free(o.only);
-    free(o.tags);
     return rc;
 }

@@ -43,7 +43,7 @@ struct events {
     bool full; /* more than EVENTS_MAX: nothing may be reused */
 };
 
-/* What one lab_timeline_run has changed in the running lab. */
+/* What one lab_timeline_run_all has changed in the running lab. */
 struct installed {
     int state;       /* the step the installed state began at; -1: the
                         scenario's own; STATE_NONE: the lab's own files */
@@ -430,7 +430,8 @@ static void hm(int64_t secs, char *buf, size_t len)
     snprintf(buf, len, "%lldh%02lld", (long long)(secs / 3600), (long long)(secs % 3600 / 60));
 }
 
-void lab_timeline_judge(const struct scen_retry *e, struct lab_timeline_result *r)
+/* Judge attempts against a retry expectation (sets r->pass, r->mismatch). */
+static void judge(const struct scen_retry *e, struct lab_timeline_result *r)
 {
     const struct lab_attempt *last = r->n ? &r->attempts[r->n - 1] : NULL;
     char t1[32], t2[32];
@@ -639,19 +640,6 @@ int lab_timeline_run_all(lab_timeline *tl, size_t i, const bool want[SCEN_PROFIL
         return -1;
     for (int p = 0; p < SCEN_PROFILE_COUNT; p++)
         if (want[p])
-            lab_timeline_judge(&s->expect[p].retry, &r[p]);
+            judge(&s->expect[p].retry, &r[p]);
     return 0;
-}
-
-int lab_timeline_run(lab_timeline *tl, size_t i, enum scen_profile p, struct lab_timeline_result *r,
-                     struct dl_error *err)
-{
-    bool want[SCEN_PROFILE_COUNT] = {false};
-    struct lab_timeline_result *all = dl_xcalloc(SCEN_PROFILE_COUNT, sizeof(*all));
-    int rc;
-    want[p] = true;
-    rc = lab_timeline_run_all(tl, i, want, all, err);
-    *r = all[p];
-    free(all);
-    return rc;
 }

@@ -64,7 +64,7 @@ struct lab_attempt {
     struct dane_outcome observed;
     char detail[256];
     bool reused; /* not run again: the outcome of the attempt before (see
-                    lab_timeline_run) */
+                    lab_timeline_set_exact) */
 };
 
 struct lab_timeline_result {
@@ -82,24 +82,15 @@ void lab_timeline_free(lab_timeline *tl);
 
 /* exact: run the client at every attempt (--exact-timelines); otherwise
  * an attempt whose outcome provably equals the one before is not run
- * again but reported as the same (see lab_timeline_run). */
+ * again but reported as the same. */
 void lab_timeline_set_exact(lab_timeline *tl, bool exact);
 
-/* Run the timeline of catalogue scenario i under profile p and judge it
- * against s->expect[p].retry. Returns 0 (r says pass or not), -1 when the
- * world could not be changed or the client not run (err set). */
-/* The timelines of scenario i under every profile with want[p], in one
- * pass over the schedule (each world state installed once for all of
- * them); r[p] for each. Returns 0, or -1 with err set when a state could
- * not be built or installed or an attempt could not be made. */
+/* The timelines of catalogue scenario i under every profile with want[p],
+ * in one pass over the schedule (each world state installed once for all
+ * of them), each judged against s->expect[p].retry into r[p]. Returns 0
+ * (r[p] says pass or not), or -1 with err set when a state could not be
+ * built or installed or an attempt could not be made. */
 int lab_timeline_run_all(lab_timeline *tl, size_t i, const bool want[SCEN_PROFILE_COUNT],
                          struct lab_timeline_result r[SCEN_PROFILE_COUNT], struct dl_error *err);
-
-/* The same for one profile. */
-int lab_timeline_run(lab_timeline *tl, size_t i, enum scen_profile p, struct lab_timeline_result *r,
-                     struct dl_error *err);
-
-/* Judge attempts against a retry expectation (sets r->pass, r->mismatch). */
-void lab_timeline_judge(const struct scen_retry *e, struct lab_timeline_result *r);
 
 #endif

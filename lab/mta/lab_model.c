@@ -14,13 +14,6 @@
 
 #define MODEL_MAX_DEPTH 8 /* issuer links followed */
 
-const char *lab_model_policy_name(enum lab_model_policy p)
-{
-    static const char *const names[] = {"not-used", "opportunistic", "tls-required", "dane",
-                                        "unknown"};
-    return (unsigned)p <= LAB_MODEL_UNKNOWN ? names[p] : "unknown";
-}
-
 static void set(struct lab_model_host *h, enum lab_model_policy p, enum lab_model_use u,
                 const char *fmt, ...) DL_PRINTF(4, 5);
 static void set(struct lab_model_host *h, enum lab_model_policy p, enum lab_model_use u,

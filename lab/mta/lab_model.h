@@ -43,7 +43,6 @@ enum lab_model_policy {
     LAB_MODEL_DANE,          /* usable TLSA records: authenticated TLS */
     LAB_MODEL_UNKNOWN,       /* the model cannot tell (see why) */
 };
-const char *lab_model_policy_name(enum lab_model_policy p);
 
 enum lab_model_use {
     LAB_MODEL_MAY_USE,      /* a DANE client may hand the message over */

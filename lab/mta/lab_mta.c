@@ -10,42 +10,37 @@
 #include "lab_mta_exim.h"
 #include "lab_mta_command.h"
 #include "lab_mta_postfix.h"
-#include "lab_refresh.h"
 #include "lab_mtareport.h"
 #include "lab_report.h"
 #include "lab_verdict.h"
+#include "lab_interrupt.h"
+#include "lab_session.h"
 #include "lab_world.h"
 #include "scen.h"
-#include "scen_select.h"
 #include "zone_tree.h"
 
 #include <errno.h>
 #include <jansson.h>
 #include <libgen.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_ARRIVALS 4
 
+/* mta's options: the session's common ones, then its own. */
 struct mta_opts {
+    struct lab_session s;
+    const struct lab_globals *g;
     const char *adapter;
     const struct lab_mta_adapter *ad;
-    bool json, keep_up;
-    char **only, **tags;
-    size_t n_only, n_tags;
     struct lab_mta_option *aopts; /* the adapter's own options, in order */
     size_t n_aopts;
-    unsigned shard_k, shard_n; /* --shard K/N; 0: all */
-    const char *junit, *html;
-    FILE *junit_f, *html_f;
     const char *known; /* --known FILE */
     int timeout;       /* seconds to wait for the batch */
 };
@@ -110,16 +105,38 @@ static bool adapter_flag(const struct lab_mta_adapter *ad, const char *arg)
     return false;
 }
 
-static int parse_opts(int argc, char **argv, struct mta_opts *o)
+/* mta's own options; 1 taken, 0 unknown, -1 a bad value (printed). */
+static int mta_option(void *ctx, int argc, char **argv, int *i)
+{
+    struct mta_opts *o = ctx;
+    const char *a = argv[*i];
+    bool value = *i + 1 < argc;
+    if (a == o->adapter)
+        return 1; /* the adapter's name, found first */
+    if (strcmp(a, "--known") == 0 && value)
+        o->known = argv[++*i];
+    else if (adapter_flag(o->ad, a) && value) {
+        o->aopts[o->n_aopts].flag = a + 2;
+        o->aopts[o->n_aopts++].value = argv[++*i];
+    } else if (strcmp(a, "--timeout") == 0 && value) {
+        char *end;
+        long v = strtol(argv[++*i], &end, 10);
+        if (*end != '\0' || v < 1 || v > 3600) {
+            dl_err("mta: --timeout '%s': expected seconds (1..3600)", argv[*i]);
+            return -1;
+        }
+        o->timeout = (int)v;
+    } else
+        return 0;
+    return 1;
+}
+
+/* The adapter first: its options are known only once it is. 0, 1 when
+ * --help was printed, 2 on a usage error (printed). */
+static int find_adapter_arg(int argc, char **argv, struct mta_opts *o)
 {
     char names[128];
-    memset(o, 0, sizeof(*o));
-    o->timeout = 20;
-    o->only = dl_xcalloc((size_t)argc, sizeof(char *));
-    o->tags = dl_xcalloc((size_t)argc, sizeof(char *));
-    o->aopts = dl_xcalloc((size_t)argc, sizeof(*o->aopts));
     adapter_names(names, sizeof(names));
-    /* The adapter first: its options are known only once it is. */
     for (int i = 1; i < argc && o->adapter == NULL; i++)
         if (argv[i][0] != '-')
             o->adapter = argv[i];
@@ -139,59 +156,30 @@ static int parse_opts(int argc, char **argv, struct mta_opts *o)
         dl_err("mta: no adapter '%s'; adapters: %s", o->adapter, names);
         return 2;
     }
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], o->adapter) == 0 && argv[i] == o->adapter)
-            continue;
-        if (strcmp(argv[i], "--json") == 0)
-            o->json = true;
-        else if (strcmp(argv[i], "--keep-up") == 0)
-            o->keep_up = true;
-        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(mta_usage, stdout);
-            printf("Options of %s: %s\n", o->ad->name, o->ad->usage);
-            return 1;
-        } else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc)
-            o->only[o->n_only++] = argv[++i];
-        else if (strcmp(argv[i], "--tag") == 0 && i + 1 < argc)
-            o->tags[o->n_tags++] = argv[++i];
-        else if (strcmp(argv[i], "--junit") == 0 && i + 1 < argc)
-            o->junit = argv[++i];
-        else if (strcmp(argv[i], "--html") == 0 && i + 1 < argc)
-            o->html = argv[++i];
-        else if (strcmp(argv[i], "--known") == 0 && i + 1 < argc)
-            o->known = argv[++i];
-        else if (strcmp(argv[i], "--shard") == 0 && i + 1 < argc) {
-            if (scen_select_parse_shard(argv[++i], &o->shard_k, &o->shard_n) != 0) {
-                dl_err("mta: --shard '%s': expected K/N with 1 <= K <= N", argv[i]);
-                return 2;
-            }
-        } else if (adapter_flag(o->ad, argv[i]) && i + 1 < argc) {
-            o->aopts[o->n_aopts].flag = argv[i] + 2;
-            o->aopts[o->n_aopts++].value = argv[++i];
-        } else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end != '\0' || v < 1 || v > 3600) {
-                dl_err("mta: --timeout '%s': expected seconds (1..3600)", argv[i]);
-                return 2;
-            }
-            o->timeout = (int)v;
-        } else {
-            dl_err("mta: unknown argument '%s' (see danelab mta %s --help)", argv[i], o->adapter);
-            return 2;
-        }
-    }
     return 0;
 }
 
-static bool selected(const struct mta_opts *o, const struct scen *s)
+/* 0, 1 when --help was printed, 2 on a usage error (printed). */
+static int parse_opts(int argc, char **argv, struct mta_opts *o)
 {
-    bool name_ok = o->n_only == 0;
-    if (!s->expect[SCEN_PROFILE_RFC7672].set)
-        return false;
-    for (size_t i = 0; i < o->n_only; i++)
-        name_ok = name_ok || strcmp(o->only[i], s->name) == 0;
-    return name_ok && scen_select_has_tag(s, o->tags, o->n_tags);
+    char help[128];
+    int rc;
+    memset(o, 0, sizeof(*o));
+    lab_session_init(&o->s, "mta", argc);
+    o->timeout = 20;
+    o->aopts = dl_xcalloc((size_t)argc, sizeof(*o->aopts));
+    if ((rc = find_adapter_arg(argc, argv, o)) != 0)
+        return rc;
+    snprintf(help, sizeof(help), "danelab mta %s --help", o->adapter);
+    rc = lab_session_parse(&o->s, argc, argv, mta_option, o, help);
+    if (rc == 1) {
+        fputs(mta_usage, stdout);
+        printf("Options of %s: %s\n", o->ad->name, o->ad->usage);
+    }
+    if (rc != 0)
+        return rc;
+    o->s.quiet = o->s.json;
+    return 0;
 }
 
 #ifndef DANELAB_DATADIR
@@ -491,277 +479,245 @@ static void item_text(const struct mta_item *it, const char *mta, bool tty)
         printf("          %s\n", it->msg.reason);
 }
 
-static volatile sig_atomic_t stop_now;
-
-static void on_stop(int sig)
-{
-    stop_now = sig;
-}
-
 static long file_size(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 ? (long)st.st_size : 0;
 }
 
-/* Inside the lab world (a child): the whole conformance run. */
-static int mta_child(const struct lab_globals *g, const scen_catalog *cat, const struct mta_opts *o)
-{
-    struct sigaction sa = {.sa_handler = on_stop};
-    struct dl_error err;
-    struct known *known = NULL;
-    size_t n_known = 0, n = 0, pending;
+/* One conformance run inside the lab world (mta_child). */
+struct mta_run {
+    const struct lab_globals *g;
+    const struct mta_opts *o;
+    const struct lab_mta_adapter *ad;
+    void *mta;    /* the adapter's instance */
+    SSL_CTX *tls; /* the reference client's */
     struct mta_item *items;
-    const struct lab_mta_adapter *ad = o->ad;
-    void *mta = NULL;
-    bool started = false, *sel = NULL;
-    SSL_CTX *tls = NULL;
-    json_t *maildirs = NULL, *list, *top;
-    char *kpath = o->known ? dl_xstrdup(o->known) : known_path(o->adapter), *slog;
-    unsigned counts[4] = {0}; /* pass, known, deviation, leak */
-    long offset;
-    double t0 = dl_mono(), deadline;
-    int rc = 2;
+    size_t n;
+    struct known *known;
+    size_t n_known;
+    json_t *maildirs; /* fakesmtp's listeners: name -> maildir */
+    long offset;      /* where fakesmtp's session log stood before the run */
+    double t0;
+};
 
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    items = dl_xcalloc(scen_catalog_count(cat) + 1, sizeof(*items));
-    if (load_known(kpath, o->known != NULL, &known, &n_known) != 0)
-        goto out;
-    if (lab_world_enter(g->run_dir, &err) != 0 || (tls = dane_tls_ctx_new(&err)) == NULL ||
-        (mta = ad->create(g->run_dir, o->aopts, o->n_aopts, &err)) == NULL) {
-        dl_err("mta: %s", err.msg);
-        goto out;
-    }
-    sel = dl_xcalloc(scen_catalog_count(cat) + 1, sizeof(bool));
-    for (size_t i = 0; i < scen_catalog_count(cat); i++)
-        sel[i] = selected(o, scen_catalog_get(cat, i));
-    if (o->shard_n)
-        scen_select_shard(cat, sel, o->shard_k, o->shard_n);
+/* One item per selected scenario: its message's ID and recipient. */
+static void make_items(struct mta_run *r)
+{
+    const scen_catalog *cat = r->o->s.cat;
+    r->items = dl_xcalloc(scen_catalog_count(cat) + 1, sizeof(*r->items));
     for (size_t i = 0; i < scen_catalog_count(cat); i++) {
         const struct scen *s = scen_catalog_get(cat, i);
         struct mta_item *it;
         size_t dl = strlen(s->domain);
-        if (!sel[i])
+        if (!r->o->s.sel[i])
             continue;
-        it = &items[n++];
+        it = &r->items[r->n++];
         it->s = s;
         snprintf(it->msg.msgid, sizeof(it->msg.msgid), "danelab.%s.%lx.%ld@mta.danelab.invalid",
                  s->name, (unsigned long)time(NULL), (long)getpid());
         snprintf(it->msg.rcpt, sizeof(it->msg.rcpt), "postmaster@%.*s",
                  (int)(dl && s->domain[dl - 1] == '.' ? dl - 1 : dl), s->domain);
     }
-    slog = dl_xasprintf("%s/log/fakesmtp.jsonl", g->run_dir);
-    offset = file_size(slog);
-    free(slog);
-    maildirs = listeners(g->run_dir);
-    started = true; /* whatever happens, stop is called */
-    if (ad->start(mta, &err) != 0) {
-        dl_err("mta: %s", err.msg);
-        goto out;
-    }
-    for (size_t i = 0; i < n && !stop_now; i++)
-        if (ad->inject(mta, &items[i].msg, items[i].s->name, &err) != 0) {
-            dl_err("mta: %s: %s", items[i].s->name, err.msg);
-            goto out;
+}
+
+/* Hand every message to the MTA, then poll it until nothing is pending
+ * or --timeout passes; meanwhile the reference client probes each
+ * domain. 0, or -1 when a message could not be injected (printed). */
+static int deliver(struct mta_run *r)
+{
+    struct lab_mta_msg *msgs;
+    struct dl_error err;
+    double deadline;
+    size_t pending, k = 0;
+    for (size_t i = 0; i < r->n && !lab_interrupted(); i++)
+        if (r->ad->inject(r->mta, &r->items[i].msg, r->items[i].s->name, &err) != 0) {
+            dl_err("mta: %s: %s", r->items[i].s->name, err.msg);
+            return -1;
         }
-    /* While Postfix delivers, the reference client probes each domain. */
-    deadline = dl_mono() + o->timeout;
-    pending = n;
-    {
-        struct lab_mta_msg *msgs = dl_xcalloc(n + 1, sizeof(*msgs));
-        size_t r = 0;
-        for (size_t i = 0; i < n; i++)
-            msgs[i] = items[i].msg;
-        for (;;) {
-            pending = ad->poll(mta, msgs, n);
-            if (stop_now || (pending == 0 && r >= n))
-                break;
-            if (r < n)
-                reference(&items[r++], g->run_dir, g->now, tls);
-            else if (dl_mono() > deadline)
-                break;
-            else
-                dl_sleep_ms(200);
-        }
-        if (pending && ad->queue_reasons)
-            ad->queue_reasons(mta, msgs, n);
-        for (size_t i = 0; i < n; i++)
-            items[i].msg = msgs[i];
-        free(msgs);
+    deadline = dl_mono() + r->o->timeout;
+    msgs = dl_xcalloc(r->n + 1, sizeof(*msgs));
+    for (size_t i = 0; i < r->n; i++)
+        msgs[i] = r->items[i].msg;
+    for (;;) {
+        pending = r->ad->poll(r->mta, msgs, r->n);
+        if (lab_interrupted() || (pending == 0 && k >= r->n))
+            break;
+        if (k < r->n)
+            reference(&r->items[k++], r->g->run_dir, r->g->now, r->tls);
+        else if (dl_mono() > deadline)
+            break;
+        else
+            dl_sleep_ms(200);
     }
-    /* fakesmtp logs a session when it ends: wait (bounded) until every
-     * message Postfix calls sent has its session. */
-    for (int tries = 0; tries < 30 && !stop_now; tries++) {
+    if (pending && r->ad->queue_reasons)
+        r->ad->queue_reasons(r->mta, msgs, r->n);
+    for (size_t i = 0; i < r->n; i++)
+        r->items[i].msg = msgs[i];
+    free(msgs);
+    return 0;
+}
+
+/* fakesmtp logs a session when it ends: wait (bounded) until every
+ * message the MTA calls sent has its session. */
+static void await_sessions(struct mta_run *r)
+{
+    for (int tries = 0; tries < 30 && !lab_interrupted(); tries++) {
         size_t sent = 0;
-        for (size_t i = 0; i < n; i++)
-            sent += items[i].msg.status == LAB_MTA_SENT;
-        if (collect(g->run_dir, offset, maildirs, items, n) >= sent)
+        for (size_t i = 0; i < r->n; i++)
+            sent += r->items[i].msg.status == LAB_MTA_SENT;
+        if (collect(r->g->run_dir, r->offset, r->maildirs, r->items, r->n) >= sent)
             break;
         dl_sleep_ms(100);
     }
-    ad->stop(mta);
-    collect(g->run_dir, offset, maildirs, items, n);
-    if (stop_now) {
-        dl_err("mta: interrupted; the %s instance is stopped", ad->name);
-        goto out;
-    }
-    list = json_array();
-    for (size_t i = 0; i < n; i++) {
+}
+
+/* Judge every item, print the report (text or --json), write --junit
+ * and --html. The exit status: 0, 1 (a deviation or a leak), 2. */
+static int report(struct mta_run *r)
+{
+    const struct mta_opts *o = r->o;
+    unsigned counts[4] = {0}; /* pass, known, deviation, leak */
+    json_t *list = json_array(), *top;
+    struct dl_error err;
+    int rc;
+    for (size_t i = 0; i < r->n; i++) {
         const char *v;
-        judge(&items[i], known, n_known, o->timeout);
-        v = items[i].verdict;
+        judge(&r->items[i], r->known, r->n_known, o->timeout);
+        v = r->items[i].verdict;
         counts[strcmp(v, "pass") == 0        ? 0
                : strcmp(v, "known") == 0     ? 1
                : strcmp(v, "deviation") == 0 ? 2
                                              : 3]++;
-        json_array_append_new(list, item_json(&items[i]));
-        if (!o->json)
-            item_text(&items[i], ad->name, isatty(STDOUT_FILENO));
+        json_array_append_new(list, item_json(&r->items[i]));
+        if (!o->s.json)
+            item_text(&r->items[i], r->ad->name, isatty(STDOUT_FILENO));
     }
     top = json_pack("{s:s, s:s, s:o, s:{s:i, s:i, s:i, s:i, s:i, s:f}}", "mta", o->adapter,
-                    "config_directory", ad->where(mta), "scenarios", list, "summary", "scenarios",
-                    (int)n, "passed", counts[0], "known", counts[1], "deviations", counts[2],
-                    "leaks", counts[3], "seconds", dl_mono() - t0);
-    if (o->shard_n)
+                    "config_directory", r->ad->where(r->mta), "scenarios", list, "summary",
+                    "scenarios", (int)r->n, "passed", counts[0], "known", counts[1], "deviations",
+                    counts[2], "leaks", counts[3], "seconds", dl_mono() - r->t0);
+    if (o->s.shard_n)
         json_object_set_new(top, "shard",
-                            json_pack("{s:i, s:i}", "index", o->shard_k, "count", o->shard_n));
-    if (ad->version && ad->version(mta))
-        json_object_set_new(top, "version", json_string(ad->version(mta)));
-    if (o->json) {
+                            json_pack("{s:i, s:i}", "index", o->s.shard_k, "count", o->s.shard_n));
+    if (r->ad->version && r->ad->version(r->mta))
+        json_object_set_new(top, "version", json_string(r->ad->version(r->mta)));
+    if (o->s.json) {
         json_dumpf(top, stdout, JSON_INDENT(2));
         putchar('\n');
     } else
         printf("%s: %zu scenarios: %u passed, %u known deviations, %u deviations, %u leaks "
                "(%.1f s)\n",
-               o->adapter, n, counts[0], counts[1], counts[2], counts[3], dl_mono() - t0);
+               o->adapter, r->n, counts[0], counts[1], counts[2], counts[3], dl_mono() - r->t0);
     rc = counts[2] || counts[3] ? 1 : 0;
-    if (o->junit_f && (lab_mtareport_junit(o->junit_f, top) != 0 || fclose(o->junit_f) != 0)) {
-        dl_err("mta: --junit %s: %s", o->junit, strerror(errno));
+    if (o->s.junit_f &&
+        (lab_mtareport_junit(o->s.junit_f, top) != 0 || fclose(o->s.junit_f) != 0)) {
+        dl_err("mta: --junit %s: %s", o->s.junit, strerror(errno));
         rc = 2;
     }
-    if (o->html_f &&
-        (lab_mtareport_html(o->html_f, top, NULL, &err) != 0 || fclose(o->html_f) != 0)) {
-        dl_err("mta: --html %s: %s", o->html, strerror(errno));
+    if (o->s.html_f &&
+        (lab_mtareport_html(o->s.html_f, top, NULL, &err) != 0 || fclose(o->s.html_f) != 0)) {
+        dl_err("mta: --html %s: %s", o->s.html, strerror(errno));
         rc = 2;
     }
     json_decref(top);
-out:
-    if (started)
-        ad->stop(mta);
-    if (mta)
-        ad->destroy(mta);
-    SSL_CTX_free(tls);
-    json_decref(maildirs);
-    for (size_t i = 0; i < n_known; i++) {
-        free(known[i].name);
-        free(known[i].reason);
-    }
-    free(known);
+    return rc;
+}
+
+/* The known deviations, the lab world joined, the reference client's TLS
+ * context and the adapter's instance. 0, or -1 (printed). */
+static int setup(struct mta_run *r)
+{
+    const struct mta_opts *o = r->o;
+    char *kpath = o->known ? dl_xstrdup(o->known) : known_path(o->adapter), *slog;
+    struct dl_error err;
+    int rc = load_known(kpath, o->known != NULL, &r->known, &r->n_known);
     free(kpath);
-    free(items);
-    free(sel);
+    if (rc != 0)
+        return -1;
+    if (lab_world_enter(r->g->run_dir, &err) != 0 || (r->tls = dane_tls_ctx_new(&err)) == NULL ||
+        (r->mta = r->ad->create(r->g->run_dir, o->aopts, o->n_aopts, &err)) == NULL) {
+        dl_err("mta: %s", err.msg);
+        return -1;
+    }
+    slog = dl_xasprintf("%s/log/fakesmtp.jsonl", r->g->run_dir);
+    r->offset = file_size(slog);
+    free(slog);
+    r->maildirs = listeners(r->g->run_dir);
+    return 0;
+}
+
+static void teardown(struct mta_run *r)
+{
+    if (r->mta)
+        r->ad->destroy(r->mta);
+    SSL_CTX_free(r->tls);
+    json_decref(r->maildirs);
+    for (size_t i = 0; i < r->n_known; i++) {
+        free(r->known[i].name);
+        free(r->known[i].reason);
+    }
+    free(r->known);
+    free(r->items);
+}
+
+/* Inside the lab world (a child of the session): the whole conformance
+ * run. SIGINT/SIGTERM (the handler of lab_session, kept across the fork)
+ * end the waits early; the MTA is stopped on every path once started. */
+static int mta_child(void *ctx)
+{
+    struct mta_run r = {.o = ctx, .t0 = dl_mono()};
+    struct dl_error err;
+    int rc = 2;
+    r.g = r.o->g;
+    r.ad = r.o->ad;
+    make_items(&r);
+    if (setup(&r) != 0)
+        goto out;
+    if (r.ad->start(r.mta, &err) != 0)
+        dl_err("mta: %s", err.msg);
+    else if (deliver(&r) == 0) {
+        await_sessions(&r);
+        r.ad->stop(r.mta);
+        collect(r.g->run_dir, r.offset, r.maildirs, r.items, r.n);
+        if (lab_interrupted())
+            dl_err("mta: interrupted; the %s instance is stopped", r.ad->name);
+        else
+            rc = report(&r);
+    }
+    r.ad->stop(r.mta); /* idempotent; whatever happened after start */
+out:
+    teardown(&r);
     fflush(stdout);
     return rc;
 }
 
-static volatile sig_atomic_t interrupted;
-
-static void on_interrupt(int sig)
+/* The scenarios `mta` can check: those with an rfc7672 expectation. */
+static bool has_rfc7672(const struct scen *s)
 {
-    interrupted = sig;
+    return s->expect[SCEN_PROFILE_RFC7672].set;
 }
 
 int lab_mta_main(const struct lab_globals *g, int argc, char **argv)
 {
     struct mta_opts o;
-    scen_catalog *cat = NULL;
-    zone_tree *tree = NULL;
-    struct sigaction sa = {.sa_handler = on_interrupt}, old_int, old_term;
-    struct lab_status st;
-    struct dl_error err;
-    bool started = false, was;
-    int rc = 2, status;
-    pid_t pid;
+    /* The child stops its MTA on SIGINT/SIGTERM (it gets the signal too,
+     * or is sent SIGTERM), and is killed only when it hangs. */
+    struct lab_session_child child = {
+        .main = mta_child, .ctx = &o, .what = "the MTA run", .grace_s = 20, .record = false};
+    int rc = parse_opts(argc, argv, &o);
 
-    if ((rc = parse_opts(argc, argv, &o)) != 0) {
+    o.g = g;
+    if (rc != 0) {
         rc = rc == 1 ? 0 : 2; /* 1: --help was printed */
         goto out;
     }
     rc = 2;
-    if (lab_up_load(g, &cat) != 0 || lab_up_prepare(g, cat, &tree, o.json) != 0)
+    if (lab_session_prepare(&o.s, g, has_rfc7672) != 0 || lab_session_open_outputs(&o.s) != 0)
         goto out;
-    for (size_t i = 0; i < o.n_only; i++)
-        if (scen_catalog_find(cat, o.only[i]) == NULL) {
-            dl_err("mta: no scenario named '%s' in the catalogue", o.only[i]);
-            goto out;
-        }
-    if (o.junit && (o.junit_f = fopen(o.junit, "w")) == NULL) {
-        dl_err("mta: --junit %s: %s", o.junit, strerror(errno));
-        goto out;
-    }
-    if (o.html && (o.html_f = fopen(o.html, "w")) == NULL) {
-        dl_err("mta: --html %s: %s", o.html, strerror(errno));
-        goto out;
-    }
-    interrupted = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    if (lab_world_status(g->run_dir, &st, &err) != 0) {
-        dl_err("%s", err.msg);
-        goto restore;
-    }
-    if (!st.running) {
-        if (lab_up_start(g, cat, tree, !o.keep_up) != 0)
-            goto restore;
-        started = true;
-    } else if (lab_up_refresh(g, cat, tree, o.json) != 0)
-        goto restore;
-    fflush(stdout);
-    if ((pid = fork()) < 0) {
-        dl_err("mta: fork: %s", strerror(errno));
-        goto down;
-    }
-    if (pid == 0)
-        _exit(mta_child(g, cat, &o));
-    /* The child stops its Postfix on SIGINT/SIGTERM; it gets the signal
-     * too (or is forwarded it), and is killed only when it hangs. */
-    for (double t_int = 0;;) {
-        pid_t w = waitpid(pid, &status, WNOHANG);
-        if (w == pid)
-            break;
-        if (w < 0 && errno != EINTR) {
-            status = 2 << 8;
-            break;
-        }
-        if (interrupted && t_int == 0) {
-            t_int = dl_mono();
-            kill(pid, SIGTERM);
-        }
-        if (t_int > 0 && dl_mono() - t_int > 20)
-            kill(pid, SIGKILL);
-        dl_sleep_ms(50);
-    }
-    rc = WIFEXITED(status) ? WEXITSTATUS(status) : 2;
-    if (interrupted)
-        rc = 2;
-down:
-    if (started && (!o.keep_up || interrupted) && lab_world_down(g->run_dir, &was, &err) != 0) {
-        dl_err("mta: %s", err.msg);
-        rc = 2;
-    }
-restore:
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    rc = lab_session_run(&o.s, g, &child);
 out:
-    if (o.junit_f)
-        fclose(o.junit_f);
-    if (o.html_f)
-        fclose(o.html_f);
-    zone_tree_free(tree);
-    scen_catalog_free(cat);
-    free(o.only);
-    free(o.tags);
+    lab_session_free(&o.s);
     free(o.aopts);
     return rc;
 }

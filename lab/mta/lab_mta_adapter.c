@@ -1,5 +1,6 @@
 #include "lab_mta_adapter.h"
 
+#include "dl_log.h"
 #include "dl_util.h"
 
 #include <dirent.h>
@@ -166,12 +167,13 @@ void lab_mta_rm_tree(const char *path)
     nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-void lab_mta_kill_tree(int parent)
+void lab_mta_proc_each(lab_mta_proc_fn *fn, void *ctx)
 {
     DIR *d = opendir("/proc");
     struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        char path[64], buf[512], *rp;
+    bool more = true;
+    while (more && d && (e = readdir(d)) != NULL) {
+        char path[64], buf[512], *rp, state;
         long ppid;
         FILE *f;
         if (e->d_name[0] < '1' || e->d_name[0] > '9')
@@ -179,12 +181,114 @@ void lab_mta_kill_tree(int parent)
         snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
         if ((f = fopen(path, "r")) == NULL)
             continue;
+        /* after "PID (COMM) " come the state and the parent's PID */
         if (fgets(buf, sizeof(buf), f) && (rp = strrchr(buf, ')')) != NULL &&
-            sscanf(rp + 2, "%*c %ld", &ppid) == 1 && ppid == parent)
-            kill((pid_t)strtol(e->d_name, NULL, 10), SIGKILL);
+            sscanf(rp + 2, "%c %ld", &state, &ppid) == 2)
+            more = fn(ctx, (int)strtol(e->d_name, NULL, 10), (int)ppid, state);
         fclose(f);
     }
     if (d)
         closedir(d);
+}
+
+int lab_mta_check_reachable(const char *base, unsigned uid, const char *who, struct dl_error *err)
+{
+    char *dir = dl_xstrdup(base), *slash;
+    struct stat st;
+    int rc = 0;
+    while (rc == 0 && (slash = strrchr(dir, '/')) != NULL) {
+        *slash = '\0';
+        if (stat(*dir ? dir : "/", &st) == 0 && !(st.st_mode & S_IXOTH) && st.st_uid != uid)
+            rc = dl_error_set(err,
+                              "%s (mode %04o): %s, cannot reach %s; make it traversable "
+                              "(chmod o+x) or use another run directory",
+                              *dir ? dir : "/", (unsigned)(st.st_mode & 07777), who, base);
+        if (*dir == '\0')
+            break;
+    }
+    free(dir);
+    return rc;
+}
+
+static bool kill_child(void *ctx, int pid, int ppid, char state)
+{
+    (void)state;
+    if (ppid == *(const int *)ctx)
+        kill((pid_t)pid, SIGKILL);
+    return true;
+}
+
+void lab_mta_kill_tree(int parent)
+{
+    lab_mta_proc_each(kill_child, &parent);
     kill((pid_t)parent, SIGKILL);
+}
+
+void lab_mta_in_child(void (*fn)(const void *arg), const void *arg)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGINT, SIG_IGN);
+        signal(SIGTERM, SIG_IGN);
+        fn(arg);
+        _exit(0);
+    }
+    if (pid < 0)
+        dl_warn("mta: fork for the stop: %s", strerror(errno));
+    while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+}
+
+char *lab_mta_message_text(const struct lab_mta_msg *m, const char *subject, bool date)
+{
+    char line[80] = "";
+    if (date) {
+        time_t now = time(NULL);
+        struct tm tm;
+        strftime(line, sizeof(line), "Date: %a, %d %b %Y %H:%M:%S +0000\n", gmtime_r(&now, &tm));
+    }
+    return dl_xasprintf("From: danelab <danelab@mta.danelab.invalid>\n"
+                        "To: %s\n"
+                        "Subject: %s\n"
+                        "%s"
+                        "Message-ID: <%s>\n"
+                        "\n"
+                        "danelab mta: one message per scenario.\n",
+                        m->rcpt, subject, line, m->msgid);
+}
+
+struct lab_mta_msg *lab_mta_by_qid(struct lab_mta_msg *msgs, size_t n, const char *qid, size_t qlen)
+{
+    for (size_t i = 0; i < n; i++)
+        if (msgs[i].qid[0] && strlen(msgs[i].qid) == qlen && strncmp(msgs[i].qid, qid, qlen) == 0)
+            return &msgs[i];
+    return NULL;
+}
+
+size_t lab_mta_pending(const struct lab_mta_msg *msgs, size_t n)
+{
+    size_t pending = 0;
+    for (size_t i = 0; i < n; i++)
+        pending += msgs[i].status == LAB_MTA_PENDING;
+    return pending;
+}
+
+size_t lab_mta_log_poll(const char *path, long *offset, lab_mta_line_fn *fn, void *ctx,
+                        struct lab_mta_msg *msgs, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    if (f != NULL && fseek(f, *offset, SEEK_SET) == 0) {
+        char line[8192];
+        while (fgets(line, sizeof(line), f) != NULL) {
+            size_t l = strlen(line);
+            if (l == 0 || line[l - 1] != '\n')
+                break; /* a line still being written: read it next time */
+            line[l - 1] = '\0';
+            *offset += (long)l;
+            fn(ctx, line, msgs, n);
+        }
+    }
+    if (f != NULL)
+        fclose(f);
+    return lab_mta_pending(msgs, n);
 }

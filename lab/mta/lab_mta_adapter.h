@@ -106,8 +106,45 @@ const char *lab_mta_sbin(const char *name, char *buf, size_t len);
 /* Remove a directory tree (no error when it is absent). */
 void lab_mta_rm_tree(const char *path);
 
+/* Every directory above `base` must let the MTA's user `uid` through
+ * (o+x, or its own): 0, or -1 with err naming the first that does not,
+ * `who` ("Postfix's daemons, running as postfix") saying for whom. */
+int lab_mta_check_reachable(const char *base, unsigned uid, const char *who, struct dl_error *err);
+
 /* SIGKILL to `parent` and its direct children (found in /proc). */
 void lab_mta_kill_tree(int parent);
+
+/* Call fn for every process this PID namespace's /proc shows, with its
+ * parent's PID and its state letter (R, S, Z...), until fn returns false.
+ * A process that ends meanwhile is skipped. */
+typedef bool lab_mta_proc_fn(void *ctx, int pid, int ppid, char state);
+void lab_mta_proc_each(lab_mta_proc_fn *fn, void *ctx);
+
+/* Run fn(arg) in a forked child that ignores SIGINT and SIGTERM, and wait
+ * for it: an adapter's stop, made in the lab's PID namespace (where the
+ * MTA's PID files and /proc speak of the same PIDs) and never cut short
+ * by the interruption it answers. */
+void lab_mta_in_child(void (*fn)(const void *arg), const void *arg);
+
+/* The message injected for a scenario: From, To (m->rcpt), Subject,
+ * optionally Date (now), Message-ID (<m->msgid>) and a one-line body.
+ * The caller frees it. */
+char *lab_mta_message_text(const struct lab_mta_msg *m, const char *subject, bool date);
+
+/* The message of msgs whose queue ID is the qlen bytes at qid, or NULL. */
+struct lab_mta_msg *lab_mta_by_qid(struct lab_mta_msg *msgs, size_t n, const char *qid,
+                                   size_t qlen);
+
+/* How many of msgs are still LAB_MTA_PENDING. */
+size_t lab_mta_pending(const struct lab_mta_msg *msgs, size_t n);
+
+/* Follow an MTA's log file: each complete line it gained since *offset
+ * (without its newline; a line still being written waits for the next
+ * call) to fn, *offset advanced past it. A file that cannot be read yet
+ * gives nothing. Returns lab_mta_pending(msgs, n) afterwards. */
+typedef void lab_mta_line_fn(void *ctx, const char *line, struct lab_mta_msg *msgs, size_t n);
+size_t lab_mta_log_poll(const char *path, long *offset, lab_mta_line_fn *fn, void *ctx,
+                        struct lab_mta_msg *msgs, size_t n);
 
 /* "sent", "deferred", "bounced" (as written by the adapters' status
  * commands) to a status; LAB_MTA_PENDING for anything else. */

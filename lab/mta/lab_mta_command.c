@@ -212,30 +212,31 @@ static int send_frame(int fd, const uint32_t head[4], const char *a, const char 
 
 /* Every live process below `root` (as this PID namespace's /proc shows
  * them), at most max; zombies are left to their parents. */
+struct proc_table {
+    pid_t *pid, *ppid;
+    size_t n;
+};
+
+/* One live process into the table; false once it is full. */
+static bool note_proc(void *ctx, int pid, int ppid, char state)
+{
+    struct proc_table *t = ctx;
+    if (state != 'Z') {
+        t->pid[t->n] = (pid_t)pid;
+        t->ppid[t->n++] = (pid_t)ppid;
+    }
+    return t->n < MAX_PROCS;
+}
+
 static size_t descendants(pid_t root, pid_t *out, size_t max)
 {
-    static pid_t pid[MAX_PROCS], ppid[MAX_PROCS]; /* the keeper alone uses them */
-    size_t n = 0, found = 0;
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL && n < MAX_PROCS) {
-        char path[64], buf[512], *rp, state;
-        long pp;
-        FILE *f;
-        if (e->d_name[0] < '1' || e->d_name[0] > '9')
-            continue;
-        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-        if ((f = fopen(path, "r")) == NULL)
-            continue;
-        if (fgets(buf, sizeof(buf), f) && (rp = strrchr(buf, ')')) != NULL &&
-            sscanf(rp + 2, "%c %ld", &state, &pp) == 2 && state != 'Z') {
-            pid[n] = (pid_t)strtol(e->d_name, NULL, 10);
-            ppid[n++] = (pid_t)pp;
-        }
-        fclose(f);
-    }
-    if (d)
-        closedir(d);
+    /* Static rather than 64 KiB of stack: the keeper (a single-threaded
+     * process) is their only user, again every 20 ms while it waits. */
+    static pid_t pid[MAX_PROCS], ppid[MAX_PROCS];
+    struct proc_table t = {.pid = pid, .ppid = ppid};
+    size_t n, found = 0;
+    lab_mta_proc_each(note_proc, &t);
+    n = t.n;
     /* Breadth first: out[] grows with the children of what it holds. */
     for (size_t i = 0; i < n && found < max; i++)
         if (ppid[i] == root)
@@ -271,7 +272,7 @@ static size_t wait_gone(pid_t self, pid_t *buf, long ms)
  * still there after the grace period. */
 static uint32_t finish(long grace_ms)
 {
-    static pid_t buf[MAX_PROCS]; /* the keeper alone uses it */
+    static pid_t buf[MAX_PROCS]; /* not 32 KiB of stack; the keeper alone uses it */
     pid_t self = getpid();
     size_t left = wait_gone(self, buf, grace_ms), n = left;
     for (size_t i = 0; i < n; i++)
@@ -508,19 +509,8 @@ static int cmd_inject(void *mta, const struct lab_mta_msg *m, const char *subjec
 {
     struct lab_command *c = mta;
     struct lab_command_vars v;
-    char date[64], *msg, *cmd, *out;
-    time_t now = time(NULL);
-    struct tm tm;
+    char *msg = lab_mta_message_text(m, subject, true), *cmd, *out;
     int rc;
-    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", gmtime_r(&now, &tm));
-    msg = dl_xasprintf("From: danelab <" FROM ">\n"
-                       "To: %s\n"
-                       "Subject: %s\n"
-                       "Date: %s\n"
-                       "Message-ID: <%s>\n"
-                       "\n"
-                       "danelab mta: one message per scenario.\n",
-                       m->rcpt, subject, date, m->msgid);
     vars_of(c, &v);
     v.rcpt = m->rcpt;
     v.msgid = m->msgid;
@@ -574,7 +564,7 @@ static void status_of(struct lab_command *c, struct lab_mta_msg *m)
 static size_t cmd_poll(void *mta, struct lab_mta_msg *msgs, size_t n)
 {
     struct lab_command *c = mta;
-    size_t pending = 0, k;
+    size_t k;
     double t0 = dl_mono();
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < c->n_qids && msgs[i].qid[0] == '\0'; j++)
@@ -595,9 +585,7 @@ static size_t cmd_poll(void *mta, struct lab_mta_msg *msgs, size_t n)
         took = dl_mono() - t0;
         c->next_poll = dl_mono() + (took > POLL_EVERY ? took : POLL_EVERY);
     }
-    for (size_t i = 0; i < n; i++)
-        pending += msgs[i].status == LAB_MTA_PENDING;
-    return pending;
+    return lab_mta_pending(msgs, n);
 }
 
 static void cmd_reasons(void *mta, struct lab_mta_msg *msgs, size_t n)

@@ -1,5 +1,7 @@
 #include "lab_mta_exim.h"
 
+#include "lab_mta_exim_log.h"
+
 #include "dl_util.h"
 
 #include <dirent.h>
@@ -22,6 +24,8 @@
 /* Whose IDs it gets through nss_wrapper when the machine has no such user. */
 #define EXIM_USER_STANDIN "mail"
 #define MAX_ENV           8
+
+typedef struct lab_exim lab_exim;
 
 struct lab_exim {
     char *base;       /* RUN/mta/exim */
@@ -317,32 +321,30 @@ static char *config(const lab_exim *x, char *const *options_in, size_t n_options
 /* Every directory above base must let the exim user through. */
 static int check_reachable(const lab_exim *x, struct dl_error *err)
 {
-    char *dir = dl_xstrdup(x->base), *slash;
-    struct stat st;
-    int rc = 0;
-    while (rc == 0 && (slash = strrchr(dir, '/')) != NULL) {
-        *slash = '\0';
-        if (stat(*dir ? dir : "/", &st) == 0 && !(st.st_mode & S_IXOTH) && st.st_uid != x->uid)
-            rc = dl_error_set(err,
-                              "%s (mode %04o): Exim's deliveries, running as the exim user "
-                              "(uid %u), cannot reach %s; make it traversable (chmod o+x) or "
-                              "use another run directory",
-                              *dir ? dir : "/", (unsigned)(st.st_mode & 07777), (unsigned)x->uid,
-                              x->base);
-        if (*dir == '\0')
-            break;
-    }
-    free(dir);
-    return rc;
+    char who[96];
+    snprintf(who, sizeof(who), "Exim's deliveries, running as the exim user (uid %u)",
+             (unsigned)x->uid);
+    return lab_mta_check_reachable(x->base, (unsigned)x->uid, who, err);
 }
 
-const char *lab_exim_dir(const lab_exim *x)
+/* The configuration directory (for reports). */
+static const char *ex_where(void *mta)
 {
+    const lab_exim *x = mta;
     return x->etc;
 }
 
-lab_exim *lab_exim_new(const char *run_dir, const char *binary, char *const *options,
-                       size_t n_options, struct dl_error *err)
+static void ex_stop(void *mta);
+static void ex_destroy(void *mta);
+
+/* Write the instance's configuration under RUN/mta/exim (stopping and
+ * removing a previous one). `binary`: the Exim to run (NULL: the default
+ * search). `options`: extra configuration lines `NAME=VALUE` (main
+ * section) or `DRIVER:NAME=VALUE` (DRIVER: dnslookup or remote_smtp),
+ * each replacing the default line of that name (--exim-option, to test
+ * the runner). */
+static lab_exim *exim_new(const char *run_dir, const char *binary, char *const *options,
+                          size_t n_options, struct dl_error *err)
 {
     lab_exim *x = dl_xcalloc(1, sizeof(*x));
     char *text;
@@ -359,7 +361,7 @@ lab_exim *lab_exim_new(const char *run_dir, const char *binary, char *const *opt
     if ((x->binary = find_binary(binary, err)) == NULL)
         goto fail;
     if (stat(x->base, &st) == 0) { /* a previous instance: stopped, then removed */
-        lab_exim_stop(x);
+        ex_stop(x);
         lab_mta_rm_tree(x->base);
     }
     if (dl_mkdir_p(x->etc, 0755, err) != 0 || setup_env(x, err) != 0 ||
@@ -379,12 +381,13 @@ lab_exim *lab_exim_new(const char *run_dir, const char *binary, char *const *opt
     free(text);
     return x;
 fail:
-    lab_exim_free(x);
+    ex_destroy(x);
     return NULL;
 }
 
-void lab_exim_free(lab_exim *x)
+static void ex_destroy(void *mta)
 {
+    lab_exim *x = mta;
     if (x == NULL)
         return;
     free(x->base);
@@ -417,8 +420,10 @@ static int run_exim(lab_exim *x, const char *const *args, const char *in, struct
     return lab_mta_run((char *const *)argv, in, out, timeout_ms);
 }
 
-int lab_exim_start(lab_exim *x, struct dl_error *err)
+/* `exim -C CONF -bV`: checks the binary and the configuration. */
+static int ex_start(void *mta, struct dl_error *err)
 {
+    lab_exim *x = mta;
     const char *args[] = {"-bV", NULL};
     struct dl_buf out = {0};
     int rc = run_exim(x, args, NULL, &out, 30000);
@@ -437,18 +442,15 @@ int lab_exim_start(lab_exim *x, struct dl_error *err)
     return rc == 0 ? 0 : -1;
 }
 
-int lab_exim_inject(lab_exim *x, const struct lab_mta_msg *m, const char *subject,
-                    struct dl_error *err)
+/* `exim -C CONF -odb -f <> -i -- RCPT` with a small message carrying
+ * m->msgid; returns once Exim has spooled it (delivery goes on). */
+static int ex_inject(void *mta, const struct lab_mta_msg *m, const char *subject,
+                     struct dl_error *err)
 {
+    lab_exim *x = mta;
     const char *args[] = {"-odb", "-f", "<>", "-i", "--", m->rcpt, NULL};
     struct dl_buf out = {0};
-    char *msg = dl_xasprintf("From: danelab <danelab@mta.danelab.invalid>\n"
-                             "To: %s\n"
-                             "Subject: %s\n"
-                             "Message-ID: <%s>\n"
-                             "\n"
-                             "danelab mta: one message per scenario.\n",
-                             m->rcpt, subject, m->msgid);
+    char *msg = lab_mta_message_text(m, subject, false);
     int rc = run_exim(x, args, msg, &out, 30000);
     free(msg);
     dl_buf_append(&out, "", 1);
@@ -458,183 +460,18 @@ int lab_exim_inject(lab_exim *x, const struct lab_mta_msg *m, const char *subjec
     return rc == 0 ? 0 : -1;
 }
 
-/* Is the token at p (up to a space) an Exim message ID? Its length. */
-static size_t msg_id(const char *p)
+static void log_line(void *ctx, const char *line, struct lab_mta_msg *msgs, size_t n)
 {
-    size_t len = strcspn(p, " ");
-    size_t dashes = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (p[i] == '-')
-            dashes++;
-        else if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'z') ||
-                   (p[i] >= 'A' && p[i] <= 'Z')))
-            return 0;
-    }
-    return dashes == 2 && len >= 16 && len < sizeof(((struct lab_mta_msg *)0)->qid) ? len : 0;
+    (void)ctx;
+    lab_exim_log_line(line, msgs, n);
 }
 
-static struct lab_mta_msg *by_qid(struct lab_mta_msg *msgs, size_t n, const char *qid, size_t qlen)
+/* Read what the mainlog gained since the last call and update the
+ * messages (lab_exim_log_line). Returns how many are still pending. */
+static size_t ex_poll(void *mta, struct lab_mta_msg *msgs, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (msgs[i].qid[0] && strlen(msgs[i].qid) == qlen && strncmp(msgs[i].qid, qid, qlen) == 0)
-            return &msgs[i];
-    return NULL;
-}
-
-/* The enhanced status code of an SMTP reply quoted in text ("550 5.7.1"
- * or "550-5.7.1"), into dsn; else nothing. */
-static void reply_code(const char *text, char *dsn, size_t len)
-{
-    for (const char *p = text; *p; p++) {
-        int n = 0;
-        if (p[0] < '2' || p[0] > '5' || p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9' ||
-            (p[3] != ' ' && p[3] != '-') || p[4] != p[0] || p[5] != '.' ||
-            (p > text && p[-1] != ' ' && p[-1] != '"'))
-            continue;
-        if (sscanf(p + 4, "%*1d.%*3d.%*3d%n", &n) >= 0 && n >= 5) {
-            snprintf(dsn, len, "%.*s", n, p + 4);
-            return;
-        }
-    }
-}
-
-/* "H=name [addr]:port" in a delivery line: relay "name[addr]:port", and
- * where the text after it starts. */
-static const char *relay_of(const char *text, char *relay, size_t len)
-{
-    const char *h = strstr(text, " H="), *sp, *close;
-    relay[0] = '\0';
-    if (h == NULL)
-        return NULL;
-    h += 3;
-    sp = strchr(h, ' ');
-    if (sp == NULL || sp[1] != '[' || (close = strchr(sp, ']')) == NULL)
-        return NULL;
-    close++;
-    close += strspn(close, ":0123456789");
-    snprintf(relay, len, "%.*s%.*s", (int)(sp - h), h, (int)(close - sp - 1), sp + 1);
-    if (strlen(relay) && relay[strlen(relay) - 1] == ':')
-        relay[strlen(relay) - 1] = '\0';
-    return close;
-}
-
-/* Without trailing blanks and the " DT=TIME" Exim puts last on `**`. */
-static void trim_reason(char *r)
-{
-    size_t l = strlen(r);
-    char *dt;
-    while (l && r[l - 1] == ' ')
-        r[--l] = '\0';
-    if ((dt = strstr(r, " DT=")) != NULL && strchr(dt + 1, ' ') == NULL)
-        *dt = '\0';
-}
-
-/* How Exim says it authenticated the server of a delivery: CV=dane or
- * CV=yes verified, CV=no not, no X= (TLS) at all plaintext. */
-static void delivery_auth(const char *fields, struct lab_mta_msg *m)
-{
-    const char *cv = strstr(fields, " CV=");
-    if (strncmp(fields, "X=", 2) != 0 && strstr(fields, " X=") == NULL) {
-        m->auth = LAB_MTA_AUTH_PLAINTEXT;
-        snprintf(m->auth_text, sizeof(m->auth_text), "no X= (no TLS)");
-        return;
-    }
-    if (cv == NULL && strncmp(fields, "CV=", 3) == 0)
-        cv = fields - 1;
-    if (cv == NULL)
-        return;
-    cv += 4;
-    m->auth = strncmp(cv, "dane", 4) == 0 || strncmp(cv, "yes", 3) == 0 ? LAB_MTA_AUTH_VERIFIED
-                                                                        : LAB_MTA_AUTH_UNVERIFIED;
-    snprintf(m->auth_text, sizeof(m->auth_text), "CV=%.*s", (int)strcspn(cv, " "), cv);
-}
-
-/* A delivery line ("=> ", "== ", "** " after the ID) for m. */
-static void delivery_line(const char *text, struct lab_mta_msg *m)
-{
-    const char *rest = text + 3, *after, *p;
-    char kind = text[0];
-    m->status = kind == '=' && text[1] == '>'   ? LAB_MTA_SENT
-                : kind == '=' && text[1] == '=' ? LAB_MTA_DEFERRED
-                                                : LAB_MTA_BOUNCED;
-    after = relay_of(rest, m->relay, sizeof(m->relay));
-    if (m->status == LAB_MTA_SENT) {
-        /* what Exim says of the session: X=, CV=, DN=, C= (not DT=) */
-        const char *from = after ? after + strspn(after, " ") : rest;
-        const char *to = strstr(from, " DT=");
-        snprintf(m->reason, sizeof(m->reason), "%.*s", (int)(to ? to - from : (long)strlen(from)),
-                 from);
-        p = strstr(from, "C=\"");
-        reply_code(p ? p + 3 : from, m->dsn, sizeof(m->dsn));
-        delivery_auth(from, m);
-        return;
-    }
-    /* == ADDR R=... T=... defer (-N) H=...: TEXT, ** ADDR ...: TEXT */
-    if (after && (p = strstr(after, ": ")) != NULL)
-        p += 2;
-    else if ((p = strstr(rest, "): ")) != NULL)
-        p += 3;
-    else if ((p = strstr(rest, ": ")) != NULL)
-        p += 2;
-    else
-        p = rest;
-    snprintf(m->reason, sizeof(m->reason), "%s", p);
-    reply_code(p, m->dsn, sizeof(m->dsn));
-    trim_reason(m->reason);
-}
-
-void lab_exim_log_line(const char *line, struct lab_mta_msg *msgs, size_t n)
-{
-    const char *p = line, *text, *mid;
-    struct lab_mta_msg *m;
-    size_t qlen;
-    for (int field = 0; field < 2 && p; field++)
-        if ((p = strchr(p, ' ')) != NULL)
-            p++;
-    if (p && *p == '[' && (p = strchr(p, ' ')) != NULL) /* log_selector +pid */
-        p++;
-    if (p == NULL || (qlen = msg_id(p)) == 0)
-        return;
-    text = p + qlen + 1;
-    if (strncmp(text, "<= ", 3) == 0) {
-        if ((mid = strstr(text, " id=")) == NULL)
-            return;
-        mid += 4;
-        for (size_t i = 0; i < n; i++) {
-            size_t l = strlen(msgs[i].msgid);
-            if (msgs[i].qid[0] == '\0' && strncmp(mid, msgs[i].msgid, l) == 0 &&
-                (mid[l] == ' ' || mid[l] == '\0'))
-                snprintf(msgs[i].qid, sizeof(msgs[i].qid), "%.*s", (int)qlen, p);
-        }
-        return;
-    }
-    if ((m = by_qid(msgs, n, p, qlen)) == NULL || m->status != LAB_MTA_PENDING)
-        return;
-    if (strncmp(text, "=> ", 3) == 0 || strncmp(text, "== ", 3) == 0 ||
-        strncmp(text, "** ", 3) == 0)
-        delivery_line(text, m);
-}
-
-size_t lab_exim_poll(lab_exim *x, struct lab_mta_msg *msgs, size_t n)
-{
-    FILE *f = fopen(x->mainlog, "r");
-    size_t pending = 0;
-    if (f != NULL && fseek(f, x->offset, SEEK_SET) == 0) {
-        char line[8192];
-        while (fgets(line, sizeof(line), f) != NULL) {
-            size_t l = strlen(line);
-            if (l == 0 || line[l - 1] != '\n')
-                break; /* a line still being written: read it next time */
-            line[l - 1] = '\0';
-            x->offset += (long)l;
-            lab_exim_log_line(line, msgs, n);
-        }
-    }
-    if (f != NULL)
-        fclose(f);
-    for (size_t i = 0; i < n; i++)
-        pending += msgs[i].status == LAB_MTA_PENDING;
-    return pending;
+    lab_exim *x = mta;
+    return lab_mta_log_poll(x->mainlog, &x->offset, log_line, NULL, msgs, n);
 }
 
 /* The last non-empty line of the message's msglog, without its time. */
@@ -658,8 +495,11 @@ static void msglog_tail(const lab_exim *x, const char *qid, char *buf, size_t le
     free(path);
 }
 
-void lab_exim_queue_reasons(lab_exim *x, struct lab_mta_msg *msgs, size_t n)
+/* For messages still pending: `exim -C CONF -bp`, and the last line of
+ * each one's msglog, into reason. */
+static void ex_reasons(void *mta, struct lab_mta_msg *msgs, size_t n)
 {
+    lab_exim *x = mta;
     const char *args[] = {"-bp", NULL};
     struct dl_buf out = {0};
     char *line, *save = NULL;
@@ -673,8 +513,8 @@ void lab_exim_queue_reasons(lab_exim *x, struct lab_mta_msg *msgs, size_t n)
         char age[16], size[16], qid[32], last[512];
         struct lab_mta_msg *m;
         if (sscanf(line, " %15s %15s %31s", age, size, qid) != 3 ||
-            (m = by_qid(msgs, n, qid, strlen(qid))) == NULL || m->status != LAB_MTA_PENDING ||
-            m->reason[0] != '\0')
+            (m = lab_mta_by_qid(msgs, n, qid, strlen(qid))) == NULL ||
+            m->status != LAB_MTA_PENDING || m->reason[0] != '\0')
             continue;
         msglog_tail(x, qid, last, sizeof(last));
         snprintf(m->reason, sizeof(m->reason), "still in the queue%s%s%s",
@@ -706,38 +546,47 @@ static size_t read_cmdline(const char *pid, char *buf, size_t len)
     return got;
 }
 
+struct signalling {
+    const lab_exim *x;
+    int sig;
+    size_t found;
+};
+
+/* One process: signalled when its command line has "-C CONF". */
+static bool signal_if_ours(void *ctx, int pid, int ppid, char state)
+{
+    struct signalling *s = ctx;
+    char text[4096], name[32];
+    size_t len;
+    (void)ppid;
+    (void)state;
+    snprintf(name, sizeof(name), "%d", pid);
+    if (pid == (int)getpid() || (len = read_cmdline(name, text, sizeof(text))) == 0)
+        return true;
+    for (size_t i = 0; i + 3 < len; i += strlen(text + i) + 1)
+        if (strcmp(text + i, "-C") == 0 && strcmp(text + i + 3, s->x->conf) == 0) {
+            s->found++;
+            kill((pid_t)pid, s->sig);
+            break;
+        }
+    return true;
+}
+
 /* Processes whose command line has "-C CONF": SIGNAL them; how many. */
 static size_t signal_instance(const lab_exim *x, int sig)
 {
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    size_t found = 0;
-    pid_t self = getpid();
-    while (d && (e = readdir(d)) != NULL) {
-        char text[4096];
-        size_t len;
-        long pid;
-        if (e->d_name[0] < '1' || e->d_name[0] > '9')
-            continue;
-        pid = strtol(e->d_name, NULL, 10);
-        if (pid == self || (len = read_cmdline(e->d_name, text, sizeof(text))) == 0)
-            continue;
-        for (size_t i = 0; i + 3 < len; i += strlen(text + i) + 1)
-            if (strcmp(text + i, "-C") == 0 && strcmp(text + i + 3, x->conf) == 0) {
-                found++;
-                kill((pid_t)pid, sig);
-                break;
-            }
-    }
-    if (d)
-        closedir(d);
-    return found;
+    struct signalling s = {.x = x, .sig = sig};
+    lab_mta_proc_each(signal_if_ours, &s);
+    return s.found;
 }
 
 /* The stop itself, in a process forked after lab_world_enter: it lives in
- * the lab's PID namespace, where /proc speaks of the same PIDs. */
-static void stop_here(const lab_exim *x)
+ * the lab's PID namespace, where /proc speaks of the same PIDs. Every
+ * process of the instance (those whose command line names its
+ * configuration): SIGTERM, bounded wait, SIGKILL. */
+static void stop_here(const void *arg)
 {
+    const lab_exim *x = arg;
     struct timespec ts = {0, 50 * 1000 * 1000};
     /* Deliveries finishing (retry database, msglog) get up to 1 s to end
      * on their own, then SIGTERM, then after 2 s SIGKILL. */
@@ -750,20 +599,12 @@ static void stop_here(const lab_exim *x)
     signal_instance(x, SIGKILL);
 }
 
-void lab_exim_stop(lab_exim *x)
+static void ex_stop(void *mta)
 {
-    pid_t pid = fork();
-    if (pid == 0) {
-        signal(SIGINT, SIG_IGN);
-        signal(SIGTERM, SIG_IGN);
-        stop_here(x);
-        _exit(0);
-    }
-    while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-        ;
+    lab_mta_in_child(stop_here, mta);
 }
 
-/* The adapter table: the lab_exim functions behind void pointers. */
+/* The adapter table. */
 
 static void *ex_create(const char *run_dir, const struct lab_mta_option *opts, size_t n_opts,
                        struct dl_error *err)
@@ -777,51 +618,15 @@ static void *ex_create(const char *run_dir, const struct lab_mta_option *opts, s
             options[n++] = (char *)opts[i].value;
         else if (strcmp(opts[i].flag, "exim-binary") == 0)
             binary = opts[i].value;
-    x = lab_exim_new(run_dir, binary, options, n, err);
+    x = exim_new(run_dir, binary, options, n, err);
     free(options);
     return x;
 }
 
-static const char *ex_version(void *x)
+static const char *ex_version(void *mta)
 {
-    const lab_exim *e = x;
-    return e->version[0] ? e->version : NULL;
-}
-
-static const char *ex_where(void *x)
-{
-    return lab_exim_dir(x);
-}
-
-static int ex_start(void *x, struct dl_error *err)
-{
-    return lab_exim_start(x, err);
-}
-
-static int ex_inject(void *x, const struct lab_mta_msg *m, const char *subject,
-                     struct dl_error *err)
-{
-    return lab_exim_inject(x, m, subject, err);
-}
-
-static size_t ex_poll(void *x, struct lab_mta_msg *msgs, size_t n)
-{
-    return lab_exim_poll(x, msgs, n);
-}
-
-static void ex_reasons(void *x, struct lab_mta_msg *msgs, size_t n)
-{
-    lab_exim_queue_reasons(x, msgs, n);
-}
-
-static void ex_stop(void *x)
-{
-    lab_exim_stop(x);
-}
-
-static void ex_destroy(void *x)
-{
-    lab_exim_free(x);
+    const lab_exim *x = mta;
+    return x->version[0] ? x->version : NULL;
 }
 
 static const char *const ex_flags[] = {"exim-binary", "exim-option", NULL};

@@ -44,63 +44,16 @@
  * resolver, there the lab's validating Unbound; glibc >= 2.31 strips the AD
  * bit unless resolv.conf says `options trust-ad` (Exim's specification,
  * dns_dnssec_ok), which the lab's does. The caller must stop it
- * (lab_exim_stop) on every path once lab_exim_start was called.
+ * (the table's stop) on every path once its start was called. The
+ * mainlog is read by lab_mta_exim_log.
  */
 #ifndef LAB_MTA_EXIM_H
 #define LAB_MTA_EXIM_H
 
-#include "dl_error.h"
 #include "lab_mta_adapter.h"
-
-#include <stddef.h>
 
 /* Where scripts/fetch-exim puts Exim. */
 #define LAB_EXIM_DEFAULT "/var/cache/danelab/exim/current/usr/sbin/exim4"
-
-typedef struct lab_exim lab_exim;
-
-/* Write the instance's configuration under RUN/mta/exim (stopping and
- * removing a previous one). `binary`: the Exim to run (NULL: the default
- * search). `options`: extra configuration lines `NAME=VALUE` (main
- * section) or `DRIVER:NAME=VALUE` (DRIVER: dnslookup or remote_smtp),
- * each replacing the default line of that name (--exim-option, to test
- * the runner). The caller frees it with lab_exim_free. */
-lab_exim *lab_exim_new(const char *run_dir, const char *binary, char *const *options,
-                       size_t n_options, struct dl_error *err);
-void lab_exim_free(lab_exim *x);
-
-/* The configuration directory (for messages). */
-const char *lab_exim_dir(const lab_exim *x);
-
-/* `exim -C CONF -bV`: checks the binary and the configuration. */
-int lab_exim_start(lab_exim *x, struct dl_error *err);
-
-/* `exim -C CONF -odb -f <> -i -- RCPT` with a small message carrying
- * m->msgid; returns once Exim has spooled it (delivery goes on). */
-int lab_exim_inject(lab_exim *x, const struct lab_mta_msg *m, const char *subject,
-                    struct dl_error *err);
-
-/* Read what the mainlog gained since the last call and update the
- * messages (queue ID from the `<=` line's id=, then the first `=>`, `==`
- * or `**` line of each). dsn is the enhanced code of the server's reply
- * when the line quotes one (Exim's own deferrals carry none). Returns how
- * many are still pending. */
-size_t lab_exim_poll(lab_exim *x, struct lab_mta_msg *msgs, size_t n);
-
-/* One mainlog line ("DATE TIME [PID] ID TEXT"): a `<=` line's id= gives
- * the message whose Message-ID it is its queue ID; the first `=>` (sent),
- * `==` (deferred) or `**` (bounced) line of a message sets its status,
- * relay (from H=), reason (Exim's text; for a delivery its X=, CV=, DN=,
- * C=) and dsn. Other lines change nothing. Used by lab_exim_poll. */
-void lab_exim_log_line(const char *line, struct lab_mta_msg *msgs, size_t n);
-
-/* For messages still pending: `exim -C CONF -bp`, and the last line of
- * each one's msglog, into reason. */
-void lab_exim_queue_reasons(lab_exim *x, struct lab_mta_msg *msgs, size_t n);
-
-/* Stop every process of the instance (those whose command line names its
- * configuration: SIGTERM, bounded wait, SIGKILL). Idempotent. */
-void lab_exim_stop(lab_exim *x);
 
 /* The adapter table of `danelab mta exim`; its options: --exim-binary
  * PATH, --exim-option [DRIVER:]NAME=VALUE (repeatable). */

@@ -19,6 +19,8 @@
 
 #define MAIL_OWNER "postfix"
 
+typedef struct lab_postfix lab_postfix;
+
 struct lab_postfix {
     char *base; /* RUN/mta/postfix */
     char *conf; /* base/etc */
@@ -201,13 +203,21 @@ static pid_t master_pid(const lab_postfix *p)
     return v > 1 && kill((pid_t)v, 0) == 0 ? (pid_t)v : 0;
 }
 
-const char *lab_postfix_dir(const lab_postfix *p)
+/* The configuration directory (for reports). */
+static const char *pf_where(void *mta)
 {
+    const lab_postfix *p = mta;
     return p->conf;
 }
 
-lab_postfix *lab_postfix_new(const char *run_dir, char *const *options, size_t n_options,
-                             struct dl_error *err)
+static void pf_stop(void *mta);
+static void pf_destroy(void *mta);
+
+/* Write the instance's configuration under RUN/mta/postfix (removing a
+ * previous one, stopping it first when it still runs). `options` are extra
+ * main.cf lines NAME=VALUE appended last (--postfix-option, for testing). */
+static lab_postfix *postfix_new(const char *run_dir, char *const *options, size_t n_options,
+                                struct dl_error *err)
 {
     lab_postfix *p = dl_xcalloc(1, sizeof(*p));
     struct passwd *pw = getpwnam(MAIL_OWNER);
@@ -234,26 +244,12 @@ lab_postfix *lab_postfix_new(const char *run_dir, char *const *options, size_t n
         dl_error_set(err, "/usr/sbin/postfix: %s (install the postfix package)", strerror(errno));
         goto fail;
     }
-    for (char *dir = dl_xstrdup(p->base), *slash; (slash = strrchr(dir, '/')) != NULL;) {
-        *slash = '\0';
-        if (stat(*dir ? dir : "/", &st) == 0 && !(st.st_mode & S_IXOTH) &&
-            st.st_uid != pw->pw_uid) {
-            dl_error_set(err,
-                         "%s (mode %04o): Postfix's daemons, running as " MAIL_OWNER
-                         ", cannot reach %s; make it traversable (chmod o+x) or use another "
-                         "run directory",
-                         dir, (unsigned)(st.st_mode & 07777), p->base);
-            free(dir);
-            goto fail;
-        }
-        if (*dir == '\0') {
-            free(dir);
-            break;
-        }
-    }
+    if (lab_mta_check_reachable(p->base, (unsigned)pw->pw_uid,
+                                "Postfix's daemons, running as " MAIL_OWNER, err) != 0)
+        goto fail;
     if (stat(p->base, &st) == 0) { /* a previous instance: stopped, then removed */
         if (master_pid(p) > 0)
-            lab_postfix_stop(p);
+            pf_stop(p);
         lab_mta_rm_tree(p->base);
     }
     if (dl_mkdir_p(p->conf, 0755, err) != 0 || dl_mkdir_p(p->queue, 0755, err) != 0 ||
@@ -280,12 +276,13 @@ lab_postfix *lab_postfix_new(const char *run_dir, char *const *options, size_t n
     free(path);
     return p;
 fail:
-    lab_postfix_free(p);
+    pf_destroy(p);
     return NULL;
 }
 
-void lab_postfix_free(lab_postfix *p)
+static void pf_destroy(void *mta)
 {
+    lab_postfix *p = mta;
     if (p == NULL)
         return;
     free(p->base);
@@ -297,8 +294,10 @@ void lab_postfix_free(lab_postfix *p)
     free(p);
 }
 
-int lab_postfix_start(lab_postfix *p, struct dl_error *err)
+/* `postfix -c DIR start`. */
+static int pf_start(void *mta, struct dl_error *err)
 {
+    lab_postfix *p = mta;
     char cmd[64];
     char *argv[] = {(char *)lab_mta_sbin("postfix", cmd, sizeof(cmd)), "-c", p->conf, "start",
                     NULL};
@@ -331,9 +330,11 @@ int lab_postfix_start(lab_postfix *p, struct dl_error *err)
     return 0;
 }
 
-int lab_postfix_inject(lab_postfix *p, const struct lab_mta_msg *m, const char *subject,
-                       struct dl_error *err)
+/* `sendmail -C DIR -f <> -i RCPT` with a small message carrying m->msgid. */
+static int pf_inject(void *mta, const struct lab_mta_msg *m, const char *subject,
+                     struct dl_error *err)
 {
+    lab_postfix *p = mta;
     char cmd[64];
     char *argv[] = {(char *)lab_mta_sbin("sendmail", cmd, sizeof(cmd)),
                     "-C",
@@ -345,13 +346,7 @@ int lab_postfix_inject(lab_postfix *p, const struct lab_mta_msg *m, const char *
                     (char *)m->rcpt,
                     NULL};
     struct dl_buf out = {0};
-    char *msg = dl_xasprintf("From: danelab <danelab@mta.danelab.invalid>\n"
-                             "To: %s\n"
-                             "Subject: %s\n"
-                             "Message-ID: <%s>\n"
-                             "\n"
-                             "danelab mta: one message per scenario.\n",
-                             m->rcpt, subject, m->msgid);
+    char *msg = lab_mta_message_text(m, subject, false);
     int rc = lab_mta_run(argv, msg, &out, 30000);
     free(msg);
     dl_buf_append(&out, "", 1);
@@ -375,17 +370,10 @@ static void field(const char *line, const char *key, char *buf, size_t len)
     snprintf(buf, len, "%.*s", (int)(end - v), v);
 }
 
-static struct lab_mta_msg *by_qid(struct lab_mta_msg *msgs, size_t n, const char *qid, size_t qlen)
-{
-    for (size_t i = 0; i < n; i++)
-        if (msgs[i].qid[0] && strlen(msgs[i].qid) == qlen && strncmp(msgs[i].qid, qid, qlen) == 0)
-            return &msgs[i];
-    return NULL;
-}
-
 /* One maillog line: "... postfix/PROG[PID]: QID: text". */
-static void log_line(lab_postfix *pf, const char *line, struct lab_mta_msg *msgs, size_t n)
+static void log_line(void *ctx, const char *line, struct lab_mta_msg *msgs, size_t n)
 {
+    lab_postfix *pf = ctx;
     const char *p = strstr(line, "]: "), *q, *mid, *st;
     struct lab_mta_msg *m;
     long pid = smtp_pid(line);
@@ -413,7 +401,7 @@ static void log_line(lab_postfix *pf, const char *line, struct lab_mta_msg *msgs
         }
         return;
     }
-    if (strncmp(q, "to=<", 4) != 0 || (m = by_qid(msgs, n, p, qlen)) == NULL ||
+    if (strncmp(q, "to=<", 4) != 0 || (m = lab_mta_by_qid(msgs, n, p, qlen)) == NULL ||
         m->status != LAB_MTA_PENDING || (st = strstr(q, ", status=")) == NULL)
         return;
     st += strlen(", status=");
@@ -436,30 +424,20 @@ static void log_line(lab_postfix *pf, const char *line, struct lab_mta_msg *msgs
     }
 }
 
-size_t lab_postfix_poll(lab_postfix *p, struct lab_mta_msg *msgs, size_t n)
+/* Read what the maillog gained since the last call and update the
+ * messages (queue ID by Message-ID, then the first final or deferred
+ * status of each). Returns how many are still pending. */
+static size_t pf_poll(void *mta, struct lab_mta_msg *msgs, size_t n)
 {
-    FILE *f = fopen(p->maillog, "r");
-    size_t pending = 0;
-    if (f != NULL && fseek(f, p->offset, SEEK_SET) == 0) {
-        char line[8192];
-        while (fgets(line, sizeof(line), f) != NULL) {
-            size_t l = strlen(line);
-            if (l == 0 || line[l - 1] != '\n')
-                break; /* a line still being written: read it next time */
-            line[l - 1] = '\0';
-            p->offset += (long)l;
-            log_line(p, line, msgs, n);
-        }
-    }
-    if (f != NULL)
-        fclose(f);
-    for (size_t i = 0; i < n; i++)
-        pending += msgs[i].status == LAB_MTA_PENDING;
-    return pending;
+    lab_postfix *p = mta;
+    return lab_mta_log_poll(p->maillog, &p->offset, log_line, p, msgs, n);
 }
 
-void lab_postfix_queue_reasons(lab_postfix *p, struct lab_mta_msg *msgs, size_t n)
+/* For messages still pending: their queue and delay reason from
+ * `postqueue -c DIR -j`, into reason. */
+static void pf_reasons(void *mta, struct lab_mta_msg *msgs, size_t n)
 {
+    lab_postfix *p = mta;
     char cmd[64];
     char *argv[] = {(char *)lab_mta_sbin("postqueue", cmd, sizeof(cmd)), "-c", p->conf, "-j", NULL};
     struct dl_buf out = {0};
@@ -477,7 +455,7 @@ void lab_postfix_queue_reasons(lab_postfix *p, struct lab_mta_msg *msgs, size_t 
         struct lab_mta_msg *m;
         r0 = json_array_get(json_object_get(j, "recipients"), 0);
         why = json_string_value(json_object_get(r0, "delay_reason"));
-        if (qid && (m = by_qid(msgs, n, qid, strlen(qid))) != NULL &&
+        if (qid && (m = lab_mta_by_qid(msgs, n, qid, strlen(qid))) != NULL &&
             m->status == LAB_MTA_PENDING && m->reason[0] == '\0')
             snprintf(m->reason, sizeof(m->reason), "still in the %s queue%s%s", queue ? queue : "?",
                      why ? ": " : "", why ? why : "");
@@ -486,12 +464,14 @@ void lab_postfix_queue_reasons(lab_postfix *p, struct lab_mta_msg *msgs, size_t 
     dl_buf_free(&out);
 }
 
-/* Kill the children of `parent` (by PID, read from /proc), then it. */
 /* The stop itself, in a process forked after lab_world_enter: it lives in
  * the lab's PID namespace, where master.pid and /proc speak of the same
- * PIDs (the caller itself stays in the host's). */
-static void stop_here(lab_postfix *p)
+ * PIDs (the caller itself stays in the host's). `postfix -c DIR stop`,
+ * then wait (bounded) for the master to exit and kill what is left of it
+ * (the master and its children, by PID). */
+static void stop_here(const void *arg)
 {
+    const lab_postfix *p = arg;
     char cmd[64];
     char *argv[] = {(char *)lab_mta_sbin("postfix", cmd, sizeof(cmd)), "-c", p->conf, "stop", NULL};
     pid_t master = master_pid(p);
@@ -506,21 +486,14 @@ static void stop_here(lab_postfix *p)
         lab_mta_kill_tree(master);
 }
 
-void lab_postfix_stop(lab_postfix *p)
+static void pf_stop(void *mta)
 {
-    pid_t pid = fork();
-    if (pid == 0) {
-        signal(SIGINT, SIG_IGN);
-        signal(SIGTERM, SIG_IGN);
-        stop_here(p);
-        _exit(0);
-    }
-    while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-        ;
+    lab_postfix *p = mta;
+    lab_mta_in_child(stop_here, p);
     p->started = false;
 }
 
-/* The adapter table: the lab_postfix functions behind void pointers. */
+/* The adapter table. */
 
 static void *pf_create(const char *run_dir, const struct lab_mta_option *opts, size_t n_opts,
                        struct dl_error *err)
@@ -531,51 +504,15 @@ static void *pf_create(const char *run_dir, const struct lab_mta_option *opts, s
     for (size_t i = 0; i < n_opts; i++)
         if (strcmp(opts[i].flag, "postfix-option") == 0)
             options[n++] = (char *)opts[i].value;
-    p = lab_postfix_new(run_dir, options, n, err);
+    p = postfix_new(run_dir, options, n, err);
     free(options);
     return p;
 }
 
-static const char *pf_where(void *p)
+static const char *pf_version(void *mta)
 {
-    return lab_postfix_dir(p);
-}
-
-static const char *pf_version(void *p)
-{
-    const lab_postfix *pf = p;
-    return pf->version[0] ? pf->version : NULL;
-}
-
-static int pf_start(void *p, struct dl_error *err)
-{
-    return lab_postfix_start(p, err);
-}
-
-static int pf_inject(void *p, const struct lab_mta_msg *m, const char *subject,
-                     struct dl_error *err)
-{
-    return lab_postfix_inject(p, m, subject, err);
-}
-
-static size_t pf_poll(void *p, struct lab_mta_msg *msgs, size_t n)
-{
-    return lab_postfix_poll(p, msgs, n);
-}
-
-static void pf_reasons(void *p, struct lab_mta_msg *msgs, size_t n)
-{
-    lab_postfix_queue_reasons(p, msgs, n);
-}
-
-static void pf_stop(void *p)
-{
-    lab_postfix_stop(p);
-}
-
-static void pf_destroy(void *p)
-{
-    lab_postfix_free(p);
+    const lab_postfix *p = mta;
+    return p->version[0] ? p->version : NULL;
 }
 
 static const char *const pf_flags[] = {"postfix-option", NULL};

@@ -2,6 +2,7 @@
 
 #include "dl_util.h"
 #include "lab_holder.h"
+#include "lab_interrupt.h"
 
 #include <errno.h>
 #include <sys/socket.h>
@@ -23,15 +24,6 @@
 
 #define HOLDER_STACK (256 * 1024)
 #define DOWN_WAIT_MS 10000
-
-/* Set by the SIGINT/SIGTERM handler of `up` while it waits for the holder;
- * a signal handler can only talk to the waiting loop through such a flag. */
-static volatile sig_atomic_t up_interrupted;
-
-static void on_interrupt(int sig)
-{
-    up_interrupted = sig;
-}
 
 /* Start time of a process in clock ticks since boot (field 22 of
  * /proc/PID/stat), or 0 when there is no such process. */
@@ -186,9 +178,9 @@ static int read_verdict(int fd, char *buf, size_t len, struct dl_error *err)
     while (got < len - 1) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
         ssize_t n;
-        if (up_interrupted)
+        if (lab_interrupted())
             return dl_error_set(err, "interrupted by signal %d: stopping the lab",
-                                (int)up_interrupted);
+                                lab_interrupted());
         if (poll(&p, 1, 200) <= 0)
             continue;
         n = read(fd, buf + got, len - 1 - got);
@@ -232,7 +224,7 @@ static int self_pidfd(void)
 static int run_holder(const struct lab_world_opts *o, struct lab_holder_args *a,
                       struct dl_error *err)
 {
-    struct sigaction sa = {.sa_handler = on_interrupt}, old_int, old_term;
+    struct lab_interrupt saved;
     int ready[2], ack[2], rc = -1;
     char verdict[1100];
     void *stack = dl_xmalloc(HOLDER_STACK);
@@ -245,9 +237,7 @@ static int run_holder(const struct lab_world_opts *o, struct lab_holder_args *a,
     a->ready_fd = ready[1];
     a->ack_fd = ack[0];
     a->tie_fd = o->tied ? self_pidfd() : -1;
-    up_interrupted = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    lab_interrupt_catch(&saved); /* the holder is killed whenever the signal comes */
     pid = spawn_holder(a, stack, err);
     close(ready[1]);
     close(ack[0]);
@@ -264,8 +254,7 @@ static int run_holder(const struct lab_world_opts *o, struct lab_holder_args *a,
     close(ack[1]);
     if (a->tie_fd >= 0)
         close(a->tie_fd); /* the holder has its copy */
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    lab_interrupt_release(&saved);
     free(stack);
     return rc;
 }

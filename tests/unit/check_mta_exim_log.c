@@ -1,13 +1,13 @@
-/* Unit tests for lab/lab_mta_exim: reading Exim's mainlog. The lines are
+/* Unit tests for lab/mta/lab_mta_exim_log: reading Exim's mainlog. The lines are
  * Exim 4.96's own, taken from a run of `danelab mta exim` (Message-IDs
  * shortened); each test feeds them in the order Exim wrote them. */
-#include "lab_mta_exim.h"
+#include "lab_mta_exim_log.h"
 
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
 
-Suite *mta_exim_suite(void);
+Suite *mta_exim_log_suite(void);
 
 #define T "2026-11-22 21:29:36.184 "
 
@@ -176,9 +176,9 @@ START_TEST(other_messages_and_pids)
 }
 END_TEST
 
-Suite *mta_exim_suite(void)
+Suite *mta_exim_log_suite(void)
 {
-    Suite *s = suite_create("mta_exim");
+    Suite *s = suite_create("mta_exim_log");
     TCase *pos = tcase_create("Positive"), *neg = tcase_create("Negative");
     tcase_add_test(pos, sent_under_dane);
     tcase_add_test(pos, bounced);

@@ -1,0 +1,36 @@
+/*
+ * lab_checker: the checks of `danelab run` (lab_run) inside the lab
+ * world. Per selected scenario the DNS check (lab_dnscheck: the
+ * validator's verdict on the MX, A and TLSA RRsets against `expect: dns`
+ * / `dnssec`), the delivery check under each profile with an expectation
+ * (lab_deliver: the reference client in-process against status, code,
+ * reason and TLS-RPT type, with --tlsrpt the RFC 8460 report of its
+ * sessions) and the retry timelines (lab_timeline). A scenario passes
+ * when every check does. In one process or in --jobs worker processes
+ * (lab_pool), retry timelines (the slow ones) first; the results are
+ * printed in catalogue order as they arrive.
+ */
+#ifndef LAB_CHECKER_H
+#define LAB_CHECKER_H
+
+#include "lab_session.h"
+
+#include <stdbool.h>
+
+struct lab_checker_opts {
+    const struct lab_session *s; /* catalogue, selection, --json, --shard, --junit, --html */
+    bool tap;                    /* --tap: TAP 13 on stdout instead of the table */
+    int profile;                 /* --profile: only this one's delivery expectations; -1: all */
+    unsigned jobs;               /* --jobs N: worker processes */
+    bool exact;                  /* --exact-timelines: run every retry attempt */
+    const char *tlsrpt_dir;      /* --tlsrpt DIR, absolute; NULL: no reports */
+    const char *html_abs;        /* --html FILE, absolute (the page's relative links) */
+};
+
+/* Inside a child process: join the lab world, check every selected
+ * scenario and print the report (a table, --json or --tap); write
+ * --junit, --html and --tlsrpt's index.json, closing the files the
+ * session opened. Exit status: 0 all passed, 1 some deviated, 2 error. */
+int lab_checker_main(const struct lab_globals *g, const struct lab_checker_opts *o);
+
+#endif
