@@ -58,13 +58,28 @@ static json_t *result_json(const struct scen *s, const struct lab_dnscheck_resul
                      sets, "pass", all);
 }
 
+/* The first infrastructure error met while checking a scenario: a check
+ * that could not be made (a server that did not confirm a world change in
+ * its bounded wait, a resolver that could not be set up). It makes the
+ * scenario an error, never a verdict: the run exits 2. */
+struct infra {
+    char msg[512];
+};
+
+static void infra_note(struct infra *e, const char *what, const char *msg)
+{
+    if (e->msg[0] == '\0')
+        snprintf(e->msg, sizeof(e->msg), "%s%s", what, msg);
+}
+
 /* Check one scenario; returns whether every declared verdict was met. */
 static bool check_one(lab_dnscheck *dc, const struct scen *s, struct lab_dnscheck_result *r,
-                      bool pass[SCEN_RRSET_COUNT])
+                      bool pass[SCEN_RRSET_COUNT], struct infra *infra)
 {
     struct dl_error err;
     bool all = true;
     if (lab_dnscheck_rrsets(dc, s, r, &err) != 0) {
+        infra_note(infra, "dns: ", err.msg);
         for (int k = 0; k < SCEN_RRSET_COUNT; k++)
             if (r[k].why[0] == '\0') {
                 r[k].observed = SCEN_DNSSEC_UNSET;
@@ -90,7 +105,7 @@ static bool checked_profile(const struct scen *s, const struct lab_checker_opts 
  * `retry:` expectation; tr[p].n is 0 for a profile not run. */
 static bool timeline_all(lab_timeline *tl, const struct scen *s, size_t i, const bool checked[],
                          struct lab_timeline_result tr[SCEN_PROFILE_COUNT],
-                         struct lab_deliver_result r[SCEN_PROFILE_COUNT])
+                         struct lab_deliver_result r[SCEN_PROFILE_COUNT], struct infra *infra)
 {
     bool all = true, want[SCEN_PROFILE_COUNT], any = false;
     struct dl_error err;
@@ -101,11 +116,13 @@ static bool timeline_all(lab_timeline *tl, const struct scen *s, size_t i, const
     }
     if (!any)
         return true;
-    if (lab_timeline_run_all(tl, i, want, tr, &err) != 0)
+    if (lab_timeline_run_all(tl, i, want, tr, &err) != 0) {
+        infra_note(infra, "retry: ", err.msg);
         for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
             tr[p].pass = false;
             snprintf(tr[p].mismatch, sizeof(tr[p].mismatch), "%s", err.msg);
         }
+    }
     for (int p = 0; p < SCEN_PROFILE_COUNT; p++) {
         if (!want[p])
             continue;
@@ -151,7 +168,8 @@ static json_t *write_tlsrpt(const dane_tlsrpt *rpt, const struct lab_checker_opt
 
 static bool deliver_all(lab_deliver *ld, const struct scen *s, const struct lab_checker_opts *o,
                         struct lab_deliver_result r[SCEN_PROFILE_COUNT], bool checked[],
-                        double secs[], time_t now, json_t **tlsrpt, bool *tlsrpt_failed)
+                        double secs[], time_t now, json_t **tlsrpt, bool *tlsrpt_failed,
+                        struct infra *infra)
 {
     bool all = true, any = false;
     dane_tlsrpt *rpt = o->tlsrpt_dir ? dane_tlsrpt_new(s->domain, 25) : NULL;
@@ -163,6 +181,7 @@ static bool deliver_all(lab_deliver *ld, const struct scen *s, const struct lab_
             continue;
         any = true;
         if (lab_deliver_check_report(ld, s, (enum scen_profile)p, &r[p], rpt, &err) != 0) {
+            infra_note(infra, "delivery: ", err.msg);
             r[p].pass = false;
             snprintf(r[p].mismatch, sizeof(r[p].mismatch), "%s", err.msg);
         }
@@ -336,9 +355,9 @@ struct checker {
     size_t *order;       /* the selected scenarios in catalogue order */
     size_t next, n_done; /* the next of order to print; how many arrived */
     bool text, tty, on_term;
-    unsigned passed, failed;
-    size_t point;       /* TAP test points printed */
-    bool tlsrpt_failed; /* a TLS-RPT report could not be written: exit 2 */
+    unsigned passed, failed, errors; /* errors: scenarios that could not be checked */
+    size_t point;                    /* TAP test points printed */
+    bool tlsrpt_failed;              /* a TLS-RPT report could not be written: exit 2 */
 };
 
 static int checker_setup(void *ctx)
@@ -379,12 +398,16 @@ static json_t *check_scenario(void *ctx, size_t i)
     struct lab_timeline_result tr[SCEN_PROFILE_COUNT];
     bool pass[SCEN_RRSET_COUNT], checked[SCEN_PROFILE_COUNT], all;
     double secs[SCEN_PROFILE_COUNT] = {0}, ts = dl_mono();
+    struct infra infra = {{0}};
     json_t *one, *tlsrpt;
-    all = check_one(c->dc, s, r, pass);
-    all = deliver_all(c->ld, s, c->o, dr, checked, secs, c->g->now, &tlsrpt, &c->tlsrpt_failed) &&
+    all = check_one(c->dc, s, r, pass, &infra);
+    all = deliver_all(c->ld, s, c->o, dr, checked, secs, c->g->now, &tlsrpt, &c->tlsrpt_failed,
+                      &infra) &&
           all;
-    all = timeline_all(c->tl, s, i, checked, tr, dr) && all;
-    one = result_json(s, r, pass, all);
+    all = timeline_all(c->tl, s, i, checked, tr, dr, &infra) && all;
+    one = result_json(s, r, pass, all && infra.msg[0] == '\0');
+    if (infra.msg[0] != '\0')
+        json_object_set_new(one, "error", json_string(infra.msg));
     json_object_set_new(one, "delivery", deliver_json(s, dr, checked, secs, tr));
     json_object_set_new(one, "seconds", json_real(dl_mono() - ts));
     if (tlsrpt)
@@ -398,14 +421,17 @@ static json_t *check_scenario(void *ctx, size_t i)
 static void emit(struct checker *c, const json_t *one)
 {
     bool pass = json_is_true(json_object_get(one, "pass"));
-    pass ? c->passed++ : c->failed++;
+    const char *error = json_string_value(json_object_get(one, "error"));
+    if (error)
+        c->errors++;
+    else
+        pass ? c->passed++ : c->failed++;
     progress(c->on_term, 0, 0, NULL);
     if (c->o->tap)
         lab_report_tap_scenario(stdout, one, &c->point);
     else if (c->text) {
-        const char *error = json_string_value(json_object_get(one, "error"));
         if (error)
-            printf("FAIL %-28s %s\n", json_string_value(json_object_get(one, "name")), error);
+            printf("ERROR %-27s %s\n", json_string_value(json_object_get(one, "name")), error);
         else
             lab_report_scenario_text(stdout, one, c->tty);
     }
@@ -470,6 +496,15 @@ static int check_selected(struct checker *c)
     return rc;
 }
 
+/* "N passed, N failed[, N errors]" after prefix, on standard output. */
+static void summary_line(const char *prefix, const struct checker *c)
+{
+    printf("%s%u passed, %u failed", prefix, c->passed, c->failed);
+    if (c->errors)
+        printf(", %u error%s", c->errors, c->errors == 1 ? "" : "s");
+    putchar('\n');
+}
+
 int lab_checker_main(const struct lab_globals *g, const struct lab_checker_opts *o)
 {
     const scen_catalog *cat = o->s->cat;
@@ -498,20 +533,22 @@ int lab_checker_main(const struct lab_globals *g, const struct lab_checker_opts 
     for (size_t k = 0; k < o->s->n_sel; k++)
         if (c.results[c.order[k]])
             json_array_append(list, c.results[c.order[k]]);
-    top = json_pack("{s:o, s:{s:i, s:i, s:f}}", "scenarios", list, "summary", "passed", c.passed,
-                    "failed", c.failed, "seconds", dl_mono() - t0);
+    top = json_pack("{s:o, s:{s:i, s:i, s:i, s:f}}", "scenarios", list, "summary", "passed",
+                    c.passed, "failed", c.failed, "errors", c.errors, "seconds", dl_mono() - t0);
     if (o->s->shard_n)
         json_object_set_new(
             top, "shard", json_pack("{s:i, s:i}", "index", o->s->shard_k, "count", o->s->shard_n));
     if (rc == 0)
-        rc = c.tlsrpt_failed ? 2 : c.failed ? 1 : 0;
+        rc = c.tlsrpt_failed || c.errors ? 2 : c.failed ? 1 : 0;
     if (o->s->json) {
         json_dumpf(top, stdout, JSON_INDENT(2));
         putchar('\n');
-    } else if (o->tap)
-        printf("# %u passed, %u failed\n", c.passed, c.failed);
-    else
-        printf("%u passed, %u failed\n", c.passed, c.failed);
+    } else
+        summary_line(o->tap ? "# " : "", &c);
+    if (c.errors)
+        dl_err("run: %u scenario%s could not be checked (a server did not confirm a change in "
+               "time, or the lab failed): an error, not a verdict; see ERROR above",
+               c.errors, c.errors == 1 ? "" : "s");
     if (o->s->junit_f) {
         if (lab_report_junit(o->s->junit_f, top) != 0 || fclose(o->s->junit_f) != 0) {
             dl_err("run: --junit %s: %s", o->s->junit, strerror(errno));

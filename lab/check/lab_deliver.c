@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DELIVER_TIMEOUT_MS 5000
-
 struct lab_deliver {
     char *anchor;
     char resolver[32];
@@ -77,7 +75,7 @@ static int run_client(lab_deliver *d, dane_dns *resolver, const struct scen *s, 
                             (int)(len && s->domain[len - 1] == '.' ? len - 1 : len), s->domain);
     struct dane_client_opts co = {.profile = scen_profile_client(p),
                                   .port = 25,
-                                  .timeout_ms = DELIVER_TIMEOUT_MS,
+                                  .timeout_ms = LAB_ATTEMPT_TIMEOUT_MS,
                                   .has_now = true,
                                   .now = d->now,
                                   .deliver = deliver,

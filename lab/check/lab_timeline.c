@@ -25,11 +25,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define TIMELINE_TIMEOUT_MS 5000
-#define RELOAD_WAIT_MS      30000
-#define STATE_NONE          -2             /* no state installed: the lab's own files */
-#define SKEW_MAX            (86400 + 3600) /* Unbound's val-sig-skew-max, and an hour */
-#define EVENTS_MAX          4096
+#define RELOAD_WAIT_MS 30000
+#define STATE_NONE     -2             /* no state installed: the lab's own files */
+#define SKEW_MAX       (86400 + 3600) /* Unbound's val-sig-skew-max, and an hour */
+#define EVENTS_MAX     4096
 
 /* Where an attempt's outcome may change within one world state: each a
  * span [lo, hi] (UNIX seconds) known to contain the moment. A validator
@@ -403,7 +402,7 @@ static int attempt(lab_timeline *tl, const struct scen *s, enum scen_profile p, 
         .trust_anchor = tl->anchor, .root_hints = tl->hints, .has_now = true, .now = when};
     struct dane_client_opts co = {.profile = scen_profile_client(p),
                                   .port = 25,
-                                  .timeout_ms = TIMELINE_TIMEOUT_MS,
+                                  .timeout_ms = LAB_ATTEMPT_TIMEOUT_MS,
                                   .has_now = true,
                                   .now = when,
                                   .final = final};

@@ -35,6 +35,13 @@
 #define LAB_ROOT_NS       "a.root-servers.test."
 #define LAB_TLD_NS        "ns.nic.test."
 
+/* How long the reference client waits for each step of an SMTP session
+ * with the lab's fakesmtp (connect, each reply, the handshake). No
+ * scenario expects a timeout, so this bound only has to outlast a loaded
+ * machine (fakesmtp busy reloading for another worker, sanitizer builds):
+ * a step that takes longer is reported as the client saw it. */
+#define LAB_ATTEMPT_TIMEOUT_MS 30000
+
 /* The servers of the lab world, in start order. */
 enum lab_server_id { LAB_NSD_PARENT, LAB_NSD_CHILD, LAB_UNBOUND, LAB_FAKESMTP, LAB_SERVER_COUNT };
 
