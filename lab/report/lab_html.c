@@ -4,6 +4,7 @@
 #include "lab_report.h"
 
 #include "dl_log.h"
+#include "dl_json.h"
 #include "dl_util.h"
 
 #include <errno.h>
@@ -17,13 +18,6 @@
 #include <unistd.h>
 
 #define RENDER_TIMEOUT_MS 10000
-
-/* A string member, or "" when it is missing or not a string. */
-static const char *str(const json_t *o, const char *key)
-{
-    const char *v = json_string_value(json_object_get(o, key));
-    return v ? v : "";
-}
 
 static void esc(FILE *f, const char *s)
 {
@@ -234,7 +228,7 @@ static struct picture *pictures(const struct lab_html_opts *o, const json_t *sce
         free(hp);
     }
     json_array_foreach(scens, i, s) pics[i] =
-        picture(o, graphs, rel ? html_dir : NULL, str(s, "name"), &dot_ok);
+        picture(o, graphs, rel ? html_dir : NULL, dl_json_str(s, "name"), &dot_ok);
     return pics;
 }
 
@@ -283,22 +277,8 @@ static void timeline_expected_text(struct dl_buf *b, const json_t *e)
     {
         dl_buf_printf(b, "%s", i == 0 ? "; before: " : ", ");
         at_text(b, json_integer_value(json_object_get(c, "at")));
-        dl_buf_printf(b, " %s", str(c, "code"));
+        dl_buf_printf(b, " %s", dl_json_str(c, "code"));
     }
-}
-
-static const char *buf_str(struct dl_buf *b)
-{
-    if (b->data == NULL)
-        dl_buf_append(b, "", 0);
-    return b->data;
-}
-
-static void buf_reset(struct dl_buf *b)
-{
-    b->len = 0;
-    if (b->data)
-        b->data[0] = '\0';
 }
 
 /* ---- checks ---- */
@@ -314,9 +294,9 @@ static json_t *check_names(const json_t *scens)
     {
         bool seen = false;
         json_array_foreach(names, k, n) seen =
-            seen || strcmp(json_string_value(n), str(d, "profile")) == 0;
+            seen || strcmp(json_string_value(n), dl_json_str(d, "profile")) == 0;
         if (!seen)
-            json_array_append_new(names, json_string(str(d, "profile")));
+            json_array_append_new(names, json_string(dl_json_str(d, "profile")));
     }
     return names;
 }
@@ -327,7 +307,7 @@ static const json_t *delivery(const json_t *s, const char *profile)
     const json_t *d;
     size_t i;
     json_array_foreach(json_object_get(s, "delivery"), i,
-                       d) if (strcmp(str(d, "profile"), profile) == 0) return d;
+                       d) if (strcmp(dl_json_str(d, "profile"), profile) == 0) return d;
     return NULL;
 }
 
@@ -337,7 +317,7 @@ static const char *const verdict_class[] = {"none", "pass", "fail"};
 static enum verdict dns_verdict(const json_t *s)
 {
     if (json_array_size(json_object_get(s, "rrsets")) == 0 &&
-        !*str(json_object_get(s, "expected"), "dnssec"))
+        !*dl_json_str(json_object_get(s, "expected"), "dnssec"))
         return V_NONE;
     return lab_report_dns_pass(s) ? V_PASS : V_FAIL;
 }
@@ -425,9 +405,9 @@ static void summary(FILE *f, const json_t *report, const json_t *names)
     fputs("<p>Failed:", f);
     json_array_foreach(scens, i, s) if (!json_is_true(json_object_get(s, "pass")))
     {
-        char *a = lab_html_anchor(str(s, "name"));
+        char *a = lab_html_anchor(dl_json_str(s, "name"));
         fprintf(f, " <a href=\"#%s\">", a);
-        esc(f, str(s, "name"));
+        esc(f, dl_json_str(s, "name"));
         fputs("</a>", f);
         free(a);
     }
@@ -472,12 +452,14 @@ static void dns_mismatch(struct dl_buf *b, const json_t *s)
         if (json_is_true(json_object_get(r, "pass")))
             continue;
         dl_buf_printf(b, "%s%s %s %s: expected %s, observed %s (%s)", b->len ? "; " : "",
-                      str(r, "rrset"), str(r, "name"), str(r, "type"), str(r, "expected"),
-                      str(r, "observed"), str(r, "why"));
+                      dl_json_str(r, "rrset"), dl_json_str(r, "name"), dl_json_str(r, "type"),
+                      dl_json_str(r, "expected"), dl_json_str(r, "observed"),
+                      dl_json_str(r, "why"));
     }
     if (b->len == 0)
-        dl_buf_printf(b, "expected %s, observed %s", str(json_object_get(s, "expected"), "dnssec"),
-                      str(json_object_get(s, "observed"), "dnssec"));
+        dl_buf_printf(b, "expected %s, observed %s",
+                      dl_json_str(json_object_get(s, "expected"), "dnssec"),
+                      dl_json_str(json_object_get(s, "observed"), "dnssec"));
 }
 
 /* The DNS cell: the validator's verdict on the MX RRset in bold; under it
@@ -493,20 +475,23 @@ static void dns_cell(FILE *f, const json_t *s)
         cell(f, v, "not checked", "", "", "");
         return;
     }
-    dl_buf_printf(&title, "expected %s, observed %s", str(json_object_get(s, "expected"), "dnssec"),
-                  str(obs, "dnssec"));
+    dl_buf_printf(&title, "expected %s, observed %s",
+                  dl_json_str(json_object_get(s, "expected"), "dnssec"),
+                  dl_json_str(obs, "dnssec"));
     json_array_foreach(sets, i, r)
     {
-        dl_buf_printf(&title, "\n%s %s: expected %s, observed %s (%s)", str(r, "rrset"),
-                      str(r, "type"), str(r, "expected"), str(r, "observed"), str(r, "why"));
+        dl_buf_printf(&title, "\n%s %s: expected %s, observed %s (%s)", dl_json_str(r, "rrset"),
+                      dl_json_str(r, "type"), dl_json_str(r, "expected"),
+                      dl_json_str(r, "observed"), dl_json_str(r, "why"));
         if (json_array_size(sets) > 1)
-            dl_buf_printf(&sub, "%s%s %s", i ? ", " : "", str(r, "rrset"), str(r, "observed"));
+            dl_buf_printf(&sub, "%s%s %s", i ? ", " : "", dl_json_str(r, "rrset"),
+                          dl_json_str(r, "observed"));
     }
     if (json_array_size(sets) <= 1)
-        dl_buf_printf(&sub, "%s", str(obs, "why"));
+        dl_buf_printf(&sub, "%s", dl_json_str(obs, "why"));
     if (v == V_FAIL)
         dns_mismatch(&mis, s);
-    cell(f, v, str(obs, "dnssec"), buf_str(&sub), buf_str(&title), buf_str(&mis));
+    cell(f, v, dl_json_str(obs, "dnssec"), dl_buf_str(&sub), dl_buf_str(&title), dl_buf_str(&mis));
     dl_buf_free(&title);
     dl_buf_free(&mis);
     dl_buf_free(&sub);
@@ -522,21 +507,23 @@ static void profile_cell(FILE *f, const json_t *s, const char *profile)
         cell(f, v, "not checked", "", "", "");
         return;
     }
-    dl_buf_printf(&head, "%s %s", str(obs, "status"), str(obs, "code"));
-    dl_buf_printf(&sub, "%s", str(obs, "reason"));
+    dl_buf_printf(&head, "%s %s", dl_json_str(obs, "status"), dl_json_str(obs, "code"));
+    dl_buf_printf(&sub, "%s", dl_json_str(obs, "reason"));
     if (tl) {
         const json_t *atts = json_object_get(tl, "attempts");
         const json_t *last = json_array_get(atts, json_array_size(atts) - 1);
         dl_buf_printf(&sub, "%sretry: %zu attempts, then %s %s", sub.len ? "; " : "",
-                      json_array_size(atts), str(last, "status"), str(last, "code"));
+                      json_array_size(atts), dl_json_str(last, "status"),
+                      dl_json_str(last, "code"));
     }
     dl_buf_printf(&title, "expected ");
     outcome_text(&title, json_object_get(d, "expected"));
     dl_buf_printf(&title, "\nobserved ");
     outcome_text(&title, obs);
-    dl_buf_printf(&title, "\n%s", v == V_FAIL ? str(d, "mismatch") : str(obs, "detail"));
-    cell(f, v, buf_str(&head), buf_str(&sub), buf_str(&title),
-         *str(d, "mismatch") ? str(d, "mismatch") : "failed");
+    dl_buf_printf(&title, "\n%s",
+                  v == V_FAIL ? dl_json_str(d, "mismatch") : dl_json_str(obs, "detail"));
+    cell(f, v, dl_buf_str(&head), dl_buf_str(&sub), dl_buf_str(&title),
+         *dl_json_str(d, "mismatch") ? dl_json_str(d, "mismatch") : "failed");
     dl_buf_free(&head);
     dl_buf_free(&sub);
     dl_buf_free(&title);
@@ -558,13 +545,13 @@ static void matrix(FILE *f, const json_t *scens, const json_t *names, const stru
     fputs("<th>seconds</th><th>chain of trust</th></tr>\n", f);
     json_array_foreach(scens, i, s)
     {
-        char *a = lab_html_anchor(str(s, "name"));
+        char *a = lab_html_anchor(dl_json_str(s, "name"));
         bool pass = json_is_true(json_object_get(s, "pass"));
         fprintf(f, "<tr class=\"row %s\"><td>%zu</td><td class=\"name %s\"><a href=\"#%s\">",
                 pass ? "pass" : "fail", i + 1, pass ? "pass" : "fail", a);
-        esc(f, str(s, "name"));
+        esc(f, dl_json_str(s, "name"));
         fputs("</a><br/><span class=\"sub\">", f);
-        esc(f, str(s, "domain"));
+        esc(f, dl_json_str(s, "domain"));
         fputs("</span></td>", f);
         json_array_foreach(names, j, n)
         {
@@ -599,11 +586,11 @@ static void rrsets_table(FILE *f, const json_t *s)
     const json_t *r, *exp = json_object_get(s, "expected"), *obs = json_object_get(s, "observed");
     size_t i;
     fputs("<h4>DNS: expected ", f);
-    esc(f, str(exp, "dnssec"));
+    esc(f, dl_json_str(exp, "dnssec"));
     fputs(", observed ", f);
-    esc(f, str(obs, "dnssec"));
+    esc(f, dl_json_str(obs, "dnssec"));
     fputs(" <span class=\"sub\">", f);
-    esc(f, str(obs, "why"));
+    esc(f, dl_json_str(obs, "why"));
     fputs("</span></h4>\n", f);
     if (json_array_size(json_object_get(s, "rrsets")) == 0)
         return;
@@ -616,16 +603,16 @@ static void rrsets_table(FILE *f, const json_t *s)
         struct dl_buf b = {0};
         snprintf(rcode, sizeof(rcode), "%lld",
                  (long long)json_integer_value(json_object_get(r, "rcode")));
-        dl_buf_printf(&b, "%s%s%s", str(r, "expected"), *str(r, "reason") ? " - " : "",
-                      str(r, "reason"));
+        dl_buf_printf(&b, "%s%s%s", dl_json_str(r, "expected"),
+                      *dl_json_str(r, "reason") ? " - " : "", dl_json_str(r, "reason"));
         fprintf(f, "<tr class=\"%s\">", json_is_true(json_object_get(r, "pass")) ? "pass" : "fail");
-        td(f, str(r, "rrset"));
-        td(f, str(r, "name"));
-        td(f, str(r, "type"));
-        td(f, buf_str(&b));
-        td(f, str(r, "observed"));
+        td(f, dl_json_str(r, "rrset"));
+        td(f, dl_json_str(r, "name"));
+        td(f, dl_json_str(r, "type"));
+        td(f, dl_buf_str(&b));
+        td(f, dl_json_str(r, "observed"));
         td(f, rcode);
-        td(f, str(r, "why"));
+        td(f, dl_json_str(r, "why"));
         fputs("</tr>\n", f);
         dl_buf_free(&b);
     }
@@ -639,14 +626,14 @@ static void timeline_table(FILE *f, const json_t *d)
     size_t i;
     bool pass = json_is_true(json_object_get(tl, "pass"));
     fputs("<h4>Retry timeline, ", f);
-    esc(f, str(d, "profile"));
+    esc(f, dl_json_str(d, "profile"));
     fprintf(f, " <span class=\"badge %s\">%s</span></h4>\n<p>expected: ", pass ? "pass" : "fail",
             pass ? "pass" : "FAIL");
     timeline_expected_text(&b, json_object_get(tl, "expected"));
-    esc(f, buf_str(&b));
+    esc(f, dl_buf_str(&b));
     if (!pass) {
         fputs("<br/><span class=\"mismatch\">", f);
-        esc(f, str(tl, "mismatch"));
+        esc(f, dl_json_str(tl, "mismatch"));
         fputs("</span>", f);
     }
     fputs("</p>\n<table class=\"timeline\">\n<tr><th>attempt</th><th>at</th><th>status</th>"
@@ -654,16 +641,16 @@ static void timeline_table(FILE *f, const json_t *d)
           f);
     json_array_foreach(json_object_get(tl, "attempts"), i, a)
     {
-        buf_reset(&b);
+        dl_buf_reset(&b);
         at_text(&b, json_integer_value(json_object_get(a, "at")));
         fprintf(f, "<tr><td>%zu</td>", i + 1);
-        td(f, buf_str(&b));
-        td(f, str(a, "status"));
-        td(f, str(a, "code"));
-        td(f, str(a, "reason"));
-        td(f, str(a, "tlsrpt"));
+        td(f, dl_buf_str(&b));
+        td(f, dl_json_str(a, "status"));
+        td(f, dl_json_str(a, "code"));
+        td(f, dl_json_str(a, "reason"));
+        td(f, dl_json_str(a, "tlsrpt"));
         td(f, json_is_true(json_object_get(a, "final")) ? "yes" : "no");
-        td(f, str(a, "detail"));
+        td(f, dl_json_str(a, "detail"));
         fputs("</tr>\n", f);
     }
     fputs("</table>\n", f);
@@ -677,17 +664,17 @@ static void probe_row(FILE *f, const json_t *d, struct dl_buf *b)
     if (p == NULL)
         return;
     fprintf(f, "<tr class=\"%s\">", json_is_true(json_object_get(p, "pass")) ? "pass" : "fail");
-    buf_reset(b);
-    dl_buf_printf(b, "%s (probe)", str(d, "profile"));
-    td(f, buf_str(b));
-    buf_reset(b);
+    dl_buf_reset(b);
+    dl_buf_printf(b, "%s (probe)", dl_json_str(d, "profile"));
+    td(f, dl_buf_str(b));
+    dl_buf_reset(b);
     outcome_text(b, json_object_get(p, "expected"));
-    td(f, buf_str(b));
-    buf_reset(b);
+    td(f, dl_buf_str(b));
+    dl_buf_reset(b);
     outcome_text(b, json_object_get(p, "observed"));
-    td(f, buf_str(b));
-    td(f, str(json_object_get(p, "observed"), "detail"));
-    td(f, str(p, "mismatch"));
+    td(f, dl_buf_str(b));
+    td(f, dl_json_str(json_object_get(p, "observed"), "detail"));
+    td(f, dl_json_str(p, "mismatch"));
     td(f, "");
     fputs("</tr>\n", f);
 }
@@ -707,15 +694,15 @@ static void delivery_table(FILE *f, const json_t *s)
         char secs[32];
         snprintf(secs, sizeof(secs), "%.3f", json_number_value(json_object_get(d, "seconds")));
         fprintf(f, "<tr class=\"%s\">", json_is_true(json_object_get(d, "pass")) ? "pass" : "fail");
-        td(f, str(d, "profile"));
-        buf_reset(&b);
+        td(f, dl_json_str(d, "profile"));
+        dl_buf_reset(&b);
         outcome_text(&b, json_object_get(d, "expected"));
-        td(f, buf_str(&b));
-        buf_reset(&b);
+        td(f, dl_buf_str(&b));
+        dl_buf_reset(&b);
         outcome_text(&b, json_object_get(d, "observed"));
-        td(f, buf_str(&b));
-        td(f, str(json_object_get(d, "observed"), "detail"));
-        td(f, str(d, "mismatch"));
+        td(f, dl_buf_str(&b));
+        td(f, dl_json_str(json_object_get(d, "observed"), "detail"));
+        td(f, dl_json_str(d, "mismatch"));
         td(f, secs);
         fputs("</tr>\n", f);
         probe_row(f, d, &b);
@@ -732,23 +719,23 @@ static void trace(FILE *f, const json_t *s)
     if (t == NULL)
         return;
     fputs("<h4>Where to look</h4>\n<p class=\"trace\">SMTP sessions: <code>", f);
-    esc(f, str(t, "smtp_log"));
+    esc(f, dl_json_str(t, "smtp_log"));
     fputs("</code> (listener <code>*.", f);
-    esc(f, str(t, "domain"));
+    esc(f, dl_json_str(t, "domain"));
     fputs("</code>)<br/>what the scenario injects and what a validator reports: <code>", f);
-    esc(f, str(t, "explain"));
+    esc(f, dl_json_str(t, "explain"));
     fputs("</code></p>\n", f);
 }
 
 static void details(FILE *f, const json_t *s, const struct picture *pic)
 {
-    char *a = lab_html_anchor(str(s, "name"));
+    char *a = lab_html_anchor(dl_json_str(s, "name"));
     bool pass = json_is_true(json_object_get(s, "pass"));
     fprintf(f, "<div class=\"scen\" id=\"%s\">\n<h3><a href=\"#%s\">", a, a);
-    esc(f, str(s, "name"));
+    esc(f, dl_json_str(s, "name"));
     fprintf(f, "</a> <span class=\"badge %s\">%s</span></h3>\n<p>domain <code>",
             pass ? "pass" : "fail", pass ? "pass" : "FAIL");
-    esc(f, str(s, "domain"));
+    esc(f, dl_json_str(s, "domain"));
     fprintf(f, "</code>, %.3f s - <a href=\"#matrix\">matrix</a></p>\n",
             json_number_value(json_object_get(s, "seconds")));
     if (pic->href || pic->note) {
@@ -769,7 +756,7 @@ static void details(FILE *f, const json_t *s, const struct picture *pic)
             fputs("<br/><img src=\"", f);
             attr(f, pic->href);
             fputs("\" alt=\"chain of trust of ", f);
-            attr(f, str(s, "name"));
+            attr(f, dl_json_str(s, "name"));
             fputs("\" loading=\"lazy\"/>", f);
         }
         fputs("</p>\n", f);

@@ -5,23 +5,12 @@
 #include "scen.h"
 
 #include "dl_log.h"
+#include "dl_json.h"
 #include "dl_util.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A string member, or "" when it is missing or not a string. */
-static const char *str(const json_t *o, const char *key)
-{
-    const char *v = json_string_value(json_object_get(o, key));
-    return v ? v : "";
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(str(*(json_t *const *)a, "name"), str(*(json_t *const *)b, "name"));
-}
 
 /* Open OUT for writing ("-": stdout). */
 static FILE *open_out(const char *path)
@@ -228,13 +217,13 @@ static int write_tlsrpt_index(json_t *const *list, size_t n, const char *path)
                 continue;
             dl_err("report merge: --tlsrpt-index: scenario '%s' was checked without --tlsrpt "
                    "(no \"tlsrpt\" object): run every shard with --tlsrpt DIR",
-                   str(list[i], "name"));
+                   dl_json_str(list[i], "name"));
             goto out;
         }
         if (domain == NULL || *domain == '\0' || !json_is_array(json_object_get(t, "rua"))) {
             dl_err("report merge: --tlsrpt-index: scenario '%s': a \"tlsrpt\" object without "
                    "domain or rua",
-                   str(list[i], "name"));
+                   dl_json_str(list[i], "name"));
             goto out;
         }
         if (json_object_get(index, domain) != NULL) {
@@ -329,15 +318,15 @@ static int merge(const struct lab_globals *g, int argc, char **argv)
             json_number_value(json_object_get(json_object_get(tops[i], "summary"), "seconds"));
         json_array_foreach(scens, j, s)
         {
-            const char *name = str(s, "name");
+            const char *name = dl_json_str(s, "name");
             json_t *prev = json_object_get(all, name);
             if (*name == '\0') {
                 dl_err("report merge: %s: a scenario without a name", files[i]);
                 goto out;
             }
             if (prev) {
-                dl_err("report merge: scenario '%s' is in %s and in %s", name, str(prev, "file"),
-                       files[i]);
+                dl_err("report merge: scenario '%s' is in %s and in %s", name,
+                       dl_json_str(prev, "file"), files[i]);
                 goto out;
             }
             json_object_set_new(all, name, json_pack("{s:s}", "file", files[i]));
@@ -350,7 +339,7 @@ static int merge(const struct lab_globals *g, int argc, char **argv)
     if (check_shards(tops, files, nfiles) != 0)
         goto out;
     if (n > 1)
-        qsort(list, n, sizeof(*list), by_name);
+        qsort(list, n, sizeof(*list), dl_json_cmp_name);
     merged = json_pack("{s:[], s:{s:I, s:I, s:f, s:I}}", "scenarios", "summary", "passed",
                        (json_int_t)passed, "failed", (json_int_t)failed, "seconds", seconds,
                        "reports", (json_int_t)nfiles);

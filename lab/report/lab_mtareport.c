@@ -4,6 +4,7 @@
 #include "lab_html.h"
 #include "lab_report.h"
 
+#include "dl_json.h"
 #include "dl_util.h"
 
 #include <errno.h>
@@ -12,20 +13,6 @@
 
 static const char *const verdict_names[LAB_MTA_V_COUNT] = {"pass", "known", "deviation", "leak"};
 static const char *const verdict_labels[LAB_MTA_V_COUNT] = {"pass", "known", "DEVIATION", "LEAK"};
-
-/* A string member, or "" when it is missing or not a string. */
-static const char *str(const json_t *o, const char *key)
-{
-    const char *v = json_string_value(json_object_get(o, key));
-    return v ? v : "";
-}
-
-static const char *buf_str(struct dl_buf *b)
-{
-    if (b->data == NULL)
-        dl_buf_append(b, "", 0);
-    return b->data;
-}
 
 static int flushed(FILE *f)
 {
@@ -68,18 +55,13 @@ int lab_mtareport_count(const json_t *report, size_t counts[LAB_MTA_V_COUNT], st
             return dl_error_set(err,
                                 "scenario '%s': verdict '%s' is not pass, known, deviation "
                                 "or leak",
-                                str(s, "name"), str(s, "verdict"));
+                                dl_json_str(s, "name"), dl_json_str(s, "verdict"));
         counts[v]++;
     }
     return 0;
 }
 
 /* ---- join ---- */
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(str(*(json_t *const *)a, "name"), str(*(json_t *const *)b, "name"));
-}
 
 /* Whether `r` has the shape of an MTA report. */
 static int check_shape(const json_t *r, const char *file, struct dl_error *err)
@@ -104,18 +86,19 @@ json_t *lab_mtareport_join(json_t *const *reports, const char *const *files, siz
     for (size_t i = 0; i < n; i++) {
         if (check_shape(reports[i], files[i], err) != 0)
             goto out;
-        if (strcmp(str(reports[i], "mta"), str(reports[0], "mta")) != 0) {
+        if (strcmp(dl_json_str(reports[i], "mta"), dl_json_str(reports[0], "mta")) != 0) {
             dl_error_set(err,
                          "%s is a report of %s, %s of %s: one MTA at a time (`danelab "
                          "report table` compares MTAs)",
-                         files[0], str(reports[0], "mta"), files[i], str(reports[i], "mta"));
+                         files[0], dl_json_str(reports[0], "mta"), files[i],
+                         dl_json_str(reports[i], "mta"));
             goto out;
         }
         seconds +=
             json_number_value(json_object_get(json_object_get(reports[i], "summary"), "seconds"));
         json_array_foreach(json_object_get(reports[i], "scenarios"), j, s)
         {
-            const char *name = str(s, "name");
+            const char *name = dl_json_str(s, "name");
             if (*name == '\0') {
                 dl_error_set(err, "%s: a scenario without a name", files[i]);
                 goto out;
@@ -124,7 +107,7 @@ json_t *lab_mtareport_join(json_t *const *reports, const char *const *files, siz
                 dl_error_set(err,
                              "%s: scenario '%s': verdict '%s' is not pass, known, "
                              "deviation or leak",
-                             files[i], name, str(s, "verdict"));
+                             files[i], name, dl_json_str(s, "verdict"));
                 goto out;
             }
             if (json_object_get(where, name)) {
@@ -139,9 +122,9 @@ json_t *lab_mtareport_join(json_t *const *reports, const char *const *files, siz
         }
     }
     if (count > 1)
-        qsort(list, count, sizeof(*list), by_name);
-    out = json_pack("{s:s, s:s, s:[]}", "mta", str(reports[0], "mta"), "config_directory",
-                    str(reports[0], "config_directory"), "scenarios");
+        qsort(list, count, sizeof(*list), dl_json_cmp_name);
+    out = json_pack("{s:s, s:s, s:[]}", "mta", dl_json_str(reports[0], "mta"), "config_directory",
+                    dl_json_str(reports[0], "config_directory"), "scenarios");
     if (json_is_string(json_object_get(reports[0], "version")))
         json_object_set(out, "version", json_object_get(reports[0], "version"));
     for (size_t i = 0; i < count; i++)
@@ -172,7 +155,8 @@ static void expected_text(struct dl_buf *b, const json_t *s)
 static void mta_text(struct dl_buf *b, const json_t *s)
 {
     const json_t *m = json_object_get(s, "mta");
-    dl_buf_printf(b, "%s %s", str(m, "status"), *str(m, "dsn") ? str(m, "dsn") : "-");
+    dl_buf_printf(b, "%s %s", dl_json_str(m, "status"),
+                  *dl_json_str(m, "dsn") ? dl_json_str(m, "dsn") : "-");
 }
 
 /* What fakesmtp stored: "mx1.good.test TLSv1.3 sni=mx1.good.test, ..." or
@@ -185,10 +169,11 @@ static void stored_text(struct dl_buf *b, const json_t *s)
         dl_buf_printf(b, "nothing stored");
     json_array_foreach(st, i, a)
     {
-        dl_buf_printf(b, "%s%s %s", i ? ", " : "", str(a, "host"),
-                      json_is_true(json_object_get(a, "tls")) ? str(a, "version") : "plaintext");
-        if (*str(a, "sni"))
-            dl_buf_printf(b, " sni=%s", str(a, "sni"));
+        dl_buf_printf(b, "%s%s %s", i ? ", " : "", dl_json_str(a, "host"),
+                      json_is_true(json_object_get(a, "tls")) ? dl_json_str(a, "version")
+                                                              : "plaintext");
+        if (*dl_json_str(a, "sni"))
+            dl_buf_printf(b, " sni=%s", dl_json_str(a, "sni"));
     }
 }
 
@@ -197,7 +182,7 @@ static void stored_text(struct dl_buf *b, const json_t *s)
 int lab_mtareport_junit(FILE *f, const json_t *report)
 {
     const json_t *sum = json_object_get(report, "summary"), *s;
-    const char *mta = str(report, "mta");
+    const char *mta = dl_json_str(report, "mta");
     size_t counts[LAB_MTA_V_COUNT], i;
     lab_mtareport_count(report, counts, NULL);
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
@@ -213,7 +198,7 @@ int lab_mtareport_junit(FILE *f, const json_t *report)
         const json_t *m = json_object_get(s, "mta");
         int v = scen_verdict(s);
         fputs("    <testcase classname=\"", f);
-        lab_xml_escape(f, str(s, "name"), true);
+        lab_xml_escape(f, dl_json_str(s, "name"), true);
         fputs("\" name=\"mta-", f);
         lab_xml_escape(f, mta, true);
         fputc('"', f);
@@ -223,24 +208,24 @@ int lab_mtareport_junit(FILE *f, const json_t *report)
         }
         if (v == LAB_MTA_V_KNOWN) {
             fputs(">\n      <skipped message=\"known deviation: ", f);
-            lab_xml_escape(f, str(s, "known"), true);
+            lab_xml_escape(f, dl_json_str(s, "known"), true);
             fputs("\"/>\n      <system-out>", f);
         } else {
             fputs(">\n      <failure type=\"", f);
-            lab_xml_escape(f, str(s, "verdict"), true);
+            lab_xml_escape(f, dl_json_str(s, "verdict"), true);
             fputs("\" message=\"", f);
-            lab_xml_escape(f, str(s, "why"), true);
+            lab_xml_escape(f, dl_json_str(s, "why"), true);
             fputs("\">", f);
         }
-        lab_xml_escape(f, str(s, "why"), false);
+        lab_xml_escape(f, dl_json_str(s, "why"), false);
         fputs(" | ", f);
         lab_xml_escape(f, mta, false);
         fputs(": ", f);
-        lab_xml_escape(f, str(m, "status"), false);
+        lab_xml_escape(f, dl_json_str(m, "status"), false);
         fputs(" ", f);
-        lab_xml_escape(f, str(m, "dsn"), false);
+        lab_xml_escape(f, dl_json_str(m, "dsn"), false);
         fputs(" ", f);
-        lab_xml_escape(f, str(m, "reason"), false);
+        lab_xml_escape(f, dl_json_str(m, "reason"), false);
         fputs(v == LAB_MTA_V_KNOWN ? "</system-out>\n" : "</failure>\n", f);
         fputs("    </testcase>\n", f);
     }
@@ -268,27 +253,29 @@ int lab_mtareport_tap(FILE *f, const json_t *report)
         struct dl_buf b = {0};
         int v = scen_verdict(s);
         if (v == LAB_MTA_V_PASS) {
-            fprintf(f, "ok %zu - %s [mta-%s]\n", i + 1, str(s, "name"), str(report, "mta"));
+            fprintf(f, "ok %zu - %s [mta-%s]\n", i + 1, dl_json_str(s, "name"),
+                    dl_json_str(report, "mta"));
             continue;
         }
-        fprintf(f, "not ok %zu - %s [mta-%s]", i + 1, str(s, "name"), str(report, "mta"));
+        fprintf(f, "not ok %zu - %s [mta-%s]", i + 1, dl_json_str(s, "name"),
+                dl_json_str(report, "mta"));
         if (v == LAB_MTA_V_KNOWN)
             fputs(" # TODO known deviation", f);
         fputs("\n  ---\n", f);
-        yaml_str(f, "verdict", str(s, "verdict"));
+        yaml_str(f, "verdict", dl_json_str(s, "verdict"));
         expected_text(&b, s);
-        yaml_str(f, "expected", buf_str(&b));
-        b.len = 0;
+        yaml_str(f, "expected", dl_buf_str(&b));
+        dl_buf_reset(&b);
         mta_text(&b, s);
-        dl_buf_printf(&b, "%s%s", *str(json_object_get(s, "mta"), "reason") ? " " : "",
-                      str(json_object_get(s, "mta"), "reason"));
-        yaml_str(f, "mta", buf_str(&b));
-        b.len = 0;
+        dl_buf_printf(&b, "%s%s", *dl_json_str(json_object_get(s, "mta"), "reason") ? " " : "",
+                      dl_json_str(json_object_get(s, "mta"), "reason"));
+        yaml_str(f, "mta", dl_buf_str(&b));
+        dl_buf_reset(&b);
         stored_text(&b, s);
-        yaml_str(f, "fakesmtp", buf_str(&b));
-        yaml_str(f, "why", str(s, "why"));
+        yaml_str(f, "fakesmtp", dl_buf_str(&b));
+        yaml_str(f, "why", dl_json_str(s, "why"));
         if (v == LAB_MTA_V_KNOWN)
-            yaml_str(f, "known", str(s, "known"));
+            yaml_str(f, "known", dl_json_str(s, "known"));
         fputs("  ...\n", f);
         dl_buf_free(&b);
     }
@@ -298,7 +285,7 @@ int lab_mtareport_tap(FILE *f, const json_t *report)
 int lab_mtareport_text(FILE *f, const json_t *report)
 {
     const json_t *sum = json_object_get(report, "summary"), *s;
-    const char *mta = str(report, "mta");
+    const char *mta = dl_json_str(report, "mta");
     size_t counts[LAB_MTA_V_COUNT] = {0}, i;
     lab_mtareport_count(report, counts, NULL);
     json_array_foreach(json_object_get(report, "scenarios"), i, s)
@@ -309,16 +296,17 @@ int lab_mtareport_text(FILE *f, const json_t *report)
         stored_text(&seen, s);
         fprintf(f, "%-9s %-34s expected %-9s %s %-8s %-6s fakesmtp: %s\n",
                 lab_mtareport_label(v < 0 ? LAB_MTA_V_DEVIATION : (enum lab_mta_verdict)v),
-                str(s, "name"), str(json_object_get(s, "expected"), "status"), mta,
-                str(m, "status"), *str(m, "dsn") ? str(m, "dsn") : "-", buf_str(&seen));
+                dl_json_str(s, "name"), dl_json_str(json_object_get(s, "expected"), "status"), mta,
+                dl_json_str(m, "status"), *dl_json_str(m, "dsn") ? dl_json_str(m, "dsn") : "-",
+                dl_buf_str(&seen));
         dl_buf_free(&seen);
         if (v == LAB_MTA_V_PASS)
             continue;
-        if (*str(m, "reason"))
-            fprintf(f, "          %s: %s\n", mta, str(m, "reason"));
-        fprintf(f, "          why: %s\n", str(s, "why"));
-        if (*str(s, "known"))
-            fprintf(f, "          known: %s\n", str(s, "known"));
+        if (*dl_json_str(m, "reason"))
+            fprintf(f, "          %s: %s\n", mta, dl_json_str(m, "reason"));
+        fprintf(f, "          why: %s\n", dl_json_str(s, "why"));
+        if (*dl_json_str(s, "known"))
+            fprintf(f, "          known: %s\n", dl_json_str(s, "known"));
     }
     fprintf(f,
             "%s: %zu scenarios: %zu passed, %zu known deviations, %zu deviations, %zu leaks "
@@ -392,17 +380,17 @@ static void html_summary(FILE *f, const json_t *report)
                 (long long)json_integer_value(json_object_get(sum, "reports")),
                 json_integer_value(json_object_get(sum, "reports")) == 1 ? "" : "s");
     fputs("</p>\n<table class=\"about\">\n<tr><th>MTA</th>", f);
-    td(f, "", str(report, "mta"));
-    if (str(report, "version")[0]) {
+    td(f, "", dl_json_str(report, "mta"));
+    if (dl_json_str(report, "version")[0]) {
         fputs("</tr>\n<tr><th>version</th>", f);
-        td(f, "", str(report, "version"));
+        td(f, "", dl_json_str(report, "version"));
     }
     fputs("</tr>\n<tr><th>its configuration</th><td><code>", f);
-    esc(f, str(report, "config_directory"));
+    esc(f, dl_json_str(report, "config_directory"));
     fputs("</code></td></tr>\n<tr><th>expectations</th><td>each scenario's rfc7672 outcome; "
           "known deviations from lab/mta/",
           f);
-    esc(f, str(report, "mta"));
+    esc(f, dl_json_str(report, "mta"));
     fputs("/known-deviations</td></tr>\n</table>\n", f);
     json_array_foreach(scens, i, s)
     {
@@ -413,9 +401,9 @@ static void html_summary(FILE *f, const json_t *report)
         if (!bad)
             fputs("<p>Deviations and leaks:", f);
         bad = true;
-        a = lab_html_anchor(str(s, "name"));
+        a = lab_html_anchor(dl_json_str(s, "name"));
         fprintf(f, " <a href=\"#%s\">", a);
-        esc(f, str(s, "name"));
+        esc(f, dl_json_str(s, "name"));
         fprintf(f, "</a> (%s)", lab_mtareport_label(v < 0 ? LAB_MTA_V_DEVIATION : v));
         free(a);
     }
@@ -429,23 +417,23 @@ static void html_row(FILE *f, const json_t *s, size_t i)
     struct dl_buf b = {0};
     int v = scen_verdict(s);
     const char *cls = v < 0 ? "deviation" : verdict_names[v];
-    char *a = lab_html_anchor(str(s, "name"));
+    char *a = lab_html_anchor(dl_json_str(s, "name"));
     fprintf(f, "<tr class=\"row v-%s\"><td>%zu</td><td class=\"name\"><a href=\"#%s\">", cls, i + 1,
             a);
-    esc(f, str(s, "name"));
+    esc(f, dl_json_str(s, "name"));
     fputs("</a><br/><span class=\"sub\">", f);
-    esc(f, str(s, "domain"));
+    esc(f, dl_json_str(s, "domain"));
     fprintf(f, "</span></td><td class=\"verdict %s\"><b>%s</b></td>", cls,
             lab_mtareport_label(v < 0 ? LAB_MTA_V_DEVIATION : v));
     expected_text(&b, s);
-    td(f, "", buf_str(&b));
-    b.len = 0;
+    td(f, "", dl_buf_str(&b));
+    dl_buf_reset(&b);
     mta_text(&b, s);
-    td2(f, buf_str(&b), str(m, "reason"));
-    b.len = 0;
+    td2(f, dl_buf_str(&b), dl_json_str(m, "reason"));
+    dl_buf_reset(&b);
     stored_text(&b, s);
-    td(f, "", buf_str(&b));
-    td(f, "", str(s, "known"));
+    td(f, "", dl_buf_str(&b));
+    td(f, "", dl_json_str(s, "known"));
     fputs("</tr>\n", f);
     dl_buf_free(&b);
     free(a);
@@ -466,32 +454,32 @@ static void html_details(FILE *f, const json_t *s, const char *mta)
     const json_t *m = json_object_get(s, "mta"), *a;
     const json_t *st = json_object_get(json_object_get(s, "fakesmtp"), "stored");
     struct dl_buf b = {0};
-    char *an = lab_html_anchor(str(s, "name"));
+    char *an = lab_html_anchor(dl_json_str(s, "name"));
     int v = scen_verdict(s);
     const char *cls = v < 0 ? "deviation" : verdict_names[v];
     size_t i;
     fprintf(f, "<div class=\"scen\" id=\"%s\">\n<h3><a href=\"#%s\">", an, an);
-    esc(f, str(s, "name"));
+    esc(f, dl_json_str(s, "name"));
     fprintf(f, "</a> <span class=\"badge %s\">%s</span></h3>\n<p>domain <code>", cls,
             lab_mtareport_label(v < 0 ? LAB_MTA_V_DEVIATION : v));
-    esc(f, str(s, "domain"));
+    esc(f, dl_json_str(s, "domain"));
     fputs("</code> - <a href=\"#scenarios\">table</a></p>\n<table class=\"detail\">\n", f);
     expected_text(&b, s);
-    kv(f, "expected (rfc7672)", buf_str(&b), false);
-    b.len = 0;
+    kv(f, "expected (rfc7672)", dl_buf_str(&b), false);
+    dl_buf_reset(&b);
     mta_text(&b, s);
     fputs("<tr><th>", f);
     esc(f, mta);
     fputs("</th><td>", f);
-    esc(f, buf_str(&b));
+    esc(f, dl_buf_str(&b));
     fputs("</td></tr>\n", f);
-    kv(f, "reason", str(m, "reason"), false);
-    kv(f, "relay", str(m, "relay"), false);
-    kv(f, "queue id", str(m, "queue_id"), true);
-    kv(f, "Message-ID", str(m, "message_id"), true);
-    kv(f, "reference client", str(s, "reference"), false);
-    kv(f, "why", str(s, "why"), false);
-    kv(f, "known deviation", str(s, "known"), false);
+    kv(f, "reason", dl_json_str(m, "reason"), false);
+    kv(f, "relay", dl_json_str(m, "relay"), false);
+    kv(f, "queue id", dl_json_str(m, "queue_id"), true);
+    kv(f, "Message-ID", dl_json_str(m, "message_id"), true);
+    kv(f, "reference client", dl_json_str(s, "reference"), false);
+    kv(f, "why", dl_json_str(s, "why"), false);
+    kv(f, "known deviation", dl_json_str(s, "known"), false);
     fputs("</table>\n", f);
     if (json_array_size(st) == 0)
         fputs("<p>fakesmtp: nothing stored</p>\n", f);
@@ -503,12 +491,12 @@ static void html_details(FILE *f, const json_t *s, const char *mta)
         {
             bool tls = json_is_true(json_object_get(a, "tls"));
             fputs("<tr>", f);
-            td(f, "", str(a, "host"));
-            td(f, "", str(a, "address"));
-            td(f, "", tls ? str(a, "version") : "plaintext");
-            td(f, "", str(a, "sni"));
+            td(f, "", dl_json_str(a, "host"));
+            td(f, "", dl_json_str(a, "address"));
+            td(f, "", tls ? dl_json_str(a, "version") : "plaintext");
+            td(f, "", dl_json_str(a, "sni"));
             fputs("<td><code>", f);
-            esc(f, str(a, "cert_sha256"));
+            esc(f, dl_json_str(a, "cert_sha256"));
             fputs("</code></td></tr>\n", f);
         }
         fputs("</table>\n", f);
@@ -521,7 +509,7 @@ static void html_details(FILE *f, const json_t *s, const char *mta)
 int lab_mtareport_html(FILE *f, const json_t *report, const char *title, struct dl_error *err)
 {
     const json_t *scens = json_object_get(report, "scenarios"), *s;
-    const char *mta = str(report, "mta");
+    const char *mta = dl_json_str(report, "mta");
     char *deftitle = dl_xasprintf("danelab mta %s", mta);
     size_t i;
     lab_html_page_head(f, title ? title : deftitle, mta_css);
@@ -603,33 +591,33 @@ static int table_build(struct table *t, json_t *const *reports, const char *cons
         if (lab_mtareport_count(reports[i], t->counts[i], err) != 0)
             return dl_error_prefix(err, "%s", files[i]);
         for (size_t k = 0; k < n; k++)
-            twice =
-                twice || (k != i && strcmp(str(reports[k], "mta"), str(reports[i], "mta")) == 0);
-        t->heads[i] =
-            twice ? base_name(files[i])
-            : str(reports[i], "version")[0]
-                ? dl_xasprintf("%s (%s)", str(reports[i], "mta"), str(reports[i], "version"))
-                : dl_xstrdup(str(reports[i], "mta"));
+            twice = twice || (k != i && strcmp(dl_json_str(reports[k], "mta"),
+                                               dl_json_str(reports[i], "mta")) == 0);
+        t->heads[i] = twice ? base_name(files[i])
+                      : dl_json_str(reports[i], "version")[0]
+                          ? dl_xasprintf("%s (%s)", dl_json_str(reports[i], "mta"),
+                                         dl_json_str(reports[i], "version"))
+                          : dl_xstrdup(dl_json_str(reports[i], "mta"));
     }
     for (size_t i = 0; i < n; i++)
         json_array_foreach(json_object_get(reports[i], "scenarios"), j, s)
         {
             struct dl_buf b = {0};
-            json_t *row = json_object_get(t->rows, str(s, "name"));
+            json_t *row = json_object_get(t->rows, dl_json_str(s, "name"));
             expected_text(&b, s);
             if (row == NULL) {
                 json_t *cells = json_array();
                 for (size_t k = 0; k < n; k++)
                     json_array_append_new(cells, json_string("-"));
-                row = json_pack("{s:s, s:o, s:s}", "expected", buf_str(&b), "cells", cells, "from",
-                                files[i]);
-                json_object_set_new(t->rows, str(s, "name"), row);
-            } else if (strcmp(str(row, "expected"), buf_str(&b)) != 0) {
+                row = json_pack("{s:s, s:o, s:s}", "expected", dl_buf_str(&b), "cells", cells,
+                                "from", files[i]);
+                json_object_set_new(t->rows, dl_json_str(s, "name"), row);
+            } else if (strcmp(dl_json_str(row, "expected"), dl_buf_str(&b)) != 0) {
                 dl_error_set(err,
                              "scenario '%s': %s expects %s, %s %s (reports of different "
                              "catalogues?)",
-                             str(s, "name"), str(row, "from"), str(row, "expected"), files[i],
-                             buf_str(&b));
+                             dl_json_str(s, "name"), dl_json_str(row, "from"),
+                             dl_json_str(row, "expected"), files[i], dl_buf_str(&b));
                 dl_buf_free(&b);
                 return -1;
             }
@@ -683,13 +671,13 @@ static json_t *table_cells(const struct table *t, bool totals_only)
             dl_buf_printf(&b, "%s%zu %s", v ? ", " : "", t->counts[i][v], verdict_labels[v]);
         if (t->missing[i])
             dl_buf_printf(&b, ", %zu not run", t->missing[i]);
-        json_array_append_new(total, json_string(buf_str(&b)));
+        json_array_append_new(total, json_string(dl_buf_str(&b)));
         dl_buf_free(&b);
     }
     json_array_append_new(out, head);
     for (size_t k = 0; k < nn; k++) {
         json_t *r = json_object_get(t->rows, names[k]);
-        json_t *line = json_pack("[s, s]", names[k], str(r, "expected"));
+        json_t *line = json_pack("[s, s]", names[k], dl_json_str(r, "expected"));
         json_array_extend(line, json_object_get(r, "cells"));
         json_array_append_new(out, line);
     }
