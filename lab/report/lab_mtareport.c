@@ -1,7 +1,7 @@
 /* lab_mtareport: the MTA conformance report's forms and the scenarios x
  * MTA table. */
 #include "lab_mtareport.h"
-#include "lab_html.h"
+#include "lab_htmlpage.h"
 #include "lab_report.h"
 
 #include "dl_json.h"
@@ -326,86 +326,42 @@ static const char mta_css[] =
     "td.verdict.leak b{font-weight:900;letter-spacing:.05em}\n"
     "table.about th{text-align:right}\n";
 
-static void esc(FILE *f, const char *s)
-{
-    lab_xml_escape(f, s, false);
-}
-
-/* <td class="CLASS">TEXT</td>; CLASS "" for none. */
-static void td(FILE *f, const char *cls, const char *text)
-{
-    if (*cls)
-        fprintf(f, "<td class=\"%s\">", cls);
-    else
-        fputs("<td>", f);
-    esc(f, text);
-    fputs("</td>", f);
-}
-
-/* <td><b>HEAD</b><br/><span class="sub">SUB</span></td> */
-static void td2(FILE *f, const char *head, const char *sub)
-{
-    fputs("<td><b>", f);
-    esc(f, head);
-    fputs("</b>", f);
-    if (*sub) {
-        fputs("<br/><span class=\"sub\">", f);
-        esc(f, sub);
-        fputs("</span>", f);
-    }
-    fputs("</td>", f);
-}
-
 static void html_summary(FILE *f, const json_t *report)
 {
-    const json_t *sum = json_object_get(report, "summary"), *sh = json_object_get(report, "shard");
     const json_t *scens = json_object_get(report, "scenarios"), *s;
-    static const char *const ids[LAB_MTA_V_COUNT] = {"passed", "known", "deviations", "leaks"};
+    /* the counts' ids and words */
     static const char *const words[LAB_MTA_V_COUNT] = {"passed", "known", "deviations", "leaks"};
-    size_t counts[LAB_MTA_V_COUNT], i;
+    struct lab_htmlpage_count counts[LAB_MTA_V_COUNT];
+    size_t n[LAB_MTA_V_COUNT], i;
     bool bad = false;
-    lab_mtareport_count(report, counts, NULL);
-    fputs("<p class=\"summary\">", f);
+    lab_mtareport_count(report, n, NULL);
     for (int v = 0; v < LAB_MTA_V_COUNT; v++)
-        fprintf(f, "<span class=\"count %s\" id=\"%s\">%zu %s</span>",
-                counts[v] ? verdict_names[v] : "none", ids[v], counts[v], words[v]);
-    fprintf(f, " %zu scenarios in %.1f s", json_array_size(scens),
-            json_number_value(json_object_get(sum, "seconds")));
-    if (sh)
-        fprintf(f, "; shard %lld of %lld",
-                (long long)json_integer_value(json_object_get(sh, "index")),
-                (long long)json_integer_value(json_object_get(sh, "count")));
-    if (json_is_integer(json_object_get(sum, "reports")))
-        fprintf(f, "; merged from %lld report%s",
-                (long long)json_integer_value(json_object_get(sum, "reports")),
-                json_integer_value(json_object_get(sum, "reports")) == 1 ? "" : "s");
-    fputs("</p>\n<table class=\"about\">\n<tr><th>MTA</th>", f);
-    td(f, "", dl_json_str(report, "mta"));
+        counts[v] = (struct lab_htmlpage_count){n[v] ? verdict_names[v] : "none", words[v],
+                                                words[v], (long long)n[v]};
+    lab_htmlpage_summary(f, report, counts, LAB_MTA_V_COUNT);
+    fputs("<table class=\"about\">\n<tr><th>MTA</th>", f);
+    lab_htmlpage_td(f, "", dl_json_str(report, "mta"));
     if (dl_json_str(report, "version")[0]) {
         fputs("</tr>\n<tr><th>version</th>", f);
-        td(f, "", dl_json_str(report, "version"));
+        lab_htmlpage_td(f, "", dl_json_str(report, "version"));
     }
     fputs("</tr>\n<tr><th>its configuration</th><td><code>", f);
-    esc(f, dl_json_str(report, "config_directory"));
+    lab_htmlpage_esc(f, dl_json_str(report, "config_directory"));
     fputs("</code></td></tr>\n<tr><th>expectations</th><td>each scenario's rfc7672 outcome; "
           "known deviations from lab/mta/",
           f);
-    esc(f, dl_json_str(report, "mta"));
+    lab_htmlpage_esc(f, dl_json_str(report, "mta"));
     fputs("/known-deviations</td></tr>\n</table>\n", f);
     json_array_foreach(scens, i, s)
     {
         int v = scen_verdict(s);
-        char *a;
         if (v == LAB_MTA_V_PASS || v == LAB_MTA_V_KNOWN)
             continue;
         if (!bad)
             fputs("<p>Deviations and leaks:", f);
         bad = true;
-        a = lab_html_anchor(dl_json_str(s, "name"));
-        fprintf(f, " <a href=\"#%s\">", a);
-        esc(f, dl_json_str(s, "name"));
-        fprintf(f, "</a> (%s)", lab_mtareport_label(v < 0 ? LAB_MTA_V_DEVIATION : v));
-        free(a);
+        lab_htmlpage_link(f, dl_json_str(s, "name"));
+        fprintf(f, " (%s)", lab_mtareport_label(v < 0 ? LAB_MTA_V_DEVIATION : v));
     }
     if (bad)
         fputs("</p>\n", f);
@@ -417,26 +373,23 @@ static void html_row(FILE *f, const json_t *s, size_t i)
     struct dl_buf b = {0};
     int v = scen_verdict(s);
     const char *cls = v < 0 ? "deviation" : verdict_names[v];
-    char *a = lab_html_anchor(dl_json_str(s, "name"));
-    fprintf(f, "<tr class=\"row v-%s\"><td>%zu</td><td class=\"name\"><a href=\"#%s\">", cls, i + 1,
-            a);
-    esc(f, dl_json_str(s, "name"));
-    fputs("</a><br/><span class=\"sub\">", f);
-    esc(f, dl_json_str(s, "domain"));
-    fprintf(f, "</span></td><td class=\"verdict %s\"><b>%s</b></td>", cls,
+    fprintf(f, "<tr class=\"row v-%s\"><td>%zu</td>", cls, i + 1);
+    lab_htmlpage_name_cell(f, "", dl_json_str(s, "name"), dl_json_str(s, "domain"));
+    fprintf(f, "<td class=\"verdict %s\"><b>%s</b></td>", cls,
             lab_mtareport_label(v < 0 ? LAB_MTA_V_DEVIATION : v));
     expected_text(&b, s);
-    td(f, "", dl_buf_str(&b));
+    lab_htmlpage_td(f, "", dl_buf_str(&b));
     dl_buf_reset(&b);
     mta_text(&b, s);
-    td2(f, dl_buf_str(&b), dl_json_str(m, "reason"));
+    fputs("<td>", f);
+    lab_htmlpage_bold_sub(f, dl_buf_str(&b), dl_json_str(m, "reason"));
+    fputs("</td>", f);
     dl_buf_reset(&b);
     stored_text(&b, s);
-    td(f, "", dl_buf_str(&b));
-    td(f, "", dl_json_str(s, "known"));
+    lab_htmlpage_td(f, "", dl_buf_str(&b));
+    lab_htmlpage_td(f, "", dl_json_str(s, "known"));
     fputs("</tr>\n", f);
     dl_buf_free(&b);
-    free(a);
 }
 
 /* <tr><th>KEY</th><td>VALUE</td></tr>, nothing for an empty value. */
@@ -445,7 +398,7 @@ static void kv(FILE *f, const char *key, const char *value, bool code)
     if (*value == '\0')
         return;
     fprintf(f, "<tr><th>%s</th><td>%s", key, code ? "<code>" : "");
-    esc(f, value);
+    lab_htmlpage_esc(f, value);
     fprintf(f, "%s</td></tr>\n", code ? "</code>" : "");
 }
 
@@ -454,24 +407,21 @@ static void html_details(FILE *f, const json_t *s, const char *mta)
     const json_t *m = json_object_get(s, "mta"), *a;
     const json_t *st = json_object_get(json_object_get(s, "fakesmtp"), "stored");
     struct dl_buf b = {0};
-    char *an = lab_html_anchor(dl_json_str(s, "name"));
     int v = scen_verdict(s);
     const char *cls = v < 0 ? "deviation" : verdict_names[v];
     size_t i;
-    fprintf(f, "<div class=\"scen\" id=\"%s\">\n<h3><a href=\"#%s\">", an, an);
-    esc(f, dl_json_str(s, "name"));
-    fprintf(f, "</a> <span class=\"badge %s\">%s</span></h3>\n<p>domain <code>", cls,
-            lab_mtareport_label(v < 0 ? LAB_MTA_V_DEVIATION : v));
-    esc(f, dl_json_str(s, "domain"));
-    fputs("</code> - <a href=\"#scenarios\">table</a></p>\n<table class=\"detail\">\n", f);
+    lab_htmlpage_scen_head(f, dl_json_str(s, "name"), cls,
+                           lab_mtareport_label(v < 0 ? LAB_MTA_V_DEVIATION : v),
+                           dl_json_str(s, "domain"));
+    fputs(" - <a href=\"#scenarios\">table</a></p>\n<table class=\"detail\">\n", f);
     expected_text(&b, s);
     kv(f, "expected (rfc7672)", dl_buf_str(&b), false);
     dl_buf_reset(&b);
     mta_text(&b, s);
     fputs("<tr><th>", f);
-    esc(f, mta);
+    lab_htmlpage_esc(f, mta);
     fputs("</th><td>", f);
-    esc(f, dl_buf_str(&b));
+    lab_htmlpage_esc(f, dl_buf_str(&b));
     fputs("</td></tr>\n", f);
     kv(f, "reason", dl_json_str(m, "reason"), false);
     kv(f, "relay", dl_json_str(m, "relay"), false);
@@ -491,19 +441,18 @@ static void html_details(FILE *f, const json_t *s, const char *mta)
         {
             bool tls = json_is_true(json_object_get(a, "tls"));
             fputs("<tr>", f);
-            td(f, "", dl_json_str(a, "host"));
-            td(f, "", dl_json_str(a, "address"));
-            td(f, "", tls ? dl_json_str(a, "version") : "plaintext");
-            td(f, "", dl_json_str(a, "sni"));
+            lab_htmlpage_td(f, "", dl_json_str(a, "host"));
+            lab_htmlpage_td(f, "", dl_json_str(a, "address"));
+            lab_htmlpage_td(f, "", tls ? dl_json_str(a, "version") : "plaintext");
+            lab_htmlpage_td(f, "", dl_json_str(a, "sni"));
             fputs("<td><code>", f);
-            esc(f, dl_json_str(a, "cert_sha256"));
+            lab_htmlpage_esc(f, dl_json_str(a, "cert_sha256"));
             fputs("</code></td></tr>\n", f);
         }
         fputs("</table>\n", f);
     }
     fputs("</div>\n", f);
     dl_buf_free(&b);
-    free(an);
 }
 
 int lab_mtareport_html(FILE *f, const json_t *report, const char *title, struct dl_error *err)
@@ -512,13 +461,13 @@ int lab_mtareport_html(FILE *f, const json_t *report, const char *title, struct 
     const char *mta = dl_json_str(report, "mta");
     char *deftitle = dl_xasprintf("danelab mta %s", mta);
     size_t i;
-    lab_html_page_head(f, title ? title : deftitle, mta_css);
+    lab_htmlpage_head(f, title ? title : deftitle, mta_css);
     free(deftitle);
     html_summary(f, report);
     fputs("<h2 id=\"scenarios\">Scenarios</h2>\n<table class=\"mta\">\n<tr><th>#</th>"
           "<th>scenario</th><th>verdict</th><th>expected (rfc7672)</th><th>",
           f);
-    esc(f, mta);
+    lab_htmlpage_esc(f, mta);
     fputs("</th><th>fakesmtp stored</th><th>known deviation</th></tr>\n", f);
     json_array_foreach(scens, i, s) html_row(f, s, i);
     fputs("</table>\n<h2 id=\"details\">Details</h2>\n", f);

@@ -165,9 +165,7 @@ static void trace_lines(struct dl_buf *b, const json_t *scen)
                   dl_json_str(t, "domain"), dl_json_str(t, "explain"));
 }
 
-/* The checks of the report, in order of first appearance: "dns", then the
- * profiles. */
-static json_t *check_names(const json_t *scens)
+json_t *lab_report_check_names(const json_t *scens)
 {
     json_t *names = json_array(), *s, *d;
     size_t i, j, k;
@@ -229,7 +227,7 @@ static bool testcase(const json_t *s, const char *name, bool *pass, double *secs
 int lab_report_junit(FILE *f, const json_t *report)
 {
     const json_t *scens = json_object_get(report, "scenarios"), *s, *n;
-    json_t *names = check_names(scens);
+    json_t *names = lab_report_check_names(scens);
     struct dl_buf msg = {0}, out = {0};
     size_t i, j, tests = 0, failures = 0;
     double total = 0, secs;

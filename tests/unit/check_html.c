@@ -2,6 +2,8 @@
  * escaping, the cells' colours and mismatches, anchors, counts, links to
  * the chain-of-trust pictures. */
 #include "lab_html.h"
+#include "lab_htmlpage.h"
+#include "lab_htmlpic.h"
 
 #include "dl_util.h"
 
@@ -157,7 +159,7 @@ END_TEST
 START_TEST(anchors_and_counts)
 {
     struct lab_html_opts o = {0};
-    char *t = page(&o), *a = lab_html_anchor(NASTY), *s;
+    char *t = page(&o), *a = lab_htmlpage_anchor(NASTY), *s;
     ck_assert_str_eq(a, "s-a_3Cb_3E_26_22c_27d");
     s = strstr(t, "id=\"s-a_3Cb_3E_26_22c_27d\"");
     ck_assert_ptr_nonnull(s);
@@ -192,7 +194,7 @@ START_TEST(relpath)
         {"/a/b/c", "/x.svg", "../../../x.svg"}, {"/a/b", "/a/b", "."},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *r = lab_html_relpath(cases[i][0], cases[i][1]);
+        char *r = lab_htmlpic_relpath(cases[i][0], cases[i][1]);
         ck_assert_msg(strcmp(r, cases[i][2]) == 0, "%s -> %s: %s, wanted %s", cases[i][0],
                       cases[i][1], r, cases[i][2]);
         free(r);
