@@ -263,6 +263,15 @@ static const char merge_usage[] =
     "                            [--html OUT] [--tlsrpt-index OUT]\n"
     "       (FILE.json: all `danelab run --json` or all `danelab mta --json` reports)\n";
 
+/* Free the `n` reports read and the arrays of reports and file names. */
+static void free_inputs(json_t **tops, char **files, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        json_decref(tops[i]);
+    free(tops);
+    free(files);
+}
+
 /* The options and files of `report merge` (files[] has room for argc);
  * 0, or -1 after the usage message. */
 static int merge_args(int argc, char **argv, struct outputs *o, char **files, size_t *nfiles)
@@ -442,10 +451,7 @@ static int merge(const struct lab_globals *g, int argc, char **argv)
     else
         rc = merge_run(g, tops, files, nfiles, &o);
 out:
-    for (size_t i = 0; i < nfiles; i++)
-        json_decref(tops[i]);
-    free(tops);
-    free(files);
+    free_inputs(tops, files, nfiles);
     return rc;
 }
 
@@ -492,10 +498,7 @@ static int table(int argc, char **argv)
         rc = 2;
     }
 out:
-    for (size_t i = 0; i < nfiles; i++)
-        json_decref(tops[i]);
-    free(tops);
-    free(files);
+    free_inputs(tops, files, nfiles);
     return rc;
 }
 
