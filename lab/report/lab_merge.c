@@ -1,6 +1,7 @@
 #include "lab_merge.h"
 #include "lab_html.h"
 #include "lab_mtareport.h"
+#include "lab_mtatable.h"
 #include "lab_report.h"
 #include "scen.h"
 
@@ -459,7 +460,7 @@ static const char table_usage[] =
     "usage: danelab report table MTA.json... [--markdown] [--totals]\n";
 
 /* `report table`: the scenarios x MTA table of `danelab mta --json`
- * reports (lab_mtareport_table). */
+ * reports (lab_mtatable). */
 static int table(int argc, char **argv)
 {
     char **files = dl_xcalloc((size_t)argc, sizeof(char *));
@@ -491,8 +492,8 @@ static int table(int argc, char **argv)
             goto out;
         }
     }
-    rc = lab_mtareport_table(stdout, tops, (const char *const *)files, nfiles, markdown, totals,
-                             &err);
+    rc = lab_mtatable_write(stdout, tops, (const char *const *)files, nfiles, markdown, totals,
+                            &err);
     if (rc < 0) {
         dl_err("report table: %s", err.msg);
         rc = 2;

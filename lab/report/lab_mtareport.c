@@ -37,8 +37,7 @@ const char *lab_mtareport_label(enum lab_mta_verdict v)
     return (unsigned)v < LAB_MTA_V_COUNT ? verdict_labels[v] : "?";
 }
 
-/* The verdict of a scenario object (-1 when it has none of the four). */
-static int scen_verdict(const json_t *s)
+int lab_mtareport_scen_verdict(const json_t *s)
 {
     return lab_mtareport_verdict(json_string_value(json_object_get(s, "verdict")));
 }
@@ -50,7 +49,7 @@ int lab_mtareport_count(const json_t *report, size_t counts[LAB_MTA_V_COUNT], st
     memset(counts, 0, LAB_MTA_V_COUNT * sizeof(counts[0]));
     json_array_foreach(json_object_get(report, "scenarios"), i, s)
     {
-        int v = scen_verdict(s);
+        int v = lab_mtareport_scen_verdict(s);
         if (v < 0)
             return dl_error_set(err,
                                 "scenario '%s': verdict '%s' is not pass, known, deviation "
@@ -63,8 +62,7 @@ int lab_mtareport_count(const json_t *report, size_t counts[LAB_MTA_V_COUNT], st
 
 /* ---- join ---- */
 
-/* Whether `r` has the shape of an MTA report. */
-static int check_shape(const json_t *r, const char *file, struct dl_error *err)
+int lab_mtareport_check_shape(const json_t *r, const char *file, struct dl_error *err)
 {
     if (!json_is_string(json_object_get(r, "mta")) ||
         !json_is_array(json_object_get(r, "scenarios")) ||
@@ -84,7 +82,7 @@ json_t *lab_mtareport_join(json_t *const *reports, const char *const *files, siz
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
-        if (check_shape(reports[i], files[i], err) != 0)
+        if (lab_mtareport_check_shape(reports[i], files[i], err) != 0)
             goto out;
         if (strcmp(dl_json_str(reports[i], "mta"), dl_json_str(reports[0], "mta")) != 0) {
             dl_error_set(err,
@@ -103,7 +101,7 @@ json_t *lab_mtareport_join(json_t *const *reports, const char *const *files, siz
                 dl_error_set(err, "%s: a scenario without a name", files[i]);
                 goto out;
             }
-            if (scen_verdict(s) < 0) {
+            if (lab_mtareport_scen_verdict(s) < 0) {
                 dl_error_set(err,
                              "%s: scenario '%s': verdict '%s' is not pass, known, "
                              "deviation or leak",
@@ -145,8 +143,7 @@ out:
 
 /* ---- words shared by the forms ---- */
 
-/* "deferred 4.7.324 (dnssec-bogus)", or each alternative (lab_report_expected_text) */
-static void expected_text(struct dl_buf *b, const json_t *s)
+void lab_mtareport_expected_text(struct dl_buf *b, const json_t *s)
 {
     lab_report_expected_text(b, json_object_get(s, "expected"), false);
 }
@@ -196,7 +193,7 @@ int lab_mtareport_junit(FILE *f, const json_t *report)
     json_array_foreach(json_object_get(report, "scenarios"), i, s)
     {
         const json_t *m = json_object_get(s, "mta");
-        int v = scen_verdict(s);
+        int v = lab_mtareport_scen_verdict(s);
         fputs("    <testcase classname=\"", f);
         lab_xml_escape(f, dl_json_str(s, "name"), true);
         fputs("\" name=\"mta-", f);
@@ -251,7 +248,7 @@ int lab_mtareport_tap(FILE *f, const json_t *report)
     json_array_foreach(json_object_get(report, "scenarios"), i, s)
     {
         struct dl_buf b = {0};
-        int v = scen_verdict(s);
+        int v = lab_mtareport_scen_verdict(s);
         if (v == LAB_MTA_V_PASS) {
             fprintf(f, "ok %zu - %s [mta-%s]\n", i + 1, dl_json_str(s, "name"),
                     dl_json_str(report, "mta"));
@@ -263,7 +260,7 @@ int lab_mtareport_tap(FILE *f, const json_t *report)
             fputs(" # TODO known deviation", f);
         fputs("\n  ---\n", f);
         yaml_str(f, "verdict", dl_json_str(s, "verdict"));
-        expected_text(&b, s);
+        lab_mtareport_expected_text(&b, s);
         yaml_str(f, "expected", dl_buf_str(&b));
         dl_buf_reset(&b);
         mta_text(&b, s);
@@ -292,7 +289,7 @@ int lab_mtareport_text(FILE *f, const json_t *report)
     {
         const json_t *m = json_object_get(s, "mta");
         struct dl_buf seen = {0};
-        int v = scen_verdict(s);
+        int v = lab_mtareport_scen_verdict(s);
         stored_text(&seen, s);
         fprintf(f, "%-9s %-34s expected %-9s %s %-8s %-6s fakesmtp: %s\n",
                 lab_mtareport_label(v < 0 ? LAB_MTA_V_DEVIATION : (enum lab_mta_verdict)v),
@@ -354,7 +351,7 @@ static void html_summary(FILE *f, const json_t *report)
     fputs("/known-deviations</td></tr>\n</table>\n", f);
     json_array_foreach(scens, i, s)
     {
-        int v = scen_verdict(s);
+        int v = lab_mtareport_scen_verdict(s);
         if (v == LAB_MTA_V_PASS || v == LAB_MTA_V_KNOWN)
             continue;
         if (!bad)
@@ -371,13 +368,13 @@ static void html_row(FILE *f, const json_t *s, size_t i)
 {
     const json_t *m = json_object_get(s, "mta");
     struct dl_buf b = {0};
-    int v = scen_verdict(s);
+    int v = lab_mtareport_scen_verdict(s);
     const char *cls = v < 0 ? "deviation" : verdict_names[v];
     fprintf(f, "<tr class=\"row v-%s\"><td>%zu</td>", cls, i + 1);
     lab_htmlpage_name_cell(f, "", dl_json_str(s, "name"), dl_json_str(s, "domain"));
     fprintf(f, "<td class=\"verdict %s\"><b>%s</b></td>", cls,
             lab_mtareport_label(v < 0 ? LAB_MTA_V_DEVIATION : v));
-    expected_text(&b, s);
+    lab_mtareport_expected_text(&b, s);
     lab_htmlpage_td(f, "", dl_buf_str(&b));
     dl_buf_reset(&b);
     mta_text(&b, s);
@@ -407,14 +404,14 @@ static void html_details(FILE *f, const json_t *s, const char *mta)
     const json_t *m = json_object_get(s, "mta"), *a;
     const json_t *st = json_object_get(json_object_get(s, "fakesmtp"), "stored");
     struct dl_buf b = {0};
-    int v = scen_verdict(s);
+    int v = lab_mtareport_scen_verdict(s);
     const char *cls = v < 0 ? "deviation" : verdict_names[v];
     size_t i;
     lab_htmlpage_scen_head(f, dl_json_str(s, "name"), cls,
                            lab_mtareport_label(v < 0 ? LAB_MTA_V_DEVIATION : v),
                            dl_json_str(s, "domain"));
     fputs(" - <a href=\"#scenarios\">table</a></p>\n<table class=\"detail\">\n", f);
-    expected_text(&b, s);
+    lab_mtareport_expected_text(&b, s);
     kv(f, "expected (rfc7672)", dl_buf_str(&b), false);
     dl_buf_reset(&b);
     mta_text(&b, s);
@@ -476,246 +473,4 @@ int lab_mtareport_html(FILE *f, const json_t *report, const char *title, struct 
     if (flushed(f) != 0)
         return dl_error_set(err, "html: write error: %s", strerror(errno));
     return 0;
-}
-
-/* ---- the scenarios x MTA table ---- */
-
-struct table {
-    size_t n;     /* reports, columns */
-    char **heads; /* column heads */
-    json_t *rows; /* name -> {"expected": text, "cells": [verdict label or "-"]} */
-    size_t (*counts)[LAB_MTA_V_COUNT];
-    size_t *missing; /* per column: scenarios not in that report */
-};
-
-static int strcmp_ptr(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* "postfix.json" and "/x/postfix-3.7.json" -> "postfix", "postfix-3.7" */
-static char *base_name(const char *file)
-{
-    const char *b = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
-    size_t l = strlen(b);
-    if (l > 5 && strcmp(b + l - 5, ".json") == 0)
-        l -= 5;
-    return dl_xasprintf("%.*s", (int)l, b);
-}
-
-static void table_free(struct table *t)
-{
-    for (size_t i = 0; i < t->n; i++)
-        free(t->heads[i]);
-    free(t->heads);
-    free(t->counts);
-    free(t->missing);
-    json_decref(t->rows);
-}
-
-static int table_build(struct table *t, json_t *const *reports, const char *const *files, size_t n,
-                       struct dl_error *err)
-{
-    const json_t *s;
-    size_t j;
-    memset(t, 0, sizeof(*t));
-    t->n = n;
-    t->heads = dl_xcalloc(n + 1, sizeof(char *));
-    t->counts = dl_xcalloc(n + 1, sizeof(*t->counts));
-    t->missing = dl_xcalloc(n + 1, sizeof(size_t));
-    t->rows = json_object();
-    for (size_t i = 0; i < n; i++) {
-        bool twice = false;
-        if (check_shape(reports[i], files[i], err) != 0)
-            return -1;
-        if (json_object_get(reports[i], "shard"))
-            return dl_error_set(err,
-                                "%s is shard %lld/%lld: join the shards first (danelab "
-                                "report merge --json)",
-                                files[i],
-                                (long long)json_integer_value(
-                                    json_object_get(json_object_get(reports[i], "shard"), "index")),
-                                (long long)json_integer_value(json_object_get(
-                                    json_object_get(reports[i], "shard"), "count")));
-        if (lab_mtareport_count(reports[i], t->counts[i], err) != 0)
-            return dl_error_prefix(err, "%s", files[i]);
-        for (size_t k = 0; k < n; k++)
-            twice = twice || (k != i && strcmp(dl_json_str(reports[k], "mta"),
-                                               dl_json_str(reports[i], "mta")) == 0);
-        t->heads[i] = twice ? base_name(files[i])
-                      : dl_json_str(reports[i], "version")[0]
-                          ? dl_xasprintf("%s (%s)", dl_json_str(reports[i], "mta"),
-                                         dl_json_str(reports[i], "version"))
-                          : dl_xstrdup(dl_json_str(reports[i], "mta"));
-    }
-    for (size_t i = 0; i < n; i++)
-        json_array_foreach(json_object_get(reports[i], "scenarios"), j, s)
-        {
-            struct dl_buf b = {0};
-            json_t *row = json_object_get(t->rows, dl_json_str(s, "name"));
-            expected_text(&b, s);
-            if (row == NULL) {
-                json_t *cells = json_array();
-                for (size_t k = 0; k < n; k++)
-                    json_array_append_new(cells, json_string("-"));
-                row = json_pack("{s:s, s:o, s:s}", "expected", dl_buf_str(&b), "cells", cells,
-                                "from", files[i]);
-                json_object_set_new(t->rows, dl_json_str(s, "name"), row);
-            } else if (strcmp(dl_json_str(row, "expected"), dl_buf_str(&b)) != 0) {
-                dl_error_set(err,
-                             "scenario '%s': %s expects %s, %s %s (reports of different "
-                             "catalogues?)",
-                             dl_json_str(s, "name"), dl_json_str(row, "from"),
-                             dl_json_str(row, "expected"), files[i], dl_buf_str(&b));
-                dl_buf_free(&b);
-                return -1;
-            }
-            dl_buf_free(&b);
-            json_array_set_new(json_object_get(row, "cells"), i,
-                               json_string(lab_mtareport_label(scen_verdict(s))));
-        }
-    for (size_t i = 0; i < n; i++)
-        t->missing[i] =
-            json_object_size(t->rows) - json_array_size(json_object_get(reports[i], "scenarios"));
-    return 0;
-}
-
-/* The table's cells as strings: rows x (2 + n) columns, with a head row
- * and a totals row (or, totals_only, one row per report). */
-static json_t *table_cells(const struct table *t, bool totals_only)
-{
-    json_t *out = json_array(), *head = json_array(), *total = json_array();
-    const char **names = dl_xcalloc(json_object_size(t->rows) + 1, sizeof(char *));
-    const char *name;
-    json_t *row;
-    size_t nn = 0;
-    if (totals_only) {
-        json_array_append_new(out, json_pack("[s, s, s, s, s, s]", "MTA", "scenarios", "pass",
-                                             "known", "DEVIATION", "LEAK"));
-        for (size_t i = 0; i < t->n; i++) {
-            size_t all = 0;
-            json_t *r = json_pack("[s]", t->heads[i]);
-            for (int v = 0; v < LAB_MTA_V_COUNT; v++)
-                all += t->counts[i][v];
-            json_array_append_new(r, json_sprintf("%zu", all));
-            for (int v = 0; v < LAB_MTA_V_COUNT; v++)
-                json_array_append_new(r, json_sprintf("%zu", t->counts[i][v]));
-            json_array_append_new(out, r);
-        }
-        json_decref(head);
-        json_decref(total);
-        free(names);
-        return out;
-    }
-    json_object_foreach(t->rows, name, row) names[nn++] = name;
-    qsort(names, nn, sizeof(*names), strcmp_ptr);
-    json_array_append_new(head, json_string("scenario"));
-    json_array_append_new(head, json_string("expected (rfc7672)"));
-    json_array_append_new(total, json_string("total"));
-    json_array_append_new(total, json_sprintf("%zu scenarios", nn));
-    for (size_t i = 0; i < t->n; i++) {
-        struct dl_buf b = {0};
-        json_array_append_new(head, json_string(t->heads[i]));
-        for (int v = 0; v < LAB_MTA_V_COUNT; v++)
-            dl_buf_printf(&b, "%s%zu %s", v ? ", " : "", t->counts[i][v], verdict_labels[v]);
-        if (t->missing[i])
-            dl_buf_printf(&b, ", %zu not run", t->missing[i]);
-        json_array_append_new(total, json_string(dl_buf_str(&b)));
-        dl_buf_free(&b);
-    }
-    json_array_append_new(out, head);
-    for (size_t k = 0; k < nn; k++) {
-        json_t *r = json_object_get(t->rows, names[k]);
-        json_t *line = json_pack("[s, s]", names[k], dl_json_str(r, "expected"));
-        json_array_extend(line, json_object_get(r, "cells"));
-        json_array_append_new(out, line);
-    }
-    json_array_append_new(out, total);
-    free(names);
-    return out;
-}
-
-/* A Markdown cell: '|' escaped, DEVIATION and LEAK in bold. */
-static void md_cell(FILE *f, const char *text, bool bold)
-{
-    fputs(bold ? " **" : " ", f);
-    for (const char *p = text; *p; p++) {
-        if (*p == '|')
-            fputc('\\', f);
-        fputc(*p, f);
-    }
-    fputs(bold ? "** |" : " |", f);
-}
-
-static void write_markdown(FILE *f, const json_t *cells)
-{
-    const json_t *line, *c;
-    size_t i, j;
-    json_array_foreach(cells, i, line)
-    {
-        bool last = i + 1 == json_array_size(cells) && json_array_size(cells) > 2;
-        fputc('|', f);
-        json_array_foreach(line, j, c)
-        {
-            const char *t = json_string_value(c);
-            md_cell(f, t,
-                    i > 0 && (strcmp(t, "DEVIATION") == 0 || strcmp(t, "LEAK") == 0 ||
-                              (last && j == 0 && strcmp(t, "total") == 0)));
-        }
-        fputc('\n', f);
-        if (i == 0) {
-            fputc('|', f);
-            for (j = 0; j < json_array_size(line); j++)
-                fputs(" --- |", f);
-            fputc('\n', f);
-        }
-    }
-}
-
-static void write_text(FILE *f, const json_t *cells)
-{
-    const json_t *line, *c;
-    size_t ncol = json_array_size(json_array_get(cells, 0)), *w = dl_xcalloc(ncol + 1, sizeof(*w));
-    size_t i, j;
-    json_array_foreach(cells, i, line)
-        json_array_foreach(line, j, c) if (j < ncol && strlen(json_string_value(c)) > w[j]) w[j] =
-            strlen(json_string_value(c));
-    json_array_foreach(cells, i, line)
-    {
-        json_array_foreach(line, j, c)
-        {
-            if (j + 1 == json_array_size(line))
-                fprintf(f, "%s\n", json_string_value(c));
-            else
-                fprintf(f, "%-*s  ", (int)w[j], json_string_value(c));
-        }
-    }
-    free(w);
-}
-
-int lab_mtareport_table(FILE *f, json_t *const *reports, const char *const *files, size_t n,
-                        bool markdown, bool totals_only, struct dl_error *err)
-{
-    struct table t;
-    json_t *cells;
-    int rc = 0;
-    if (n == 0)
-        return dl_error_set(err, "no report");
-    if (table_build(&t, reports, files, n, err) != 0) {
-        table_free(&t);
-        return -1;
-    }
-    cells = table_cells(&t, totals_only);
-    if (markdown)
-        write_markdown(f, cells);
-    else
-        write_text(f, cells);
-    for (size_t i = 0; i < n; i++)
-        if (t.counts[i][LAB_MTA_V_DEVIATION] || t.counts[i][LAB_MTA_V_LEAK])
-            rc = 1;
-    json_decref(cells);
-    table_free(&t);
-    if (flushed(f) != 0)
-        return dl_error_set(err, "table: write error: %s", strerror(errno));
-    return rc;
 }
