@@ -238,6 +238,20 @@ void dl_buf_printf(struct dl_buf *b, const char *fmt, ...)
     free(s);
 }
 
+const char *dl_buf_str(struct dl_buf *b)
+{
+    if (b->data == NULL)
+        dl_buf_append(b, "", 0);
+    return b->data;
+}
+
+void dl_buf_reset(struct dl_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
 void dl_buf_free(struct dl_buf *b)
 {
     free(b->data);

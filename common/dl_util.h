@@ -60,6 +60,11 @@ struct dl_buf {
 };
 void dl_buf_append(struct dl_buf *b, const void *data, size_t len);
 void dl_buf_printf(struct dl_buf *b, const char *fmt, ...) DL_PRINTF(2, 3);
+/* The text so far, NUL-terminated: "" for a buffer that holds nothing yet
+ * (one is allocated then). Valid until the next change to `b`. */
+const char *dl_buf_str(struct dl_buf *b);
+/* Empty the buffer for reuse, keeping its memory. */
+void dl_buf_reset(struct dl_buf *b);
 void dl_buf_free(struct dl_buf *b);
 
 /* Lower-case hex of len bytes into out (2*len+1 bytes). */

@@ -7,12 +7,39 @@
 #include "lab_plan.h"
 #include "zone_fault.h"
 
+#include <jansson.h>
 #include <ldns/ldns.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *const rr_types[SCEN_RRSET_COUNT] = {"MX", "A", "TLSA", "AAAA"};
+
+/* The TLS-RPT policy (RFC 8460 section 3) at _smtp._tls.<domain> as a
+ * client finds it: the TXT records the zone publishes there (the
+ * scenario's `tlsrpt:`, by default the lab's "v=TLSRPTv1;
+ * rua=mailto:tlsrpt@DOMAIN", none for `tlsrpt: none`, and TXT records: at
+ * that name), the policy dane_tlsrpt_policy_from_txt() chooses from them,
+ * and what a validator says of the lookup: a fault on the whole zone (its
+ * DNSKEY, its DS, the zone) gives it the verdict the scenario expects of
+ * its MX RRset, as does an MX RRset expected bogus or SERVFAIL with no
+ * fault on it; otherwise the zone's own state (secure when signed with a
+ * DS, else insecure; nxdomain when nothing is published in a secure zone,
+ * bogus or insecure when denial-missing or nsec3-excess-iterations breaks
+ * that proof). Bogus and SERVFAIL cannot be read: no report is sent.
+ * Timeline steps are not considered (the scenario's own faults only). */
+struct tlsrpt_lookup {
+    char *name;                       /* "_smtp._tls.x.test." */
+    char **txt;                       /* the TXT texts published there */
+    size_t n_txt;                     /* 0: none */
+    struct dane_tlsrpt_policy policy; /* .found: exactly one valid record */
+    enum scen_dnssec dnssec;          /* of the TXT lookup */
+    const struct scen_fault *cause;   /* the fault behind dnssec, or NULL */
+    bool readable;                    /* dnssec is neither bogus nor servfail */
+    bool no_session;                  /* null MX only: no session to report */
+    bool reports;                     /* readable, a policy and a session: a client reports */
+    char why[600];                    /* when !reports: why not, in words */
+};
 
 void lab_explain_names(const struct scen *s, char *names[SCEN_RRSET_COUNT])
 {
@@ -118,7 +145,7 @@ static bool null_mx_only(const struct scen *s)
     return found;
 }
 
-static void extra_txt(const struct scen *s, const ldns_rdf *name, struct lab_explain_tlsrpt *t,
+static void extra_txt(const struct scen *s, const ldns_rdf *name, struct tlsrpt_lookup *t,
                       struct dl_buf *rdata, size_t *n_rdata)
 {
     ldns_rdf *origin = NULL;
@@ -181,7 +208,7 @@ static enum scen_dnssec zone_verdict(const struct scen *s, const struct scen_fau
 /* Why the TXT lookup has the verdict it has: "fault F on the domain's
  * zone", "fault denial-missing: no proof of the name's absence", or "as the
  * domain's MX RRset" (the scenario's expectation). */
-static const char *cause_phrase(const struct lab_explain_tlsrpt *t, char *buf, size_t len)
+static const char *cause_phrase(const struct tlsrpt_lookup *t, char *buf, size_t len)
 {
     if (t->cause == NULL)
         snprintf(buf, len, "as the domain's MX RRset");
@@ -197,7 +224,7 @@ static const char *cause_phrase(const struct lab_explain_tlsrpt *t, char *buf, s
     return buf;
 }
 
-void lab_explain_tlsrpt(const struct scen *s, struct lab_explain_tlsrpt *t)
+static void tlsrpt_lookup(const struct scen *s, struct tlsrpt_lookup *t)
 {
     char cause[256];
     struct dl_buf *rdata = dl_xcalloc(s->zone.n_records + 1, sizeof(*rdata));
@@ -255,7 +282,7 @@ void lab_explain_tlsrpt(const struct scen *s, struct lab_explain_tlsrpt *t)
     free(rrs);
 }
 
-void lab_explain_tlsrpt_clear(struct lab_explain_tlsrpt *t)
+static void tlsrpt_lookup_clear(struct tlsrpt_lookup *t)
 {
     for (size_t i = 0; i < t->n_txt; i++)
         free(t->txt[i]);
@@ -268,9 +295,9 @@ void lab_explain_tlsrpt_clear(struct lab_explain_tlsrpt *t)
 /* " TLS-RPT: the zone publishes "..." at NAME; a client reads it ..." */
 static void tlsrpt_phrase(struct dl_buf *b, const struct scen *s)
 {
-    struct lab_explain_tlsrpt t;
+    struct tlsrpt_lookup t;
     char cause[256];
-    lab_explain_tlsrpt(s, &t);
+    tlsrpt_lookup(s, &t);
     if (t.n_txt == 0)
         dl_buf_printf(b, " TLS-RPT: no policy is published at %.*s (tlsrpt: none)", bare(t.name),
                       t.name);
@@ -311,7 +338,7 @@ static void tlsrpt_phrase(struct dl_buf *b, const struct scen *s)
             dl_buf_printf(b, "%s%s", i ? ", " : "", t.policy.rua[i]);
         dl_buf_printf(b, ".");
     }
-    lab_explain_tlsrpt_clear(&t);
+    tlsrpt_lookup_clear(&t);
 }
 
 char *lab_explain_text(const struct scen *s)
@@ -338,7 +365,32 @@ char *lab_explain_text(const struct scen *s)
     return b.data;
 }
 
-json_t *lab_explain_json(const struct scen *s)
+/* The TLS-RPT lookup of `s` as JSON: {"name", "record" (the scenario's text, null for
+ * none), "records", "policy", "rua", "dnssec", "readable", "reports",
+ * "why"?}. New reference. */
+static json_t *tlsrpt_json(const struct scen *s)
+{
+    struct tlsrpt_lookup t;
+    json_t *records = json_array(), *rua = json_array(), *o;
+    tlsrpt_lookup(s, &t);
+    for (size_t i = 0; i < t.n_txt; i++)
+        json_array_append_new(records, json_string(t.txt[i]));
+    for (size_t i = 0; i < t.policy.n_rua; i++)
+        json_array_append_new(rua, json_string(t.policy.rua[i]));
+    o = json_pack("{s:s, s:s?, s:o, s:b, s:o, s:s, s:b, s:b}", "name", t.name, "record", s->tlsrpt,
+                  "records", records, "policy", t.policy.found, "rua", rua, "dnssec",
+                  scen_dnssec_name(t.dnssec), "readable", t.readable, "reports", t.reports);
+    if (t.why[0] != '\0')
+        json_object_set_new(o, "why", json_string(t.why));
+    tlsrpt_lookup_clear(&t);
+    return o;
+}
+
+/* The explanation of `s` as JSON: {"name", "domain", "summary", "explain", "faults": [{"fault",
+ * "target", "owner", "type", "injected", "verdict"}], "expect": {"mx": {"name",
+ * "type", "verdict", "reason"}, ...}, "tlsrpt": tlsrpt_json()}.
+ * New reference. */
+static json_t *explain_json(const struct scen *s)
 {
     json_t *faults = json_array(), *expect = json_object();
     char *names[SCEN_RRSET_COUNT], *text = lab_explain_text(s);
@@ -368,27 +420,9 @@ json_t *lab_explain_json(const struct scen *s)
     }
     o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "name", s->name, "domain", s->domain,
                   "summary", s->summary, "explain", text, "faults", faults, "expect", expect,
-                  "tlsrpt", lab_explain_tlsrpt_json(s));
+                  "tlsrpt", tlsrpt_json(s));
     free(text);
     names_free(names);
-    return o;
-}
-
-json_t *lab_explain_tlsrpt_json(const struct scen *s)
-{
-    struct lab_explain_tlsrpt t;
-    json_t *records = json_array(), *rua = json_array(), *o;
-    lab_explain_tlsrpt(s, &t);
-    for (size_t i = 0; i < t.n_txt; i++)
-        json_array_append_new(records, json_string(t.txt[i]));
-    for (size_t i = 0; i < t.policy.n_rua; i++)
-        json_array_append_new(rua, json_string(t.policy.rua[i]));
-    o = json_pack("{s:s, s:s?, s:o, s:b, s:o, s:s, s:b, s:b}", "name", t.name, "record", s->tlsrpt,
-                  "records", records, "policy", t.policy.found, "rua", rua, "dnssec",
-                  scen_dnssec_name(t.dnssec), "readable", t.readable, "reports", t.reports);
-    if (t.why[0] != '\0')
-        json_object_set_new(o, "why", json_string(t.why));
-    lab_explain_tlsrpt_clear(&t);
     return o;
 }
 
@@ -419,7 +453,7 @@ int lab_explain_main(const struct lab_globals *g, int argc, char **argv)
             dl_err("explain: no scenario named '%s' in the catalogue", argv[i]);
             rc = 2;
         } else if (json)
-            json_array_append_new(all, lab_explain_json(s));
+            json_array_append_new(all, explain_json(s));
         else {
             char *text = lab_explain_text(s);
             printf("%s%s\n", n > 1 ? "\n" : "", text);

@@ -1,27 +1,17 @@
 #include "lab_merge.h"
 #include "lab_html.h"
 #include "lab_mtareport.h"
+#include "lab_mtatable.h"
 #include "lab_report.h"
 #include "scen.h"
 
 #include "dl_log.h"
+#include "dl_json.h"
 #include "dl_util.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A string member, or "" when it is missing or not a string. */
-static const char *str(const json_t *o, const char *key)
-{
-    const char *v = json_string_value(json_object_get(o, key));
-    return v ? v : "";
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(str(*(json_t *const *)a, "name"), str(*(json_t *const *)b, "name"));
-}
 
 /* Open OUT for writing ("-": stdout). */
 static FILE *open_out(const char *path)
@@ -140,9 +130,20 @@ static int load_all(json_t **tops, char *const *files, size_t n)
     return 0;
 }
 
+/* The outputs asked for (NULL: not asked; "-": stdout). */
 struct outputs {
-    const char *json, *junit, *tap, *html;
+    const char *json, *junit, *tap, *html, *index;
 };
+
+/* How many of the outputs go to stdout. */
+static int to_stdout(const struct outputs *o)
+{
+    const char *const all[] = {o->json, o->junit, o->tap, o->html, o->index};
+    int n = 0;
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        n += all[i] && strcmp(all[i], "-") == 0;
+    return n;
+}
 
 /* Write `report` to `path` with `fn`; 0, or -1 when it cannot be written. */
 static int write_with(const char *path, const json_t *report, int (*fn)(FILE *, const json_t *))
@@ -202,8 +203,7 @@ static int merge_mta(const struct lab_globals *g, json_t *const *tops, char *con
         (o->tap && write_with(o->tap, merged, lab_mtareport_tap) != 0) ||
         (o->html && write_with(o->html, merged, html_form) != 0))
         rc = 2;
-    if (!(o->json && strcmp(o->json, "-") == 0) && !(o->junit && strcmp(o->junit, "-") == 0) &&
-        !(o->tap && strcmp(o->tap, "-") == 0) && !(o->html && strcmp(o->html, "-") == 0))
+    if (to_stdout(o) == 0)
         lab_mtareport_text(stdout, merged);
     json_decref(merged);
     return rc;
@@ -228,13 +228,13 @@ static int write_tlsrpt_index(json_t *const *list, size_t n, const char *path)
                 continue;
             dl_err("report merge: --tlsrpt-index: scenario '%s' was checked without --tlsrpt "
                    "(no \"tlsrpt\" object): run every shard with --tlsrpt DIR",
-                   str(list[i], "name"));
+                   dl_json_str(list[i], "name"));
             goto out;
         }
         if (domain == NULL || *domain == '\0' || !json_is_array(json_object_get(t, "rua"))) {
             dl_err("report merge: --tlsrpt-index: scenario '%s': a \"tlsrpt\" object without "
                    "domain or rua",
-                   str(list[i], "name"));
+                   dl_json_str(list[i], "name"));
             goto out;
         }
         if (json_object_get(index, domain) != NULL) {
@@ -264,23 +264,25 @@ static const char merge_usage[] =
     "                            [--html OUT] [--tlsrpt-index OUT]\n"
     "       (FILE.json: all `danelab run --json` or all `danelab mta --json` reports)\n";
 
-static int merge(const struct lab_globals *g, int argc, char **argv)
+/* Free the `n` reports read and the arrays of reports and file names. */
+static void free_inputs(json_t **tops, char **files, size_t n)
 {
-    const char *json_out = NULL, *junit_out = NULL, *tap_out = NULL, *html_out = NULL,
-               *index_out = NULL;
-    char **files = dl_xcalloc((size_t)argc, sizeof(char *));
-    json_t **tops = dl_xcalloc((size_t)argc, sizeof(json_t *));
-    json_t *all = NULL, *merged = NULL, **list = NULL;
-    size_t nfiles = 0, n = 0, cap = 0, passed = 0, failed = 0;
-    double seconds = 0;
-    int rc = 2;
+    for (size_t i = 0; i < n; i++)
+        json_decref(tops[i]);
+    free(tops);
+    free(files);
+}
 
+/* The options and files of `report merge` (files[] has room for argc);
+ * 0, or -1 after the usage message. */
+static int merge_args(int argc, char **argv, struct outputs *o, char **files, size_t *nfiles)
+{
     for (int i = 1; i < argc; i++) {
-        const char **slot = strcmp(argv[i], "--json") == 0           ? &json_out
-                            : strcmp(argv[i], "--junit") == 0        ? &junit_out
-                            : strcmp(argv[i], "--tap") == 0          ? &tap_out
-                            : strcmp(argv[i], "--html") == 0         ? &html_out
-                            : strcmp(argv[i], "--tlsrpt-index") == 0 ? &index_out
+        const char **slot = strcmp(argv[i], "--json") == 0           ? &o->json
+                            : strcmp(argv[i], "--junit") == 0        ? &o->junit
+                            : strcmp(argv[i], "--tap") == 0          ? &o->tap
+                            : strcmp(argv[i], "--html") == 0         ? &o->html
+                            : strcmp(argv[i], "--tlsrpt-index") == 0 ? &o->index
                                                                      : NULL;
         if (slot && i + 1 < argc)
             *slot = argv[++i];
@@ -288,118 +290,169 @@ static int merge(const struct lab_globals *g, int argc, char **argv)
             dl_err("report merge: %s '%s'", slot ? "a value is needed after" : "unknown option",
                    argv[i]);
             fputs(merge_usage, stderr);
-            goto out;
+            return -1;
         } else
-            files[nfiles++] = argv[i];
+            files[(*nfiles)++] = argv[i];
     }
-    if (nfiles == 0) {
+    if (*nfiles == 0) {
         fputs(merge_usage, stderr);
-        goto out;
+        return -1;
     }
-    if ((json_out && strcmp(json_out, "-") == 0) + (junit_out && strcmp(junit_out, "-") == 0) +
-            (tap_out && strcmp(tap_out, "-") == 0) + (html_out && strcmp(html_out, "-") == 0) +
-            (index_out && strcmp(index_out, "-") == 0) >
-        1) {
+    if (to_stdout(o) > 1) {
         dl_err("report merge: only one output can go to stdout (-)");
-        goto out;
+        return -1;
     }
-    if (load_all(tops, files, nfiles) != 0)
+    return 0;
+}
+
+/* The scenarios of `danelab run` reports, each once, in the reports'
+ * order (list[] borrows them from the reports), and their counts. */
+struct joined {
+    json_t **list;
+    size_t n, cap, passed, failed;
+    double seconds;
+};
+
+/* Gather the scenarios of every report into `j`; -1 when a report is not
+ * a run report, or a scenario has no name or is in two reports. */
+static int join_run(json_t *const *tops, char *const *files, size_t nfiles, struct joined *j)
+{
+    json_t *where = json_object(); /* name -> {"file"} */
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < nfiles; i++) {
+        json_t *scens = json_object_get(tops[i], "scenarios"), *s;
+        size_t k;
+        if (!json_is_array(scens) || !json_is_object(json_object_get(tops[i], "summary"))) {
+            dl_err("report merge: %s: not a `danelab run --json` report", files[i]);
+            rc = -1;
+            break;
+        }
+        j->seconds +=
+            json_number_value(json_object_get(json_object_get(tops[i], "summary"), "seconds"));
+        json_array_foreach(scens, k, s)
+        {
+            const char *name = dl_json_str(s, "name");
+            json_t *prev = json_object_get(where, name);
+            if (*name == '\0') {
+                dl_err("report merge: %s: a scenario without a name", files[i]);
+                rc = -1;
+                break;
+            }
+            if (prev) {
+                dl_err("report merge: scenario '%s' is in %s and in %s", name,
+                       dl_json_str(prev, "file"), files[i]);
+                rc = -1;
+                break;
+            }
+            json_object_set_new(where, name, json_pack("{s:s}", "file", files[i]));
+            if (j->n == j->cap)
+                j->list =
+                    dl_xrealloc(j->list, (j->cap = j->cap ? 2 * j->cap : 64) * sizeof(json_t *));
+            j->list[j->n++] = s;
+            json_is_true(json_object_get(s, "pass")) ? j->passed++ : j->failed++;
+        }
+    }
+    json_decref(where);
+    return rc;
+}
+
+/* The merged run report: the scenarios sorted by name, the summary
+ * recomputed. New reference. */
+static json_t *merged_run(struct joined *j, size_t nfiles)
+{
+    json_t *merged;
+    if (j->n > 1)
+        qsort(j->list, j->n, sizeof(*j->list), dl_json_cmp_name);
+    merged = json_pack("{s:[], s:{s:I, s:I, s:f, s:I}}", "scenarios", "summary", "passed",
+                       (json_int_t)j->passed, "failed", (json_int_t)j->failed, "seconds",
+                       j->seconds, "reports", (json_int_t)nfiles);
+    for (size_t i = 0; i < j->n; i++)
+        json_array_append(json_object_get(merged, "scenarios"), j->list[i]);
+    return merged;
+}
+
+/* TAP 13 of the merged run report to `path`; 0, or -1. */
+static int write_run_tap(const json_t *merged, const char *path)
+{
+    FILE *f = open_out(path);
+    size_t points = 0, k = 0, i;
+    json_t *s;
+    if (f == NULL)
+        return -1;
+    json_array_foreach(json_object_get(merged, "scenarios"), i, s) points += lab_report_checks(s);
+    lab_report_tap_plan(f, points);
+    json_array_foreach(json_object_get(merged, "scenarios"), i, s)
+        lab_report_tap_scenario(f, s, &k);
+    return close_out(f, path);
+}
+
+/* Every output asked for of the merged run report, then the text summary
+ * unless an output went to stdout. Returns 0, or 2 when one could not be
+ * written. */
+static int write_run(const struct lab_globals *g, const json_t *merged, const struct joined *j,
+                     const struct outputs *o)
+{
+    int rc = 0;
+    if (o->json) {
+        FILE *f = open_out(o->json);
+        if (f == NULL || json_dumpf(merged, f, JSON_INDENT(2)) != 0 || fputc('\n', f) == EOF ||
+            close_out(f, o->json) != 0)
+            rc = 2;
+    }
+    if (o->junit) {
+        FILE *f = open_out(o->junit);
+        if (f == NULL || lab_report_junit(f, merged) != 0 || close_out(f, o->junit) != 0)
+            rc = 2;
+    }
+    if (o->tap && write_run_tap(merged, o->tap) != 0)
+        rc = 2;
+    if (o->html && write_html(g, merged, o->html) != 0)
+        rc = 2;
+    if (o->index && write_tlsrpt_index(j->list, j->n, o->index) != 0)
+        rc = 2;
+    if (to_stdout(o) == 0)
+        lab_report_text(stdout, merged);
+    return rc;
+}
+
+/* The `danelab run` reports of a run's shards joined: exit 0 when every
+ * scenario passed, 1 when one failed, 2 on an error. */
+static int merge_run(const struct lab_globals *g, json_t *const *tops, char *const *files,
+                     size_t nfiles, const struct outputs *o)
+{
+    struct joined j = {0};
+    json_t *merged;
+    int rc = 2;
+    if (join_run(tops, files, nfiles, &j) == 0 && check_shards(tops, files, nfiles) == 0) {
+        merged = merged_run(&j, nfiles);
+        rc = write_run(g, merged, &j, o);
+        if (rc == 0)
+            rc = j.failed ? 1 : 0;
+        json_decref(merged);
+    }
+    free(j.list);
+    return rc;
+}
+
+static int merge(const struct lab_globals *g, int argc, char **argv)
+{
+    struct outputs o = {0};
+    char **files = dl_xcalloc((size_t)argc, sizeof(char *));
+    json_t **tops = dl_xcalloc((size_t)argc, sizeof(json_t *));
+    size_t nfiles = 0;
+    int rc = 2;
+    if (merge_args(argc, argv, &o, files, &nfiles) != 0 || load_all(tops, files, nfiles) != 0)
         goto out;
-    if (lab_mtareport_is_mta(tops[0]) && index_out) {
+    if (lab_mtareport_is_mta(tops[0]) && o.index)
         dl_err("report merge: --tlsrpt-index: only for `danelab run --json` reports (%s is a "
                "`danelab mta` report)",
                files[0]);
-        goto out;
-    }
-    if (lab_mtareport_is_mta(tops[0])) {
-        struct outputs outs = {json_out, junit_out, tap_out, html_out};
-        rc = merge_mta(g, tops, files, nfiles, &outs);
-        goto out;
-    }
-    all = json_object();
-    for (size_t i = 0; i < nfiles; i++) {
-        json_t *s, *scens;
-        size_t j;
-        scens = json_object_get(tops[i], "scenarios");
-        if (!json_is_array(scens) || !json_is_object(json_object_get(tops[i], "summary"))) {
-            dl_err("report merge: %s: not a `danelab run --json` report", files[i]);
-            goto out;
-        }
-        seconds +=
-            json_number_value(json_object_get(json_object_get(tops[i], "summary"), "seconds"));
-        json_array_foreach(scens, j, s)
-        {
-            const char *name = str(s, "name");
-            json_t *prev = json_object_get(all, name);
-            if (*name == '\0') {
-                dl_err("report merge: %s: a scenario without a name", files[i]);
-                goto out;
-            }
-            if (prev) {
-                dl_err("report merge: scenario '%s' is in %s and in %s", name, str(prev, "file"),
-                       files[i]);
-                goto out;
-            }
-            json_object_set_new(all, name, json_pack("{s:s}", "file", files[i]));
-            if (n == cap)
-                list = dl_xrealloc(list, (cap = cap ? 2 * cap : 64) * sizeof(*list));
-            list[n++] = s;
-            json_is_true(json_object_get(s, "pass")) ? passed++ : failed++;
-        }
-    }
-    if (check_shards(tops, files, nfiles) != 0)
-        goto out;
-    if (n > 1)
-        qsort(list, n, sizeof(*list), by_name);
-    merged = json_pack("{s:[], s:{s:I, s:I, s:f, s:I}}", "scenarios", "summary", "passed",
-                       (json_int_t)passed, "failed", (json_int_t)failed, "seconds", seconds,
-                       "reports", (json_int_t)nfiles);
-    for (size_t i = 0; i < n; i++)
-        json_array_append(json_object_get(merged, "scenarios"), list[i]);
-    rc = failed ? 1 : 0;
-    if (json_out) {
-        FILE *f = open_out(json_out);
-        if (f == NULL || json_dumpf(merged, f, JSON_INDENT(2)) != 0 || fputc('\n', f) == EOF ||
-            close_out(f, json_out) != 0)
-            rc = 2;
-    }
-    if (junit_out) {
-        FILE *f = open_out(junit_out);
-        if (f == NULL || lab_report_junit(f, merged) != 0 || close_out(f, junit_out) != 0)
-            rc = 2;
-    }
-    if (tap_out) {
-        FILE *f = open_out(tap_out);
-        size_t points = 0, k = 0, i;
-        json_t *s;
-        if (f == NULL)
-            rc = 2;
-        else {
-            json_array_foreach(json_object_get(merged, "scenarios"), i, s) points +=
-                lab_report_checks(s);
-            lab_report_tap_plan(f, points);
-            json_array_foreach(json_object_get(merged, "scenarios"), i, s)
-                lab_report_tap_scenario(f, s, &k);
-            if (close_out(f, tap_out) != 0)
-                rc = 2;
-        }
-    }
-    if (html_out && write_html(g, merged, html_out) != 0)
-        rc = 2;
-    if (index_out && write_tlsrpt_index(list, n, index_out) != 0)
-        rc = 2;
-    if (!(json_out && strcmp(json_out, "-") == 0) && !(junit_out && strcmp(junit_out, "-") == 0) &&
-        !(tap_out && strcmp(tap_out, "-") == 0) && !(html_out && strcmp(html_out, "-") == 0) &&
-        !(index_out && strcmp(index_out, "-") == 0))
-        lab_report_text(stdout, merged);
+    else if (lab_mtareport_is_mta(tops[0]))
+        rc = merge_mta(g, tops, files, nfiles, &o);
+    else
+        rc = merge_run(g, tops, files, nfiles, &o);
 out:
-    for (size_t i = 0; i < nfiles; i++)
-        json_decref(tops[i]);
-    json_decref(all);
-    json_decref(merged);
-    free(list);
-    free(tops);
-    free(files);
+    free_inputs(tops, files, nfiles);
     return rc;
 }
 
@@ -407,7 +460,7 @@ static const char table_usage[] =
     "usage: danelab report table MTA.json... [--markdown] [--totals]\n";
 
 /* `report table`: the scenarios x MTA table of `danelab mta --json`
- * reports (lab_mtareport_table). */
+ * reports (lab_mtatable). */
 static int table(int argc, char **argv)
 {
     char **files = dl_xcalloc((size_t)argc, sizeof(char *));
@@ -439,17 +492,14 @@ static int table(int argc, char **argv)
             goto out;
         }
     }
-    rc = lab_mtareport_table(stdout, tops, (const char *const *)files, nfiles, markdown, totals,
-                             &err);
+    rc = lab_mtatable_write(stdout, tops, (const char *const *)files, nfiles, markdown, totals,
+                            &err);
     if (rc < 0) {
         dl_err("report table: %s", err.msg);
         rc = 2;
     }
 out:
-    for (size_t i = 0; i < nfiles; i++)
-        json_decref(tops[i]);
-    free(tops);
-    free(files);
+    free_inputs(tops, files, nfiles);
     return rc;
 }
 

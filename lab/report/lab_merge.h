@@ -18,7 +18,7 @@
  * (exit 2).
  *
  * `danelab report table MTA.json... [--markdown] [--totals]`: the
- * scenarios x MTA table of several MTAs' reports (lab_mtareport_table);
+ * scenarios x MTA table of several MTAs' reports (lab_mtatable);
  * exit 0, 1 when a deviation or leak is in it, 2 on an error.
  */
 #ifndef LAB_MERGE_H

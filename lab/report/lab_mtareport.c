@@ -1,9 +1,10 @@
 /* lab_mtareport: the MTA conformance report's forms and the scenarios x
  * MTA table. */
 #include "lab_mtareport.h"
-#include "lab_html.h"
+#include "lab_htmlpage.h"
 #include "lab_report.h"
 
+#include "dl_json.h"
 #include "dl_util.h"
 
 #include <errno.h>
@@ -12,20 +13,6 @@
 
 static const char *const verdict_names[LAB_MTA_V_COUNT] = {"pass", "known", "deviation", "leak"};
 static const char *const verdict_labels[LAB_MTA_V_COUNT] = {"pass", "known", "DEVIATION", "LEAK"};
-
-/* A string member, or "" when it is missing or not a string. */
-static const char *str(const json_t *o, const char *key)
-{
-    const char *v = json_string_value(json_object_get(o, key));
-    return v ? v : "";
-}
-
-static const char *buf_str(struct dl_buf *b)
-{
-    if (b->data == NULL)
-        dl_buf_append(b, "", 0);
-    return b->data;
-}
 
 static int flushed(FILE *f)
 {
@@ -50,8 +37,7 @@ const char *lab_mtareport_label(enum lab_mta_verdict v)
     return (unsigned)v < LAB_MTA_V_COUNT ? verdict_labels[v] : "?";
 }
 
-/* The verdict of a scenario object (-1 when it has none of the four). */
-static int scen_verdict(const json_t *s)
+int lab_mtareport_scen_verdict(const json_t *s)
 {
     return lab_mtareport_verdict(json_string_value(json_object_get(s, "verdict")));
 }
@@ -63,12 +49,12 @@ int lab_mtareport_count(const json_t *report, size_t counts[LAB_MTA_V_COUNT], st
     memset(counts, 0, LAB_MTA_V_COUNT * sizeof(counts[0]));
     json_array_foreach(json_object_get(report, "scenarios"), i, s)
     {
-        int v = scen_verdict(s);
+        int v = lab_mtareport_scen_verdict(s);
         if (v < 0)
             return dl_error_set(err,
                                 "scenario '%s': verdict '%s' is not pass, known, deviation "
                                 "or leak",
-                                str(s, "name"), str(s, "verdict"));
+                                dl_json_str(s, "name"), dl_json_str(s, "verdict"));
         counts[v]++;
     }
     return 0;
@@ -76,13 +62,7 @@ int lab_mtareport_count(const json_t *report, size_t counts[LAB_MTA_V_COUNT], st
 
 /* ---- join ---- */
 
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(str(*(json_t *const *)a, "name"), str(*(json_t *const *)b, "name"));
-}
-
-/* Whether `r` has the shape of an MTA report. */
-static int check_shape(const json_t *r, const char *file, struct dl_error *err)
+int lab_mtareport_check_shape(const json_t *r, const char *file, struct dl_error *err)
 {
     if (!json_is_string(json_object_get(r, "mta")) ||
         !json_is_array(json_object_get(r, "scenarios")) ||
@@ -102,29 +82,30 @@ json_t *lab_mtareport_join(json_t *const *reports, const char *const *files, siz
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
-        if (check_shape(reports[i], files[i], err) != 0)
+        if (lab_mtareport_check_shape(reports[i], files[i], err) != 0)
             goto out;
-        if (strcmp(str(reports[i], "mta"), str(reports[0], "mta")) != 0) {
+        if (strcmp(dl_json_str(reports[i], "mta"), dl_json_str(reports[0], "mta")) != 0) {
             dl_error_set(err,
                          "%s is a report of %s, %s of %s: one MTA at a time (`danelab "
                          "report table` compares MTAs)",
-                         files[0], str(reports[0], "mta"), files[i], str(reports[i], "mta"));
+                         files[0], dl_json_str(reports[0], "mta"), files[i],
+                         dl_json_str(reports[i], "mta"));
             goto out;
         }
         seconds +=
             json_number_value(json_object_get(json_object_get(reports[i], "summary"), "seconds"));
         json_array_foreach(json_object_get(reports[i], "scenarios"), j, s)
         {
-            const char *name = str(s, "name");
+            const char *name = dl_json_str(s, "name");
             if (*name == '\0') {
                 dl_error_set(err, "%s: a scenario without a name", files[i]);
                 goto out;
             }
-            if (scen_verdict(s) < 0) {
+            if (lab_mtareport_scen_verdict(s) < 0) {
                 dl_error_set(err,
                              "%s: scenario '%s': verdict '%s' is not pass, known, "
                              "deviation or leak",
-                             files[i], name, str(s, "verdict"));
+                             files[i], name, dl_json_str(s, "verdict"));
                 goto out;
             }
             if (json_object_get(where, name)) {
@@ -139,9 +120,9 @@ json_t *lab_mtareport_join(json_t *const *reports, const char *const *files, siz
         }
     }
     if (count > 1)
-        qsort(list, count, sizeof(*list), by_name);
-    out = json_pack("{s:s, s:s, s:[]}", "mta", str(reports[0], "mta"), "config_directory",
-                    str(reports[0], "config_directory"), "scenarios");
+        qsort(list, count, sizeof(*list), dl_json_cmp_name);
+    out = json_pack("{s:s, s:s, s:[]}", "mta", dl_json_str(reports[0], "mta"), "config_directory",
+                    dl_json_str(reports[0], "config_directory"), "scenarios");
     if (json_is_string(json_object_get(reports[0], "version")))
         json_object_set(out, "version", json_object_get(reports[0], "version"));
     for (size_t i = 0; i < count; i++)
@@ -162,8 +143,7 @@ out:
 
 /* ---- words shared by the forms ---- */
 
-/* "deferred 4.7.324 (dnssec-bogus)", or each alternative (lab_report_expected_text) */
-static void expected_text(struct dl_buf *b, const json_t *s)
+void lab_mtareport_expected_text(struct dl_buf *b, const json_t *s)
 {
     lab_report_expected_text(b, json_object_get(s, "expected"), false);
 }
@@ -172,7 +152,8 @@ static void expected_text(struct dl_buf *b, const json_t *s)
 static void mta_text(struct dl_buf *b, const json_t *s)
 {
     const json_t *m = json_object_get(s, "mta");
-    dl_buf_printf(b, "%s %s", str(m, "status"), *str(m, "dsn") ? str(m, "dsn") : "-");
+    dl_buf_printf(b, "%s %s", dl_json_str(m, "status"),
+                  *dl_json_str(m, "dsn") ? dl_json_str(m, "dsn") : "-");
 }
 
 /* What fakesmtp stored: "mx1.good.test TLSv1.3 sni=mx1.good.test, ..." or
@@ -185,10 +166,11 @@ static void stored_text(struct dl_buf *b, const json_t *s)
         dl_buf_printf(b, "nothing stored");
     json_array_foreach(st, i, a)
     {
-        dl_buf_printf(b, "%s%s %s", i ? ", " : "", str(a, "host"),
-                      json_is_true(json_object_get(a, "tls")) ? str(a, "version") : "plaintext");
-        if (*str(a, "sni"))
-            dl_buf_printf(b, " sni=%s", str(a, "sni"));
+        dl_buf_printf(b, "%s%s %s", i ? ", " : "", dl_json_str(a, "host"),
+                      json_is_true(json_object_get(a, "tls")) ? dl_json_str(a, "version")
+                                                              : "plaintext");
+        if (*dl_json_str(a, "sni"))
+            dl_buf_printf(b, " sni=%s", dl_json_str(a, "sni"));
     }
 }
 
@@ -197,7 +179,7 @@ static void stored_text(struct dl_buf *b, const json_t *s)
 int lab_mtareport_junit(FILE *f, const json_t *report)
 {
     const json_t *sum = json_object_get(report, "summary"), *s;
-    const char *mta = str(report, "mta");
+    const char *mta = dl_json_str(report, "mta");
     size_t counts[LAB_MTA_V_COUNT], i;
     lab_mtareport_count(report, counts, NULL);
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
@@ -211,9 +193,9 @@ int lab_mtareport_junit(FILE *f, const json_t *report)
     json_array_foreach(json_object_get(report, "scenarios"), i, s)
     {
         const json_t *m = json_object_get(s, "mta");
-        int v = scen_verdict(s);
+        int v = lab_mtareport_scen_verdict(s);
         fputs("    <testcase classname=\"", f);
-        lab_xml_escape(f, str(s, "name"), true);
+        lab_xml_escape(f, dl_json_str(s, "name"), true);
         fputs("\" name=\"mta-", f);
         lab_xml_escape(f, mta, true);
         fputc('"', f);
@@ -223,24 +205,24 @@ int lab_mtareport_junit(FILE *f, const json_t *report)
         }
         if (v == LAB_MTA_V_KNOWN) {
             fputs(">\n      <skipped message=\"known deviation: ", f);
-            lab_xml_escape(f, str(s, "known"), true);
+            lab_xml_escape(f, dl_json_str(s, "known"), true);
             fputs("\"/>\n      <system-out>", f);
         } else {
             fputs(">\n      <failure type=\"", f);
-            lab_xml_escape(f, str(s, "verdict"), true);
+            lab_xml_escape(f, dl_json_str(s, "verdict"), true);
             fputs("\" message=\"", f);
-            lab_xml_escape(f, str(s, "why"), true);
+            lab_xml_escape(f, dl_json_str(s, "why"), true);
             fputs("\">", f);
         }
-        lab_xml_escape(f, str(s, "why"), false);
+        lab_xml_escape(f, dl_json_str(s, "why"), false);
         fputs(" | ", f);
         lab_xml_escape(f, mta, false);
         fputs(": ", f);
-        lab_xml_escape(f, str(m, "status"), false);
+        lab_xml_escape(f, dl_json_str(m, "status"), false);
         fputs(" ", f);
-        lab_xml_escape(f, str(m, "dsn"), false);
+        lab_xml_escape(f, dl_json_str(m, "dsn"), false);
         fputs(" ", f);
-        lab_xml_escape(f, str(m, "reason"), false);
+        lab_xml_escape(f, dl_json_str(m, "reason"), false);
         fputs(v == LAB_MTA_V_KNOWN ? "</system-out>\n" : "</failure>\n", f);
         fputs("    </testcase>\n", f);
     }
@@ -266,29 +248,31 @@ int lab_mtareport_tap(FILE *f, const json_t *report)
     json_array_foreach(json_object_get(report, "scenarios"), i, s)
     {
         struct dl_buf b = {0};
-        int v = scen_verdict(s);
+        int v = lab_mtareport_scen_verdict(s);
         if (v == LAB_MTA_V_PASS) {
-            fprintf(f, "ok %zu - %s [mta-%s]\n", i + 1, str(s, "name"), str(report, "mta"));
+            fprintf(f, "ok %zu - %s [mta-%s]\n", i + 1, dl_json_str(s, "name"),
+                    dl_json_str(report, "mta"));
             continue;
         }
-        fprintf(f, "not ok %zu - %s [mta-%s]", i + 1, str(s, "name"), str(report, "mta"));
+        fprintf(f, "not ok %zu - %s [mta-%s]", i + 1, dl_json_str(s, "name"),
+                dl_json_str(report, "mta"));
         if (v == LAB_MTA_V_KNOWN)
             fputs(" # TODO known deviation", f);
         fputs("\n  ---\n", f);
-        yaml_str(f, "verdict", str(s, "verdict"));
-        expected_text(&b, s);
-        yaml_str(f, "expected", buf_str(&b));
-        b.len = 0;
+        yaml_str(f, "verdict", dl_json_str(s, "verdict"));
+        lab_mtareport_expected_text(&b, s);
+        yaml_str(f, "expected", dl_buf_str(&b));
+        dl_buf_reset(&b);
         mta_text(&b, s);
-        dl_buf_printf(&b, "%s%s", *str(json_object_get(s, "mta"), "reason") ? " " : "",
-                      str(json_object_get(s, "mta"), "reason"));
-        yaml_str(f, "mta", buf_str(&b));
-        b.len = 0;
+        dl_buf_printf(&b, "%s%s", *dl_json_str(json_object_get(s, "mta"), "reason") ? " " : "",
+                      dl_json_str(json_object_get(s, "mta"), "reason"));
+        yaml_str(f, "mta", dl_buf_str(&b));
+        dl_buf_reset(&b);
         stored_text(&b, s);
-        yaml_str(f, "fakesmtp", buf_str(&b));
-        yaml_str(f, "why", str(s, "why"));
+        yaml_str(f, "fakesmtp", dl_buf_str(&b));
+        yaml_str(f, "why", dl_json_str(s, "why"));
         if (v == LAB_MTA_V_KNOWN)
-            yaml_str(f, "known", str(s, "known"));
+            yaml_str(f, "known", dl_json_str(s, "known"));
         fputs("  ...\n", f);
         dl_buf_free(&b);
     }
@@ -298,27 +282,28 @@ int lab_mtareport_tap(FILE *f, const json_t *report)
 int lab_mtareport_text(FILE *f, const json_t *report)
 {
     const json_t *sum = json_object_get(report, "summary"), *s;
-    const char *mta = str(report, "mta");
+    const char *mta = dl_json_str(report, "mta");
     size_t counts[LAB_MTA_V_COUNT] = {0}, i;
     lab_mtareport_count(report, counts, NULL);
     json_array_foreach(json_object_get(report, "scenarios"), i, s)
     {
         const json_t *m = json_object_get(s, "mta");
         struct dl_buf seen = {0};
-        int v = scen_verdict(s);
+        int v = lab_mtareport_scen_verdict(s);
         stored_text(&seen, s);
         fprintf(f, "%-9s %-34s expected %-9s %s %-8s %-6s fakesmtp: %s\n",
                 lab_mtareport_label(v < 0 ? LAB_MTA_V_DEVIATION : (enum lab_mta_verdict)v),
-                str(s, "name"), str(json_object_get(s, "expected"), "status"), mta,
-                str(m, "status"), *str(m, "dsn") ? str(m, "dsn") : "-", buf_str(&seen));
+                dl_json_str(s, "name"), dl_json_str(json_object_get(s, "expected"), "status"), mta,
+                dl_json_str(m, "status"), *dl_json_str(m, "dsn") ? dl_json_str(m, "dsn") : "-",
+                dl_buf_str(&seen));
         dl_buf_free(&seen);
         if (v == LAB_MTA_V_PASS)
             continue;
-        if (*str(m, "reason"))
-            fprintf(f, "          %s: %s\n", mta, str(m, "reason"));
-        fprintf(f, "          why: %s\n", str(s, "why"));
-        if (*str(s, "known"))
-            fprintf(f, "          known: %s\n", str(s, "known"));
+        if (*dl_json_str(m, "reason"))
+            fprintf(f, "          %s: %s\n", mta, dl_json_str(m, "reason"));
+        fprintf(f, "          why: %s\n", dl_json_str(s, "why"));
+        if (*dl_json_str(s, "known"))
+            fprintf(f, "          known: %s\n", dl_json_str(s, "known"));
     }
     fprintf(f,
             "%s: %zu scenarios: %zu passed, %zu known deviations, %zu deviations, %zu leaks "
@@ -338,86 +323,42 @@ static const char mta_css[] =
     "td.verdict.leak b{font-weight:900;letter-spacing:.05em}\n"
     "table.about th{text-align:right}\n";
 
-static void esc(FILE *f, const char *s)
-{
-    lab_xml_escape(f, s, false);
-}
-
-/* <td class="CLASS">TEXT</td>; CLASS "" for none. */
-static void td(FILE *f, const char *cls, const char *text)
-{
-    if (*cls)
-        fprintf(f, "<td class=\"%s\">", cls);
-    else
-        fputs("<td>", f);
-    esc(f, text);
-    fputs("</td>", f);
-}
-
-/* <td><b>HEAD</b><br/><span class="sub">SUB</span></td> */
-static void td2(FILE *f, const char *head, const char *sub)
-{
-    fputs("<td><b>", f);
-    esc(f, head);
-    fputs("</b>", f);
-    if (*sub) {
-        fputs("<br/><span class=\"sub\">", f);
-        esc(f, sub);
-        fputs("</span>", f);
-    }
-    fputs("</td>", f);
-}
-
 static void html_summary(FILE *f, const json_t *report)
 {
-    const json_t *sum = json_object_get(report, "summary"), *sh = json_object_get(report, "shard");
     const json_t *scens = json_object_get(report, "scenarios"), *s;
-    static const char *const ids[LAB_MTA_V_COUNT] = {"passed", "known", "deviations", "leaks"};
+    /* the counts' ids and words */
     static const char *const words[LAB_MTA_V_COUNT] = {"passed", "known", "deviations", "leaks"};
-    size_t counts[LAB_MTA_V_COUNT], i;
+    struct lab_htmlpage_count counts[LAB_MTA_V_COUNT];
+    size_t n[LAB_MTA_V_COUNT], i;
     bool bad = false;
-    lab_mtareport_count(report, counts, NULL);
-    fputs("<p class=\"summary\">", f);
+    lab_mtareport_count(report, n, NULL);
     for (int v = 0; v < LAB_MTA_V_COUNT; v++)
-        fprintf(f, "<span class=\"count %s\" id=\"%s\">%zu %s</span>",
-                counts[v] ? verdict_names[v] : "none", ids[v], counts[v], words[v]);
-    fprintf(f, " %zu scenarios in %.1f s", json_array_size(scens),
-            json_number_value(json_object_get(sum, "seconds")));
-    if (sh)
-        fprintf(f, "; shard %lld of %lld",
-                (long long)json_integer_value(json_object_get(sh, "index")),
-                (long long)json_integer_value(json_object_get(sh, "count")));
-    if (json_is_integer(json_object_get(sum, "reports")))
-        fprintf(f, "; merged from %lld report%s",
-                (long long)json_integer_value(json_object_get(sum, "reports")),
-                json_integer_value(json_object_get(sum, "reports")) == 1 ? "" : "s");
-    fputs("</p>\n<table class=\"about\">\n<tr><th>MTA</th>", f);
-    td(f, "", str(report, "mta"));
-    if (str(report, "version")[0]) {
+        counts[v] = (struct lab_htmlpage_count){n[v] ? verdict_names[v] : "none", words[v],
+                                                words[v], (long long)n[v]};
+    lab_htmlpage_summary(f, report, counts, LAB_MTA_V_COUNT);
+    fputs("<table class=\"about\">\n<tr><th>MTA</th>", f);
+    lab_htmlpage_td(f, "", dl_json_str(report, "mta"));
+    if (dl_json_str(report, "version")[0]) {
         fputs("</tr>\n<tr><th>version</th>", f);
-        td(f, "", str(report, "version"));
+        lab_htmlpage_td(f, "", dl_json_str(report, "version"));
     }
     fputs("</tr>\n<tr><th>its configuration</th><td><code>", f);
-    esc(f, str(report, "config_directory"));
+    lab_htmlpage_esc(f, dl_json_str(report, "config_directory"));
     fputs("</code></td></tr>\n<tr><th>expectations</th><td>each scenario's rfc7672 outcome; "
           "known deviations from lab/mta/",
           f);
-    esc(f, str(report, "mta"));
+    lab_htmlpage_esc(f, dl_json_str(report, "mta"));
     fputs("/known-deviations</td></tr>\n</table>\n", f);
     json_array_foreach(scens, i, s)
     {
-        int v = scen_verdict(s);
-        char *a;
+        int v = lab_mtareport_scen_verdict(s);
         if (v == LAB_MTA_V_PASS || v == LAB_MTA_V_KNOWN)
             continue;
         if (!bad)
             fputs("<p>Deviations and leaks:", f);
         bad = true;
-        a = lab_html_anchor(str(s, "name"));
-        fprintf(f, " <a href=\"#%s\">", a);
-        esc(f, str(s, "name"));
-        fprintf(f, "</a> (%s)", lab_mtareport_label(v < 0 ? LAB_MTA_V_DEVIATION : v));
-        free(a);
+        lab_htmlpage_link(f, dl_json_str(s, "name"));
+        fprintf(f, " (%s)", lab_mtareport_label(v < 0 ? LAB_MTA_V_DEVIATION : v));
     }
     if (bad)
         fputs("</p>\n", f);
@@ -427,28 +368,25 @@ static void html_row(FILE *f, const json_t *s, size_t i)
 {
     const json_t *m = json_object_get(s, "mta");
     struct dl_buf b = {0};
-    int v = scen_verdict(s);
+    int v = lab_mtareport_scen_verdict(s);
     const char *cls = v < 0 ? "deviation" : verdict_names[v];
-    char *a = lab_html_anchor(str(s, "name"));
-    fprintf(f, "<tr class=\"row v-%s\"><td>%zu</td><td class=\"name\"><a href=\"#%s\">", cls, i + 1,
-            a);
-    esc(f, str(s, "name"));
-    fputs("</a><br/><span class=\"sub\">", f);
-    esc(f, str(s, "domain"));
-    fprintf(f, "</span></td><td class=\"verdict %s\"><b>%s</b></td>", cls,
+    fprintf(f, "<tr class=\"row v-%s\"><td>%zu</td>", cls, i + 1);
+    lab_htmlpage_name_cell(f, "", dl_json_str(s, "name"), dl_json_str(s, "domain"));
+    fprintf(f, "<td class=\"verdict %s\"><b>%s</b></td>", cls,
             lab_mtareport_label(v < 0 ? LAB_MTA_V_DEVIATION : v));
-    expected_text(&b, s);
-    td(f, "", buf_str(&b));
-    b.len = 0;
+    lab_mtareport_expected_text(&b, s);
+    lab_htmlpage_td(f, "", dl_buf_str(&b));
+    dl_buf_reset(&b);
     mta_text(&b, s);
-    td2(f, buf_str(&b), str(m, "reason"));
-    b.len = 0;
+    fputs("<td>", f);
+    lab_htmlpage_bold_sub(f, dl_buf_str(&b), dl_json_str(m, "reason"));
+    fputs("</td>", f);
+    dl_buf_reset(&b);
     stored_text(&b, s);
-    td(f, "", buf_str(&b));
-    td(f, "", str(s, "known"));
+    lab_htmlpage_td(f, "", dl_buf_str(&b));
+    lab_htmlpage_td(f, "", dl_json_str(s, "known"));
     fputs("</tr>\n", f);
     dl_buf_free(&b);
-    free(a);
 }
 
 /* <tr><th>KEY</th><td>VALUE</td></tr>, nothing for an empty value. */
@@ -457,7 +395,7 @@ static void kv(FILE *f, const char *key, const char *value, bool code)
     if (*value == '\0')
         return;
     fprintf(f, "<tr><th>%s</th><td>%s", key, code ? "<code>" : "");
-    esc(f, value);
+    lab_htmlpage_esc(f, value);
     fprintf(f, "%s</td></tr>\n", code ? "</code>" : "");
 }
 
@@ -466,32 +404,29 @@ static void html_details(FILE *f, const json_t *s, const char *mta)
     const json_t *m = json_object_get(s, "mta"), *a;
     const json_t *st = json_object_get(json_object_get(s, "fakesmtp"), "stored");
     struct dl_buf b = {0};
-    char *an = lab_html_anchor(str(s, "name"));
-    int v = scen_verdict(s);
+    int v = lab_mtareport_scen_verdict(s);
     const char *cls = v < 0 ? "deviation" : verdict_names[v];
     size_t i;
-    fprintf(f, "<div class=\"scen\" id=\"%s\">\n<h3><a href=\"#%s\">", an, an);
-    esc(f, str(s, "name"));
-    fprintf(f, "</a> <span class=\"badge %s\">%s</span></h3>\n<p>domain <code>", cls,
-            lab_mtareport_label(v < 0 ? LAB_MTA_V_DEVIATION : v));
-    esc(f, str(s, "domain"));
-    fputs("</code> - <a href=\"#scenarios\">table</a></p>\n<table class=\"detail\">\n", f);
-    expected_text(&b, s);
-    kv(f, "expected (rfc7672)", buf_str(&b), false);
-    b.len = 0;
+    lab_htmlpage_scen_head(f, dl_json_str(s, "name"), cls,
+                           lab_mtareport_label(v < 0 ? LAB_MTA_V_DEVIATION : v),
+                           dl_json_str(s, "domain"));
+    fputs(" - <a href=\"#scenarios\">table</a></p>\n<table class=\"detail\">\n", f);
+    lab_mtareport_expected_text(&b, s);
+    kv(f, "expected (rfc7672)", dl_buf_str(&b), false);
+    dl_buf_reset(&b);
     mta_text(&b, s);
     fputs("<tr><th>", f);
-    esc(f, mta);
+    lab_htmlpage_esc(f, mta);
     fputs("</th><td>", f);
-    esc(f, buf_str(&b));
+    lab_htmlpage_esc(f, dl_buf_str(&b));
     fputs("</td></tr>\n", f);
-    kv(f, "reason", str(m, "reason"), false);
-    kv(f, "relay", str(m, "relay"), false);
-    kv(f, "queue id", str(m, "queue_id"), true);
-    kv(f, "Message-ID", str(m, "message_id"), true);
-    kv(f, "reference client", str(s, "reference"), false);
-    kv(f, "why", str(s, "why"), false);
-    kv(f, "known deviation", str(s, "known"), false);
+    kv(f, "reason", dl_json_str(m, "reason"), false);
+    kv(f, "relay", dl_json_str(m, "relay"), false);
+    kv(f, "queue id", dl_json_str(m, "queue_id"), true);
+    kv(f, "Message-ID", dl_json_str(m, "message_id"), true);
+    kv(f, "reference client", dl_json_str(s, "reference"), false);
+    kv(f, "why", dl_json_str(s, "why"), false);
+    kv(f, "known deviation", dl_json_str(s, "known"), false);
     fputs("</table>\n", f);
     if (json_array_size(st) == 0)
         fputs("<p>fakesmtp: nothing stored</p>\n", f);
@@ -503,34 +438,33 @@ static void html_details(FILE *f, const json_t *s, const char *mta)
         {
             bool tls = json_is_true(json_object_get(a, "tls"));
             fputs("<tr>", f);
-            td(f, "", str(a, "host"));
-            td(f, "", str(a, "address"));
-            td(f, "", tls ? str(a, "version") : "plaintext");
-            td(f, "", str(a, "sni"));
+            lab_htmlpage_td(f, "", dl_json_str(a, "host"));
+            lab_htmlpage_td(f, "", dl_json_str(a, "address"));
+            lab_htmlpage_td(f, "", tls ? dl_json_str(a, "version") : "plaintext");
+            lab_htmlpage_td(f, "", dl_json_str(a, "sni"));
             fputs("<td><code>", f);
-            esc(f, str(a, "cert_sha256"));
+            lab_htmlpage_esc(f, dl_json_str(a, "cert_sha256"));
             fputs("</code></td></tr>\n", f);
         }
         fputs("</table>\n", f);
     }
     fputs("</div>\n", f);
     dl_buf_free(&b);
-    free(an);
 }
 
 int lab_mtareport_html(FILE *f, const json_t *report, const char *title, struct dl_error *err)
 {
     const json_t *scens = json_object_get(report, "scenarios"), *s;
-    const char *mta = str(report, "mta");
+    const char *mta = dl_json_str(report, "mta");
     char *deftitle = dl_xasprintf("danelab mta %s", mta);
     size_t i;
-    lab_html_page_head(f, title ? title : deftitle, mta_css);
+    lab_htmlpage_head(f, title ? title : deftitle, mta_css);
     free(deftitle);
     html_summary(f, report);
     fputs("<h2 id=\"scenarios\">Scenarios</h2>\n<table class=\"mta\">\n<tr><th>#</th>"
           "<th>scenario</th><th>verdict</th><th>expected (rfc7672)</th><th>",
           f);
-    esc(f, mta);
+    lab_htmlpage_esc(f, mta);
     fputs("</th><th>fakesmtp stored</th><th>known deviation</th></tr>\n", f);
     json_array_foreach(scens, i, s) html_row(f, s, i);
     fputs("</table>\n<h2 id=\"details\">Details</h2>\n", f);
@@ -539,246 +473,4 @@ int lab_mtareport_html(FILE *f, const json_t *report, const char *title, struct 
     if (flushed(f) != 0)
         return dl_error_set(err, "html: write error: %s", strerror(errno));
     return 0;
-}
-
-/* ---- the scenarios x MTA table ---- */
-
-struct table {
-    size_t n;     /* reports, columns */
-    char **heads; /* column heads */
-    json_t *rows; /* name -> {"expected": text, "cells": [verdict label or "-"]} */
-    size_t (*counts)[LAB_MTA_V_COUNT];
-    size_t *missing; /* per column: scenarios not in that report */
-};
-
-static int strcmp_ptr(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* "postfix.json" and "/x/postfix-3.7.json" -> "postfix", "postfix-3.7" */
-static char *base_name(const char *file)
-{
-    const char *b = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
-    size_t l = strlen(b);
-    if (l > 5 && strcmp(b + l - 5, ".json") == 0)
-        l -= 5;
-    return dl_xasprintf("%.*s", (int)l, b);
-}
-
-static void table_free(struct table *t)
-{
-    for (size_t i = 0; i < t->n; i++)
-        free(t->heads[i]);
-    free(t->heads);
-    free(t->counts);
-    free(t->missing);
-    json_decref(t->rows);
-}
-
-static int table_build(struct table *t, json_t *const *reports, const char *const *files, size_t n,
-                       struct dl_error *err)
-{
-    const json_t *s;
-    size_t j;
-    memset(t, 0, sizeof(*t));
-    t->n = n;
-    t->heads = dl_xcalloc(n + 1, sizeof(char *));
-    t->counts = dl_xcalloc(n + 1, sizeof(*t->counts));
-    t->missing = dl_xcalloc(n + 1, sizeof(size_t));
-    t->rows = json_object();
-    for (size_t i = 0; i < n; i++) {
-        bool twice = false;
-        if (check_shape(reports[i], files[i], err) != 0)
-            return -1;
-        if (json_object_get(reports[i], "shard"))
-            return dl_error_set(err,
-                                "%s is shard %lld/%lld: join the shards first (danelab "
-                                "report merge --json)",
-                                files[i],
-                                (long long)json_integer_value(
-                                    json_object_get(json_object_get(reports[i], "shard"), "index")),
-                                (long long)json_integer_value(json_object_get(
-                                    json_object_get(reports[i], "shard"), "count")));
-        if (lab_mtareport_count(reports[i], t->counts[i], err) != 0)
-            return dl_error_prefix(err, "%s", files[i]);
-        for (size_t k = 0; k < n; k++)
-            twice =
-                twice || (k != i && strcmp(str(reports[k], "mta"), str(reports[i], "mta")) == 0);
-        t->heads[i] =
-            twice ? base_name(files[i])
-            : str(reports[i], "version")[0]
-                ? dl_xasprintf("%s (%s)", str(reports[i], "mta"), str(reports[i], "version"))
-                : dl_xstrdup(str(reports[i], "mta"));
-    }
-    for (size_t i = 0; i < n; i++)
-        json_array_foreach(json_object_get(reports[i], "scenarios"), j, s)
-        {
-            struct dl_buf b = {0};
-            json_t *row = json_object_get(t->rows, str(s, "name"));
-            expected_text(&b, s);
-            if (row == NULL) {
-                json_t *cells = json_array();
-                for (size_t k = 0; k < n; k++)
-                    json_array_append_new(cells, json_string("-"));
-                row = json_pack("{s:s, s:o, s:s}", "expected", buf_str(&b), "cells", cells, "from",
-                                files[i]);
-                json_object_set_new(t->rows, str(s, "name"), row);
-            } else if (strcmp(str(row, "expected"), buf_str(&b)) != 0) {
-                dl_error_set(err,
-                             "scenario '%s': %s expects %s, %s %s (reports of different "
-                             "catalogues?)",
-                             str(s, "name"), str(row, "from"), str(row, "expected"), files[i],
-                             buf_str(&b));
-                dl_buf_free(&b);
-                return -1;
-            }
-            dl_buf_free(&b);
-            json_array_set_new(json_object_get(row, "cells"), i,
-                               json_string(lab_mtareport_label(scen_verdict(s))));
-        }
-    for (size_t i = 0; i < n; i++)
-        t->missing[i] =
-            json_object_size(t->rows) - json_array_size(json_object_get(reports[i], "scenarios"));
-    return 0;
-}
-
-/* The table's cells as strings: rows x (2 + n) columns, with a head row
- * and a totals row (or, totals_only, one row per report). */
-static json_t *table_cells(const struct table *t, bool totals_only)
-{
-    json_t *out = json_array(), *head = json_array(), *total = json_array();
-    const char **names = dl_xcalloc(json_object_size(t->rows) + 1, sizeof(char *));
-    const char *name;
-    json_t *row;
-    size_t nn = 0;
-    if (totals_only) {
-        json_array_append_new(out, json_pack("[s, s, s, s, s, s]", "MTA", "scenarios", "pass",
-                                             "known", "DEVIATION", "LEAK"));
-        for (size_t i = 0; i < t->n; i++) {
-            size_t all = 0;
-            json_t *r = json_pack("[s]", t->heads[i]);
-            for (int v = 0; v < LAB_MTA_V_COUNT; v++)
-                all += t->counts[i][v];
-            json_array_append_new(r, json_sprintf("%zu", all));
-            for (int v = 0; v < LAB_MTA_V_COUNT; v++)
-                json_array_append_new(r, json_sprintf("%zu", t->counts[i][v]));
-            json_array_append_new(out, r);
-        }
-        json_decref(head);
-        json_decref(total);
-        free(names);
-        return out;
-    }
-    json_object_foreach(t->rows, name, row) names[nn++] = name;
-    qsort(names, nn, sizeof(*names), strcmp_ptr);
-    json_array_append_new(head, json_string("scenario"));
-    json_array_append_new(head, json_string("expected (rfc7672)"));
-    json_array_append_new(total, json_string("total"));
-    json_array_append_new(total, json_sprintf("%zu scenarios", nn));
-    for (size_t i = 0; i < t->n; i++) {
-        struct dl_buf b = {0};
-        json_array_append_new(head, json_string(t->heads[i]));
-        for (int v = 0; v < LAB_MTA_V_COUNT; v++)
-            dl_buf_printf(&b, "%s%zu %s", v ? ", " : "", t->counts[i][v], verdict_labels[v]);
-        if (t->missing[i])
-            dl_buf_printf(&b, ", %zu not run", t->missing[i]);
-        json_array_append_new(total, json_string(buf_str(&b)));
-        dl_buf_free(&b);
-    }
-    json_array_append_new(out, head);
-    for (size_t k = 0; k < nn; k++) {
-        json_t *r = json_object_get(t->rows, names[k]);
-        json_t *line = json_pack("[s, s]", names[k], str(r, "expected"));
-        json_array_extend(line, json_object_get(r, "cells"));
-        json_array_append_new(out, line);
-    }
-    json_array_append_new(out, total);
-    free(names);
-    return out;
-}
-
-/* A Markdown cell: '|' escaped, DEVIATION and LEAK in bold. */
-static void md_cell(FILE *f, const char *text, bool bold)
-{
-    fputs(bold ? " **" : " ", f);
-    for (const char *p = text; *p; p++) {
-        if (*p == '|')
-            fputc('\\', f);
-        fputc(*p, f);
-    }
-    fputs(bold ? "** |" : " |", f);
-}
-
-static void write_markdown(FILE *f, const json_t *cells)
-{
-    const json_t *line, *c;
-    size_t i, j;
-    json_array_foreach(cells, i, line)
-    {
-        bool last = i + 1 == json_array_size(cells) && json_array_size(cells) > 2;
-        fputc('|', f);
-        json_array_foreach(line, j, c)
-        {
-            const char *t = json_string_value(c);
-            md_cell(f, t,
-                    i > 0 && (strcmp(t, "DEVIATION") == 0 || strcmp(t, "LEAK") == 0 ||
-                              (last && j == 0 && strcmp(t, "total") == 0)));
-        }
-        fputc('\n', f);
-        if (i == 0) {
-            fputc('|', f);
-            for (j = 0; j < json_array_size(line); j++)
-                fputs(" --- |", f);
-            fputc('\n', f);
-        }
-    }
-}
-
-static void write_text(FILE *f, const json_t *cells)
-{
-    const json_t *line, *c;
-    size_t ncol = json_array_size(json_array_get(cells, 0)), *w = dl_xcalloc(ncol + 1, sizeof(*w));
-    size_t i, j;
-    json_array_foreach(cells, i, line)
-        json_array_foreach(line, j, c) if (j < ncol && strlen(json_string_value(c)) > w[j]) w[j] =
-            strlen(json_string_value(c));
-    json_array_foreach(cells, i, line)
-    {
-        json_array_foreach(line, j, c)
-        {
-            if (j + 1 == json_array_size(line))
-                fprintf(f, "%s\n", json_string_value(c));
-            else
-                fprintf(f, "%-*s  ", (int)w[j], json_string_value(c));
-        }
-    }
-    free(w);
-}
-
-int lab_mtareport_table(FILE *f, json_t *const *reports, const char *const *files, size_t n,
-                        bool markdown, bool totals_only, struct dl_error *err)
-{
-    struct table t;
-    json_t *cells;
-    int rc = 0;
-    if (n == 0)
-        return dl_error_set(err, "no report");
-    if (table_build(&t, reports, files, n, err) != 0) {
-        table_free(&t);
-        return -1;
-    }
-    cells = table_cells(&t, totals_only);
-    if (markdown)
-        write_markdown(f, cells);
-    else
-        write_text(f, cells);
-    for (size_t i = 0; i < n; i++)
-        if (t.counts[i][LAB_MTA_V_DEVIATION] || t.counts[i][LAB_MTA_V_LEAK])
-            rc = 1;
-    json_decref(cells);
-    table_free(&t);
-    if (flushed(f) != 0)
-        return dl_error_set(err, "table: write error: %s", strerror(errno));
-    return rc;
 }

@@ -11,9 +11,10 @@
  *   text     one line per scenario and the summary line;
  *   HTML     one self-contained page (polyglot XHTML, everything escaped):
  *            summary, one row per scenario (verdict cell coloured: pass
- *            green, known amber, deviation red, LEAK dark red), details;
- *   table    scenarios x MTA, from the reports of several MTAs (`danelab
- *            report table`), as aligned text or Markdown.
+ *            green, known amber, deviation red, LEAK dark red), details.
+ *
+ * The scenarios x MTA table of several MTAs' reports (`danelab report
+ * table`) is lab_mtatable's, made with the helpers at the end.
  *
  * Verdicts: "pass", "known", "deviation", "leak" (lab_mtareport_verdict
  * numbers them in that order). Nothing here prints to stderr: errors are
@@ -23,6 +24,7 @@
 #define LAB_MTAREPORT_H
 
 #include "dl_error.h"
+#include "dl_util.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -70,18 +72,16 @@ int lab_mtareport_text(FILE *f, const json_t *report);
  * Returns 0, or -1 with `err` set when `f` could not be written. */
 int lab_mtareport_html(FILE *f, const json_t *report, const char *title, struct dl_error *err);
 
-/* The scenarios x MTA table of the `n` reports: one row per scenario (the
- * union, sorted by name) with the rfc7672 expectation and one column per
- * report (its MTA's name; the file's base name when two reports are of the
- * same MTA) saying pass, known, DEVIATION, LEAK or "-" (not in that
- * report); then a totals row. `markdown`: a Markdown table, else aligned
- * text. `totals_only`: one row per report instead (MTA, scenarios and the
- * four counts). Returns 0 when no report has a deviation or a leak, 1 when
- * one has, -1 with `err` set (nothing written) when a report is not an
- * MTA report or is a shard (merge the shards first), a scenario's
- * expectation differs between reports (different catalogues), or `f`
- * could not be written. */
-int lab_mtareport_table(FILE *f, json_t *const *reports, const char *const *files, size_t n,
-                        bool markdown, bool totals_only, struct dl_error *err);
+/* The verdict of a scenario object: its "verdict" (lab_mtareport_verdict),
+ * -1 when it is none of the four. */
+int lab_mtareport_scen_verdict(const json_t *scen);
+
+/* Whether `r` has the shape of an MTA report ("mta", "scenarios",
+ * "summary"): 0, or -1 with `err` naming `file`. */
+int lab_mtareport_check_shape(const json_t *r, const char *file, struct dl_error *err);
+
+/* A scenario object's rfc7672 expectation in words: "deferred 4.7.324
+ * (dnssec-bogus)", or each alternative (lab_report_expected_text). */
+void lab_mtareport_expected_text(struct dl_buf *b, const json_t *scen);
 
 #endif

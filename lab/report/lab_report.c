@@ -1,6 +1,7 @@
 #include "lab_report.h"
 
 #include "dl_log.h"
+#include "dl_json.h"
 #include "dl_util.h"
 
 #include <errno.h>
@@ -38,13 +39,6 @@ void lab_xml_escape(FILE *f, const char *s, bool attr)
             fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
         }
     }
-}
-
-/* A string member, or "" when it is missing or not a string. */
-static const char *str(const json_t *o, const char *key)
-{
-    const char *v = json_string_value(json_object_get(o, key));
-    return v ? v : "";
 }
 
 static double num(const json_t *o, const char *key)
@@ -89,29 +83,29 @@ static void dns_lines(struct dl_buf *b, const json_t *scen, bool failed_only, co
     bool first = true;
     json_array_foreach(sets, i, r)
     {
-        const char *reason = str(r, "reason");
+        const char *reason = dl_json_str(r, "reason");
         if (failed_only && json_is_true(json_object_get(r, "pass")))
             continue;
         dl_buf_printf(b, "%s%s %s %s: expected %s%s%s%s, observed %s: %s", first ? "" : sep,
-                      str(r, "rrset"), str(r, "name"), str(r, "type"), str(r, "expected"),
-                      *reason ? " (" : "", reason, *reason ? ")" : "", str(r, "observed"),
-                      str(r, "why"));
+                      dl_json_str(r, "rrset"), dl_json_str(r, "name"), dl_json_str(r, "type"),
+                      dl_json_str(r, "expected"), *reason ? " (" : "", reason, *reason ? ")" : "",
+                      dl_json_str(r, "observed"), dl_json_str(r, "why"));
         first = false;
     }
     if (first && failed_only) /* no RRset list: the scenario's own verdict */
         dl_buf_printf(b, "expected %s, observed %s",
-                      str(json_object_get(scen, "expected"), "dnssec"),
-                      str(json_object_get(scen, "observed"), "dnssec"));
+                      dl_json_str(json_object_get(scen, "expected"), "dnssec"),
+                      dl_json_str(json_object_get(scen, "observed"), "dnssec"));
 }
 
 /* "deferred 4.7.323 (no-tlsa-match) tlsrpt validation-failure" */
 static void outcome_text(struct dl_buf *b, const json_t *o, bool tlsrpt)
 {
-    dl_buf_printf(b, "%s %s", str(o, "status"), str(o, "code"));
-    if (*str(o, "reason"))
-        dl_buf_printf(b, " (%s)", str(o, "reason"));
-    if (tlsrpt && *str(o, "tlsrpt"))
-        dl_buf_printf(b, " tlsrpt %s", str(o, "tlsrpt"));
+    dl_buf_printf(b, "%s %s", dl_json_str(o, "status"), dl_json_str(o, "code"));
+    if (*dl_json_str(o, "reason"))
+        dl_buf_printf(b, " (%s)", dl_json_str(o, "reason"));
+    if (tlsrpt && *dl_json_str(o, "tlsrpt"))
+        dl_buf_printf(b, " tlsrpt %s", dl_json_str(o, "tlsrpt"));
 }
 
 static json_t *outcome_json(const struct scen_outcome *o)
@@ -167,27 +161,11 @@ static void trace_lines(struct dl_buf *b, const json_t *scen)
     const json_t *t = json_object_get(scen, "trace");
     if (t == NULL)
         return;
-    dl_buf_printf(b, "SMTP sessions: %s (listener *.%s)\nexplain: %s\n", str(t, "smtp_log"),
-                  str(t, "domain"), str(t, "explain"));
+    dl_buf_printf(b, "SMTP sessions: %s (listener *.%s)\nexplain: %s\n", dl_json_str(t, "smtp_log"),
+                  dl_json_str(t, "domain"), dl_json_str(t, "explain"));
 }
 
-static void buf_reset(struct dl_buf *b)
-{
-    b->len = 0;
-    if (b->data)
-        b->data[0] = '\0';
-}
-
-static const char *buf_str(struct dl_buf *b)
-{
-    if (b->data == NULL)
-        dl_buf_append(b, "", 0);
-    return b->len ? b->data : "";
-}
-
-/* The checks of the report, in order of first appearance: "dns", then the
- * profiles. */
-static json_t *check_names(const json_t *scens)
+json_t *lab_report_check_names(const json_t *scens)
 {
     json_t *names = json_array(), *s, *d;
     size_t i, j, k;
@@ -197,9 +175,9 @@ static json_t *check_names(const json_t *scens)
         bool seen = false;
         json_t *n;
         json_array_foreach(names, k, n) seen =
-            seen || strcmp(json_string_value(n), str(d, "profile")) == 0;
+            seen || strcmp(json_string_value(n), dl_json_str(d, "profile")) == 0;
         if (!seen)
-            json_array_append_new(names, json_string(str(d, "profile")));
+            json_array_append_new(names, json_string(dl_json_str(d, "profile")));
     }
     return names;
 }
@@ -211,9 +189,9 @@ static bool testcase(const json_t *s, const char *name, bool *pass, double *secs
 {
     const json_t *dl = json_object_get(s, "delivery"), *d;
     size_t i;
-    buf_reset(msg);
-    buf_reset(out);
-    dl_buf_printf(out, "domain: %s\n", str(s, "domain"));
+    dl_buf_reset(msg);
+    dl_buf_reset(out);
+    dl_buf_printf(out, "domain: %s\n", dl_json_str(s, "domain"));
     if (strcmp(name, "dns") == 0) {
         *pass = lab_report_dns_pass(s);
         *secs = num(s, "seconds");
@@ -229,7 +207,7 @@ static bool testcase(const json_t *s, const char *name, bool *pass, double *secs
     json_array_foreach(dl, i, d)
     {
         const json_t *obs = json_object_get(d, "observed");
-        if (strcmp(str(d, "profile"), name) != 0)
+        if (strcmp(dl_json_str(d, "profile"), name) != 0)
             continue;
         *pass = json_is_true(json_object_get(d, "pass"));
         *secs = num(d, "seconds");
@@ -237,9 +215,10 @@ static bool testcase(const json_t *s, const char *name, bool *pass, double *secs
         lab_report_expected_text(out, json_object_get(d, "expected"), true);
         dl_buf_printf(out, "\nobserved: ");
         outcome_text(out, obs, true);
-        dl_buf_printf(out, "\ndetail: %s\n", str(obs, "detail"));
+        dl_buf_printf(out, "\ndetail: %s\n", dl_json_str(obs, "detail"));
         if (!*pass)
-            dl_buf_printf(msg, "%s", *str(d, "mismatch") ? str(d, "mismatch") : "failed");
+            dl_buf_printf(msg, "%s",
+                          *dl_json_str(d, "mismatch") ? dl_json_str(d, "mismatch") : "failed");
         return true;
     }
     return false;
@@ -248,7 +227,7 @@ static bool testcase(const json_t *s, const char *name, bool *pass, double *secs
 int lab_report_junit(FILE *f, const json_t *report)
 {
     const json_t *scens = json_object_get(report, "scenarios"), *s, *n;
-    json_t *names = check_names(scens);
+    json_t *names = lab_report_check_names(scens);
     struct dl_buf msg = {0}, out = {0};
     size_t i, j, tests = 0, failures = 0;
     double total = 0, secs;
@@ -289,7 +268,7 @@ int lab_report_junit(FILE *f, const json_t *report)
             if (!testcase(s, check, &pass, &secs, &msg, &out))
                 continue;
             fputs("    <testcase classname=\"", f);
-            lab_xml_escape(f, str(s, "name"), true);
+            lab_xml_escape(f, dl_json_str(s, "name"), true);
             fputs("\" name=\"", f);
             lab_xml_escape(f, check, true);
             fprintf(f, "\" time=\"%.3f\">\n", secs);
@@ -297,17 +276,17 @@ int lab_report_junit(FILE *f, const json_t *report)
                 fputs("      <failure type=\"", f);
                 lab_xml_escape(f, strcmp(check, "dns") == 0 ? "dnssec" : "delivery", true);
                 fputs("\" message=\"", f);
-                lab_xml_escape(f, buf_str(&msg), true);
+                lab_xml_escape(f, dl_buf_str(&msg), true);
                 fputs("\">", f);
-                lab_xml_escape(f, buf_str(&msg), false);
+                lab_xml_escape(f, dl_buf_str(&msg), false);
                 fputc('\n', f);
-                buf_reset(&msg);
+                dl_buf_reset(&msg);
                 trace_lines(&msg, s);
-                lab_xml_escape(f, buf_str(&msg), false);
+                lab_xml_escape(f, dl_buf_str(&msg), false);
                 fputs("</failure>\n", f);
             }
             fputs("      <system-out>", f);
-            lab_xml_escape(f, buf_str(&out), false);
+            lab_xml_escape(f, dl_buf_str(&out), false);
             fputs("</system-out>\n    </testcase>\n", f);
         }
         fputs("  </testsuite>\n", f);
@@ -378,17 +357,17 @@ static void tap_point(FILE *f, size_t n, const json_t *s, const char *check, boo
                       const char *msg, const json_t *expected, const json_t *observed)
 {
     const json_t *t = json_object_get(s, "trace");
-    fprintf(f, "%s %zu - %s [%s]\n", pass ? "ok" : "not ok", n, str(s, "name"), check);
+    fprintf(f, "%s %zu - %s [%s]\n", pass ? "ok" : "not ok", n, dl_json_str(s, "name"), check);
     if (pass)
         return;
     fputs("  ---\n", f);
     yaml_str(f, "message", msg);
-    yaml_str(f, "domain", str(s, "domain"));
+    yaml_str(f, "domain", dl_json_str(s, "domain"));
     yaml_value(f, 2, "expected", expected);
     yaml_value(f, 2, "observed", observed);
     if (t) {
-        yaml_str(f, "smtp_log", str(t, "smtp_log"));
-        yaml_str(f, "explain", str(t, "explain"));
+        yaml_str(f, "smtp_log", dl_json_str(t, "smtp_log"));
+        yaml_str(f, "explain", dl_json_str(t, "explain"));
     }
     fputs("  ...\n", f);
 }
@@ -401,11 +380,11 @@ void lab_report_tap_scenario(FILE *f, const json_t *scen, size_t *num)
     bool pass = lab_report_dns_pass(scen);
     if (!pass)
         dns_lines(&msg, scen, true, "; ");
-    tap_point(f, ++*num, scen, "dns", pass, buf_str(&msg), json_object_get(scen, "expected"),
+    tap_point(f, ++*num, scen, "dns", pass, dl_buf_str(&msg), json_object_get(scen, "expected"),
               json_object_get(scen, "observed"));
     json_array_foreach(json_object_get(scen, "delivery"), i, d) tap_point(
-        f, ++*num, scen, str(d, "profile"), json_is_true(json_object_get(d, "pass")),
-        str(d, "mismatch"), json_object_get(d, "expected"), json_object_get(d, "observed"));
+        f, ++*num, scen, dl_json_str(d, "profile"), json_is_true(json_object_get(d, "pass")),
+        dl_json_str(d, "mismatch"), json_object_get(d, "expected"), json_object_get(d, "observed"));
     dl_buf_free(&msg);
     fflush(f);
 }
@@ -426,8 +405,8 @@ static const char *offset_text(json_int_t at, char *buf, size_t len)
 
 static bool same_outcome(const json_t *a, const json_t *b)
 {
-    return strcmp(str(a, "code"), str(b, "code")) == 0 &&
-           strcmp(str(a, "status"), str(b, "status")) == 0;
+    return strcmp(dl_json_str(a, "code"), dl_json_str(b, "code")) == 0 &&
+           strcmp(dl_json_str(a, "status"), dl_json_str(b, "status")) == 0;
 }
 
 /* The attempts of a timeline, on one line per run of equal outcomes. */
@@ -443,14 +422,14 @@ static void attempts_text(FILE *f, const json_t *attempts)
         if (j - k == 1)
             fprintf(f, "          attempt %zu at %s: %s %s (%s)\n", k + 1,
                     offset_text(json_integer_value(json_object_get(a, "at")), t1, sizeof(t1)),
-                    str(a, "status"), str(a, "code"), str(a, "reason"));
+                    dl_json_str(a, "status"), dl_json_str(a, "code"), dl_json_str(a, "reason"));
         else
             fprintf(f, "          attempts %zu-%zu at %s..%s: %s %s (%s)\n", k + 1, j,
                     offset_text(json_integer_value(json_object_get(a, "at")), t1, sizeof(t1)),
                     offset_text(
                         json_integer_value(json_object_get(json_array_get(attempts, j - 1), "at")),
                         t2, sizeof(t2)),
-                    str(a, "status"), str(a, "code"), str(a, "reason"));
+                    dl_json_str(a, "status"), dl_json_str(a, "code"), dl_json_str(a, "reason"));
         k = j;
     }
 }
@@ -462,8 +441,9 @@ static void delivery_text(FILE *f, const json_t *d, bool tty)
     bool pass = json_is_true(json_object_get(d, "pass"));
     const json_t *e = json_object_get(d, "expected"), *p = json_object_get(d, "probe");
     const json_t *po = json_object_get(p, "observed");
-    fprintf(f, "     %s %-15s %s %s (%s)%s%s", mark(pass, tty), str(d, "profile"), str(o, "status"),
-            str(o, "code"), str(o, "reason"), pass ? "" : ": ", pass ? "" : str(d, "mismatch"));
+    fprintf(f, "     %s %-15s %s %s (%s)%s%s", mark(pass, tty), dl_json_str(d, "profile"),
+            dl_json_str(o, "status"), dl_json_str(o, "code"), dl_json_str(o, "reason"),
+            pass ? "" : ": ", pass ? "" : dl_json_str(d, "mismatch"));
     if (json_is_integer(json_object_get(e, "matched")))
         fprintf(f, " [alternative %lld of %zu]",
                 (long long)json_integer_value(json_object_get(e, "matched")) + 1,
@@ -471,18 +451,18 @@ static void delivery_text(FILE *f, const json_t *d, bool tty)
     fputc('\n', f);
     if (p != NULL)
         fprintf(f, "     %s %-15s %s %s (%s)%s%s\n",
-                mark(json_is_true(json_object_get(p, "pass")), tty), "  probe", str(po, "status"),
-                str(po, "code"), str(po, "reason"),
-                json_is_true(json_object_get(p, "pass")) ? "" : ": ", str(p, "mismatch"));
+                mark(json_is_true(json_object_get(p, "pass")), tty), "  probe",
+                dl_json_str(po, "status"), dl_json_str(po, "code"), dl_json_str(po, "reason"),
+                json_is_true(json_object_get(p, "pass")) ? "" : ": ", dl_json_str(p, "mismatch"));
     if (json_array_size(att) > 0) {
         const json_t *last = json_array_get(att, json_array_size(att) - 1);
         bool tpass = json_is_true(json_object_get(t, "pass"));
         size_t n = json_array_size(att);
         char t1[32];
         fprintf(f, "          retry: %zu attempt%s, final %s %s at %s%s%s\n", n, n == 1 ? "" : "s",
-                str(last, "status"), str(last, "code"),
+                dl_json_str(last, "status"), dl_json_str(last, "code"),
                 offset_text(json_integer_value(json_object_get(last, "at")), t1, sizeof(t1)),
-                tpass ? "" : ": ", tpass ? "" : str(t, "mismatch"));
+                tpass ? "" : ": ", tpass ? "" : dl_json_str(t, "mismatch"));
         attempts_text(f, att);
     }
 }
@@ -493,22 +473,23 @@ void lab_report_scenario_text(FILE *f, const json_t *scen, bool tty)
     const json_t *r, *d, *t = json_object_get(scen, "trace");
     size_t i;
     fprintf(f, "%s %-28s expected %-9s observed %-9s %s\n",
-            mark(json_is_true(json_object_get(scen, "pass")), tty), str(scen, "name"),
-            str(exp, "dnssec"), str(obs, "dnssec"), str(obs, "why"));
+            mark(json_is_true(json_object_get(scen, "pass")), tty), dl_json_str(scen, "name"),
+            dl_json_str(exp, "dnssec"), dl_json_str(obs, "dnssec"), dl_json_str(obs, "why"));
     json_array_foreach(json_object_get(scen, "rrsets"), i, r)
     {
-        const char *reason = str(r, "reason");
-        if (strcmp(str(r, "rrset"), "mx") == 0)
+        const char *reason = dl_json_str(r, "reason");
+        if (strcmp(dl_json_str(r, "rrset"), "mx") == 0)
             continue;
         fprintf(f, "     %s %-4s %s %s: expected %s%s%s%s, observed %s: %s\n",
-                mark(json_is_true(json_object_get(r, "pass")), tty), str(r, "rrset"),
-                str(r, "name"), str(r, "type"), str(r, "expected"), reason[0] ? " (" : "", reason,
-                reason[0] ? ")" : "", str(r, "observed"), str(r, "why"));
+                mark(json_is_true(json_object_get(r, "pass")), tty), dl_json_str(r, "rrset"),
+                dl_json_str(r, "name"), dl_json_str(r, "type"), dl_json_str(r, "expected"),
+                reason[0] ? " (" : "", reason, reason[0] ? ")" : "", dl_json_str(r, "observed"),
+                dl_json_str(r, "why"));
     }
     json_array_foreach(json_object_get(scen, "delivery"), i, d) delivery_text(f, d, tty);
     if (t)
-        fprintf(f, "     see  %s (listener *.%s); %s\n", str(t, "smtp_log"), str(t, "domain"),
-                str(t, "explain"));
+        fprintf(f, "     see  %s (listener *.%s); %s\n", dl_json_str(t, "smtp_log"),
+                dl_json_str(t, "domain"), dl_json_str(t, "explain"));
 }
 
 void lab_report_text(FILE *f, const json_t *report)
@@ -518,22 +499,22 @@ void lab_report_text(FILE *f, const json_t *report)
     json_array_foreach(json_object_get(report, "scenarios"), i, s)
     {
         bool pass = json_is_true(json_object_get(s, "pass"));
-        fprintf(f, "%s %s\n", pass ? "ok  " : "FAIL", str(s, "name"));
+        fprintf(f, "%s %s\n", pass ? "ok  " : "FAIL", dl_json_str(s, "name"));
         if (pass)
             continue;
         if (!lab_report_dns_pass(s)) {
             struct dl_buf b = {0};
             dns_lines(&b, s, true, "\n     dns  ");
-            fprintf(f, "     dns  %s\n", buf_str(&b));
+            fprintf(f, "     dns  %s\n", dl_buf_str(&b));
             dl_buf_free(&b);
         }
         json_array_foreach(json_object_get(s, "delivery"), j,
                            d) if (!json_is_true(json_object_get(d, "pass")))
-            fprintf(f, "     %s: %s\n", str(d, "profile"), str(d, "mismatch"));
+            fprintf(f, "     %s: %s\n", dl_json_str(d, "profile"), dl_json_str(d, "mismatch"));
         if (json_object_get(s, "trace")) {
             const json_t *t = json_object_get(s, "trace");
-            fprintf(f, "     see  %s (listener *.%s); %s\n", str(t, "smtp_log"), str(t, "domain"),
-                    str(t, "explain"));
+            fprintf(f, "     see  %s (listener *.%s); %s\n", dl_json_str(t, "smtp_log"),
+                    dl_json_str(t, "domain"), dl_json_str(t, "explain"));
         }
     }
     fprintf(f, "%lld passed, %lld failed\n",

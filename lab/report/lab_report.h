@@ -39,6 +39,11 @@ json_t *lab_report_accept_json(const struct scen_accept *a, int matched);
  * clauses in brackets. */
 void lab_report_expected_text(struct dl_buf *b, const json_t *o, bool tlsrpt);
 
+/* The checks of the scenario objects `scens`, in order of first
+ * appearance: "dns", then each profile of their "delivery" entries, as a
+ * new JSON array of strings. */
+json_t *lab_report_check_names(const json_t *scens);
+
 /* Whether a scenario object's DNS check passed (every RRset did). */
 bool lab_report_dns_pass(const json_t *scen);
 

@@ -1,5 +1,6 @@
 #include "lab_listen.h"
 
+#include "dl_json.h"
 #include "dl_util.h"
 #include "lab_world.h"
 
@@ -59,12 +60,6 @@ static int lock_conf(const char *run_dir, struct dl_error *err)
     return fd;
 }
 
-static const char *str(const json_t *o, const char *key)
-{
-    const char *v = json_string_value(json_object_get(o, key));
-    return v ? v : "";
-}
-
 static json_int_t port_of(const json_t *l)
 {
     const json_t *p = json_object_get(l, "port");
@@ -75,7 +70,7 @@ static json_int_t port_of(const json_t *l)
 static char *banner_of(const json_t *l)
 {
     const char *b = json_string_value(json_object_get(l, "banner"));
-    return b ? dl_xstrdup(b) : dl_xasprintf("%s ESMTP fakesmtp", str(l, "name"));
+    return b ? dl_xstrdup(b) : dl_xasprintf("%s ESMTP fakesmtp", dl_json_str(l, "name"));
 }
 
 /* Put each of `news` in place of the listener of conf with its address
@@ -88,11 +83,13 @@ static int replace_listeners(json_t *conf, json_t *news, struct dl_error *err)
     {
         size_t i, found = json_array_size(all);
         json_t *ol;
-        json_array_foreach(all, i, ol) if (strcmp(str(ol, "address"), str(nl, "address")) == 0 &&
-                                           port_of(ol) == port_of(nl)) found = i;
+        json_array_foreach(
+            all, i, ol) if (strcmp(dl_json_str(ol, "address"), dl_json_str(nl, "address")) == 0 &&
+                            port_of(ol) == port_of(nl)) found = i;
         if (found == json_array_size(all))
             return dl_error_set(err, "fakesmtp.json: no listener at %s port %lld (for %s)",
-                                str(nl, "address"), (long long)port_of(nl), str(nl, "name"));
+                                dl_json_str(nl, "address"), (long long)port_of(nl),
+                                dl_json_str(nl, "name"));
         json_array_set(all, found, nl);
     }
     return 0;
@@ -151,7 +148,7 @@ static bool greets(const json_t *l, const char *banner)
     char line[512], *want = dl_xasprintf("220 %s", banner);
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     bool ok = false;
-    if (fd >= 0 && inet_pton(AF_INET, str(l, "address"), &sa.sin_addr) == 1 &&
+    if (fd >= 0 && inet_pton(AF_INET, dl_json_str(l, "address"), &sa.sin_addr) == 1 &&
         (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EINPROGRESS)) {
         ok = read_line(fd, line, sizeof(line), until) == 0 && strcmp(line, want) == 0;
         if (send(fd, "QUIT\r\n", 6, MSG_NOSIGNAL) == 6)
@@ -188,7 +185,8 @@ static int wait_live(const char *run_dir, json_t *news, struct dl_error *err)
             rc = dl_error_set(err,
                               "fakesmtp did not take the new configuration of %s within %d ms "
                               "(see its log in %s/log/)",
-                              str(json_array_get(news, k), "name"), LAB_LISTEN_WAIT_MS, run_dir);
+                              dl_json_str(json_array_get(news, k), "name"), LAB_LISTEN_WAIT_MS,
+                              run_dir);
             break;
         }
         sleep_ms(TICK_MS);
@@ -219,8 +217,8 @@ static json_t *parse_listeners(char *const *listeners, size_t n, const char *tag
             return NULL;
         }
         if (tag != NULL)
-            json_object_set_new(l, "banner",
-                                json_sprintf("%s ESMTP fakesmtp (%s)", str(l, "name"), tag));
+            json_object_set_new(
+                l, "banner", json_sprintf("%s ESMTP fakesmtp (%s)", dl_json_str(l, "name"), tag));
         json_array_append_new(news, l);
     }
     return news;

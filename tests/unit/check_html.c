@@ -2,6 +2,8 @@
  * escaping, the cells' colours and mismatches, anchors, counts, links to
  * the chain-of-trust pictures. */
 #include "lab_html.h"
+#include "lab_htmlpage.h"
+#include "lab_htmlpic.h"
 
 #include "dl_util.h"
 
@@ -157,7 +159,7 @@ END_TEST
 START_TEST(anchors_and_counts)
 {
     struct lab_html_opts o = {0};
-    char *t = page(&o), *a = lab_html_anchor(NASTY), *s;
+    char *t = page(&o), *a = lab_htmlpage_anchor(NASTY), *s;
     ck_assert_str_eq(a, "s-a_3Cb_3E_26_22c_27d");
     s = strstr(t, "id=\"s-a_3Cb_3E_26_22c_27d\"");
     ck_assert_ptr_nonnull(s);
@@ -184,6 +186,60 @@ START_TEST(anchors_and_counts)
 }
 END_TEST
 
+/* Run `call` with m_ a memory stream; what it wrote in `text` (the caller
+ * frees it). */
+#define WRITTEN(text, len, call)                                                                   \
+    do {                                                                                           \
+        FILE *m_ = open_memstream(&(text), &(len));                                                \
+        ck_assert_ptr_nonnull(m_);                                                                 \
+        call;                                                                                      \
+        fclose(m_);                                                                                \
+    } while (0)
+
+/* lab_htmlpage, the frame both pages share: the summary line with the
+ * shard and the number of merged reports (singular and plural), a
+ * scenario's name cell and section head, every text escaped. */
+START_TEST(page_frame)
+{
+    json_t *one =
+        json_pack("{s:[{}], s:{s:f, s:i}}", "scenarios", "summary", "seconds", 1.5, "reports", 1);
+    json_t *shard = json_pack("{s:[{}, {}], s:{s:f, s:i}, s:{s:i, s:i}}", "scenarios", "summary",
+                              "seconds", 0.0, "reports", 3, "shard", "index", 2, "count", 3);
+    const struct lab_htmlpage_count counts[] = {{"pass", "passed", "passed", 1},
+                                                {"none", "failed", "failed", 0}};
+    char *t = NULL;
+    size_t len = 0;
+    WRITTEN(t, len, lab_htmlpage_summary(m_, one, counts, 2));
+    ck_assert_str_eq(t, "<p class=\"summary\"><span class=\"count pass\" id=\"passed\">1 passed"
+                        "</span><span class=\"count none\" id=\"failed\">0 failed</span> 1 "
+                        "scenarios in 1.5 s; merged from 1 report</p>\n");
+    free(t);
+    WRITTEN(t, len, lab_htmlpage_summary(m_, shard, counts, 0));
+    ck_assert_str_eq(t, "<p class=\"summary\"> 2 scenarios in 0.0 s; shard 2 of 3; merged from 3 "
+                        "reports</p>\n");
+    free(t);
+    WRITTEN(t, len, lab_htmlpage_name_cell(m_, "fail", NASTY, "x<.test."));
+    ck_assert_str_eq(t, "<td class=\"name fail\"><a href=\"#s-a_3Cb_3E_26_22c_27d\">"
+                        "a&lt;b&gt;&amp;&quot;c&apos;d</a><br/><span class=\"sub\">x&lt;.test."
+                        "</span></td>");
+    free(t);
+    WRITTEN(t, len, lab_htmlpage_name_cell(m_, "", "good", "good.test."));
+    ck_assert_str_eq(t, "<td class=\"name\"><a href=\"#s-good\">good</a><br/><span "
+                        "class=\"sub\">good.test.</span></td>");
+    free(t);
+    WRITTEN(t, len, lab_htmlpage_scen_head(m_, "good", "leak", "LEAK", "good.test."));
+    ck_assert_str_eq(t, "<div class=\"scen\" id=\"s-good\">\n<h3><a href=\"#s-good\">good</a> "
+                        "<span class=\"badge leak\">LEAK</span></h3>\n<p>domain "
+                        "<code>good.test.</code>");
+    free(t);
+    WRITTEN(t, len, lab_htmlpage_bold_sub(m_, "a&b", ""));
+    ck_assert_str_eq(t, "<b>a&amp;b</b>");
+    free(t);
+    json_decref(one);
+    json_decref(shard);
+}
+END_TEST
+
 START_TEST(relpath)
 {
     static const char *const cases[][3] = {
@@ -192,7 +248,7 @@ START_TEST(relpath)
         {"/a/b/c", "/x.svg", "../../../x.svg"}, {"/a/b", "/a/b", "."},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *r = lab_html_relpath(cases[i][0], cases[i][1]);
+        char *r = lab_htmlpic_relpath(cases[i][0], cases[i][1]);
         ck_assert_msg(strcmp(r, cases[i][2]) == 0, "%s -> %s: %s, wanted %s", cases[i][0],
                       cases[i][1], r, cases[i][2]);
         free(r);
@@ -248,6 +304,7 @@ Suite *html_suite(void)
     TCase *pos = tcase_create("Positive");
     TCase *neg = tcase_create("Negative");
     tcase_add_test(pos, anchors_and_counts);
+    tcase_add_test(pos, page_frame);
     tcase_add_test(pos, relpath);
     tcase_add_test(pos, pictures);
     tcase_set_timeout(pos, 30);

@@ -2,6 +2,7 @@
  * reports of shards, their JUnit, TAP, text and HTML forms, and the
  * scenarios x MTA table, on hand-made reports. */
 #include "lab_mtareport.h"
+#include "lab_mtatable.h"
 
 #include "dl_util.h"
 
@@ -67,7 +68,7 @@ static char *table(json_t *const *r, const char *const *files, size_t n, bool md
     size_t len = 0;
     FILE *m = open_memstream(&text, &len);
     ck_assert_ptr_nonnull(m);
-    *rc = lab_mtareport_table(m, r, files, n, md, totals, err);
+    *rc = lab_mtatable_write(m, r, files, n, md, totals, err);
     fclose(m);
     return text;
 }

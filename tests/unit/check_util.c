@@ -1,4 +1,6 @@
-/* Unit tests for common/dl_util: durations, atomic files and modes. */
+/* Unit tests for common/dl_util (durations, atomic files and modes, the
+ * text buffer) and common/dl_json. */
+#include "dl_json.h"
 #include "dl_util.h"
 
 #include <check.h>
@@ -93,6 +95,60 @@ START_TEST(clock_and_sleep)
 }
 END_TEST
 
+START_TEST(buf_str_and_reset)
+{
+    struct dl_buf b = {0};
+    /* an untouched buffer reads as "", not NULL */
+    ck_assert_str_eq(dl_buf_str(&b), "");
+    ck_assert_ptr_nonnull(b.data);
+    ck_assert_uint_eq(b.len, 0);
+    dl_buf_printf(&b, "%s %d", "deferred", 4);
+    ck_assert_str_eq(dl_buf_str(&b), "deferred 4");
+    /* reset empties it and keeps its memory: the next text starts afresh */
+    dl_buf_reset(&b);
+    ck_assert_uint_eq(b.len, 0);
+    ck_assert_ptr_nonnull(b.data);
+    ck_assert_str_eq(dl_buf_str(&b), "");
+    dl_buf_printf(&b, "ok");
+    ck_assert_str_eq(dl_buf_str(&b), "ok");
+    dl_buf_free(&b);
+    /* reset of a buffer that never held anything stays empty */
+    dl_buf_reset(&b);
+    ck_assert_ptr_null(b.data);
+    ck_assert_str_eq(dl_buf_str(&b), "");
+    dl_buf_free(&b);
+}
+END_TEST
+
+START_TEST(json_str_members)
+{
+    json_t *o = json_pack("{s:s, s:i, s:n}", "name", "good", "port", 25, "none");
+    ck_assert_str_eq(dl_json_str(o, "name"), "good");
+    /* not a string, null, missing, or not an object: "" */
+    ck_assert_str_eq(dl_json_str(o, "port"), "");
+    ck_assert_str_eq(dl_json_str(o, "none"), "");
+    ck_assert_str_eq(dl_json_str(o, "missing"), "");
+    ck_assert_str_eq(dl_json_str(NULL, "name"), "");
+    ck_assert_str_eq(dl_json_str(json_object_get(o, "port"), "name"), "");
+    json_decref(o);
+}
+END_TEST
+
+START_TEST(json_sort_by_name)
+{
+    json_t *a[4] = {json_pack("{s:s}", "name", "b"), json_pack("{s:s}", "name", "a"),
+                    json_pack("{s:i}", "name", 1), json_pack("{s:s}", "name", "c")};
+    qsort(a, 4, sizeof(a[0]), dl_json_cmp_name);
+    /* a name that is not a string sorts as "" */
+    ck_assert_str_eq(dl_json_str(a[0], "name"), "");
+    ck_assert_str_eq(dl_json_str(a[1], "name"), "a");
+    ck_assert_str_eq(dl_json_str(a[2], "name"), "b");
+    ck_assert_str_eq(dl_json_str(a[3], "name"), "c");
+    for (size_t i = 0; i < 4; i++)
+        json_decref(a[i]);
+}
+END_TEST
+
 Suite *util_suite(void)
 {
     Suite *s = suite_create("util");
@@ -102,6 +158,9 @@ Suite *util_suite(void)
     tcase_add_test(pos, write_file_mode_and_content);
     tcase_add_test(pos, time_forms);
     tcase_add_test(pos, clock_and_sleep);
+    tcase_add_test(pos, buf_str_and_reset);
+    tcase_add_test(pos, json_str_members);
+    tcase_add_test(pos, json_sort_by_name);
     tcase_add_test(neg, duration_rejects);
     tcase_add_test(neg, read_missing_names_file);
     suite_add_tcase(s, pos);
