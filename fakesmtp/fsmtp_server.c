@@ -156,7 +156,7 @@ static void start_tls(struct conn *c)
     /* bytes pipelined after STARTTLS were never protected: discard them */
     while ((n = evbuffer_remove(in, junk, sizeof(junk))) > 0)
         smtp_session_input(c->sess, junk, (size_t)n);
-    ssl = SSL_new(l->ssl_ctx);
+    ssl = SSL_new(l->tls.ssl_ctx);
     if (ssl == NULL) {
         conn_act(c, smtp_session_tls_failed(c->sess, "SSL_new failed", NULL));
         return;
