@@ -1,11 +1,11 @@
 /*
  * fsmtp_server: the fakesmtp event loop (libevent 2.1): one listening
- * socket per configured listener, one smtp_session per connection, TLS
- * through bufferevent_openssl filters after STARTTLS, the session log, and
- * the signals: SIGHUP reloads the configuration (sessions in flight keep
- * the behaviour they started with; listeners are added and removed),
- * SIGTERM and SIGINT stop accepting and give sessions in flight the
- * configured grace period before the loop ends.
+ * socket per configured listener, what to accept (the session bound, a
+ * pause when descriptors run out; the sessions themselves are
+ * fsmtp_conns'), and the signals: SIGHUP reloads the configuration
+ * (sessions in flight keep the behaviour they started with; listeners are
+ * added and removed), SIGTERM and SIGINT stop accepting and give sessions
+ * in flight the configured grace period before the loop ends.
  */
 #ifndef FSMTP_SERVER_H
 #define FSMTP_SERVER_H
