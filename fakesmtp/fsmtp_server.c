@@ -197,7 +197,8 @@ static void grace_cb(evutil_socket_t fd, short what, void *arg)
     event_base_loopexit(srv->base, NULL);
 }
 
-void fsmtp_server_stop(struct fsmtp_server *srv)
+/* Stop accepting; end the loop once sessions finish or the grace ends. */
+static void server_stop(struct fsmtp_server *srv)
 {
     struct timeval tv = {srv->conf->grace, 0};
     if (srv->stopping)
@@ -224,7 +225,8 @@ static void session_cap(struct fsmtp_server *srv)
         dl_warn("%s", why);
 }
 
-int fsmtp_server_reload(struct fsmtp_server *srv, struct dl_error *err)
+/* Re-read the configuration file; on error the running one stays. */
+static int server_reload(struct fsmtp_server *srv, struct dl_error *err)
 {
     struct fsmtp_conf *nc = fsmtp_conf_load(srv->conf->path, err);
     struct bound **nb;
@@ -279,13 +281,13 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
         struct dl_error err;
         if (srv->stopping)
             return;
-        if (fsmtp_server_reload(srv, &err) != 0)
+        if (server_reload(srv, &err) != 0)
             dl_err("reload failed, keeping the running configuration: %s", err.msg);
         else
             dl_info("configuration reloaded: %zu listeners", srv->n_bound);
         return;
     }
-    fsmtp_server_stop(srv);
+    server_stop(srv);
 }
 
 struct fsmtp_server *fsmtp_server_new(struct fsmtp_conf *conf, struct dl_error *err)

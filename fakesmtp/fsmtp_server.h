@@ -19,14 +19,8 @@ struct fsmtp_server;
  * failure). Returns NULL with err set when a listener cannot be bound. */
 struct fsmtp_server *fsmtp_server_new(struct fsmtp_conf *conf, struct dl_error *err);
 
-/* Run until stopped by SIGTERM/SIGINT (or fsmtp_server_stop). Returns 0. */
+/* Run until stopped by SIGTERM or SIGINT. Returns 0. */
 int fsmtp_server_run(struct fsmtp_server *srv);
-
-/* Re-read the configuration file; on error the running one stays. */
-int fsmtp_server_reload(struct fsmtp_server *srv, struct dl_error *err);
-
-/* Stop accepting; end the loop once sessions finish or the grace ends. */
-void fsmtp_server_stop(struct fsmtp_server *srv);
 
 /* The configuration in force (borrowed). */
 const struct fsmtp_conf *fsmtp_server_conf(const struct fsmtp_server *srv);
