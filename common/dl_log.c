@@ -16,11 +16,6 @@ void dl_log_init(const char *progname, int verbosity)
     log_verbosity = verbosity;
 }
 
-int dl_log_verbosity(void)
-{
-    return log_verbosity;
-}
-
 static void log_v(const char *tag, const char *fmt, va_list ap)
 {
     fprintf(stderr, "%s: %s", log_prog, tag);

@@ -15,7 +15,6 @@
 #define DL_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
 void dl_log_init(const char *progname, int verbosity);
-int dl_log_verbosity(void);
 
 void dl_err(const char *fmt, ...) DL_PRINTF(1, 2);
 void dl_warn(const char *fmt, ...) DL_PRINTF(1, 2);

@@ -1,5 +1,4 @@
 #include "fsmtp_conf.h"
-#include "fsmtp_tls.h"
 #include "dl_util.h"
 
 #include <jansson.h>
@@ -11,83 +10,12 @@
 
 #define CONF_MAX_BYTES (1024 * 1024)
 
-static const char *const starttls_names[FSMTP_STARTTLS_COUNT] = {"accept", "454", "close"};
-static const char *const fault_names[FSMTP_FAULT_COUNT] = {"none", "abort-after-hello", "wrong-key",
-                                                           "other-cert"};
-static const char *const step_names[FSMTP_STEP_COUNT] = {
-    "none", "connect", "ehlo", "starttls", "tls", "mail", "rcpt", "data", "dot"};
-
-const char *fsmtp_starttls_name(enum fsmtp_starttls s)
-{
-    return (unsigned)s < FSMTP_STARTTLS_COUNT ? starttls_names[s] : "?";
-}
-
-const char *fsmtp_tls_fault_name(enum fsmtp_tls_fault f)
-{
-    return (unsigned)f < FSMTP_FAULT_COUNT ? fault_names[f] : "?";
-}
-
-const char *fsmtp_step_name(enum fsmtp_step s)
-{
-    return (unsigned)s < FSMTP_STEP_COUNT ? step_names[s] : "?";
-}
-
 static int name_lookup(const char *const *names, int n, const char *s)
 {
     for (int i = 0; i < n; i++)
         if (strcasecmp(names[i], s) == 0)
             return i;
     return -1;
-}
-
-struct fsmtp_listener *fsmtp_listener_new(const char *name, const char *address, int port)
-{
-    struct fsmtp_listener *l = dl_xcalloc(1, sizeof(*l));
-    l->refs = 1;
-    l->name = dl_xstrdup(name);
-    l->address = dl_xstrdup(address);
-    l->port = port;
-    l->banner = dl_xasprintf("%s ESMTP fakesmtp", name);
-    l->ehlo_extensions = true;
-    l->starttls_advertise = true;
-    l->starttls = FSMTP_STARTTLS_454;
-    l->max_size = 10 * 1024 * 1024;
-    l->idle_timeout = 300;
-    l->command_timeout = 60;
-    l->session_timeout = 1800;
-    l->max_errors = 10;
-    l->max_recipients = 100;
-    return l;
-}
-
-struct fsmtp_listener *fsmtp_listener_ref(struct fsmtp_listener *l)
-{
-    l->refs++;
-    return l;
-}
-
-void fsmtp_listener_unref(struct fsmtp_listener *l)
-{
-    if (l == NULL || --l->refs > 0)
-        return;
-    fsmtp_tls_free(l);
-    for (size_t i = 0; i < l->n_sni; i++) {
-        free(l->sni[i].name);
-        free(l->sni[i].cert);
-        free(l->sni[i].key);
-    }
-    free(l->sni);
-    for (int i = 0; i < FSMTP_STEP_COUNT; i++)
-        free(l->reply[i]);
-    free(l->name);
-    free(l->address);
-    free(l->banner);
-    free(l->cert);
-    free(l->key);
-    free(l->fault_cert);
-    free(l->fault_key);
-    free(l->maildir);
-    free(l);
 }
 
 void fsmtp_conf_free(struct fsmtp_conf *conf)
@@ -115,6 +43,15 @@ static int perr(struct pctx *p, const char *jpath, const char *what)
     return dl_error_set(p->err, "%s: %s: %s", p->file, jpath, what);
 }
 
+/* An error about obj's member key, at the JSON path jpath.key. */
+static int perr_key(struct pctx *p, const char *jpath, const char *key, const char *what)
+{
+    char *sub = dl_xasprintf("%s.%s", jpath, key);
+    perr(p, sub, what);
+    free(sub);
+    return -1;
+}
+
 /* Every key of obj must be in keys (catches typos). */
 static int check_keys(struct pctx *p, const char *jpath, json_t *obj, const char *const *keys)
 {
@@ -125,29 +62,22 @@ static int check_keys(struct pctx *p, const char *jpath, json_t *obj, const char
         bool known = false;
         for (size_t i = 0; keys[i] != NULL && !known; i++)
             known = strcmp(keys[i], k) == 0;
-        if (!known) {
-            char *sub = dl_xasprintf("%s.%s", jpath, k);
-            perr(p, sub, "unknown key");
-            free(sub);
-            return -1;
-        }
+        if (!known)
+            return perr_key(p, jpath, k, "unknown key");
     }
     return 0;
 }
 
+/* The getters below leave *out as it is when key is absent. */
+
 static int get_str(struct pctx *p, const char *jpath, json_t *obj, const char *key, char **out)
 {
     json_t *v = json_object_get(obj, key);
-    char *sub;
     if (v == NULL)
         return 0;
     if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v) ||
-        json_string_length(v) > 4096) {
-        sub = dl_xasprintf("%s.%s", jpath, key);
-        perr(p, sub, "expected a string (no NUL, at most 4096 bytes)");
-        free(sub);
-        return -1;
-    }
+        json_string_length(v) > 4096)
+        return perr_key(p, jpath, key, "expected a string (no NUL, at most 4096 bytes)");
     free(*out);
     *out = dl_xstrdup(json_string_value(v));
     return 0;
@@ -160,14 +90,34 @@ static int get_int(struct pctx *p, const char *jpath, json_t *obj, const char *k
     if (v == NULL)
         return 0;
     if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
-        char *sub = dl_xasprintf("%s.%s", jpath, key);
         char *what = dl_xasprintf("expected an integer from %lld to %lld", lo, hi);
-        perr(p, sub, what);
+        perr_key(p, jpath, key, what);
         free(what);
-        free(sub);
         return -1;
     }
     *out = json_integer_value(v);
+    return 0;
+}
+
+/* get_int() into an int (lo and hi within int's range). */
+static int get_intv(struct pctx *p, const char *jpath, json_t *obj, const char *key, int lo, int hi,
+                    int *out)
+{
+    long long v = *out;
+    if (get_int(p, jpath, obj, key, lo, hi, &v) != 0)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+/* get_int() into a size_t (lo at least 0). */
+static int get_size(struct pctx *p, const char *jpath, json_t *obj, const char *key, long long lo,
+                    long long hi, size_t *out)
+{
+    long long v = (long long)*out;
+    if (get_int(p, jpath, obj, key, lo, hi, &v) != 0)
+        return -1;
+    *out = (size_t)v;
     return 0;
 }
 
@@ -176,16 +126,13 @@ static int get_bool(struct pctx *p, const char *jpath, json_t *obj, const char *
     json_t *v = json_object_get(obj, key);
     if (v == NULL)
         return 0;
-    if (!json_is_boolean(v)) {
-        char *sub = dl_xasprintf("%s.%s", jpath, key);
-        perr(p, sub, "expected true or false");
-        free(sub);
-        return -1;
-    }
+    if (!json_is_boolean(v))
+        return perr_key(p, jpath, key, "expected true or false");
     *out = json_is_true(v);
     return 0;
 }
 
+/* A name of names[0..n-1] (case-insensitive), as its index. */
 static int get_enum(struct pctx *p, const char *jpath, json_t *obj, const char *key,
                     const char *const *names, int n, int *out)
 {
@@ -198,14 +145,12 @@ static int get_enum(struct pctx *p, const char *jpath, json_t *obj, const char *
     i = name_lookup(names, n, s);
     if (i < 0) {
         struct dl_buf b = {0};
-        char *sub = dl_xasprintf("%s.%s", jpath, key);
         dl_buf_printf(&b, "unknown value \"%s\" (one of:", s);
         for (int k = 0; k < n; k++)
             dl_buf_printf(&b, " %s", names[k]);
         dl_buf_printf(&b, ")");
-        perr(p, sub, b.data);
+        perr_key(p, jpath, key, b.data);
         dl_buf_free(&b);
-        free(sub);
         free(s);
         return -1;
     }
@@ -223,11 +168,8 @@ static int get_path(struct pctx *p, const char *jpath, json_t *obj, const char *
     if (s == NULL)
         return 0;
     if (s[0] == '\0') {
-        char *sub = dl_xasprintf("%s.%s", jpath, key);
         free(s);
-        perr(p, sub, "empty path");
-        free(sub);
-        return -1;
+        return perr_key(p, jpath, key, "empty path");
     }
     free(*out);
     *out = s[0] == '/' ? s : dl_xasprintf("%s/%s", p->dir, s);
@@ -248,16 +190,41 @@ static int parse_version(struct pctx *p, const char *jpath, json_t *obj, const c
     return 0;
 }
 
-/* "550 5.7.1 text": a 4xx or 5xx code and text. */
-static int valid_reply(const char *s)
+/* Printable ASCII, at most max bytes. */
+static bool printable(const char *s, size_t max)
 {
-    if (strlen(s) < 3 || (s[0] != '4' && s[0] != '5') || s[1] < '0' || s[1] > '9' || s[2] < '0' ||
-        s[2] > '9' || (s[3] != '\0' && s[3] != ' ') || strlen(s) > 400)
-        return 0;
+    if (strlen(s) > max)
+        return false;
     for (const char *c = s; *c; c++)
         if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
-            return 0;
-    return 1;
+            return false;
+    return true;
+}
+
+/* "550 5.7.1 text": a 4xx or 5xx code and text. */
+static bool valid_reply(const char *s)
+{
+    return strlen(s) >= 3 && (s[0] == '4' || s[0] == '5') && s[1] >= '0' && s[1] <= '9' &&
+           s[2] >= '0' && s[2] <= '9' && (s[3] == '\0' || s[3] == ' ') && printable(s, 400);
+}
+
+/* A parser for the member of a listener's object at jpath. */
+typedef int (*member_parser)(struct pctx *p, const char *jpath, json_t *v,
+                             struct fsmtp_listener *l);
+
+/* obj.key, when present, parsed by fn (its JSON path jpath.key). */
+static int parse_member(struct pctx *p, const char *jpath, json_t *obj, const char *key,
+                        member_parser fn, struct fsmtp_listener *l)
+{
+    json_t *v = json_object_get(obj, key);
+    char *sub;
+    int rc;
+    if (v == NULL)
+        return 0;
+    sub = dl_xasprintf("%s.%s", jpath, key);
+    rc = fn(p, sub, v, l);
+    free(sub);
+    return rc;
 }
 
 static int parse_replies(struct pctx *p, const char *jpath, json_t *obj, struct fsmtp_listener *l)
@@ -273,12 +240,9 @@ static int parse_replies(struct pctx *p, const char *jpath, json_t *obj, struct 
         char **r = &l->reply[steps[i]];
         if (get_str(p, jpath, obj, keys[i], r) != 0)
             return -1;
-        if (*r != NULL && !valid_reply(*r)) {
-            char *sub = dl_xasprintf("%s.%s", jpath, keys[i]);
-            perr(p, sub, "expected a reply such as \"550 5.7.1 text\" (4xx or 5xx)");
-            free(sub);
-            return -1;
-        }
+        if (*r != NULL && !valid_reply(*r))
+            return perr_key(p, jpath, keys[i],
+                            "expected a reply such as \"550 5.7.1 text\" (4xx or 5xx)");
     }
     return 0;
 }
@@ -286,14 +250,15 @@ static int parse_replies(struct pctx *p, const char *jpath, json_t *obj, struct 
 static int parse_sni(struct pctx *p, const char *jpath, json_t *obj, struct fsmtp_listener *l)
 {
     static const char *const keys[] = {"cert", "key", NULL};
+    struct fsmtp_tls *t = &l->tls;
     const char *name;
     json_t *v;
     if (!json_is_object(obj))
         return perr(p, jpath, "expected an object mapping names to {cert, key}");
-    l->sni = dl_xcalloc(json_object_size(obj), sizeof(*l->sni));
+    t->sni = dl_xcalloc(json_object_size(obj), sizeof(*t->sni));
     json_object_foreach(obj, name, v)
     {
-        struct fsmtp_sni *s = &l->sni[l->n_sni++];
+        struct fsmtp_sni *s = &t->sni[t->n_sni++];
         char *sub = dl_xasprintf("%s[\"%s\"]", jpath, name);
         int rc = 0;
         s->name = dl_xstrdup(name);
@@ -315,163 +280,164 @@ static int parse_tls(struct pctx *p, const char *jpath, json_t *obj, struct fsmt
 {
     static const char *const keys[] = {"cert",  "key",        "min_version", "max_version", "sni",
                                        "fault", "fault_cert", "fault_key",   NULL};
+    struct fsmtp_tls *t = &l->tls;
     int fault = 0;
-    json_t *sni;
     if (!json_is_object(obj))
         return perr(p, jpath, "expected an object");
-    if (check_keys(p, jpath, obj, keys) != 0 || get_path(p, jpath, obj, "cert", &l->cert) ||
-        get_path(p, jpath, obj, "key", &l->key) ||
-        parse_version(p, jpath, obj, "min_version", &l->tls_min) ||
-        parse_version(p, jpath, obj, "max_version", &l->tls_max) ||
-        get_enum(p, jpath, obj, "fault", fault_names, FSMTP_FAULT_COUNT, &fault) ||
-        get_path(p, jpath, obj, "fault_cert", &l->fault_cert) ||
-        get_path(p, jpath, obj, "fault_key", &l->fault_key))
+    if (check_keys(p, jpath, obj, keys) != 0 || get_path(p, jpath, obj, "cert", &t->cert) ||
+        get_path(p, jpath, obj, "key", &t->key) ||
+        parse_version(p, jpath, obj, "min_version", &t->min_version) ||
+        parse_version(p, jpath, obj, "max_version", &t->max_version) ||
+        get_enum(p, jpath, obj, "fault", fsmtp_tls_fault_names, FSMTP_FAULT_COUNT, &fault) ||
+        get_path(p, jpath, obj, "fault_cert", &t->fault_cert) ||
+        get_path(p, jpath, obj, "fault_key", &t->fault_key))
         return -1;
-    l->fault = (enum fsmtp_tls_fault)fault;
-    if (l->cert == NULL || l->key == NULL)
+    t->fault = (enum fsmtp_tls_fault)fault;
+    if (t->cert == NULL || t->key == NULL)
         return perr(p, jpath, "needs both cert and key");
-    if (l->fault == FSMTP_FAULT_OTHER_CERT && (l->fault_cert == NULL || l->fault_key == NULL))
+    if (t->fault == FSMTP_FAULT_OTHER_CERT && (t->fault_cert == NULL || t->fault_key == NULL))
         return perr(p, jpath, "fault other-cert needs fault_cert and fault_key");
-    if (l->fault == FSMTP_FAULT_WRONG_KEY && l->fault_key == NULL)
+    if (t->fault == FSMTP_FAULT_WRONG_KEY && t->fault_key == NULL)
         return perr(p, jpath, "fault wrong-key needs fault_key");
-    sni = json_object_get(obj, "sni");
-    if (sni != NULL) {
-        char *sub = dl_xasprintf("%s.sni", jpath);
-        int rc = parse_sni(p, sub, sni, l);
-        free(sub);
-        if (rc != 0)
-            return -1;
-    }
+    return parse_member(p, jpath, obj, "sni", parse_sni, l);
+}
+
+/* The listener's identity: a new listener with name, address and port. */
+static struct fsmtp_listener *parse_identity(struct pctx *p, const char *jpath, json_t *obj)
+{
+    struct fsmtp_listener *l = NULL;
+    char *name = NULL, *addr = NULL;
+    int port = 25;
+    int rc = get_str(p, jpath, obj, "name", &name) || get_str(p, jpath, obj, "address", &addr) ||
+             get_intv(p, jpath, obj, "port", 1, 65535, &port);
+    if (rc == 0 && (name == NULL || addr == NULL))
+        perr(p, jpath, "needs name and address");
+    else if (rc == 0)
+        l = fsmtp_listener_new(name, addr, port);
+    free(name);
+    free(addr);
+    return l;
+}
+
+/* What the client sees of the dialogue: banner, EHLO, STARTTLS, drops.
+ * The starttls answer, when given, goes to *starttls (see
+ * resolve_starttls). */
+static int parse_dialogue(struct pctx *p, const char *jpath, json_t *obj, struct fsmtp_listener *l,
+                          int *starttls)
+{
+    int drop = (int)l->drop_at;
+    if (get_str(p, jpath, obj, "banner", &l->banner) ||
+        get_intv(p, jpath, obj, "banner_delay_ms", 0, 3600000, &l->banner_delay_ms) ||
+        get_bool(p, jpath, obj, "ehlo_extensions", &l->ehlo_extensions) ||
+        get_bool(p, jpath, obj, "starttls_advertise", &l->starttls_advertise) ||
+        get_enum(p, jpath, obj, "starttls", fsmtp_starttls_names, FSMTP_STARTTLS_COUNT, starttls) ||
+        get_bool(p, jpath, obj, "require_tls", &l->require_tls) ||
+        get_enum(p, jpath, obj, "drop_at", fsmtp_step_names, FSMTP_STEP_COUNT, &drop))
+        return -1;
+    l->drop_at = (enum fsmtp_step)drop;
     return 0;
 }
 
+/* Storage and the bounds of a session. */
+static int parse_limits(struct pctx *p, const char *jpath, json_t *obj, struct fsmtp_listener *l)
+{
+    if (get_path(p, jpath, obj, "maildir", &l->maildir) ||
+        get_size(p, jpath, obj, "max_size", 1, 1LL << 30, &l->max_size) ||
+        get_intv(p, jpath, obj, "idle_timeout", 1, 86400, &l->idle_timeout) ||
+        get_intv(p, jpath, obj, "command_timeout", 1, 86400, &l->command_timeout) ||
+        get_intv(p, jpath, obj, "session_timeout", 1, 86400, &l->session_timeout) ||
+        get_intv(p, jpath, obj, "max_errors", 1, 1000, &l->max_errors) ||
+        get_intv(p, jpath, obj, "max_recipients", 1, 10000, &l->max_recipients))
+        return -1;
+    return 0;
+}
+
+static int check_banner(struct pctx *p, const char *jpath, const struct fsmtp_listener *l)
+{
+    if (!printable(l->banner, 400))
+        return perr_key(p, jpath, "banner", "printable ASCII only, at most 400 bytes");
+    return 0;
+}
+
+/* The STARTTLS answer: as configured (starttls >= 0), else "accept" with a
+ * certificate and "454" without one. */
+static int resolve_starttls(struct pctx *p, const char *jpath, struct fsmtp_listener *l,
+                            int starttls)
+{
+    l->starttls = starttls >= 0         ? (enum fsmtp_starttls)starttls
+                  : l->tls.cert != NULL ? FSMTP_STARTTLS_ACCEPT
+                                        : FSMTP_STARTTLS_454;
+    if (l->starttls == FSMTP_STARTTLS_ACCEPT && l->tls.cert == NULL)
+        return perr(p, jpath, "starttls \"accept\" needs tls.cert and tls.key");
+    return 0;
+}
+
+/* The keys of a listener object. */
+static const char *const listener_keys[] = {"name",
+                                            "address",
+                                            "port",
+                                            "banner",
+                                            "banner_delay_ms",
+                                            "ehlo_extensions",
+                                            "starttls_advertise",
+                                            "starttls",
+                                            "require_tls",
+                                            "tls",
+                                            "reply",
+                                            "drop_at",
+                                            "maildir",
+                                            "max_size",
+                                            "idle_timeout",
+                                            "command_timeout",
+                                            "session_timeout",
+                                            "max_errors",
+                                            "max_recipients",
+                                            NULL};
+
 static struct fsmtp_listener *parse_listener(struct pctx *p, const char *jpath, json_t *obj)
 {
-    static const char *const keys[] = {"name",
-                                       "address",
-                                       "port",
-                                       "banner",
-                                       "banner_delay_ms",
-                                       "ehlo_extensions",
-                                       "starttls_advertise",
-                                       "starttls",
-                                       "require_tls",
-                                       "tls",
-                                       "reply",
-                                       "drop_at",
-                                       "maildir",
-                                       "max_size",
-                                       "idle_timeout",
-                                       "command_timeout",
-                                       "session_timeout",
-                                       "max_errors",
-                                       "max_recipients",
-                                       NULL};
     struct fsmtp_listener *l;
-    char *name = NULL, *addr = NULL;
-    long long port = 25, delay = 0, max_size, idle, cmd_to, sess_to, errs, rcpts;
-    int starttls = -1, drop = 0;
-    json_t *tls, *reply;
+    int starttls = -1;
 
     if (!json_is_object(obj)) {
         perr(p, jpath, "expected an object");
         return NULL;
     }
-    if (check_keys(p, jpath, obj, keys) != 0 || get_str(p, jpath, obj, "name", &name) ||
-        get_str(p, jpath, obj, "address", &addr) ||
-        get_int(p, jpath, obj, "port", 1, 65535, &port)) {
-        free(name);
-        free(addr);
+    if (check_keys(p, jpath, obj, listener_keys) != 0 ||
+        (l = parse_identity(p, jpath, obj)) == NULL)
         return NULL;
-    }
-    if (name == NULL || addr == NULL) {
-        perr(p, jpath, "needs name and address");
-        free(name);
-        free(addr);
+    if (parse_dialogue(p, jpath, obj, l, &starttls) || parse_limits(p, jpath, obj, l) ||
+        check_banner(p, jpath, l) || parse_member(p, jpath, obj, "tls", parse_tls, l) ||
+        parse_member(p, jpath, obj, "reply", parse_replies, l) ||
+        resolve_starttls(p, jpath, l, starttls)) {
+        fsmtp_listener_unref(l);
         return NULL;
-    }
-    l = fsmtp_listener_new(name, addr, (int)port);
-    free(name);
-    free(addr);
-    max_size = (long long)l->max_size;
-    idle = l->idle_timeout;
-    cmd_to = l->command_timeout;
-    sess_to = l->session_timeout;
-    errs = l->max_errors;
-    rcpts = l->max_recipients;
-    if (get_str(p, jpath, obj, "banner", &l->banner) ||
-        get_int(p, jpath, obj, "banner_delay_ms", 0, 3600000, &delay) ||
-        get_bool(p, jpath, obj, "ehlo_extensions", &l->ehlo_extensions) ||
-        get_bool(p, jpath, obj, "starttls_advertise", &l->starttls_advertise) ||
-        get_enum(p, jpath, obj, "starttls", starttls_names, FSMTP_STARTTLS_COUNT, &starttls) ||
-        get_bool(p, jpath, obj, "require_tls", &l->require_tls) ||
-        get_enum(p, jpath, obj, "drop_at", step_names, FSMTP_STEP_COUNT, &drop) ||
-        get_path(p, jpath, obj, "maildir", &l->maildir) ||
-        get_int(p, jpath, obj, "max_size", 1, 1LL << 30, &max_size) ||
-        get_int(p, jpath, obj, "idle_timeout", 1, 86400, &idle) ||
-        get_int(p, jpath, obj, "command_timeout", 1, 86400, &cmd_to) ||
-        get_int(p, jpath, obj, "session_timeout", 1, 86400, &sess_to) ||
-        get_int(p, jpath, obj, "max_errors", 1, 1000, &errs) ||
-        get_int(p, jpath, obj, "max_recipients", 1, 10000, &rcpts))
-        goto fail;
-    l->banner_delay_ms = (int)delay;
-    l->drop_at = (enum fsmtp_step)drop;
-    l->max_size = (size_t)max_size;
-    l->idle_timeout = (int)idle;
-    l->command_timeout = (int)cmd_to;
-    l->session_timeout = (int)sess_to;
-    l->max_errors = (int)errs;
-    l->max_recipients = (int)rcpts;
-    for (const char *c = l->banner; *c; c++)
-        if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f || strlen(l->banner) > 400) {
-            char *sub = dl_xasprintf("%s.banner", jpath);
-            perr(p, sub, "printable ASCII only, at most 400 bytes");
-            free(sub);
-            goto fail;
-        }
-    tls = json_object_get(obj, "tls");
-    if (tls != NULL) {
-        char *sub = dl_xasprintf("%s.tls", jpath);
-        int rc = parse_tls(p, sub, tls, l);
-        free(sub);
-        if (rc != 0)
-            goto fail;
-    }
-    reply = json_object_get(obj, "reply");
-    if (reply != NULL) {
-        char *sub = dl_xasprintf("%s.reply", jpath);
-        int rc = parse_replies(p, sub, reply, l);
-        free(sub);
-        if (rc != 0)
-            goto fail;
-    }
-    l->starttls = starttls >= 0     ? (enum fsmtp_starttls)starttls
-                  : l->cert != NULL ? FSMTP_STARTTLS_ACCEPT
-                                    : FSMTP_STARTTLS_454;
-    if (l->starttls == FSMTP_STARTTLS_ACCEPT && l->cert == NULL) {
-        perr(p, jpath, "starttls \"accept\" needs tls.cert and tls.key");
-        goto fail;
     }
     return l;
-fail:
-    fsmtp_listener_unref(l);
-    return NULL;
 }
 
-/* Create the maildirs and TLS contexts: what makes a listener servable. */
-static int prepare_listener(struct pctx *p, const char *jpath, struct fsmtp_listener *l)
+/* No two listeners on one address and port. */
+static int check_unique(struct pctx *p, const char *jpath, const struct fsmtp_conf *conf,
+                        const struct fsmtp_listener *l)
 {
-    static const char *const subs[] = {"tmp", "new", "cur"};
+    for (size_t k = 0; k < conf->n_listeners; k++)
+        if (conf->listeners[k] != l && strcmp(conf->listeners[k]->address, l->address) == 0 &&
+            conf->listeners[k]->port == l->port)
+            return perr(p, jpath, "address and port already used by another listener");
+    return 0;
+}
+
+/* The listener at jpath, added to conf and prepared for serving. */
+static int add_listener(struct pctx *p, const char *jpath, json_t *obj, struct fsmtp_conf *conf)
+{
+    struct fsmtp_listener *l = parse_listener(p, jpath, obj);
     struct dl_error e;
-    if (l->maildir != NULL)
-        for (int i = 0; i < 3; i++) {
-            char *d = dl_xasprintf("%s/%s", l->maildir, subs[i]);
-            int rc = dl_mkdir_p(d, 0700, &e);
-            free(d);
-            if (rc != 0)
-                return perr(p, jpath, e.msg);
-        }
-    if (l->cert != NULL && fsmtp_tls_setup(l, &e) != 0)
+    if (l == NULL)
+        return -1;
+    conf->listeners[conf->n_listeners++] = l;
+    if (check_unique(p, jpath, conf, l) != 0)
+        return -1;
+    if (fsmtp_listener_prepare(l, &e) != 0)
         return perr(p, jpath, e.msg);
     return 0;
 }
@@ -480,21 +446,20 @@ static int parse_top(struct pctx *p, json_t *root, struct fsmtp_conf *conf)
 {
     static const char *const keys[] = {"session_log",  "pidfile",   "grace", "max_sessions",
                                        "max_buffered", "listeners", NULL};
-    long long grace = 5, maxs = 1024, maxb = 256LL << 20;
     json_t *ls, *v;
     size_t i;
+    conf->grace = 5;
+    conf->max_sessions = 1024;
+    conf->max_buffered = (size_t)256 << 20;
     if (!json_is_object(root))
         return perr(p, "$", "expected an object");
     if (check_keys(p, "$", root, keys) ||
         get_path(p, "$", root, "session_log", &conf->session_log) ||
         get_path(p, "$", root, "pidfile", &conf->pidfile) ||
-        get_int(p, "$", root, "grace", 0, 3600, &grace) ||
-        get_int(p, "$", root, "max_sessions", 1, 100000, &maxs) ||
-        get_int(p, "$", root, "max_buffered", 1LL << 20, 1LL << 40, &maxb))
+        get_intv(p, "$", root, "grace", 0, 3600, &conf->grace) ||
+        get_intv(p, "$", root, "max_sessions", 1, 100000, &conf->max_sessions) ||
+        get_size(p, "$", root, "max_buffered", 1LL << 20, 1LL << 40, &conf->max_buffered))
         return -1;
-    conf->grace = (int)grace;
-    conf->max_sessions = (int)maxs;
-    conf->max_buffered = (size_t)maxb;
     ls = json_object_get(root, "listeners");
     if (!json_is_array(ls))
         return perr(p, "$.listeners", "expected an array of listeners");
@@ -502,18 +467,7 @@ static int parse_top(struct pctx *p, json_t *root, struct fsmtp_conf *conf)
     json_array_foreach(ls, i, v)
     {
         char *jpath = dl_xasprintf("$.listeners[%zu]", i);
-        struct fsmtp_listener *l = parse_listener(p, jpath, v);
-        int rc = -1;
-        if (l != NULL) {
-            conf->listeners[conf->n_listeners++] = l;
-            rc = 0;
-            for (size_t k = 0; k + 1 < conf->n_listeners && rc == 0; k++)
-                if (strcmp(conf->listeners[k]->address, l->address) == 0 &&
-                    conf->listeners[k]->port == l->port)
-                    rc = perr(p, jpath, "address and port already used by another listener");
-            if (rc == 0)
-                rc = prepare_listener(p, jpath, l);
-        }
+        int rc = add_listener(p, jpath, v, conf);
         free(jpath);
         if (rc != 0)
             return -1;

@@ -1,22 +1,12 @@
 #include "fsmtp_server.h"
+#include "fsmtp_conns.h"
 #include "fsmtp_guard.h"
-#include "fsmtp_log.h"
-#include "fsmtp_tls.h"
-#include "smtp_session.h"
 #include "dl_util.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/util.h>
-#include <netinet/in.h>
-#include <openssl/err.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,13 +14,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define CLOSE_WRITE_TIMEOUT 5           /* seconds to flush the last reply */
-#define INPUT_HIGH          (64 * 1024) /* stop reading the socket beyond this */
-#define OUTPUT_HIGH         (64 * 1024) /* stop processing input while replies wait */
-#define TICK_MS             1000        /* how often line and session deadlines are checked */
-#define ACCEPT_PAUSE_MS     1000        /* accepting paused this long after EMFILE at most */
-#define EVICT_MIN_AGE       1.0         /* a line pending this long may lose its slot */
-#define CLOSING_SLACK       16          /* closing sessions allowed beyond max_sessions */
+#define TICK_MS         1000 /* how often line and session deadlines are checked */
+#define ACCEPT_PAUSE_MS 1000 /* accepting paused this long after EMFILE at most */
+#define CLOSING_SLACK   16   /* closing sessions allowed beyond max_sessions */
 
 struct bound {
     struct fsmtp_server *srv;
@@ -38,26 +24,12 @@ struct bound {
     struct fsmtp_listener *l; /* one reference */
 };
 
-struct conn {
-    struct fsmtp_server *srv;
-    struct conn *prev, *next;
-    struct bufferevent *bev;
-    struct smtp_session *sess;
-    struct event *banner_timer;
-    char start[32];
-    double started;       /* dl_mono() at accept */
-    double partial_since; /* dl_mono() when the pending line began, or 0 */
-    bool closing;
-    bool throttled; /* replies pile up: input waits until they are sent */
-};
-
 struct fsmtp_server {
     struct event_base *base;
     struct fsmtp_conf *conf;
     struct bound **bound;
     size_t n_bound;
-    struct conn *conns;
-    int n_conns, n_closing;
+    struct fsmtp_conns *conns;
     int max_sessions; /* conf's, lowered to what the descriptor limit allows */
     struct fsmtp_guard *guard;
     bool stopping, accept_paused;
@@ -66,299 +38,28 @@ struct fsmtp_server {
     struct event *sig_hup, *sig_term, *sig_int, *grace_timer, *tick, *resume_timer;
 };
 
-static void conn_end(struct conn *c);
-static void conn_act(struct conn *c, enum smtp_action act);
 static void resume_accepting(struct fsmtp_server *srv);
 
-static void write_record(struct conn *c)
+/* A session ended: its descriptor is free again. */
+static void conn_ended(void *arg)
 {
-    struct dl_error err;
-    char end[32];
-    json_t *rec = smtp_session_record(c->sess);
-    if (c->srv->conf->session_log == NULL)
-        return;
-    fsmtp_log_now(end, sizeof(end));
-    json_object_set_new(rec, "start", json_string(c->start));
-    json_object_set_new(rec, "end", json_string(end));
-    if (fsmtp_log_append(c->srv->conf->session_log, rec, &err) != 0)
-        dl_err("session log: %s", err.msg);
-}
-
-/* Write what bev still holds straight to its socket, once, without
- * blocking (a socket bufferevent's output cannot be drained from outside
- * its callbacks, so copy it out). */
-static void write_pending(struct bufferevent *bev)
-{
-    struct evbuffer *out = bufferevent_get_output(bev);
-    size_t n = evbuffer_get_length(out);
-    unsigned char *p = n > 0 ? evbuffer_pullup(out, -1) : NULL;
-    if (p != NULL && write(bufferevent_getfd(bev), p, n) < 0)
-        dl_debug("final write: %s", strerror(errno));
-}
-
-static void conn_end(struct conn *c)
-{
-    struct fsmtp_server *srv = c->srv;
-    struct bufferevent *under;
-    smtp_session_eof(c->sess, "connection closed");
-    write_record(c);
-    /* best effort: a TLS filter may leave the last reply in the socket's buffer */
-    under = bufferevent_get_underlying(c->bev);
-    if (under != NULL)
-        write_pending(under);
-    if (c->banner_timer != NULL)
-        event_free(c->banner_timer);
-    bufferevent_free(c->bev);
-    smtp_session_free(c->sess);
-    if (c->prev != NULL)
-        c->prev->next = c->next;
-    else
-        srv->conns = c->next;
-    if (c->next != NULL)
-        c->next->prev = c->prev;
-    srv->n_conns--;
-    srv->n_closing -= c->closing;
-    free(c);
+    struct fsmtp_server *srv = arg;
     if (srv->accept_paused)
-        resume_accepting(srv); /* a descriptor is free again */
-    if (srv->stopping && srv->n_conns == 0)
+        resume_accepting(srv);
+    if (srv->stopping && fsmtp_conns_count(srv->conns) == 0)
         event_base_loopexit(srv->base, NULL);
 }
 
-static void flush_output(struct conn *c)
-{
-    struct dl_buf *out = smtp_session_output(c->sess);
-    if (out->len > 0)
-        bufferevent_write(c->bev, out->data, out->len);
-    out->len = 0;
-}
-
-static void read_cb(struct bufferevent *bev, void *arg);
-static void write_cb(struct bufferevent *bev, void *arg);
-static void event_cb(struct bufferevent *bev, short events, void *arg);
-
-/* Timeouts and the input bound for c->bev. */
-static void setup_bev(struct conn *c)
-{
-    struct timeval tv = {smtp_session_listener(c->sess)->idle_timeout, 0};
-    bufferevent_set_timeouts(c->bev, &tv, &tv);
-    bufferevent_setwatermark(c->bev, EV_READ, 0, INPUT_HIGH);
-}
-
-static void start_tls(struct conn *c)
-{
-    const struct fsmtp_listener *l = smtp_session_listener(c->sess);
-    struct evbuffer *in = bufferevent_get_input(c->bev);
-    struct bufferevent *tls;
-    SSL *ssl;
-    char junk[4096];
-    int n;
-    /* bytes pipelined after STARTTLS were never protected: discard them */
-    while ((n = evbuffer_remove(in, junk, sizeof(junk))) > 0)
-        smtp_session_input(c->sess, junk, (size_t)n);
-    ssl = SSL_new(l->ssl_ctx);
-    if (ssl == NULL) {
-        conn_act(c, smtp_session_tls_failed(c->sess, "SSL_new failed", NULL));
-        return;
-    }
-    tls = bufferevent_openssl_filter_new(c->srv->base, c->bev, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                         BEV_OPT_CLOSE_ON_FREE);
-    if (tls == NULL) {
-        SSL_free(ssl);
-        conn_act(c, smtp_session_tls_failed(c->sess, "cannot start TLS", NULL));
-        return;
-    }
-    bufferevent_openssl_set_allow_dirty_shutdown(tls, 1);
-    c->bev = tls;
-    bufferevent_setcb(tls, read_cb, write_cb, event_cb, c);
-    setup_bev(c);
-    bufferevent_enable(tls, EV_READ | EV_WRITE);
-}
-
-static void conn_act(struct conn *c, enum smtp_action act)
-{
-    flush_output(c);
-    switch (act) {
-    case SMTP_ACTION_NONE:
-        break;
-    case SMTP_ACTION_STARTTLS:
-        start_tls(c);
-        break;
-    case SMTP_ACTION_CLOSE: {
-        struct timeval tv = {CLOSE_WRITE_TIMEOUT, 0};
-        c->srv->n_closing += !c->closing;
-        c->closing = true;
-        bufferevent_disable(c->bev, EV_READ);
-        bufferevent_set_timeouts(c->bev, NULL, &tv);
-        if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-            conn_end(c);
-        break;
-    }
-    }
-}
-
-static void read_cb(struct bufferevent *bev, void *arg)
-{
-    struct conn *c = arg;
-    struct evbuffer *in = bufferevent_get_input(bev);
-    enum smtp_action act = SMTP_ACTION_NONE;
-    char buf[4096];
-    int n;
-    if (c->closing) {
-        evbuffer_drain(in, evbuffer_get_length(in));
-        return;
-    }
-    /* Decrypted bytes can come before the handshake is reported done (the
-     * client's EHLO in the same segment as its Finished): they are
-     * protected, so keep them for when it is (event_cb). */
-    if (smtp_session_state(c->sess) == SMTP_STATE_TLS)
-        return;
-    /* a client that sends without reading replies is paused, not buffered */
-    while (act == SMTP_ACTION_NONE &&
-           evbuffer_get_length(bufferevent_get_output(bev)) < OUTPUT_HIGH &&
-           (n = evbuffer_remove(in, buf, sizeof(buf))) > 0) {
-        act = smtp_session_input(c->sess, buf, (size_t)n);
-        flush_output(c);
-    }
-    if (act == SMTP_ACTION_NONE && evbuffer_get_length(in) > 0) {
-        c->throttled = true;
-        bufferevent_disable(bev, EV_READ);
-    }
-    conn_act(c, act);
-}
-
-static void write_cb(struct bufferevent *bev, void *arg)
-{
-    struct conn *c = arg;
-    if (c->closing) {
-        conn_end(c);
-    } else if (c->throttled) {
-        c->throttled = false;
-        bufferevent_enable(bev, EV_READ);
-        read_cb(bev, c);
-    }
-}
-
-static void event_cb(struct bufferevent *bev, short events, void *arg)
-{
-    struct conn *c = arg;
-    if (events & BEV_EVENT_CONNECTED) {
-        struct fsmtp_tls_info info;
-        enum smtp_action act;
-        fsmtp_tls_info_get(bufferevent_openssl_get_ssl(bev), &info);
-        act = smtp_session_tls_done(c->sess, &info);
-        conn_act(c, act); /* may end (free) the connection unless NONE */
-        if (act == SMTP_ACTION_NONE && evbuffer_get_length(bufferevent_get_input(bev)) > 0)
-            read_cb(bev, c); /* what arrived with the end of the handshake */
-        return;
-    }
-    if (c->closing) {
-        conn_end(c);
-        return;
-    }
-    if (events & BEV_EVENT_TIMEOUT) {
-        conn_act(c, smtp_session_timeout(c->sess));
-        return;
-    }
-    if (smtp_session_state(c->sess) == SMTP_STATE_TLS) {
-        struct dl_buf why = {0};
-        struct fsmtp_tls_info info;
-        unsigned long e;
-        dl_buf_printf(&why, "handshake failed");
-        if (events & BEV_EVENT_EOF)
-            dl_buf_printf(&why, ": client closed the connection");
-        /* libevent queues OpenSSL's errors, or SSL_get_error()'s code alone */
-        while ((e = bufferevent_get_openssl_error(bev)) != 0 && why.len < 400) {
-            const char *r = ERR_GET_LIB(e) != 0 ? ERR_reason_error_string(e) : NULL;
-            if (r != NULL)
-                dl_buf_printf(&why, ": %s", r);
-            else
-                dl_buf_printf(&why, ": SSL error %lu", e);
-        }
-        fsmtp_tls_info_get(bufferevent_openssl_get_ssl(bev), &info);
-        smtp_session_tls_failed(c->sess, why.data, &info);
-        dl_buf_free(&why);
-    } else {
-        smtp_session_eof(c->sess, (events & BEV_EVENT_EOF)
-                                      ? "client closed the connection"
-                                      : evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-    }
-    conn_end(c);
-}
-
-static void banner_cb(evutil_socket_t fd, short what, void *arg)
-{
-    struct conn *c = arg;
-    (void)fd;
-    (void)what;
-    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-    conn_act(c, smtp_session_start(c->sess));
-}
-
-static void peer_name(const struct sockaddr *sa, char *buf, size_t len)
-{
-    char host[INET6_ADDRSTRLEN] = "?";
-    int port = 0;
-    if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-        evutil_inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-        port = ntohs(in->sin_port);
-        snprintf(buf, len, "%s:%d", host, port);
-    } else if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-        evutil_inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-        port = ntohs(in6->sin6_port);
-        snprintf(buf, len, "[%s]:%d", host, port);
-    } else {
-        snprintf(buf, len, "unknown");
-    }
-}
-
-/* Replies go out as soon as they are written: a reply written in pieces
- * must not wait for the client's delayed ACK (Nagle), which would cost
- * every exchange tens of milliseconds. */
-static void set_nodelay(evutil_socket_t fd)
-{
-    int one = 1;
-    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
-        dl_debug("TCP_NODELAY: %s", strerror(errno));
-}
-
-/* The session whose pending line began longest ago (at least
- * EVICT_MIN_AGE seconds), ended with 421 to make room: a client trickling
- * a line byte by byte gives its slot to a new one. Returns whether one was. */
-static bool evict_slowest(struct fsmtp_server *srv)
-{
-    double now = dl_mono();
-    struct conn *slow = NULL;
-    for (struct conn *c = srv->conns; c != NULL; c = c->next)
-        if (!c->closing && c->partial_since > 0 && now - c->partial_since >= EVICT_MIN_AGE &&
-            (slow == NULL || c->partial_since < slow->partial_since))
-            slow = c;
-    if (slow == NULL)
-        return false;
-    dl_debug("%s: slot given to a new client: a line pending for %.0f s",
-             smtp_session_listener(slow->sess)->name, now - slow->partial_since);
-    conn_act(slow, smtp_session_timeout(slow->sess));
-    return true;
-}
-
 /* Room for one more session: under max_sessions once closing ones are
- * left out (they end within CLOSE_WRITE_TIMEOUT), evicting the slowest
+ * left out (they end within seconds: fsmtp_conns), evicting the slowest
  * when full, and never more than CLOSING_SLACK sockets beyond the bound. */
 static bool have_room(struct fsmtp_server *srv)
 {
-    if (srv->stopping || srv->n_conns >= srv->max_sessions + CLOSING_SLACK)
+    int n = fsmtp_conns_count(srv->conns);
+    if (srv->stopping || n >= srv->max_sessions + CLOSING_SLACK)
         return false;
-    return srv->n_conns - srv->n_closing < srv->max_sessions || evict_slowest(srv);
-}
-
-static struct smtp_session *new_session(struct fsmtp_server *srv, struct fsmtp_listener *l,
-                                        const char *peer)
-{
-    struct smtp_session_hooks hooks = {
-        .mem_ctx = srv->guard, .reserve = fsmtp_guard_reserve, .release = fsmtp_guard_release};
-    return smtp_session_new(l, peer, &hooks);
+    return n - fsmtp_conns_closing(srv->conns) < srv->max_sessions ||
+           fsmtp_conns_evict_slowest(srv->conns);
 }
 
 static void accept_cb(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa,
@@ -366,8 +67,6 @@ static void accept_cb(struct evconnlistener *evl, evutil_socket_t fd, struct soc
 {
     struct bound *b = arg;
     struct fsmtp_server *srv = b->srv;
-    struct conn *c;
-    char peer[80];
     (void)evl;
     (void)socklen;
     if (!have_room(srv)) {
@@ -377,35 +76,7 @@ static void accept_cb(struct evconnlistener *evl, evutil_socket_t fd, struct soc
         evutil_closesocket(fd);
         return;
     }
-    peer_name(sa, peer, sizeof(peer));
-    set_nodelay(fd);
-    c = dl_xcalloc(1, sizeof(*c));
-    c->srv = srv;
-    fsmtp_log_now(c->start, sizeof(c->start));
-    c->started = dl_mono();
-    c->sess = new_session(srv, b->l, peer);
-    c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
-    if (c->bev == NULL) {
-        evutil_closesocket(fd);
-        smtp_session_free(c->sess);
-        free(c);
-        return;
-    }
-    c->next = srv->conns;
-    if (srv->conns != NULL)
-        srv->conns->prev = c;
-    srv->conns = c;
-    srv->n_conns++;
-    dl_debug("%s: session from %s", b->l->name, peer);
-    bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
-    setup_bev(c);
-    if (b->l->banner_delay_ms > 0) {
-        struct timeval tv = {b->l->banner_delay_ms / 1000, (b->l->banner_delay_ms % 1000) * 1000};
-        c->banner_timer = evtimer_new(srv->base, banner_cb, c);
-        evtimer_add(c->banner_timer, &tv);
-        return;
-    }
-    banner_cb(-1, 0, c);
+    fsmtp_conns_accept(srv->conns, b->l, fd, sa);
 }
 
 static void set_listening(struct fsmtp_server *srv, bool on)
@@ -448,7 +119,8 @@ static void accept_error_cb(struct evconnlistener *evl, void *arg)
     srv->pauses++;
     if (dl_mono() - srv->pause_logged >= 10) {
         dl_err("%s: accept: %s: not accepting until a session ends (%d sessions; %lu pauses)",
-               b->l->name, evutil_socket_error_to_string(e), srv->n_conns, srv->pauses);
+               b->l->name, evutil_socket_error_to_string(e), fsmtp_conns_count(srv->conns),
+               srv->pauses);
         srv->pause_logged = dl_mono();
     }
     srv->accept_paused = true;
@@ -456,33 +128,13 @@ static void accept_error_cb(struct evconnlistener *evl, void *arg)
     evtimer_add(srv->resume_timer, &tv);
 }
 
-/* Once a second: a line begun more than command_timeout ago, or a session
- * older than session_timeout, ends with 421 (the idle timer alone restarts
- * with every byte, so a client trickling bytes would keep its slot). */
+/* Once a second: the sessions' deadlines (fsmtp_conns). */
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct fsmtp_server *srv = arg;
-    double now = dl_mono();
     (void)fd;
     (void)what;
-    for (struct conn *c = srv->conns, *next; c != NULL; c = next) {
-        const struct fsmtp_listener *l = smtp_session_listener(c->sess);
-        next = c->next;
-        if (c->closing)
-            continue;
-        if (smtp_session_pending(c->sess) == 0 || smtp_session_state(c->sess) == SMTP_STATE_TLS)
-            c->partial_since = 0;
-        else if (c->partial_since == 0)
-            c->partial_since = now;
-        if ((c->partial_since > 0 && now - c->partial_since > l->command_timeout) ||
-            now - c->started > l->session_timeout) {
-            dl_debug("%s: %s deadline passed", l->name,
-                     c->partial_since > 0 && now - c->partial_since > l->command_timeout
-                         ? "line"
-                         : "session");
-            conn_act(c, smtp_session_timeout(c->sess)); /* may free c: next saved */
-        }
-    }
+    fsmtp_conns_check_deadlines(srv->conns);
 }
 
 static struct bound *bind_listener(struct fsmtp_server *srv, struct fsmtp_listener *l,
@@ -540,30 +192,25 @@ static void grace_cb(evutil_socket_t fd, short what, void *arg)
     struct fsmtp_server *srv = arg;
     (void)fd;
     (void)what;
-    dl_info("grace period over: closing %d sessions", srv->n_conns);
-    while (srv->conns != NULL) {
-        struct conn *c = srv->conns;
-        smtp_session_shutdown(c->sess);
-        flush_output(c);
-        if (bufferevent_get_underlying(c->bev) == NULL)
-            write_pending(c->bev);
-        conn_end(c);
-    }
+    dl_info("grace period over: closing %d sessions", fsmtp_conns_count(srv->conns));
+    fsmtp_conns_shutdown(srv->conns);
     event_base_loopexit(srv->base, NULL);
 }
 
-void fsmtp_server_stop(struct fsmtp_server *srv)
+/* Stop accepting; end the loop once sessions finish or the grace ends. */
+static void server_stop(struct fsmtp_server *srv)
 {
     struct timeval tv = {srv->conf->grace, 0};
     if (srv->stopping)
         return;
     srv->stopping = true;
     close_listeners(srv);
-    if (srv->n_conns == 0) {
+    if (fsmtp_conns_count(srv->conns) == 0) {
         event_base_loopexit(srv->base, NULL);
         return;
     }
-    dl_info("stopping: %d sessions in flight, %d s grace", srv->n_conns, srv->conf->grace);
+    dl_info("stopping: %d sessions in flight, %d s grace", fsmtp_conns_count(srv->conns),
+            srv->conf->grace);
     srv->grace_timer = evtimer_new(srv->base, grace_cb, srv);
     evtimer_add(srv->grace_timer, &tv);
 }
@@ -578,7 +225,8 @@ static void session_cap(struct fsmtp_server *srv)
         dl_warn("%s", why);
 }
 
-int fsmtp_server_reload(struct fsmtp_server *srv, struct dl_error *err)
+/* Re-read the configuration file; on error the running one stays. */
+static int server_reload(struct fsmtp_server *srv, struct dl_error *err)
 {
     struct fsmtp_conf *nc = fsmtp_conf_load(srv->conf->path, err);
     struct bound **nb;
@@ -620,6 +268,7 @@ int fsmtp_server_reload(struct fsmtp_server *srv, struct dl_error *err)
     srv->n_bound = n;
     fsmtp_conf_free(srv->conf);
     srv->conf = nc;
+    fsmtp_conns_set_log(srv->conns, nc->session_log);
     session_cap(srv);
     return 0;
 }
@@ -632,18 +281,19 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
         struct dl_error err;
         if (srv->stopping)
             return;
-        if (fsmtp_server_reload(srv, &err) != 0)
+        if (server_reload(srv, &err) != 0)
             dl_err("reload failed, keeping the running configuration: %s", err.msg);
         else
             dl_info("configuration reloaded: %zu listeners", srv->n_bound);
         return;
     }
-    fsmtp_server_stop(srv);
+    server_stop(srv);
 }
 
 struct fsmtp_server *fsmtp_server_new(struct fsmtp_conf *conf, struct dl_error *err)
 {
     struct fsmtp_server *srv = dl_xcalloc(1, sizeof(*srv));
+    struct fsmtp_conns_hooks hooks = {.arg = srv, .ended = conn_ended};
     srv->conf = conf;
     srv->base = event_base_new();
     if (srv->base == NULL) {
@@ -651,6 +301,8 @@ struct fsmtp_server *fsmtp_server_new(struct fsmtp_conf *conf, struct dl_error *
         goto fail;
     }
     srv->guard = fsmtp_guard_new(conf->max_buffered);
+    srv->conns = fsmtp_conns_new(srv->base, srv->guard, &hooks);
+    fsmtp_conns_set_log(srv->conns, conf->session_log);
     session_cap(srv);
     srv->resume_timer = evtimer_new(srv->base, resume_cb, srv);
     srv->tick = event_new(srv->base, -1, EV_PERSIST, tick_cb, srv);
@@ -691,23 +343,21 @@ const struct fsmtp_conf *fsmtp_server_conf(const struct fsmtp_server *srv)
 
 void fsmtp_server_free(struct fsmtp_server *srv)
 {
+    struct event *events[6];
     if (srv == NULL)
         return;
-    while (srv->conns != NULL)
-        conn_end(srv->conns);
+    fsmtp_conns_free(srv->conns);
+    srv->conns = NULL;
     close_listeners(srv);
-    if (srv->grace_timer != NULL)
-        event_free(srv->grace_timer);
-    if (srv->tick != NULL)
-        event_free(srv->tick);
-    if (srv->resume_timer != NULL)
-        event_free(srv->resume_timer);
-    if (srv->sig_hup != NULL)
-        event_free(srv->sig_hup);
-    if (srv->sig_term != NULL)
-        event_free(srv->sig_term);
-    if (srv->sig_int != NULL)
-        event_free(srv->sig_int);
+    events[0] = srv->grace_timer;
+    events[1] = srv->tick;
+    events[2] = srv->resume_timer;
+    events[3] = srv->sig_hup;
+    events[4] = srv->sig_term;
+    events[5] = srv->sig_int;
+    for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+        if (events[i] != NULL)
+            event_free(events[i]);
     if (srv->base != NULL)
         event_base_free(srv->base);
     fsmtp_conf_free(srv->conf);

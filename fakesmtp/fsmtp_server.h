@@ -1,11 +1,11 @@
 /*
  * fsmtp_server: the fakesmtp event loop (libevent 2.1): one listening
- * socket per configured listener, one smtp_session per connection, TLS
- * through bufferevent_openssl filters after STARTTLS, the session log, and
- * the signals: SIGHUP reloads the configuration (sessions in flight keep
- * the behaviour they started with; listeners are added and removed),
- * SIGTERM and SIGINT stop accepting and give sessions in flight the
- * configured grace period before the loop ends.
+ * socket per configured listener, what to accept (the session bound, a
+ * pause when descriptors run out; the sessions themselves are
+ * fsmtp_conns'), and the signals: SIGHUP reloads the configuration
+ * (sessions in flight keep the behaviour they started with; listeners are
+ * added and removed), SIGTERM and SIGINT stop accepting and give sessions
+ * in flight the configured grace period before the loop ends.
  */
 #ifndef FSMTP_SERVER_H
 #define FSMTP_SERVER_H
@@ -19,14 +19,8 @@ struct fsmtp_server;
  * failure). Returns NULL with err set when a listener cannot be bound. */
 struct fsmtp_server *fsmtp_server_new(struct fsmtp_conf *conf, struct dl_error *err);
 
-/* Run until stopped by SIGTERM/SIGINT (or fsmtp_server_stop). Returns 0. */
+/* Run until stopped by SIGTERM or SIGINT. Returns 0. */
 int fsmtp_server_run(struct fsmtp_server *srv);
-
-/* Re-read the configuration file; on error the running one stays. */
-int fsmtp_server_reload(struct fsmtp_server *srv, struct dl_error *err);
-
-/* Stop accepting; end the loop once sessions finish or the grace ends. */
-void fsmtp_server_stop(struct fsmtp_server *srv);
 
 /* The configuration in force (borrowed). */
 const struct fsmtp_conf *fsmtp_server_conf(const struct fsmtp_server *srv);

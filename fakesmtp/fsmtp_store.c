@@ -12,20 +12,6 @@
 /* Messages delivered by this process, for unique names within a microsecond. */
 static unsigned long store_seq;
 
-static int write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static int fsync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -56,7 +42,7 @@ int fsmtp_store_deliver(const char *maildir, const char *data, size_t len, char 
         dl_error_set(err, "%s: %s", tmp, strerror(errno));
         goto out;
     }
-    if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+    if (dl_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
         dl_error_set(err, "%s: %s", tmp, strerror(errno));
         close(fd);
         unlink(tmp);

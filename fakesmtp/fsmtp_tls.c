@@ -12,8 +12,17 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+const char *const fsmtp_tls_fault_names[FSMTP_FAULT_COUNT] = {"none", "abort-after-hello",
+                                                              "wrong-key", "other-cert"};
+
+const char *fsmtp_tls_fault_name(enum fsmtp_tls_fault f)
+{
+    return (unsigned)f < FSMTP_FAULT_COUNT ? fsmtp_tls_fault_names[f] : "?";
+}
 
 static int client_hello_abort(SSL *ssl, int *al, void *arg)
 {
@@ -25,14 +34,14 @@ static int client_hello_abort(SSL *ssl, int *al, void *arg)
 
 static int servername_cb(SSL *ssl, int *al, void *arg)
 {
-    struct fsmtp_listener *l = arg;
+    const struct fsmtp_tls *t = arg;
     const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
     (void)al;
     if (name == NULL)
         return SSL_TLSEXT_ERR_OK;
-    for (size_t i = 0; i < l->n_sni; i++)
-        if (strcasecmp(l->sni[i].name, name) == 0) {
-            SSL_set_SSL_CTX(ssl, l->sni[i].ssl_ctx);
+    for (size_t i = 0; i < t->n_sni; i++)
+        if (strcasecmp(t->sni[i].name, name) == 0) {
+            SSL_set_SSL_CTX(ssl, t->sni[i].ssl_ctx);
             break;
         }
     return SSL_TLSEXT_ERR_OK;
@@ -81,7 +90,7 @@ static int swap_key(SSL_CTX *ctx, const char *path, struct dl_error *err)
     return 0;
 }
 
-static SSL_CTX *ctx_new(const struct fsmtp_listener *l, const char *cert, const char *key,
+static SSL_CTX *ctx_new(const struct fsmtp_tls *t, const char *cert, const char *key,
                         struct dl_error *err)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
@@ -90,12 +99,12 @@ static SSL_CTX *ctx_new(const struct fsmtp_listener *l, const char *cert, const 
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_num_tickets(ctx, 0);
-    if ((l->tls_min != 0 && !SSL_CTX_set_min_proto_version(ctx, l->tls_min)) ||
-        (l->tls_max != 0 && !SSL_CTX_set_max_proto_version(ctx, l->tls_max))) {
+    if ((t->min_version != 0 && !SSL_CTX_set_min_proto_version(ctx, t->min_version)) ||
+        (t->max_version != 0 && !SSL_CTX_set_max_proto_version(ctx, t->max_version))) {
         dl_error_openssl(err, "protocol versions");
         goto fail;
     }
-    if (l->tls_min != 0 && l->tls_min < TLS1_2_VERSION)
+    if (t->min_version != 0 && t->min_version < TLS1_2_VERSION)
         SSL_CTX_set_security_level(ctx, 0);
     if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
         dl_error_openssl(err, "%s: cannot load certificate chain", cert);
@@ -112,42 +121,52 @@ fail:
     return NULL;
 }
 
-int fsmtp_tls_setup(struct fsmtp_listener *l, struct dl_error *err)
+int fsmtp_tls_setup(struct fsmtp_tls *t, struct dl_error *err)
 {
-    const char *cert = l->cert, *key = l->key;
+    const char *cert = t->cert, *key = t->key;
     SSL_CTX *ctx;
-    if (l->fault == FSMTP_FAULT_OTHER_CERT) {
-        cert = l->fault_cert;
-        key = l->fault_key;
+    if (t->fault == FSMTP_FAULT_OTHER_CERT) {
+        cert = t->fault_cert;
+        key = t->fault_key;
     }
-    ctx = ctx_new(l, cert, key, err);
+    ctx = ctx_new(t, cert, key, err);
     if (ctx == NULL)
         return -1;
-    l->ssl_ctx = ctx;
-    if (l->fault == FSMTP_FAULT_WRONG_KEY && swap_key(ctx, l->fault_key, err) != 0)
+    t->ssl_ctx = ctx;
+    if (t->fault == FSMTP_FAULT_WRONG_KEY && swap_key(ctx, t->fault_key, err) != 0)
         return -1;
-    if (l->fault == FSMTP_FAULT_ABORT_AFTER_HELLO)
+    if (t->fault == FSMTP_FAULT_ABORT_AFTER_HELLO)
         SSL_CTX_set_client_hello_cb(ctx, client_hello_abort, NULL);
-    for (size_t i = 0; i < l->n_sni; i++) {
-        l->sni[i].ssl_ctx = ctx_new(l, l->sni[i].cert, l->sni[i].key, err);
-        if (l->sni[i].ssl_ctx == NULL)
-            return dl_error_prefix(err, "sni \"%s\"", l->sni[i].name);
+    for (size_t i = 0; i < t->n_sni; i++) {
+        t->sni[i].ssl_ctx = ctx_new(t, t->sni[i].cert, t->sni[i].key, err);
+        if (t->sni[i].ssl_ctx == NULL)
+            return dl_error_prefix(err, "sni \"%s\"", t->sni[i].name);
     }
-    if (l->n_sni > 0) {
+    if (t->n_sni > 0) {
         SSL_CTX_set_tlsext_servername_callback(ctx, servername_cb);
-        SSL_CTX_set_tlsext_servername_arg(ctx, l);
+        SSL_CTX_set_tlsext_servername_arg(ctx, t);
     }
     return 0;
 }
 
-void fsmtp_tls_free(struct fsmtp_listener *l)
+void fsmtp_tls_free(struct fsmtp_tls *t)
 {
-    SSL_CTX_free(l->ssl_ctx);
-    l->ssl_ctx = NULL;
-    for (size_t i = 0; i < l->n_sni; i++) {
-        SSL_CTX_free(l->sni[i].ssl_ctx);
-        l->sni[i].ssl_ctx = NULL;
+    SSL_CTX_free(t->ssl_ctx);
+    t->ssl_ctx = NULL;
+    for (size_t i = 0; i < t->n_sni; i++) {
+        SSL_CTX_free(t->sni[i].ssl_ctx);
+        free(t->sni[i].name);
+        free(t->sni[i].cert);
+        free(t->sni[i].key);
     }
+    free(t->sni);
+    t->sni = NULL;
+    t->n_sni = 0;
+    free(t->cert);
+    free(t->key);
+    free(t->fault_cert);
+    free(t->fault_key);
+    t->cert = t->key = t->fault_cert = t->fault_key = NULL;
 }
 
 static void sha256_hex(const unsigned char *der, size_t len, char out[65])

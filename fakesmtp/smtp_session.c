@@ -277,7 +277,7 @@ static enum smtp_action do_starttls(struct smtp_session *s)
                                          : "503 5.5.1 Error: send EHLO first");
     if (s->l->drop_at == FSMTP_STEP_STARTTLS || s->l->starttls == FSMTP_STARTTLS_CLOSE)
         return drop(s, FSMTP_STEP_STARTTLS);
-    if (s->l->starttls == FSMTP_STARTTLS_454 || s->l->ssl_ctx == NULL) {
+    if (s->l->starttls == FSMTP_STARTTLS_454 || s->l->tls.ssl_ctx == NULL) {
         reply(s, "454 4.7.0 TLS not available");
         return SMTP_ACTION_NONE;
     }

@@ -23,7 +23,7 @@
 
 #include "dl_error.h"
 #include "dl_util.h"
-#include "fsmtp_conf.h"
+#include "fsmtp_listener.h"
 
 #include <jansson.h>
 #include <stdbool.h>

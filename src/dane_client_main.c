@@ -91,66 +91,84 @@ enum {
     O_TLSRPT
 };
 
-static int parse_one(int c, const char *arg, struct args *a, char **body)
+/* Where an option taking its argument as it is puts it (NULL: not one). */
+static const char **text_option(int c, struct args *a)
 {
-    long v;
     switch (c) {
     case O_TA:
-        a->dns.trust_anchor = arg;
-        return 0;
+        return &a->dns.trust_anchor;
     case O_RES:
-        a->dns.resolver = arg;
-        return 0;
+        return &a->dns.resolver;
     case O_HINTS:
-        a->dns.root_hints = arg;
-        return 0;
+        return &a->dns.root_hints;
     case O_UCONF:
-        a->dns.config = arg;
-        return 0;
-    case O_PROBE:
-        a->client.deliver = false;
-        return 0;
-    case O_DELIVER:
-        a->client.deliver = true;
-        return 0;
+        return &a->dns.config;
     case O_FROM:
-        a->client.from = arg;
-        return 0;
+        return &a->client.from;
     case O_TO:
-        a->client.to = arg;
-        return 0;
+        return &a->client.to;
     case O_BODY:
-        a->client.message = arg;
+        return &a->client.message;
+    case O_HELO:
+        return &a->client.helo;
+    case O_TLSRPT:
+        return &a->tlsrpt;
+    default:
+        return NULL;
+    }
+}
+
+/* Where a flag option puts true (--probe: false; NULL: not a flag). */
+static bool *flag_option(int c, struct args *a)
+{
+    switch (c) {
+    case O_PROBE:
+    case O_DELIVER:
+        return &a->client.deliver;
+    case O_RETRY:
+        return &a->retry;
+    case O_JSON:
+        return &a->json;
+    case 'q':
+        return &a->quiet;
+    default:
+        return NULL;
+    }
+}
+
+/* --port and --timeout: a number from 1 to 65535. */
+static int parse_number(int c, const char *arg, struct args *a)
+{
+    long v = strtol(arg, NULL, 10);
+    if (v <= 0 || v > 65535)
+        return dl_err("--%s: expected a number from 1 to 65535", c == O_PORT ? "port" : "timeout"),
+               -1;
+    if (c == O_PORT)
+        a->client.port = (unsigned)v;
+    else
+        a->client.timeout_ms = (int)v * 1000;
+    return 0;
+}
+
+static int parse_one(int c, const char *arg, struct args *a, char **body)
+{
+    const char **text = text_option(c, a);
+    bool *flag = flag_option(c, a);
+    long v;
+    if (text != NULL) {
+        *text = arg;
         return 0;
+    }
+    if (flag != NULL) {
+        *flag = c != O_PROBE;
+        return 0;
+    }
+    switch (c) {
     case O_BODYF:
         return (*body = read_body(arg)) ? (a->client.message = *body, 0) : -1;
-    case O_HELO:
-        a->client.helo = arg;
-        return 0;
-    case O_RETRY:
-        a->retry = true;
-        return 0;
-    case O_JSON:
-        a->json = true;
-        return 0;
-    case O_TLSRPT:
-        a->tlsrpt = arg;
-        return 0;
-    case 'q':
-        a->quiet = true;
-        return 0;
     case O_PORT:
     case O_TIMEOUT:
-        v = strtol(arg, NULL, 10);
-        if (v <= 0 || v > 65535)
-            return dl_err("--%s: expected a number from 1 to 65535",
-                          c == O_PORT ? "port" : "timeout"),
-                   -1;
-        if (c == O_PORT)
-            a->client.port = (unsigned)v;
-        else
-            a->client.timeout_ms = (int)v * 1000;
-        return 0;
+        return parse_number(c, arg, a);
     case O_PROFILE:
         if ((v = dane_profile_lookup(arg)) < 0)
             return dl_err("--profile: '%s' is not rfc7672 or exchange-online", arg), -1;

@@ -307,8 +307,3 @@ int dane_smtp_tls(dane_smtp *s, SSL *ssl, int timeout_ms, struct dl_error *err)
         return dl_error_openssl(err, "%s: TLS handshake failed", s->peer);
     return 0;
 }
-
-SSL *dane_smtp_ssl(dane_smtp *s)
-{
-    return s->ssl;
-}

@@ -63,6 +63,5 @@ bool dane_smtp_has_ext(const struct dane_smtp_reply *ehlo, const char *ext);
  * failure. Returns 0 when the handshake completed (whatever the
  * verification result: the caller reads SSL_get_verify_result). */
 int dane_smtp_tls(dane_smtp *s, SSL *ssl, int timeout_ms, struct dl_error *err);
-SSL *dane_smtp_ssl(dane_smtp *s);
 
 #endif

@@ -245,21 +245,30 @@ static ldns_dnssec_rrs *sign_rrs(const struct inject *x, ldns_dnssec_rrs *rrs, b
     return out;
 }
 
+/* rrs signed again at the given times, the new signatures replacing (and
+ * freeing) those in *slot; failure is the error when ldns cannot sign. */
+static int sign_again(const struct inject *x, const struct zone_fault *f, ldns_dnssec_rrs *rrs,
+                      bool ksk, uint32_t inception, uint32_t expiration, ldns_dnssec_rrs **slot,
+                      const char *failure)
+{
+    ldns_dnssec_rrs *sigs = sign_rrs(x, rrs, ksk, inception, expiration);
+    if (sigs == NULL)
+        return fail(x, f, failure);
+    ldns_dnssec_rrs_deep_free(*slot);
+    *slot = sigs;
+    return 0;
+}
+
 /* Re-sign the target RRset at other times (rrsig-expired, -not-yet-valid). */
 static int resign(const struct inject *x, const struct zone_fault *f, int64_t inception,
                   int64_t expiration)
 {
     ldns_dnssec_rrsets *set = target(x, f);
-    ldns_dnssec_rrs *sigs;
     if (set == NULL)
         return -1;
-    sigs = sign_rrs(x, set->rrs, set->type == LDNS_RR_TYPE_DNSKEY, (uint32_t)inception,
-                    (uint32_t)expiration);
-    if (sigs == NULL)
-        return fail(x, f, "ldns could not sign the RRset again");
-    ldns_dnssec_rrs_deep_free(set->signatures);
-    set->signatures = sigs;
-    return 0;
+    return sign_again(x, f, set->rrs, set->type == LDNS_RR_TYPE_DNSKEY, (uint32_t)inception,
+                      (uint32_t)expiration, &set->signatures,
+                      "ldns could not sign the RRset again");
 }
 
 static int corrupt(const struct inject *x, const struct zone_fault *f)
@@ -379,15 +388,21 @@ static int resign_nsec(const struct inject *x, const struct zone_fault *f, ldns_
 {
     ldns_dnssec_rrs one = {.rr = name->nsec, .next = NULL};
     ldns_rr *sig = name->nsec_signatures ? name->nsec_signatures->rr : NULL;
-    ldns_dnssec_rrs *sigs;
     if (sig == NULL)
         return fail(x, f, "the NSEC is not signed");
-    sigs = sign_rrs(x, &one, false, ldns_rdf2native_int32(ldns_rr_rrsig_inception(sig)),
-                    ldns_rdf2native_int32(ldns_rr_rrsig_expiration(sig)));
-    if (sigs == NULL)
-        return fail(x, f, "ldns could not sign the NSEC again");
-    ldns_dnssec_rrs_deep_free(name->nsec_signatures);
-    name->nsec_signatures = sigs;
+    return sign_again(x, f, &one, false, ldns_rdf2native_int32(ldns_rr_rrsig_inception(sig)),
+                      ldns_rdf2native_int32(ldns_rr_rrsig_expiration(sig)), &name->nsec_signatures,
+                      "ldns could not sign the NSEC again");
+}
+
+/* The faults that edit an NSEC record need an NSEC zone, not NSEC3. */
+static int check_nsec_zone(const struct inject *x, const struct zone_fault *f)
+{
+    FOR_NAMES(x->dz, node, name)
+    {
+        if (name->nsec != NULL && ldns_rr_get_type(name->nsec) != LDNS_RR_TYPE_NSEC)
+            return fail(x, f, "needs an NSEC zone (denial: nsec)");
+    }
     return 0;
 }
 
@@ -397,10 +412,10 @@ static int shorten_nsec(const struct inject *x, const struct zone_fault *f)
 {
     ldns_dnssec_name *cover = NULL;
     ldns_rdf *next;
+    if (check_nsec_zone(x, f) != 0)
+        return -1;
     FOR_NAMES(x->dz, node, name)
     {
-        if (name->nsec != NULL && ldns_rr_get_type(name->nsec) != LDNS_RR_TYPE_NSEC)
-            return fail(x, f, "needs an NSEC zone (denial: nsec)");
         if (name->nsec != NULL && ldns_dname_compare(name->name, f->owner) < 0)
             cover = name;
     }
@@ -433,10 +448,10 @@ static int lying_bitmap(const struct inject *x, const struct zone_fault *f)
 {
     ldns_dnssec_name *at = NULL;
     ldns_rdf *bitmap;
+    if (check_nsec_zone(x, f) != 0)
+        return -1;
     FOR_NAMES(x->dz, node, name)
     {
-        if (name->nsec != NULL && ldns_rr_get_type(name->nsec) != LDNS_RR_TYPE_NSEC)
-            return fail(x, f, "needs an NSEC zone (denial: nsec)");
         if (ldns_dname_compare(name->name, f->owner) == 0)
             at = name;
     }

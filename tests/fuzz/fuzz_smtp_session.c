@@ -40,7 +40,7 @@ static struct fsmtp_listener *listener(uint8_t a, uint8_t b)
     l->starttls_advertise = (a & 0x04) != 0;
     l->require_tls = (a & 0x08) != 0;
     l->ehlo_extensions = (a & 0x10) != 0;
-    l->ssl_ctx = (a & 0x20) ? (void *)1 : NULL; /* never dereferenced by the session */
+    l->tls.ssl_ctx = (a & 0x20) ? (void *)1 : NULL; /* never dereferenced by the session */
     l->max_size = (a & 0x40) ? 64 : l->max_size;
     l->max_recipients = (a & 0x80) ? 2 : l->max_recipients;
     /* the steps a configuration may give a reply (fsmtp_conf.c) */
@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         smtp_session_eof(s, "fuzz input ended");
     free(json_dumps(smtp_session_record(s), 0));
     smtp_session_free(s);
-    l->ssl_ctx = NULL; /* the stand-in above is no SSL_CTX to free */
+    l->tls.ssl_ctx = NULL; /* the stand-in above is no SSL_CTX to free */
     fsmtp_listener_unref(l);
     return 0;
 }

@@ -65,7 +65,7 @@ START_TEST(good_config_and_defaults)
     ck_assert_str_eq(l->reply[FSMTP_STEP_MAIL], "451 4.3.0 later");
     ck_assert_ptr_null(l->reply[FSMTP_STEP_RCPT]);
     ck_assert_uint_eq(l->max_size, 2048);
-    ck_assert_ptr_null(l->ssl_ctx);
+    ck_assert_ptr_null(l->tls.ssl_ctx);
     want = dl_xasprintf("%s/mail/mx1/new", tmpdir);
     ck_assert_int_eq(stat(want, &st), 0); /* maildir created at load */
     free(want);
@@ -128,18 +128,18 @@ START_TEST(tls_contexts)
     struct dl_error err;
     struct fsmtp_conf *c = load_with_keys("tls.json", &err);
     ck_assert_msg(c != NULL, "%s", err.msg);
-    ck_assert_ptr_nonnull(c->listeners[0]->ssl_ctx);
-    ck_assert_uint_eq(c->listeners[0]->n_sni, 1);
-    ck_assert_ptr_nonnull(c->listeners[0]->sni[0].ssl_ctx);
+    ck_assert_ptr_nonnull(c->listeners[0]->tls.ssl_ctx);
+    ck_assert_uint_eq(c->listeners[0]->tls.n_sni, 1);
+    ck_assert_ptr_nonnull(c->listeners[0]->tls.sni[0].ssl_ctx);
     ck_assert_int_eq(c->listeners[0]->starttls, FSMTP_STARTTLS_ACCEPT);
-    ck_assert_int_eq(c->listeners[1]->fault, FSMTP_FAULT_WRONG_KEY);
-    ck_assert_ptr_nonnull(c->listeners[1]->ssl_ctx);
+    ck_assert_int_eq(c->listeners[1]->tls.fault, FSMTP_FAULT_WRONG_KEY);
+    ck_assert_ptr_nonnull(c->listeners[1]->tls.ssl_ctx);
     /* a session's reference keeps a listener alive after the config goes */
     fsmtp_listener_ref(c->listeners[0]);
     {
         struct fsmtp_listener *l = c->listeners[0];
         fsmtp_conf_free(c);
-        ck_assert_ptr_nonnull(l->ssl_ctx);
+        ck_assert_ptr_nonnull(l->tls.ssl_ctx);
         fsmtp_listener_unref(l);
     }
 }

@@ -38,7 +38,7 @@ static void setup(void)
     lis = fsmtp_listener_new("mx1.test", "127.0.0.1", 25);
     free(lis->maildir);
     lis->maildir = strdup("/nonexistent");
-    lis->ssl_ctx = NULL;
+    lis->tls.ssl_ctx = NULL;
     store_calls = store_fail = 0;
     stored_len = 0;
     sess = NULL;
@@ -153,7 +153,7 @@ START_TEST(starttls_accept_discards_injection)
     struct fsmtp_tls_info info = {.version = "TLSv1.3", .cipher = "X", .sni = "mx1.test"};
     json_t *rec;
     lis->starttls = FSMTP_STARTTLS_ACCEPT;
-    lis->ssl_ctx = (void *)1; /* never dereferenced by the session */
+    lis->tls.ssl_ctx = (void *)1; /* never dereferenced by the session */
     start();
     out();
     ck_assert_int_eq(feed("EHLO c\r\nSTARTTLS\r\nMAIL FROM:<evil@x>\r\n"), SMTP_ACTION_STARTTLS);
@@ -163,7 +163,7 @@ START_TEST(starttls_accept_discards_injection)
     ck_assert_int_eq(feed("RCPT TO:<x@y>\r\n"), SMTP_ACTION_NONE);
     ck_assert_str_eq(out(), "");
     ck_assert_int_eq(smtp_session_tls_done(sess, &info), SMTP_ACTION_NONE);
-    lis->ssl_ctx = NULL;
+    lis->tls.ssl_ctx = NULL;
     ck_assert_int_eq(smtp_session_state(sess), SMTP_STATE_CONNECTED);
     ck_assert(smtp_session_in_tls(sess));
     feed("MAIL FROM:<a@b>\r\n");
@@ -197,10 +197,10 @@ END_TEST
 START_TEST(tls_failure_closes)
 {
     lis->starttls = FSMTP_STARTTLS_ACCEPT;
-    lis->ssl_ctx = (void *)1;
+    lis->tls.ssl_ctx = (void *)1;
     start();
     feed("EHLO c\r\nSTARTTLS\r\n");
-    lis->ssl_ctx = NULL;
+    lis->tls.ssl_ctx = NULL;
     ck_assert_int_eq(smtp_session_tls_failed(sess, "bad", NULL), SMTP_ACTION_CLOSE);
     ck_assert_str_eq(json_string_value(json_object_get(smtp_session_record(sess), "outcome")),
                      "tls-failed");
