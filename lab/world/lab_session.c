@@ -38,7 +38,10 @@ void lab_session_free(struct lab_session *s)
     memset(s, 0, sizeof(*s));
 }
 
-int lab_session_option(struct lab_session *s, int argc, char **argv, int *i)
+/* argv[*i] as one of the common options (*i advanced past its value):
+ * 1 taken, 0 not a common option (or its value is missing), -1 a bad
+ * value (printed). */
+static int lab_session_option(struct lab_session *s, int argc, char **argv, int *i)
 {
     const char *a = argv[*i];
     bool value = *i + 1 < argc;

@@ -8,8 +8,7 @@
  * and the lab stopped again when the session started it, also on SIGINT
  * or SIGTERM (lab_interrupt) at any moment.
  *
- * Use: lab_session_init, lab_session_parse (or lab_session_option for
- * each argument), lab_session_prepare,
+ * Use: lab_session_init, lab_session_parse, lab_session_prepare,
  * lab_session_open_outputs, lab_session_run, lab_session_free. Each
  * function prints its errors (dl_err, prefixed with the command's name).
  */
@@ -48,13 +47,8 @@ void lab_session_init(struct lab_session *s, const char *cmd, int argc);
 /* Frees what the session holds (closing the output files still open). */
 void lab_session_free(struct lab_session *s);
 
-/* argv[*i] as one of the common options (*i advanced past its value):
- * 1 taken, 0 not a common option (or its value is missing), -1 a bad
- * value (printed). */
-int lab_session_option(struct lab_session *s, int argc, char **argv, int *i);
-
-/* A command's own option, as lab_session_option: 1 taken (*i advanced
- * past its value), 0 unknown, -1 a bad value (printed). */
+/* A command's own option: 1 taken (*i advanced past its value), 0
+ * unknown, -1 a bad value (printed). */
 typedef int lab_session_opt_fn(void *ctx, int argc, char **argv, int *i);
 
 /* Every argument in turn: -h or --help (returns 1 at once: the caller
