@@ -10,8 +10,10 @@
  * (trailing dot) and lower case.
  *
  * The catalogue (scen_catalog_*) loads every *.yaml file of one or more
- * directories, sorted by scenario name, and checks what only shows across
- * files: duplicate names, domains and zones.
+ * directories and checks what only shows across files: duplicate names,
+ * domains and zones. It is in name order (strcmp of the unique names),
+ * whatever order the paths were given in: scen_catalog_get(c, 0), (c, 1)...
+ * walk the scenarios by name, and scen_select_shard relies on it.
  */
 #ifndef SCEN_H
 #define SCEN_H
