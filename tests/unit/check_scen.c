@@ -1,9 +1,9 @@
 /*
- * Unit tests for lab/scen: the scenario file parser and the catalogue.
- * Data in data/scen/ (run from tests/unit): good/ holds files that load,
- * bad/ one file per error with the exact message expected below, cat-* the
- * catalogue conflicts. Tests that depend on which faults zone_fault.c
- * implements write their file at run time.
+ * Unit tests for lab/scenario: the scenario file parser (scen.c and its
+ * section modules), the catalogue and scen_select. Data in data/scen/ (run
+ * from tests/unit): good/ holds files that load, bad/ one file per error
+ * with the exact message expected below, cat-* the catalogue conflicts.
+ * Tests that depend on zone_fault.c's table write their file at run time.
  */
 #include "dl_util.h"
 #include "scen.h"
