@@ -17,7 +17,6 @@
 #ifndef ZONE_FAULT_H
 #define ZONE_FAULT_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 enum zone_fault_id {
@@ -93,7 +92,6 @@ struct zone_fault_info {
     enum zone_fault_id id;
     const char *name;    /* "rrsig-expired" */
     const char *summary; /* one line for `danelab list` and the man page */
-    bool implemented;    /* false: named in the catalogue, not built yet */
     unsigned targets;    /* ZONE_TARGET_BIT()s it accepts */
     enum zone_fault_target default_target;
     /* What the builder does, in a sentence a support engineer can paste

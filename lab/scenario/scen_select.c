@@ -1,6 +1,5 @@
 #include "scen_select.h"
 
-#include "dl_util.h"
 #include "scen.h"
 
 #include <stdlib.h>
@@ -23,31 +22,18 @@ int scen_select_parse_shard(const char *text, unsigned *k, unsigned *n)
     return 0;
 }
 
-/* qsort has no context argument: the catalogue being sorted. Set and used
- * only inside scen_select_shard, which is not re-entered. */
-static const scen_catalog *sort_cat;
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(scen_catalog_get(sort_cat, *(const size_t *)a)->name,
-                  scen_catalog_get(sort_cat, *(const size_t *)b)->name);
-}
-
+/* The catalogue is in name order (scen.h): a scenario's rank among the
+ * selected ones in catalogue order is its rank in name order. */
 size_t scen_select_shard(const scen_catalog *cat, bool *sel, unsigned k, unsigned n)
 {
-    size_t count = scen_catalog_count(cat), m = 0, kept = 0;
-    size_t *idx = dl_xcalloc(count + 1, sizeof(size_t));
-    for (size_t i = 0; i < count; i++)
-        if (sel[i])
-            idx[m++] = i;
-    sort_cat = cat;
-    qsort(idx, m, sizeof(size_t), by_name);
-    sort_cat = NULL;
-    for (size_t r = 0; r < m; r++) {
-        sel[idx[r]] = n == 0 || r % n == k - 1;
-        kept += sel[idx[r]];
+    size_t count = scen_catalog_count(cat), rank = 0, kept = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (!sel[i])
+            continue;
+        sel[i] = n == 0 || rank % n == k - 1;
+        kept += sel[i];
+        rank++;
     }
-    free(idx);
     return kept;
 }
 

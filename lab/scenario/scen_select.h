@@ -15,8 +15,8 @@ struct scen_catalog;
 int scen_select_parse_shard(const char *text, unsigned *k, unsigned *n);
 
 /* Keep in sel[] (indexed like the catalogue, true = selected) only the
- * K-th of N slices: the selected scenarios whose rank in name order,
- * counted from 0, is K-1 modulo N. Every scenario is in exactly one
+ * K-th of N slices: the selected scenarios whose rank in name order (the
+ * catalogue's own order, scen.h), counted from 0, is K-1 modulo N. Every scenario is in exactly one
  * shard, the same on every machine, the shards' sizes within one of each
  * other. Returns how many remain selected. */
 size_t scen_select_shard(const struct scen_catalog *cat, bool *sel, unsigned k, unsigned n);

@@ -492,8 +492,9 @@ static bool parse_long(const char *s, long *v)
     return errno == 0 && end != s && *end == '\0';
 }
 
-int scen_yaml_int(const struct scen_yaml *y, const yaml_node_t *n, const char *key, long min,
-                  long max, long *out, struct dl_error *err)
+/* An integer from min to max; read through scen_yaml_get_int. */
+static int scen_yaml_int(const struct scen_yaml *y, const yaml_node_t *n, const char *key, long min,
+                         long max, long *out, struct dl_error *err)
 {
     char expected[64];
     long v;

@@ -1,9 +1,9 @@
 /*
  * scen_yaml: a small schema walker over a libyaml document, for the
- * scenario parser (scen.c). It loads one YAML document (bounded size and
- * nesting), opens mappings against a table of allowed keys, and reads typed
- * values. Every failure leaves one line in the error, "FILE:LINE: what",
- * with LINE 1-based and pointing at the offending node.
+ * scenario parser (scen.c and its section modules). It loads one YAML
+ * document (bounded size and nesting), opens mappings against a table of
+ * allowed keys, and reads typed values. Every failure leaves one line in the error, "FILE:LINE:
+ * what", with LINE 1-based and pointing at the offending node.
  *
  * Getters take the node to read (NULL: the key is absent, nothing happens,
  * 0 is returned and *out keeps its default) and the key name used in
@@ -86,8 +86,6 @@ int scen_yaml_str(const struct scen_yaml *y, const yaml_node_t *n, const char *k
                   const char **out, struct dl_error *err);
 int scen_yaml_bool(const struct scen_yaml *y, const yaml_node_t *n, const char *key, bool *out,
                    struct dl_error *err);
-int scen_yaml_int(const struct scen_yaml *y, const yaml_node_t *n, const char *key, long min,
-                  long max, long *out, struct dl_error *err);
 /* A duration as dl_parse_duration() reads it ("15m", "-1d"). */
 int scen_yaml_duration(const struct scen_yaml *y, const yaml_node_t *n, const char *key,
                        int64_t *out, struct dl_error *err);

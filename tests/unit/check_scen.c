@@ -1,12 +1,13 @@
 /*
- * Unit tests for lab/scen: the scenario file parser and the catalogue.
- * Data in data/scen/ (run from tests/unit): good/ holds files that load,
- * bad/ one file per error with the exact message expected below, cat-* the
- * catalogue conflicts. Tests that depend on which faults zone_fault.c
- * implements write their file at run time.
+ * Unit tests for lab/scenario: the scenario file parser (scen.c and its
+ * section modules), the catalogue and scen_select. Data in data/scen/ (run
+ * from tests/unit): good/ holds files that load, bad/ one file per error
+ * with the exact message expected below, cat-* the catalogue conflicts.
+ * Tests that depend on zone_fault.c's table write their file at run time.
  */
 #include "dl_util.h"
 #include "scen.h"
+#include "scen_select.h"
 #include "zone_fault.h"
 
 #include <check.h>
@@ -384,10 +385,7 @@ static struct scen *load_ok(const char *path)
     return s;
 }
 
-/* Every fault zone_fault.h names loads, under its default target: none is
- * refused as "not implemented yet" (scen.c check_fault_name). A fault added
- * to the catalogue before zone_inject.c builds it fails here: give it a
- * test of the refusal then. */
+/* Every fault zone_fault.h names loads, under its default target. */
 START_TEST(every_fault_loads)
 {
     size_t n;
@@ -703,7 +701,7 @@ START_TEST(starter_scenarios)
 }
 END_TEST
 
-START_TEST(implemented_fault)
+START_TEST(fault_forms)
 {
     const char *fault = some_fault();
     char dir[] = "/tmp/check-scen-XXXXXX", *text, *path;
@@ -814,8 +812,38 @@ START_TEST(catalog_sorted)
     ck_assert_str_eq(scen_catalog_get(c, 4)->name, "server");
     ck_assert_str_eq(scen_catalog_get(c, 5)->name, "unsigned");
     ck_assert_ptr_null(scen_catalog_get(c, 6));
+    for (size_t i = 1; i < scen_catalog_count(c); i++)
+        ck_assert_int_lt(strcmp(scen_catalog_get(c, i - 1)->name, scen_catalog_get(c, i)->name), 0);
     ck_assert_str_eq(scen_catalog_find(c, "good")->domain, "good.test.");
     ck_assert_ptr_null(scen_catalog_find(c, "nope"));
+    scen_catalog_free(c);
+}
+END_TEST
+
+/* --shard K/N keeps the selected scenarios whose rank in name order is
+ * K-1 modulo N, whatever order the files were given in. */
+START_TEST(catalog_shard)
+{
+    const char *paths[] = {"../../lab/scenarios/unsigned.yaml", "data/scen/good",
+                           "../../lab/scenarios/good.yaml", "data/scen/cat-a/dup.yaml"};
+    static const char *const want_all[] = {"full", "server"};
+    bool all[6] = {true, true, true, true, true, true};
+    bool some[6] = {true, false, true, true, false, true};
+    scen_catalog *c = NULL;
+    struct dl_error err = {{0}};
+    size_t k = 0;
+    ck_assert_msg(scen_catalog_load(paths, 4, &c, &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq(scen_select_shard(c, all, 2, 3), 2);
+    for (size_t i = 0; i < 6; i++) {
+        if (!all[i])
+            continue;
+        ck_assert_uint_lt(k, 2);
+        ck_assert_str_eq(scen_catalog_get(c, i)->name, want_all[k]);
+        k++;
+    }
+    /* Ranks among the selected 0, 2, 3, 5: shard 1/2 keeps ranks 0 and 2. */
+    ck_assert_uint_eq(scen_select_shard(c, some, 1, 2), 2);
+    ck_assert(some[0] && !some[1] && !some[2] && some[3] && !some[4] && !some[5]);
     scen_catalog_free(c);
 }
 END_TEST
@@ -1026,12 +1054,13 @@ Suite *scen_suite(void)
     tcase_add_test(pos, accept_match);
     tcase_add_test(pos, server_keys);
     tcase_add_test(pos, starter_scenarios);
-    tcase_add_test(pos, implemented_fault);
+    tcase_add_test(pos, fault_forms);
     tcase_add_loop_test(pos, every_fault_loads, 0, ZONE_FAULT_COUNT);
     tcase_add_test(pos, names);
     tcase_add_test(pos, dns_expectations);
     tcase_add_test(pos, dns_catalogue);
     tcase_add_test(pos, catalog_sorted);
+    tcase_add_test(pos, catalog_shard);
     tcase_add_test(pos, retry_timeline);
     tcase_add_test(pos, timeline_hosts);
     tcase_add_loop_test(neg, bad_file, 0, N(bad_files));
