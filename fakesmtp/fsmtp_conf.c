@@ -36,6 +36,8 @@ struct pctx {
     const char *file;
     char *dir;
     struct dl_error *err;
+    const struct fsmtp_conf *old; /* a reload: listeners to keep when unchanged */
+    size_t rebuilt;               /* listeners prepared anew */
 };
 
 static int perr(struct pctx *p, const char *jpath, const char *what)
@@ -427,16 +429,42 @@ static int check_unique(struct pctx *p, const char *jpath, const struct fsmtp_co
     return 0;
 }
 
-/* The listener at jpath, added to conf and prepared for serving. */
+/* On a reload, the running listener at l's address and port when it was
+ * built from the same configuration and files, or NULL. */
+static struct fsmtp_listener *unchanged(const struct pctx *p, const struct fsmtp_listener *l)
+{
+    for (size_t k = 0; p->old != NULL && k < p->old->n_listeners; k++) {
+        struct fsmtp_listener *o = p->old->listeners[k];
+        if (o->port == l->port && strcmp(o->address, l->address) == 0)
+            return o->fingerprint != NULL && strcmp(o->fingerprint, l->fingerprint) == 0 ? o : NULL;
+    }
+    return NULL;
+}
+
+/* The listener at jpath, added to conf and prepared for serving (or, on a
+ * reload, the running one when nothing it depends on changed: preparing
+ * means loading certificates and keys, which for some hundred listeners
+ * holds the event loop for the better part of a second on a loaded
+ * machine, and the lab reloads for one listener at a time). */
 static int add_listener(struct pctx *p, const char *jpath, json_t *obj, struct fsmtp_conf *conf)
 {
-    struct fsmtp_listener *l = parse_listener(p, jpath, obj);
+    struct fsmtp_listener *l = parse_listener(p, jpath, obj), *keep;
     struct dl_error e;
+    char *json;
     if (l == NULL)
         return -1;
     conf->listeners[conf->n_listeners++] = l;
     if (check_unique(p, jpath, conf, l) != 0)
         return -1;
+    json = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+    fsmtp_listener_fingerprint(l, json != NULL ? json : "");
+    free(json);
+    if ((keep = unchanged(p, l)) != NULL) {
+        conf->listeners[conf->n_listeners - 1] = fsmtp_listener_ref(keep);
+        fsmtp_listener_unref(l);
+        return 0;
+    }
+    p->rebuilt++;
     if (fsmtp_listener_prepare(l, &e) != 0)
         return perr(p, jpath, e.msg);
     return 0;
@@ -475,10 +503,14 @@ static int parse_top(struct pctx *p, json_t *root, struct fsmtp_conf *conf)
     return 0;
 }
 
-struct fsmtp_conf *fsmtp_conf_parse(const char *text, const char *path, struct dl_error *err)
+/* fsmtp_conf_parse, keeping old's unchanged listeners (old may be NULL);
+ * *rebuilt: how many listeners were prepared anew. */
+static struct fsmtp_conf *parse_conf(const char *text, const char *path,
+                                     const struct fsmtp_conf *old, size_t *rebuilt,
+                                     struct dl_error *err)
 {
     struct fsmtp_conf *conf = dl_xcalloc(1, sizeof(*conf));
-    struct pctx p = {.file = path, .err = err};
+    struct pctx p = {.file = path, .err = err, .old = old};
     json_error_t jerr;
     json_t *root;
     const char *slash;
@@ -498,6 +530,7 @@ struct fsmtp_conf *fsmtp_conf_parse(const char *text, const char *path, struct d
         goto fail;
     json_decref(root);
     free(p.dir);
+    *rebuilt = p.rebuilt;
     return conf;
 fail:
     json_decref(root);
@@ -506,13 +539,32 @@ fail:
     return NULL;
 }
 
-struct fsmtp_conf *fsmtp_conf_load(const char *path, struct dl_error *err)
+struct fsmtp_conf *fsmtp_conf_parse(const char *text, const char *path, struct dl_error *err)
+{
+    size_t rebuilt;
+    return parse_conf(text, path, NULL, &rebuilt, err);
+}
+
+static struct fsmtp_conf *load(const char *path, const struct fsmtp_conf *old, size_t *rebuilt,
+                               struct dl_error *err)
 {
     char *text = NULL;
     struct fsmtp_conf *conf;
     if (dl_read_file(path, CONF_MAX_BYTES, &text, NULL, err) != 0)
         return NULL;
-    conf = fsmtp_conf_parse(text, path, err);
+    conf = parse_conf(text, path, old, rebuilt, err);
     free(text);
     return conf;
+}
+
+struct fsmtp_conf *fsmtp_conf_load(const char *path, struct dl_error *err)
+{
+    size_t rebuilt;
+    return load(path, NULL, &rebuilt, err);
+}
+
+struct fsmtp_conf *fsmtp_conf_reload(const struct fsmtp_conf *old, size_t *rebuilt,
+                                     struct dl_error *err)
+{
+    return load(old->path, old, rebuilt, err);
 }

@@ -34,6 +34,13 @@ struct fsmtp_conf *fsmtp_conf_load(const char *path, struct dl_error *err);
  * relative paths). Same contract as fsmtp_conf_load(). */
 struct fsmtp_conf *fsmtp_conf_parse(const char *text, const char *path, struct dl_error *err);
 
+/* Load old's file again, for a reload: a listener whose configuration
+ * object and files are unchanged (fsmtp_listener_fingerprint) is old's
+ * own, referenced, not built again; *rebuilt counts the others. Same
+ * contract as fsmtp_conf_load(); old is not changed. */
+struct fsmtp_conf *fsmtp_conf_reload(const struct fsmtp_conf *old, size_t *rebuilt,
+                                     struct dl_error *err);
+
 void fsmtp_conf_free(struct fsmtp_conf *conf);
 
 #endif

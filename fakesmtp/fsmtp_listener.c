@@ -1,7 +1,10 @@
 #include "fsmtp_listener.h"
 #include "dl_util.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 const char *const fsmtp_starttls_names[FSMTP_STARTTLS_COUNT] = {"accept", "454", "close"};
 const char *const fsmtp_step_names[FSMTP_STEP_COUNT] = {
@@ -54,7 +57,44 @@ void fsmtp_listener_unref(struct fsmtp_listener *l)
     free(l->address);
     free(l->banner);
     free(l->maildir);
+    free(l->fingerprint);
     free(l);
+}
+
+/* " path=dev:ino:size:mtime" for one file (or " path=missing"). */
+static void file_id(struct dl_buf *b, const char *path)
+{
+    struct stat st;
+    if (path == NULL)
+        return;
+    if (stat(path, &st) != 0)
+        dl_buf_printf(b, " %s=missing", path);
+    else
+        dl_buf_printf(b, " %s=%ju:%ju:%jd:%jd.%09ld", path, (uintmax_t)st.st_dev,
+                      (uintmax_t)st.st_ino, (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec,
+                      st.st_mtim.tv_nsec);
+}
+
+void fsmtp_listener_fingerprint(struct fsmtp_listener *l, const char *json)
+{
+    struct dl_buf b = {0};
+    dl_buf_printf(&b, "%s", json);
+    file_id(&b, l->tls.cert);
+    file_id(&b, l->tls.key);
+    file_id(&b, l->tls.fault_cert);
+    file_id(&b, l->tls.fault_key);
+    for (size_t k = 0; k < l->tls.n_sni; k++) {
+        file_id(&b, l->tls.sni[k].cert);
+        file_id(&b, l->tls.sni[k].key);
+    }
+    if (l->maildir != NULL) {
+        char *d = dl_xasprintf("%s/new", l->maildir);
+        file_id(&b, d);
+        free(d);
+    }
+    free(l->fingerprint);
+    l->fingerprint = dl_xstrdup(dl_buf_str(&b));
+    dl_buf_free(&b);
 }
 
 int fsmtp_listener_prepare(struct fsmtp_listener *l, struct dl_error *err)

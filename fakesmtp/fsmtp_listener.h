@@ -62,7 +62,8 @@ struct fsmtp_listener {
     char *reply[FSMTP_STEP_COUNT]; /* "550 5.7.1 text" or NULL: accept */
     enum fsmtp_step drop_at;
     /* limits and storage */
-    char *maildir; /* NULL: accept and discard */
+    char *maildir;     /* NULL: accept and discard */
+    char *fingerprint; /* what it was built from (fsmtp_listener_fingerprint) */
     size_t max_size;
     int idle_timeout;    /* seconds without a byte from the client */
     int command_timeout; /* seconds from a line's first byte to its end */
@@ -80,6 +81,13 @@ void fsmtp_listener_unref(struct fsmtp_listener *l);
 
 /* Create the maildir's tmp/, new/ and cur/ and the TLS contexts: what
  * makes a listener servable. Returns 0, or -1 with err set. */
+/* The listener's fingerprint, set in l->fingerprint: its configuration
+ * object (json, canonical text) and the identity of every file it reads
+ * (certificates, keys, the maildir: device, inode, size, modification
+ * time). Two listeners with equal fingerprints serve alike, so a reload
+ * keeps the prepared one (fsmtp_conf_reload). */
+void fsmtp_listener_fingerprint(struct fsmtp_listener *l, const char *json);
+
 int fsmtp_listener_prepare(struct fsmtp_listener *l, struct dl_error *err);
 
 #endif

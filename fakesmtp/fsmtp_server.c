@@ -226,9 +226,9 @@ static void session_cap(struct fsmtp_server *srv)
 }
 
 /* Re-read the configuration file; on error the running one stays. */
-static int server_reload(struct fsmtp_server *srv, struct dl_error *err)
+static int server_reload(struct fsmtp_server *srv, size_t *rebuilt, struct dl_error *err)
 {
-    struct fsmtp_conf *nc = fsmtp_conf_load(srv->conf->path, err);
+    struct fsmtp_conf *nc = fsmtp_conf_reload(srv->conf, rebuilt, err);
     struct bound **nb;
     size_t n = 0;
     if (nc == NULL)
@@ -279,12 +279,13 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
     (void)what;
     if (sig == SIGHUP) {
         struct dl_error err;
+        size_t rebuilt = 0;
         if (srv->stopping)
             return;
-        if (server_reload(srv, &err) != 0)
+        if (server_reload(srv, &rebuilt, &err) != 0)
             dl_err("reload failed, keeping the running configuration: %s", err.msg);
         else
-            dl_info("configuration reloaded: %zu listeners", srv->n_bound);
+            dl_info("configuration reloaded: %zu listeners (%zu changed)", srv->n_bound, rebuilt);
         return;
     }
     server_stop(srv);

@@ -216,6 +216,48 @@ START_TEST(bad_configs)
 }
 END_TEST
 
+/* A reload keeps a listener whose configuration and files are unchanged
+ * (the same object, its TLS contexts not built again) and builds anew one
+ * whose object or any file it reads changed. */
+START_TEST(reload_keeps_unchanged)
+{
+    struct dl_error err;
+    struct fsmtp_conf *c = load_with_keys("tls.json", &err), *r1, *r2, *r3;
+    size_t rebuilt = 99;
+    char *text;
+    size_t len;
+    ck_assert_msg(c != NULL, "%s", err.msg);
+    r1 = fsmtp_conf_reload(c, &rebuilt, &err);
+    ck_assert_msg(r1 != NULL, "%s", err.msg);
+    ck_assert_uint_eq(rebuilt, 0);
+    ck_assert_ptr_eq(r1->listeners[0], c->listeners[0]);
+    ck_assert_ptr_eq(r1->listeners[1], c->listeners[1]);
+    /* other-key.pem is listener 1's fault key and listener 0's SNI key */
+    make_pair("other-");
+    r2 = fsmtp_conf_reload(r1, &rebuilt, &err);
+    ck_assert_msg(r2 != NULL, "%s", err.msg);
+    ck_assert_uint_eq(rebuilt, 2);
+    ck_assert_ptr_ne(r2->listeners[0], r1->listeners[0]);
+    ck_assert_ptr_ne(r2->listeners[1], r1->listeners[1]);
+    ck_assert_ptr_nonnull(r2->listeners[0]->tls.sni[0].ssl_ctx);
+    /* one listener's object changes: only it is built again */
+    ck_assert_int_eq(dl_read_file(conf_path, 65536, &text, &len, &err), 0);
+    ck_assert_ptr_nonnull(strstr(text, "\"TLSv1.2\""));
+    memcpy(strstr(text, "\"TLSv1.2\""), "\"TLSv1.3\"", 9);
+    ck_assert_int_eq(dl_write_file(conf_path, text, len, 0644, &err), 0);
+    r3 = fsmtp_conf_reload(r2, &rebuilt, &err);
+    ck_assert_msg(r3 != NULL, "%s", err.msg);
+    ck_assert_uint_eq(rebuilt, 1);
+    ck_assert_ptr_ne(r3->listeners[0], r2->listeners[0]);
+    ck_assert_ptr_eq(r3->listeners[1], r2->listeners[1]);
+    free(text);
+    fsmtp_conf_free(c);
+    fsmtp_conf_free(r1);
+    fsmtp_conf_free(r2);
+    fsmtp_conf_free(r3);
+}
+END_TEST
+
 START_TEST(store_delivers_whole_file)
 {
     struct dl_error err;
@@ -270,6 +312,7 @@ Suite *fakesmtp_conf_suite(void)
     tcase_add_checked_fixture(neg, setup, teardown);
     tcase_add_test(pos, good_config_and_defaults);
     tcase_add_test(pos, tls_contexts);
+    tcase_add_test(pos, reload_keeps_unchanged);
     tcase_add_test(pos, store_delivers_whole_file);
     tcase_add_test(pos, names);
     tcase_add_test(neg, tls_key_mismatch);
