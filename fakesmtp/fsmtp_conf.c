@@ -59,8 +59,7 @@ static int check_keys(struct pctx *p, const char *jpath, json_t *obj, const char
 {
     const char *k;
     json_t *v;
-    json_object_foreach(obj, k, v)
-    {
+    json_object_foreach(obj, k, v) {
         bool known = false;
         for (size_t i = 0; keys[i] != NULL && !known; i++)
             known = strcmp(keys[i], k) == 0;
@@ -258,8 +257,7 @@ static int parse_sni(struct pctx *p, const char *jpath, json_t *obj, struct fsmt
     if (!json_is_object(obj))
         return perr(p, jpath, "expected an object mapping names to {cert, key}");
     t->sni = dl_xcalloc(json_object_size(obj), sizeof(*t->sni));
-    json_object_foreach(obj, name, v)
-    {
+    json_object_foreach(obj, name, v) {
         struct fsmtp_sni *s = &t->sni[t->n_sni++];
         char *sub = dl_xasprintf("%s[\"%s\"]", jpath, name);
         int rc = 0;
@@ -492,8 +490,7 @@ static int parse_top(struct pctx *p, json_t *root, struct fsmtp_conf *conf)
     if (!json_is_array(ls))
         return perr(p, "$.listeners", "expected an array of listeners");
     conf->listeners = dl_xcalloc(json_array_size(ls), sizeof(*conf->listeners));
-    json_array_foreach(ls, i, v)
-    {
+    json_array_foreach(ls, i, v) {
         char *jpath = dl_xasprintf("$.listeners[%zu]", i);
         int rc = add_listener(p, jpath, v, conf);
         free(jpath);

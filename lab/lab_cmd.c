@@ -124,9 +124,10 @@ static json_t *listeners(const struct lab_globals *g)
     char *path = dl_xasprintf("%s/etc/fakesmtp.json", g->run_dir);
     json_t *conf = json_load_file(path, 0, NULL), *out = json_array(), *l;
     size_t i;
-    json_array_foreach(json_object_get(conf, "listeners"), i, l) json_array_append_new(
-        out, json_pack("{s:O, s:O, s:O}", "name", json_object_get(l, "name"), "address",
-                       json_object_get(l, "address"), "port", json_object_get(l, "port")));
+    json_array_foreach(json_object_get(conf, "listeners"), i, l)
+        json_array_append_new(out, json_pack("{s:O, s:O, s:O}", "name", json_object_get(l, "name"),
+                                             "address", json_object_get(l, "address"), "port",
+                                             json_object_get(l, "port")));
     json_decref(conf);
     free(path);
     return out;

@@ -475,8 +475,7 @@ static void add_failure(json_t *policy, const struct dane_host_result *h, const 
     const char *ip = sending_ip(h, from, sizeof(from)) ? from : NULL;
     const char *to = h->address[0] ? h->address : NULL;
     size_t i;
-    json_array_foreach(details, i, d)
-    {
+    json_array_foreach(details, i, d) {
         if (same(d, "result-type", type) && same(d, "sending-mta-ip", ip) &&
             same(d, "receiving-mx-hostname", json_string_value(mx)) &&
             same(d, "receiving-ip", to) && same(d, "failure-reason-code", code)) {
@@ -561,7 +560,8 @@ int dane_tlsrpt_write(const dane_tlsrpt *r, const char *path, time_t start, time
         return -1;
     day_range(start, end, s, e);
     list = json_array();
-    json_object_foreach(r->policies, key, p) json_array_append(list, p);
+    json_object_foreach(r->policies, key, p)
+        json_array_append(list, p);
     top = json_pack("{s:s, s:{s:s, s:s}, s:s, s:s, s:o}", "organization-name",
                     DANE_TLSRPT_ORGANIZATION, "date-range", "start-datetime", s, "end-datetime", e,
                     "contact-info", DANE_TLSRPT_CONTACT, "report-id", id, "policies", list);

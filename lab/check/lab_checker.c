@@ -297,8 +297,7 @@ static int write_tlsrpt_index(const struct lab_checker_opts *o, const json_t *to
     size_t i;
     char *text, *path = dl_xasprintf("%s/index.json", o->tlsrpt_dir);
     int rc;
-    json_array_foreach(json_object_get(top, "scenarios"), i, scen)
-    {
+    json_array_foreach(json_object_get(top, "scenarios"), i, scen) {
         json_t *t = json_object_get(scen, "tlsrpt"), *e;
         if (t == NULL)
             continue;

@@ -295,8 +295,7 @@ static json_t *listeners(const char *run_dir)
     json_t *conf = json_load_file(path, 0, NULL), *map = json_object(), *l;
     size_t i;
     free(path);
-    json_array_foreach(json_object_get(conf, "listeners"), i, l)
-    {
+    json_array_foreach(json_object_get(conf, "listeners"), i, l) {
         const char *name = json_string_value(json_object_get(l, "name"));
         json_t *md = json_object_get(l, "maildir");
         if (name && md)
@@ -349,8 +348,7 @@ static size_t collect(const char *run_dir, long offset, json_t *maildirs, struct
         const char *md = lname ? json_string_value(json_object_get(maildirs, lname)) : NULL;
         size_t k;
         tls = json_object_get(sess, "tls");
-        json_array_foreach(json_object_get(sess, "messages"), k, m)
-        {
+        json_array_foreach(json_object_get(sess, "messages"), k, m) {
             const char *file = json_string_value(json_object_get(m, "file"));
             char *fp;
             if (file == NULL || md == NULL)

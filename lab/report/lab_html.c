@@ -44,8 +44,7 @@ static void timeline_expected_text(struct dl_buf *b, const json_t *e)
         dl_buf_printf(b, ", ");
         at_text(b, json_integer_value(json_object_get(e, "at")));
     }
-    json_array_foreach(json_object_get(e, "codes"), i, c)
-    {
+    json_array_foreach(json_object_get(e, "codes"), i, c) {
         dl_buf_printf(b, "%s", i == 0 ? "; before: " : ", ");
         at_text(b, json_integer_value(json_object_get(c, "at")));
         dl_buf_printf(b, " %s", dl_json_str(c, "code"));
@@ -59,8 +58,9 @@ static const json_t *delivery(const json_t *s, const char *profile)
 {
     const json_t *d;
     size_t i;
-    json_array_foreach(json_object_get(s, "delivery"), i,
-                       d) if (strcmp(dl_json_str(d, "profile"), profile) == 0) return d;
+    json_array_foreach(json_object_get(s, "delivery"), i, d)
+        if (strcmp(dl_json_str(d, "profile"), profile) == 0)
+            return d;
     return NULL;
 }
 
@@ -101,10 +101,10 @@ static void summary(FILE *f, const json_t *report, const json_t *names)
     fputs("<table class=\"checks\">\n<tr><th>check</th><th>passed</th><th>failed</th>"
           "<th>not checked</th></tr>\n",
           f);
-    json_array_foreach(names, i, n)
-    {
+    json_array_foreach(names, i, n) {
         size_t count[3] = {0};
-        json_array_foreach(scens, j, s) count[check_verdict(s, json_string_value(n))]++;
+        json_array_foreach(scens, j, s)
+            count[check_verdict(s, json_string_value(n))]++;
         fputs("<tr><td>", f);
         lab_htmlpage_esc(f, json_string_value(n));
         fprintf(f, "</td><td>%zu</td><td class=\"%s\">%zu</td><td>%zu</td></tr>\n", count[V_PASS],
@@ -114,8 +114,9 @@ static void summary(FILE *f, const json_t *report, const json_t *names)
     if (failed == 0)
         return;
     fputs("<p>Failed:", f);
-    json_array_foreach(scens, i, s) if (!json_is_true(json_object_get(s, "pass")))
-        lab_htmlpage_link(f, dl_json_str(s, "name"));
+    json_array_foreach(scens, i, s)
+        if (!json_is_true(json_object_get(s, "pass")))
+            lab_htmlpage_link(f, dl_json_str(s, "name"));
     fputs("</p>\n", f);
 }
 
@@ -146,8 +147,7 @@ static void dns_mismatch(struct dl_buf *b, const json_t *s)
 {
     const json_t *r;
     size_t i;
-    json_array_foreach(json_object_get(s, "rrsets"), i, r)
-    {
+    json_array_foreach(json_object_get(s, "rrsets"), i, r) {
         if (json_is_true(json_object_get(r, "pass")))
             continue;
         dl_buf_printf(b, "%s%s %s %s: expected %s, observed %s (%s)", b->len ? "; " : "",
@@ -177,8 +177,7 @@ static void dns_cell(FILE *f, const json_t *s)
     dl_buf_printf(&title, "expected %s, observed %s",
                   dl_json_str(json_object_get(s, "expected"), "dnssec"),
                   dl_json_str(obs, "dnssec"));
-    json_array_foreach(sets, i, r)
-    {
+    json_array_foreach(sets, i, r) {
         dl_buf_printf(&title, "\n%s %s: expected %s, observed %s (%s)", dl_json_str(r, "rrset"),
                       dl_json_str(r, "type"), dl_json_str(r, "expected"),
                       dl_json_str(r, "observed"), dl_json_str(r, "why"));
@@ -236,21 +235,18 @@ static void matrix(FILE *f, const json_t *scens, const json_t *names,
     fputs("<h2 id=\"matrix\">Scenarios</h2>\n<table class=\"matrix\">\n<tr><th>#</th>"
           "<th>scenario</th>",
           f);
-    json_array_foreach(names, j, n)
-    {
+    json_array_foreach(names, j, n) {
         fputs("<th>", f);
         lab_htmlpage_esc(f, strcmp(json_string_value(n), "dns") == 0 ? "DNS check"
                                                                      : json_string_value(n));
         fputs("</th>", f);
     }
     fputs("<th>seconds</th><th>chain of trust</th></tr>\n", f);
-    json_array_foreach(scens, i, s)
-    {
+    json_array_foreach(scens, i, s) {
         const char *cls = json_is_true(json_object_get(s, "pass")) ? "pass" : "fail";
         fprintf(f, "<tr class=\"row %s\"><td>%zu</td>", cls, i + 1);
         lab_htmlpage_name_cell(f, cls, dl_json_str(s, "name"), dl_json_str(s, "domain"));
-        json_array_foreach(names, j, n)
-        {
+        json_array_foreach(names, j, n) {
             if (strcmp(json_string_value(n), "dns") == 0)
                 dns_cell(f, s);
             else
@@ -284,8 +280,7 @@ static void rrsets_table(FILE *f, const json_t *s)
     fputs("<table class=\"rrsets\">\n<tr><th>RRset</th><th>name</th><th>type</th><th>expected</th>"
           "<th>observed</th><th>rcode</th><th>validator</th></tr>\n",
           f);
-    json_array_foreach(json_object_get(s, "rrsets"), i, r)
-    {
+    json_array_foreach(json_object_get(s, "rrsets"), i, r) {
         char rcode[32];
         struct dl_buf b = {0};
         snprintf(rcode, sizeof(rcode), "%lld",
@@ -326,8 +321,7 @@ static void timeline_table(FILE *f, const json_t *d)
     fputs("</p>\n<table class=\"timeline\">\n<tr><th>attempt</th><th>at</th><th>status</th>"
           "<th>code</th><th>reason</th><th>tlsrpt</th><th>final</th><th>detail</th></tr>\n",
           f);
-    json_array_foreach(json_object_get(tl, "attempts"), i, a)
-    {
+    json_array_foreach(json_object_get(tl, "attempts"), i, a) {
         dl_buf_reset(&b);
         at_text(&b, json_integer_value(json_object_get(a, "at")));
         fprintf(f, "<tr><td>%zu</td>", i + 1);
@@ -376,8 +370,7 @@ static void delivery_table(FILE *f, const json_t *s)
     fputs("<h4>Delivery</h4>\n<table class=\"delivery\">\n<tr><th>profile</th><th>expected</th>"
           "<th>observed</th><th>detail</th><th>mismatch</th><th>seconds</th></tr>\n",
           f);
-    json_array_foreach(json_object_get(s, "delivery"), i, d)
-    {
+    json_array_foreach(json_object_get(s, "delivery"), i, d) {
         char secs[32];
         snprintf(secs, sizeof(secs), "%.3f", json_number_value(json_object_get(d, "seconds")));
         fprintf(f, "<tr class=\"%s\">", json_is_true(json_object_get(d, "pass")) ? "pass" : "fail");
@@ -395,8 +388,9 @@ static void delivery_table(FILE *f, const json_t *s)
         probe_row(f, d, &b);
     }
     fputs("</table>\n", f);
-    json_array_foreach(json_object_get(s, "delivery"), i, d) if (json_object_get(d, "timeline"))
-        timeline_table(f, d);
+    json_array_foreach(json_object_get(s, "delivery"), i, d)
+        if (json_object_get(d, "timeline"))
+            timeline_table(f, d);
     dl_buf_free(&b);
 }
 
@@ -462,7 +456,8 @@ int lab_html_write(FILE *f, const json_t *report, const struct lab_html_opts *op
     summary(f, report, names);
     matrix(f, scens, names, pics);
     fputs("<h2 id=\"details\">Details</h2>\n", f);
-    json_array_foreach(scens, i, s) details(f, s, &pics[i]);
+    json_array_foreach(scens, i, s)
+        details(f, s, &pics[i]);
     fputs("</body>\n</html>\n", f);
     if (fflush(f) != 0 || ferror(f))
         rc = dl_error_set(err, "html: write error: %s", strerror(errno));

@@ -181,7 +181,8 @@ struct lab_htmlpic *lab_htmlpic_all(const scen_catalog *cat, const char *run_dir
     err.msg[0] = '\0';
     if (dl_mkdir_p(gdir, 0755, &err) != 0 || realpath(gdir, graphs) == NULL) {
         dl_warn("html: no chain-of-trust pictures: %s", err.msg[0] ? err.msg : strerror(errno));
-        json_array_foreach(scens, i, s) pics[i].note = dl_xstrdup("not written");
+        json_array_foreach(scens, i, s)
+            pics[i].note = dl_xstrdup("not written");
         free(gdir);
         return pics;
     }
@@ -195,8 +196,8 @@ struct lab_htmlpic *lab_htmlpic_all(const scen_catalog *cat, const char *run_dir
         rel = realpath(hp, html_dir) != NULL;
         free(hp);
     }
-    json_array_foreach(scens, i, s) pics[i] =
-        picture(cat, graphs, rel ? html_dir : NULL, dl_json_str(s, "name"), &dot_ok);
+    json_array_foreach(scens, i, s)
+        pics[i] = picture(cat, graphs, rel ? html_dir : NULL, dl_json_str(s, "name"), &dot_ok);
     return pics;
 }
 

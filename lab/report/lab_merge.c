@@ -329,8 +329,7 @@ static int join_run(json_t *const *tops, char *const *files, size_t nfiles, stru
         }
         j->seconds +=
             json_number_value(json_object_get(json_object_get(tops[i], "summary"), "seconds"));
-        json_array_foreach(scens, k, s)
-        {
+        json_array_foreach(scens, k, s) {
             const char *name = dl_json_str(s, "name");
             json_t *prev = json_object_get(where, name);
             if (*name == '\0') {
@@ -379,7 +378,8 @@ static int write_run_tap(const json_t *merged, const char *path)
     json_t *s;
     if (f == NULL)
         return -1;
-    json_array_foreach(json_object_get(merged, "scenarios"), i, s) points += lab_report_checks(s);
+    json_array_foreach(json_object_get(merged, "scenarios"), i, s)
+        points += lab_report_checks(s);
     lab_report_tap_plan(f, points);
     json_array_foreach(json_object_get(merged, "scenarios"), i, s)
         lab_report_tap_scenario(f, s, &k);

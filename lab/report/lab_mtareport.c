@@ -47,8 +47,7 @@ int lab_mtareport_count(const json_t *report, size_t counts[LAB_MTA_V_COUNT], st
     const json_t *s;
     size_t i;
     memset(counts, 0, LAB_MTA_V_COUNT * sizeof(counts[0]));
-    json_array_foreach(json_object_get(report, "scenarios"), i, s)
-    {
+    json_array_foreach(json_object_get(report, "scenarios"), i, s) {
         int v = lab_mtareport_scen_verdict(s);
         if (v < 0)
             return dl_error_set(err,
@@ -94,8 +93,7 @@ json_t *lab_mtareport_join(json_t *const *reports, const char *const *files, siz
         }
         seconds +=
             json_number_value(json_object_get(json_object_get(reports[i], "summary"), "seconds"));
-        json_array_foreach(json_object_get(reports[i], "scenarios"), j, s)
-        {
+        json_array_foreach(json_object_get(reports[i], "scenarios"), j, s) {
             const char *name = dl_json_str(s, "name");
             if (*name == '\0') {
                 dl_error_set(err, "%s: a scenario without a name", files[i]);
@@ -164,8 +162,7 @@ static void stored_text(struct dl_buf *b, const json_t *s)
     size_t i;
     if (json_array_size(st) == 0)
         dl_buf_printf(b, "nothing stored");
-    json_array_foreach(st, i, a)
-    {
+    json_array_foreach(st, i, a) {
         dl_buf_printf(b, "%s%s %s", i ? ", " : "", dl_json_str(a, "host"),
                       json_is_true(json_object_get(a, "tls")) ? dl_json_str(a, "version")
                                                               : "plaintext");
@@ -190,8 +187,7 @@ int lab_mtareport_junit(FILE *f, const json_t *report)
             json_array_size(json_object_get(report, "scenarios")),
             counts[LAB_MTA_V_DEVIATION] + counts[LAB_MTA_V_LEAK], counts[LAB_MTA_V_KNOWN],
             json_number_value(json_object_get(sum, "seconds")));
-    json_array_foreach(json_object_get(report, "scenarios"), i, s)
-    {
+    json_array_foreach(json_object_get(report, "scenarios"), i, s) {
         const json_t *m = json_object_get(s, "mta");
         int v = lab_mtareport_scen_verdict(s);
         fputs("    <testcase classname=\"", f);
@@ -245,8 +241,7 @@ int lab_mtareport_tap(FILE *f, const json_t *report)
     const json_t *s;
     size_t i;
     fprintf(f, "TAP version 13\n1..%zu\n", json_array_size(json_object_get(report, "scenarios")));
-    json_array_foreach(json_object_get(report, "scenarios"), i, s)
-    {
+    json_array_foreach(json_object_get(report, "scenarios"), i, s) {
         struct dl_buf b = {0};
         int v = lab_mtareport_scen_verdict(s);
         if (v == LAB_MTA_V_PASS) {
@@ -285,8 +280,7 @@ int lab_mtareport_text(FILE *f, const json_t *report)
     const char *mta = dl_json_str(report, "mta");
     size_t counts[LAB_MTA_V_COUNT] = {0}, i;
     lab_mtareport_count(report, counts, NULL);
-    json_array_foreach(json_object_get(report, "scenarios"), i, s)
-    {
+    json_array_foreach(json_object_get(report, "scenarios"), i, s) {
         const json_t *m = json_object_get(s, "mta");
         struct dl_buf seen = {0};
         int v = lab_mtareport_scen_verdict(s);
@@ -349,8 +343,7 @@ static void html_summary(FILE *f, const json_t *report)
           f);
     lab_htmlpage_esc(f, dl_json_str(report, "mta"));
     fputs("/known-deviations</td></tr>\n</table>\n", f);
-    json_array_foreach(scens, i, s)
-    {
+    json_array_foreach(scens, i, s) {
         int v = lab_mtareport_scen_verdict(s);
         if (v == LAB_MTA_V_PASS || v == LAB_MTA_V_KNOWN)
             continue;
@@ -434,8 +427,7 @@ static void html_details(FILE *f, const json_t *s, const char *mta)
         fputs("<h4>Stored by fakesmtp</h4>\n<table class=\"stored\">\n<tr><th>host</th>"
               "<th>address</th><th>TLS</th><th>SNI</th><th>certificate SHA-256</th></tr>\n",
               f);
-        json_array_foreach(st, i, a)
-        {
+        json_array_foreach(st, i, a) {
             bool tls = json_is_true(json_object_get(a, "tls"));
             fputs("<tr>", f);
             lab_htmlpage_td(f, "", dl_json_str(a, "host"));
@@ -466,9 +458,11 @@ int lab_mtareport_html(FILE *f, const json_t *report, const char *title, struct 
           f);
     lab_htmlpage_esc(f, mta);
     fputs("</th><th>fakesmtp stored</th><th>known deviation</th></tr>\n", f);
-    json_array_foreach(scens, i, s) html_row(f, s, i);
+    json_array_foreach(scens, i, s)
+        html_row(f, s, i);
     fputs("</table>\n<h2 id=\"details\">Details</h2>\n", f);
-    json_array_foreach(scens, i, s) html_details(f, s, mta);
+    json_array_foreach(scens, i, s)
+        html_details(f, s, mta);
     fputs("</body>\n</html>\n", f);
     if (flushed(f) != 0)
         return dl_error_set(err, "html: write error: %s", strerror(errno));

@@ -78,8 +78,7 @@ static int table_build(struct table *t, json_t *const *reports, const char *cons
                           : dl_xstrdup(dl_json_str(reports[i], "mta"));
     }
     for (size_t i = 0; i < n; i++)
-        json_array_foreach(json_object_get(reports[i], "scenarios"), j, s)
-        {
+        json_array_foreach(json_object_get(reports[i], "scenarios"), j, s) {
             struct dl_buf b = {0};
             json_t *row = json_object_get(t->rows, dl_json_str(s, "name"));
             lab_mtareport_expected_text(&b, s);
@@ -136,7 +135,8 @@ static json_t *table_cells(const struct table *t, bool totals_only)
         free(names);
         return out;
     }
-    json_object_foreach(t->rows, name, row) names[nn++] = name;
+    json_object_foreach(t->rows, name, row)
+        names[nn++] = name;
     qsort(names, nn, sizeof(*names), strcmp_ptr);
     json_array_append_new(head, json_string("scenario"));
     json_array_append_new(head, json_string("expected (rfc7672)"));
@@ -181,12 +181,10 @@ static void write_markdown(FILE *f, const json_t *cells)
 {
     const json_t *line, *c;
     size_t i, j;
-    json_array_foreach(cells, i, line)
-    {
+    json_array_foreach(cells, i, line) {
         bool last = i + 1 == json_array_size(cells) && json_array_size(cells) > 2;
         fputc('|', f);
-        json_array_foreach(line, j, c)
-        {
+        json_array_foreach(line, j, c) {
             const char *t = json_string_value(c);
             md_cell(f, t,
                     i > 0 && (strcmp(t, "DEVIATION") == 0 || strcmp(t, "LEAK") == 0 ||
@@ -208,12 +206,11 @@ static void write_text(FILE *f, const json_t *cells)
     size_t ncol = json_array_size(json_array_get(cells, 0)), *w = dl_xcalloc(ncol + 1, sizeof(*w));
     size_t i, j;
     json_array_foreach(cells, i, line)
-        json_array_foreach(line, j, c) if (j < ncol && strlen(json_string_value(c)) > w[j]) w[j] =
-            strlen(json_string_value(c));
-    json_array_foreach(cells, i, line)
-    {
         json_array_foreach(line, j, c)
-        {
+            if (j < ncol && strlen(json_string_value(c)) > w[j])
+                w[j] = strlen(json_string_value(c));
+    json_array_foreach(cells, i, line) {
+        json_array_foreach(line, j, c) {
             if (j + 1 == json_array_size(line))
                 fprintf(f, "%s\n", json_string_value(c));
             else

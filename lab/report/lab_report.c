@@ -53,7 +53,9 @@ bool lab_report_dns_pass(const json_t *scen)
     if (!json_is_array(sets) || json_array_size(sets) == 0)
         return json_is_true(json_object_get(scen, "pass")) ||
                json_array_size(json_object_get(scen, "delivery")) > 0;
-    json_array_foreach(sets, i, r) if (!json_is_true(json_object_get(r, "pass"))) return false;
+    json_array_foreach(sets, i, r)
+        if (!json_is_true(json_object_get(r, "pass")))
+            return false;
     return true;
 }
 
@@ -81,8 +83,7 @@ static void dns_lines(struct dl_buf *b, const json_t *scen, bool failed_only, co
     const json_t *sets = json_object_get(scen, "rrsets"), *r;
     size_t i;
     bool first = true;
-    json_array_foreach(sets, i, r)
-    {
+    json_array_foreach(sets, i, r) {
         const char *reason = dl_json_str(r, "reason");
         if (failed_only && json_is_true(json_object_get(r, "pass")))
             continue;
@@ -145,8 +146,7 @@ void lab_report_expected_text(struct dl_buf *b, const json_t *o, bool tlsrpt)
     size_t i;
     if (json_array_size(any) == 0)
         outcome_text(b, o, tlsrpt);
-    json_array_foreach(any, i, x)
-    {
+    json_array_foreach(any, i, x) {
         dl_buf_printf(b, "%s", i ? " | " : "");
         outcome_text(b, x, tlsrpt);
     }
@@ -170,15 +170,15 @@ json_t *lab_report_check_names(const json_t *scens)
     json_t *names = json_array(), *s, *d;
     size_t i, j, k;
     json_array_append_new(names, json_string("dns"));
-    json_array_foreach(scens, i, s) json_array_foreach(json_object_get(s, "delivery"), j, d)
-    {
-        bool seen = false;
-        json_t *n;
-        json_array_foreach(names, k, n) seen =
-            seen || strcmp(json_string_value(n), dl_json_str(d, "profile")) == 0;
-        if (!seen)
-            json_array_append_new(names, json_string(dl_json_str(d, "profile")));
-    }
+    json_array_foreach(scens, i, s)
+        json_array_foreach(json_object_get(s, "delivery"), j, d) {
+            bool seen = false;
+            json_t *n;
+            json_array_foreach(names, k, n)
+                seen = seen || strcmp(json_string_value(n), dl_json_str(d, "profile")) == 0;
+            if (!seen)
+                json_array_append_new(names, json_string(dl_json_str(d, "profile")));
+        }
     return names;
 }
 
@@ -195,7 +195,8 @@ static bool testcase(const json_t *s, const char *name, bool *pass, double *secs
     if (strcmp(name, "dns") == 0) {
         *pass = lab_report_dns_pass(s);
         *secs = num(s, "seconds");
-        json_array_foreach(dl, i, d) *secs -= num(d, "seconds");
+        json_array_foreach(dl, i, d)
+            *secs -= num(d, "seconds");
         if (*secs < 0)
             *secs = 0;
         dns_lines(out, s, false, "\n");
@@ -204,8 +205,7 @@ static bool testcase(const json_t *s, const char *name, bool *pass, double *secs
             dns_lines(msg, s, true, "; ");
         return true;
     }
-    json_array_foreach(dl, i, d)
-    {
+    json_array_foreach(dl, i, d) {
         const json_t *obs = json_object_get(d, "observed");
         if (strcmp(dl_json_str(d, "profile"), name) != 0)
             continue;
@@ -233,38 +233,36 @@ int lab_report_junit(FILE *f, const json_t *report)
     double total = 0, secs;
     bool pass;
 
-    json_array_foreach(names, i, n) json_array_foreach(scens, j, s)
-    {
-        if (testcase(s, json_string_value(n), &pass, &secs, &msg, &out)) {
-            tests++;
-            failures += !pass;
-            total += secs;
+    json_array_foreach(names, i, n)
+        json_array_foreach(scens, j, s) {
+            if (testcase(s, json_string_value(n), &pass, &secs, &msg, &out)) {
+                tests++;
+                failures += !pass;
+                total += secs;
+            }
         }
-    }
     fprintf(f,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<testsuites name=\"danelab\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
             "time=\"%.3f\">\n",
             tests, failures, total);
-    json_array_foreach(names, i, n)
-    {
+    json_array_foreach(names, i, n) {
         const char *check = json_string_value(n);
         size_t st = 0, sf = 0;
         double stime = 0;
-        json_array_foreach(scens, j, s) if (testcase(s, check, &pass, &secs, &msg, &out))
-        {
-            st++;
-            sf += !pass;
-            stime += secs;
-        }
+        json_array_foreach(scens, j, s)
+            if (testcase(s, check, &pass, &secs, &msg, &out)) {
+                st++;
+                sf += !pass;
+                stime += secs;
+            }
         if (st == 0)
             continue;
         fputs("  <testsuite name=\"", f);
         lab_xml_escape(f, check, true);
         fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" time=\"%.3f\">\n",
                 st, sf, stime);
-        json_array_foreach(scens, j, s)
-        {
+        json_array_foreach(scens, j, s) {
             if (!testcase(s, check, &pass, &secs, &msg, &out))
                 continue;
             fputs("    <testcase classname=\"", f);
@@ -320,13 +318,13 @@ static void yaml_value(FILE *f, int indent, const char *key, const json_t *v)
         fprintf(f, "%*s%s:", indent, "", key);
     if (json_is_object(v) && json_object_size(v) > 0) {
         fputc('\n', f);
-        json_object_foreach((json_t *)v, k, m) yaml_value(f, indent + 2, k, m);
+        json_object_foreach((json_t *)v, k, m)
+            yaml_value(f, indent + 2, k, m);
         return;
     }
     if (json_is_array(v) && json_array_size(v) > 0) {
         fputc('\n', f);
-        json_array_foreach(v, i, m)
-        {
+        json_array_foreach(v, i, m) {
             /* a nested object or array: its JSON text as a string */
             json_t *item = json_incref((json_t *)m);
             if (json_is_object(m) || json_is_array(m)) {
@@ -382,9 +380,10 @@ void lab_report_tap_scenario(FILE *f, const json_t *scen, size_t *num)
         dns_lines(&msg, scen, true, "; ");
     tap_point(f, ++*num, scen, "dns", pass, dl_buf_str(&msg), json_object_get(scen, "expected"),
               json_object_get(scen, "observed"));
-    json_array_foreach(json_object_get(scen, "delivery"), i, d) tap_point(
-        f, ++*num, scen, dl_json_str(d, "profile"), json_is_true(json_object_get(d, "pass")),
-        dl_json_str(d, "mismatch"), json_object_get(d, "expected"), json_object_get(d, "observed"));
+    json_array_foreach(json_object_get(scen, "delivery"), i, d)
+        tap_point(f, ++*num, scen, dl_json_str(d, "profile"),
+                  json_is_true(json_object_get(d, "pass")), dl_json_str(d, "mismatch"),
+                  json_object_get(d, "expected"), json_object_get(d, "observed"));
     dl_buf_free(&msg);
     fflush(f);
 }
@@ -475,8 +474,7 @@ void lab_report_scenario_text(FILE *f, const json_t *scen, bool tty)
     fprintf(f, "%s %-28s expected %-9s observed %-9s %s\n",
             mark(json_is_true(json_object_get(scen, "pass")), tty), dl_json_str(scen, "name"),
             dl_json_str(exp, "dnssec"), dl_json_str(obs, "dnssec"), dl_json_str(obs, "why"));
-    json_array_foreach(json_object_get(scen, "rrsets"), i, r)
-    {
+    json_array_foreach(json_object_get(scen, "rrsets"), i, r) {
         const char *reason = dl_json_str(r, "reason");
         if (strcmp(dl_json_str(r, "rrset"), "mx") == 0)
             continue;
@@ -486,7 +484,8 @@ void lab_report_scenario_text(FILE *f, const json_t *scen, bool tty)
                 reason[0] ? " (" : "", reason, reason[0] ? ")" : "", dl_json_str(r, "observed"),
                 dl_json_str(r, "why"));
     }
-    json_array_foreach(json_object_get(scen, "delivery"), i, d) delivery_text(f, d, tty);
+    json_array_foreach(json_object_get(scen, "delivery"), i, d)
+        delivery_text(f, d, tty);
     if (t)
         fprintf(f, "     see  %s (listener *.%s); %s\n", dl_json_str(t, "smtp_log"),
                 dl_json_str(t, "domain"), dl_json_str(t, "explain"));
@@ -496,8 +495,7 @@ void lab_report_text(FILE *f, const json_t *report)
 {
     const json_t *s, *d;
     size_t i, j;
-    json_array_foreach(json_object_get(report, "scenarios"), i, s)
-    {
+    json_array_foreach(json_object_get(report, "scenarios"), i, s) {
         bool pass = json_is_true(json_object_get(s, "pass"));
         fprintf(f, "%s %s\n", pass ? "ok  " : "FAIL", dl_json_str(s, "name"));
         if (pass)
@@ -508,9 +506,9 @@ void lab_report_text(FILE *f, const json_t *report)
             fprintf(f, "     dns  %s\n", dl_buf_str(&b));
             dl_buf_free(&b);
         }
-        json_array_foreach(json_object_get(s, "delivery"), j,
-                           d) if (!json_is_true(json_object_get(d, "pass")))
-            fprintf(f, "     %s: %s\n", dl_json_str(d, "profile"), dl_json_str(d, "mismatch"));
+        json_array_foreach(json_object_get(s, "delivery"), j, d)
+            if (!json_is_true(json_object_get(d, "pass")))
+                fprintf(f, "     %s: %s\n", dl_json_str(d, "profile"), dl_json_str(d, "mismatch"));
         if (json_object_get(s, "trace")) {
             const json_t *t = json_object_get(s, "trace");
             fprintf(f, "     see  %s (listener *.%s); %s\n", dl_json_str(t, "smtp_log"),

@@ -79,13 +79,13 @@ static int replace_listeners(json_t *conf, json_t *news, struct dl_error *err)
 {
     json_t *all = json_object_get(conf, "listeners"), *nl;
     size_t k;
-    json_array_foreach(news, k, nl)
-    {
+    json_array_foreach(news, k, nl) {
         size_t i, found = json_array_size(all);
         json_t *ol;
-        json_array_foreach(
-            all, i, ol) if (strcmp(dl_json_str(ol, "address"), dl_json_str(nl, "address")) == 0 &&
-                            port_of(ol) == port_of(nl)) found = i;
+        json_array_foreach(all, i, ol)
+            if (strcmp(dl_json_str(ol, "address"), dl_json_str(nl, "address")) == 0 &&
+                port_of(ol) == port_of(nl))
+                found = i;
         if (found == json_array_size(all))
             return dl_error_set(err, "fakesmtp.json: no listener at %s port %lld (for %s)",
                                 dl_json_str(nl, "address"), (long long)port_of(nl),
@@ -230,8 +230,7 @@ bool lab_listen_live(char *const *listeners, size_t n, const char *tag)
     json_t *news = parse_listeners(listeners, n, tag, &err), *l;
     size_t k;
     bool live = news != NULL;
-    json_array_foreach(news, k, l)
-    {
+    json_array_foreach(news, k, l) {
         char *banner = banner_of(l);
         live = live && greets(l, banner);
         free(banner);

@@ -107,8 +107,7 @@ START_TEST(join_sorts_and_counts)
     ck_assert(lab_mtareport_is_mta(a));
     j = lab_mtareport_join(r, files, 2, &err);
     ck_assert_msg(j != NULL, "%s", err.msg);
-    json_array_foreach(json_object_get(j, "scenarios"), i, s)
-    {
+    json_array_foreach(json_object_get(j, "scenarios"), i, s) {
         strcat(names, json_string_value(json_object_get(s, "name")));
         strcat(names, " ");
     }
