@@ -5,6 +5,17 @@
 . "$(dirname "$0")/lib.sh"
 
 check_output "the tree follows its layers, without cycles" ", 0 problems$" "$SRC_DIR/tests/layering"
+# the objects of the build DANELAB belongs to (build/ for bin/danelab)
+case $DANELAB in
+"$SRC_DIR/bin/danelab") obj_dir=build ;;
+*) obj_dir=$(basename "$(dirname "$(dirname "$DANELAB")")") ;;
+esac
+if [ -d "$SRC_DIR/$obj_dir/lab" ]; then
+    check_output "no external function that only its own file uses (tests/unused-externs)" \
+        "^unused-externs: 0 functions$" env OBJ_DIR="$obj_dir" "$SRC_DIR/tests/unused-externs"
+else
+    not_ok "no external function that only its own file uses" "no objects in $SRC_DIR/$obj_dir"
+fi
 
 # A copy of the sources to break.
 copy="$WORK/tree"
