@@ -9,7 +9,11 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-/* Messages delivered by this process, for unique names within a microsecond. */
+/* Messages delivered by this process, for unique names within a microsecond
+ * (maildir's rule: time, pid and a per-process sequence). File-scope
+ * because uniqueness is per process, across every listener and session of
+ * the single-threaded server; a per-listener counter could repeat a name
+ * when two listeners share a maildir. */
 static unsigned long store_seq;
 
 static int fsync_dir(const char *dir)
