@@ -83,6 +83,29 @@ wait_no_procs() {
     return 1
 }
 
+# good_scenario NAME [SUMMARY [EXTRA]]: on stdout, the scenario NAME of a
+# signed domain whose one MX host's certificate its DANE-EE TLSA record
+# matches, expected delivered (authenticated) under each profile of
+# GOOD_PROFILES (default: rfc7672 and exchange-online); EXTRA, a line of
+# YAML (e.g. "tlsrpt: none"), goes below the summary.
+good_scenario() {
+    printf 'name: %s\nsummary: "%s"\n%s\n' "$1" \
+        "${2:-Signed domain, DANE-EE TLSA matching the certificate}" "${3:-}"
+    cat <<Y
+certificates:
+  leaf: {names: [mx1.$1.test]}
+mx:
+  - host: mx1
+    certificate: leaf
+    tlsa: [{usage: 3, selector: 1, matching: 1, of: leaf}]
+expect:
+  dnssec: secure
+Y
+    for p in ${GOOD_PROFILES:-rfc7672 exchange-online}; do
+        echo "  $p: {status: delivered, code: 2.0.0, reason: authenticated}"
+    done
+}
+
 finish() {
     echo "1..$T_NUM"
     [ "$T_FAILED" -eq 0 ]

@@ -50,20 +50,7 @@ expect:
   exchange-online: {status: deferred, code: 4.4.312, reason: dnssec-bogus}
 Y
 # html-partial: right expectations, run with --profile rfc7672 only.
-cat >"$D/html-partial.yaml" <<'Y'
-name: html-partial
-summary: "Signed domain, DANE-EE TLSA matching the certificate"
-certificates:
-  leaf: {names: [mx1.html-partial.test]}
-mx:
-  - host: mx1
-    certificate: leaf
-    tlsa: [{usage: 3, selector: 1, matching: 1, of: leaf}]
-expect:
-  dnssec: secure
-  rfc7672: {status: delivered, code: 2.0.0, reason: authenticated}
-  exchange-online: {status: delivered, code: 2.0.0, reason: authenticated}
-Y
+good_scenario html-partial >"$D/html-partial.yaml"
 
 dl() { "$DANELAB" -r "$RUN" "$@"; }
 dl run --scenario good --scenario smtp-no-starttls --scenario timeline-fault-fixed --json \

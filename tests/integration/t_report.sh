@@ -10,20 +10,7 @@ mkdir -p "$D"
 # authenticates), its exchange-online one right; wrong-tlsa expects a
 # secure TLSA RRset whose signature expired (the validator's reason has
 # <...> in it, which the XML must escape).
-cat >"$D/ok-good.yaml" <<'Y'
-name: ok-good
-summary: "Signed domain, DANE-EE TLSA matching the certificate"
-certificates:
-  leaf: {names: [mx1.ok-good.test]}
-mx:
-  - host: mx1
-    certificate: leaf
-    tlsa: [{usage: 3, selector: 1, matching: 1, of: leaf}]
-expect:
-  dnssec: secure
-  rfc7672: {status: delivered, code: 2.0.0, reason: authenticated}
-  exchange-online: {status: delivered, code: 2.0.0, reason: authenticated}
-Y
+good_scenario ok-good >"$D/ok-good.yaml"
 cat >"$D/wrong-reason.yaml" <<'Y'
 name: wrong-reason
 summary: "A good domain wrongly expected to fail the TLSA match under rfc7672"

@@ -6,20 +6,7 @@
 
 D="$WORK/scen"
 mkdir -p "$D"
-cat >"$D/ok-good.yaml" <<'Y'
-name: ok-good
-summary: "Signed domain, DANE-EE TLSA matching the certificate"
-certificates:
-  leaf: {names: [mx1.ok-good.test]}
-mx:
-  - host: mx1
-    certificate: leaf
-    tlsa: [{usage: 3, selector: 1, matching: 1, of: leaf}]
-expect:
-  dnssec: secure
-  rfc7672: {status: delivered, code: 2.0.0, reason: authenticated}
-  exchange-online: {status: delivered, code: 2.0.0, reason: authenticated}
-Y
+good_scenario ok-good >"$D/ok-good.yaml"
 cat >"$D/no-starttls.yaml" <<'Y'
 name: no-starttls
 summary: "Secure TLSA record, the MX host does not offer STARTTLS"
@@ -103,20 +90,8 @@ for n in rpt-default rpt-none rpt-malformed rpt-two; do
     rpt-two) extra="records: ['_smtp._tls TXT \"v=TLSRPTv1; rua=mailto:other@rpt-two.test\"']" ;;
     *) extra='' ;;
     esac
-    cat >"$D2/$n.yaml" <<Y
-name: $n
-summary: "Signed domain, DANE-EE; TLS-RPT policy: $n"
-$extra
-certificates:
-  leaf: {names: [mx1.$n.test]}
-mx:
-  - host: mx1
-    certificate: leaf
-    tlsa: [{usage: 3, selector: 1, matching: 1, of: leaf}]
-expect:
-  dnssec: secure
-  rfc7672: {status: delivered, code: 2.0.0, reason: authenticated}
-Y
+    GOOD_PROFILES=rfc7672 good_scenario "$n" "Signed domain, DANE-EE; TLS-RPT policy: $n" "$extra" \
+        >"$D2/$n.yaml"
 done
 # A valid policy in a zone whose every signature expired: unreadable.
 cat >"$D2/rpt-bogus.yaml" <<'Y'

@@ -72,20 +72,8 @@ for n in rpt-none rpt-long; do
     rpt-none) extra='tlsrpt: none' ;;
     *) extra="tlsrpt: \"v=TLSRPTv1; rua=$long,mailto:tlsrpt@rpt-long.test\"" ;;
     esac
-    cat >"$D/$n.yaml" <<Y
-name: $n
-summary: "Signed domain, DANE-EE; TLS-RPT policy: $n"
-$extra
-certificates:
-  leaf: {names: [mx1.$n.test]}
-mx:
-  - host: mx1
-    certificate: leaf
-    tlsa: [{usage: 3, selector: 1, matching: 1, of: leaf}]
-expect:
-  dnssec: secure
-  rfc7672: {status: delivered, code: 2.0.0, reason: authenticated}
-Y
+    GOOD_PROFILES=rfc7672 good_scenario "$n" "Signed domain, DANE-EE; TLS-RPT policy: $n" "$extra" \
+        >"$D/$n.yaml"
 done
 check "danelab up (tlsrpt: none, a long record)" "$DANELAB" -r "$RUN2" -s "$D" up
 txt2() { "$DANELAB" -r "$RUN2" exec -- unbound-host -C "$RUN2/etc/libunbound.conf" -r -f "$RUN2/root.key" -v -t TXT "$1"; }
