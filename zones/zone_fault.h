@@ -10,7 +10,7 @@
  * targets it accepts and which it takes by default.
  *
  * To add a fault: a row here (id, name, texts, targets), its
- * transformation in zone_inject.c, a unit test in check_zone_fault.c, a
+ * transformation in zone_inject.c, a unit test in check_zone_fault*.c, a
  * scenario lab/scenarios/dns-<fault>.yaml with its expectations, and the
  * list in danelab-scenario(5).
  */

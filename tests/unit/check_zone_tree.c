@@ -115,33 +115,9 @@ static char *zone_path(const struct world *w, const char *file)
 static ldns_rr_list *read_zone(const struct world *w, const char *file)
 {
     char *path = zone_path(w, file);
-    FILE *fp = fopen(path, "r");
-    ldns_zone *z = NULL;
-    ldns_rr_list *all;
-    int line = 0;
-    ck_assert_msg(fp != NULL, "cannot open %s", path);
-    ck_assert_msg(ldns_zone_new_frm_fp_l(&z, fp, NULL, 0, LDNS_RR_CLASS_IN, &line) ==
-                      LDNS_STATUS_OK,
-                  "%s:%d does not parse", path, line);
-    fclose(fp);
+    ldns_rr_list *all = tu_read_zone_file(path);
     free(path);
-    all = ldns_rr_list_clone(ldns_zone_rrs(z));
-    ldns_rr_list_push_rr(all, ldns_rr_clone(ldns_zone_soa(z)));
-    ldns_zone_deep_free(z);
     return all;
-}
-
-/* The KSK (flags 257) DNSKEY of a zone; caller frees. */
-static ldns_rr *find_ksk(const ldns_rr_list *all, const char *origin)
-{
-    ldns_rr_list *keys = tu_select_rrs(all, origin, LDNS_RR_TYPE_DNSKEY);
-    ldns_rr *ksk = NULL;
-    for (size_t i = 0; i < ldns_rr_list_rr_count(keys); i++)
-        if (ldns_rdf2native_int16(ldns_rr_dnskey_flags(ldns_rr_list_rr(keys, i))) == 257)
-            ksk = ldns_rr_clone(ldns_rr_list_rr(keys, i));
-    ldns_rr_list_deep_free(keys);
-    ck_assert_msg(ksk != NULL, "no KSK at %s", origin);
-    return ksk;
 }
 
 static uint16_t rrsig_tag(const ldns_rr *sig)
@@ -166,7 +142,7 @@ static size_t verify_zone(const ldns_rr_list *all, const char *origin, time_t wh
 {
     ldns_rr_list *keys = tu_select_rrs(all, origin, LDNS_RR_TYPE_DNSKEY);
     ldns_rr_list *sigs = tu_select_rrs(all, NULL, LDNS_RR_TYPE_RRSIG);
-    ldns_rr *ksk = find_ksk(all, origin);
+    ldns_rr *ksk = tu_find_ksk(all, origin);
     uint16_t ksk_tag = ldns_calc_keytag(ksk);
     size_t n;
     ck_assert_uint_eq(ldns_rr_list_rr_count(keys), 2);
@@ -215,7 +191,7 @@ static void assert_ds_matches(const struct world *w, const char *child, const ch
                               const char *parent_file)
 {
     ldns_rr_list *c = read_zone(w, child_file), *p = read_zone(w, parent_file);
-    ldns_rr *ksk = find_ksk(c, child), *want = ldns_key_rr2ds(ksk, LDNS_SHA256);
+    ldns_rr *ksk = tu_find_ksk(c, child), *want = ldns_key_rr2ds(ksk, LDNS_SHA256);
     ldns_rr_list *ds = tu_select_rrs(p, child, LDNS_RR_TYPE_DS);
     ck_assert_uint_eq(ldns_rr_list_rr_count(ds), 1);
     ck_assert_msg(ldns_rr_compare(want, ldns_rr_list_rr(ds, 0)) == 0, "DS of %s does not match",
@@ -323,7 +299,7 @@ START_TEST(trust_anchor_is_root_ksk_ds)
     ck_assert_int_eq(ldns_rr_new_frm_str(&ds, text, 0, NULL, NULL), LDNS_STATUS_OK);
     ck_assert_int_eq(ldns_rr_get_type(ds), LDNS_RR_TYPE_DS);
     root = read_zone(&w, "root.zone");
-    ksk = find_ksk(root, ".");
+    ksk = tu_find_ksk(root, ".");
     want = ldns_key_rr2ds(ksk, LDNS_SHA256);
     ck_assert_int_eq(ldns_rr_compare(ds, want), 0);
     ldns_rr_free(want);

@@ -1,0 +1,59 @@
+/*
+ * Unit tests for lab/scenario: mx hosts (scen_host.c): tls_fault, chain, reply, sni
+ * and their defaults.
+ */
+#include "testutil_scen.h"
+#include "scen.h"
+
+#include <check.h>
+
+Suite *scen_host_suite(void);
+
+/* tls_fault, chain, reply and sni, and their defaults (full.yaml has none). */
+START_TEST(server_keys)
+{
+    struct scen *s = tu_load_ok("data/scen/good/server.yaml");
+    struct scen *full = tu_load_ok("data/scen/good/full.yaml");
+    const struct scen_host *h = s->hosts;
+    ck_assert_uint_eq(s->n_hosts, 3);
+    ck_assert_int_eq(h[0].tls_fault, SCEN_TLS_FAULT_NONE);
+    ck_assert_int_eq(h[0].chain, SCEN_CHAIN_NO_INTERMEDIATE);
+    ck_assert_ptr_null(h[0].reply[SCEN_REPLY_MAIL]);
+    ck_assert_str_eq(h[0].reply[SCEN_REPLY_RCPT], "550 5.7.1 relaying denied");
+    ck_assert_ptr_null(h[0].reply[SCEN_REPLY_DATA]);
+    ck_assert_str_eq(h[0].reply[SCEN_REPLY_DOT], "451 4.3.0 try later");
+    ck_assert_uint_eq(h[0].n_sni, 2);
+    ck_assert_str_eq(h[0].sni[0].name, "alt.server.test.");
+    ck_assert_str_eq(h[0].sni[0].certificate, "alt");
+    ck_assert_uint_eq(h[0].sni[0].loc.line, 16);
+    ck_assert_str_eq(h[0].sni[1].name, "other.server.test.");
+    ck_assert_str_eq(h[0].sni[1].certificate, "leaf");
+    ck_assert_int_eq(h[1].tls_fault, SCEN_TLS_FAULT_WRONG_KEY);
+    ck_assert_int_eq(h[1].chain, SCEN_CHAIN_FULL);
+    ck_assert_uint_eq(h[1].n_sni, 0);
+    ck_assert_int_eq(h[2].tls_fault, SCEN_TLS_FAULT_ABORT_AFTER_HELLO);
+    ck_assert_int_eq(h[2].chain, SCEN_CHAIN_SERVED);
+    for (int r = 0; r < SCEN_REPLY_COUNT; r++)
+        ck_assert_ptr_null(full->hosts[0].reply[r]);
+    ck_assert_int_eq(full->hosts[0].tls_fault, SCEN_TLS_FAULT_NONE);
+    ck_assert_int_eq(full->hosts[0].chain, SCEN_CHAIN_SERVED);
+    ck_assert_ptr_null(full->hosts[0].sni);
+    ck_assert_str_eq(scen_tls_fault_name(SCEN_TLS_FAULT_WRONG_KEY), "wrong-key");
+    ck_assert_ptr_null(scen_tls_fault_name((enum scen_tls_fault)7));
+    ck_assert_str_eq(scen_chain_name(SCEN_CHAIN_NO_INTERMEDIATE), "no-intermediate");
+    ck_assert_ptr_null(scen_chain_name((enum scen_chain)7));
+    ck_assert_str_eq(scen_reply_step_name(SCEN_REPLY_DOT), "dot");
+    ck_assert_ptr_null(scen_reply_step_name(SCEN_REPLY_COUNT));
+    scen_free(s);
+    scen_free(full);
+}
+END_TEST
+
+Suite *scen_host_suite(void)
+{
+    Suite *s = suite_create("scen_host");
+    TCase *pos = tcase_create("Positive");
+    tcase_add_test(pos, server_keys);
+    suite_add_tcase(s, pos);
+    return s;
+}

@@ -1,0 +1,32 @@
+#include "testutil_scen.h"
+#include "dl_util.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+char *tu_write_temp(const char *name, const char *text, char *dir)
+{
+    struct dl_error err;
+    char *path;
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    path = dl_xasprintf("%s/%s.yaml", dir, name);
+    ck_assert_int_eq(dl_write_file(path, text, strlen(text), 0644, &err), 0);
+    return path;
+}
+
+void tu_remove_temp(char *path, const char *dir)
+{
+    unlink(path);
+    rmdir(dir);
+    free(path);
+}
+
+struct scen *tu_load_ok(const char *path)
+{
+    struct scen *s = NULL;
+    struct dl_error err = {{0}};
+    ck_assert_msg(scen_load(path, &s, &err) == 0, "%s", err.msg);
+    return s;
+}
