@@ -30,12 +30,9 @@
 #define DANELAB_VERSION "0.1"
 #endif
 
-static const char usage[] =
-    "usage: danelab [OPTIONS] COMMAND [ARGS]\n"
-    "\n"
-    "An offline lab for SMTP DANE (RFC 7672) over DNSSEC.\n"
-    "\n"
-    "Commands:\n"
+/* The help of each command, as `danelab --help` and `danelab CMD --help`
+ * print it. */
+static const char help_run[] =
     "  run [--json | --tap] [--junit FILE] [--html FILE] [--tlsrpt DIR]\n"
     "      [--scenario NAME]... [--tag T]... [--shard K/N] [--profile P] [--jobs N]\n"
     "      [--exact-timelines] [--keep-up]\n"
@@ -49,7 +46,9 @@ static const char usage[] =
     "    --html FILE        also write the HTML report (matrix, traces, chain pictures)\n"
     "    --shard K/N        only the K-th of N stable slices of the selected scenarios\n"
     "    --jobs N           N worker processes (default: online CPUs, at most 8)\n"
-    "    (danelab run --help lists every option)\n"
+    "    (danelab run --help lists every option)\n";
+
+static const char help_report[] =
     "  report merge FILE.json... [--json OUT] [--junit OUT] [--tap OUT] [--html OUT]\n"
     "      [--tlsrpt-index OUT]\n"
     "                       join the `run --json` reports of shards into one (OUT\n"
@@ -60,7 +59,9 @@ static const char usage[] =
     "                       (exit 1 when a deviation or leak is left)\n"
     "  report table MTA.json... [--markdown] [--totals]\n"
     "                       the scenarios x MTA table of several MTAs' `mta --json`\n"
-    "                       reports: pass, known, DEVIATION, LEAK and a totals row\n"
+    "                       reports: pass, known, DEVIATION, LEAK and a totals row\n";
+
+static const char help_mta[] =
     "  mta postfix [--scenario NAME]... [--tag T] [--shard K/N] [--json] [--junit FILE]\n"
     "      [--html FILE] [--timeout SECS] [--known FILE] [--postfix-option NAME=VALUE]...\n"
     "      [--keep-up]\n"
@@ -77,22 +78,47 @@ static const char usage[] =
     "                       any MTA, from shell templates with {rcpt} {msgid} {from}\n"
     "                       {scenario} {qid} {dir} {run} {resolver}; --status prints\n"
     "                       STATUS [DSN] [REASON] (sent|deferred|bounced|pending); without\n"
-    "                       it fakesmtp and --timeout decide (see danelab(1))\n"
-    "  build                build the signed zones, keys, certificates, trust anchor, configs\n"
+    "                       it fakesmtp and --timeout decide (see danelab(1))\n";
+
+static const char help_build[] =
+    "  build                build the signed zones, keys, certificates, trust anchor, configs\n";
+
+static const char help_up[] =
     "  up                   build what changed and start the lab (NSD x2, Unbound, fakesmtp);\n"
-    "                       a lab already up is reloaded with what changed (run and mta too)\n"
-    "  down                 stop the lab; nothing it started survives\n"
-    "  status [--json]      what runs where (exit 1 when no lab runs)\n"
+    "                       a lab already up is reloaded with what changed (run and mta too)\n";
+
+static const char help_down[] =
+    "  down                 stop the lab; nothing it started survives\n";
+
+static const char help_status[] =
+    "  status [--json]      what runs where (exit 1 when no lab runs)\n";
+
+static const char help_exec[] =
     "  exec -- CMD [ARG]... run CMD inside the lab world, /etc/resolv.conf naming\n"
-    "                       the lab resolver\n"
-    "  lint [FILE]...       check scenario files (default: the catalogue)\n"
-    "  list [--json]        list the catalogue\n"
+    "                       the lab resolver\n";
+
+static const char help_lint[] =
+    "  lint [FILE]...       check scenario files (default: the catalogue)\n";
+
+static const char help_list[] = "  list [--json]        list the catalogue\n";
+
+static const char help_explain[] =
     "  explain NAME... [--json]\n"
     "                       what a scenario injects and what a validator reports,\n"
-    "                       its TLS-RPT policy and whether a client can read it\n"
+    "                       its TLS-RPT policy and whether a client can read it\n";
+
+static const char help_graph[] =
     "  graph NAME [-o FILE.dot]\n"
     "                       the chain of trust as Graphviz dot (RUN/graphs/NAME.dot),\n"
-    "                       rendered to .svg and .png when dot is installed\n"
+    "                       rendered to .svg and .png when dot is installed\n";
+
+static const char usage_head[] = "usage: danelab [OPTIONS] COMMAND [ARGS]\n"
+                                 "\n"
+                                 "An offline lab for SMTP DANE (RFC 7672) over DNSSEC.\n"
+                                 "\n"
+                                 "Commands:\n";
+
+static const char usage_tail[] =
     "\n"
     "Options:\n"
     "  -r, --run-dir DIR    generated material goes here (default $DANELAB_RUN_DIR or ./run)\n"
@@ -102,29 +128,51 @@ static const char usage[] =
     "  -v, --verbose        more messages (repeat for debug)\n"
     "  -h, --help           this text;  -V, --version  the version\n"
     "\n"
-    "Exit status: 0 success, 1 a scenario deviated, 2 usage or configuration error.\n"
+    "Exit status: 0 success, 1 a scenario deviated, 2 usage or configuration error,\n"
+    "or a check that could not be made (an ERROR: the lab did not confirm a change).\n"
     "See danelab(1) and danelab-scenario(5).\n";
 
 struct command {
     const char *name;
     int (*fn)(const struct lab_globals *, int, char **);
     bool makes_run_dir; /* creates the run directory; the others only read it */
+    const char *help;   /* its lines of the usage */
+    bool own_help;      /* it answers -h/--help itself (with every option) */
 };
 
+/* In the order of `danelab --help`. */
 static const struct command commands[] = {
-    {"run", lab_run_main, true},
-    {"build", lab_cmd_build, true},
-    {"up", lab_cmd_up, true},
-    {"down", lab_cmd_down, false},
-    {"status", lab_cmd_status, false},
-    {"exec", lab_cmd_exec, false},
-    {"lint", lab_cmd_lint, false},
-    {"list", lab_cmd_list, false},
-    {"explain", lab_explain_main, false},
-    {"graph", lab_graph_main, true},
-    {"report", lab_merge_main, false},
-    {"mta", lab_mta_main, true},
+    {"run", lab_run_main, true, help_run, true},
+    {"report", lab_merge_main, false, help_report, false},
+    {"mta", lab_mta_main, true, help_mta, true},
+    {"build", lab_cmd_build, true, help_build, false},
+    {"up", lab_cmd_up, true, help_up, false},
+    {"down", lab_cmd_down, false, help_down, false},
+    {"status", lab_cmd_status, false, help_status, false},
+    {"exec", lab_cmd_exec, false, help_exec, false},
+    {"lint", lab_cmd_lint, false, help_lint, false},
+    {"list", lab_cmd_list, false, help_list, false},
+    {"explain", lab_explain_main, false, help_explain, false},
+    {"graph", lab_graph_main, true, help_graph, false},
 };
+
+/* The whole usage: every command's help between the head and the tail. */
+static void print_usage(FILE *f)
+{
+    fputs(usage_head, f);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fputs(commands[i].help, f);
+    fputs(usage_tail, f);
+}
+
+/* Whether the command's arguments (before a "--") ask for help. */
+static bool wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return true;
+    return false;
+}
 
 /* The built-in catalogue: beside the binary in a source tree
  * (bin/../lab/scenarios), else the installed data directory. */
@@ -203,7 +251,7 @@ int main(int argc, char **argv)
             verbose++;
             break;
         case 'h':
-            fputs(usage, stdout);
+            print_usage(stdout);
             free(dirs);
             return 0;
         case 'V':
@@ -218,14 +266,14 @@ int main(int argc, char **argv)
             free(dirs);
             return 2;
         default:
-            fputs(usage, stderr);
+            print_usage(stderr);
             free(dirs);
             return 2;
         }
     }
     dl_log_init("danelab", verbose);
     if (optind >= argc) {
-        fputs(usage, stderr);
+        print_usage(stderr);
         free(dirs);
         return 2;
     }
@@ -235,7 +283,16 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         if (strcmp(commands[i].name, argv[optind]) != 0)
             continue;
-        if ((run = run_dir(given_run, commands[i].makes_run_dir)) != NULL) {
+        if (!commands[i].own_help && wants_help(argc - optind, argv + optind)) {
+            printf("usage: danelab [GLOBAL-OPTIONS] COMMAND [ARGS]\n%s\n"
+                   "Global options: danelab --help. See danelab(1).\n",
+                   commands[i].help);
+            rc = 0;
+            goto out;
+        }
+        /* (no run directory is made only to print a command's help) */
+        if ((run = run_dir(given_run, commands[i].makes_run_dir &&
+                                          !wants_help(argc - optind, argv + optind))) != NULL) {
             g.run_dir = run;
             rc = commands[i].fn(&g, argc - optind, argv + optind);
         }

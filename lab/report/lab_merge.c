@@ -393,17 +393,10 @@ static int write_run(const struct lab_globals *g, const json_t *merged, const st
                      const struct outputs *o)
 {
     int rc = 0;
-    if (o->json) {
-        FILE *f = open_out(o->json);
-        if (f == NULL || json_dumpf(merged, f, JSON_INDENT(2)) != 0 || fputc('\n', f) == EOF ||
-            close_out(f, o->json) != 0)
-            rc = 2;
-    }
-    if (o->junit) {
-        FILE *f = open_out(o->junit);
-        if (f == NULL || lab_report_junit(f, merged) != 0 || close_out(f, o->junit) != 0)
-            rc = 2;
-    }
+    if (o->json && write_with(o->json, merged, json_form) != 0)
+        rc = 2;
+    if (o->junit && write_with(o->junit, merged, lab_report_junit) != 0)
+        rc = 2;
     if (o->tap && write_run_tap(merged, o->tap) != 0)
         rc = 2;
     if (o->html && write_html(g, merged, o->html) != 0)

@@ -56,4 +56,17 @@ check_output "list --json has the fields" '"domain": "unsigned.test."' "$DANELAB
 check_status "up with a broken scenario file starts nothing (exit 2)" 2 "$DANELAB" -r "$RUN" -s "$D" up
 if [ ! -e "$RUN/lab.pid" ] && [ ! -e "$RUN/zones" ] && [ -z "$(lab_procs)" ]; then ok "no zone built, no server started"; else not_ok "no zone built, no server started" "$(ls -R "$RUN")"; fi
 check_output "exec without a lab says how to start one" "no lab runs from .*danelab up" "$DANELAB" -r "$RUN" exec -- true
+# Every command and sub-command answers -h and --help with its usage, on
+# stdout, exit 0, without touching a run directory.
+for c in run "report merge" "report table" report "mta postfix" "mta exim" "mta command" build up \
+    down status exec lint list explain graph; do
+    for h in --help -h; do
+        check "danelab $c $h prints its usage (exit 0, no run directory made)" \
+            sh -c "'$DANELAB' -r '$WORK/no-such-run' $c $h >'$WORK/help' &&
+                   grep -q '^usage: danelab ' '$WORK/help' &&
+                   grep -Eq '(^ *| )${c%% *} ' '$WORK/help' && test ! -e '$WORK/no-such-run'"
+    done
+done
+check_status "exec -- CMD --help is CMD's, not exec's (no lab: exit 2)" 2 \
+    "$DANELAB" -r "$WORK/no-such-run" exec -- true --help
 finish
