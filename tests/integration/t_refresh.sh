@@ -71,14 +71,25 @@ check "up (catalogue)" "$DANELAB" -r "$R2" up
 "$DANELAB" -r "$R2" run $T --exact-timelines >/dev/null 2>&1 &
 pid=$!
 # Interrupt once a state of the timeline is installed (its saved copy of
-# the lab's zone files exists), bounded.
-for _ in $(seq 100); do
-    [ -d "$R2/timeline/timeline-tlsa-corrected/lab" ] && break
+# the lab's zone files exists), bounded: 30 s, for a sanitizer build on a
+# busy machine (5 s was seen to pass before the run got there, and then
+# there is nothing to reload).
+installed=false
+for _ in $(seq 600); do
+    if [ -d "$R2/timeline/timeline-tlsa-corrected/lab" ]; then
+        installed=true
+        break
+    fi
     sleep 0.05
 done
 sleep 0.1
 kill -INT "$pid" 2>/dev/null
 wait "$pid"
+if $installed; then
+    ok "the run was interrupted with a state of the timeline installed"
+else
+    not_ok "the run was interrupted with a state of the timeline installed" "none within 30 s"
+fi
 # shellcheck disable=SC2086
 out=$("$DANELAB" -r "$R2" run $T 2>&1)
 case $out in
