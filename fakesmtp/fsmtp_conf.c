@@ -456,15 +456,20 @@ static int add_listener(struct pctx *p, const char *jpath, json_t *obj, struct f
         return -1;
     json = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
     fsmtp_listener_fingerprint(l, json != NULL ? json : "");
-    free(json);
     if ((keep = unchanged(p, l)) != NULL) {
         conf->listeners[conf->n_listeners - 1] = fsmtp_listener_ref(keep);
         fsmtp_listener_unref(l);
+        free(json);
         return 0;
     }
     p->rebuilt++;
-    if (fsmtp_listener_prepare(l, &e) != 0)
+    if (fsmtp_listener_prepare(l, &e) != 0) {
+        free(json);
         return perr(p, jpath, e.msg);
+    }
+    /* again, now that the maildir it creates exists */
+    fsmtp_listener_fingerprint(l, json != NULL ? json : "");
+    free(json);
     return 0;
 }
 

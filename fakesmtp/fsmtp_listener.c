@@ -61,14 +61,18 @@ void fsmtp_listener_unref(struct fsmtp_listener *l)
     free(l);
 }
 
-/* " path=dev:ino:size:mtime" for one file (or " path=missing"). */
-static void file_id(struct dl_buf *b, const char *path)
+/* " path=dev:ino:size:mtime" for one file (or " path=missing"); with
+ * !contents only " path=dev:ino", which a directory keeps while files come
+ * and go in it. */
+static void file_id(struct dl_buf *b, const char *path, bool contents)
 {
     struct stat st;
     if (path == NULL)
         return;
     if (stat(path, &st) != 0)
         dl_buf_printf(b, " %s=missing", path);
+    else if (!contents)
+        dl_buf_printf(b, " %s=%ju:%ju", path, (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
     else
         dl_buf_printf(b, " %s=%ju:%ju:%jd:%jd.%09ld", path, (uintmax_t)st.st_dev,
                       (uintmax_t)st.st_ino, (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec,
@@ -79,17 +83,17 @@ void fsmtp_listener_fingerprint(struct fsmtp_listener *l, const char *json)
 {
     struct dl_buf b = {0};
     dl_buf_printf(&b, "%s", json);
-    file_id(&b, l->tls.cert);
-    file_id(&b, l->tls.key);
-    file_id(&b, l->tls.fault_cert);
-    file_id(&b, l->tls.fault_key);
+    file_id(&b, l->tls.cert, true);
+    file_id(&b, l->tls.key, true);
+    file_id(&b, l->tls.fault_cert, true);
+    file_id(&b, l->tls.fault_key, true);
     for (size_t k = 0; k < l->tls.n_sni; k++) {
-        file_id(&b, l->tls.sni[k].cert);
-        file_id(&b, l->tls.sni[k].key);
+        file_id(&b, l->tls.sni[k].cert, true);
+        file_id(&b, l->tls.sni[k].key, true);
     }
     if (l->maildir != NULL) {
         char *d = dl_xasprintf("%s/new", l->maildir);
-        file_id(&b, d);
+        file_id(&b, d, false); /* each delivery changes its mtime */
         free(d);
     }
     free(l->fingerprint);

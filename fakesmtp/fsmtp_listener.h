@@ -79,15 +79,15 @@ struct fsmtp_listener *fsmtp_listener_ref(struct fsmtp_listener *l);
 /* Drop a reference; frees the listener (and its TLS contexts) at zero. */
 void fsmtp_listener_unref(struct fsmtp_listener *l);
 
-/* Create the maildir's tmp/, new/ and cur/ and the TLS contexts: what
- * makes a listener servable. Returns 0, or -1 with err set. */
 /* The listener's fingerprint, set in l->fingerprint: its configuration
  * object (json, canonical text) and the identity of every file it reads
- * (certificates, keys, the maildir: device, inode, size, modification
- * time). Two listeners with equal fingerprints serve alike, so a reload
- * keeps the prepared one (fsmtp_conf_reload). */
+ * (certificates and keys: device, inode, size, modification time; the
+ * maildir: device and inode). Two listeners with equal fingerprints serve
+ * alike, so a reload keeps the prepared one (fsmtp_conf_reload). */
 void fsmtp_listener_fingerprint(struct fsmtp_listener *l, const char *json);
 
+/* Create the maildir's tmp/, new/ and cur/ and the TLS contexts: what
+ * makes a listener servable. Returns 0, or -1 with err set. */
 int fsmtp_listener_prepare(struct fsmtp_listener *l, struct dl_error *err);
 
 #endif

@@ -258,6 +258,35 @@ START_TEST(reload_keeps_unchanged)
 }
 END_TEST
 
+/* A delivery into a listener's maildir does not make a reload rebuild it;
+ * a maildir removed does (loading creates it again). */
+START_TEST(reload_maildir_identity)
+{
+    static const char text[] =
+        "{\"listeners\": [{\"name\": \"mx1.unit.test\", \"address\": \"127.0.0.1\", "
+        "\"port\": 2525, \"maildir\": \"mail\"}]}";
+    struct dl_error err;
+    struct fsmtp_conf *c, *r1, *r2;
+    size_t rebuilt = 99;
+    char *msg = dl_xasprintf("%s/mail/new/1.msg", tmpdir), *cmd;
+    ck_assert_int_eq(dl_write_file(conf_path, text, strlen(text), 0644, &err), 0);
+    ck_assert_msg((c = fsmtp_conf_load(conf_path, &err)) != NULL, "%s", err.msg);
+    ck_assert_int_eq(dl_write_file(msg, "x", 1, 0600, &err), 0);
+    ck_assert_msg((r1 = fsmtp_conf_reload(c, &rebuilt, &err)) != NULL, "%s", err.msg);
+    ck_assert_uint_eq(rebuilt, 0);
+    ck_assert_ptr_eq(r1->listeners[0], c->listeners[0]);
+    cmd = dl_xasprintf("rm -rf '%s/mail'", tmpdir);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_msg((r2 = fsmtp_conf_reload(r1, &rebuilt, &err)) != NULL, "%s", err.msg);
+    ck_assert_uint_eq(rebuilt, 1);
+    free(msg);
+    free(cmd);
+    fsmtp_conf_free(c);
+    fsmtp_conf_free(r1);
+    fsmtp_conf_free(r2);
+}
+END_TEST
+
 START_TEST(store_delivers_whole_file)
 {
     struct dl_error err;
@@ -313,6 +342,7 @@ Suite *fakesmtp_conf_suite(void)
     tcase_add_test(pos, good_config_and_defaults);
     tcase_add_test(pos, tls_contexts);
     tcase_add_test(pos, reload_keeps_unchanged);
+    tcase_add_test(pos, reload_maildir_identity);
     tcase_add_test(pos, store_delivers_whole_file);
     tcase_add_test(pos, names);
     tcase_add_test(neg, tls_key_mismatch);
