@@ -430,7 +430,7 @@ static void emit(struct checker *c, const json_t *one)
         lab_report_tap_scenario(stdout, one, &c->point);
     else if (c->text) {
         if (error)
-            printf("ERROR %-27s %s\n", json_string_value(json_object_get(one, "name")), error);
+            lab_report_error_line(stdout, one);
         else
             lab_report_scenario_text(stdout, one, c->tty);
     }

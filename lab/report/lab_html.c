@@ -88,16 +88,17 @@ static enum verdict check_verdict(const json_t *s, const char *check)
 
 static void summary(FILE *f, const json_t *report, const json_t *names)
 {
-    const json_t *sum = json_object_get(report, "summary");
     const json_t *scens = json_object_get(report, "scenarios"), *s, *n;
-    json_int_t passed = json_integer_value(json_object_get(sum, "passed"));
-    json_int_t failed = json_integer_value(json_object_get(sum, "failed"));
+    long long passed = lab_report_count(report, "passed");
+    long long failed = lab_report_count(report, "failed");
+    long long errors = lab_report_count(report, "errors");
     const struct lab_htmlpage_count counts[] = {
         {passed ? "pass" : "none", "passed", "passed", passed},
         {failed ? "fail" : "none", "failed", "failed", failed},
+        {"fail", "errors", "errors (not checked: not a verdict)", errors},
     };
     size_t i, j;
-    lab_htmlpage_summary(f, report, counts, 2);
+    lab_htmlpage_summary(f, report, counts, errors ? 3 : 2);
     fputs("<table class=\"checks\">\n<tr><th>check</th><th>passed</th><th>failed</th>"
           "<th>not checked</th></tr>\n",
           f);
@@ -111,9 +112,9 @@ static void summary(FILE *f, const json_t *report, const json_t *names)
                 count[V_FAIL] ? "fail" : "", count[V_FAIL], count[V_NONE]);
     }
     fputs("</table>\n", f);
-    if (failed == 0)
+    if (failed == 0 && errors == 0)
         return;
-    fputs("<p>Failed:", f);
+    fputs("<p>Failed or not checked:", f);
     json_array_foreach(scens, i, s)
         if (!json_is_true(json_object_get(s, "pass")))
             lab_htmlpage_link(f, dl_json_str(s, "name"));
@@ -411,10 +412,19 @@ static void trace(FILE *f, const json_t *s)
 static void details(FILE *f, const json_t *s, const struct lab_htmlpic *pic)
 {
     bool pass = json_is_true(json_object_get(s, "pass"));
+    const char *error = lab_report_error(s);
     lab_htmlpage_scen_head(f, dl_json_str(s, "name"), pass ? "pass" : "fail",
-                           pass ? "pass" : "FAIL", dl_json_str(s, "domain"));
+                           error  ? "ERROR"
+                           : pass ? "pass"
+                                  : "FAIL",
+                           dl_json_str(s, "domain"));
     fprintf(f, ", %.3f s - <a href=\"#matrix\">matrix</a></p>\n",
             json_number_value(json_object_get(s, "seconds")));
+    if (error) {
+        fputs("<p class=\"fail\">not checked (an error, not a verdict): ", f);
+        lab_htmlpage_esc(f, error);
+        fputs("</p>\n", f);
+    }
     if (pic->href || pic->note) {
         fputs("<p class=\"graph\">chain of trust: ", f);
         if (pic->href) {

@@ -309,7 +309,7 @@ static int merge_args(int argc, char **argv, struct outputs *o, char **files, si
  * order (list[] borrows them from the reports), and their counts. */
 struct joined {
     json_t **list;
-    size_t n, cap, passed, failed;
+    size_t n, cap, passed, failed, errors; /* errors: not checked, not a verdict */
     double seconds;
 };
 
@@ -348,7 +348,10 @@ static int join_run(json_t *const *tops, char *const *files, size_t nfiles, stru
                 j->list =
                     dl_xrealloc(j->list, (j->cap = j->cap ? 2 * j->cap : 64) * sizeof(json_t *));
             j->list[j->n++] = s;
-            json_is_true(json_object_get(s, "pass")) ? j->passed++ : j->failed++;
+            if (lab_report_error(s))
+                j->errors++;
+            else
+                json_is_true(json_object_get(s, "pass")) ? j->passed++ : j->failed++;
         }
     }
     json_decref(where);
@@ -362,9 +365,9 @@ static json_t *merged_run(struct joined *j, size_t nfiles)
     json_t *merged;
     if (j->n > 1)
         qsort(j->list, j->n, sizeof(*j->list), dl_json_cmp_name);
-    merged = json_pack("{s:[], s:{s:I, s:I, s:f, s:I}}", "scenarios", "summary", "passed",
-                       (json_int_t)j->passed, "failed", (json_int_t)j->failed, "seconds",
-                       j->seconds, "reports", (json_int_t)nfiles);
+    merged = json_pack("{s:[], s:{s:I, s:I, s:I, s:f, s:I}}", "scenarios", "summary", "passed",
+                       (json_int_t)j->passed, "failed", (json_int_t)j->failed, "errors",
+                       (json_int_t)j->errors, "seconds", j->seconds, "reports", (json_int_t)nfiles);
     for (size_t i = 0; i < j->n; i++)
         json_array_append(json_object_get(merged, "scenarios"), j->list[i]);
     return merged;
@@ -409,7 +412,8 @@ static int write_run(const struct lab_globals *g, const json_t *merged, const st
 }
 
 /* The `danelab run` reports of a run's shards joined: exit 0 when every
- * scenario passed, 1 when one failed, 2 on an error. */
+ * scenario passed, 1 when one failed, 2 on an error (one that could not be
+ * checked included: as `danelab run` itself). */
 static int merge_run(const struct lab_globals *g, json_t *const *tops, char *const *files,
                      size_t nfiles, const struct outputs *o)
 {
@@ -420,7 +424,7 @@ static int merge_run(const struct lab_globals *g, json_t *const *tops, char *con
         merged = merged_run(&j, nfiles);
         rc = write_run(g, merged, &j, o);
         if (rc == 0)
-            rc = j.failed ? 1 : 0;
+            rc = j.errors ? 2 : j.failed ? 1 : 0;
         json_decref(merged);
     }
     free(j.list);

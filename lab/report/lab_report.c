@@ -59,6 +59,21 @@ bool lab_report_dns_pass(const json_t *scen)
     return true;
 }
 
+const char *lab_report_error(const json_t *scen)
+{
+    return json_string_value(json_object_get(scen, "error"));
+}
+
+void lab_report_error_line(FILE *f, const json_t *scen)
+{
+    fprintf(f, "ERROR %-27s %s\n", dl_json_str(scen, "name"), lab_report_error(scen));
+}
+
+long long lab_report_count(const json_t *report, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(json_object_get(report, "summary"), key));
+}
+
 size_t lab_report_checks(const json_t *scen)
 {
     return 1 + json_array_size(json_object_get(scen, "delivery"));
@@ -229,7 +244,7 @@ int lab_report_junit(FILE *f, const json_t *report)
     const json_t *scens = json_object_get(report, "scenarios"), *s, *n;
     json_t *names = lab_report_check_names(scens);
     struct dl_buf msg = {0}, out = {0};
-    size_t i, j, tests = 0, failures = 0;
+    size_t i, j, tests = 0, failures = 0, errors = 0;
     double total = 0, secs;
     bool pass;
 
@@ -237,31 +252,34 @@ int lab_report_junit(FILE *f, const json_t *report)
         json_array_foreach(scens, j, s) {
             if (testcase(s, json_string_value(n), &pass, &secs, &msg, &out)) {
                 tests++;
-                failures += !pass;
+                errors += lab_report_error(s) != NULL;
+                failures += !pass && lab_report_error(s) == NULL;
                 total += secs;
             }
         }
     fprintf(f,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            "<testsuites name=\"danelab\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
+            "<testsuites name=\"danelab\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
             "time=\"%.3f\">\n",
-            tests, failures, total);
+            tests, failures, errors, total);
     json_array_foreach(names, i, n) {
         const char *check = json_string_value(n);
-        size_t st = 0, sf = 0;
+        size_t st = 0, sf = 0, se = 0;
         double stime = 0;
         json_array_foreach(scens, j, s)
             if (testcase(s, check, &pass, &secs, &msg, &out)) {
                 st++;
-                sf += !pass;
+                se += lab_report_error(s) != NULL;
+                sf += !pass && lab_report_error(s) == NULL;
                 stime += secs;
             }
         if (st == 0)
             continue;
         fputs("  <testsuite name=\"", f);
         lab_xml_escape(f, check, true);
-        fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" time=\"%.3f\">\n",
-                st, sf, stime);
+        fprintf(f,
+                "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" time=\"%.3f\">\n",
+                st, sf, se, stime);
         json_array_foreach(scens, j, s) {
             if (!testcase(s, check, &pass, &secs, &msg, &out))
                 continue;
@@ -270,7 +288,12 @@ int lab_report_junit(FILE *f, const json_t *report)
             fputs("\" name=\"", f);
             lab_xml_escape(f, check, true);
             fprintf(f, "\" time=\"%.3f\">\n", secs);
-            if (!pass) {
+            if (lab_report_error(s)) {
+                /* not a verdict: JUnit's error, not its failure */
+                fputs("      <error type=\"lab\" message=\"", f);
+                lab_xml_escape(f, lab_report_error(s), true);
+                fputs("\"/>\n", f);
+            } else if (!pass) {
                 fputs("      <failure type=\"", f);
                 lab_xml_escape(f, strcmp(check, "dns") == 0 ? "dnssec" : "delivery", true);
                 fputs("\" message=\"", f);
@@ -375,14 +398,18 @@ void lab_report_tap_scenario(FILE *f, const json_t *scen, size_t *num)
     const json_t *d;
     struct dl_buf msg = {0};
     size_t i;
-    bool pass = lab_report_dns_pass(scen);
-    if (!pass)
+    const char *error = lab_report_error(scen);
+    bool pass = lab_report_dns_pass(scen) && error == NULL;
+    if (error)
+        dl_buf_printf(&msg, "error, not a verdict: %s", error);
+    else if (!pass)
         dns_lines(&msg, scen, true, "; ");
     tap_point(f, ++*num, scen, "dns", pass, dl_buf_str(&msg), json_object_get(scen, "expected"),
               json_object_get(scen, "observed"));
     json_array_foreach(json_object_get(scen, "delivery"), i, d)
         tap_point(f, ++*num, scen, dl_json_str(d, "profile"),
-                  json_is_true(json_object_get(d, "pass")), dl_json_str(d, "mismatch"),
+                  json_is_true(json_object_get(d, "pass")) && error == NULL,
+                  error ? dl_buf_str(&msg) : dl_json_str(d, "mismatch"),
                   json_object_get(d, "expected"), json_object_get(d, "observed"));
     dl_buf_free(&msg);
     fflush(f);
@@ -497,6 +524,10 @@ void lab_report_text(FILE *f, const json_t *report)
     size_t i, j;
     json_array_foreach(json_object_get(report, "scenarios"), i, s) {
         bool pass = json_is_true(json_object_get(s, "pass"));
+        if (lab_report_error(s)) {
+            lab_report_error_line(f, s);
+            continue;
+        }
         fprintf(f, "%s %s\n", pass ? "ok  " : "FAIL", dl_json_str(s, "name"));
         if (pass)
             continue;
@@ -515,9 +546,10 @@ void lab_report_text(FILE *f, const json_t *report)
                     dl_json_str(t, "domain"), dl_json_str(t, "explain"));
         }
     }
-    fprintf(f, "%lld passed, %lld failed\n",
-            (long long)json_integer_value(
-                json_object_get(json_object_get(report, "summary"), "passed")),
-            (long long)json_integer_value(
-                json_object_get(json_object_get(report, "summary"), "failed")));
+    fprintf(f, "%lld passed, %lld failed", lab_report_count(report, "passed"),
+            lab_report_count(report, "failed"));
+    if (lab_report_count(report, "errors"))
+        fprintf(f, ", %lld error%s", lab_report_count(report, "errors"),
+                lab_report_count(report, "errors") == 1 ? "" : "s");
+    fputc('\n', f);
 }

@@ -47,6 +47,19 @@ json_t *lab_report_check_names(const json_t *scens);
 /* Whether a scenario object's DNS check passed (every RRset did). */
 bool lab_report_dns_pass(const json_t *scen);
 
+/* The scenario object's "error" (it could not be checked: a server did not
+ * confirm a change in time, the lab failed; an error, not a verdict), or
+ * NULL when it was checked. */
+const char *lab_report_error(const json_t *scen);
+
+/* "ERROR NAME MESSAGE" and a newline: the line of a scenario that has an
+ * error, in the text reports. */
+void lab_report_error_line(FILE *f, const json_t *scen);
+
+/* The count `key` ("passed", "failed", "errors") of a report's "summary";
+ * 0 when absent (reports older than "errors"). */
+long long lab_report_count(const json_t *report, const char *key);
+
 /* The number of checks (test points) of a scenario object: its DNS check
  * and one per entry of "delivery". */
 size_t lab_report_checks(const json_t *scen);

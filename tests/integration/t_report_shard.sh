@@ -47,6 +47,26 @@ check_output "... one dns testcase per scenario" "^$(wc -l <"$WORK/full.names")\
 check_output "the text summary ends with the count" "^$(jq -r '"\(.summary.passed) passed, \(.summary.failed) failed"' "$WORK/full.json")\$" tail -1 "$WORK/m.txt"
 check_output "--tap -: TAP of the merged report on stdout" '^1\.\.[0-9]+$' \
     sh -c "\"\$DANELAB\" report merge '$WORK/s1.json' '$WORK/s2.json' '$WORK/s3.json' --tap - | sed -n 2p"
+# ---- merge: a scenario that could not be checked stays an error ----
+# (as `danelab run` reports it: "error" in its JSON, summary.errors, exit 2)
+first=$(jq -r '.scenarios[0].name' "$WORK/s2.json")
+jq '.scenarios[0].error = "fakesmtp did not confirm its reload in 30 s" | .summary.errors = 1' \
+    "$WORK/s2.json" >"$WORK/s2err.json"
+dl report merge "$WORK/s1.json" "$WORK/s2err.json" "$WORK/s3.json" --json "$WORK/e.json" \
+    --junit "$WORK/e.xml" --tap "$WORK/e.tap" >"$WORK/e.txt" 2>&1
+rc=$?
+if [ "$rc" = 2 ]; then ok "merge with a scenario in error exits 2 (an error, not a verdict)"; else not_ok "merge with a scenario in error exits 2" "exit $rc: $(tail -3 "$WORK/e.txt")"; fi
+check_output "... summary.errors is 1, and it is counted neither passed nor failed" \
+    "^1 $(jq '.summary.passed + .summary.failed - 1' "$WORK/m.json")\$" \
+    jq -r '"\(.summary.errors) \(.summary.passed + .summary.failed)"' "$WORK/e.json"
+check_output "... the scenario keeps its error" '^fakesmtp did not confirm its reload in 30 s$' \
+    jq -r --arg n "$first" '.scenarios[] | select(.name == $n) | .error' "$WORK/e.json"
+check_output "... the text has its ERROR line" "^ERROR +$first +fakesmtp did not confirm" cat "$WORK/e.txt"
+check_output "... and counts it last" ' passed, [0-9]+ failed, 1 error$' tail -n 1 "$WORK/e.txt"
+check_output "... JUnit: <error>, not <failure>, for its testcases" '^[1-9][0-9]* 0$' \
+    xmllint --xpath "concat(count(//testcase[@classname='$first']/error), ' ', count(//testcase[@classname='$first']/failure))" "$WORK/e.xml"
+check_output "... TAP: its points are not ok, saying error" '^[1-9]' \
+    sh -c "grep -c 'message: .*error, not a verdict' '$WORK/e.tap'"
 # ---- merge --tlsrpt-index: the shards' TLS-RPT indexes joined ----
 dl report merge "$WORK/s2.json" "$WORK/s3.json" "$WORK/s1.json" --tlsrpt-index "$WORK/m-index.json" >/dev/null 2>&1
 check_output "the full run's TLS-RPT index has reports and domains without one" '^true true$' \
