@@ -19,7 +19,15 @@ cleanup() {
     "$DANELAB" -r "$RUN" down >/dev/null 2>&1 || true
     rm -rf "$WORK"
 }
-trap cleanup EXIT INT TERM
+# on_exit CMD: when the script ends, however (exit, INT, TERM), run CMD,
+# then cleanup. INT and TERM end the script after it (a trap that only
+# cleaned up would let the script go on; EXIT runs it again, harmlessly).
+on_exit() {
+    trap "$1; cleanup" EXIT
+    trap "$1; cleanup; exit 130" INT
+    trap "$1; cleanup; exit 143" TERM
+}
+on_exit :
 
 # ok DESCRIPTION: record a passed check; not_ok DESCRIPTION [DETAIL]
 ok() {

@@ -24,4 +24,4 @@ stop_fakesmtp() {
     [ -n "$FS_PID" ] && kill "$FS_PID" 2>/dev/null && wait "$FS_PID" 2>/dev/null
     FS_PID=
 }
-trap 'stop_fakesmtp; cleanup' EXIT INT TERM
+on_exit stop_fakesmtp

@@ -1,5 +1,7 @@
 # Nothing survives: kill -9 of a server stops the whole lab; kill -9 of the
 # holder takes every server with it; SIGTERM to the holder is a clean stop.
+# test-group: host-loopback (a lab with --no-netns: tests/integration/run never
+# runs two such scripts at once)
 . "$(dirname "$0")/lib.sh"
 
 holder_pid() { sed -n 's/^\([0-9]*\) .*/\1/p' "$RUN/lab.pid" 2>/dev/null; }

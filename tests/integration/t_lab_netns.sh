@@ -1,6 +1,8 @@
 # The lab world in its own namespaces: secure and insecure answers from the
 # lab's validating resolver, judged by an independent validator
 # (unbound-host), status, and a down that leaves nothing behind.
+# test-group: host-loopback (a lab with --no-netns: tests/integration/run never
+# runs two such scripts at once)
 . "$(dirname "$0")/lib.sh"
 MODE=${MODE:-}
 

@@ -2,6 +2,8 @@
 # per scenario, verdicts joined from Postfix's log and fakesmtp's sessions;
 # and leak detection: a misconfigured instance (DANE off) against TLSA
 # mismatches must be reported as LEAKs.
+# test-group: host-loopback (a lab with --no-netns: tests/integration/run never
+# runs two such scripts at once)
 . "$(dirname "$0")/lib.sh"
 
 if ! [ -x /usr/sbin/postfix ] || ! id postfix >/dev/null 2>&1; then

@@ -53,7 +53,7 @@ stop_load() {
     wait "$load_pid" 2>/dev/null
     pkill -CONT -f -- "fakesmtp -f -c $RUN/etc/fakesmtp.json" 2>/dev/null
 }
-trap 'stop_load; cleanup' EXIT INT TERM
+on_exit stop_load
 sleep 2
 if kill -0 "$load_pid" 2>/dev/null && pgrep -g "$load_pid" -f cc1 >/dev/null 2>&1 ||
     pgrep -g "$load_pid" make >/dev/null 2>&1; then
@@ -75,7 +75,7 @@ $(grep -v '^$' "$WORK/loaded$r.json.err" | tail -n 4)"
     fi
 done
 stop_load
-trap cleanup EXIT INT TERM
+on_exit :
 # what of the load still runs (zombies excepted: reaping them is the
 # container's init's business), for up to 10 s
 live_load() {
