@@ -65,7 +65,13 @@ start_fakesmtp "$D/conf.json" --nofile=256:256 || not_ok "fakesmtp starts" "$(ca
 prlimit --pid "$FS_PID" --nofile=40:256
 python3 "$CLIENTS" hold 127.26.1.1 "$PORT" 60 4 >"$D/hold2.out" &
 HOLD=$!
-sleep 1
+# the clients connect (python's start may take seconds on a loaded machine):
+# wait for the pause to be logged, at most 30 s, then watch the CPU for 2 s
+n=0
+while [ "$n" -lt 300 ] && ! grep -q 'not accepting until a session ends' "$D/fakesmtp.log"; do
+    sleep 0.1
+    n=$((n + 1))
+done
 c0=$(cpu)
 sleep 2
 c1=$(cpu)
