@@ -17,7 +17,7 @@
 #define CLAUSE_MIN_FIELD 5
 
 static const char *const side_names[] = {"any", "conforming", "violating"};
-static const char *const need_names[] = {"both", "conforming", "violating", "untestable"};
+static const char *const need_names[] = {"both", "conforming", "violating", "untestable", "todo"};
 /* RFC 2119 keywords (and the forms RFC 8174 lists). */
 static const char *const keywords[] = {
     "MUST",       "MUST NOT",    "REQUIRED",        "SHALL", "SHALL NOT", "SHOULD",
@@ -30,7 +30,7 @@ const char *scen_side_name(enum scen_side side)
 
 const char *scen_need_name(enum scen_need need)
 {
-    return need >= SCEN_NEED_BOTH && need <= SCEN_NEED_UNTESTABLE ? need_names[need] : NULL;
+    return need >= SCEN_NEED_BOTH && need <= SCEN_NEED_TODO ? need_names[need] : NULL;
 }
 
 /* [a-z0-9][a-z0-9.-]*, at most CLAUSE_MAX_ID characters. */
@@ -154,7 +154,7 @@ static int index_of(const char *const *names, const char *s)
 
 static int need_of(const char *s)
 {
-    for (int i = 0; i <= SCEN_NEED_UNTESTABLE; i++)
+    for (int i = 0; i <= SCEN_NEED_TODO; i++)
         if (strcmp(need_names[i], s) == 0)
             return i;
     return -1;
@@ -203,14 +203,16 @@ static int parse_line(char **f, size_t n, struct scen_clause *cl, const char *pa
                             f[2]);
     if ((need = need_of(f[3])) < 0)
         return dl_error_set(err,
-                            "%s:%u: %s: needs '%s': expected both, conforming, violating or "
-                            "untestable",
+                            "%s:%u: %s: needs '%s': expected both, conforming, violating, "
+                            "untestable or todo",
                             path, line, f[0], f[3]);
     if (f[4][0] == '\0')
         return dl_error_set(err, "%s:%u: %s: the quote is empty", path, line, f[0]);
-    if (need == SCEN_NEED_UNTESTABLE && (n < CLAUSE_N_FIELDS || f[5][0] == '\0'))
-        return dl_error_set(err, "%s:%u: %s: an untestable clause needs a note saying why", path,
-                            line, f[0]);
+    if ((need == SCEN_NEED_UNTESTABLE || need == SCEN_NEED_TODO) &&
+        (n < CLAUSE_N_FIELDS || f[5][0] == '\0'))
+        return dl_error_set(err, "%s:%u: %s: %s clause needs a note saying %s", path, line, f[0],
+                            need == SCEN_NEED_TODO ? "a todo" : "an untestable",
+                            need == SCEN_NEED_TODO ? "what scenario would test it" : "why");
     cl->id = dl_xstrdup(f[0]);
     cl->keyword = dl_xstrdup(f[2]);
     cl->need = (enum scen_need)need;

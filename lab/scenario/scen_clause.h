@@ -7,8 +7,10 @@
  *     ID | RFC SECTION | KEYWORD | NEEDS | QUOTE [| NOTE]
  * e.g. "7672-2.1.2-b | 7672 2.1.2 | MUST | both | \"...\"". NEEDS says which
  * scenarios the clause wants: both (a conforming and a violating one),
- * conforming, violating (only that side can exist), or untestable (no lab
- * scenario can test it; NOTE says why). '#' starts a comment line.
+ * conforming, violating (only that side can exist), untestable (no lab
+ * scenario can test it; NOTE says why), or todo (testable, but the world
+ * model cannot express it yet; NOTE says what scenario would: counted as
+ * both once a scenario names it). '#' starts a comment line.
  *
  * A `clauses:` item is "ID", "ID conforming" or "ID violating": the
  * scenario exercises the clause, on the side where the world satisfies it
@@ -49,9 +51,15 @@ int scen_clause_parse_refs(struct scen_parse *c, yaml_node_t *n, struct scen_cla
                            size_t *n_out);
 void scen_clause_free_refs(struct scen_clause_ref *r, size_t n);
 
-enum scen_need { SCEN_NEED_BOTH, SCEN_NEED_CONFORMING, SCEN_NEED_VIOLATING, SCEN_NEED_UNTESTABLE };
+enum scen_need {
+    SCEN_NEED_BOTH,
+    SCEN_NEED_CONFORMING,
+    SCEN_NEED_VIOLATING,
+    SCEN_NEED_UNTESTABLE,
+    SCEN_NEED_TODO
+};
 
-/* "both", "conforming", "violating", "untestable". */
+/* "both", "conforming", "violating", "untestable", "todo". */
 const char *scen_need_name(enum scen_need need);
 
 struct scen_clause {

@@ -22,6 +22,15 @@ fi
 check_output "the table has a row per clause and a summary" \
     '^\| all \| [0-9]+ \|' cat "$WORK/trace.md"
 
+# A clause marked todo (no scenario yet) is listed, not a failure.
+LIST=$(dirname "$(dirname "$DANELAB")")/lab/rfc/clauses.txt
+[ -f "$LIST" ] || LIST="$SRC_DIR/lab/rfc/clauses.txt"
+{ cat "$LIST"; echo '7672-9.9-a | 7672 9.9 | MUST | todo | "q" | a scenario yet to come'; } >"$WORK/todo.txt"
+check_status "a todo clause without a scenario: trace exits 0" 0 \
+    "$DANELAB" trace --clauses "$WORK/todo.txt" -o "$WORK/todo.md"
+check_output "... and lists it as to do" '^- 7672-9\.9-a \(RFC 7672 9\.9, MUST, needs todo\): "q" -- a scenario yet to come' \
+    sed -n '/^## Clauses to do/,/^## /p' "$WORK/todo.md"
+
 # A copy of the catalogue, broken two ways.
 mkdir -p "$CAT"
 cp "$CATALOGUE"/*.yaml "$CAT"/

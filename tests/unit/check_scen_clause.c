@@ -104,9 +104,12 @@ static const struct {
     {CL "bad-keyword.txt",
      CL "bad-keyword.txt:1: 7672-2.2-b: 'MUSTN'T' is not an RFC 2119 keyword"},
     {CL "bad-needs.txt", CL "bad-needs.txt:1: 7672-2.2-b: needs 'always': expected both, "
-                            "conforming, violating or untestable"},
+                            "conforming, violating, untestable or todo"},
     {CL "untestable-no-note.txt",
      CL "untestable-no-note.txt:1: 7672-2.2-b: an untestable clause needs a note saying why"},
+    {CL "todo-no-note.txt",
+     CL "todo-no-note.txt:1: 7672-2.2-b: a todo clause needs a note saying what scenario would "
+        "test it"},
     {CL "dup.txt", CL "dup.txt:3: clause '7672-2.2-b' already defined at line 1"},
     {CL "empty.txt", CL "empty.txt: no clauses"},
     {CL "missing.txt", NULL},
