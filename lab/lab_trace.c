@@ -190,7 +190,22 @@ static void write_list(struct dl_buf *b, const struct scen_clauses *l,
     dl_buf_printf(b, "%s\n", n ? "" : "None.\n");
 }
 
-static void write_table(struct dl_buf *b, const struct scen_clauses *l, struct clause_use *uses)
+/* The scenarios whose file has no clauses: key (not a failure: a user's
+ * catalogue, or a scenario not tagged yet). */
+static void write_untagged(struct dl_buf *b, const scen_catalog *cat)
+{
+    size_t n = 0;
+    dl_buf_printf(b, "## Scenarios that name no clause\n\n");
+    for (size_t i = 0; i < scen_catalog_count(cat); i++) {
+        const struct scen *s = scen_catalog_get(cat, i);
+        if (s->n_clauses == 0)
+            dl_buf_printf(b, "%s%s", n++ ? ", " : "", s->name);
+    }
+    dl_buf_printf(b, "%s\n", n ? "\n" : "None.\n");
+}
+
+static void write_table(struct dl_buf *b, const struct scen_clauses *l, struct clause_use *uses,
+                        const scen_catalog *cat)
 {
     const char **rfcs = dl_xcalloc(l->n, sizeof(*rfcs));
     size_t n_rfcs = rfc_order(l, rfcs);
@@ -211,6 +226,7 @@ static void write_table(struct dl_buf *b, const struct scen_clauses *l, struct c
     write_list(b, l, uses, COVER_PARTIAL, "Clauses covered on one side only");
     write_list(b, l, uses, COVER_TODO, "Clauses to do (the world model cannot express them yet)");
     write_list(b, l, uses, COVER_UNTESTABLE, "Clauses a lab cannot test");
+    write_untagged(b, cat);
     free(rfcs);
 }
 
@@ -278,7 +294,7 @@ static int trace(const struct scen_clauses *l, const scen_catalog *cat, const ch
     struct clause_use *uses = dl_xcalloc(l->n, sizeof(*uses));
     struct dl_buf b = {0};
     int unknown = collect(l, cat, uses), uncovered = count_uncovered(l, uses), rc;
-    write_table(&b, l, uses);
+    write_table(&b, l, uses, cat);
     rc = write_out(out, &b);
     dl_buf_free(&b);
     for (size_t i = 0; i < l->n; i++)

@@ -31,11 +31,18 @@ check_status "a todo clause without a scenario: trace exits 0" 0 \
 check_output "... and lists it as to do" '^- 7672-9\.9-a \(RFC 7672 9\.9, MUST, needs todo\): "q" -- a scenario yet to come' \
     sed -n '/^## Clauses to do/,/^## /p' "$WORK/todo.md"
 
+check_output "every scenario of the catalogue names its clauses" '^None\.$' \
+    sed -n '/^## Scenarios that name no clause/,$p' "$WORK/trace.md"
+
 # A copy of the catalogue, broken two ways.
 mkdir -p "$CAT"
 cp "$CATALOGUE"/*.yaml "$CAT"/
 only=mx-insecure-provider-tlsa # the only scenario naming 7672-2.2.1-a
 grep -v '7672-2.2.1-a' "$CATALOGUE/$only.yaml" >"$CAT/$only.yaml"
+check_output "... a scenario without clauses: is listed" '^good$' \
+    sh -c "grep -v '^clauses:\$\|^  - [0-9]' '$CATALOGUE/good.yaml' >'$CAT/good.yaml' &&
+           '$DANELAB' -s '$CAT' trace 2>/dev/null | sed -n '/^## Scenarios that name no clause/,\$p' | sed -n 3p;
+           cp '$CATALOGUE/good.yaml' '$CAT/good.yaml'"
 check_status "a clause no scenario names: trace exits 1" 1 \
     "$DANELAB" -s "$CAT" trace -o "$WORK/t1.md"
 check_output "... and names the clause and its line in the list" \
