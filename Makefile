@@ -128,6 +128,11 @@ $(O)/tests/unit/unit: $(UNIT_OBJS) $(LIBS)
 unit: $(O)/tests/unit/unit
 	cd tests/unit && ../../$(O)/tests/unit/unit
 
+# docs/rfc-trace.md: the RFC traceability table (t_trace.sh checks it is
+# up to date); fails when a clause has no scenario or an ID is unknown.
+trace: $(B)/danelab
+	$(B)/danelab trace -o docs/rfc-trace.md
+
 # Integration scripts run CHECK_JOBS at a time (tests/integration/run -j):
 # most of their time is spent waiting on servers, MTA queue runs and
 # timeouts, not on a core; scripts that need the host's loopback never overlap.
@@ -151,6 +156,8 @@ install: all
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	$(if $(MAN8),install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
 	install -m 0644 lab/scenarios/*.yaml $(DESTDIR)$(DATADIR)/scenarios/
+	install -d $(DESTDIR)$(DATADIR)/rfc
+	install -m 0644 lab/rfc/clauses.txt $(DESTDIR)$(DATADIR)/rfc/
 	install -d $(DESTDIR)$(DATADIR)/mta/postfix
 	install -m 0644 lab/mta/postfix/known-deviations $(DESTDIR)$(DATADIR)/mta/postfix/
 	install -d $(DESTDIR)$(DATADIR)/mta/exim
@@ -205,7 +212,7 @@ print-layers:
 	@$(foreach l,$(LAYERS),echo '$(l): $(USES_$(l))';)
 
 FORCE:
-.PHONY: print-layers all unit integration check valgrind install format format-check clean fuzz fuzz-build
+.PHONY: print-layers all unit integration trace check valgrind install format format-check clean fuzz fuzz-build
 
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(MAINS:%.c=$(O)/%.d)
 -include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_SRCS:%.c=$(FUZZ_O)/%.d)

@@ -10,6 +10,7 @@
 #include "lab_merge.h"
 #include "lab_mta.h"
 #include "lab_run.h"
+#include "lab_trace.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -102,6 +103,11 @@ static const char help_lint[] =
 
 static const char help_list[] = "  list [--json]        list the catalogue\n";
 
+static const char help_trace[] =
+    "  trace [--clauses FILE] [-o FILE]\n"
+    "                       the RFC traceability table (docs/rfc-trace.md): each\n"
+    "                       clause of the clause list and the scenarios naming it\n";
+
 static const char help_explain[] =
     "  explain NAME... [--json]\n"
     "                       what a scenario injects and what a validator reports,\n"
@@ -152,6 +158,7 @@ static const struct command commands[] = {
     {"exec", lab_cmd_exec, false, help_exec, false},
     {"lint", lab_cmd_lint, false, help_lint, false},
     {"list", lab_cmd_list, false, help_list, false},
+    {"trace", lab_cmd_trace, false, help_trace, true},
     {"explain", lab_explain_main, false, help_explain, false},
     {"graph", lab_graph_main, true, help_graph, false},
 };
@@ -174,27 +181,37 @@ static bool wants_help(int argc, char **argv)
     return false;
 }
 
-/* The built-in catalogue: beside the binary in a source tree
- * (bin/../lab/scenarios), else the installed data directory. */
-static char *default_catalogue(void)
+/* Built-in data: beside the binary in a source tree (bin/../REL, or
+ * build-san/bin/../../REL), else the installed data directory
+ * (DATADIR/INSTALLED); NULL when `must_exist` and none is there. */
+static char *default_data(const char *rel, const char *installed, bool dir, bool must_exist)
 {
     char exe[PATH_MAX];
     struct stat st;
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    char *cand;
     if (n > 0) {
-        char *dir, *cand;
+        const char *up[] = {"..", "../.."};
+        char *bindir;
         exe[n] = '\0';
-        dir = dirname(exe);
-        cand = dl_xasprintf("%s/../lab/scenarios", dir);
-        if (stat(cand, &st) == 0 && S_ISDIR(st.st_mode))
-            return cand;
-        free(cand);
-        cand = dl_xasprintf("%s/../../lab/scenarios", dir); /* build-san/bin */
-        if (stat(cand, &st) == 0 && S_ISDIR(st.st_mode))
-            return cand;
-        free(cand);
+        bindir = dirname(exe);
+        for (size_t i = 0; i < 2; i++) {
+            char *real;
+            cand = dl_xasprintf("%s/%s/%s", bindir, up[i], rel);
+            real = stat(cand, &st) == 0 && (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode))
+                       ? realpath(cand, NULL)
+                       : NULL;
+            free(cand);
+            if (real != NULL)
+                return real;
+        }
     }
-    return dl_xstrdup(DANELAB_DATADIR "/scenarios");
+    cand = dl_xasprintf("%s/%s", DANELAB_DATADIR, installed);
+    if (must_exist && stat(cand, &st) != 0) {
+        free(cand);
+        return NULL;
+    }
+    return cand;
 }
 
 /* The run directory as an absolute path; created when `create`, else it
@@ -233,7 +250,7 @@ int main(int argc, char **argv)
     };
     struct lab_globals g = {.netns = true, .now = time(NULL)};
     const char **dirs = dl_xcalloc((size_t)argc + 1, sizeof(char *));
-    char *given_run = NULL, *catalogue = NULL, *run = NULL;
+    char *given_run = NULL, *catalogue = NULL, *clauses = NULL, *run = NULL;
     int c, verbose = 0, rc = 2;
 
     while ((c = getopt_long(argc, argv, "+r:s:vhV", opts, NULL)) != -1) {
@@ -278,8 +295,10 @@ int main(int argc, char **argv)
         return 2;
     }
     if (g.n_scenario_dirs == 0)
-        dirs[g.n_scenario_dirs++] = catalogue = default_catalogue();
+        dirs[g.n_scenario_dirs++] = catalogue =
+            default_data("lab/scenarios", "scenarios", true, false);
     g.scenario_dirs = dirs;
+    g.clauses = clauses = default_data("lab/rfc/clauses.txt", "rfc/clauses.txt", false, true);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         if (strcmp(commands[i].name, argv[optind]) != 0)
             continue;
@@ -302,6 +321,7 @@ int main(int argc, char **argv)
 out:
     free(run);
     free(catalogue);
+    free(clauses);
     free(dirs);
     return rc;
 }

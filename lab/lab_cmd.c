@@ -8,6 +8,7 @@
 #include "lab_refresh.h"
 #include "lab_report.h"
 #include "lab_smtp.h"
+#include "lab_trace.h"
 #include "lab_world.h"
 #include "scen.h"
 #include "zone_fault.h"
@@ -275,20 +276,55 @@ int lab_cmd_exec(const struct lab_globals *g, int argc, char **argv)
     return wait_status(pid);
 }
 
-/* lint: each file (or every file of the catalogue) on its own, so every
- * broken file gets its message; then the catalogue-wide checks. */
-int lab_cmd_lint(const struct lab_globals *g, int argc, char **argv)
+/* The clause list to check `clauses:` IDs against: NULL (said on stderr)
+ * when there is none, or it cannot be read (then *bad is counted up). */
+static struct scen_clauses *lint_clauses(const struct lab_globals *g, int *bad)
+{
+    struct scen_clauses *l = NULL;
+    struct dl_error err;
+    if (g->clauses == NULL)
+        dl_warn("lint: no clause list built in or installed: clause IDs not checked");
+    else if (scen_clauses_load(g->clauses, &l, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        (*bad)++;
+    }
+    return l;
+}
+
+/* The catalogue-wide checks, and every scenario's clause IDs (l: may be NULL). */
+static int lint_catalogue(const char *const *paths, size_t n, const struct scen_clauses *l,
+                          size_t *count)
 {
     struct dl_error err;
     scen_catalog *cat;
+    int bad = 0;
+    if (scen_catalog_load(paths, n, &cat, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+    }
+    for (size_t i = 0; l != NULL && i < scen_catalog_count(cat); i++)
+        bad += lab_trace_check(l, scen_catalog_get(cat, i));
+    *count = scen_catalog_count(cat);
+    scen_catalog_free(cat);
+    return bad;
+}
+
+/* lint: each file (or every file of the catalogue) on its own, so every
+ * broken file gets its message; then the catalogue-wide checks and the
+ * clause IDs against the clause list (when there is one). */
+int lab_cmd_lint(const struct lab_globals *g, int argc, char **argv)
+{
+    struct dl_error err;
+    struct scen_clauses *l;
     int bad = 0, n = 0;
+    size_t count = 0;
+    l = lint_clauses(g, &bad);
     if (argc < 2) {
-        if (scen_catalog_load(g->scenario_dirs, g->n_scenario_dirs, &cat, &err) != 0) {
-            dl_err("%s", err.msg);
+        int rc = bad == 0 ? lint_catalogue(g->scenario_dirs, g->n_scenario_dirs, l, &count) : bad;
+        scen_clauses_free(l);
+        if (rc != 0)
             return 2;
-        }
-        printf("%zu scenarios: ok\n", scen_catalog_count(cat));
-        scen_catalog_free(cat);
+        printf("%zu scenarios: ok\n", count);
         return 0;
     }
     for (int i = 1; i < argc; i++, n++) {
@@ -300,11 +336,9 @@ int lab_cmd_lint(const struct lab_globals *g, int argc, char **argv)
         }
         scen_free(s);
     }
-    if (bad == 0 && scen_catalog_load((const char **)argv + 1, (size_t)argc - 1, &cat, &err) != 0) {
-        fprintf(stderr, "%s\n", err.msg);
-        bad++;
-    } else if (bad == 0)
-        scen_catalog_free(cat);
+    if (bad == 0)
+        bad += lint_catalogue((const char **)argv + 1, (size_t)argc - 1, l, &count);
+    scen_clauses_free(l);
     if (bad == 0)
         printf("%d file%s: ok\n", n, n == 1 ? "" : "s");
     return bad ? 2 : 0;
@@ -353,6 +387,16 @@ static json_t *rfc_json(const struct scen *s)
     return a;
 }
 
+/* The scenario's clauses: [{"id": ID, "side": "conforming"|"violating"|"any"}]. */
+static json_t *clauses_json(const struct scen *s)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < s->n_clauses; i++)
+        json_array_append_new(a, json_pack("{s:s, s:s}", "id", s->clauses[i].id, "side",
+                                           scen_side_name(s->clauses[i].side)));
+    return a;
+}
+
 static void list_text(const scen_catalog *cat)
 {
     for (size_t i = 0; i < scen_catalog_count(cat); i++) {
@@ -389,6 +433,8 @@ int lab_cmd_list(const struct lab_globals *g, int argc, char **argv)
             json_object_set_new(o, "expect", expect_json(s));
             if (s->n_rfc > 0)
                 json_object_set_new(o, "rfc", rfc_json(s));
+            if (s->n_clauses > 0)
+                json_object_set_new(o, "clauses", clauses_json(s));
             free(text);
             json_array_append_new(a, o);
         }

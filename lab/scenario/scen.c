@@ -26,9 +26,9 @@
 #define SCEN_MAX_FILE   (1024 * 1024)
 #define SCEN_MAX_TLSRPT 1024 /* tlsrpt: text; a TXT RDATA holds some 64 KiB */
 
-static const char *const top_keys[] = {"name",     "summary", "domain",       "tags",    "zone",
-                                       "zones",    "mx",      "certificates", "records", "faults",
-                                       "timeline", "expect",  "tlsrpt",       "rfc",     NULL};
+static const char *const top_keys[] = {
+    "name",    "summary", "domain",   "tags",   "zone",   "zones", "mx",      "certificates",
+    "records", "faults",  "timeline", "expect", "tlsrpt", "rfc",   "clauses", NULL};
 
 /* ------------------------------------------------------------------ */
 /* The scenario file                                                  */
@@ -145,7 +145,8 @@ static int parse_sections(struct scen_parse *c, struct scen *s, const struct sce
         scen_timeline_parse(c, scen_yaml_get(m, "timeline"), &s->timeline, &s->n_timeline) != 0 ||
         scen_expect_parse(c, scen_yaml_get(m, "expect"), &s->expect_dnssec, s->expect_dns,
                           s->expect) != 0 ||
-        scen_parse_rfc(c, scen_yaml_get(m, "rfc"), s->rfc, &s->n_rfc) != 0)
+        scen_parse_rfc(c, scen_yaml_get(m, "rfc"), s->rfc, &s->n_rfc) != 0 ||
+        scen_clause_parse_refs(c, scen_yaml_get(m, "clauses"), &s->clauses, &s->n_clauses) != 0)
         return -1;
     return scen_timeline_check(c, s->faults, s->n_faults, s->timeline, s->n_timeline);
 }
@@ -270,6 +271,7 @@ void scen_free(struct scen *s)
         scen_expect_clear(&s->expect[p]);
     for (size_t i = 0; i < s->n_rfc; i++)
         free(s->rfc[i]);
+    scen_clause_free_refs(s->clauses, s->n_clauses);
     free(s);
 }
 

@@ -24,6 +24,7 @@
 #define SCEN_H
 
 #include "dl_error.h"
+#include "scen_clause.h"
 #include "scen_expect.h"
 #include "scen_host.h"
 #include "scen_parse.h"
@@ -62,6 +63,8 @@ struct scen {
     struct scen_expect expect[SCEN_PROFILE_COUNT];
     char *rfc[SCEN_MAX_RFC]; /* top-level `rfc:` the scenario's clauses */
     size_t n_rfc;
+    struct scen_clause_ref *clauses; /* `clauses:` IDs of the clause list, in file order */
+    size_t n_clauses;
     struct scen_loc loc; /* where `name:` is written (catalogue messages) */
 };
 

@@ -16,6 +16,9 @@ struct lab_globals {
     const char *run_dir;        /* absolute */
     const char **scenario_dirs; /* catalogue directories or files */
     size_t n_scenario_dirs;
+    /* The RFC clause list (lab/rfc/clauses.txt beside the binary, else the
+     * installed one); NULL when neither exists. */
+    const char *clauses;
     bool netns; /* false with --no-netns */
     time_t now; /* signing time: --now, or the wall clock */
 };

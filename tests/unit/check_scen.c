@@ -82,7 +82,19 @@ static const struct {
     {BAD "newline-key.yaml",
      BAD "newline-key.yaml:3: unknown key 'tag?s' in scenario (expected one of: name, summary, "
          "domain, tags, zone, zones, mx, certificates, records, faults, timeline, expect, "
-         "tlsrpt, rfc)"},
+         "tlsrpt, rfc, clauses)"},
+    {BAD "clauses-bad-id.yaml",
+     BAD "clauses-bad-id.yaml:5: key 'clauses': expected a clause ID ([a-z0-9.-], at most 48 "
+         "characters), optionally followed by ' conforming' or ' violating', got 'RFC 7672 2.2'"},
+    {BAD "clauses-bad-side.yaml", BAD "clauses-bad-side.yaml:3: key 'clauses': '7672-2.2-b "
+                                      "sideways': the side after the ID must be conforming or "
+                                      "violating"},
+    {BAD "clauses-empty.yaml",
+     BAD "clauses-empty.yaml:3: key 'clauses': expected 1 to 32 clause IDs, got none"},
+    {BAD "clauses-not-list.yaml",
+     BAD "clauses-not-list.yaml:3: key 'clauses': expected a list, got '7672-2.2-b'"},
+    {BAD "clauses-twice.yaml",
+     BAD "clauses-twice.yaml:5: key 'clauses': clause '7672-2.2-b' named twice (line 4)"},
     {BAD "dup-key.yaml", BAD "dup-key.yaml:3: duplicate key 'summary' (first at line 2)"},
     {BAD "any-empty.yaml", BAD "any-empty.yaml:5: key 'any': expected at least one outcome"},
     {BAD "any-not-list.yaml", BAD "any-not-list.yaml:5: key 'any': expected a list, got a mapping"},
