@@ -400,7 +400,7 @@ START_TEST(warm_rebuild_reuses_keys_and_files)
     ck_assert_uint_eq(s1.keys_created, 8);
     ck_assert_uint_eq(s1.signed_now, 5);
     ck_assert_uint_gt(s1.signatures, 20);
-    key_file_read(&w, "good.test/ksk.private", &a);
+    key_file_read(&w, "good.test/ksk-13.private", &a);
     keydir = dl_xasprintf("%s/keys/root", w.dir);
     ck_assert_int_eq(stat(keydir, &dst), 0);
     ck_assert_int_eq(dst.st_mode & 0777, 0700);
@@ -412,7 +412,7 @@ START_TEST(warm_rebuild_reuses_keys_and_files)
     ck_assert_uint_eq(s2.cached, s2.zones);
     ck_assert_uint_eq(s2.signed_now, 0);
     ck_assert_uint_eq(s2.signatures, 0);
-    key_file_read(&w, "good.test/ksk.private", &b);
+    key_file_read(&w, "good.test/ksk-13.private", &b);
     ck_assert_str_eq(a.text, b.text);
     ck_assert_int_eq(a.st.st_ino, b.st.st_ino); /* not even rewritten */
     head2 = zone_head(&w, "root.zone");
@@ -633,7 +633,7 @@ START_TEST(corrupt_cached_key_is_an_error)
     char *path;
     world_init(&w, T2030);
     world_build_ok(&w, NULL);
-    path = dl_xasprintf("%s/keys/good.test/zsk.private", w.dir);
+    path = dl_xasprintf("%s/keys/good.test/zsk-13.private", w.dir);
     ck_assert_int_eq(dl_write_file(path, "garbage\n", 8, 0600, &err), 0);
     ck_assert_int_eq(world_build(&w, NULL, &err), -1);
     ck_assert_msg(strstr(err.msg, path) != NULL, "%s", err.msg);
