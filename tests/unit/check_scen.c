@@ -141,6 +141,10 @@ static const struct {
                                    "'algorithm' always signs"},
     {BAD "bad-ds-stale-no-ds.yaml", BAD "bad-ds-stale-no-ds.yaml:5: key 'ds-stale': only allowed "
                                         "when the parent publishes a DS ('ds')"},
+    {BAD "bad-mx-dname.yaml",
+     BAD "bad-mx-dname.yaml:8: fault mx-dname: host 'mx1.bad-mx-dname.test.' must lie below a "
+         "subdomain of the domain (for example mx1.mail.bad-mx-dname.test.): the DNAME is the "
+         "name above the host's first label"},
     {BAD "bad-nsec3-optout.yaml",
      BAD "bad-nsec3-optout.yaml:5: key 'opt-out': expected true or false, got 'sometimes'"},
     {BAD "bad-tlsa.yaml", BAD "bad-tlsa.yaml:7: bad TLSA record '3 1 1 zz': Syntax error, could "
@@ -265,7 +269,7 @@ START_TEST(every_fault_loads)
     char *text = dl_xasprintf("name: faults\n"
                               "summary: one fault under its default target\n"
                               "mx:\n"
-                              "  - host: mx1\n"
+                              "  - host: mx1.mail.faults.test\n" /* mx-dname: below a subdomain */
                               "faults:\n"
                               "  - %s\n",
                               f->name);
