@@ -483,9 +483,11 @@ static void zone_push_ds(struct zone *p, const struct zone *c, uint32_t ttl)
             zone_push(p, ldns_rr_list_rr(ds, i));
         ldns_rr_list_free(ds); /* the records moved to the parent */
     }
-    /* A stale DS only beside a published one (not over insecure-delegation). */
+    /* A stale DS (of the first algorithm the DS names) only beside a
+     * published one (not over insecure-delegation). */
     if (c->def.ds_stale && pushed > 0)
-        zone_push(p, zone_inject_stale_ds(c->keys, digest, ttl));
+        zone_push(p, zone_inject_stale_ds((which & 1u) || c->keys2 == NULL ? c->keys : c->keys2,
+                                          digest, ttl));
     free(on);
 }
 
