@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -287,4 +288,13 @@ void dl_sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
+}
+
+bool dl_name_under(const char *name, const char *zone)
+{
+    size_t ln = strlen(name), lz = strlen(zone);
+    if (strcmp(zone, ".") == 0)
+        return true;
+    return ln >= lz && strcasecmp(name + ln - lz, zone) == 0 &&
+           (ln == lz || name[ln - lz - 1] == '.');
 }

@@ -70,4 +70,9 @@ void dl_buf_free(struct dl_buf *b);
 /* Lower-case hex of len bytes into out (2*len+1 bytes). */
 void dl_hex(const unsigned char *in, size_t len, char *out);
 
+/* Whether the domain name `name` is `zone` or lies below it, comparing
+ * whole labels without regard to case ("." is above every name). Both
+ * absolute or both relative, in text form. */
+bool dl_name_under(const char *name, const char *zone);
+
 #endif

@@ -166,6 +166,13 @@ static const struct zone_fault_info faults[ZONE_FAULT_COUNT] = {
     {ZONE_FAULT_MX_CNAME_INSECURE, "mx-cname-insecure", "MX host is a CNAME into an unsigned zone",
      T(A), ZONE_TARGET_A, "As mx-cname, but the provider zone is served unsigned.",
      "MX secure; the host's A and TLSA insecure at the CNAME target"},
+    {ZONE_FAULT_MX_DNAME, "mx-dname", "MX host reached through a DNAME into a signed provider zone",
+     T(A), ZONE_TARGET_A,
+     "The MX host is named below a subdomain of the domain (mx1.mail.<domain>) that is a DNAME to "
+     "the scenario's provider zone, which holds the A and TLSA records of the host of the same "
+     "first label; a resolver answers with the DNAME and the CNAME synthesised from it (RFC 6672 "
+     "section 3.1), so the TLSA base domain is the expanded name (RFC 7672 section 2.2.3).",
+     "secure through the DNAME and its synthesised CNAME, TLSA found at the target"},
 };
 
 const struct zone_fault_info *zone_fault_lookup(const char *name)

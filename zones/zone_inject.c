@@ -134,9 +134,9 @@ static void flip_last_byte(ldns_rr *rr, size_t i, uint8_t mask)
     ldns_rdf_data(rdf)[ldns_rdf_size(rdf) - 1] ^= mask;
 }
 
-static ldns_rr *ds_of(ldns_rr *dnskey, uint32_t ttl)
+static ldns_rr *ds_of(ldns_rr *dnskey, int digest, uint32_t ttl)
 {
-    ldns_rr *ds = ldns_key_rr2ds(dnskey, LDNS_SHA256);
+    ldns_rr *ds = ldns_key_rr2ds(dnskey, (ldns_hash)digest);
     if (ds == NULL)
         abort();
     ldns_rr_set_ttl(ds, ttl);
@@ -154,9 +154,18 @@ static ldns_rr *child_ksk(const struct zone_fault *child_f, size_t child_n, cons
     return k;
 }
 
+ldns_rr *zone_inject_stale_ds(const zone_keyset *ks, int digest, uint32_t ttl)
+{
+    ldns_rr *ksk = zone_keyset_dnskey(ks, true, ttl), *ds;
+    flip_last_byte(ksk, DNSKEY_PUBKEY, 0x01);
+    ds = ds_of(ksk, digest, ttl);
+    ldns_rr_free(ksk);
+    return ds;
+}
+
 ldns_rr_list *zone_inject_ds(const struct zone_fault *parent_f, size_t parent_n,
                              const struct zone_fault *child_f, size_t child_n,
-                             const zone_keyset *ks, uint32_t ttl)
+                             const zone_keyset *ks, int digest, uint32_t ttl)
 {
     ldns_rr_list *out = ldns_rr_list_new();
     ldns_rr *ksk = child_ksk(child_f, child_n, ks, ttl), *ds;
@@ -169,7 +178,7 @@ ldns_rr_list *zone_inject_ds(const struct zone_fault *parent_f, size_t parent_n,
     /* A key the child does not publish: its KSK with one bit flipped. */
     if (zone_inject_has(parent_f, parent_n, ZONE_FAULT_DS_NO_MATCHING_KEY))
         flip_last_byte(ksk, DNSKEY_PUBKEY, 0x01);
-    ds = ds_of(ksk, ttl);
+    ds = ds_of(ksk, digest, ttl);
     ldns_rr_free(ksk);
     if (zone_inject_has(parent_f, parent_n, ZONE_FAULT_DS_DIGEST_MISMATCH))
         flip_last_byte(ds, DS_DIGEST, 0xff);

@@ -52,11 +52,17 @@ void zone_inject_signing(const struct zone_fault *f, size_t n, time_t now,
 
 /* The DS RRset the parent publishes for the child whose keys are `ks`:
  * `parent_f` are the parent's faults on that DS (insecure-delegation,
- * ds-*), `child_f` the child's own (unsupported-algorithm). A new list
+ * ds-*), `child_f` the child's own (unsupported-algorithm); `digest` the
+ * DS digest type (LDNS_SHA1, LDNS_SHA256, LDNS_SHA384). A new list
  * (possibly empty); the caller deep-frees it. */
 ldns_rr_list *zone_inject_ds(const struct zone_fault *parent_f, size_t parent_n,
                              const struct zone_fault *child_f, size_t child_n,
-                             const zone_keyset *ks, uint32_t ttl);
+                             const zone_keyset *ks, int digest, uint32_t ttl);
+
+/* A stale DS for the child whose keys are `ks`: the DS (digest type
+ * `digest`) of a key the child does not publish (its KSK with one bit
+ * flipped), as a parent keeps it after a key rollover. The caller frees it. */
+ldns_rr *zone_inject_stale_ds(const zone_keyset *ks, int digest, uint32_t ttl);
 
 /* After signing `dz` with `ks` at `now`: the RRSIG, NSEC and algorithm
  * faults. Returns 0, or -1 with `err` naming the zone and the fault (a

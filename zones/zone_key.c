@@ -17,8 +17,10 @@ struct zone_keyset {
     int algorithm;
 };
 
-static const char *const key_file_names[2] = {"ksk.private", "zsk.private"};
+static const char *const key_file_roles[2] = {"ksk", "zsk"};
 
+/* The key size ldns is asked for; 0 for an algorithm the lab cannot sign
+ * with. ECDSA and EdDSA sizes are fixed by the curve (ldns ignores them). */
 static int algorithm_bits(int algorithm)
 {
     switch (algorithm) {
@@ -27,9 +29,18 @@ static int algorithm_bits(int algorithm)
     case LDNS_SIGN_ECDSAP256SHA256:
     case LDNS_SIGN_ED25519:
         return 256;
+    case LDNS_SIGN_ECDSAP384SHA384:
+        return 384;
+    case LDNS_SIGN_ED448:
+        return 456;
     default:
         return 0;
     }
+}
+
+bool zone_key_algorithm_supported(int algorithm)
+{
+    return algorithm_bits(algorithm) != 0;
 }
 
 /* Flags, owner and key tag: what the private key file does not hold. */
@@ -168,7 +179,7 @@ static int keys_get(const char *dir, const char *origin, int algorithm, ldns_key
     if (dl_mkdir_p(dir, 0700, err) < 0)
         return dl_error_prefix(err, "zone %s: key directory", origin);
     for (int i = 0; i < 2; i++)
-        paths[i] = dl_xasprintf("%s/%s", dir, key_file_names[i]);
+        paths[i] = dl_xasprintf("%s/%s-%d.private", dir, key_file_roles[i], algorithm);
     if (keys_load_cached(paths, algorithm, keys, err) < 0)
         rc = -1;
     else if (keys[0] == NULL && keys_create(paths, origin, algorithm, keys, err) == 0)
@@ -188,8 +199,8 @@ zone_keyset *zone_keyset_load(const char *keys_dir, const char *origin, int algo
     int rc;
     *created = 0;
     if (algorithm_bits(algorithm) == 0) {
-        dl_error_set(err, "zone %s: unsupported DNSSEC algorithm %d (use 8, 13 or 15)", origin,
-                     algorithm);
+        dl_error_set(err, "zone %s: unsupported DNSSEC algorithm %d (use 8, 13, 14, 15 or 16)",
+                     origin, algorithm);
         return NULL;
     }
     dir = keys_dir_of(keys_dir, origin);
@@ -257,10 +268,10 @@ ldns_key *zone_keyset_key(zone_keyset *ks, bool ksk)
     return ksk ? ks->ksk : ks->zsk;
 }
 
-ldns_rr *zone_keyset_ds(const zone_keyset *ks, uint32_t ttl)
+ldns_rr *zone_keyset_ds(const zone_keyset *ks, int digest, uint32_t ttl)
 {
     ldns_rr *dnskey = dnskey_of(ks->ksk, ttl);
-    ldns_rr *ds = ldns_key_rr2ds(dnskey, LDNS_SHA256);
+    ldns_rr *ds = ldns_key_rr2ds(dnskey, (ldns_hash)digest);
     ldns_rr_free(dnskey);
     if (ds == NULL)
         abort();

@@ -1,7 +1,8 @@
 /*
  * zone_sign: one zone's records to zone-file text, signed with its keyset
- * by ldns (KSK signs the DNSKEY RRset, ZSK everything else; NSEC, or NSEC3
- * without opt-out) or left unsigned. Delegation NS and glue stay unsigned,
+ * by ldns (KSK signs the DNSKEY RRset, ZSK everything else, with each
+ * algorithm's pair when there are two; NSEC, or NSEC3 with or without
+ * opt-out) or left unsigned. Delegation NS and glue stay unsigned,
  * as RFC 4035 wants.
  */
 #ifndef ZONE_SIGN_H
@@ -20,9 +21,11 @@
 struct zone_sign_params {
     const char *origin; /* for error messages */
     zone_keyset *keys;  /* NULL: the zone is written unsigned */
+    zone_keyset *keys2; /* a second algorithm's pair that signs too, or NULL */
     uint32_t inception; /* RRSIG inception and expiration (unix time) */
     uint32_t expiration;
-    bool nsec3;          /* NSEC3 (SHA-1, no opt-out) instead of NSEC */
+    bool nsec3;          /* NSEC3 (SHA-1) instead of NSEC */
+    bool nsec3_optout;   /* the Opt-Out flag; no NSEC3 for unsigned delegations */
     uint16_t iterations; /* NSEC3 iterations */
     const uint8_t *salt; /* NSEC3 salt (salt_len bytes) */
     uint8_t salt_len;

@@ -35,6 +35,7 @@ struct zone {
     /* During a build: */
     ldns_rr_list *rrs;         /* content to sign: declared and generated records */
     zone_keyset *keys;         /* NULL when unsigned */
+    zone_keyset *keys2;        /* def.algorithm2's pair, or NULL */
     struct zone_fault *faults; /* on RRsets this zone holds (shallow copies) */
     size_t n_faults;
     struct zone_inject_signing signing; /* after the faults */
@@ -87,6 +88,8 @@ static void zone_clear_build(struct zone *z)
     z->rrs = NULL;
     zone_keyset_free(z->keys);
     z->keys = NULL;
+    zone_keyset_free(z->keys2);
+    z->keys2 = NULL;
     free(z->faults);
     z->faults = NULL;
     z->n_faults = 0;
@@ -175,10 +178,19 @@ static char *zone_file_name(const char *origin)
 static int zone_check_def(const struct zone_def *def, struct dl_error *err)
 {
     struct in_addr a;
-    if (def->is_signed && def->algorithm != LDNS_RSASHA256 &&
-        def->algorithm != LDNS_ECDSAP256SHA256 && def->algorithm != LDNS_ED25519)
-        return dl_error_set(err, "zone %s: unsupported DNSSEC algorithm %d (use 8, 13 or 15)",
-                            def->origin, def->algorithm);
+    if (def->is_signed &&
+        (!zone_key_algorithm_supported(def->algorithm) ||
+         (def->algorithm2 != 0 && !zone_key_algorithm_supported(def->algorithm2))))
+        return dl_error_set(
+            err, "zone %s: unsupported DNSSEC algorithm %d (use 8, 13, 14, 15 or 16)", def->origin,
+            zone_key_algorithm_supported(def->algorithm) ? def->algorithm2 : def->algorithm);
+    if (def->algorithm2 != 0 && def->algorithm2 == def->algorithm)
+        return dl_error_set(err, "zone %s: its second algorithm %d is its first", def->origin,
+                            def->algorithm2);
+    if (def->ds_digest != 0 && def->ds_digest != LDNS_SHA1 && def->ds_digest != LDNS_SHA256 &&
+        def->ds_digest != LDNS_SHA384)
+        return dl_error_set(err, "zone %s: unsupported DS digest type %d (use 1, 2 or 4)",
+                            def->origin, def->ds_digest);
     if (def->ns_addr == NULL || inet_pton(AF_INET, def->ns_addr, &a) != 1)
         return dl_error_set(err, "zone %s: name server address '%s' is not an IPv4 address",
                             def->origin, def->ns_addr != NULL ? def->ns_addr : "");
@@ -453,16 +465,29 @@ static int zone_add_apex(const zone_tree *t, struct zone *z, struct dl_error *er
 static void zone_push_ds(struct zone *p, const struct zone *c, uint32_t ttl)
 {
     struct zone_fault *on = dl_xcalloc(p->n_faults + 1, sizeof(*on));
-    size_t n = 0;
+    size_t n = 0, pushed = 0;
+    int digest = c->def.ds_digest != 0 ? c->def.ds_digest : LDNS_SHA256;
+    unsigned which = c->def.ds_algorithms != 0 ? c->def.ds_algorithms : 3u;
     ldns_rr_list *ds;
     for (size_t i = 0; i < p->n_faults; i++)
         if (p->faults[i].type == LDNS_RR_TYPE_DS &&
             ldns_dname_compare(p->faults[i].owner, c->apex) == 0)
             on[n++] = p->faults[i];
-    ds = zone_inject_ds(on, n, c->faults, c->n_faults, c->keys, ttl);
-    for (size_t i = 0; i < ldns_rr_list_rr_count(ds); i++)
-        zone_push(p, ldns_rr_list_rr(ds, i));
-    ldns_rr_list_free(ds); /* the records moved to the parent */
+    for (int k = 0; k < 2; k++) {
+        const zone_keyset *ks = k == 0 ? c->keys : c->keys2;
+        if (ks == NULL || (which & (1u << k)) == 0)
+            continue;
+        ds = zone_inject_ds(on, n, c->faults, c->n_faults, ks, digest, ttl);
+        pushed += ldns_rr_list_rr_count(ds);
+        for (size_t i = 0; i < ldns_rr_list_rr_count(ds); i++)
+            zone_push(p, ldns_rr_list_rr(ds, i));
+        ldns_rr_list_free(ds); /* the records moved to the parent */
+    }
+    /* A stale DS (of the first algorithm the DS names) only beside a
+     * published one (not over insecure-delegation). */
+    if (c->def.ds_stale && pushed > 0)
+        zone_push(p, zone_inject_stale_ds((which & 1u) || c->keys2 == NULL ? c->keys : c->keys2,
+                                          digest, ttl));
     free(on);
 }
 
@@ -515,6 +540,11 @@ static int tree_load_keys(zone_tree *t, struct zone_tree_stats *stats, struct dl
         if (z->keys == NULL)
             rc = -1;
         stats->keys_created += created;
+        if (rc == 0 && z->def.algorithm2 != 0) {
+            z->keys2 = zone_keyset_load(keys_dir, z->origin, z->def.algorithm2, &created, err);
+            rc = z->keys2 == NULL ? -1 : 0;
+            stats->keys_created += created;
+        }
     }
     free(keys_dir);
     return rc;
@@ -565,12 +595,16 @@ static char *zone_params(const zone_tree *t, const struct zone *z)
     if (!s->sign)
         base = dl_xstrdup("signed=0");
     else
-        base = dl_xasprintf("signed=1 algorithm=%d ksk=%u zsk=%u nsec3=%d iterations=%u salt=%s "
+        base = dl_xasprintf("signed=1 algorithm=%d ksk=%u zsk=%u algorithm2=%d ksk2=%u zsk2=%u "
+                            "signs2=%d nsec3=%d optout=%d iterations=%u salt=%s "
                             "validity=%u backdate=%u",
                             zone_keyset_algorithm(z->keys), zone_keyset_ksk_tag(z->keys),
-                            zone_keyset_zsk_tag(z->keys), s->nsec3 ? 1 : 0,
-                            s->nsec3 ? s->iterations : 0, s->nsec3 ? z->salt_hex : "",
-                            t->opts.validity, t->opts.backdate);
+                            zone_keyset_zsk_tag(z->keys), z->def.algorithm2,
+                            z->keys2 ? zone_keyset_ksk_tag(z->keys2) : 0,
+                            z->keys2 ? zone_keyset_zsk_tag(z->keys2) : 0,
+                            z->def.algorithm2_signs ? 1 : 0, s->nsec3 ? 1 : 0,
+                            s->nsec3 && z->def.nsec3_optout ? 1 : 0, s->nsec3 ? s->iterations : 0,
+                            s->nsec3 ? z->salt_hex : "", t->opts.validity, t->opts.backdate);
     /* Faults change the file in ways the records do not show; those that
      * are relative to the signing time make a rebuild renew them too. */
     for (size_t i = 0; i < z->n_faults; i++) {
@@ -599,6 +633,8 @@ static void zone_sign_params_of(const struct zone *z, const struct zone_stamp *s
     memset(p, 0, sizeof(*p));
     p->origin = z->origin;
     p->keys = z->signing.sign ? z->keys : NULL;
+    p->keys2 = z->signing.sign && z->def.algorithm2_signs ? z->keys2 : NULL;
+    p->nsec3_optout = z->def.nsec3_optout;
     p->inception = z->signing.inception ? z->signing.inception : (uint32_t)st->inception;
     p->expiration = z->signing.expiration ? z->signing.expiration : (uint32_t)st->expiration;
     p->nsec3 = z->signing.nsec3;
@@ -660,10 +696,16 @@ static int zone_emit(const zone_tree *t, struct zone *z, struct zone_tree_stats 
     zone_inject_signing(z->faults, z->n_faults, t->opts.now, &z->signing);
     zone_inject_records(z->faults, z->n_faults, z->rrs, t->opts.ttl);
     if (z->signing.sign) {
-        ldns_rr_list *dnskeys = zone_keyset_dnskeys(z->keys, t->opts.ttl);
-        if (!ldns_rr_list_cat(z->rrs, dnskeys))
-            abort();
-        ldns_rr_list_free(dnskeys); /* the records moved to z->rrs */
+        for (int k = 0; k < 2; k++) {
+            const zone_keyset *ks = k == 0 ? z->keys : z->keys2;
+            ldns_rr_list *dnskeys;
+            if (ks == NULL)
+                continue;
+            dnskeys = zone_keyset_dnskeys(ks, t->opts.ttl);
+            if (!ldns_rr_list_cat(z->rrs, dnskeys))
+                abort();
+            ldns_rr_list_free(dnskeys); /* the records moved to z->rrs */
+        }
     }
     rrs_normalise(z->rrs);
     params = zone_params(t, z);
@@ -704,7 +746,7 @@ static int tree_write_anchor(const zone_tree *t, struct dl_error *err)
     const struct zone *root = t->nzones > 0 ? &t->zones[0] : NULL;
     int rc = 0;
     if (root != NULL && strcmp(root->origin, ".") == 0 && root->keys != NULL) {
-        ldns_rr *ds = zone_keyset_ds(root->keys, t->opts.ttl);
+        ldns_rr *ds = zone_keyset_ds(root->keys, LDNS_SHA256, t->opts.ttl);
         char *text = ldns_rr2str(ds);
         rc = dl_write_file(path, text, strlen(text), 0644, err);
         free(text);

@@ -5,7 +5,9 @@
  * provider zones) and records; zone_tree_build() links each zone to its
  * parent (the deepest declared zone above it), adds apex NS, the NS
  * server's address record, delegation NS and glue in the parent and, for
- * signed zones with `publish_ds`, the DS of the child's KSK (SHA-256).
+ * signed zones with `publish_ds`, the DS of the child's KSK (SHA-256
+ * unless ds_digest says otherwise; for a zone with two algorithms, of the
+ * KSKs ds_algorithms names; plus a stale DS with ds_stale).
  * It then signs every zone (KSK signs DNSKEY, ZSK the rest; NSEC or NSEC3)
  * children first, writes NSD zone files to RUN/zones/ and the trust
  * anchor (DS of the root KSK) to RUN/root.key.
@@ -37,11 +39,21 @@ struct zone_tree_opts {
 };
 
 struct zone_def {
-    const char *origin; /* absolute: ".", "test.", "good.test." */
-    bool is_signed;     /* false: served unsigned */
-    bool publish_ds;    /* the parent carries DS (ignored when unsigned) */
-    int algorithm;      /* 8 RSASHA256, 13 ECDSAP256SHA256, 15 ED25519 */
-    bool nsec3;         /* NSEC3 (RFC 5155) instead of NSEC */
+    const char *origin;    /* absolute: ".", "test.", "good.test." */
+    bool is_signed;        /* false: served unsigned */
+    bool publish_ds;       /* the parent carries DS (ignored when unsigned) */
+    int algorithm;         /* zone_key_algorithm_supported(): 8, 13, 14, 15, 16 */
+    int algorithm2;        /* 0, or a second algorithm (a rollover in progress): its
+                              KSK and ZSK are published beside the first pair */
+    bool algorithm2_signs; /* every RRset is signed with algorithm2 as well
+                              (RFC 6840 5.11); false: its keys sign nothing */
+    uint8_t ds_algorithms; /* the keys the parent's DS names: bit 0 the
+                              algorithm's KSK, bit 1 algorithm2's; 0: all */
+    int ds_digest;         /* DS digest type 1, 2 or 4; 0: 2 (SHA-256) */
+    bool ds_stale;         /* one more DS, of a key the zone does not publish */
+    bool nsec3;            /* NSEC3 (RFC 5155) instead of NSEC */
+    bool nsec3_optout;     /* NSEC3 opt-out (RFC 5155 6): no NSEC3 for an
+                              unsigned delegation, the Opt-Out flag set */
     uint16_t nsec3_iterations;
     const char *nsec3_salt; /* hex or NULL */
     const char *ns_name;    /* absolute name of the zone's name server */

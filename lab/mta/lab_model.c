@@ -41,11 +41,7 @@ static bool same_name(const char *a, const char *b)
 /* Whether `name` lies at or under `zone` (both absolute). */
 static bool under(const char *name, const char *zone)
 {
-    size_t ln = strlen(name), lz = strlen(zone);
-    if (strcmp(zone, ".") == 0)
-        return true;
-    return ln >= lz && strcasecmp(name + ln - lz, zone) == 0 &&
-           (ln == lz || name[ln - lz - 1] == '.');
+    return dl_name_under(name, zone);
 }
 
 int lab_model_find_host(const struct scen *s, const char *name)

@@ -183,8 +183,9 @@ static void extra_txt(const struct scen *s, const ldns_rdf *name, struct tlsrpt_
 /* What a validator says of a positive answer in the domain's zone: a fault
  * on the whole zone (its DNSKEY, its DS, the zone itself) gives every name
  * in it the verdict the scenario expects of its MX RRset at the apex; an
- * MX RRset expected bogus or SERVFAIL with no fault on it says the same of
- * the zone; otherwise the zone's own state. */
+ * MX RRset expected bogus, SERVFAIL or insecure with no fault on it says
+ * the same of the zone (insecure: a signed zone whose algorithm the
+ * validator lacks, dnssec-algorithm-ed448); otherwise the zone's own state. */
 static enum scen_dnssec zone_verdict(const struct scen *s, const struct scen_fault **cause)
 {
     enum scen_dnssec mx = scen_expected_dnssec(s);
@@ -200,7 +201,8 @@ static enum scen_dnssec zone_verdict(const struct scen *s, const struct scen_fau
         mx_fault = mx_fault || target == ZONE_TARGET_MX;
     }
     if ((*cause != NULL || !mx_fault) && mx != SCEN_DNSSEC_NODATA && mx != SCEN_DNSSEC_NXDOMAIN &&
-        (*cause != NULL || mx == SCEN_DNSSEC_BOGUS || mx == SCEN_DNSSEC_SERVFAIL))
+        (*cause != NULL || mx == SCEN_DNSSEC_BOGUS || mx == SCEN_DNSSEC_SERVFAIL ||
+         mx == SCEN_DNSSEC_INSECURE))
         return mx;
     return s->zone.is_signed && s->zone.ds ? SCEN_DNSSEC_SECURE : SCEN_DNSSEC_INSECURE;
 }

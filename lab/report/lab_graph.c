@@ -27,7 +27,7 @@ static enum elem elem_of(const struct scen_fault *f)
 {
     int t = zone_fault_target_lookup(f->target);
     if (strcmp(f->name, "mx-host-insecure") == 0 || strcmp(f->name, "mx-cname-insecure") == 0 ||
-        strcmp(f->name, "mx-cname") == 0)
+        strcmp(f->name, "mx-cname") == 0 || strcmp(f->name, "mx-dname") == 0)
         return E_PROVIDER;
     if (strcmp(f->name, "lame-delegation") == 0 || strcmp(f->name, "ds-without-dnskey") == 0 ||
         strcmp(f->name, "unsupported-algorithm") == 0)

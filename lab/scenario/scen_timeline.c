@@ -224,8 +224,9 @@ static int check_timeline_hosts(struct scen_parse *c, const struct scen_step *st
  * them, cannot change on the timeline. */
 static bool fault_in_own_zones(const struct scen_fault *f)
 {
-    static const char *const shape[] = {"lame-delegation",   "tlsa-servfail",     "mx-cname",
-                                        "mx-cname-insecure", "ds-without-dnskey", NULL};
+    static const char *const shape[] = {
+        "lame-delegation", "tlsa-servfail",     "mx-cname", "mx-cname-insecure",
+        "mx-dname",        "ds-without-dnskey", NULL};
     if (strcmp(f->target, "ds") == 0)
         return false;
     for (size_t i = 0; shape[i] != NULL; i++)
@@ -253,6 +254,27 @@ static int check_tlsa_at(struct scen_parse *c, const struct scen_fault *faults, 
                                 "%s:%u: key 'tlsa_at': host '%s' is no CNAME (tlsa_at: original "
                                 "needs the fault mx-cname or mx-cname-insecure on it)",
                                 h->tlsa_at_loc.file, h->tlsa_at_loc.line, h->name);
+    }
+    return 0;
+}
+
+/* mx-dname: the DNAME owner is the host's name without its first label
+ * (mx1.mail.<domain> -> mail.<domain>), which must lie below the domain:
+ * a DNAME at the apex would redirect the whole domain. */
+static int check_dname(struct scen_parse *c, const struct scen_fault *faults, size_t n_faults)
+{
+    for (size_t k = 0; k < n_faults && c->n_hosts > 0; k++) {
+        const struct scen_fault *f = &faults[k];
+        const char *host = f->host ? f->host : c->hosts[0].name, *owner = strchr(host, '.');
+        if (strcmp(f->name, "mx-dname") != 0)
+            continue;
+        owner = owner != NULL ? owner + 1 : "";
+        if (strcmp(owner, c->domain) == 0 || !dl_name_under(owner, c->domain))
+            return dl_error_set(c->err,
+                                "%s:%u: fault mx-dname: host '%s' must lie below a subdomain of "
+                                "the domain (for example mx1.mail.%s): the DNAME is the name "
+                                "above the host's first label",
+                                f->loc.file, f->loc.line, host, c->domain);
     }
     return 0;
 }
@@ -289,7 +311,8 @@ int scen_timeline_check(struct scen_parse *c, const struct scen_fault *faults, s
                         const struct scen_step *steps, size_t n_steps)
 {
     if (check_timeline_faults(c, faults, n_faults, steps, n_steps) != 0 ||
-        check_timeline_hosts(c, steps, n_steps) != 0 || check_tlsa_at(c, faults, n_faults) != 0)
+        check_timeline_hosts(c, steps, n_steps) != 0 || check_tlsa_at(c, faults, n_faults) != 0 ||
+        check_dname(c, faults, n_faults) != 0)
         return -1;
     return 0;
 }

@@ -61,7 +61,8 @@ void scen_timeline_free(struct scen_step *steps, size_t n);
 /* The checks across keys, once everything is read: with a timeline that
  * changes anything, every fault (the scenario's and the steps') acts
  * inside the scenario's own zones; after each step a TLS fault still has
- * a handshake; `tlsa_at: original` only on a host that a mx-cname fault
+ * a handshake; a mx-dname fault only on a host below a subdomain of the
+ * domain (mx1.mail.<domain>); `tlsa_at: original` only on a host that a mx-cname fault
  * makes a CNAME. */
 int scen_timeline_check(struct scen_parse *c, const struct scen_fault *faults, size_t n_faults,
                         const struct scen_step *steps, size_t n_steps);

@@ -7,14 +7,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ZONE_KEYS "signed", "ds", "algorithm", "denial", "nsec3", "records"
+#define ZONE_KEYS                                                                                  \
+    "signed", "ds", "algorithm", "sign-with", "ds-algorithm", "ds-digest", "ds-stale", "denial",   \
+        "nsec3", "records"
+#define MAX_ALGORITHMS 2 /* a zone in an algorithm rollover has two */
 
 static const char *const zone_keys[] = {ZONE_KEYS, "validity", NULL};
 static const char *const extra_zone_keys[] = {"name", ZONE_KEYS, NULL};
-static const char *const nsec3_keys[] = {"iterations", "salt", NULL};
-static const char *const algorithm_names[] = {
-    "ecdsap256sha256", "rsasha256", "ed25519", "13", "8", "15", NULL};
-static const int algorithm_numbers[] = {13, 8, 15, 13, 8, 15};
+static const char *const nsec3_keys[] = {"iterations", "salt", "opt-out", NULL};
+static const char *const algorithm_names[] = {"ecdsap256sha256",
+                                              "rsasha256",
+                                              "ecdsap384sha384",
+                                              "ed25519",
+                                              "ed448",
+                                              "13",
+                                              "8",
+                                              "14",
+                                              "15",
+                                              "16",
+                                              NULL};
+static const int algorithm_numbers[] = {13, 8, 14, 15, 16, 13, 8, 14, 15, 16};
+static const char *const digest_names[] = {"sha256", "sha1", "sha384", "2", "1", "4", NULL};
+static const int digest_numbers[] = {2, 1, 4, 2, 1, 4};
 static const char *const denial_names[] = {"nsec", "nsec3", NULL};
 
 /* ------------------------------------------------------------------ */
@@ -128,6 +142,8 @@ static int parse_nsec3(struct scen_parse *c, yaml_node_t *n, struct scen_zone *z
         scen_yaml_get_int(&m, "iterations", 0, 65535, &iterations, c->err) != 0)
         return -1;
     z->nsec3_iterations = (uint16_t)iterations;
+    if (scen_yaml_get_bool(&m, "opt-out", &z->nsec3_optout, c->err) != 0)
+        return -1;
     salt = scen_yaml_get(&m, "salt");
     if (scen_yaml_str(c->y, salt, "salt", &s, c->err) != 0)
         return -1;
@@ -142,10 +158,99 @@ static int parse_nsec3(struct scen_parse *c, yaml_node_t *n, struct scen_zone *z
     return 0;
 }
 
+/* One algorithm name or number, or a list of at most MAX_ALGORITHMS
+ * different ones, into out[] (*n of them; NULL node: *n is 0). */
+static int parse_algorithms(struct scen_parse *c, const yaml_node_t *n, const char *key,
+                            int out[MAX_ALGORITHMS], size_t *count)
+{
+    size_t len = 1;
+    *count = 0;
+    if (n == NULL)
+        return 0;
+    if (n->type == YAML_SEQUENCE_NODE) {
+        if (scen_yaml_seq(c->y, n, key, MAX_ALGORITHMS, c->err) != 0)
+            return -1;
+        len = scen_yaml_seq_len(n);
+        if (len == 0)
+            return scen_yaml_fail(c->y, n, key, c->err, "expected at least one algorithm");
+    }
+    for (size_t i = 0; i < len; i++) {
+        const yaml_node_t *item =
+            n->type == YAML_SEQUENCE_NODE ? scen_yaml_seq_item(c->y, n, i) : n;
+        int idx = 0;
+        if (scen_yaml_enum(c->y, item, key, algorithm_names, &idx, c->err) != 0)
+            return -1;
+        out[i] = algorithm_numbers[idx];
+        if (i == 1 && out[1] == out[0])
+            return scen_yaml_fail(c->y, item, key, c->err, "algorithm %d is named twice", out[1]);
+    }
+    *count = len;
+    return 0;
+}
+
+/* `sign-with` or `ds-algorithm`: a subset of the zone's algorithms, as a
+ * mask (bit 0 algorithm, bit 1 algorithm2); absent: all of them. */
+static int parse_algorithm_subset(struct scen_parse *c, const struct scen_yaml_map *m,
+                                  const char *key, const struct scen_zone *z, uint8_t *mask)
+{
+    yaml_node_t *n = scen_yaml_get(m, key);
+    int algs[MAX_ALGORITHMS];
+    size_t count;
+    *mask = z->algorithm2 != 0 ? 3 : 1;
+    if (n != NULL && !z->is_signed)
+        return scen_yaml_fail(c->y, n, key, c->err, "only allowed in a signed zone");
+    if (parse_algorithms(c, n, key, algs, &count) != 0)
+        return -1;
+    if (count > 0)
+        *mask = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (algs[i] != z->algorithm && algs[i] != z->algorithm2)
+            return scen_yaml_fail(c->y, n, key, c->err,
+                                  "algorithm %d is not one of the zone's (key 'algorithm')",
+                                  algs[i]);
+        *mask |= algs[i] == z->algorithm ? 1 : 2;
+    }
+    return 0;
+}
+
+/* `sign-with`: the first algorithm always signs (RFC 6840 5.11: a zone
+ * in a rollover signs with the old algorithm until its DS is gone); the
+ * second may be published only, the broken rollover of a zone whose DS
+ * names the new key before anything is signed with it. */
+static int parse_sign_with(struct scen_parse *c, const struct scen_yaml_map *m, struct scen_zone *z)
+{
+    uint8_t mask;
+    if (parse_algorithm_subset(c, m, "sign-with", z, &mask) != 0)
+        return -1;
+    if ((mask & 1) == 0)
+        return scen_yaml_fail(c->y, scen_yaml_get(m, "sign-with"), "sign-with", c->err,
+                              "the first algorithm of 'algorithm' always signs");
+    z->algorithm2_signs = (mask & 2) != 0;
+    return 0;
+}
+
+/* ds-algorithm, ds-digest, ds-stale: what the parent's DS RRset holds. */
+static int parse_ds_form(struct scen_parse *c, const struct scen_yaml_map *m, struct scen_zone *z)
+{
+    static const char *const keys[] = {"ds-algorithm", "ds-digest", "ds-stale"};
+    int digest = 0;
+    for (size_t i = 0; i < 3; i++)
+        if (scen_yaml_get(m, keys[i]) != NULL && !z->ds)
+            return scen_yaml_fail(c->y, scen_yaml_get(m, keys[i]), keys[i], c->err,
+                                  "only allowed when the parent publishes a DS ('ds')");
+    if (parse_algorithm_subset(c, m, "ds-algorithm", z, &z->ds_algorithms) != 0 ||
+        scen_yaml_get_enum(m, "ds-digest", digest_names, &digest, c->err) != 0 ||
+        scen_yaml_get_bool(m, "ds-stale", &z->ds_stale, c->err) != 0)
+        return -1;
+    z->ds_digest = digest_numbers[digest];
+    return 0;
+}
+
 static int parse_signing(struct scen_parse *c, const struct scen_yaml_map *m, struct scen_zone *z)
 {
     yaml_node_t *ds = scen_yaml_get(m, "ds");
-    int alg = 0;
+    int algs[MAX_ALGORITHMS];
+    size_t count;
     z->is_signed = true;
     if (scen_yaml_get_bool(m, "signed", &z->is_signed, c->err) != 0)
         return -1;
@@ -156,10 +261,11 @@ static int parse_signing(struct scen_parse *c, const struct scen_yaml_map *m, st
         return scen_yaml_fail(c->y, ds, "ds", c->err,
                               "a DS needs a signed zone (a DS over an unsigned zone is "
                               "the fault ds-without-dnskey)");
-    if (scen_yaml_get_enum(m, "algorithm", algorithm_names, &alg, c->err) != 0)
+    if (parse_algorithms(c, scen_yaml_get(m, "algorithm"), "algorithm", algs, &count) != 0)
         return -1;
-    z->algorithm = algorithm_numbers[alg];
-    return 0;
+    z->algorithm = count > 0 ? algs[0] : 13;
+    z->algorithm2 = count > 1 ? algs[1] : 0;
+    return parse_sign_with(c, m, z) != 0 ? -1 : parse_ds_form(c, m, z);
 }
 
 /* The keys shared by `zone:` and the items of `zones:`. */
@@ -186,6 +292,9 @@ int scen_zone_parse_domain(struct scen_parse *c, const struct scen_yaml_map *top
     z->origin = dl_xstrdup(c->domain);
     z->is_signed = z->ds = true;
     z->algorithm = 13;
+    z->ds_digest = 2;
+    z->ds_algorithms = 1;
+    z->algorithm2_signs = false;
     if (n != NULL && (scen_yaml_map_open(c->y, n, "zone", "zone", zone_keys, &m, c->err) != 0 ||
                       parse_zone_keys(c, &m, z) != 0 ||
                       scen_yaml_get_duration(&m, "validity", &z->validity, c->err) != 0))

@@ -27,8 +27,14 @@ struct scen_zone {
     char *origin;                /* "good.test." */
     bool is_signed;              /* default true */
     bool ds;                     /* the parent publishes DS (default: is_signed) */
-    int algorithm;               /* DNSSEC algorithm number: 13 (default), 8, 15 */
+    int algorithm;               /* DNSSEC algorithm number: 13 (default), 8, 14, 15, 16 */
+    int algorithm2;              /* 0, or the second of `algorithm: [A, B]` (a rollover) */
+    bool algorithm2_signs;       /* `sign-with` names it (default true) */
+    uint8_t ds_algorithms;       /* `ds-algorithm`: bit 0 algorithm, bit 1 algorithm2 (default 3) */
+    int ds_digest;               /* `ds-digest`: 1, 2 (default) or 4 */
+    bool ds_stale;               /* `ds-stale`: a non-matching DS beside the good one */
     bool nsec3;                  /* denial: nsec (default) or nsec3 */
+    bool nsec3_optout;           /* `nsec3: opt-out:` */
     uint16_t nsec3_iterations;   /* default 0 (RFC 9276) */
     char *nsec3_salt;            /* hex, or NULL for none */
     struct scen_record *records; /* extra records for this zone */

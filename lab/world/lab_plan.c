@@ -33,7 +33,8 @@ char *lab_plan_cname_target(const struct scen *s, const struct scen_host *h)
 {
     size_t label;
     if (s->n_zones == 0 ||
-        (find_fault(s, h, "mx-cname") == NULL && find_fault(s, h, "mx-cname-insecure") == NULL))
+        (find_fault(s, h, "mx-cname") == NULL && find_fault(s, h, "mx-cname-insecure") == NULL &&
+         find_fault(s, h, "mx-dname") == NULL))
         return NULL;
     label = strcspn(h->name, ".");
     return dl_xasprintf("%.*s.%s", (int)label, h->name, s->zones[0].origin);
@@ -47,7 +48,13 @@ static int add_zone_at(zone_tree *t, const struct scen_zone *z, bool lame, struc
         .is_signed = z->is_signed,
         .publish_ds = z->ds,
         .algorithm = z->algorithm,
+        .algorithm2 = z->algorithm2,
+        .algorithm2_signs = z->algorithm2_signs,
+        .ds_algorithms = z->ds_algorithms,
+        .ds_digest = z->ds_digest,
+        .ds_stale = z->ds_stale,
         .nsec3 = z->nsec3,
+        .nsec3_optout = z->nsec3_optout,
         .nsec3_iterations = z->nsec3_iterations,
         .nsec3_salt = z->nsec3_salt,
         .ns_name = ns,
@@ -143,6 +150,19 @@ static int add_tlsa(zone_tree *t, const struct lab_plan_opts *o, size_t i,
     return 0;
 }
 
+/* mx-cname: the host name is a CNAME to `target`; mx-dname: the name
+ * above the host's first label (mx1.mail.<domain> -> mail.<domain>),
+ * which must lie below the domain, is a DNAME to the provider zone, and a
+ * resolver synthesises the host's CNAME to `target` (RFC 6672 3.1). */
+static int add_alias(zone_tree *t, const struct scen *s, const struct scen_host *h,
+                     const char *target, struct dl_error *err)
+{
+    const char *owner = strchr(h->name, '.') + 1; /* scen_timeline_check: below the domain */
+    if (find_fault(s, h, "mx-dname") == NULL)
+        return add_rr(t, &h->loc, err, "%s %d IN CNAME %s", h->name, PLAN_TTL, target);
+    return add_rr(t, &h->loc, err, "%s %d IN DNAME %s", owner, PLAN_TTL, s->zones[0].origin);
+}
+
 static int add_hosts(zone_tree *t, const struct lab_plan_opts *o, const scen_catalog *cat,
                      const struct scen *s, size_t i, struct dl_error *err)
 {
@@ -154,9 +174,10 @@ static int add_hosts(zone_tree *t, const struct lab_plan_opts *o, const scen_cat
         const char *tlsa_base = h->tlsa_at_original ? h->name : base;
         int rc = add_rr(t, &h->loc, err, "%s %d IN MX %u %s", s->domain, PLAN_TTL, h->preference,
                         h->name);
-        /* mx-cname: the host name is an alias, its records at the target. */
+        /* mx-cname, mx-dname: the host name is an alias, its records at
+         * the target. */
         if (rc == 0 && target != NULL)
-            rc = add_rr(t, &h->loc, err, "%s %d IN CNAME %s", h->name, PLAN_TTL, target);
+            rc = add_alias(t, s, h, target, err);
         if (rc == 0)
             rc = add_rr(t, &h->loc, err, "%s %d IN A %s", base, PLAN_TTL,
                         lab_addr_host(cat, i, j, addr));
@@ -190,7 +211,8 @@ char *lab_plan_fault_owner(const struct scen *s, const struct scen_fault *f, uin
         return NULL;
     if (strcmp(f->name, "tlsa-servfail") == 0)
         return dl_xasprintf("_tcp.%s", h->name); /* the zone that fails */
-    if (strcmp(f->name, "mx-cname") == 0 || strcmp(f->name, "mx-cname-insecure") == 0) {
+    if (strcmp(f->name, "mx-cname") == 0 || strcmp(f->name, "mx-cname-insecure") == 0 ||
+        strcmp(f->name, "mx-dname") == 0) {
         *type = LDNS_RR_TYPE_A; /* the target's A: in the provider zone */
         return lab_plan_cname_target(s, h);
     }
@@ -228,11 +250,11 @@ static int add_faults(zone_tree *t, const struct scen *s, struct dl_error *err)
         snprintf(where, sizeof(where), "%s:%u", f->loc.file, f->loc.line);
         owner = lab_plan_fault_owner(s, f, &type);
         if (owner == NULL)
-            return dl_error_set(err, "%s: fault %s on '%s' needs an MX host%s", where, f->name,
-                                f->target,
-                                strncmp(f->name, "mx-cname", 8) == 0
-                                    ? " and a provider zone (zones:) for the CNAME target"
-                                    : "");
+            return dl_error_set(
+                err, "%s: fault %s on '%s' needs an MX host%s", where, f->name, f->target,
+                strncmp(f->name, "mx-cname", 8) == 0 || strcmp(f->name, "mx-dname") == 0
+                    ? " and a provider zone (zones:) for the alias target"
+                    : "");
         rc = zone_tree_add_fault(t, f->name, owner, type, where, err);
         free(owner);
         if (rc != 0)

@@ -52,9 +52,9 @@ int lab_plan_build_scenario(const scen_catalog *cat, size_t i, const struct lab_
  * NULL when the target needs an MX host and the scenario has none. */
 char *lab_plan_fault_owner(const struct scen *s, const struct scen_fault *f, uint16_t *type);
 
-/* For a host hit by mx-cname or mx-cname-insecure: the CNAME target, the
- * host's first label in the scenario's first extra (provider) zone (the
- * caller frees it); else NULL. */
+/* For a host hit by mx-cname, mx-cname-insecure or mx-dname: the (for
+ * mx-dname, synthesised) CNAME target, the host's first label in the
+ * scenario's first extra (provider) zone (the caller frees it); else NULL. */
 char *lab_plan_cname_target(const struct scen *s, const struct scen_host *h);
 
 #endif

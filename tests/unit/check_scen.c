@@ -138,7 +138,27 @@ static const struct {
     {BAD "bad-bool.yaml", BAD "bad-bool.yaml:4: key 'signed': expected true or false, got 'yes'"},
     {BAD "bad-algorithm.yaml",
      BAD "bad-algorithm.yaml:4: key 'algorithm': expected one of: ecdsap256sha256, rsasha256, "
-         "ed25519, 13, 8, 15, got 'rsamd5'"},
+         "ecdsap384sha384, ed25519, ed448, 13, 8, 14, 15, 16, got 'rsamd5'"},
+    {BAD "bad-algorithm-twice.yaml",
+     BAD "bad-algorithm-twice.yaml:4: key 'algorithm': algorithm 15 is named twice"},
+    {BAD "bad-algorithm-three.yaml",
+     BAD "bad-algorithm-three.yaml:4: key 'algorithm': more than 2 items"},
+    {BAD "bad-ds-digest.yaml",
+     BAD "bad-ds-digest.yaml:4: key 'ds-digest': expected one of: sha256, "
+         "sha1, sha384, 2, 1, 4, got 'gost'"},
+    {BAD "bad-ds-algorithm.yaml",
+     BAD "bad-ds-algorithm.yaml:5: key 'ds-algorithm': algorithm 15 is "
+         "not one of the zone's (key 'algorithm')"},
+    {BAD "bad-sign-with.yaml", BAD "bad-sign-with.yaml:5: key 'sign-with': the first algorithm of "
+                                   "'algorithm' always signs"},
+    {BAD "bad-ds-stale-no-ds.yaml", BAD "bad-ds-stale-no-ds.yaml:5: key 'ds-stale': only allowed "
+                                        "when the parent publishes a DS ('ds')"},
+    {BAD "bad-mx-dname.yaml",
+     BAD "bad-mx-dname.yaml:8: fault mx-dname: host 'mx1.bad-mx-dname.test.' must lie below a "
+         "subdomain of the domain (for example mx1.mail.bad-mx-dname.test.): the DNAME is the "
+         "name above the host's first label"},
+    {BAD "bad-nsec3-optout.yaml",
+     BAD "bad-nsec3-optout.yaml:5: key 'opt-out': expected true or false, got 'sometimes'"},
     {BAD "bad-tlsa.yaml", BAD "bad-tlsa.yaml:7: bad TLSA record '3 1 1 zz': Syntax error, could "
                               "not parse the RR's rdata"},
     {BAD "tlsa-range.yaml",
@@ -261,7 +281,7 @@ START_TEST(every_fault_loads)
     char *text = dl_xasprintf("name: faults\n"
                               "summary: one fault under its default target\n"
                               "mx:\n"
-                              "  - host: mx1\n"
+                              "  - host: mx1.mail.faults.test\n" /* mx-dname: below a subdomain */
                               "faults:\n"
                               "  - %s\n",
                               f->name);
@@ -419,6 +439,34 @@ START_TEST(full_file)
 }
 END_TEST
 
+/* The zone keys of DNSSEC breadth: algorithm lists, sign-with,
+ * ds-algorithm, ds-digest, ds-stale and NSEC3 opt-out. */
+START_TEST(dnssec_breadth_keys)
+{
+    struct scen *s = tu_load_ok("data/scen/dnssec/breadth.yaml");
+    const struct scen_zone *z = &s->zone;
+    ck_assert_int_eq(z->algorithm, 8);
+    ck_assert_int_eq(z->algorithm2, 16);
+    ck_assert(!z->algorithm2_signs);
+    ck_assert_uint_eq(z->ds_algorithms, 2);
+    ck_assert_int_eq(z->ds_digest, 4);
+    ck_assert(z->ds_stale && z->nsec3 && z->nsec3_optout);
+    ck_assert_uint_eq(z->nsec3_iterations, 151);
+    ck_assert_uint_eq(s->n_zones, 2);
+    ck_assert_int_eq(s->zones[0].algorithm, 14);
+    ck_assert_int_eq(s->zones[0].algorithm2, 0);
+    ck_assert_uint_eq(s->zones[0].ds_algorithms, 1);
+    ck_assert_int_eq(s->zones[0].ds_digest, 1);
+    ck_assert(!s->zones[0].ds_stale && !s->zones[0].nsec3_optout);
+    ck_assert_int_eq(s->zones[1].algorithm, 13);
+    ck_assert_int_eq(s->zones[1].algorithm2, 14);
+    ck_assert(s->zones[1].algorithm2_signs);
+    ck_assert_uint_eq(s->zones[1].ds_algorithms, 3);
+    ck_assert_int_eq(s->zones[1].ds_digest, 2);
+    scen_free(s);
+}
+END_TEST
+
 START_TEST(minimal_defaults)
 {
     struct scen *s = tu_load_ok("data/scen/good/minimal.yaml");
@@ -427,6 +475,10 @@ START_TEST(minimal_defaults)
     ck_assert_uint_eq(s->zone.loc.line, 1);
     ck_assert(s->zone.is_signed && s->zone.ds && !s->zone.nsec3);
     ck_assert_int_eq(s->zone.algorithm, 13);
+    ck_assert_int_eq(s->zone.algorithm2, 0);
+    ck_assert_uint_eq(s->zone.ds_algorithms, 1);
+    ck_assert_int_eq(s->zone.ds_digest, 2);
+    ck_assert(!s->zone.ds_stale && !s->zone.nsec3_optout);
     ck_assert(s->implicit_mx);
     ck_assert_uint_eq(s->n_hosts + s->n_zones + s->n_certs + s->n_tags + s->n_faults, 0);
     ck_assert_int_eq(s->expect_dnssec, SCEN_DNSSEC_UNSET);
@@ -484,6 +536,7 @@ Suite *scen_suite(void)
     TCase *neg = tcase_create("Negative");
     tcase_add_test(pos, full_file);
     tcase_add_test(pos, minimal_defaults);
+    tcase_add_test(pos, dnssec_breadth_keys);
     tcase_add_test(pos, starter_scenarios);
     tcase_add_loop_test(pos, every_fault_loads, 0, ZONE_FAULT_COUNT);
     tcase_add_test(pos, names);

@@ -120,6 +120,17 @@ START_TEST(buf_str_and_reset)
 }
 END_TEST
 
+/* Whole labels, any case; "." holds every name. */
+START_TEST(name_under_labels)
+{
+    ck_assert(dl_name_under("mail.good.test.", "good.test."));
+    ck_assert(dl_name_under("Good.Test.", "good.test."));
+    ck_assert(dl_name_under("good.test.", "."));
+    ck_assert(!dl_name_under("notgood.test.", "good.test."));
+    ck_assert(!dl_name_under("test.", "good.test."));
+}
+END_TEST
+
 START_TEST(json_str_members)
 {
     json_t *o = json_pack("{s:s, s:i, s:n}", "name", "good", "port", 25, "none");
@@ -161,6 +172,7 @@ Suite *util_suite(void)
     tcase_add_test(pos, buf_str_and_reset);
     tcase_add_test(pos, json_str_members);
     tcase_add_test(pos, json_sort_by_name);
+    tcase_add_test(pos, name_under_labels);
     tcase_add_test(neg, duration_rejects);
     tcase_add_test(neg, read_missing_names_file);
     suite_add_tcase(s, pos);

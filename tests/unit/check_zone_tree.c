@@ -216,6 +216,83 @@ START_TEST(ds_matches_child_ksk)
 }
 END_TEST
 
+/* How many of the DS records `ds` match one of the DNSKEYs `keys`. */
+static size_t ds_matching(const ldns_rr_list *ds, const ldns_rr_list *keys)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ldns_rr_list_rr_count(ds); i++)
+        for (size_t k = 0; k < ldns_rr_list_rr_count(keys); k++)
+            if (ldns_rr_compare_ds(ldns_rr_list_rr(ds, i), ldns_rr_list_rr(keys, k)))
+                n++;
+    return n;
+}
+
+/* The DS RRset a parent publishes: for the second algorithm's KSK only
+ * (ds_algorithms 2), SHA-384, beside a stale DS that matches no key; and a
+ * SHA-1 DS alone. The rollover child publishes both pairs. */
+START_TEST(ds_forms)
+{
+    struct world w;
+    struct zone_tree_opts o;
+    struct zone_def roll = {.origin = "roll.test.",
+                            .is_signed = true,
+                            .publish_ds = true,
+                            .algorithm = LDNS_RSASHA256,
+                            .algorithm2 = LDNS_ECDSAP256SHA256,
+                            .algorithm2_signs = true,
+                            .ds_algorithms = 2,
+                            .ds_digest = LDNS_SHA384,
+                            .ds_stale = true,
+                            .ns_name = "ns.test.",
+                            .ns_addr = "127.53.0.1"};
+    struct zone_def sha1 = roll;
+    struct dl_error err;
+    ldns_rr_list *test, *rz, *sz, *ds, *keys;
+    zone_tree *t;
+    world_init(&w, T2030);
+    o = (struct zone_tree_opts){.run_dir = w.dir, .now = w.now, .validity = VALIDITY};
+    t = zone_tree_new(&o);
+    sha1.origin = "sha1.test.";
+    sha1.algorithm = LDNS_ECDSAP256SHA256;
+    sha1.algorithm2 = 0;
+    sha1.ds_algorithms = 0;
+    sha1.ds_digest = LDNS_SHA1;
+    sha1.ds_stale = false;
+    add_zone(t, ".", true, "a.root-servers.test.");
+    add_zone(t, "test.", true, "ns.test.");
+    ck_assert_msg(zone_tree_add_zone(t, &roll, &err) == 0, "%s", err.msg);
+    ck_assert_msg(zone_tree_add_zone(t, &sha1, &err) == 0, "%s", err.msg);
+    ck_assert_msg(zone_tree_build(t, NULL, &err) == 0, "%s", err.msg);
+    zone_tree_free(t);
+    test = read_zone(&w, "test.zone");
+    rz = read_zone(&w, "roll.test.zone");
+    keys = tu_select_rrs(rz, "roll.test.", LDNS_RR_TYPE_DNSKEY);
+    ck_assert_uint_eq(ldns_rr_list_rr_count(keys), 4);
+    ds = tu_select_rrs(test, "roll.test.", LDNS_RR_TYPE_DS);
+    ck_assert_uint_eq(ldns_rr_list_rr_count(ds), 2);
+    ck_assert_uint_eq(ds_matching(ds, keys), 1);
+    for (size_t i = 0; i < 2; i++) {
+        ldns_rr *d = ldns_rr_list_rr(ds, i);
+        ck_assert_int_eq(ldns_rdf2native_int8(ldns_rr_rdf(d, 1)), LDNS_ECDSAP256SHA256);
+        ck_assert_int_eq(ldns_rdf2native_int8(ldns_rr_rdf(d, 2)), LDNS_SHA384);
+    }
+    ldns_rr_list_deep_free(ds);
+    ldns_rr_list_deep_free(keys);
+    sz = read_zone(&w, "sha1.test.zone");
+    keys = tu_select_rrs(sz, "sha1.test.", LDNS_RR_TYPE_DNSKEY);
+    ds = tu_select_rrs(test, "sha1.test.", LDNS_RR_TYPE_DS);
+    ck_assert_uint_eq(ldns_rr_list_rr_count(ds), 1);
+    ck_assert_uint_eq(ds_matching(ds, keys), 1);
+    ck_assert_int_eq(ldns_rdf2native_int8(ldns_rr_rdf(ldns_rr_list_rr(ds, 0), 2)), LDNS_SHA1);
+    ldns_rr_list_deep_free(ds);
+    ldns_rr_list_deep_free(keys);
+    ldns_rr_list_deep_free(sz);
+    ldns_rr_list_deep_free(rz);
+    ldns_rr_list_deep_free(test);
+    rm_rf(w.dir);
+}
+END_TEST
+
 START_TEST(signatures_verify_with_right_keys)
 {
     struct world w;
@@ -400,7 +477,7 @@ START_TEST(warm_rebuild_reuses_keys_and_files)
     ck_assert_uint_eq(s1.keys_created, 8);
     ck_assert_uint_eq(s1.signed_now, 5);
     ck_assert_uint_gt(s1.signatures, 20);
-    key_file_read(&w, "good.test/ksk.private", &a);
+    key_file_read(&w, "good.test/ksk-13.private", &a);
     keydir = dl_xasprintf("%s/keys/root", w.dir);
     ck_assert_int_eq(stat(keydir, &dst), 0);
     ck_assert_int_eq(dst.st_mode & 0777, 0700);
@@ -412,7 +489,7 @@ START_TEST(warm_rebuild_reuses_keys_and_files)
     ck_assert_uint_eq(s2.cached, s2.zones);
     ck_assert_uint_eq(s2.signed_now, 0);
     ck_assert_uint_eq(s2.signatures, 0);
-    key_file_read(&w, "good.test/ksk.private", &b);
+    key_file_read(&w, "good.test/ksk-13.private", &b);
     ck_assert_str_eq(a.text, b.text);
     ck_assert_int_eq(a.st.st_ino, b.st.st_ino); /* not even rewritten */
     head2 = zone_head(&w, "root.zone");
@@ -633,7 +710,7 @@ START_TEST(corrupt_cached_key_is_an_error)
     char *path;
     world_init(&w, T2030);
     world_build_ok(&w, NULL);
-    path = dl_xasprintf("%s/keys/good.test/zsk.private", w.dir);
+    path = dl_xasprintf("%s/keys/good.test/zsk-13.private", w.dir);
     ck_assert_int_eq(dl_write_file(path, "garbage\n", 8, 0600, &err), 0);
     ck_assert_int_eq(world_build(&w, NULL, &err), -1);
     ck_assert_msg(strstr(err.msg, path) != NULL, "%s", err.msg);
@@ -651,6 +728,7 @@ Suite *zone_tree_suite(void)
     tcase_set_timeout(pos, 60);
     tcase_set_timeout(inc, 60);
     tcase_add_test(pos, ds_matches_child_ksk);
+    tcase_add_test(pos, ds_forms);
     tcase_add_test(pos, signatures_verify_with_right_keys);
     tcase_add_test(pos, delegations_and_glue);
     tcase_add_test(pos, rrsig_times_follow_virtual_now);
