@@ -26,9 +26,9 @@
 #define SCEN_MAX_FILE   (1024 * 1024)
 #define SCEN_MAX_TLSRPT 1024 /* tlsrpt: text; a TXT RDATA holds some 64 KiB */
 
-static const char *const top_keys[] = {"name",     "summary", "domain",       "tags",    "zone",
-                                       "zones",    "mx",      "certificates", "records", "faults",
-                                       "timeline", "expect",  "tlsrpt",       "rfc",     NULL};
+static const char *const top_keys[] = {
+    "name",    "summary", "domain",   "tags",   "zone",   "zones", "mx",          "certificates",
+    "records", "faults",  "timeline", "expect", "tlsrpt", "rfc",   "implicit_mx", NULL};
 
 /* ------------------------------------------------------------------ */
 /* The scenario file                                                  */
@@ -125,6 +125,56 @@ static int parse_tags(struct scen_parse *c, struct scen *s, const struct scen_ya
     return scen_parse_strings(c, n, "tags", true, SCEN_MAX_TAGS, &s->tags, &s->n_tags);
 }
 
+/* Whether the absolute name `name` is `origin` or under it. */
+static bool name_in(const char *name, const char *origin)
+{
+    size_t n = strlen(name), o = strlen(origin);
+    return n == o ? strcmp(name, origin) == 0
+                  : n > o && name[n - o - 1] == '.' && strcmp(name + n - o, origin) == 0;
+}
+
+/* A host's tlsa_alias must lie in one of the scenario's zones: the lab
+ * serves nothing else (and the TLD zone is the lab's own). */
+static int check_tlsa_alias(struct scen_parse *c, const struct scen *s)
+{
+    for (size_t i = 0; i < s->n_hosts; i++) {
+        const struct scen_host *h = &s->hosts[i];
+        bool inside;
+        if (h->tlsa_alias == NULL)
+            continue;
+        inside = name_in(h->tlsa_alias, s->domain);
+        for (size_t k = 0; k < s->n_zones; k++)
+            inside = inside || name_in(h->tlsa_alias, s->zones[k].origin);
+        if (!inside)
+            return dl_error_set(c->err,
+                                "%s:%u: key 'tlsa_alias': '%s' is in none of the scenario's zones "
+                                "(the domain or zones:)",
+                                h->tlsa_alias_loc.file, h->tlsa_alias_loc.line, h->tlsa_alias);
+    }
+    return 0;
+}
+
+/* implicit_mx: true: no MX RRset, the one mx host is the domain itself
+ * (RFC 5321 5.1), so that it can have a server, a certificate and TLSA
+ * records at _25._tcp.<domain>. Without mx: it is implied. */
+static int parse_implicit_mx(struct scen_parse *c, struct scen *s, const struct scen_yaml_map *m)
+{
+    yaml_node_t *n = scen_yaml_get(m, "implicit_mx");
+    bool v = false;
+    if (scen_yaml_get_bool(m, "implicit_mx", &v, c->err) != 0)
+        return -1;
+    if (n == NULL || !v) {
+        s->implicit_mx = s->n_hosts == 0;
+        return 0;
+    }
+    if (s->n_hosts != 1 || strcmp(s->hosts[0].name, s->domain) != 0)
+        return scen_yaml_fail(c->y, n, "implicit_mx", c->err,
+                              "needs exactly one mx host, the domain '%s' itself (host: %s)",
+                              s->domain, s->domain);
+    s->implicit_mx = true;
+    return 0;
+}
+
 /* The sections in a fixed order, each able to refer to what the earlier
  * ones defined (c->domain, c->certs, c->hosts). */
 static int parse_sections(struct scen_parse *c, struct scen *s, const struct scen_yaml_map *m)
@@ -136,8 +186,9 @@ static int parse_sections(struct scen_parse *c, struct scen *s, const struct sce
         return -1;
     c->certs = s->certs;
     c->n_certs = s->n_certs;
-    s->implicit_mx = mx == NULL;
     if (mx != NULL && scen_host_parse_list(c, mx, &s->hosts, &s->n_hosts) != 0)
+        return -1;
+    if (parse_implicit_mx(c, s, m) != 0 || check_tlsa_alias(c, s) != 0)
         return -1;
     c->hosts = s->hosts;
     c->n_hosts = s->n_hosts;
