@@ -166,6 +166,12 @@ static int add_tlsa(zone_tree *t, const struct lab_plan_opts *o, size_t i,
     return 0;
 }
 
+/* Where the MX RRset is: the domain, or its alias target (domain_alias). */
+static const char *mx_owner(const struct scen *s)
+{
+    return s->domain_alias ? s->domain_alias : s->domain;
+}
+
 static int add_hosts(zone_tree *t, const struct lab_plan_opts *o, const scen_catalog *cat,
                      const struct scen *s, size_t i, struct dl_error *err)
 {
@@ -177,8 +183,8 @@ static int add_hosts(zone_tree *t, const struct lab_plan_opts *o, const scen_cat
         const char *tlsa_base = h->tlsa_at_original ? h->name : base;
         /* implicit_mx: the host is the domain itself, no MX RRset. */
         int rc = s->implicit_mx ? 0
-                                : add_rr(t, &h->loc, err, "%s %d IN MX %u %s", s->domain, PLAN_TTL,
-                                         h->preference, h->name);
+                                : add_rr(t, &h->loc, err, "%s %d IN MX %u %s", mx_owner(s),
+                                         PLAN_TTL, h->preference, h->name);
         /* mx-cname: the host name is an alias, its records at the target. */
         if (rc == 0 && target != NULL)
             rc = add_rr(t, &h->loc, err, "%s %d IN CNAME %s", h->name, PLAN_TTL, target);
@@ -225,7 +231,7 @@ char *lab_plan_fault_owner(const struct scen *s, const struct scen_fault *f, uin
         return lab_plan_tlsa_owner(h, h->name, h->n_tlsa > 0 ? h->tlsa[0].port : 25);
     case ZONE_TARGET_MX:
         *type = LDNS_RR_TYPE_MX;
-        return dl_xstrdup(s->domain);
+        return dl_xstrdup(mx_owner(s));
     case ZONE_TARGET_A:
         *type = LDNS_RR_TYPE_A;
         return dl_xstrdup(h->name);
@@ -291,13 +297,18 @@ static int add_tlsrpt(zone_tree *t, const struct scen *s, struct dl_error *err)
 static int add_scenario(zone_tree *t, const struct lab_plan_opts *o, const scen_catalog *cat,
                         const struct scen *s, size_t i, struct dl_error *err)
 {
-    /* lame-delegation: the domain's name server does not serve it. */
-    if (add_zone_at(t, &s->zone, find_fault(s, NULL, "lame-delegation") != NULL, err) != 0)
+    /* lame-delegation: the domain's name server does not serve it.
+     * domain_alias: no zone of its own, a CNAME in an extra zone. */
+    if (s->domain_alias == NULL &&
+        add_zone_at(t, &s->zone, find_fault(s, NULL, "lame-delegation") != NULL, err) != 0)
         return -1;
     for (size_t k = 0; k < s->n_zones; k++)
         if (add_zone(t, &s->zones[k], err) != 0)
             return -1;
     if (add_records(t, s->zone.records, s->zone.n_records, s->domain, err) != 0)
+        return -1;
+    if (s->domain_alias != NULL && add_rr(t, &s->domain_alias_loc, err, "%s %d IN CNAME %s",
+                                          s->domain, PLAN_TTL, s->domain_alias) != 0)
         return -1;
     if (s->tlsrpt != NULL && add_tlsrpt(t, s, err) != 0)
         return -1;

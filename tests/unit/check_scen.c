@@ -82,7 +82,7 @@ static const struct {
     {BAD "newline-key.yaml",
      BAD "newline-key.yaml:3: unknown key 'tag?s' in scenario (expected one of: name, summary, "
          "domain, tags, zone, zones, mx, certificates, records, faults, timeline, expect, "
-         "tlsrpt, rfc, implicit_mx)"},
+         "tlsrpt, rfc, implicit_mx, domain_alias)"},
     {BAD "dup-key.yaml", BAD "dup-key.yaml:3: duplicate key 'summary' (first at line 2)"},
     {BAD "any-empty.yaml", BAD "any-empty.yaml:5: key 'any': expected at least one outcome"},
     {BAD "any-not-list.yaml", BAD "any-not-list.yaml:5: key 'any': expected a list, got a mapping"},
@@ -156,6 +156,17 @@ static const struct {
     {BAD "tlsa-alias-outside.yaml",
      BAD "tlsa-alias-outside.yaml:6: key 'tlsa_alias': '_dane.elsewhere.test.' is in none of the "
          "scenario's zones (the domain or zones:)"},
+    {BAD "domain-alias-apex.yaml",
+     BAD "domain-alias-apex.yaml:6: key 'domain_alias': the domain 'domain-alias-apex.test.' must "
+         "lie below the apex of one of zones: (a CNAME cannot sit at a zone apex)"},
+    {BAD "domain-alias-zone.yaml", BAD "domain-alias-zone.yaml:7: key 'domain_alias': the domain "
+                                       "has no zone of its own: leave zone: out"},
+    {BAD "domain-alias-fault.yaml",
+     BAD "domain-alias-fault.yaml:8: fault ds-digest-mismatch on 'ds' needs the domain's own "
+         "zone, which domain_alias leaves out"},
+    {BAD "domain-alias-target.yaml",
+     BAD "domain-alias-target.yaml:6: key 'domain_alias': 'target.elsewhere.test.' must be "
+         "another name in one of zones:"},
     {BAD "implicit-mx-host.yaml",
      BAD "implicit-mx-host.yaml:3: key 'implicit_mx': needs exactly one mx host, the domain "
          "'implicit-mx-host.test.' itself (host: implicit-mx-host.test.)"},
@@ -460,6 +471,17 @@ START_TEST(tlsa_alias_and_wildcard)
 }
 END_TEST
 
+START_TEST(domain_alias)
+{
+    struct scen *r = tu_load_ok("data/scen/alias/recipient.yaml");
+    ck_assert_str_eq(r->domain, "alias.recipient-zone.test.");
+    ck_assert_str_eq(r->domain_alias, "target.recipient-zone.test.");
+    ck_assert_uint_eq(r->domain_alias_loc.line, 6);
+    ck_assert(!r->implicit_mx);
+    scen_free(r);
+}
+END_TEST
+
 START_TEST(starter_scenarios)
 {
     struct scen *good = tu_load_ok("../../lab/scenarios/good.yaml");
@@ -507,6 +529,7 @@ Suite *scen_suite(void)
     tcase_add_test(pos, minimal_defaults);
     tcase_add_test(pos, starter_scenarios);
     tcase_add_test(pos, tlsa_alias_and_wildcard);
+    tcase_add_test(pos, domain_alias);
     tcase_add_loop_test(pos, every_fault_loads, 0, ZONE_FAULT_COUNT);
     tcase_add_test(pos, names);
     tcase_add_loop_test(neg, bad_file, 0, N(bad_files));
