@@ -173,6 +173,14 @@ static const struct zone_fault_info faults[ZONE_FAULT_COUNT] = {
      "first label; a resolver answers with the DNAME and the CNAME synthesised from it (RFC 6672 "
      "section 3.1), so the TLSA base domain is the expanded name (RFC 7672 section 2.2.3).",
      "secure through the DNAME and its synthesised CNAME, TLSA found at the target"},
+    {ZONE_FAULT_WILDCARD_PROOF_MISSING, "wildcard-proof-missing",
+     "wildcard-synthesised TLSA served without the proof that the name does not exist", T(TLSA),
+     ZONE_TARGET_TLSA,
+     "The target RRset stays (for a host with tlsa_at: wildcard, the TLSA records at "
+     "*._tcp.<host>) and every NSEC/NSEC3 record (with its RRSIG) is stripped from the zone, so "
+     "a wildcard-synthesised answer comes without the NSEC/NSEC3 that proves the name asked for "
+     "does not exist (RFC 4035 section 5.3.4, RFC 5155 section 8.8).",
+     "bogus: a wildcard expansion without the proof that the query name does not exist"},
 };
 
 const struct zone_fault_info *zone_fault_lookup(const char *name)

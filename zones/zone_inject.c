@@ -378,8 +378,9 @@ static int raise_ttl(const struct inject *x, const struct zone_fault *f)
          node = ldns_rbtree_next(node))                                                            \
         for (ldns_dnssec_name *name = (ldns_dnssec_name *)node->data; name != NULL; name = NULL)
 
-/* denial-missing: no NSEC or NSEC3 record left in the zone (an NSEC3
- * zone keeps its NSEC3PARAM, as a half-removed chain would). */
+/* denial-missing and wildcard-proof-missing: no NSEC or NSEC3 record
+ * left in the zone (an NSEC3 zone keeps its NSEC3PARAM, as a half-removed
+ * chain would). */
 static int strip_denial(const struct inject *x)
 {
     FOR_NAMES(x->dz, node, name)
@@ -581,6 +582,7 @@ static int apply_one(const struct inject *x, const struct zone_fault *f)
     case ZONE_FAULT_RRSIG_ORIGINAL_TTL_EXCEEDED:
         return raise_ttl(x, f);
     case ZONE_FAULT_DENIAL_MISSING:
+    case ZONE_FAULT_WILDCARD_PROOF_MISSING: /* the same strip, the target kept */
         return strip_denial(x);
     case ZONE_FAULT_DENIAL_WRONG:
         return shorten_nsec(x, f);

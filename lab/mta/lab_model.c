@@ -81,6 +81,7 @@ static bool fault_fails_lookup(enum zone_fault_id id)
     case ZONE_FAULT_RRSIG_UNKNOWN_KEY:
     case ZONE_FAULT_RRSIG_LABELS_WRONG:
     case ZONE_FAULT_TLSA_SERVFAIL:
+    case ZONE_FAULT_WILDCARD_PROOF_MISSING:
         return true;
     default:
         return false;
@@ -244,6 +245,18 @@ static bool record_matches(const struct scen *s, const struct scen_host *h,
     return ta_matches(s, h, leaf, t, of);
 }
 
+/* Whether host i's TLSA RRset is insecure although its address records
+ * are secure: a declared verdict on the first host's decides; else a
+ * tlsa_alias whose target lies in an unsigned zone (the CNAME chain is as
+ * secure as its last link). */
+static bool tlsa_insecure(const struct scen *s, size_t i)
+{
+    const struct scen_host *h = &s->hosts[i];
+    if (i == 0 && s->expect_dns[SCEN_RRSET_TLSA].verdict != SCEN_DNSSEC_UNSET)
+        return s->expect_dns[SCEN_RRSET_TLSA].verdict == SCEN_DNSSEC_INSECURE;
+    return h->tlsa_alias != NULL && zone_secure(s, h->tlsa_alias) == 0;
+}
+
 /* MX and address records secure: the host's TLSA records decide. */
 static void tlsa_model(const struct scen *s, size_t i, struct lab_model_host *out)
 {
@@ -312,6 +325,10 @@ void lab_model_host(const struct scen *s, size_t i, struct lab_model_host *out)
     else if (secure == 0)
         set(out, LAB_MODEL_OPPORTUNISTIC, LAB_MODEL_MAY_USE,
             "its address records are insecure: no DANE, opportunistic TLS (RFC 7672 2.2.2)");
+    else if (tlsa_insecure(s, i))
+        set(out, LAB_MODEL_OPPORTUNISTIC, LAB_MODEL_MAY_USE,
+            "its TLSA RRset is insecure (an alias into an unsigned zone): no DANE, "
+            "opportunistic TLS (RFC 7672 2.2)");
     else
         tlsa_model(s, i, out);
 }

@@ -27,8 +27,9 @@
 #define SCEN_MAX_TLSRPT 1024 /* tlsrpt: text; a TXT RDATA holds some 64 KiB */
 
 static const char *const top_keys[] = {
-    "name",    "summary", "domain",   "tags",   "zone",   "zones", "mx",      "certificates",
-    "records", "faults",  "timeline", "expect", "tlsrpt", "rfc",   "clauses", NULL};
+    "name",   "summary",      "domain",  "tags",        "zone",         "zones",
+    "mx",     "certificates", "records", "faults",      "timeline",     "expect",
+    "tlsrpt", "rfc",          "clauses", "implicit_mx", "domain_alias", NULL};
 
 /* ------------------------------------------------------------------ */
 /* The scenario file                                                  */
@@ -125,6 +126,116 @@ static int parse_tags(struct scen_parse *c, struct scen *s, const struct scen_ya
     return scen_parse_strings(c, n, "tags", true, SCEN_MAX_TAGS, &s->tags, &s->n_tags);
 }
 
+/* Whether the absolute name `name` is `origin` or under it. */
+static bool name_in(const char *name, const char *origin)
+{
+    size_t n = strlen(name), o = strlen(origin);
+    return n == o ? strcmp(name, origin) == 0
+                  : n > o && name[n - o - 1] == '.' && strcmp(name + n - o, origin) == 0;
+}
+
+/* A host's tlsa_alias must lie in one of the scenario's zones: the lab
+ * serves nothing else (and the TLD zone is the lab's own). */
+static int check_tlsa_alias(struct scen_parse *c, const struct scen *s)
+{
+    for (size_t i = 0; i < s->n_hosts; i++) {
+        const struct scen_host *h = &s->hosts[i];
+        bool inside;
+        if (h->tlsa_alias == NULL)
+            continue;
+        inside = name_in(h->tlsa_alias, s->domain);
+        for (size_t k = 0; k < s->n_zones; k++)
+            inside = inside || name_in(h->tlsa_alias, s->zones[k].origin);
+        if (!inside)
+            return dl_error_set(c->err,
+                                "%s:%u: key 'tlsa_alias': '%s' is in none of the scenario's zones "
+                                "(the domain or zones:)",
+                                h->tlsa_alias_loc.file, h->tlsa_alias_loc.line, h->tlsa_alias);
+    }
+    return 0;
+}
+
+/* implicit_mx: true: no MX RRset, the one mx host is the domain itself
+ * (RFC 5321 5.1), so that it can have a server, a certificate and TLSA
+ * records at _25._tcp.<domain>. Without mx: it is implied. */
+static int parse_implicit_mx(struct scen_parse *c, struct scen *s, const struct scen_yaml_map *m)
+{
+    yaml_node_t *n = scen_yaml_get(m, "implicit_mx");
+    bool v = false;
+    if (scen_yaml_get_bool(m, "implicit_mx", &v, c->err) != 0)
+        return -1;
+    if (n == NULL || !v) {
+        s->implicit_mx = s->n_hosts == 0;
+        return 0;
+    }
+    if (s->n_hosts != 1 || strcmp(s->hosts[0].name, s->domain) != 0)
+        return scen_yaml_fail(c->y, n, "implicit_mx", c->err,
+                              "needs exactly one mx host, the domain '%s' itself (host: %s)",
+                              s->domain, s->domain);
+    s->implicit_mx = true;
+    return 0;
+}
+
+/* The extra zone holding the absolute name `name`, or NULL. */
+static const struct scen_zone *extra_zone_of(const struct scen *s, const char *name)
+{
+    for (size_t k = 0; k < s->n_zones; k++)
+        if (name_in(name, s->zones[k].origin))
+            return &s->zones[k];
+    return NULL;
+}
+
+/* A fault that needs the domain's own zone (its DNSKEY, its DS, the zone,
+ * a lame delegation), which a domain_alias scenario does not have. */
+static const struct scen_fault *zone_fault_of(const struct scen *s)
+{
+    for (size_t k = 0; k < s->n_faults; k++) {
+        const struct scen_fault *f = &s->faults[k];
+        if (strcmp(f->target, "dnskey") == 0 || strcmp(f->target, "ds") == 0 ||
+            strcmp(f->target, "zone") == 0)
+            return f;
+    }
+    return NULL;
+}
+
+/* domain_alias: NAME: the recipient domain is a CNAME (RFC 5321 5.1: the
+ * MX lookup follows it; RFC 7672 2.2.1). Both names lie in extra zones,
+ * strictly below their apex for the domain (no CNAME at a zone apex), and
+ * the domain has no zone of its own, so `zone:` and zone faults are out. */
+static int parse_domain_alias(struct scen_parse *c, struct scen *s, const struct scen_yaml_map *m)
+{
+    yaml_node_t *n = scen_yaml_get(m, "domain_alias");
+    const struct scen_zone *z;
+    const struct scen_fault *f;
+    if (n == NULL)
+        return 0;
+    s->domain_alias_loc = scen_parse_loc(c, n);
+    if (scen_parse_dname(c, n, "domain_alias", c->domain, &s->domain_alias) != 0)
+        return -1;
+    z = extra_zone_of(s, s->domain);
+    if (z == NULL || strcmp(z->origin, s->domain) == 0)
+        return scen_yaml_fail(c->y, n, "domain_alias", c->err,
+                              "the domain '%s' must lie below the apex of one of zones: (a "
+                              "CNAME cannot sit at a zone apex)",
+                              s->domain);
+    if (extra_zone_of(s, s->domain_alias) == NULL || strcmp(s->domain_alias, s->domain) == 0)
+        return scen_yaml_fail(c->y, n, "domain_alias", c->err,
+                              "'%s' must be another name in one of zones:", s->domain_alias);
+    if (scen_yaml_get(m, "zone") != NULL)
+        return scen_yaml_fail(c->y, n, "domain_alias", c->err,
+                              "the domain has no zone of its own: leave zone: out");
+    if (s->implicit_mx && s->n_hosts > 0)
+        return scen_yaml_fail(c->y, n, "domain_alias", c->err,
+                              "a CNAME domain cannot be its own implicit MX host (its address "
+                              "records would sit beside the CNAME)");
+    if ((f = zone_fault_of(s)) != NULL)
+        return dl_error_set(c->err,
+                            "%s:%u: fault %s on '%s' needs the domain's own zone, which "
+                            "domain_alias leaves out",
+                            f->loc.file, f->loc.line, f->name, f->target);
+    return 0;
+}
+
 /* The sections in a fixed order, each able to refer to what the earlier
  * ones defined (c->domain, c->certs, c->hosts). */
 static int parse_sections(struct scen_parse *c, struct scen *s, const struct scen_yaml_map *m)
@@ -136,8 +247,9 @@ static int parse_sections(struct scen_parse *c, struct scen *s, const struct sce
         return -1;
     c->certs = s->certs;
     c->n_certs = s->n_certs;
-    s->implicit_mx = mx == NULL;
     if (mx != NULL && scen_host_parse_list(c, mx, &s->hosts, &s->n_hosts) != 0)
+        return -1;
+    if (parse_implicit_mx(c, s, m) != 0 || check_tlsa_alias(c, s) != 0)
         return -1;
     c->hosts = s->hosts;
     c->n_hosts = s->n_hosts;
@@ -147,6 +259,8 @@ static int parse_sections(struct scen_parse *c, struct scen *s, const struct sce
                           s->expect) != 0 ||
         scen_parse_rfc(c, scen_yaml_get(m, "rfc"), s->rfc, &s->n_rfc) != 0 ||
         scen_clause_parse_refs(c, scen_yaml_get(m, "clauses"), &s->clauses, &s->n_clauses) != 0)
+        return -1;
+    if (parse_domain_alias(c, s, m) != 0)
         return -1;
     return scen_timeline_check(c, s->faults, s->n_faults, s->timeline, s->n_timeline);
 }
@@ -255,6 +369,7 @@ void scen_free(struct scen *s)
     free(s->name);
     free(s->summary);
     free(s->domain);
+    free(s->domain_alias);
     free(s->tlsrpt);
     scen_parse_free_strings(s->tags, s->n_tags);
     scen_zone_clear(&s->zone);

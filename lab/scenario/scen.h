@@ -52,6 +52,11 @@ struct scen {
     struct scen_host *hosts; /* MX hosts, in file order */
     size_t n_hosts;
     bool implicit_mx; /* no `mx:` key: no MX RRset (RFC 5321 implicit MX) */
+    /* `domain_alias: NAME`: the domain is a CNAME to NAME (absolute), which
+     * holds the MX RRset; the domain then has no zone of its own and lies
+     * in one of `zones:`, as NAME does. NULL: none. */
+    char *domain_alias;
+    struct scen_loc domain_alias_loc;
     struct scen_cert *certs;
     size_t n_certs;
     struct scen_fault *faults;

@@ -10,16 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const host_keys[] = {"host",     "preference", "address", "certificate",
-                                        "starttls", "tls_fault",  "chain",   "reply",
-                                        "sni",      "tlsa",       "tlsa_at", NULL};
+static const char *const host_keys[] = {
+    "host",  "preference", "address", "certificate", "starttls",   "tls_fault", "chain",
+    "reply", "sni",        "tlsa",    "tlsa_at",     "tlsa_alias", NULL};
 static const char *const tlsa_keys[] = {"usage", "selector", "matching", "of", "port", NULL};
 static const char *const cert_keys[] = {"key",        "issuer",    "ca", "names",
                                         "not_before", "not_after", NULL};
 static const char *const change_keys[] = {"host",  "starttls", "certificate", "tls_fault",
                                           "chain", "tlsa",     NULL};
 static const char *const starttls_names[] = {"offer", "none", "reject", "close", NULL};
-static const char *const tlsa_at_names[] = {"target", "original", NULL};
+static const char *const tlsa_at_names[] = {"target", "original", "wildcard", NULL};
 static const char *const tls_fault_names[] = {"none", "abort-after-hello", "wrong-key", NULL};
 static const char *const chain_names[] = {"served", "leaf", "full", "no-intermediate", NULL};
 static const char *const reply_keys[] = {"mail", "rcpt", "data", "dot", NULL};
@@ -421,6 +421,37 @@ static int parse_server(struct scen_parse *c, const struct scen_yaml_map *m, str
     return parse_sni(c, m, h);
 }
 
+/* tlsa_alias: NAME, relative to the domain when without a dot: needs TLSA
+ * records, all at one port, and the default tlsa_at (the CNAME is at
+ * _PORT._tcp.<base>; where NAME lies is checked once the zones are known,
+ * scen.c). */
+static int parse_tlsa_alias(struct scen_parse *c, const struct scen_yaml_map *m,
+                            struct scen_host *h)
+{
+    yaml_node_t *n = scen_yaml_get(m, "tlsa_alias");
+    if (n == NULL)
+        return 0;
+    h->tlsa_alias_loc = scen_parse_loc(c, n);
+    if (scen_parse_dname(c, n, "tlsa_alias", c->domain, &h->tlsa_alias) != 0)
+        return -1;
+    if (h->n_tlsa == 0)
+        return scen_yaml_fail(c->y, n, "tlsa_alias", c->err,
+                              "needs the host's TLSA records (tlsa:) to publish at '%s'",
+                              h->tlsa_alias);
+    for (size_t k = 1; k < h->n_tlsa; k++)
+        if (h->tlsa[k].port != h->tlsa[0].port)
+            return scen_yaml_fail(c->y, n, "tlsa_alias", c->err,
+                                  "the host's TLSA records must share one port (line %u: %u, "
+                                  "line %u: %u)",
+                                  h->tlsa[0].loc.line, h->tlsa[0].port, h->tlsa[k].loc.line,
+                                  h->tlsa[k].port);
+    if (h->tlsa_at_original || h->tlsa_at_wildcard)
+        return scen_yaml_fail(c->y, n, "tlsa_alias", c->err,
+                              "cannot be combined with tlsa_at: %s (the CNAME is the TLSA owner)",
+                              h->tlsa_at_original ? "original" : "wildcard");
+    return 0;
+}
+
 /* hosts[i] against hosts[0..i-1]. */
 static int check_duplicate_host(struct scen_parse *c, const yaml_node_t *n,
                                 const struct scen_host *hosts, size_t i)
@@ -451,13 +482,15 @@ static int parse_host(struct scen_parse *c, yaml_node_t *item, struct scen_host 
         scen_yaml_get_enum(&m, "tlsa_at", tlsa_at_names, &tlsa_at, c->err) != 0)
         return -1;
     h->tlsa_at_original = tlsa_at == 1;
+    h->tlsa_at_wildcard = tlsa_at == 2;
     if (scen_yaml_get(&m, "tlsa_at") != NULL)
         h->tlsa_at_loc = scen_parse_loc(c, scen_yaml_get(&m, "tlsa_at"));
     h->preference = (uint16_t)preference;
     h->starttls = (enum scen_starttls)starttls;
-    if (parse_server(c, &m, h) != 0)
+    if (parse_server(c, &m, h) != 0 ||
+        parse_tlsa_list(c, scen_yaml_get(&m, "tlsa"), h->name, &h->tlsa, &h->n_tlsa) != 0)
         return -1;
-    return parse_tlsa_list(c, scen_yaml_get(&m, "tlsa"), h->name, &h->tlsa, &h->n_tlsa);
+    return parse_tlsa_alias(c, &m, h);
 }
 
 int scen_host_parse_list(struct scen_parse *c, const yaml_node_t *n, struct scen_host **out,
@@ -489,6 +522,7 @@ void scen_host_free_list(struct scen_host *h, size_t n)
         free(h[i].name);
         free(h[i].address);
         free(h[i].certificate);
+        free(h[i].tlsa_alias);
         for (int r = 0; r < SCEN_REPLY_COUNT; r++)
             free(h[i].reply[r]);
         for (size_t j = 0; j < h[i].n_sni; j++) {

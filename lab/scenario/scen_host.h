@@ -102,7 +102,18 @@ struct scen_host {
      * signed domain zone) instead of moving to the CNAME target, so a
      * client must look them up at the unexpanded name (RFC 7672 2.2.2). */
     bool tlsa_at_original;
+    /* `tlsa_at: wildcard`: the TLSA records are published at
+     * *._tcp.<base> and reach a client as wildcard-synthesised answers for
+     * _PORT._tcp.<base> (RFC 4592; RFC 4035 5.3.4: a validator also needs
+     * the proof that the name asked for does not exist). */
+    bool tlsa_at_wildcard;
     struct scen_loc tlsa_at_loc;
+    /* `tlsa_alias: NAME`: _PORT._tcp.<base> is a CNAME to NAME (absolute,
+     * in one of the scenario's zones), which holds the host's TLSA records:
+     * the shared-RRset pattern of RFC 7671 7 and RFC 7672 2.2.3. NULL: none.
+     * All the host's records then have one port. */
+    char *tlsa_alias;
+    struct scen_loc tlsa_alias_loc;
 };
 
 /* One MX host's change in a timeline step (`hosts:`): only the keys

@@ -125,14 +125,35 @@ static int add_servfail_zone(zone_tree *t, const struct scen *s, const struct sc
     return rc;
 }
 
+char *lab_plan_tlsa_owner(const struct scen_host *h, const char *base, unsigned port)
+{
+    if (h->tlsa_alias != NULL)
+        return dl_xstrdup(h->tlsa_alias);
+    if (h->tlsa_at_wildcard)
+        return dl_xasprintf("*._tcp.%s", base);
+    return dl_xasprintf("_%u._tcp.%s", port, base);
+}
+
+/* tlsa_alias: the CNAME at _PORT._tcp.<base> (one port: scen_host). */
+static int add_tlsa_alias(zone_tree *t, const struct scen_host *h, const char *base,
+                          struct dl_error *err)
+{
+    if (h->tlsa_alias == NULL)
+        return 0;
+    return add_rr(t, &h->tlsa_alias_loc, err, "_%u._tcp.%s %d IN CNAME %s", h->tlsa[0].port, base,
+                  PLAN_TTL, h->tlsa_alias);
+}
+
 /* The host's TLSA records: literal, or computed from a certificate the
- * scenario's certificate set holds. */
+ * scenario's certificate set holds; at lab_plan_tlsa_owner. */
 static int add_tlsa(zone_tree *t, const struct lab_plan_opts *o, size_t i,
                     const struct scen_host *h, const char *base, struct dl_error *err)
 {
+    if (h->n_tlsa > 0 && add_tlsa_alias(t, h, base, err) != 0)
+        return -1;
     for (size_t k = 0; k < h->n_tlsa; k++) {
         const struct scen_tlsa *x = &h->tlsa[k];
-        char *computed = NULL;
+        char *computed = NULL, *owner;
         int rc;
         if (x->literal == NULL && o->smtp == NULL)
             return dl_error_set(err,
@@ -141,8 +162,10 @@ static int add_tlsa(zone_tree *t, const struct lab_plan_opts *o, size_t i,
                                 x->loc.file, x->loc.line, x->of);
         if (x->literal == NULL && (computed = lab_smtp_tlsa(o->smtp, i, x, err)) == NULL)
             return -1;
-        rc = add_rr(t, &x->loc, err, "_%u._tcp.%s %d IN TLSA %s", x->port, base, PLAN_TTL,
+        owner = lab_plan_tlsa_owner(h, base, x->port);
+        rc = add_rr(t, &x->loc, err, "%s %d IN TLSA %s", owner, PLAN_TTL,
                     computed ? computed : x->literal);
+        free(owner);
         free(computed);
         if (rc != 0)
             return -1;
@@ -163,6 +186,12 @@ static int add_alias(zone_tree *t, const struct scen *s, const struct scen_host 
     return add_rr(t, &h->loc, err, "%s %d IN DNAME %s", owner, PLAN_TTL, s->zones[0].origin);
 }
 
+/* Where the MX RRset is: the domain, or its alias target (domain_alias). */
+static const char *mx_owner(const struct scen *s)
+{
+    return s->domain_alias ? s->domain_alias : s->domain;
+}
+
 static int add_hosts(zone_tree *t, const struct lab_plan_opts *o, const scen_catalog *cat,
                      const struct scen *s, size_t i, struct dl_error *err)
 {
@@ -172,8 +201,10 @@ static int add_hosts(zone_tree *t, const struct lab_plan_opts *o, const scen_cat
         char *target = lab_plan_cname_target(s, h);
         const char *base = target ? target : h->name;
         const char *tlsa_base = h->tlsa_at_original ? h->name : base;
-        int rc = add_rr(t, &h->loc, err, "%s %d IN MX %u %s", s->domain, PLAN_TTL, h->preference,
-                        h->name);
+        /* implicit_mx: the host is the domain itself, no MX RRset. */
+        int rc = s->implicit_mx ? 0
+                                : add_rr(t, &h->loc, err, "%s %d IN MX %u %s", mx_owner(s),
+                                         PLAN_TTL, h->preference, h->name);
         /* mx-cname, mx-dname: the host name is an alias, its records at
          * the target. */
         if (rc == 0 && target != NULL)
@@ -217,12 +248,12 @@ char *lab_plan_fault_owner(const struct scen *s, const struct scen_fault *f, uin
         return lab_plan_cname_target(s, h);
     }
     switch (target) {
-    case ZONE_TARGET_TLSA:
+    case ZONE_TARGET_TLSA: /* where the records are: the alias target, the wildcard */
         *type = LDNS_RR_TYPE_TLSA;
-        return dl_xasprintf("_%u._tcp.%s", h->n_tlsa > 0 ? h->tlsa[0].port : 25, h->name);
+        return lab_plan_tlsa_owner(h, h->name, h->n_tlsa > 0 ? h->tlsa[0].port : 25);
     case ZONE_TARGET_MX:
         *type = LDNS_RR_TYPE_MX;
-        return dl_xstrdup(s->domain);
+        return dl_xstrdup(mx_owner(s));
     case ZONE_TARGET_A:
         *type = LDNS_RR_TYPE_A;
         return dl_xstrdup(h->name);
@@ -288,13 +319,18 @@ static int add_tlsrpt(zone_tree *t, const struct scen *s, struct dl_error *err)
 static int add_scenario(zone_tree *t, const struct lab_plan_opts *o, const scen_catalog *cat,
                         const struct scen *s, size_t i, struct dl_error *err)
 {
-    /* lame-delegation: the domain's name server does not serve it. */
-    if (add_zone_at(t, &s->zone, find_fault(s, NULL, "lame-delegation") != NULL, err) != 0)
+    /* lame-delegation: the domain's name server does not serve it.
+     * domain_alias: no zone of its own, a CNAME in an extra zone. */
+    if (s->domain_alias == NULL &&
+        add_zone_at(t, &s->zone, find_fault(s, NULL, "lame-delegation") != NULL, err) != 0)
         return -1;
     for (size_t k = 0; k < s->n_zones; k++)
         if (add_zone(t, &s->zones[k], err) != 0)
             return -1;
     if (add_records(t, s->zone.records, s->zone.n_records, s->domain, err) != 0)
+        return -1;
+    if (s->domain_alias != NULL && add_rr(t, &s->domain_alias_loc, err, "%s %d IN CNAME %s",
+                                          s->domain, PLAN_TTL, s->domain_alias) != 0)
         return -1;
     if (s->tlsrpt != NULL && add_tlsrpt(t, s, err) != 0)
         return -1;

@@ -39,7 +39,7 @@ static const struct {
     {BAD "unknown-key.yaml",
      BAD "unknown-key.yaml:5: unknown key 'prefrence' in mx host (expected one of: host, "
          "preference, address, certificate, starttls, tls_fault, chain, reply, sni, tlsa, "
-         "tlsa_at)"},
+         "tlsa_at, tlsa_alias)"},
     {BAD "tls-fault.yaml", BAD "tls-fault.yaml:5: key 'tls_fault': expected one of: none, "
                                "abort-after-hello, wrong-key, got 'bad-signature'"},
     {BAD "tls-fault-no-tls.yaml",
@@ -82,7 +82,7 @@ static const struct {
     {BAD "newline-key.yaml",
      BAD "newline-key.yaml:3: unknown key 'tag?s' in scenario (expected one of: name, summary, "
          "domain, tags, zone, zones, mx, certificates, records, faults, timeline, expect, "
-         "tlsrpt, rfc, clauses)"},
+         "tlsrpt, rfc, clauses, implicit_mx, domain_alias)"},
     {BAD "clauses-bad-id.yaml",
      BAD "clauses-bad-id.yaml:5: key 'clauses': expected a clause ID ([a-z0-9.-], at most 48 "
          "characters), optionally followed by ' conforming' or ' violating', got 'RFC 7672 2.2'"},
@@ -175,7 +175,33 @@ static const struct {
      BAD "tlsa-at-not-cname.yaml:6: key 'tlsa_at': host 'mx1.tlsa-at-not-cname.test.' is no CNAME "
          "(tlsa_at: original needs the fault mx-cname or mx-cname-insecure on it)"},
     {BAD "tlsa-at-value.yaml", BAD "tlsa-at-value.yaml:6: key 'tlsa_at': expected one of: target, "
-                                   "original, got 'expanded'"},
+                                   "original, wildcard, got 'expanded'"},
+    {BAD "tlsa-alias-no-records.yaml",
+     BAD "tlsa-alias-no-records.yaml:5: key 'tlsa_alias': needs the host's TLSA records (tlsa:) "
+         "to publish at '_dane.tlsa-alias-no-records.test.'"},
+    {BAD "tlsa-alias-ports.yaml",
+     BAD "tlsa-alias-ports.yaml:10: key 'tlsa_alias': the host's TLSA records must share one "
+         "port (line 8: 25, line 9: 465)"},
+    {BAD "tlsa-alias-wildcard.yaml",
+     BAD "tlsa-alias-wildcard.yaml:7: key 'tlsa_alias': cannot be combined with tlsa_at: "
+         "wildcard (the CNAME is the TLSA owner)"},
+    {BAD "tlsa-alias-outside.yaml",
+     BAD "tlsa-alias-outside.yaml:6: key 'tlsa_alias': '_dane.elsewhere.test.' is in none of the "
+         "scenario's zones (the domain or zones:)"},
+    {BAD "domain-alias-apex.yaml",
+     BAD "domain-alias-apex.yaml:6: key 'domain_alias': the domain 'domain-alias-apex.test.' must "
+         "lie below the apex of one of zones: (a CNAME cannot sit at a zone apex)"},
+    {BAD "domain-alias-zone.yaml", BAD "domain-alias-zone.yaml:7: key 'domain_alias': the domain "
+                                       "has no zone of its own: leave zone: out"},
+    {BAD "domain-alias-fault.yaml",
+     BAD "domain-alias-fault.yaml:8: fault ds-digest-mismatch on 'ds' needs the domain's own "
+         "zone, which domain_alias leaves out"},
+    {BAD "domain-alias-target.yaml",
+     BAD "domain-alias-target.yaml:6: key 'domain_alias': 'target.elsewhere.test.' must be "
+         "another name in one of zones:"},
+    {BAD "implicit-mx-host.yaml",
+     BAD "implicit-mx-host.yaml:3: key 'implicit_mx': needs exactly one mx host, the domain "
+         "'implicit-mx-host.test.' itself (host: implicit-mx-host.test.)"},
     {BAD "mismatch.yaml",
      BAD "mismatch.yaml:1: key 'name': scenario 'other-name' must be in a file named "
          "other-name.yaml"},
@@ -491,6 +517,35 @@ START_TEST(minimal_defaults)
 }
 END_TEST
 
+START_TEST(tlsa_alias_and_wildcard)
+{
+    struct scen *a = tu_load_ok("data/scen/alias/alias.yaml");
+    struct scen *w = tu_load_ok("data/scen/alias/wildcard.yaml");
+    ck_assert(a->implicit_mx);
+    ck_assert_str_eq(a->hosts[0].name, "alias.test.");
+    ck_assert_str_eq(a->hosts[0].tlsa_alias, "_dane.alias-provider.test.");
+    ck_assert_uint_eq(a->hosts[0].tlsa_alias_loc.line, 9);
+    ck_assert(!a->hosts[0].tlsa_at_wildcard && !a->hosts[0].tlsa_at_original);
+    ck_assert(!w->implicit_mx);
+    ck_assert(w->hosts[0].tlsa_at_wildcard && !w->hosts[0].tlsa_at_original);
+    ck_assert_ptr_null(w->hosts[0].tlsa_alias);
+    ck_assert_str_eq(w->hosts[1].tlsa_alias, "_dane.wildcard.test."); /* relative: the domain */
+    scen_free(a);
+    scen_free(w);
+}
+END_TEST
+
+START_TEST(domain_alias)
+{
+    struct scen *r = tu_load_ok("data/scen/alias/recipient.yaml");
+    ck_assert_str_eq(r->domain, "alias.recipient-zone.test.");
+    ck_assert_str_eq(r->domain_alias, "target.recipient-zone.test.");
+    ck_assert_uint_eq(r->domain_alias_loc.line, 6);
+    ck_assert(!r->implicit_mx);
+    scen_free(r);
+}
+END_TEST
+
 START_TEST(starter_scenarios)
 {
     struct scen *good = tu_load_ok("../../lab/scenarios/good.yaml");
@@ -538,6 +593,8 @@ Suite *scen_suite(void)
     tcase_add_test(pos, minimal_defaults);
     tcase_add_test(pos, dnssec_breadth_keys);
     tcase_add_test(pos, starter_scenarios);
+    tcase_add_test(pos, tlsa_alias_and_wildcard);
+    tcase_add_test(pos, domain_alias);
     tcase_add_loop_test(pos, every_fault_loads, 0, ZONE_FAULT_COUNT);
     tcase_add_test(pos, names);
     tcase_add_loop_test(neg, bad_file, 0, N(bad_files));

@@ -122,6 +122,24 @@ START_TEST(model_forbidden_host_leaks)
 }
 END_TEST
 
+/* A TLSA alias into an unsigned zone: the records are insecure, not
+ * used, so delivering there with opportunistic TLS is no LEAK; the same
+ * alias into a signed zone keeps the records binding. */
+START_TEST(model_insecure_tlsa_alias)
+{
+    struct scen *u = load("../../lab/scenarios/tlsa-cname-shared-unsigned.yaml");
+    struct scen *m = load("../../lab/scenarios/tlsa-cname-shared-signed-mismatch.yaml");
+    struct lab_model_host h;
+    lab_model_host(u, 0, &h);
+    ck_assert_int_eq(h.policy, LAB_MODEL_OPPORTUNISTIC);
+    ck_assert_int_eq(h.use, LAB_MODEL_MAY_USE);
+    lab_model_host(m, 0, &h);
+    ck_assert_int_eq(h.use, LAB_MODEL_MUST_NOT_USE);
+    scen_free(u);
+    scen_free(m);
+}
+END_TEST
+
 Suite *verdict_suite(void)
 {
     Suite *s = suite_create("verdict");
@@ -132,6 +150,7 @@ Suite *verdict_suite(void)
     tcase_add_test(neg, delivery_nowhere_accepted_leaks);
     tcase_add_test(neg, plaintext_where_tls_required_leaks);
     tcase_add_test(neg, model_forbidden_host_leaks);
+    tcase_add_test(pos, model_insecure_tlsa_alias);
     suite_add_tcase(s, pos);
     suite_add_tcase(s, neg);
     return s;

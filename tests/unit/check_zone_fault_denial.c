@@ -39,6 +39,25 @@ START_TEST(denial_missing)
 }
 END_TEST
 
+START_TEST(wildcard_proof_missing)
+{
+    struct fault_case f = {"wildcard-proof-missing", TLSA, LDNS_RR_TYPE_TLSA, false, NULL};
+    struct built base = tu_build(&tu_baseline), b = tu_build(&f);
+    ldns_rr_list *removed;
+    ck_assert_uint_gt(tu_count_rrs(base.child, NULL, LDNS_RR_TYPE_NSEC), 0);
+    ck_assert_uint_eq(tu_count_rrs(b.child, NULL, LDNS_RR_TYPE_NSEC), 0);
+    /* The TLSA RRset (the wildcard's, in a scenario) stays, signed. */
+    ck_assert_uint_eq(tu_count_rrs(b.child, TLSA, LDNS_RR_TYPE_TLSA), 1);
+    tu_assert_diff(base.child, b.child, tu_count_rrs(base.child, NULL, LDNS_RR_TYPE_NSEC), 0,
+                   &removed, NULL);
+    for (size_t i = 0; i < ldns_rr_list_rr_count(removed); i++)
+        ck_assert_int_eq(ldns_rr_get_type(ldns_rr_list_rr(removed, i)), LDNS_RR_TYPE_NSEC);
+    ldns_rr_list_deep_free(removed);
+    tu_built_free(&base);
+    tu_built_free(&b);
+}
+END_TEST
+
 START_TEST(denial_wrong)
 {
     struct fault_case f = {"denial-wrong", TLSA, LDNS_RR_TYPE_TLSA, false, NULL};
@@ -204,6 +223,7 @@ Suite *zone_fault_denial_suite(void)
     Suite *s = suite_create("zone_fault_denial");
     TCase *den = tu_fault_tcase(s, "denial");
     tcase_add_test(den, denial_missing);
+    tcase_add_test(den, wildcard_proof_missing);
     tcase_add_test(den, denial_wrong);
     tcase_add_test(den, nodata_nsec);
     tcase_add_loop_test(den, nsec_type_bitmap_lies, 0, TU_N_TARGETS - 1); /* TLSA, MX, A */
