@@ -96,6 +96,22 @@ static int add_san(X509 *x, const struct cert_issue_params *p, struct dl_error *
     return 0;
 }
 
+/* critical nameConstraints: permitted;DNS:NAME for each permitted subtree
+ * (RFC 5280 4.2.1.10: a dNSName constraint covers the name and every name
+ * below it). cert_spec_check refused names holding ',' or ':'. */
+static int add_name_constraints(X509 *x, X509V3_CTX *ctx, const struct cert_issue_params *p,
+                                struct dl_error *err)
+{
+    struct dl_buf b = {0};
+    int rc;
+    dl_buf_printf(&b, "critical");
+    for (size_t i = 0; i < p->n_permitted; i++)
+        dl_buf_printf(&b, ",permitted;DNS:%s", p->permitted[i]);
+    rc = add_ext(x, ctx, NID_name_constraints, b.data, p->label, err);
+    free(b.data);
+    return rc;
+}
+
 static int add_constraints(X509 *x, X509V3_CTX *ctx, const struct cert_issue_params *p,
                            EVP_PKEY *key, struct dl_error *err)
 {
@@ -115,6 +131,8 @@ static int add_constraints(X509 *x, X509V3_CTX *ctx, const struct cert_issue_par
         rc = add_ext(x, ctx, NID_key_usage, ku, p->label, err);
     if (rc == 0 && !p->ca)
         rc = add_ext(x, ctx, NID_ext_key_usage, "serverAuth,clientAuth", p->label, err);
+    if (rc == 0 && p->ca && p->n_permitted > 0)
+        rc = add_name_constraints(x, ctx, p, err);
     return rc;
 }
 

@@ -34,9 +34,13 @@ struct cert_issue_params {
     const char *label;        /* the certificate's name: messages, subject OU */
     const char *const *names; /* dNSNames for subjectAltName ("*.x.test" allowed) */
     size_t n_names;
-    bool ca;            /* may issue certificates */
-    bool limit_path;    /* CA only: add pathLenConstraint = pathlen */
-    unsigned pathlen;   /* number of intermediates allowed below this CA */
+    bool ca;          /* may issue certificates */
+    bool limit_path;  /* CA only: add pathLenConstraint = pathlen */
+    unsigned pathlen; /* number of intermediates allowed below this CA */
+    /* CA only: a critical nameConstraints extension permitting these
+     * dNSName subtrees (none: no extension) */
+    const char *const *permitted;
+    size_t n_permitted;
     time_t now;         /* the reference time of the window (virtual or real) */
     int64_t not_before; /* seconds relative to now (negative: in the past) */
     int64_t not_after;  /* seconds relative to now */

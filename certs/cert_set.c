@@ -345,6 +345,8 @@ static int issue(struct job *j, struct dl_error *err)
                                    .ca = j->spec->ca,
                                    .limit_path = j->spec->limit_path,
                                    .pathlen = j->spec->pathlen,
+                                   .permitted = j->spec->permitted,
+                                   .n_permitted = j->spec->n_permitted,
                                    .now = j->p->now,
                                    .not_before = j->spec->not_before,
                                    .not_after = j->spec->not_after};

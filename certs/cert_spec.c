@@ -40,6 +40,14 @@ static int check_fields(const struct cert_spec *s, struct dl_error *err)
                             s->name, (long long)s->not_after, (long long)s->not_before);
     if (s->limit_path && !s->ca)
         return dl_error_set(err, "certificate '%s': a path length limit needs a CA", s->name);
+    if (s->n_permitted > 0 && !s->ca)
+        return dl_error_set(err, "certificate '%s': name constraints need a CA", s->name);
+    for (size_t i = 0; i < s->n_permitted; i++)
+        if (s->permitted == NULL || s->permitted[i] == NULL || s->permitted[i][0] == '\0' ||
+            strpbrk(s->permitted[i], ",:\n") != NULL)
+            return dl_error_set(
+                err, "certificate '%s': permitted name %zu is empty or has , : or a newline",
+                s->name, i + 1);
     if (s->n_names > 0 && s->names == NULL)
         return dl_error_set(err, "certificate '%s': %zu names but no list", s->name, s->n_names);
     for (size_t i = 0; i < s->n_names; i++)
@@ -148,6 +156,8 @@ char *cert_spec_text(const struct cert_spec *s, const char *issuer_digest)
                   s->issuer != NULL ? s->issuer : "-", s->ca ? 1 : 0);
     if (s->limit_path)
         dl_buf_printf(&b, "pathlen=%u\n", s->pathlen);
+    for (size_t i = 0; i < s->n_permitted; i++)
+        dl_buf_printf(&b, "permit=%s\n", s->permitted[i]);
     for (size_t i = 0; i < s->n_names; i++)
         dl_buf_printf(&b, "dns=%s\n", s->names[i]);
     dl_buf_printf(&b, "not_before=%lld\nnot_after=%lld\nissuer-cert=%s\n", (long long)s->not_before,

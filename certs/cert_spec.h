@@ -26,6 +26,10 @@ struct cert_spec {
     bool ca;            /* may issue certificates */
     bool limit_path;    /* CA only: add pathLenConstraint = pathlen */
     unsigned pathlen;
+    /* CA only: nameConstraints with these permitted dNSName subtrees
+     * ("example.test" permits it and every name below it) */
+    const char *const *permitted;
+    size_t n_permitted;
     const char *const *names; /* subjectAltName dNSNames; CN = the first (or the name) */
     size_t n_names;
     int64_t not_before; /* validity, seconds relative to the build's now */

@@ -278,8 +278,9 @@ static int parse_sni(struct pctx *p, const char *jpath, json_t *obj, struct fsmt
 
 static int parse_tls(struct pctx *p, const char *jpath, json_t *obj, struct fsmtp_listener *l)
 {
-    static const char *const keys[] = {"cert",  "key",        "min_version", "max_version", "sni",
-                                       "fault", "fault_cert", "fault_key",   NULL};
+    static const char *const keys[] = {"cert",     "key",     "min_version", "max_version",
+                                       "sni",      "fault",   "fault_cert",  "fault_key",
+                                       "alt_cert", "alt_key", NULL};
     struct fsmtp_tls *t = &l->tls;
     int fault = 0;
     if (!json_is_object(obj))
@@ -290,11 +291,15 @@ static int parse_tls(struct pctx *p, const char *jpath, json_t *obj, struct fsmt
         parse_version(p, jpath, obj, "max_version", &t->max_version) ||
         get_enum(p, jpath, obj, "fault", fsmtp_tls_fault_names, FSMTP_FAULT_COUNT, &fault) ||
         get_path(p, jpath, obj, "fault_cert", &t->fault_cert) ||
-        get_path(p, jpath, obj, "fault_key", &t->fault_key))
+        get_path(p, jpath, obj, "fault_key", &t->fault_key) ||
+        get_path(p, jpath, obj, "alt_cert", &t->alt_cert) ||
+        get_path(p, jpath, obj, "alt_key", &t->alt_key))
         return -1;
     t->fault = (enum fsmtp_tls_fault)fault;
     if (t->cert == NULL || t->key == NULL)
         return perr(p, jpath, "needs both cert and key");
+    if ((t->alt_cert == NULL) != (t->alt_key == NULL))
+        return perr(p, jpath, "needs both alt_cert and alt_key, or neither");
     if (t->fault == FSMTP_FAULT_OTHER_CERT && (t->fault_cert == NULL || t->fault_key == NULL))
         return perr(p, jpath, "fault other-cert needs fault_cert and fault_key");
     if (t->fault == FSMTP_FAULT_WRONG_KEY && t->fault_key == NULL)
@@ -332,6 +337,7 @@ static int parse_dialogue(struct pctx *p, const char *jpath, json_t *obj, struct
         get_bool(p, jpath, obj, "starttls_advertise", &l->starttls_advertise) ||
         get_enum(p, jpath, obj, "starttls", fsmtp_starttls_names, FSMTP_STARTTLS_COUNT, starttls) ||
         get_bool(p, jpath, obj, "require_tls", &l->require_tls) ||
+        get_str(p, jpath, obj, "starttls_inject", &l->starttls_inject) ||
         get_enum(p, jpath, obj, "drop_at", fsmtp_step_names, FSMTP_STEP_COUNT, &drop))
         return -1;
     l->drop_at = (enum fsmtp_step)drop;
@@ -352,10 +358,25 @@ static int parse_limits(struct pctx *p, const char *jpath, json_t *obj, struct f
     return 0;
 }
 
+/* Lines of printable ASCII separated by single newlines, none empty. */
+static bool printable_lines(const char *s, size_t max)
+{
+    if (s[0] == '\0' || strlen(s) > max)
+        return false;
+    for (const char *c = s; *c; c++)
+        if (*c == '\n' ? c == s || c[-1] == '\n' || c[1] == '\0'
+                       : (unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+            return false;
+    return true;
+}
+
 static int check_banner(struct pctx *p, const char *jpath, const struct fsmtp_listener *l)
 {
     if (!printable(l->banner, 400))
         return perr_key(p, jpath, "banner", "printable ASCII only, at most 400 bytes");
+    if (l->starttls_inject != NULL && !printable_lines(l->starttls_inject, 400))
+        return perr_key(p, jpath, "starttls_inject",
+                        "lines of printable ASCII separated by \\n, none empty, at most 400 bytes");
     return 0;
 }
 
@@ -382,6 +403,7 @@ static const char *const listener_keys[] = {"name",
                                             "starttls_advertise",
                                             "starttls",
                                             "require_tls",
+                                            "starttls_inject",
                                             "tls",
                                             "reply",
                                             "drop_at",

@@ -56,6 +56,7 @@ void fsmtp_listener_unref(struct fsmtp_listener *l)
     free(l->name);
     free(l->address);
     free(l->banner);
+    free(l->starttls_inject);
     free(l->maildir);
     free(l->fingerprint);
     free(l);
@@ -87,6 +88,8 @@ void fsmtp_listener_fingerprint(struct fsmtp_listener *l, const char *json)
     file_id(&b, l->tls.key, true);
     file_id(&b, l->tls.fault_cert, true);
     file_id(&b, l->tls.fault_key, true);
+    file_id(&b, l->tls.alt_cert, true);
+    file_id(&b, l->tls.alt_key, true);
     for (size_t k = 0; k < l->tls.n_sni; k++) {
         file_id(&b, l->tls.sni[k].cert, true);
         file_id(&b, l->tls.sni[k].key, true);

@@ -56,7 +56,11 @@ struct fsmtp_listener {
     bool ehlo_extensions; /* list PIPELINING, SIZE, 8BITMIME, ENHANCEDSTATUSCODES */
     bool starttls_advertise;
     enum fsmtp_starttls starttls;
-    bool require_tls;     /* 530 to MAIL before STARTTLS */
+    bool require_tls; /* 530 to MAIL before STARTTLS */
+    /* Lines sent in plaintext right after "220 Ready to start TLS", before
+     * the handshake (a STARTTLS response injection, as a man in the middle
+     * would add it); NULL: none. */
+    char *starttls_inject;
     struct fsmtp_tls tls; /* tls.cert NULL: no TLS */
     /* replies and drops */
     char *reply[FSMTP_STEP_COUNT]; /* "550 5.7.1 text" or NULL: accept */

@@ -90,6 +90,26 @@ static int swap_key(SSL_CTX *ctx, const char *path, struct dl_error *err)
     return 0;
 }
 
+/* Load t's second chain and key into ctx beside the one it holds. Its key
+ * type must differ: OpenSSL would replace the first certificate, not add
+ * to it. SSL_CTX_use_certificate_chain_file keeps the chain per
+ * certificate, so each certificate is sent with its own chain. */
+static int add_alt(SSL_CTX *ctx, const struct fsmtp_tls *t, struct dl_error *err)
+{
+    EVP_PKEY *first = SSL_CTX_get0_privatekey(ctx);
+    int first_type = first != NULL ? EVP_PKEY_get_base_id(first) : EVP_PKEY_NONE;
+    if (SSL_CTX_use_certificate_chain_file(ctx, t->alt_cert) != 1)
+        return dl_error_openssl(err, "%s: cannot load certificate chain", t->alt_cert);
+    if (SSL_CTX_use_PrivateKey_file(ctx, t->alt_key, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1)
+        return dl_error_openssl(err, "%s: cannot load key (or it does not match %s)", t->alt_key,
+                                t->alt_cert);
+    if (EVP_PKEY_get_base_id(SSL_CTX_get0_privatekey(ctx)) == first_type)
+        return dl_error_set(err, "%s: alt_cert has the key type of the certificate beside it",
+                            t->alt_cert);
+    return 0;
+}
+
 static SSL_CTX *ctx_new(const struct fsmtp_tls *t, const char *cert, const char *key,
                         struct dl_error *err)
 {
@@ -115,6 +135,8 @@ static SSL_CTX *ctx_new(const struct fsmtp_tls *t, const char *cert, const char 
         dl_error_openssl(err, "%s: cannot load key (or it does not match %s)", key, cert);
         goto fail;
     }
+    if (t->alt_cert != NULL && add_alt(ctx, t, err) != 0)
+        goto fail;
     return ctx;
 fail:
     SSL_CTX_free(ctx);
@@ -166,7 +188,9 @@ void fsmtp_tls_free(struct fsmtp_tls *t)
     free(t->key);
     free(t->fault_cert);
     free(t->fault_key);
-    t->cert = t->key = t->fault_cert = t->fault_key = NULL;
+    free(t->alt_cert);
+    free(t->alt_key);
+    t->cert = t->key = t->fault_cert = t->fault_key = t->alt_cert = t->alt_key = NULL;
 }
 
 static void sha256_hex(const unsigned char *der, size_t len, char out[65])

@@ -41,7 +41,12 @@ struct fsmtp_tls {
     size_t n_sni;
     enum fsmtp_tls_fault fault;
     char *fault_cert, *fault_key; /* other-cert: what to present; wrong-key: the key */
-    void *ssl_ctx;                /* SSL_CTX *, NULL without TLS */
+    /* A second chain and key of another key type, loaded into every context
+     * beside its own (OpenSSL keeps one certificate per key type and
+     * presents the one the client's signature algorithms prefer); NULL:
+     * none. */
+    char *alt_cert, *alt_key;
+    void *ssl_ctx; /* SSL_CTX *, NULL without TLS */
 };
 
 /* Build t->ssl_ctx (and one context per SNI entry) from t's settings; t

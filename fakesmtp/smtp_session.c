@@ -282,6 +282,8 @@ static enum smtp_action do_starttls(struct smtp_session *s)
         return SMTP_ACTION_NONE;
     }
     reply(s, "220 2.0.0 Ready to start TLS");
+    if (s->l->starttls_inject != NULL) /* the attack under test: never sent otherwise */
+        reply(s, "%s", s->l->starttls_inject);
     json_object_set_new(s->rec, "starttls", json_true());
     s->state = SMTP_STATE_TLS;
     return SMTP_ACTION_STARTTLS;

@@ -209,6 +209,17 @@ enum dane_reason dane_tls_failure_reason(const struct dane_tls_result *r)
     case X509_V_ERR_CERT_SIGNATURE_FAILURE:
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    /* a chain below the DANE-TA anchor that breaks RFC 5280 path rules:
+     * OpenSSL reports no TLSA match after such a failure, yet the record
+     * did match; the chain is what is wrong (RFC 7672 3.1.2) */
+    case X509_V_ERR_PATH_LENGTH_EXCEEDED:
+    case X509_V_ERR_INVALID_CA:
+    case X509_V_ERR_PERMITTED_VIOLATION:
+    case X509_V_ERR_EXCLUDED_VIOLATION:
+    case X509_V_ERR_SUBTREE_MINMAX:
+    case X509_V_ERR_UNSUPPORTED_NAME_SYNTAX:
+    case X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE:
+    case X509_V_ERR_UNSUPPORTED_CONSTRAINT_SYNTAX:
         return DANE_R_CHAIN_UNTRUSTED;
     default:
         return r->match_depth < 0 ? DANE_R_NO_TLSA_MATCH : DANE_R_CHAIN_UNTRUSTED;

@@ -257,11 +257,43 @@ static bool tlsa_insecure(const struct scen *s, size_t i)
     return h->tlsa_alias != NULL && zone_secure(s, h->tlsa_alias) == 0;
 }
 
-/* MX and address records secure: the host's TLSA records decide. */
+/* The host's certificates, as a client that sends SNI = its name may get
+ * them: the one presented and, with alt_certificate, the other key type's
+ * (which one depends on the client's signature algorithms). */
+static size_t candidates(const struct scen *s, const struct scen_host *h,
+                         const struct scen_cert *out[2])
+{
+    size_t n = 0;
+    if ((out[n] = presented(s, h)) != NULL)
+        n++;
+    if (h->alt_certificate != NULL && (out[n] = find_cert(s, h->alt_certificate)) != NULL)
+        n++;
+    return n;
+}
+
+/* Whether one of the host's certificates matches usable record t;
+ * *which gets it. */
+static bool any_matches(const struct scen *s, const struct scen_host *h, const struct scen_tlsa *t,
+                        const struct scen_cert **which)
+{
+    const struct scen_cert *c[2];
+    size_t n = candidates(s, h, c);
+    for (size_t j = 0; j < n; j++)
+        if (record_matches(s, h, c[j], t)) {
+            *which = c[j];
+            return true;
+        }
+    return false;
+}
+
+/* MX and address records secure: the host's TLSA records decide. A host
+ * with two certificates may be used when either matches: a client whose
+ * signature algorithms select the matching one conforms (RFC 7671 8 asks
+ * the operator to match both; the scenario's `any:` says the rest). */
 static void tlsa_model(const struct scen *s, size_t i, struct lab_model_host *out)
 {
     const struct scen_host *h = &s->hosts[i];
-    const struct scen_cert *leaf = presented(s, h);
+    const struct scen_cert *leaf = presented(s, h), *matched = NULL;
     size_t n25 = 0, n_usable = 0, n_literal = 0;
     for (size_t k = 0; k < h->n_tlsa; k++) {
         const struct scen_tlsa *t = &h->tlsa[k];
@@ -274,10 +306,10 @@ static void tlsa_model(const struct scen *s, size_t i, struct lab_model_host *ou
         n_usable++;
         if (literal)
             n_literal++;
-        else if (leaf != NULL && record_matches(s, h, leaf, t)) {
+        else if (any_matches(s, h, t, &matched)) {
             set(out, LAB_MODEL_DANE, LAB_MODEL_MAY_USE,
                 "its certificate %s matches its TLSA record %zu (usage %d, RFC 7672 3.1)",
-                leaf->name, k + 1, t->usage);
+                matched->name, k + 1, t->usage);
             return;
         }
     }

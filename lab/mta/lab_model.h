@@ -18,8 +18,9 @@
  *    right digest length; usages 0 and 1 unusable, RFC 7672 3.1.3, the
  *    MAY this project takes) give a DANE host, unusable ones only a host
  *    requiring TLS (RFC 7672 2.2);
- *  - a DANE host may be used when its certificate, as the scenario writes
- *    it, matches a usable record: DANE-EE(3) computed from that very
+ *  - a DANE host may be used when its certificate (or, with
+ *    alt_certificate, its other one), as the scenario writes it, matches
+ *    a usable record: DANE-EE(3) computed from that very
  *    certificate (names and dates ignored, RFC 7672 3.1.1), DANE-TA(2)
  *    computed from an issuer on the chain the host serves (or a full
  *    certificate record, RFC 7671 5.2.2), every certificate of the path

@@ -11,11 +11,14 @@
 #include <string.h>
 
 static const char *const host_keys[] = {
-    "host",  "preference", "address", "certificate", "starttls",   "tls_fault", "chain",
-    "reply", "sni",        "tlsa",    "tlsa_at",     "tlsa_alias", NULL};
+    "host",     "preference", "address",         "certificate",
+    "starttls", "tls_fault",  "chain",           "reply",
+    "sni",      "tlsa",       "tlsa_at",         "tlsa_alias",
+    "tls_min",  "tls_max",    "alt_certificate", "starttls_inject",
+    NULL};
 static const char *const tlsa_keys[] = {"usage", "selector", "matching", "of", "port", NULL};
-static const char *const cert_keys[] = {"key",        "issuer",    "ca", "names",
-                                        "not_before", "not_after", NULL};
+static const char *const cert_keys[] = {"key",   "issuer",     "ca",        "pathlen", "permitted",
+                                        "names", "not_before", "not_after", NULL};
 static const char *const change_keys[] = {"host",  "starttls", "certificate", "tls_fault",
                                           "chain", "tlsa",     NULL};
 static const char *const starttls_names[] = {"offer", "none", "reject", "close", NULL};
@@ -23,6 +26,7 @@ static const char *const tlsa_at_names[] = {"target", "original", "wildcard", NU
 static const char *const tls_fault_names[] = {"none", "abort-after-hello", "wrong-key", NULL};
 static const char *const chain_names[] = {"served", "leaf", "full", "no-intermediate", NULL};
 static const char *const reply_keys[] = {"mail", "rcpt", "data", "dot", NULL};
+static const char *const tls_version_names[] = {"any", "1.2", "1.3", NULL};
 static const char *const key_names[] = {"ecdsa-p256", "rsa2048", "rsa3072", "ed25519", NULL};
 
 const char *scen_starttls_name(enum scen_starttls st)
@@ -44,6 +48,11 @@ const char *scen_chain_name(enum scen_chain ch)
     if ((int)ch < 0 || ch > SCEN_CHAIN_NO_INTERMEDIATE)
         return NULL;
     return chain_names[ch];
+}
+
+const char *scen_tls_version_name(enum scen_tls_version v)
+{
+    return v > SCEN_TLS_ANY && v <= SCEN_TLS_1_3 ? tls_version_names[v] : NULL;
 }
 
 const char *scen_reply_step_name(enum scen_reply_step r)
@@ -99,6 +108,36 @@ static int parse_validity(struct scen_parse *c, const struct scen_yaml_map *m,
     return 0;
 }
 
+/* pathlen: and permitted: (CA only): the constraints a CA puts on the
+ * chains below it (RFC 5280 4.2.1.9, 4.2.1.10). */
+static int parse_ca_limits(struct scen_parse *c, const struct scen_yaml_map *m,
+                           struct scen_cert *cert)
+{
+    yaml_node_t *pl = scen_yaml_get(m, "pathlen"), *nc = scen_yaml_get(m, "permitted");
+    long v = -1;
+    if (scen_yaml_get_int(m, "pathlen", 0, SCEN_MAX_CHAIN, &v, c->err) != 0)
+        return -1;
+    if (pl != NULL && !cert->ca)
+        return scen_yaml_fail(c->y, pl, "pathlen", c->err,
+                              "only a CA (ca: true) takes a path length");
+    cert->limit_path = pl != NULL;
+    cert->pathlen = pl != NULL ? (unsigned)v : 0;
+    if (nc == NULL)
+        return 0;
+    if (!cert->ca)
+        return scen_yaml_fail(c->y, nc, "permitted", c->err,
+                              "only a CA (ca: true) takes name constraints");
+    if (scen_parse_strings(c, nc, "permitted", false, SCEN_MAX_NAMES, &cert->permitted,
+                           &cert->n_permitted) != 0)
+        return -1;
+    for (size_t i = 0; i < cert->n_permitted; i++)
+        if (strpbrk(cert->permitted[i], ",:*") != NULL || cert->permitted[i][0] == '\0')
+            return scen_yaml_fail(c->y, nc, "permitted", c->err,
+                                  "'%s' is not a DNS name subtree (no ',', ':' or '*')",
+                                  cert->permitted[i]);
+    return 0;
+}
+
 static int parse_cert(struct scen_parse *c, const struct scen_yaml_map *all,
                       struct scen_cert *certs, size_t i)
 {
@@ -115,7 +154,8 @@ static int parse_cert(struct scen_parse *c, const struct scen_yaml_map *all,
     cert->loc = scen_parse_loc(c, name);
     if (scen_yaml_get_enum(&m, "key", key_names, &key, c->err) != 0 ||
         scen_yaml_get_bool(&m, "ca", &cert->ca, c->err) != 0 ||
-        parse_issuer(c, all, &m, cert) != 0 || parse_validity(c, &m, cert) != 0)
+        parse_issuer(c, all, &m, cert) != 0 || parse_validity(c, &m, cert) != 0 ||
+        parse_ca_limits(c, &m, cert) != 0)
         return -1;
     cert->key = dl_xstrdup(key_names[key]);
     names = scen_yaml_get(&m, "names");
@@ -191,6 +231,7 @@ void scen_host_free_certs(struct scen_cert *certs, size_t n)
         free(certs[i].key);
         free(certs[i].issuer);
         scen_parse_free_strings(certs[i].names, certs[i].n_names);
+        scen_parse_free_strings(certs[i].permitted, certs[i].n_permitted);
     }
     free(certs);
 }
@@ -402,6 +443,92 @@ static int parse_sni(struct scen_parse *c, const struct scen_yaml_map *hm, struc
     return 0;
 }
 
+/* The key type of the certificate a host names (NULL: the implicit
+ * self-signed one, of the default type). */
+static const char *cert_key_of(const struct scen_parse *c, const char *name)
+{
+    const struct scen_cert *cert = name != NULL ? find_cert(c->certs, c->n_certs, name) : NULL;
+    return cert != NULL ? cert->key : key_names[0];
+}
+
+/* alt_certificate: a certificate of `certificates:` whose key type differs
+ * from the host's certificate and from each sni certificate (OpenSSL keeps
+ * one certificate per key type in a context: the same type would replace,
+ * not add). */
+static int parse_alt_cert(struct scen_parse *c, const struct scen_yaml_map *m, struct scen_host *h)
+{
+    yaml_node_t *n = scen_yaml_get(m, "alt_certificate");
+    const char *alt = NULL, *type;
+    if (scen_yaml_str(c->y, n, "alt_certificate", &alt, c->err) != 0)
+        return -1;
+    if (alt == NULL)
+        return 0;
+    if (!has_cert(c, alt))
+        return scen_yaml_fail(c->y, n, "alt_certificate", c->err, "no certificate named '%s'", alt);
+    type = cert_key_of(c, alt);
+    for (size_t i = 0; i <= h->n_sni; i++) {
+        const char *other = i < h->n_sni ? h->sni[i].certificate : h->certificate;
+        if (strcmp(type, cert_key_of(c, other)) == 0)
+            return scen_yaml_fail(c->y, n, "alt_certificate", c->err,
+                                  "'%s' has the same key type (%s) as '%s': it must differ", alt,
+                                  type, other != NULL ? other : "the host's default certificate");
+    }
+    h->alt_certificate = dl_xstrdup(alt);
+    return 0;
+}
+
+/* starttls_inject: 1 to 8 lines of printable ASCII, 400 octets in all. */
+static int parse_inject(struct scen_parse *c, const struct scen_yaml_map *m, struct scen_host *h)
+{
+    yaml_node_t *n = scen_yaml_get(m, "starttls_inject");
+    const char *text = NULL;
+    size_t lines = 1, len;
+    if (scen_yaml_str(c->y, n, "starttls_inject", &text, c->err) != 0)
+        return -1;
+    if (text == NULL)
+        return 0;
+    len = strlen(text);
+    for (const char *p = text; *p; p++) {
+        lines += *p == '\n' && p[1] != '\0';
+        if ((*p != '\n' && ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)) ||
+            (*p == '\n' && (p == text || p[-1] == '\n')))
+            return scen_yaml_fail(c->y, n, "starttls_inject", c->err,
+                                  "expected lines of printable ASCII, none empty");
+    }
+    if (len == 0 || len > 400 || lines > 8)
+        return scen_yaml_fail(c->y, n, "starttls_inject", c->err,
+                              "expected 1 to 8 lines, 1 to 400 octets in all");
+    h->starttls_inject = dl_xstrdup(text);
+    return 0;
+}
+
+/* tls_min, tls_max, alt_certificate, starttls_inject: each needs a
+ * handshake, and tls_min must not exceed tls_max. */
+static int parse_tls_breadth(struct scen_parse *c, const struct scen_yaml_map *m,
+                             struct scen_host *h)
+{
+    static const char *const keys[] = {"tls_min", "tls_max", "alt_certificate", "starttls_inject",
+                                       NULL};
+    int lo = 0, hi = 0;
+    for (int i = 0; keys[i] != NULL; i++)
+        if (scen_yaml_get(m, keys[i]) != NULL && h->starttls != SCEN_STARTTLS_OFFER)
+            return scen_yaml_fail(c->y, scen_yaml_get(m, keys[i]), keys[i], c->err,
+                                  "needs a handshake: starttls: offer, not '%s'",
+                                  starttls_names[h->starttls]);
+    if (scen_yaml_get_enum(m, "tls_min", tls_version_names, &lo, c->err) != 0 ||
+        scen_yaml_get_enum(m, "tls_max", tls_version_names, &hi, c->err) != 0)
+        return -1;
+    if (lo != SCEN_TLS_ANY && hi != SCEN_TLS_ANY && lo > hi)
+        return scen_yaml_fail(c->y, scen_yaml_get(m, "tls_max"), "tls_max", c->err,
+                              "%s is below tls_min %s", tls_version_names[hi],
+                              tls_version_names[lo]);
+    h->tls_min = (enum scen_tls_version)lo;
+    h->tls_max = (enum scen_tls_version)hi;
+    if (parse_alt_cert(c, m, h) != 0)
+        return -1;
+    return parse_inject(c, m, h);
+}
+
 /* tls_fault, chain, reply and sni: what the host's server does in TLS. */
 static int parse_server(struct scen_parse *c, const struct scen_yaml_map *m, struct scen_host *h)
 {
@@ -416,9 +543,9 @@ static int parse_server(struct scen_parse *c, const struct scen_yaml_map *m, str
         return scen_yaml_fail(c->y, fault, "tls_fault", c->err,
                               "needs a handshake: starttls: offer, not '%s'",
                               starttls_names[h->starttls]);
-    if (parse_reply(c, m, h) != 0)
+    if (parse_reply(c, m, h) != 0 || parse_sni(c, m, h) != 0)
         return -1;
-    return parse_sni(c, m, h);
+    return parse_tls_breadth(c, m, h);
 }
 
 /* tlsa_alias: NAME, relative to the domain when without a dot: needs TLSA
@@ -530,6 +657,8 @@ void scen_host_free_list(struct scen_host *h, size_t n)
             free(h[i].sni[j].certificate);
         }
         free(h[i].sni);
+        free(h[i].alt_certificate);
+        free(h[i].starttls_inject);
         tlsa_free(h[i].tlsa, h[i].n_tlsa);
     }
     free(h);

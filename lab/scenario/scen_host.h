@@ -21,10 +21,14 @@
 /* Placeholder until the certificates issue: parsed and checked, not built. */
 struct scen_cert {
     struct scen_loc loc;
-    char *name;   /* key in `certificates:` */
-    char *key;    /* "ecdsa-p256" (default), "rsa2048", "rsa3072", "ed25519" */
-    char *issuer; /* NULL: self-signed; else the name of another certificate */
-    bool ca;      /* may issue certificates */
+    char *name;       /* key in `certificates:` */
+    char *key;        /* "ecdsa-p256" (default), "rsa2048", "rsa3072", "ed25519" */
+    char *issuer;     /* NULL: self-signed; else the name of another certificate */
+    bool ca;          /* may issue certificates */
+    bool limit_path;  /* `pathlen:` given (CA only): basicConstraints pathLenConstraint */
+    unsigned pathlen; /* CA certificates allowed below this one */
+    char **permitted; /* `permitted:` (CA only): nameConstraints dNSName subtrees */
+    size_t n_permitted;
     char **names; /* subject alternative names; default: the first MX host */
     size_t n_names;
     int64_t not_before; /* seconds relative to the lab's now (default -1d) */
@@ -66,6 +70,16 @@ enum scen_chain {
 };
 const char *scen_chain_name(enum scen_chain c);
 
+/* TLS protocol versions a scenario may bound a server to (tls_min,
+ * tls_max). */
+enum scen_tls_version {
+    SCEN_TLS_ANY = 0, /* no bound: the library's default */
+    SCEN_TLS_1_2,
+    SCEN_TLS_1_3,
+};
+/* "1.2", "1.3"; NULL for SCEN_TLS_ANY. */
+const char *scen_tls_version_name(enum scen_tls_version v);
+
 /* SMTP steps whose reply a scenario may replace (fakesmtp reply). */
 enum scen_reply_step {
     SCEN_REPLY_MAIL,
@@ -95,6 +109,14 @@ struct scen_host {
     char *reply[SCEN_REPLY_COUNT]; /* "550 5.7.1 text" instead of accepting, or NULL */
     struct scen_sni *sni;
     size_t n_sni;
+    enum scen_tls_version tls_min, tls_max; /* protocol versions the server accepts */
+    /* A second certificate of another key type, loaded beside `certificate`
+     * and beside each sni certificate: OpenSSL presents the one the
+     * client's signature algorithms prefer. NULL: none. */
+    char *alt_certificate;
+    /* Plaintext lines (separated by \n) the server sends right after its
+     * 220 to STARTTLS, before the handshake; NULL: none. */
+    char *starttls_inject;
     struct scen_tlsa *tlsa;
     size_t n_tlsa;
     /* `tlsa_at: original`: with mx-cname or mx-cname-insecure, the TLSA

@@ -85,6 +85,10 @@ static struct cert_spec *scenario_specs(const struct scen *s, size_t *n, char **
                                       .key = c->key,
                                       .issuer = c->issuer,
                                       .ca = c->ca,
+                                      .limit_path = c->limit_path,
+                                      .pathlen = c->pathlen,
+                                      .permitted = (const char *const *)c->permitted,
+                                      .n_permitted = c->n_permitted,
                                       .names = (const char *const *)c->names,
                                       .n_names = c->n_names,
                                       .not_before = c->not_before,
@@ -243,6 +247,28 @@ static json_t *reply_json(const struct scen_host *h)
     return r;
 }
 
+/* tls.min_version and tls.max_version ("TLSv1.2"), when the host bounds
+ * them, and alt_cert/alt_key for its second certificate. */
+static int tls_breadth_json(const cert_set *set, const struct scen_host *h, json_t *tls,
+                            struct dl_error *err)
+{
+    json_t *alt;
+    if (h->tls_min != SCEN_TLS_ANY)
+        json_object_set_new(tls, "min_version",
+                            json_sprintf("TLSv%s", scen_tls_version_name(h->tls_min)));
+    if (h->tls_max != SCEN_TLS_ANY)
+        json_object_set_new(tls, "max_version",
+                            json_sprintf("TLSv%s", scen_tls_version_name(h->tls_max)));
+    if (h->alt_certificate == NULL)
+        return 0;
+    if ((alt = cert_json(set, h->alt_certificate, h->chain, err)) == NULL)
+        return -1;
+    json_object_set(tls, "alt_cert", json_object_get(alt, "cert"));
+    json_object_set(tls, "alt_key", json_object_get(alt, "key"));
+    json_decref(alt);
+    return 0;
+}
+
 /* The "tls" object: certificate and chain, SNI certificates, fault. */
 static json_t *tls_json(const lab_smtp *m, size_t i, const struct scen_host *h, size_t j,
                         struct dl_error *err)
@@ -268,6 +294,10 @@ static json_t *tls_json(const lab_smtp *m, size_t i, const struct scen_host *h, 
                 return NULL;
             }
         }
+    }
+    if (tls_breadth_json(set, h, tls, err) != 0) {
+        json_decref(tls);
+        return NULL;
     }
     if (h->tls_fault != SCEN_TLS_FAULT_NONE)
         json_object_set_new(tls, "fault", json_string(scen_tls_fault_name(h->tls_fault)));
@@ -297,6 +327,8 @@ static json_t *listener_json(const lab_smtp *m, const scen_catalog *cat, size_t 
                         json_sprintf("%s/mail/%s/%.*s", m->run_dir, s->name, host_len, h->name));
     if ((reply = reply_json(h)) != NULL)
         json_object_set_new(l, "reply", reply);
+    if (h->starttls_inject != NULL)
+        json_object_set_new(l, "starttls_inject", json_string(h->starttls_inject));
     return l;
 }
 

@@ -28,7 +28,9 @@ mkcert() {
         >/dev/null 2>&1
 }
 mkcert mx1 mx1.fs.test && mkcert alt alt.fs.test && mkcert other other.fs.test
-check "test certificates made with openssl" test -s "$D/mx1.pem" -a -s "$D/other.key"
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -keyout "$D/rsa.key" -out "$D/rsa.pem" \
+    -subj "/CN=rsa.fs.test" -addext "subjectAltName=DNS:rsa.fs.test" >/dev/null 2>&1
+check "test certificates made with openssl" test -s "$D/mx1.pem" -a -s "$D/other.key" -a -s "$D/rsa.pem"
 
 listeners() {
     cat <<EOF
@@ -43,6 +45,11 @@ listeners() {
     {"name": "wrongkey.fs.test", "address": "127.26.0.6", "port": $PORT,
      "tls": {"cert": "mx1.pem", "key": "mx1.key", "fault": "wrong-key", "fault_key": "other.key"}},
     {"name": "idle.fs.test", "address": "127.26.0.7", "port": $PORT, "idle_timeout": 1},
+    {"name": "inject.fs.test", "address": "127.26.0.10", "port": $PORT,
+     "starttls_inject": "250-mx1.injected.test\\n250 PIPELINING\\n554 5.7.1 injected",
+     "tls": {"cert": "mx1.pem", "key": "mx1.key"}},
+    {"name": "dual.fs.test", "address": "127.26.0.11", "port": $PORT,
+     "tls": {"cert": "mx1.pem", "key": "mx1.key", "alt_cert": "rsa.pem", "alt_key": "rsa.key"}},
 EOF
 }
 write_conf() { # RCPT_REPLY EXTRA_LISTENER
@@ -136,6 +143,14 @@ check_output "session JSON: tls-failed" '"outcome":"tls-failed"' last_record abo
 check_output "wrong-key: the client sees a bad signature" 'bad signature|decrypt error' \
     sh -c "openssl s_client -connect 127.26.0.6:$PORT -starttls smtp </dev/null 2>&1"
 
+# --- two certificates: OpenSSL picks by the client's signature algorithms ---
+check_output "alt_cert: a client offering only RSA signatures gets the RSA certificate" \
+    'subject=CN ?= ?rsa\.fs\.test' sh -c "echo QUIT | openssl s_client -connect 127.26.0.11:$PORT \
+        -starttls smtp -sigalgs RSA-PSS+SHA256:RSA+SHA256 2>&1"
+check_output "alt_cert: a client offering only ECDSA signatures gets the ECDSA certificate" \
+    'subject=CN ?= ?mx1\.fs\.test' sh -c "echo QUIT | openssl s_client -connect 127.26.0.11:$PORT \
+        -starttls smtp -sigalgs ECDSA+SHA256 2>&1"
+
 # --- hostile input, over raw sockets ----------------------------------------
 cat >"$D/raw.py" <<'EOF'
 import socket, ssl, sys, time
@@ -171,6 +186,17 @@ elif case == "inject":
     t = ctx.wrap_socket(s, server_hostname="mx1.fs.test")
     f = t.makefile("rb")
     t.sendall(b"RCPT TO:<x@y>\r\n"); print(reply()[-1])
+    t.sendall(b"QUIT\r\n"); print(reply()[-1])
+elif case == "injectresp":
+    # the injected lines come in plaintext after the 220, before any TLS byte
+    s.sendall(b"EHLO ok\r\n"); reply()
+    s.sendall(b"STARTTLS\r\n")
+    for _ in range(3):
+        print(" | ".join(reply()))
+    ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+    t = ctx.wrap_socket(s, server_hostname="inject.fs.test")
+    f = t.makefile("rb")
+    t.sendall(b"EHLO ok\r\n"); print(reply()[0])
     t.sendall(b"QUIT\r\n"); print(reply()[-1])
 elif case == "flood":
     # pipeline NOOPs without ever reading a reply: the server must push back
@@ -216,6 +242,14 @@ if [ "$out" = "220 2.0.0 Ready to start TLS
 fi
 check_output "session JSON counts the discarded bytes" '"discarded_after_starttls":32' \
     last_record mx1.fs.test
+out=$(python3 "$D/raw.py" 127.26.0.10 "$PORT" injectresp 2>&1)
+if [ "$out" = "220 2.0.0 Ready to start TLS
+250-mx1.injected.test | 250 PIPELINING
+554 5.7.1 injected
+250-inject.fs.test
+221 2.0.0 Bye" ]; then ok "starttls_inject: the lines follow the 220 in plaintext, TLS works after them"; else
+    not_ok "starttls_inject: the lines follow the 220 in plaintext, TLS works after them" "$out"
+fi
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$FS_PID/status"; }
 rss0=$(rss)
 sent=$(python3 "$D/raw.py" 127.26.0.3 "$PORT" flood 2>&1)

@@ -205,6 +205,9 @@ END_TEST
 
 /* ---- negative: bad sets are refused before anything is written ------------ */
 
+static const char *const nc_names[] = {"d.test"};
+static const char *const nc_bad[] = {"d.test:443"};
+
 static const struct {
     const char *why;
     struct cert_spec specs[3];
@@ -250,6 +253,14 @@ static const struct {
      {{.name = "leaf", .limit_path = true, .not_after = 1}},
      1,
      "certificate 'leaf': a path length limit needs a CA"},
+    {"name constraints on a leaf",
+     {{.name = "leaf", .permitted = nc_names, .n_permitted = 1, .not_after = 1}},
+     1,
+     "certificate 'leaf': name constraints need a CA"},
+    {"a name constraint with a colon",
+     {{.name = "ca", .ca = true, .permitted = nc_bad, .n_permitted = 1, .not_after = 1}},
+     1,
+     "certificate 'ca': permitted name 1 is empty or has , : or a newline"},
     {"names without a list",
      {{.name = "leaf", .n_names = 2, .not_after = 1}},
      1,

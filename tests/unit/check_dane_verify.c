@@ -32,6 +32,18 @@ static const char *const mxd_names[] = {"mx1.d.test"};
 static const char *const wild_names[] = {"*.d.test"};
 static const char *const partial_names[] = {"mx*.d.test"};
 static const char *const canon_names[] = {"d-canon.test"};
+static const char *const verify_zone[] = {"verify.test"}; /* a permitted subtree */
+
+#define CA(n, iss, ...)                                                                            \
+    {                                                                                              \
+        .name = n, .issuer = iss, .ca = true, .not_before = -86400, .not_after = 3650 * 86400,     \
+        __VA_ARGS__                                                                                \
+    }
+#define MX_LEAF(n, iss)                                                                            \
+    {                                                                                              \
+        .name = n, .issuer = iss, .names = mx_names, .n_names = 1, .not_before = -86400,           \
+        .not_after = 365 * 86400                                                                   \
+    }
 
 #define LEAF(n, list)                                                                              \
     {                                                                                              \
@@ -76,6 +88,14 @@ static void setup(void)
         LEAF("wild", wild_names),
         LEAF("partial", partial_names),
         LEAF("canon", canon_names),
+        /* RFC 5280 path length and name constraints below a DANE-TA root */
+        CA("limited", "root", .limit_path = true, .pathlen = 0),
+        CA("sub", "limited"),
+        MX_LEAF("deep", "sub"),
+        CA("ncother", "root", .permitted = other_names, .n_permitted = 1),
+        CA("ncmine", "root", .permitted = verify_zone, .n_permitted = 1),
+        MX_LEAF("ncbad", "ncother"),
+        MX_LEAF("ncgood", "ncmine"),
     };
     struct cert_set_params p = {.dir = dir, .now = NOW};
     struct dl_error err;
@@ -192,6 +212,45 @@ START_TEST(ta_missing_intermediate)
     struct dane_tls_result r = verify("leaf", CERT_CHAIN_LEAF, 2, 1, 1, "inter", "mx1.verify.test");
     ck_assert(!r.authenticated);
     ck_assert_int_ne(dane_tls_failure_reason(&r), DANE_R_AUTHENTICATED);
+}
+END_TEST
+
+/* DANE-TA on the root keeps RFC 5280 path validation below it: an
+ * intermediate's pathLenConstraint and nameConstraints bind (RFC 7672
+ * 3.1.2, RFC 5280 6.1.3 (b), 6.1.4 (l)); the failure is an untrusted
+ * chain, not a missing TLSA match. */
+START_TEST(ta_path_constraints)
+{
+    static const struct {
+        const char *leaf;
+        long verify;
+    } cases[] = {{"deep", X509_V_ERR_PATH_LENGTH_EXCEEDED},
+                 {"ncbad", X509_V_ERR_PERMITTED_VIOLATION}};
+    struct dane_tls_result r =
+        verify(cases[_i].leaf, CERT_CHAIN_FULL, 2, 0, 1, "root", "mx1.verify.test");
+    ck_assert_msg(!r.authenticated, "%s authenticated", cases[_i].leaf);
+    ck_assert_int_eq(r.verify, cases[_i].verify);
+    ck_assert_int_eq(dane_tls_failure_reason(&r), DANE_R_CHAIN_UNTRUSTED);
+    r.match_depth = -1; /* as after a failed handshake, where OpenSSL reports no match */
+    ck_assert_int_eq(dane_tls_failure_reason(&r), DANE_R_CHAIN_UNTRUSTED);
+}
+END_TEST
+
+START_TEST(ta_name_constraints_met)
+{
+    struct dane_tls_result r =
+        verify("ncgood", CERT_CHAIN_FULL, 2, 0, 1, "root", "mx1.verify.test");
+    ck_assert_msg(r.authenticated, "within the permitted subtree: %s", r.verify_text);
+}
+END_TEST
+
+/* RFC 7671 5.2.2: with 2 0 0 the TA may be in DNS only (the server sends
+ * the leaf and intermediate, not the root). */
+START_TEST(ta_full_cert_in_dns_only)
+{
+    struct dane_tls_result r =
+        verify("leaf", CERT_CHAIN_SERVED, 2, 0, 0, "root", "mx1.verify.test");
+    ck_assert_msg(r.authenticated, "2 0 0 root not sent: %s", r.verify_text);
 }
 END_TEST
 
@@ -520,6 +579,9 @@ Suite *dane_verify_suite(void)
     tcase_add_test(neg, ta_checks_dates);
     tcase_add_test(neg, ta_missing_intermediate);
     tcase_add_test(neg, pkix_usages_unusable);
+    tcase_add_loop_test(neg, ta_path_constraints, 0, 2);
+    tcase_add_test(pos, ta_name_constraints_met);
+    tcase_add_test(pos, ta_full_cert_in_dns_only);
     tcase_add_loop_test(use, usability_agrees_with_openssl, 0, 5 * 3 * 4);
     suite_add_tcase(s, pos);
     suite_add_tcase(s, neg);

@@ -77,8 +77,9 @@ START_TEST(good_config_and_defaults)
 }
 END_TEST
 
-/* A fresh self-signed P-256 pair, NAME-cert.pem / NAME-key.pem in tmpdir
- * ("cert.pem"/"key.pem" for NAME ""): the test configurations name them. */
+/* A fresh self-signed pair, NAME-cert.pem / NAME-key.pem in tmpdir
+ * ("cert.pem"/"key.pem" for NAME ""): the test configurations name them.
+ * RSA 2048 when NAME is "rsa-", else P-256. */
 static void make_pair(const char *name)
 {
     static const char *const names[] = {"mx1.unit.test"};
@@ -89,7 +90,8 @@ static void make_pair(const char *name)
                                   .not_before = -3600,
                                   .not_after = 86400};
     struct dl_error err;
-    EVP_PKEY *key = cert_key_new(CERT_KEY_ECDSA_P256, &err);
+    EVP_PKEY *key =
+        cert_key_new(strcmp(name, "rsa-") == 0 ? CERT_KEY_RSA2048 : CERT_KEY_ECDSA_P256, &err);
     X509 *x = key ? cert_issue(&p, key, NULL, NULL, &err) : NULL;
     char *kpath = dl_xasprintf("%s/%skey.pem", tmpdir, name);
     char *cpath = dl_xasprintf("%s/%scert.pem", tmpdir, name);
@@ -117,6 +119,7 @@ static struct fsmtp_conf *load_with_keys(const char *name, struct dl_error *err)
     ck_assert_int_eq(dl_write_file(conf_path, text, len, 0644, &rerr), 0);
     make_pair("");
     make_pair("other-");
+    make_pair("rsa-");
     c = fsmtp_conf_load(conf_path, err);
     free(text);
     free(src);
@@ -142,6 +145,39 @@ START_TEST(tls_contexts)
         ck_assert_ptr_nonnull(l->tls.ssl_ctx);
         fsmtp_listener_unref(l);
     }
+}
+END_TEST
+
+/* Which certificates a context holds: 1 for an EC one, 2 for an RSA one,
+ * 4 for any other, or'ed. */
+static unsigned ctx_key_types(SSL_CTX *ctx)
+{
+    unsigned set = 0;
+    int more = SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_FIRST);
+    for (int i = 0; more == 1 && i < 16; i++) {
+        X509 *x = SSL_CTX_get0_certificate(ctx);
+        int id = x != NULL ? EVP_PKEY_get_base_id(X509_get0_pubkey(x)) : EVP_PKEY_NONE;
+        set |= id == EVP_PKEY_EC ? 1u : id == EVP_PKEY_RSA ? 2u : 4u;
+        more = SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_NEXT);
+    }
+    return set;
+}
+
+/* alt_cert/alt_key load beside the certificate of every context (the
+ * default and each SNI one), so OpenSSL can pick by the client's
+ * signature algorithms; starttls_inject is kept as written. */
+START_TEST(tls_dual_certificates)
+{
+    struct dl_error err;
+    struct fsmtp_conf *c = load_with_keys("dual.json", &err);
+    const unsigned both = 1u | 2u;
+    ck_assert_msg(c != NULL, "%s", err.msg);
+    ck_assert_uint_eq(ctx_key_types(c->listeners[0]->tls.ssl_ctx), both);
+    ck_assert_uint_eq(ctx_key_types(c->listeners[0]->tls.sni[0].ssl_ctx), both);
+    ck_assert_str_eq(c->listeners[0]->starttls_inject, "250-fake\n554 5.7.1 injected");
+    fsmtp_conf_free(c);
+    ck_assert_ptr_null(load_with_keys("dual-same.json", &err));
+    ck_assert_msg(strstr(err.msg, "other-cert.pem: alt_cert has the key type"), "%s", err.msg);
 }
 END_TEST
 
@@ -199,6 +235,13 @@ static const struct bad_conf bad[] = {
      "$.listeners[1]: address and port already used"},
     {"{\"listeners\": [{\"name\": \"a\", \"address\": \"x\", \"banner\": \"a\\r\\nb\"}]}",
      "$.listeners[0].banner: printable ASCII"},
+    {"{\"listeners\": [{\"name\": \"a\", \"address\": \"x\", \"starttls_inject\": \"a\\n\\nb\"}]}",
+     "$.listeners[0].starttls_inject: lines of printable ASCII"},
+    {"{\"listeners\": [{\"name\": \"a\", \"address\": \"x\", \"starttls_inject\": \"\"}]}",
+     "$.listeners[0].starttls_inject: lines of printable ASCII"},
+    {"{\"listeners\": [{\"name\": \"a\", \"address\": \"x\", \"tls\": {\"cert\": \"c\", \"key\": "
+     "\"k\", \"alt_cert\": \"c2\"}}]}",
+     "$.listeners[0].tls: needs both alt_cert and alt_key, or neither"},
     {"{\"listeners\": [{\"name\": \"a\", \"address\": \"x\", \"name\": \"b\"}]}",
      "fakesmtp.json:1:"},
     {"{\"listeners\": [{\"name\": \"a\", \"address\": \"x\", \"maildir\": \"/proc/nope\"}]}",
@@ -341,6 +384,7 @@ Suite *fakesmtp_conf_suite(void)
     tcase_add_checked_fixture(neg, setup, teardown);
     tcase_add_test(pos, good_config_and_defaults);
     tcase_add_test(pos, tls_contexts);
+    tcase_add_test(pos, tls_dual_certificates);
     tcase_add_test(pos, reload_keeps_unchanged);
     tcase_add_test(pos, reload_maildir_identity);
     tcase_add_test(pos, store_delivers_whole_file);

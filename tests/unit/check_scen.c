@@ -39,7 +39,7 @@ static const struct {
     {BAD "unknown-key.yaml",
      BAD "unknown-key.yaml:5: unknown key 'prefrence' in mx host (expected one of: host, "
          "preference, address, certificate, starttls, tls_fault, chain, reply, sni, tlsa, "
-         "tlsa_at, tlsa_alias)"},
+         "tlsa_at, tlsa_alias, tls_min, tls_max, alt_certificate, starttls_inject)"},
     {BAD "tls-fault.yaml", BAD "tls-fault.yaml:5: key 'tls_fault': expected one of: none, "
                                "abort-after-hello, wrong-key, got 'bad-signature'"},
     {BAD "tls-fault-no-tls.yaml",
@@ -58,6 +58,28 @@ static const struct {
      BAD "sni-name.yaml:8: key 'sni': 'mail.example.com.' is not under the reserved TLD test."},
     {BAD "sni-dup.yaml",
      BAD "sni-dup.yaml:9: key 'sni': duplicate name 'alt.sni-dup.test.' (first at line 8)"},
+    {BAD "tls-version-order.yaml",
+     BAD "tls-version-order.yaml:6: key 'tls_max': 1.2 is below tls_min 1.3"},
+    {BAD "tls-version-value.yaml",
+     BAD "tls-version-value.yaml:5: key 'tls_max': expected one of: any, 1.2, 1.3, got '1.1'"},
+    {BAD "tls-min-no-tls.yaml",
+     BAD "tls-min-no-tls.yaml:6: key 'tls_min': needs a handshake: starttls: offer, not 'none'"},
+    {BAD "alt-cert-same-key.yaml",
+     BAD "alt-cert-same-key.yaml:9: key 'alt_certificate': 'b' has the same key type (ecdsa-p256) "
+         "as 'a': it must differ"},
+    {BAD "alt-cert-sni-same-key.yaml",
+     BAD "alt-cert-sni-same-key.yaml:10: key 'alt_certificate': 'a' has the same key type "
+         "(ecdsa-p256) as 'e2': it must differ"},
+    {BAD "alt-cert-missing.yaml",
+     BAD "alt-cert-missing.yaml:5: key 'alt_certificate': no certificate named 'nope'"},
+    {BAD "inject-empty-line.yaml",
+     BAD "inject-empty-line.yaml:5: key 'starttls_inject': expected lines of printable ASCII, none "
+         "empty"},
+    {BAD "pathlen-not-ca.yaml",
+     BAD "pathlen-not-ca.yaml:4: key 'pathlen': only a CA (ca: true) takes a path length"},
+    {BAD "permitted-bad.yaml",
+     BAD "permitted-bad.yaml:4: key 'permitted': '*.x.test' is not a DNS name subtree (no ',', ':' "
+         "or '*')"},
     {BAD "sni-empty.yaml", BAD "sni-empty.yaml:5: key 'sni': expected at least one NAME: "
                                "CERTIFICATE (leave sni out for none)"},
     {BAD "expect-profile.yaml",

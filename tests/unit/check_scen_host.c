@@ -49,11 +49,38 @@ START_TEST(server_keys)
 }
 END_TEST
 
+/* tls_min, tls_max, alt_certificate, starttls_inject; a CA's pathlen and
+ * permitted; and their defaults. */
+START_TEST(tls_breadth_keys)
+{
+    struct scen *s = tu_load_ok("data/scen/keys/tls-breadth.yaml");
+    const struct scen_host *h = s->hosts;
+    ck_assert_int_eq(h[0].tls_min, SCEN_TLS_1_2);
+    ck_assert_int_eq(h[0].tls_max, SCEN_TLS_1_2);
+    ck_assert_str_eq(h[0].alt_certificate, "rsa");
+    ck_assert_str_eq(h[0].starttls_inject, "250-fake\n554 5.7.1 injected");
+    ck_assert_int_eq(h[1].tls_min, SCEN_TLS_1_3);
+    ck_assert_int_eq(h[1].tls_max, SCEN_TLS_ANY);
+    ck_assert_ptr_null(h[1].alt_certificate);
+    ck_assert_ptr_null(h[1].starttls_inject);
+    ck_assert(s->certs[0].limit_path);
+    ck_assert_uint_eq(s->certs[0].pathlen, 1);
+    ck_assert_uint_eq(s->certs[0].n_permitted, 2);
+    ck_assert_str_eq(s->certs[0].permitted[1], "lab.test");
+    ck_assert(!s->certs[1].limit_path);
+    ck_assert_uint_eq(s->certs[1].n_permitted, 0);
+    ck_assert_str_eq(scen_tls_version_name(SCEN_TLS_1_3), "1.3");
+    ck_assert_ptr_null(scen_tls_version_name(SCEN_TLS_ANY));
+    scen_free(s);
+}
+END_TEST
+
 Suite *scen_host_suite(void)
 {
     Suite *s = suite_create("scen_host");
     TCase *pos = tcase_create("Positive");
     tcase_add_test(pos, server_keys);
+    tcase_add_test(pos, tls_breadth_keys);
     suite_add_tcase(s, pos);
     return s;
 }

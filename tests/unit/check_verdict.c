@@ -140,6 +140,22 @@ START_TEST(model_insecure_tlsa_alias)
 }
 END_TEST
 
+/* A host with two certificates (alt_certificate) may be used when either
+ * matches: the client's signature algorithms choose; without the second
+ * certificate the same records forbid it. */
+START_TEST(model_alt_certificate_may_use)
+{
+    struct scen *s = load("data/scen/expect/dual-cert.yaml");
+    struct lab_model_host m;
+    lab_model_host(s, 0, &m);
+    ck_assert_int_eq(m.use, LAB_MODEL_MAY_USE);
+    ck_assert_msg(strstr(m.why, "certificate rsa matches") != NULL, "%s", m.why);
+    lab_model_host(s, 1, &m);
+    ck_assert_int_eq(m.use, LAB_MODEL_MUST_NOT_USE);
+    scen_free(s);
+}
+END_TEST
+
 Suite *verdict_suite(void)
 {
     Suite *s = suite_create("verdict");
@@ -147,6 +163,7 @@ Suite *verdict_suite(void)
     TCase *neg = tcase_create("Negative");
     tcase_add_test(pos, either_alternative_passes);
     tcase_add_test(pos, reference_alone_never_leaks);
+    tcase_add_test(pos, model_alt_certificate_may_use);
     tcase_add_test(neg, delivery_nowhere_accepted_leaks);
     tcase_add_test(neg, plaintext_where_tls_required_leaks);
     tcase_add_test(neg, model_forbidden_host_leaks);
