@@ -19,7 +19,8 @@ const char *fdns_action_name(enum fdns_action a)
     return (unsigned)a < sizeof(action_names) / sizeof(action_names[0]) ? action_names[a] : "?";
 }
 
-int fdns_action_lookup(const char *name)
+/* The action of a name, or -1. */
+static int action_lookup(const char *name)
 {
     for (size_t i = 0; i < sizeof(action_names) / sizeof(action_names[0]); i++)
         if (strcmp(name, action_names[i]) == 0)
@@ -71,7 +72,7 @@ static int parse_line(char *line, const char *where, struct fdns_rule *r, struct
         r->qtype = -1;
     else if ((r->qtype = fdns_pkt_type_code(w[2])) < 0)
         return dl_error_set(err, "%s: unknown RR type '%s'", where, w[2]);
-    if ((t = fdns_action_lookup(w[3])) < 0 || t == FDNS_FORWARD)
+    if ((t = action_lookup(w[3])) < 0 || t == FDNS_FORWARD)
         return dl_error_set(err,
                             "%s: unknown action '%s' (servfail, refused, notimp, drop, truncate)",
                             where, w[3]);

@@ -61,9 +61,8 @@ void fdns_rules_free(struct fdns_rules *rs);
 enum fdns_action fdns_rules_decide(struct fdns_rules *rs, const char *addr,
                                    const struct fdns_query *q, bool tcp);
 
-/* "forward", "servfail", ...; the action of a name, or -1. */
+/* "forward", "servfail", ... */
 const char *fdns_action_name(enum fdns_action a);
-int fdns_action_lookup(const char *name);
 
 /* The rcode an action answers with (SERVFAIL 2, NOTIMP 4, REFUSED 5;
  * 0 for the others). */

@@ -39,8 +39,13 @@ char *lab_plan_cname_target(const struct scen *s, const struct scen_host *h)
     return dl_xasprintf("%.*s.%s", (int)label, h->name, s->zones[0].origin);
 }
 
-static int add_zone_at(zone_tree *t, const struct scen_zone *z, bool lame, struct dl_error *err)
+/* Zone z of catalogue scenario i; its name server is the lab's (NSD) or,
+ * when z has `misbehave:` rules, fakedns in front of it (lab_addr_fakedns,
+ * lab_fakedns.h). */
+static int add_zone_at(zone_tree *t, const struct scen_zone *z, size_t i, bool lame,
+                       struct dl_error *err)
 {
+    char fake[16];
     char *ns = dl_xasprintf("ns1.%s", z->origin);
     struct zone_def d = {
         .origin = z->origin,
@@ -51,7 +56,7 @@ static int add_zone_at(zone_tree *t, const struct scen_zone *z, bool lame, struc
         .nsec3_iterations = z->nsec3_iterations,
         .nsec3_salt = z->nsec3_salt,
         .ns_name = ns,
-        .ns_addr = LAB_ADDR_CHILD,
+        .ns_addr = z->n_misbehave > 0 ? lab_addr_fakedns(i, fake) : LAB_ADDR_CHILD,
         .lame = lame,
     };
     int rc = zone_tree_add_zone(t, &d, err);
@@ -93,11 +98,6 @@ static int add_records(zone_tree *t, const struct scen_record *r, size_t n, cons
             return -1;
     }
     return 0;
-}
-
-static int add_zone(zone_tree *t, const struct scen_zone *z, struct dl_error *err)
-{
-    return add_zone_at(t, z, false, err);
 }
 
 /* tlsa-servfail: _tcp.<host> delegated (with DS) to the child server,
@@ -267,10 +267,10 @@ static int add_scenario(zone_tree *t, const struct lab_plan_opts *o, const scen_
                         const struct scen *s, size_t i, struct dl_error *err)
 {
     /* lame-delegation: the domain's name server does not serve it. */
-    if (add_zone_at(t, &s->zone, find_fault(s, NULL, "lame-delegation") != NULL, err) != 0)
+    if (add_zone_at(t, &s->zone, i, find_fault(s, NULL, "lame-delegation") != NULL, err) != 0)
         return -1;
     for (size_t k = 0; k < s->n_zones; k++)
-        if (add_zone(t, &s->zones[k], err) != 0)
+        if (add_zone_at(t, &s->zones[k], i, false, err) != 0)
             return -1;
     if (add_records(t, s->zone.records, s->zone.n_records, s->domain, err) != 0)
         return -1;
