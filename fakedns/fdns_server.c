@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define CONF_MAX (1024 * 1024)
@@ -29,6 +30,7 @@ struct server {
     struct listener l[FDNS_MAX_LISTENERS];
     size_t n;
     int sigfd;
+    struct stat conf_st; /* the configuration file as last read */
     uint8_t buf[FDNS_PKT_MAX + 2];
     uint8_t reply[FDNS_PKT_MAX];
 };
@@ -120,6 +122,8 @@ static int add_listener(struct server *s, const char *addr, struct dl_error *err
 static int configure(struct server *s, struct dl_error *err)
 {
     struct fdns_rules rs;
+    if (stat(s->o->conf_path, &s->conf_st) != 0)
+        memset(&s->conf_st, 0, sizeof(s->conf_st));
     if (load_rules(s->o->conf_path, &rs, err) != 0)
         return -1;
     close_listeners(s);
@@ -274,9 +278,25 @@ static int on_signal(struct server *s)
     return 0;
 }
 
+/* Read the configuration again when its file changed since last read. */
+static void watch_conf(struct server *s)
+{
+    struct stat st;
+    struct dl_error err;
+    if (stat(s->o->conf_path, &st) != 0 ||
+        (st.st_dev == s->conf_st.st_dev && st.st_ino == s->conf_st.st_ino &&
+         st.st_size == s->conf_st.st_size && st.st_mtim.tv_sec == s->conf_st.st_mtim.tv_sec &&
+         st.st_mtim.tv_nsec == s->conf_st.st_mtim.tv_nsec))
+        return;
+    dl_info("%s changed: reading it again", s->o->conf_path);
+    if (configure(s, &err) != 0)
+        dl_err("reload: %s", err.msg);
+}
+
 static int loop(struct server *s)
 {
     struct pollfd p[1 + 2 * FDNS_MAX_LISTENERS];
+    int64_t watched = dl_mono_ms();
     for (;;) {
         size_t np = 1;
         p[0] = (struct pollfd){.fd = s->sigfd, .events = POLLIN};
@@ -284,11 +304,17 @@ static int loop(struct server *s)
             p[np++] = (struct pollfd){.fd = s->l[i].udp, .events = POLLIN};
             p[np++] = (struct pollfd){.fd = s->l[i].tcp, .events = POLLIN};
         }
-        if (poll(p, np, -1) < 0) {
-            if (errno == EINTR)
-                continue;
+        int ready = poll(p, np, 1000);
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready < 0) {
             dl_err("poll: %s", strerror(errno));
             return -1;
+        }
+        if (dl_mono_ms() - watched >= 1000) { /* also under steady traffic */
+            watched = dl_mono_ms();
+            watch_conf(s);
+            continue; /* the listeners may have been reopened */
         }
         if ((p[0].revents & POLLIN) && on_signal(s))
             return 0;

@@ -9,7 +9,10 @@
  * connections) so that a resolver holding it open cannot stall the rest.
  * Every wait is bounded by o->timeout_ms.
  * Signals: HUP reads the configuration again (rules and addresses), TERM
- * and INT stop; fdns_server_run returns 0 then.
+ * and INT stop; fdns_server_run returns 0 then. The configuration is also
+ * read again, within a second, when its file is replaced or changed
+ * (device, inode, size or modification time), so that the lab's rule
+ * edits take effect without a signal.
  */
 #ifndef FDNS_SERVER_H
 #define FDNS_SERVER_H

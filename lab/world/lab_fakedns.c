@@ -4,6 +4,7 @@
 #include "lab_addr.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static void zone_rules(const struct scen_zone *z, const char *addr, struct dl_buf *b)
 {
@@ -32,6 +33,18 @@ static void scenario_rules(const scen_catalog *cat, size_t i, struct dl_buf *b)
         zone_rules(&s->zones[k], addr, b);
 }
 
+/* Whether the file at path holds exactly b's text. */
+static bool same_text(const char *path, const struct dl_buf *b)
+{
+    struct dl_error ignored;
+    char *old = NULL;
+    size_t len = 0;
+    bool same = dl_read_file(path, b->len + 1, &old, &len, &ignored) == 0 && len == b->len &&
+                memcmp(old, b->data, len) == 0;
+    free(old);
+    return same;
+}
+
 int lab_fakedns_write(const char *run_dir, const scen_catalog *cat, struct dl_error *err)
 {
     struct dl_buf b = {0};
@@ -41,7 +54,9 @@ int lab_fakedns_write(const char *run_dir, const scen_catalog *cat, struct dl_er
                       "# fakedns rules: ADDRESS ZONE TYPE ACTION [EVERY] (fakedns(8))\n");
     for (size_t i = 0; i < scen_catalog_count(cat); i++)
         scenario_rules(cat, i, &b);
-    rc = dl_write_file(path, b.data, b.len, 0644, err);
+    /* unchanged rules leave the file alone: a running fakedns reads it
+     * again whenever it is replaced (fdns_server.h) */
+    rc = same_text(path, &b) ? 0 : dl_write_file(path, b.data, b.len, 0644, err);
     free(path);
     dl_buf_free(&b);
     return rc;

@@ -9,7 +9,8 @@
  *     127.54.0.7 legacy.test. TYPE52 servfail    # scenario:line
  *
  * The file is written whatever the catalogue (comments only when no zone
- * misbehaves: fakedns is then not started).
+ * misbehaves: fakedns is then not started), and only when its text
+ * changes: a running fakedns reads it again when it is replaced.
  */
 #ifndef LAB_FAKEDNS_H
 #define LAB_FAKEDNS_H
