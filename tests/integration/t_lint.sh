@@ -65,6 +65,9 @@ lint_one badanswer 5
 check_output "lint names the misused key" "key 'every': only with answer: drop" \
     "$DANELAB" lint "$D/badmisbehave.yaml"
 check_output "lint names the unknown answer" "key 'answer'.*nxdomain" "$DANELAB" lint "$D/badanswer.yaml"
+check_output "explain says how a zone's name server misbehaves" \
+    "The name server of ns-tlsa-servfail-unsigned-mx.test \(fakedns\) answers TLSA queries SERVFAIL\." \
+    "$DANELAB" -r "$WORK/explain" explain ns-tlsa-servfail-unsigned
 check_output "lint names what is wrong with the record" "bad record .*999\.1\.2\.3" \
     "$DANELAB" lint "$D/badrecord.yaml"
 check_output "lint names the unknown key" "unknown key 'colour'" "$DANELAB" lint "$D/unknownkey.yaml"
