@@ -39,19 +39,20 @@ CPPFLAGS += -D_GNU_SOURCE
 # nothing else: an upward #include does not compile. Each folder is its own
 # archive, linked top layer first. tests/layering checks the include graph.
 #   lab  ->  lab/check, lab/mta  ->  lab/report  ->  lab/world  ->
-#   lab/scenario  ->  src, zones, certs  ->  common;  fakesmtp -> common
+#   lab/scenario  ->  src, zones, certs  ->  common;  fakesmtp, fakedns -> common
 USES_common        :=
 USES_src           := common
 USES_zones         := common
 USES_certs         := common
 USES_fakesmtp      := common
+USES_fakedns       := common
 USES_lab/scenario  := src zones certs common
 USES_lab/world     := lab/scenario $(USES_lab/scenario)
 USES_lab/report    := lab/world $(USES_lab/world)
 USES_lab/check     := lab/report $(USES_lab/report)
 USES_lab/mta       := lab/report $(USES_lab/report)
 USES_lab           := lab/check lab/mta $(USES_lab/check)
-LAYERS   := lab lab/check lab/mta lab/report lab/world lab/scenario src zones certs fakesmtp common
+LAYERS   := lab lab/check lab/mta lab/report lab/world lab/scenario src zones certs fakesmtp fakedns common
 # Tests and fuzz harnesses see every folder.
 USES_tests/unit    := $(LAYERS)
 USES_tests/fuzz    := $(LAYERS)
@@ -68,8 +69,9 @@ CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 # main file exists.
 MAIN_danelab    := lab/danelab.c
 MAIN_fakesmtp   := fakesmtp/fakesmtp_main.c
+MAIN_fakedns    := fakedns/fakedns_main.c
 MAIN_dane-client := src/dane_client_main.c
-COMMANDS := $(foreach c,danelab fakesmtp dane-client,$(if $(wildcard $(MAIN_$(c))),$(c)))
+COMMANDS := $(foreach c,danelab fakesmtp fakedns dane-client,$(if $(wildcard $(MAIN_$(c))),$(c)))
 MAINS    := $(foreach c,$(COMMANDS),$(MAIN_$(c)))
 LIB_SRCS := $(filter-out $(MAINS),$(foreach l,$(LAYERS),$(wildcard $(l)/*.c)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)

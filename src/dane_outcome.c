@@ -70,7 +70,11 @@ static const struct row rfc_rows[DANE_R_COUNT] = {
 /* exchange-online rows that differ from the RFC profile (seeds 001/004):
  * bogus DNSSEC surfaces as the generic DNS error (a known limitation the
  * operator documents), and a host-name mismatch has no code of its own:
- * it is "any other DANE error", 4.7.323. */
+ * it is "any other DANE error", 4.7.323. Not modelled: a limit on the
+ * number of TLSA records considered per host (Exchange Online is said to
+ * read only about twelve), because the seeds document none; every record
+ * is considered, as RFC 7672 3.1 requires (scenario
+ * tlsa-thirteen-records-match-last). */
 static const struct row exo_bogus = {"dnssec-bogus",     "4.312",          "DNS query failed",
                                      "DNS query failed", "dnssec-invalid", 0};
 static const struct row exo_host = {

@@ -343,6 +343,31 @@ static void tlsrpt_phrase(struct dl_buf *b, const struct scen *s)
     tlsrpt_lookup_clear(&t);
 }
 
+/* The `misbehave:` rules of zone z, one sentence each. */
+static void misbehave_phrase(struct dl_buf *b, const struct scen_zone *z)
+{
+    static const char *const what[] = {
+        [SCEN_ANSWER_SERVFAIL] = "answers %s queries SERVFAIL",
+        [SCEN_ANSWER_REFUSED] = "answers %s queries REFUSED",
+        [SCEN_ANSWER_NOTIMP] = "answers %s queries NOTIMP",
+        [SCEN_ANSWER_DROP] = "never answers %s queries",
+        [SCEN_ANSWER_TRUNCATE] = "answers %s queries over UDP empty and truncated (TC), over TCP "
+                                 "in full"};
+    for (size_t k = 0; k < z->n_misbehave; k++) {
+        const struct scen_misbehave *r = &z->misbehave[k];
+        char *tn = r->type < 0 ? NULL : ldns_rr_type2str((ldns_rr_type)r->type);
+        const char *type = tn ? tn : "every";
+        dl_buf_printf(b, " The name server of %.*s (fakedns) ", bare(z->origin), z->origin);
+        if (r->answer == SCEN_ANSWER_DROP && r->every > 1)
+            dl_buf_printf(b, "answers one %s query in %u and drops the others.", type, r->every);
+        else
+            dl_buf_printf(b, what[r->answer], type);
+        if (r->answer != SCEN_ANSWER_DROP || r->every <= 1)
+            dl_buf_printf(b, ".");
+        free(tn);
+    }
+}
+
 char *lab_explain_text(const struct scen *s)
 {
     struct dl_buf b = {0};
@@ -352,6 +377,9 @@ char *lab_explain_text(const struct scen *s)
                   s->summary);
     if (s->n_faults == 0)
         dl_buf_printf(&b, " No DNS fault is injected.");
+    misbehave_phrase(&b, &s->zone);
+    for (size_t k = 0; k < s->n_zones; k++)
+        misbehave_phrase(&b, &s->zones[k]);
     for (size_t i = 0; i < s->n_faults; i++) {
         const struct zone_fault_info *info = zone_fault_lookup(s->faults[i].name);
         char *what = rrset_phrase(s, &s->faults[i]);

@@ -9,7 +9,7 @@
 
 #define ZONE_KEYS                                                                                  \
     "signed", "ds", "algorithm", "sign-with", "ds-algorithm", "ds-digest", "ds-stale", "denial",   \
-        "nsec3", "records"
+        "nsec3", "records", "misbehave"
 #define MAX_ALGORITHMS 2 /* a zone in an algorithm rollover has two */
 
 static const char *const zone_keys[] = {ZONE_KEYS, "validity", NULL};
@@ -281,6 +281,8 @@ static int parse_zone_keys(struct scen_parse *c, const struct scen_yaml_map *m, 
         return scen_yaml_fail(c->y, nsec3, "nsec3", c->err, "only allowed with denial: nsec3");
     if (nsec3 != NULL && parse_nsec3(c, nsec3, z) != 0)
         return -1;
+    if (scen_misbehave_parse(c, scen_yaml_get(m, "misbehave"), &z->misbehave, &z->n_misbehave) != 0)
+        return -1;
     return parse_records(c, scen_yaml_get(m, "records"), z);
 }
 
@@ -359,4 +361,5 @@ void scen_zone_clear(struct scen_zone *z)
     for (size_t i = 0; i < z->n_records; i++)
         free(z->records[i].text);
     free(z->records);
+    free(z->misbehave);
 }

@@ -9,6 +9,7 @@
 #ifndef SCEN_ZONE_H
 #define SCEN_ZONE_H
 
+#include "scen_misbehave.h"
 #include "scen_parse.h"
 
 #include <stdbool.h>
@@ -39,6 +40,8 @@ struct scen_zone {
     char *nsec3_salt;            /* hex, or NULL for none */
     struct scen_record *records; /* extra records for this zone */
     size_t n_records;
+    struct scen_misbehave *misbehave; /* `misbehave:` its name server's rules */
+    size_t n_misbehave;
     int64_t validity; /* `zone: validity:` RRSIG validity in seconds for the
                          runner's timeline builds; 0: the builder's default */
 };

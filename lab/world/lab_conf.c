@@ -1,6 +1,7 @@
 #include "lab_conf.h"
 
 #include "dl_util.h"
+#include "lab_addr.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,8 @@ static const struct lab_server_info servers[LAB_SERVER_COUNT] = {
     [LAB_UNBOUND] = {"unbound", LAB_ADDR_RESOLVER, "validating resolver, lab trust anchor"},
     [LAB_FAKESMTP] = {"fakesmtp", "127.25.0.0/16",
                       "the scenarios' MX hosts (RUN/etc/fakesmtp.json)"},
+    [LAB_FAKEDNS] = {"fakedns", LAB_ADDR_FAKEDNS,
+                     "misbehaving name servers on 127.54.0.0/16 (RUN/etc/fakedns.conf)"},
 };
 
 const struct lab_server_info *lab_conf_server(enum lab_server_id id)
@@ -21,7 +24,8 @@ const struct lab_server_info *lab_conf_server(enum lab_server_id id)
 }
 
 /* The server of a zone, or -1 for none (a lame zone: its name server
- * answers REFUSED, it does not serve the zone). */
+ * answers REFUSED, it does not serve the zone). A zone behind fakedns is
+ * served by nsd-child, which fakedns forwards to. */
 static int server_of_zone(const zone_tree *tree, size_t i)
 {
     const char *addr = zone_tree_ns_addr(tree, i);
@@ -29,11 +33,19 @@ static int server_of_zone(const zone_tree *tree, size_t i)
         return -1;
     if (strcmp(addr, LAB_ADDR_PARENT) == 0)
         return LAB_NSD_PARENT;
+    if (lab_addr_is_fakedns(addr))
+        return LAB_NSD_CHILD;
     return strcmp(addr, LAB_ADDR_CHILD) == 0 ? LAB_NSD_CHILD : -1;
 }
 
 const char *lab_conf_probe_name(const zone_tree *tree, enum lab_server_id id)
 {
+    if (id == LAB_FAKEDNS) {
+        for (size_t i = 0; i < zone_tree_count(tree); i++)
+            if (lab_addr_is_fakedns(zone_tree_ns_addr(tree, i)))
+                return zone_tree_origin(tree, i);
+        return NULL;
+    }
     if (id != LAB_NSD_CHILD)
         return ".";
     for (size_t i = 0; i < zone_tree_count(tree); i++)
@@ -270,13 +282,14 @@ static char *find_program(const char *name, const char *env)
     return found ? found : dl_xstrdup(name);
 }
 
-/* fakesmtp: $DANELAB_FAKESMTP, else beside the running danelab (bin/ of a
- * source tree, or the installed bindir), else PATH. */
-static char *find_fakesmtp(void)
+/* fakesmtp (fakedns): $DANELAB_FAKESMTP ($DANELAB_FAKEDNS), else beside
+ * the running danelab (bin/ of a source tree, or the installed bindir),
+ * else PATH. */
+static char *find_sibling(const char *name, const char *env)
 {
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    const char *over = getenv("DANELAB_FAKESMTP");
+    const char *over = getenv(env);
     if (over && *over)
         return dl_xstrdup(over);
     if (n > 0) {
@@ -284,20 +297,31 @@ static char *find_fakesmtp(void)
         exe[n] = '\0';
         if ((slash = strrchr(exe, '/')) != NULL) {
             *slash = '\0';
-            cand = dl_xasprintf("%s/fakesmtp", exe);
+            cand = dl_xasprintf("%s/%s", exe, name);
             if (access(cand, X_OK) == 0)
                 return cand;
             free(cand);
         }
     }
-    return find_program("fakesmtp", "DANELAB_FAKESMTP");
+    return find_program(name, env);
 }
 
 char **lab_conf_argv(const char *run, enum lab_server_id id)
 {
-    char **argv = dl_xcalloc(6, sizeof(char *));
-    if (id == LAB_FAKESMTP) {
-        argv[0] = find_fakesmtp();
+    char **argv = dl_xcalloc(12, sizeof(char *));
+    if (id == LAB_FAKEDNS) {
+        argv[0] = find_sibling("fakedns", "DANELAB_FAKEDNS");
+        argv[1] = dl_xstrdup("-c");
+        argv[2] = dl_xasprintf("%s/etc/fakedns.conf", run);
+        argv[3] = dl_xstrdup("-u");
+        argv[4] = dl_xstrdup(LAB_ADDR_CHILD);
+        argv[5] = dl_xstrdup("-l");
+        argv[6] = dl_xstrdup(LAB_ADDR_FAKEDNS);
+        argv[7] = dl_xstrdup("-p");
+        argv[8] = lab_conf_pidfile(run, id);
+        argv[9] = dl_xstrdup("-v"); /* every query and what was done with it, in its log */
+    } else if (id == LAB_FAKESMTP) {
+        argv[0] = find_sibling("fakesmtp", "DANELAB_FAKESMTP");
         argv[1] = dl_xstrdup("-f");
         argv[2] = dl_xstrdup("-c");
         argv[3] = dl_xasprintf("%s/etc/fakesmtp.json", run);
@@ -332,6 +356,8 @@ char *lab_conf_pidfile(const char *run_dir, enum lab_server_id id)
         return dl_xasprintf("%s/var/%s/nsd.pid", run_dir, servers[id].name);
     case LAB_UNBOUND:
         return dl_xasprintf("%s/var/unbound/unbound.pid", run_dir);
+    case LAB_FAKEDNS:
+        return dl_xasprintf("%s/var/fakedns.pid", run_dir);
     default:
         return dl_xasprintf("%s/var/fakesmtp.pid", run_dir);
     }

@@ -16,6 +16,8 @@
  *                            validate themselves (delv)
  *   RUN/etc/delv.anchors     RUN/root.key as a BIND trust-anchors clause
  *                            (delv -a FILE)
+ *   RUN/etc/fakedns.conf     fakedns's rules (lab_fakedns.h), when some zone
+ *                            has `misbehave:` rules
  *
  * Parents and children are served by separate NSD instances so that
  * resolvers follow real referrals (one NSD answers every name from the
@@ -31,9 +33,12 @@
 #define LAB_ADDR_CHILD    "127.53.0.2"
 #define LAB_ADDR_RESOLVER "127.53.0.53"
 #define LAB_ADDR_ITERATOR "127.53.0.54" /* unbound-iterator.conf (not started by the lab) */
-#define LAB_DNS_PORT      53
-#define LAB_ROOT_NS       "a.root-servers.test."
-#define LAB_TLD_NS        "ns.nic.test."
+/* fakedns's own address (its start-up probe; everything forwarded): its
+ * misbehaving ones are lab_addr_fakedns's */
+#define LAB_ADDR_FAKEDNS "127.53.0.3"
+#define LAB_DNS_PORT     53
+#define LAB_ROOT_NS      "a.root-servers.test."
+#define LAB_TLD_NS       "ns.nic.test."
 
 /* How long the reference client waits for each step of an SMTP session
  * with the lab's fakesmtp (connect, each reply, the handshake). No
@@ -42,11 +47,20 @@
  * a step that takes longer is reported as the client saw it. */
 #define LAB_ATTEMPT_TIMEOUT_MS 30000
 
-/* The servers of the lab world, in start order. */
-enum lab_server_id { LAB_NSD_PARENT, LAB_NSD_CHILD, LAB_UNBOUND, LAB_FAKESMTP, LAB_SERVER_COUNT };
+/* The servers of the lab world, in start order. fakedns (last, so that the
+ * PID lists of labs started before it existed still read) runs only when
+ * some zone has `misbehave:` rules. */
+enum lab_server_id {
+    LAB_NSD_PARENT,
+    LAB_NSD_CHILD,
+    LAB_UNBOUND,
+    LAB_FAKESMTP,
+    LAB_FAKEDNS,
+    LAB_SERVER_COUNT
+};
 
 struct lab_server_info {
-    const char *name; /* "nsd-parent", "nsd-child", "unbound", "fakesmtp" */
+    const char *name; /* "nsd-parent", "nsd-child", "unbound", "fakesmtp", "fakedns" */
     const char *addr;
     const char *role; /* one line for `danelab status` */
 };
@@ -68,7 +82,8 @@ void lab_conf_argv_free(char **argv);
 
 /* A zone the server must answer for with NOERROR once it is ready: "."
  * for nsd-parent and Unbound, the first child zone of the tree for
- * nsd-child (NULL when it serves none). Points into the tree. */
+ * nsd-child (NULL when it serves none), the first zone behind fakedns for
+ * fakedns (NULL when none: it is not started). Points into the tree. */
 const char *lab_conf_probe_name(const zone_tree *tree, enum lab_server_id id);
 
 #endif

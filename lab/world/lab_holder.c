@@ -299,6 +299,11 @@ static int start_all(struct holder *h, struct dl_error *err)
     if (h->a->probe[LAB_FAKESMTP] != NULL && (start_server(h, LAB_FAKESMTP, err) != 0 ||
                                               wait_ready(h, LAB_FAKESMTP, deadline, err) != 0))
         return -1;
+    /* fakedns forwards to nsd-child, up by now; its probe goes through
+     * that forwarding */
+    if (h->a->probe[LAB_FAKEDNS] != NULL &&
+        (start_server(h, LAB_FAKEDNS, err) != 0 || wait_ready(h, LAB_FAKEDNS, deadline, err) != 0))
+        return -1;
     return 0;
 }
 

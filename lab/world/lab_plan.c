@@ -40,8 +40,13 @@ char *lab_plan_cname_target(const struct scen *s, const struct scen_host *h)
     return dl_xasprintf("%.*s.%s", (int)label, h->name, s->zones[0].origin);
 }
 
-static int add_zone_at(zone_tree *t, const struct scen_zone *z, bool lame, struct dl_error *err)
+/* Zone z of catalogue scenario i; its name server is the lab's (NSD) or,
+ * when z has `misbehave:` rules, fakedns in front of it (lab_addr_fakedns,
+ * lab_fakedns.h). */
+static int add_zone_at(zone_tree *t, const struct scen_zone *z, size_t i, bool lame,
+                       struct dl_error *err)
 {
+    char fake[16];
     char *ns = dl_xasprintf("ns1.%s", z->origin);
     struct zone_def d = {
         .origin = z->origin,
@@ -58,7 +63,7 @@ static int add_zone_at(zone_tree *t, const struct scen_zone *z, bool lame, struc
         .nsec3_iterations = z->nsec3_iterations,
         .nsec3_salt = z->nsec3_salt,
         .ns_name = ns,
-        .ns_addr = LAB_ADDR_CHILD,
+        .ns_addr = z->n_misbehave > 0 ? lab_addr_fakedns(i, fake) : LAB_ADDR_CHILD,
         .lame = lame,
     };
     int rc = zone_tree_add_zone(t, &d, err);
@@ -102,11 +107,6 @@ static int add_records(zone_tree *t, const struct scen_record *r, size_t n, cons
     return 0;
 }
 
-static int add_zone(zone_tree *t, const struct scen_zone *z, struct dl_error *err)
-{
-    return add_zone_at(t, z, false, err);
-}
-
 /* tlsa-servfail: _tcp.<host> delegated (with DS) to the child server,
  * whose copy of the zone fails to load. */
 static int add_servfail_zone(zone_tree *t, const struct scen *s, const struct scen_host *h,
@@ -125,7 +125,10 @@ static int add_servfail_zone(zone_tree *t, const struct scen *s, const struct sc
     return rc;
 }
 
-char *lab_plan_tlsa_owner(const struct scen_host *h, const char *base, unsigned port)
+/* Where host h's TLSA records for `port` are published, base being the
+ * host's name or its CNAME target (the caller frees it): the host's
+ * tlsa_alias, *._tcp.<base> for tlsa_at: wildcard, else _PORT._tcp.<base>. */
+static char *tlsa_owner(const struct scen_host *h, const char *base, unsigned port)
 {
     if (h->tlsa_alias != NULL)
         return dl_xstrdup(h->tlsa_alias);
@@ -145,7 +148,7 @@ static int add_tlsa_alias(zone_tree *t, const struct scen_host *h, const char *b
 }
 
 /* The host's TLSA records: literal, or computed from a certificate the
- * scenario's certificate set holds; at lab_plan_tlsa_owner. */
+ * scenario's certificate set holds; at tlsa_owner. */
 static int add_tlsa(zone_tree *t, const struct lab_plan_opts *o, size_t i,
                     const struct scen_host *h, const char *base, struct dl_error *err)
 {
@@ -162,7 +165,7 @@ static int add_tlsa(zone_tree *t, const struct lab_plan_opts *o, size_t i,
                                 x->loc.file, x->loc.line, x->of);
         if (x->literal == NULL && (computed = lab_smtp_tlsa(o->smtp, i, x, err)) == NULL)
             return -1;
-        owner = lab_plan_tlsa_owner(h, base, x->port);
+        owner = tlsa_owner(h, base, x->port);
         rc = add_rr(t, &x->loc, err, "%s %d IN TLSA %s", owner, PLAN_TTL,
                     computed ? computed : x->literal);
         free(owner);
@@ -250,7 +253,7 @@ char *lab_plan_fault_owner(const struct scen *s, const struct scen_fault *f, uin
     switch (target) {
     case ZONE_TARGET_TLSA: /* where the records are: the alias target, the wildcard */
         *type = LDNS_RR_TYPE_TLSA;
-        return lab_plan_tlsa_owner(h, h->name, h->n_tlsa > 0 ? h->tlsa[0].port : 25);
+        return tlsa_owner(h, h->name, h->n_tlsa > 0 ? h->tlsa[0].port : 25);
     case ZONE_TARGET_MX:
         *type = LDNS_RR_TYPE_MX;
         return dl_xstrdup(mx_owner(s));
@@ -322,10 +325,10 @@ static int add_scenario(zone_tree *t, const struct lab_plan_opts *o, const scen_
     /* lame-delegation: the domain's name server does not serve it.
      * domain_alias: no zone of its own, a CNAME in an extra zone. */
     if (s->domain_alias == NULL &&
-        add_zone_at(t, &s->zone, find_fault(s, NULL, "lame-delegation") != NULL, err) != 0)
+        add_zone_at(t, &s->zone, i, find_fault(s, NULL, "lame-delegation") != NULL, err) != 0)
         return -1;
     for (size_t k = 0; k < s->n_zones; k++)
-        if (add_zone(t, &s->zones[k], err) != 0)
+        if (add_zone_at(t, &s->zones[k], i, false, err) != 0)
             return -1;
     if (add_records(t, s->zone.records, s->zone.n_records, s->domain, err) != 0)
         return -1;

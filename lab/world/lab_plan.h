@@ -52,11 +52,6 @@ int lab_plan_build_scenario(const scen_catalog *cat, size_t i, const struct lab_
  * NULL when the target needs an MX host and the scenario has none. */
 char *lab_plan_fault_owner(const struct scen *s, const struct scen_fault *f, uint16_t *type);
 
-/* Where host h's TLSA records for `port` are published, base being the
- * host's name or its CNAME target (the caller frees it): the host's
- * tlsa_alias, *._tcp.<base> for tlsa_at: wildcard, else _PORT._tcp.<base>. */
-char *lab_plan_tlsa_owner(const struct scen_host *h, const char *base, unsigned port);
-
 /* For a host hit by mx-cname, mx-cname-insecure or mx-dname: the (for
  * mx-dname, synthesised) CNAME target, the host's first label in the
  * scenario's first extra (provider) zone (the caller frees it); else NULL. */

@@ -3,6 +3,7 @@
 #include "dl_util.h"
 #include "lab_conf.h"
 #include "lab_addr.h"
+#include "lab_fakedns.h"
 #include "lab_plan.h"
 #include "lab_refresh.h"
 #include "lab_smtp.h"
@@ -35,6 +36,8 @@ int lab_up_prepare(const struct lab_globals *g, const scen_catalog *cat, zone_tr
         po.smtp = smtp;
         if (lab_plan_build(cat, &po, tree, &st, &err) == 0) {
             rc = lab_conf_write(g->run_dir, *tree, &err);
+            if (rc == 0)
+                rc = lab_fakedns_write(g->run_dir, cat, &err);
             if (rc == 0)
                 rc = lab_smtp_write_conf(smtp, cat, &err);
             if (rc != 0)

@@ -30,6 +30,21 @@ name: nosummary
 mx:
   - host: mx1
 Y
+write badmisbehave <<'Y'
+name: badmisbehave
+summary: every goes only with answer drop, on line 6
+zone:
+  misbehave:
+    - {type: TLSA, answer: drop, every: 3}
+    - {type: TLSA, answer: servfail, every: 2}
+Y
+write badanswer <<'Y'
+name: badanswer
+summary: an answer a misbehaving server cannot give, on line 5
+zones:
+  - name: legacy.test
+    misbehave: [{type: TLSA, answer: nxdomain}]
+Y
 
 lint_one() { # NAME LINE: exactly one message, naming FILE:LINE, exit 2
     out=$("$DANELAB" lint "$D/$1.yaml" 2>&1)
@@ -45,6 +60,14 @@ lint_one syntax 2
 lint_one unknownkey 5
 lint_one badrecord 5
 lint_one nosummary 1
+lint_one badmisbehave 6
+lint_one badanswer 5
+check_output "lint names the misused key" "key 'every': only with answer: drop" \
+    "$DANELAB" lint "$D/badmisbehave.yaml"
+check_output "lint names the unknown answer" "key 'answer'.*nxdomain" "$DANELAB" lint "$D/badanswer.yaml"
+check_output "explain says how a zone's name server misbehaves" \
+    "The name server of ns-tlsa-servfail-unsigned-mx.test \(fakedns\) answers TLSA queries SERVFAIL\." \
+    "$DANELAB" -r "$WORK/explain" explain ns-tlsa-servfail-unsigned
 check_output "lint names what is wrong with the record" "bad record .*999\.1\.2\.3" \
     "$DANELAB" lint "$D/badrecord.yaml"
 check_output "lint names the unknown key" "unknown key 'colour'" "$DANELAB" lint "$D/unknownkey.yaml"

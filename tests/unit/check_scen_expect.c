@@ -137,6 +137,33 @@ START_TEST(dns_catalogue)
 }
 END_TEST
 
+/* Each ns-* scenario (a misbehaving name server) has `misbehave:` rules on
+ * some zone of its own and no fault, and declares the MX and A verdicts. */
+START_TEST(ns_catalogue)
+{
+    const char *paths[] = {"../../lab/scenarios"};
+    scen_catalog *c = NULL;
+    struct dl_error err = {{0}};
+    size_t n_ns = 0;
+    ck_assert_msg(scen_catalog_load(paths, 1, &c, &err) == 0, "%s", err.msg);
+    for (size_t i = 0; i < scen_catalog_count(c); i++) {
+        const struct scen *s = scen_catalog_get(c, i);
+        size_t rules = s->zone.n_misbehave;
+        if (strncmp(s->name, "ns-", 3) != 0)
+            continue;
+        n_ns++;
+        for (size_t k = 0; k < s->n_zones; k++)
+            rules += s->zones[k].n_misbehave;
+        ck_assert_msg(rules > 0 && s->n_faults == 0, "%s: misbehave: rules, no faults", s->name);
+        ck_assert_msg(s->expect_dns[SCEN_RRSET_MX].verdict != SCEN_DNSSEC_UNSET &&
+                          s->expect_dns[SCEN_RRSET_A].verdict != SCEN_DNSSEC_UNSET,
+                      "%s: no MX or A verdict", s->name);
+    }
+    ck_assert_uint_ge(n_ns, 10);
+    scen_catalog_free(c);
+}
+END_TEST
+
 Suite *scen_expect_suite(void)
 {
     Suite *s = suite_create("scen_expect");
@@ -146,6 +173,7 @@ Suite *scen_expect_suite(void)
     tcase_add_test(pos, accept_match);
     tcase_add_test(pos, dns_expectations);
     tcase_add_test(pos, dns_catalogue);
+    tcase_add_test(pos, ns_catalogue);
     suite_add_tcase(s, pos);
     return s;
 }

@@ -156,6 +156,27 @@ START_TEST(model_alt_certificate_may_use)
 }
 END_TEST
 
+/* A TLSA lookup that fails in a signed zone forbids the host; in an
+ * unsigned zone (address insecure) it does not: opportunistic delivery
+ * there passes, it is no LEAK (RFC 7672 2.2, 2.2.2). */
+START_TEST(insecure_tlsa_failure_allows_host)
+{
+    struct scen *u = load("../../lab/scenarios/ns-tlsa-servfail-unsigned.yaml");
+    struct scen *g = load("../../lab/scenarios/ns-tlsa-servfail-signed.yaml");
+    struct lab_model_host m;
+    struct lab_verdict_out out;
+    lab_model_host(g, 0, &m);
+    ck_assert_int_eq(m.use, LAB_MODEL_MUST_NOT_USE);
+    lab_model_host(u, 0, &m);
+    ck_assert_int_ne(m.use, LAB_MODEL_MUST_NOT_USE);
+    ck_assert_int_eq(judge(u, LAB_MTA_SENT, LAB_MTA_AUTH_UNVERIFIED,
+                           "mx1.ns-tlsa-servfail-unsigned-mx.test", true, NULL, &out),
+                     LAB_VERDICT_PASS);
+    scen_free(u);
+    scen_free(g);
+}
+END_TEST
+
 Suite *verdict_suite(void)
 {
     Suite *s = suite_create("verdict");
@@ -164,6 +185,7 @@ Suite *verdict_suite(void)
     tcase_add_test(pos, either_alternative_passes);
     tcase_add_test(pos, reference_alone_never_leaks);
     tcase_add_test(pos, model_alt_certificate_may_use);
+    tcase_add_test(pos, insecure_tlsa_failure_allows_host);
     tcase_add_test(neg, delivery_nowhere_accepted_leaks);
     tcase_add_test(neg, plaintext_where_tls_required_leaks);
     tcase_add_test(neg, model_forbidden_host_leaks);
