@@ -38,6 +38,12 @@ struct lab_session {
     struct zone_tree *tree;
     bool *sel;    /* catalogue index -> selected */
     size_t n_sel; /* how many */
+    /* Scenarios chosen yet not run, and why: on the host's loopback
+     * (--no-netns) those needing IPv6 (lab_addr_needs_ipv6). A skip is
+     * reported as one (never as a pass). */
+    bool *skipped; /* catalogue index -> skipped */
+    size_t n_skipped;
+    const char *skip_why;
     FILE *junit_f, *html_f;
 };
 
