@@ -99,15 +99,15 @@ static bool named(const struct lab_session *s, const struct scen *sc)
     return false;
 }
 
-/* On the host's loopback (--no-netns) only 127.0.0.0/8 exists: the
- * selected scenarios with an IPv6 address are skipped, and said so. */
-static void skip_ipv6(struct lab_session *s, const struct lab_globals *g)
+void lab_session_skip_ipv6(struct lab_session *s, bool netns)
 {
     size_t n = scen_catalog_count(s->cat);
+    free(s->skipped);
     s->skipped = dl_xcalloc(n + 1, sizeof(bool));
+    s->n_skipped = 0;
     s->skip_why = "needs IPv6: the lab's fd53::/48 exists only in its own network namespace, "
                   "not on the host's loopback (--no-netns)";
-    for (size_t i = 0; !g->netns && i < n; i++)
+    for (size_t i = 0; !netns && i < n; i++)
         if (s->sel[i] && lab_addr_needs_ipv6(scen_catalog_get(s->cat, i))) {
             s->sel[i] = false;
             s->skipped[i] = true;
@@ -141,7 +141,7 @@ int lab_session_prepare(struct lab_session *s, const struct lab_globals *g,
     }
     if (s->shard_n)
         s->n_sel = scen_select_shard(s->cat, s->sel, s->shard_k, s->shard_n);
-    skip_ipv6(s, g);
+    lab_session_skip_ipv6(s, g->netns);
     return 0;
 }
 
