@@ -1,12 +1,14 @@
 /*
  * Unit tests for the lab's address plan over both families (lab/world:
- * lab_addr, lab_smtp's listeners, lab_session's --no-netns skip), on
+ * lab_addr, lab_smtp's listeners, lab_session's --no-netns skip and how
+ * lab_report's JUnit shows it), on
  * data/scen/addr/addresses.yaml: mx1 IPv4 (default), mx2 IPv6 (the
  * plan), mx3 dual-stack (ipv4, a literal IPv6, the plan's IPv6 with a
  * server of its own), mx4 a literal IPv4.
  */
 #include "dl_util.h"
 #include "lab_addr.h"
+#include "lab_report.h"
 #include "lab_session.h"
 #include "lab_smtp.h"
 #include "scen.h"
@@ -125,6 +127,27 @@ START_TEST(skip_without_netns)
 }
 END_TEST
 
+/* A skipped scenario reaches JUnit as a <skipped/> testcase: counted as
+ * a test, never as a pass or a failure. */
+START_TEST(skip_in_junit)
+{
+    json_t *r = json_pack("{s:[], s:{s:i, s:i, s:i}, s:[{s:s, s:s}]}", "scenarios", "summary",
+                          "passed", 0, "failed", 0, "skipped", 1, "skipped", "name",
+                          "addr-ipv6-only", "reason", "needs IPv6 <no netns>");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_int_eq(lab_report_junit(f, r), 0);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(text, "<testsuites name=\"danelab\" tests=\"1\" failures=\"0\""));
+    ck_assert_ptr_nonnull(strstr(text, "skipped=\"1\""));
+    ck_assert_ptr_nonnull(strstr(text, "<testcase classname=\"addr-ipv6-only\" name=\"all\""));
+    ck_assert_ptr_nonnull(strstr(text, "<skipped message=\"needs IPv6 &lt;no netns&gt;\"/>"));
+    free(text);
+    json_decref(r);
+}
+END_TEST
+
 Suite *lab_addr_suite(void)
 {
     Suite *s = suite_create("lab_addr");
@@ -132,6 +155,7 @@ Suite *lab_addr_suite(void)
     tcase_add_test(pos, plan);
     tcase_add_test(pos, smtp_listeners);
     tcase_add_test(pos, skip_without_netns);
+    tcase_add_test(pos, skip_in_junit);
     suite_add_tcase(s, pos);
     return s;
 }
