@@ -1,5 +1,7 @@
 #include "dl_util.h"
 
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -297,4 +299,24 @@ bool dl_name_under(const char *name, const char *zone)
         return true;
     return ln >= lz && strcasecmp(name + ln - lz, zone) == 0 &&
            (ln == lz || name[ln - lz - 1] == '.');
+}
+
+int dl_sockaddr(const char *addr, unsigned port, struct sockaddr_storage *ss, socklen_t *len)
+{
+    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    memset(ss, 0, sizeof(*ss));
+    if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons((uint16_t)port);
+        *len = sizeof(*in4);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)port);
+        *len = sizeof(*in6);
+        return 0;
+    }
+    return -1;
 }

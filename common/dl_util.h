@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -46,6 +47,10 @@ int dl_parse_time(const char *text, time_t *out);
 /* write(2) all len bytes (again after EINTR and short writes). Returns 0,
  * or -1 with errno set. */
 int dl_write_all(int fd, const void *data, size_t len);
+
+/* addr (an IPv4 or IPv6 literal) and port as a socket address in *ss
+ * (its length in *len): 0, or -1 when addr is neither. */
+int dl_sockaddr(const char *addr, unsigned port, struct sockaddr_storage *ss, socklen_t *len);
 
 /* The monotonic clock, in seconds and in milliseconds; a sleep of ms
  * milliseconds (ended early by a signal). */

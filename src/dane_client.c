@@ -183,15 +183,25 @@ static void host_lookup(dane_dns *dns, const struct dane_host_result *h,
           a->canonname ? a->canonname : "", a->why[0] ? ": " : "", a->why);
 }
 
-/* The first address of the family the choice names into h->address. */
-static int first_address(const struct dane_dns_answer *a, int family, struct dane_host_result *h)
+/* The answer's addresses (4 or 16 bytes each) appended to h->addresses,
+ * as far as there is room; malformed records skipped. */
+static void keep_addresses(const struct dane_dns_answer *a, int family, struct dane_host_result *h,
+                           struct dane_client_result *r)
 {
     size_t want = family == 4 ? 4 : 16;
-    if (a->n_rrs == 0 || a->rrs[0].len != want ||
-        inet_ntop(family == 4 ? AF_INET : AF_INET6, a->rrs[0].data, h->address,
-                  sizeof(h->address)) == NULL)
-        return -1;
-    return 0;
+    for (size_t i = 0; i < a->n_rrs; i++) {
+        char *text = h->addresses[h->n_addresses];
+        if (h->n_addresses == DANE_CLIENT_MAX_ADDRS) {
+            trace(r, "  more than %d addresses: the first %d kept", DANE_CLIENT_MAX_ADDRS,
+                  DANE_CLIENT_MAX_ADDRS);
+            return;
+        }
+        if (a->rrs[i].len == want && inet_ntop(family == 4 ? AF_INET : AF_INET6, a->rrs[i].data,
+                                               text, sizeof(h->addresses[0])) != NULL)
+            h->n_addresses++;
+        else
+            trace(r, "  malformed %s record", family == 4 ? "A" : "AAAA");
+    }
 }
 
 static enum dane_dns_verdict addr_verdict(const struct dane_addr_choice *c,
@@ -230,9 +240,13 @@ static int host_address(dane_dns *dns, struct dane_host_result *h, struct dane_c
         h->reason = DANE_R_DNS_FAILED;
     else if (c->decision == DANE_ADDR_NONE)
         h->reason = DANE_R_NO_MAIL_HOST;
-    else if ((rc = first_address(c->family == 4 ? &a4 : &a6, c->family, h)) != 0) {
-        trace(r, "  malformed %s record", c->family == 4 ? "A" : "AAAA");
-        h->reason = DANE_R_DNS_FAILED;
+    else {
+        keep_addresses(&a4, 4, h, r); /* IPv4 first (dane_client.h) */
+        keep_addresses(&a6, 6, h, r);
+        if (h->n_addresses == 0)
+            h->reason = DANE_R_DNS_FAILED;
+        else
+            rc = 0;
     }
     dane_dns_answer_clear(&a4);
     dane_dns_answer_clear(&a6);
@@ -576,6 +590,36 @@ out:
     dane_smtp_free(s.smtp);
 }
 
+/* What one address's session left in h, cleared before the next address
+ * (what the DNS lookups found stays). */
+static void clear_session(struct dane_host_result *h)
+{
+    h->local_address[0] = '\0';
+    h->starttls_offered = h->tls_used = false;
+    memset(&h->tls, 0, sizeof(h->tls));
+    h->last_reply[0] = '\0';
+    h->facts.leaf_expired = h->facts.leaf_not_yet_valid = false;
+    h->facts.smtp_code[0] = '\0';
+}
+
+/* Each address of the host in turn until one's server takes or rejects
+ * the message (RFC 5321 5.1); h keeps the last session's result. */
+static void smtp_addresses(SSL_CTX *ctx, const struct dane_client_opts *o,
+                           struct dane_host_result *h, struct dane_client_result *r)
+{
+    for (size_t k = 0; k < h->n_addresses; k++) {
+        if (k > 0) {
+            trace(r, "  %s failed (%s): the next address (RFC 5321 5.1)", h->address,
+                  dane_reason_name(h->reason));
+            clear_session(h);
+        }
+        snprintf(h->address, sizeof(h->address), "%s", h->addresses[k]);
+        smtp_host(ctx, o, h, r);
+        if (dane_decide_stop(dane_decide_host_class(o->profile, h->reason, &h->facts)))
+            return;
+    }
+}
+
 /* --- the attempt -------------------------------------------------------- */
 
 static void try_host(dane_dns *dns, SSL_CTX *ctx, const struct dane_client_opts *o,
@@ -590,7 +634,7 @@ static void try_host(dane_dns *dns, SSL_CTX *ctx, const struct dane_client_opts 
         host_policy(dns, o->port, r->mx_verdict == DANE_DNS_SECURE, &c, h, r, err) != 0)
         goto judged;
     trace(r, "  policy: %s", dane_host_policy_name(h->policy));
-    smtp_host(ctx, o, h, r);
+    smtp_addresses(ctx, o, h, r);
     trace(r, "  => %s %s (%s)", dane_status_name(h->outcome.status), h->outcome.code,
           dane_reason_name(h->reason));
     return;

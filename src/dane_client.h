@@ -28,6 +28,19 @@
  * name; an insecure expansion → DANE only when the first CNAME, at the MX
  * host name, is secure, with TLSA at the original name only.
  *
+ * Addresses (RFC 5321 5.1: "the SMTP client MUST be able to try (and
+ * retry) each of the relevant addresses in this list in order, until a
+ * delivery attempt succeeds"): every address of a usable host is tried in
+ * turn, up to DANE_CLIENT_MAX_ADDRS, until one takes or rejects the
+ * message; an address whose server fails (no connection, no STARTTLS
+ * where TLS is required, DANE authentication failure) is skipped for the
+ * next one, with the same policy (the TLSA records belong to the host
+ * name, not the address). Order: the IPv4 addresses first, then the IPv6
+ * ones, each in the answer's order. RFC 5321 and RFC 7672 do not order the
+ * families and RFC 6555 / 8305 (prefer IPv6) are about interactive
+ * clients: this client picks IPv4 first so that a run is the same on
+ * every machine; either order conforms.
+ *
  * The attempt's outcome over the hosts tried (RFC 7672 2.1.2, 2.2; RFC
  * 5321 5.1): delivered when a host took the message; else, when a server
  * rejected the message with 5xx, that answer (bounced); else deferred when
@@ -53,6 +66,7 @@
  * preference as the 10th, up to 16 in all (the hard bound). */
 #define DANE_CLIENT_MX_LIMIT  10
 #define DANE_CLIENT_MAX_HOSTS 16
+#define DANE_CLIENT_MAX_ADDRS 8 /* addresses tried per host (RFC 5321 5.1: at least two) */
 
 struct dane_client_opts {
     enum dane_profile profile;
@@ -78,7 +92,9 @@ const char *dane_host_policy_name(enum dane_host_policy p);
 struct dane_host_result {
     char name[256]; /* MX host */
     unsigned preference;
-    char address[64];
+    char address[64];                          /* the address of the last (or only) session */
+    char addresses[DANE_CLIENT_MAX_ADDRS][64]; /* every address to try, in order */
+    size_t n_addresses;
     char local_address[64]; /* this end of the SMTP connection, "" when none was made */
     enum dane_dns_verdict addr_verdict;
     char tlsa_base[256];  /* where the TLSA records were found */

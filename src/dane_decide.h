@@ -64,7 +64,7 @@ enum dane_addr_decision {
 
 struct dane_addr_choice {
     enum dane_addr_decision decision;
-    int family;            /* 4 or 6: whose first address is used; 0: none */
+    int family;            /* 4 or 6: the family tried first (IPv4 when it has one); 0: none */
     const char *canonname; /* the CNAME-expanded name, or NULL */
     const char *why;
 };
@@ -72,8 +72,8 @@ struct dane_addr_choice {
 /* The strict choice (RFC 7672 2.1.1, 2.2.2): any bogus family makes the
  * host unusable, any failed one defers it, never a downgrade to
  * opportunistic TLS; DANE applies only when both families' answers (data
- * or denial) are secure. The first IPv4 address is used, else the first
- * IPv6 one. */
+ * or denial) are secure. Every address is then tried in turn, IPv4 ones
+ * first (dane_client.h). */
 void dane_decide_addr(const struct dane_decide_lookup *a4, const struct dane_decide_lookup *a6,
                       struct dane_addr_choice *out);
 

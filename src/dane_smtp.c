@@ -48,26 +48,6 @@ static void set_timeout(int fd, int ms)
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-static int make_addr(const char *addr, unsigned port, struct sockaddr_storage *ss, socklen_t *len)
-{
-    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-    memset(ss, 0, sizeof(*ss));
-    if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
-        in4->sin_family = AF_INET;
-        in4->sin_port = htons((uint16_t)port);
-        *len = sizeof(*in4);
-        return 0;
-    }
-    if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons((uint16_t)port);
-        *len = sizeof(*in6);
-        return 0;
-    }
-    return -1;
-}
-
 /* Non-blocking connect bounded by timeout_ms. */
 static int connect_within(int fd, const struct sockaddr *sa, socklen_t len, int timeout_ms)
 {
@@ -97,7 +77,7 @@ dane_smtp *dane_smtp_connect(const char *addr, unsigned port, const char *peer, 
     socklen_t len;
     dane_smtp *s;
     int fd;
-    if (make_addr(addr, port, &ss, &len) != 0) {
+    if (dl_sockaddr(addr, port, &ss, &len) != 0) {
         dl_error_set(err, "%s: not an IP address: %s", peer, addr);
         return NULL;
     }
@@ -150,7 +130,7 @@ int dane_smtp_source_address(const char *addr, char *buf, size_t len)
     struct sockaddr_storage ss;
     socklen_t sl;
     int fd, rc = -1;
-    if (make_addr(addr, 25, &ss, &sl) != 0)
+    if (dl_sockaddr(addr, 25, &ss, &sl) != 0)
         return -1;
     fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0)

@@ -495,13 +495,36 @@ static int check_selected(struct checker *c)
     return rc;
 }
 
-/* "N passed, N failed[, N errors]" after prefix, on standard output. */
+/* "N passed, N failed[, N errors][, N skipped (why)]" after prefix, on
+ * standard output. */
 static void summary_line(const char *prefix, const struct checker *c)
 {
     printf("%s%u passed, %u failed", prefix, c->passed, c->failed);
     if (c->errors)
         printf(", %u error%s", c->errors, c->errors == 1 ? "" : "s");
+    if (c->o->s->n_skipped)
+        printf(", %zu skipped (%s)", c->o->s->n_skipped, c->o->s->skip_why);
     putchar('\n');
+}
+
+/* The skipped scenarios (lab_session), when there are any, as "skipped":
+ * [{name, reason}] and summary.skipped. A skip is neither a pass nor a
+ * failure. */
+static void add_skipped(json_t *top, const struct checker *c)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < scen_catalog_count(c->cat); i++)
+        if (c->o->s->skipped && c->o->s->skipped[i])
+            json_array_append_new(list,
+                                  json_pack("{s:s, s:s}", "name", scen_catalog_get(c->cat, i)->name,
+                                            "reason", c->o->s->skip_why));
+    if (json_array_size(list) == 0) {
+        json_decref(list);
+        return;
+    }
+    json_object_set_new(json_object_get(top, "summary"), "skipped",
+                        json_integer((json_int_t)json_array_size(list)));
+    json_object_set_new(top, "skipped", list);
 }
 
 int lab_checker_main(const struct lab_globals *g, const struct lab_checker_opts *o)
@@ -534,6 +557,7 @@ int lab_checker_main(const struct lab_globals *g, const struct lab_checker_opts 
             json_array_append(list, c.results[c.order[k]]);
     top = json_pack("{s:o, s:{s:i, s:i, s:i, s:f}}", "scenarios", list, "summary", "passed",
                     c.passed, "failed", c.failed, "errors", c.errors, "seconds", dl_mono() - t0);
+    add_skipped(top, &c);
     if (o->s->shard_n)
         json_object_set_new(
             top, "shard", json_pack("{s:i, s:i}", "index", o->s->shard_k, "count", o->s->shard_n));

@@ -304,19 +304,21 @@ static int set_listeners(lab_timeline *tl, size_t i, int index, bool own, bool l
 {
     const struct scen *s = scen_catalog_get(tl->cat, i);
     struct scen_host *hosts = scen_hosts_at(s, index);
-    char **l = dl_xcalloc(s->n_hosts + 1, sizeof(char *));
+    size_t n = 0, max = s->n_hosts * SCEN_MAX_ADDRS;
+    char **l = dl_xcalloc(max + 1, sizeof(char *));
     char *tag =
         own ? NULL
             : dl_xasprintf("timeline %s step %d, pid %ld", s->name, index + 1, (long)getpid());
     int rc = 0;
     for (size_t j = 0; rc == 0 && j < s->n_hosts; j++)
-        if ((l[j] = lab_smtp_listener(tl->smtp, tl->cat, i, j, &hosts[j], err)) == NULL)
-            rc = -1;
-    if (rc == 0 && !(lazy && lab_listen_live(l, s->n_hosts, tag)) &&
-        (rc = lab_listen_set(tl->run_dir, l, s->n_hosts, tag, err)) != 0)
+        for (size_t k = 0; rc == 0 && k < s->hosts[j].n_addrs; k++)
+            if ((l[n++] = lab_smtp_listener(tl->smtp, tl->cat, i, j, k, &hosts[j], err)) == NULL)
+                rc = -1;
+    if (rc == 0 && !(lazy && lab_listen_live(l, n, tag)) &&
+        (rc = lab_listen_set(tl->run_dir, l, n, tag, err)) != 0)
         dl_error_prefix(err, "timeline");
-    for (size_t j = 0; j < s->n_hosts; j++)
-        free(l[j]);
+    for (size_t k = 0; k < n; k++)
+        free(l[k]);
     free(l);
     free(tag);
     free(hosts);

@@ -634,7 +634,7 @@ static int setup(struct mta_run *r)
     if (rc != 0)
         return -1;
     if (lab_world_enter(r->g->run_dir, &err) != 0 || (r->tls = dane_tls_ctx_new(&err)) == NULL ||
-        (r->mta = r->ad->create(r->g->run_dir, o->aopts, o->n_aopts, &err)) == NULL) {
+        (r->mta = r->ad->create(r->g->run_dir, r->g->netns, o->aopts, o->n_aopts, &err)) == NULL) {
         dl_err("mta: %s", err.msg);
         return -1;
     }

@@ -68,9 +68,13 @@ struct lab_mta_adapter {
     const char *name;         /* "postfix": `danelab mta NAME`, RUN/mta/NAME */
     const char *const *flags; /* its own options taking a value, NULL-terminated */
     const char *usage;        /* one line on them for error messages */
-    /* Write the instance's configuration (removing a previous one). */
-    void *(*create)(const char *run_dir, const struct lab_mta_option *opts, size_t n_opts,
-                    struct dl_error *err);
+    /* Write the instance's configuration (removing a previous one). With
+     * `ipv6` (the lab runs in its own network namespace, where its IPv6
+     * range fd53::/48 exists) the MTA is configured for both families
+     * (Postfix inet_protocols = all, Exim disable_ipv6 = false), else for
+     * IPv4 alone (the host's loopback, --no-netns). */
+    void *(*create)(const char *run_dir, bool ipv6, const struct lab_mta_option *opts,
+                    size_t n_opts, struct dl_error *err);
     /* Where its configuration is (for reports). */
     const char *(*where)(void *mta);
     /* The MTA's name and version once started ("Postfix 3.7.11"), for

@@ -409,9 +409,10 @@ static void vars_of(const struct lab_command *c, struct lab_command_vars *v)
 
 static void cmd_destroy(void *mta);
 
-static void *cmd_create(const char *run_dir, const struct lab_mta_option *opts, size_t n_opts,
-                        struct dl_error *err)
+static void *cmd_create(const char *run_dir, bool ipv6, const struct lab_mta_option *opts,
+                        size_t n_opts, struct dl_error *err)
 {
+    (void)ipv6; /* the command configures its MTA itself */
     struct lab_command *c = dl_xcalloc(1, sizeof(*c));
     struct stat st;
     c->timeout_ms = 30000;

@@ -32,6 +32,7 @@ struct lab_exim {
     char *etc, *conf; /* base/etc, base/etc/exim.conf */
     char *spool, *log, *mainlog;
     char *binary;       /* the Exim binary */
+    bool ipv6;          /* disable_ipv6 = false (lab_mta_adapter.h, create) */
     char *env[MAX_ENV]; /* NAME=VALUE for env(1): libraries, nss_wrapper */
     size_t n_env;
     uid_t uid; /* the exim user's IDs */
@@ -293,8 +294,11 @@ static char *config(const lab_exim *x, char *const *options_in, size_t n_options
                      "timeout_frozen_after = 1h\n"
                      "log_selector = +outgoing_port +smtp_confirmation +tls_certificate_verified "
                      "+tls_peerdn +tls_sni +deliver_time +millisec +received_recipients\n"
-                     "dns_dnssec_ok = 1\n",
-                     x->binary, x->spool, x->log, x->spool);
+                     "dns_dnssec_ok = 1\n"
+                     "# both families in the lab's own namespace (fd53::/48), IPv4 on the\n"
+                     "# host's loopback (danelab(1), ADDRESS PLAN)\n"
+                     "disable_ipv6 = %s\n",
+                     x->binary, x->spool, x->log, x->spool, x->ipv6 ? "false" : "true");
     section(&b, &sec_main, main_lines, options, n_options);
     free(main_lines);
     section(&b, &sec_router,
@@ -343,13 +347,14 @@ static void ex_destroy(void *mta);
  * section) or `DRIVER:NAME=VALUE` (DRIVER: dnslookup or remote_smtp),
  * each replacing the default line of that name (--exim-option, to test
  * the runner). */
-static lab_exim *exim_new(const char *run_dir, const char *binary, char *const *options,
+static lab_exim *exim_new(const char *run_dir, const char *binary, bool ipv6, char *const *options,
                           size_t n_options, struct dl_error *err)
 {
     lab_exim *x = dl_xcalloc(1, sizeof(*x));
     char *text;
     struct stat st;
     x->base = dl_xasprintf("%s/mta/exim", run_dir);
+    x->ipv6 = ipv6;
     x->etc = dl_xasprintf("%s/etc", x->base);
     x->conf = dl_xasprintf("%s/exim.conf", x->etc);
     x->spool = dl_xasprintf("%s/spool", x->base);
@@ -606,8 +611,8 @@ static void ex_stop(void *mta)
 
 /* The adapter table. */
 
-static void *ex_create(const char *run_dir, const struct lab_mta_option *opts, size_t n_opts,
-                       struct dl_error *err)
+static void *ex_create(const char *run_dir, bool ipv6, const struct lab_mta_option *opts,
+                       size_t n_opts, struct dl_error *err)
 {
     char **options = dl_xcalloc(n_opts + 1, sizeof(char *));
     const char *binary = NULL;
@@ -618,7 +623,7 @@ static void *ex_create(const char *run_dir, const struct lab_mta_option *opts, s
             options[n++] = (char *)opts[i].value;
         else if (strcmp(opts[i].flag, "exim-binary") == 0)
             binary = opts[i].value;
-    x = exim_new(run_dir, binary, options, n, err);
+    x = exim_new(run_dir, binary, ipv6, options, n, err);
     free(options);
     return x;
 }

@@ -25,6 +25,7 @@ struct lab_postfix {
     char *base; /* RUN/mta/postfix */
     char *conf; /* base/etc */
     char *queue, *data, *log, *maillog;
+    bool ipv6;   /* inet_protocols = all (lab_mta_adapter.h, create) */
     long offset; /* how much of the maillog was read */
     char partial[4096];
     bool started;
@@ -137,7 +138,9 @@ static char *main_cf(const lab_postfix *p, char *const *options, size_t n_option
                   "mydestination =\n"
                   "relayhost =\n"
                   "inet_interfaces = 127.0.0.1\n"
-                  "inet_protocols = ipv4\n"
+                  "# both families in the lab's own namespace (fd53::/48), IPv4 on\n"
+                  "# the host's loopback (danelab(1), ADDRESS PLAN)\n"
+                  "inet_protocols = %s\n"
                   "mynetworks = 127.0.0.0/8\n"
                   "alias_maps =\n"
                   "alias_database =\n"
@@ -162,7 +165,7 @@ static char *main_cf(const lab_postfix *p, char *const *options, size_t n_option
                   "smtp_connection_cache_on_demand = no\n"
                   "default_destination_rate_delay = 0s\n"
                   "in_flow_delay = 0s\n",
-                  p->queue, p->data, p->maillog, p->log);
+                  p->queue, p->data, p->ipv6 ? "all" : "ipv4", p->maillog, p->log);
     dl_buf_append(&b, "", 1);
     /* An option replaces the default line of the same name (Postfix
      * warns about a parameter set twice). */
@@ -216,14 +219,15 @@ static void pf_destroy(void *mta);
 /* Write the instance's configuration under RUN/mta/postfix (removing a
  * previous one, stopping it first when it still runs). `options` are extra
  * main.cf lines NAME=VALUE appended last (--postfix-option, for testing). */
-static lab_postfix *postfix_new(const char *run_dir, char *const *options, size_t n_options,
-                                struct dl_error *err)
+static lab_postfix *postfix_new(const char *run_dir, bool ipv6, char *const *options,
+                                size_t n_options, struct dl_error *err)
 {
     lab_postfix *p = dl_xcalloc(1, sizeof(*p));
     struct passwd *pw = getpwnam(MAIL_OWNER);
     char *text, *path;
     struct stat st;
     p->base = dl_xasprintf("%s/mta/postfix", run_dir);
+    p->ipv6 = ipv6;
     p->conf = dl_xasprintf("%s/etc", p->base);
     p->queue = dl_xasprintf("%s/queue", p->base);
     p->data = dl_xasprintf("%s/data", p->base);
@@ -495,8 +499,8 @@ static void pf_stop(void *mta)
 
 /* The adapter table. */
 
-static void *pf_create(const char *run_dir, const struct lab_mta_option *opts, size_t n_opts,
-                       struct dl_error *err)
+static void *pf_create(const char *run_dir, bool ipv6, const struct lab_mta_option *opts,
+                       size_t n_opts, struct dl_error *err)
 {
     char **options = dl_xcalloc(n_opts + 1, sizeof(char *));
     size_t n = 0;
@@ -504,7 +508,7 @@ static void *pf_create(const char *run_dir, const struct lab_mta_option *opts, s
     for (size_t i = 0; i < n_opts; i++)
         if (strcmp(opts[i].flag, "postfix-option") == 0)
             options[n++] = (char *)opts[i].value;
-    p = postfix_new(run_dir, options, n, err);
+    p = postfix_new(run_dir, ipv6, options, n, err);
     free(options);
     return p;
 }

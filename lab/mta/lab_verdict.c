@@ -91,8 +91,10 @@ static void model_of(const struct scen *s, const struct lab_arrival *x, struct l
 {
     int i = lab_model_find_host(s, x->host);
     for (size_t k = 0; i < 0 && k < s->n_hosts; k++)
-        if (s->hosts[k].address && strcmp(s->hosts[k].address, x->address) == 0)
-            i = (int)k;
+        for (size_t a = 0; a < s->hosts[k].n_addrs; a++)
+            if (s->hosts[k].addrs[a].literal &&
+                strcmp(s->hosts[k].addrs[a].literal, x->address) == 0)
+                i = (int)k;
     if (i >= 0) {
         lab_model_host(s, (size_t)i, m);
         return;

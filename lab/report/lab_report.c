@@ -239,6 +239,28 @@ static bool testcase(const json_t *s, const char *name, bool *pass, double *secs
     return false;
 }
 
+/* The report's "skipped" scenarios (lab_session: --no-netns and IPv6) as
+ * one testsuite "skipped" of <skipped/> testcases, when there are any. */
+static void junit_skipped(FILE *f, const json_t *skipped)
+{
+    const json_t *k;
+    size_t i;
+    if (json_array_size(skipped) == 0)
+        return;
+    fprintf(f,
+            "  <testsuite name=\"skipped\" tests=\"%zu\" failures=\"0\" errors=\"0\" "
+            "skipped=\"%zu\" time=\"0.000\">\n",
+            json_array_size(skipped), json_array_size(skipped));
+    json_array_foreach(skipped, i, k) {
+        fputs("    <testcase classname=\"", f);
+        lab_xml_escape(f, dl_json_str(k, "name"), true);
+        fputs("\" name=\"all\" time=\"0.000\">\n      <skipped message=\"", f);
+        lab_xml_escape(f, dl_json_str(k, "reason"), true);
+        fputs("\"/>\n    </testcase>\n", f);
+    }
+    fputs("  </testsuite>\n", f);
+}
+
 int lab_report_junit(FILE *f, const json_t *report)
 {
     const json_t *scens = json_object_get(report, "scenarios"), *s, *n;
@@ -261,7 +283,7 @@ int lab_report_junit(FILE *f, const json_t *report)
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<testsuites name=\"danelab\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
             "time=\"%.3f\">\n",
-            tests, failures, errors, total);
+            tests + json_array_size(json_object_get(report, "skipped")), failures, errors, total);
     json_array_foreach(names, i, n) {
         const char *check = json_string_value(n);
         size_t st = 0, sf = 0, se = 0;
@@ -312,6 +334,7 @@ int lab_report_junit(FILE *f, const json_t *report)
         }
         fputs("  </testsuite>\n", f);
     }
+    junit_skipped(f, json_object_get(report, "skipped"));
     fputs("</testsuites>\n", f);
     dl_buf_free(&msg);
     dl_buf_free(&out);

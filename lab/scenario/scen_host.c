@@ -10,12 +10,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const host_keys[] = {
-    "host",     "preference", "address",         "certificate",
-    "starttls", "tls_fault",  "chain",           "reply",
-    "sni",      "tlsa",       "tlsa_at",         "tlsa_alias",
-    "tls_min",  "tls_max",    "alt_certificate", "starttls_inject",
-    NULL};
+static const char *const host_keys[] = {"host",
+                                        "preference",
+                                        "address",
+                                        "addresses",
+                                        "certificate",
+                                        "starttls",
+                                        "tls_fault",
+                                        "chain",
+                                        "reply",
+                                        "sni",
+                                        "tlsa",
+                                        "tlsa_at",
+                                        "tlsa_alias",
+                                        "tls_min",
+                                        "tls_max",
+                                        "alt_certificate",
+                                        "starttls_inject",
+                                        NULL};
 static const char *const tlsa_keys[] = {"usage", "selector", "matching", "of", "port", NULL};
 static const char *const cert_keys[] = {"key",   "issuer",     "ca",        "pathlen", "permitted",
                                         "names", "not_before", "not_after", NULL};
@@ -340,20 +352,129 @@ static int parse_tlsa_list(struct scen_parse *c, const yaml_node_t *n, const cha
     return 0;
 }
 
-static int parse_address(struct scen_parse *c, const struct scen_yaml_map *m, struct scen_host *h)
+/* One address text: `ipv4` or `ipv6` (the lab's plan address of that
+ * family), an IPv4 literal in 127.0.0.0/8 or an IPv6 literal in
+ * SCEN_ADDR6_PREFIX/48 (kept in RFC 5952 form, so that it compares equal
+ * to what sockets report). */
+static int parse_addr_text(struct scen_parse *c, const yaml_node_t *n, const char *key,
+                           struct scen_addr *a)
 {
-    yaml_node_t *n = scen_yaml_get(m, "address");
     const char *s = NULL;
-    struct in_addr a;
-    if (scen_yaml_str(c->y, n, "address", &s, c->err) != 0)
+    struct in_addr v4;
+    struct in6_addr v6, lab;
+    char text[INET6_ADDRSTRLEN];
+    if (scen_yaml_str(c->y, n, key, &s, c->err) != 0)
         return -1;
-    if (s == NULL)
+    a->loc = scen_parse_loc(c, n);
+    if (strcmp(s, "ipv4") == 0 || strcmp(s, "ipv6") == 0) {
+        a->family = s[3] == '4' ? 4 : 6;
         return 0;
-    if (inet_pton(AF_INET, s, &a) != 1 || (ntohl(a.s_addr) >> 24) != 127)
-        return scen_yaml_fail(c->y, n, "address", c->err,
-                              "expected an IPv4 address in 127.0.0.0/8, got '%s'", s);
-    h->address = dl_xstrdup(s);
+    }
+    if (inet_pton(AF_INET, s, &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127) {
+        a->family = 4;
+        a->literal = dl_xstrdup(s);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, s, &v6) == 1 && inet_pton(AF_INET6, SCEN_ADDR6_PREFIX, &lab) == 1 &&
+        memcmp(v6.s6_addr, lab.s6_addr, 6) == 0 &&
+        inet_ntop(AF_INET6, &v6, text, sizeof(text)) != NULL) {
+        a->family = 6;
+        a->literal = dl_xstrdup(text);
+        return 0;
+    }
+    return scen_yaml_fail(c->y, n, key, c->err,
+                          "expected ipv4, ipv6, an IPv4 address in 127.0.0.0/8 or an IPv6 "
+                          "address in %s/48, got '%s'",
+                          SCEN_ADDR6_PREFIX, s);
+}
+
+/* An item of `addresses:`: an address text, or {address, starttls,
+ * certificate} for a server of its own on that address. */
+static int parse_addr_item(struct scen_parse *c, yaml_node_t *n, struct scen_addr *a)
+{
+    static const char *const keys[] = {"address", "starttls", "certificate", NULL};
+    struct scen_yaml_map m;
+    yaml_node_t *v;
+    const char *cert = NULL;
+    int st = 0;
+    if (n->type == YAML_SCALAR_NODE)
+        return parse_addr_text(c, n, "addresses", a);
+    if (scen_yaml_map_open(c->y, n, "addresses", "address", keys, &m, c->err) != 0 ||
+        (v = scen_yaml_require(&m, "address", c->err)) == NULL ||
+        parse_addr_text(c, v, "address", a) != 0 ||
+        scen_yaml_get_enum(&m, "starttls", starttls_names, &st, c->err) != 0 ||
+        scen_yaml_get_str(&m, "certificate", &cert, c->err) != 0)
+        return -1;
+    a->has_starttls = scen_yaml_get(&m, "starttls") != NULL;
+    a->starttls = (enum scen_starttls)st;
+    if (cert != NULL && !has_cert(c, cert))
+        return scen_yaml_fail(c->y, scen_yaml_get(&m, "certificate"), "certificate", c->err,
+                              "no certificate named '%s'", cert);
+    a->certificate = cert ? dl_xstrdup(cert) : NULL;
     return 0;
+}
+
+/* addrs[i] against addrs[0..i-1]: one plan address per family, no
+ * literal twice. */
+static int check_duplicate_addr(struct scen_parse *c, const yaml_node_t *n,
+                                const struct scen_addr *addrs, size_t i)
+{
+    const struct scen_addr *a = &addrs[i];
+    for (size_t j = 0; j < i; j++) {
+        const struct scen_addr *b = &addrs[j];
+        bool same = a->literal == NULL ? b->literal == NULL && a->family == b->family
+                                       : b->literal != NULL && strcmp(a->literal, b->literal) == 0;
+        if (same)
+            return scen_yaml_fail(c->y, n, "addresses", c->err,
+                                  "address '%s' given twice (first at line %u)",
+                                  a->literal       ? a->literal
+                                  : a->family == 4 ? "ipv4"
+                                                   : "ipv6",
+                                  b->loc.line);
+    }
+    return 0;
+}
+
+/* `address:` (one) or `addresses:` (1 to SCEN_MAX_ADDRS), not both;
+ * neither: the lab's IPv4 address. */
+static int parse_addresses(struct scen_parse *c, const struct scen_yaml_map *m, struct scen_host *h)
+{
+    yaml_node_t *one = scen_yaml_get(m, "address"), *list = scen_yaml_get(m, "addresses");
+    if (one != NULL && list != NULL)
+        return scen_yaml_fail(c->y, list, "addresses", c->err,
+                              "give address (one) or addresses (a list), not both");
+    if (one != NULL) {
+        h->n_addrs = 1;
+        return parse_addr_text(c, one, "address", &h->addrs[0]);
+    }
+    if (list == NULL) {
+        h->addrs[0] = (struct scen_addr){.loc = h->loc, .family = 4};
+        h->n_addrs = 1;
+        return 0;
+    }
+    if (scen_yaml_seq(c->y, list, "addresses", SCEN_MAX_ADDRS, c->err) != 0)
+        return -1;
+    if (scen_yaml_seq_len(list) == 0)
+        return scen_yaml_fail(c->y, list, "addresses", c->err,
+                              "expected at least one address (leave addresses out for the "
+                              "lab's IPv4 address)");
+    for (size_t i = 0; i < scen_yaml_seq_len(list); i++) {
+        yaml_node_t *item = scen_yaml_seq_item(c->y, list, i);
+        h->n_addrs = i + 1; /* the item is freed with the host even if it fails */
+        if (parse_addr_item(c, item, &h->addrs[i]) != 0 ||
+            check_duplicate_addr(c, item, h->addrs, i) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+bool scen_host_has_ipv6(const struct scen_host *h, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        for (size_t k = 0; k < h[j].n_addrs; k++)
+            if (h[j].addrs[k].family == 6)
+                return true;
+    return false;
 }
 
 static int parse_host_cert(struct scen_parse *c, const struct scen_yaml_map *m, struct scen_host *h)
@@ -604,7 +725,7 @@ static int parse_host(struct scen_parse *c, yaml_node_t *item, struct scen_host 
         scen_parse_dname(c, name, "host", c->domain, &h->name) != 0 ||
         check_duplicate_host(c, name, hosts, i) != 0 ||
         scen_yaml_get_int(&m, "preference", 0, 65535, &preference, c->err) != 0 ||
-        parse_address(c, &m, h) != 0 || parse_host_cert(c, &m, h) != 0 ||
+        parse_addresses(c, &m, h) != 0 || parse_host_cert(c, &m, h) != 0 ||
         scen_yaml_get_enum(&m, "starttls", starttls_names, &starttls, c->err) != 0 ||
         scen_yaml_get_enum(&m, "tlsa_at", tlsa_at_names, &tlsa_at, c->err) != 0)
         return -1;
@@ -647,7 +768,10 @@ void scen_host_free_list(struct scen_host *h, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         free(h[i].name);
-        free(h[i].address);
+        for (size_t k = 0; k < h[i].n_addrs; k++) {
+            free(h[i].addrs[k].literal);
+            free(h[i].addrs[k].certificate);
+        }
         free(h[i].certificate);
         free(h[i].tlsa_alias);
         for (int r = 0; r < SCEN_REPLY_COUNT; r++)

@@ -97,12 +97,28 @@ struct scen_sni {
     char *certificate; /* a name of certificates */
 };
 
+/* One address of an MX host (`address:` or an item of `addresses:`):
+ * a literal, or the address the lab's plan gives the host in that family
+ * (`ipv4`, `ipv6`; lab_addr). An item may give the server listening on
+ * that address a STARTTLS behaviour or a certificate of its own. */
+struct scen_addr {
+    struct scen_loc loc;
+    int family;                  /* 4 or 6 */
+    char *literal;               /* 127.0.0.0/8 or SCEN_ADDR6_PREFIX/48 (RFC 5952 form), or NULL */
+    bool has_starttls;           /* starttls: given for this address */
+    enum scen_starttls starttls; /* has_starttls: instead of the host's */
+    char *certificate;           /* instead of the host's, or NULL */
+};
+
 struct scen_host {
     struct scen_loc loc;
     char *name;          /* "mx1.good.test." */
     uint16_t preference; /* default 10 */
-    char *address;       /* IPv4 literal, or NULL: the lab allocates 127.25.S.H */
-    char *certificate;   /* certificate presented, or NULL */
+    /* The host's addresses, in file order: at least one after parsing
+     * (default: the lab's IPv4 address), IPv4-only, IPv6-only or both. */
+    struct scen_addr addrs[SCEN_MAX_ADDRS];
+    size_t n_addrs;
+    char *certificate; /* certificate presented, or NULL */
     enum scen_starttls starttls;
     enum scen_tls_fault tls_fault;
     enum scen_chain chain;
@@ -181,6 +197,9 @@ void scen_host_free_changes(struct scen_host_change *x, size_t n);
 /* The index in c->hosts of the host named `name` (absolute, lower case),
  * or c->n_hosts when there is none. */
 size_t scen_host_index(const struct scen_parse *c, const char *name);
+
+/* Whether some host of the n has an IPv6 address. */
+bool scen_host_has_ipv6(const struct scen_host *h, size_t n);
 
 /* Apply change x to h: what x gives replaces h's, borrowing x's strings
  * and arrays. */

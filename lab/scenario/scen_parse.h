@@ -35,12 +35,17 @@ struct scen_loc {
 #define SCEN_MAX_CHAIN   16   /* certificates from a leaf up to its self-signed root */
 #define SCEN_MAX_TLSA    256  /* tlsa: of one host */
 #define SCEN_MAX_SNI     64   /* sni: of one host */
+#define SCEN_MAX_ADDRS   4    /* addresses: of one host */
 #define SCEN_MAX_ZONES   16   /* zones: */
 #define SCEN_MAX_RECORDS 4096 /* records of one zone */
 #define SCEN_MAX_FAULTS  32   /* faults:, and a timeline step's faults: */
 #define SCEN_MAX_STEPS   64   /* timeline: */
 #define SCEN_MAX_CODES   64   /* retry: codes: */
 #define SCEN_MAX_TAGS    32   /* tags: */
+
+/* The IPv6 range of the lab (a /48 on the loopback of its namespace):
+ * literal IPv6 host addresses must lie in it; IPv4 ones in 127.0.0.0/8. */
+#define SCEN_ADDR6_PREFIX "fd53::"
 
 #define SCEN_MAX_ALTERNATIVES 8 /* `any:` outcomes of one expectation */
 #define SCEN_MAX_RFC          8 /* clauses of one `rfc:` key */

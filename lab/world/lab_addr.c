@@ -5,14 +5,16 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *lab_addr_host(const scen_catalog *cat, size_t i, size_t j, char buf[16])
+const char *lab_addr_host(const scen_catalog *cat, size_t i, size_t j, size_t k,
+                          char buf[LAB_ADDR_LEN])
 {
-    const struct scen *s = scen_catalog_get(cat, i);
-    if (s->hosts[j].address != NULL) {
-        snprintf(buf, 16, "%s", s->hosts[j].address);
-        return buf;
-    }
-    snprintf(buf, 16, "127.%zu.%zu.%zu", 25 + i / 250, i % 250 + 1, j + 1);
+    const struct scen_addr *a = &scen_catalog_get(cat, i)->hosts[j].addrs[k];
+    if (a->literal != NULL)
+        snprintf(buf, LAB_ADDR_LEN, "%s", a->literal);
+    else if (a->family == 6)
+        snprintf(buf, LAB_ADDR_LEN, "%s25:%zx:%zx", SCEN_ADDR6_PREFIX, i + 1, j + 1);
+    else
+        snprintf(buf, LAB_ADDR_LEN, "127.%zu.%zu.%zu", 25 + i / 250, i % 250 + 1, j + 1);
     return buf;
 }
 
@@ -25,4 +27,9 @@ const char *lab_addr_fakedns(size_t i, char buf[16])
 bool lab_addr_is_fakedns(const char *addr)
 {
     return strncmp(addr, "127.54.", 7) == 0;
+}
+
+bool lab_addr_needs_ipv6(const struct scen *s)
+{
+    return scen_host_has_ipv6(s->hosts, s->n_hosts);
 }

@@ -2,9 +2,11 @@
  * lab_conf: the lab's address plan and the configuration files of the
  * servers it runs, generated into the run directory:
  *
- *   RUN/etc/nsd-parent.conf  NSD for the root and the TLD (127.53.0.1)
- *   RUN/etc/nsd-child.conf   NSD for scenario and provider zones (127.53.0.2)
- *   RUN/etc/unbound.conf     validating Unbound (127.53.0.53), lab root
+ *   RUN/etc/nsd-parent.conf  NSD for the root and the TLD (127.53.0.1,
+ *                            fd53::53:1 in the lab's namespace)
+ *   RUN/etc/nsd-child.conf   NSD for scenario and provider zones (127.53.0.2,
+ *                            fd53::53:2)
+ *   RUN/etc/unbound.conf     validating Unbound (127.53.0.53, fd53::53:53), lab root
  *                            hints and the lab trust anchor RUN/root.key
  *   RUN/etc/root.hints       the lab root server
  *   RUN/etc/resolv.conf      what `danelab exec` shows as /etc/resolv.conf
@@ -29,6 +31,8 @@
 #include "dl_error.h"
 #include "zone_tree.h"
 
+#include <stdbool.h>
+
 #define LAB_ADDR_PARENT   "127.53.0.1"
 #define LAB_ADDR_CHILD    "127.53.0.2"
 #define LAB_ADDR_RESOLVER "127.53.0.53"
@@ -37,8 +41,12 @@
  * misbehaving ones are lab_addr_fakedns's */
 #define LAB_ADDR_FAKEDNS "127.53.0.3"
 #define LAB_DNS_PORT     53
-#define LAB_ROOT_NS      "a.root-servers.test."
-#define LAB_TLD_NS       "ns.nic.test."
+/* IPv6, in the lab's own namespace only (lab_addr.h, lab_ip6.h). */
+#define LAB_ADDR6_PARENT   "fd53::53:1"
+#define LAB_ADDR6_CHILD    "fd53::53:2"
+#define LAB_ADDR6_RESOLVER "fd53::53:53"
+#define LAB_ROOT_NS        "a.root-servers.test."
+#define LAB_TLD_NS         "ns.nic.test."
 
 /* How long the reference client waits for each step of an SMTP session
  * with the lab's fakesmtp (connect, each reply, the handshake). No
@@ -62,7 +70,8 @@ enum lab_server_id {
 struct lab_server_info {
     const char *name; /* "nsd-parent", "nsd-child", "unbound", "fakesmtp", "fakedns" */
     const char *addr;
-    const char *role; /* one line for `danelab status` */
+    const char *role;  /* one line for `danelab status` */
+    const char *addr6; /* its IPv6 address in the lab's own namespace */
 };
 const struct lab_server_info *lab_conf_server(enum lab_server_id id);
 
@@ -72,8 +81,10 @@ char *lab_conf_pidfile(const char *run_dir, enum lab_server_id id);
 
 /* Write every file above for the zones of a built tree. Zones whose name
  * server address is LAB_ADDR_PARENT go to nsd-parent, those at
- * LAB_ADDR_CHILD to nsd-child; lame zones (zone_def.lame) to none. */
-int lab_conf_write(const char *run_dir, const zone_tree *tree, struct dl_error *err);
+ * LAB_ADDR_CHILD to nsd-child; lame zones (zone_def.lame) to none. With
+ * `ipv6` (the lab's own namespace), NSD and Unbound listen on their
+ * LAB_ADDR6_* address too; without (the host's loopback), IPv4 only. */
+int lab_conf_write(const char *run_dir, const zone_tree *tree, bool ipv6, struct dl_error *err);
 
 /* argv (NULL-terminated, static strings and strings the caller frees with
  * lab_conf_argv_free) to start server `id` in the foreground. */

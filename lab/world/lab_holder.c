@@ -1,7 +1,9 @@
 #include "lab_holder.h"
 
 #include "dl_util.h"
+#include "lab_ip6.h"
 #include "lab_probe.h"
+#include "scen.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -141,7 +143,7 @@ static int setup_namespaces(struct holder *h, struct dl_error *err)
         return -1;
     if (loopback_up(err) != 0 || mounts(h, err) != 0)
         return -1;
-    return 0;
+    return lab_ip6_local(SCEN_ADDR6_PREFIX, 48, err); /* the IPv6 half of lab_addr's plan */
 }
 
 /* In the child, before exec: own stdio, default signals, and death with

@@ -143,13 +143,15 @@ static int read_line(int fd, char *buf, size_t len, int64_t until)
 /* Whether a new connection to listener l is greeted "220 BANNER". */
 static bool greets(const json_t *l, const char *banner)
 {
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port_of(l))};
+    struct sockaddr_storage sa;
+    socklen_t sl = 0;
     int64_t until = dl_mono_ms() + PROBE_MS;
     char line[512], *want = dl_xasprintf("220 %s", banner);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int fd = -1;
     bool ok = false;
-    if (fd >= 0 && inet_pton(AF_INET, dl_json_str(l, "address"), &sa.sin_addr) == 1 &&
-        (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EINPROGRESS)) {
+    if (dl_sockaddr(dl_json_str(l, "address"), (unsigned)port_of(l), &sa, &sl) == 0)
+        fd = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd >= 0 && (connect(fd, (struct sockaddr *)&sa, sl) == 0 || errno == EINPROGRESS)) {
         ok = read_line(fd, line, sizeof(line), until) == 0 && strcmp(line, want) == 0;
         if (send(fd, "QUIT\r\n", 6, MSG_NOSIGNAL) == 6)
             (void)read_line(fd, line, sizeof(line), until);

@@ -195,10 +195,22 @@ static const char *mx_owner(const struct scen *s)
     return s->domain_alias ? s->domain_alias : s->domain;
 }
 
+/* Host j's A and AAAA records at `owner`, one per address. */
+static int add_addresses(zone_tree *t, const scen_catalog *cat, size_t i, size_t j,
+                         const char *owner, struct dl_error *err)
+{
+    const struct scen_host *h = &scen_catalog_get(cat, i)->hosts[j];
+    char addr[LAB_ADDR_LEN];
+    for (size_t k = 0; k < h->n_addrs; k++)
+        if (add_rr(t, &h->addrs[k].loc, err, "%s %d IN %s %s", owner, PLAN_TTL,
+                   h->addrs[k].family == 6 ? "AAAA" : "A", lab_addr_host(cat, i, j, k, addr)) != 0)
+            return -1;
+    return 0;
+}
+
 static int add_hosts(zone_tree *t, const struct lab_plan_opts *o, const scen_catalog *cat,
                      const struct scen *s, size_t i, struct dl_error *err)
 {
-    char addr[16];
     for (size_t j = 0; j < s->n_hosts; j++) {
         const struct scen_host *h = &s->hosts[j];
         char *target = lab_plan_cname_target(s, h);
@@ -213,8 +225,7 @@ static int add_hosts(zone_tree *t, const struct lab_plan_opts *o, const scen_cat
         if (rc == 0 && target != NULL)
             rc = add_alias(t, s, h, target, err);
         if (rc == 0)
-            rc = add_rr(t, &h->loc, err, "%s %d IN A %s", base, PLAN_TTL,
-                        lab_addr_host(cat, i, j, addr));
+            rc = add_addresses(t, cat, i, j, base, err);
         if (rc == 0)
             rc = add_tlsa(t, o, i, h, tlsa_base, err);
         if (rc == 0 && find_fault(s, h, "tlsa-servfail") != NULL)

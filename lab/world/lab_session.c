@@ -1,5 +1,7 @@
 #include "lab_session.h"
 
+#include "lab_addr.h"
+
 #include "dl_log.h"
 #include "dl_util.h"
 #include "lab_interrupt.h"
@@ -33,6 +35,7 @@ void lab_session_free(struct lab_session *s)
     zone_tree_free(s->tree);
     scen_catalog_free(s->cat);
     free(s->sel);
+    free(s->skipped);
     free(s->only);
     free(s->tags);
     memset(s, 0, sizeof(*s));
@@ -96,6 +99,26 @@ static bool named(const struct lab_session *s, const struct scen *sc)
     return false;
 }
 
+void lab_session_skip_ipv6(struct lab_session *s, bool netns)
+{
+    size_t n = scen_catalog_count(s->cat);
+    free(s->skipped);
+    s->skipped = dl_xcalloc(n + 1, sizeof(bool));
+    s->n_skipped = 0;
+    s->skip_why = "needs IPv6: the lab's fd53::/48 exists only in its own network namespace, "
+                  "not on the host's loopback (--no-netns)";
+    for (size_t i = 0; !netns && i < n; i++)
+        if (s->sel[i] && lab_addr_needs_ipv6(scen_catalog_get(s->cat, i))) {
+            s->sel[i] = false;
+            s->skipped[i] = true;
+            s->n_sel--;
+            s->n_skipped++;
+        }
+    if (s->n_skipped > 0)
+        dl_info("%s: %zu scenario%s skipped: %s", s->cmd, s->n_skipped,
+                s->n_skipped == 1 ? "" : "s", s->skip_why);
+}
+
 int lab_session_prepare(struct lab_session *s, const struct lab_globals *g,
                         lab_session_filter *keep)
 {
@@ -118,6 +141,7 @@ int lab_session_prepare(struct lab_session *s, const struct lab_globals *g,
     }
     if (s->shard_n)
         s->n_sel = scen_select_shard(s->cat, s->sel, s->shard_k, s->shard_n);
+    lab_session_skip_ipv6(s, g->netns);
     return 0;
 }
 

@@ -38,6 +38,12 @@ struct lab_session {
     struct zone_tree *tree;
     bool *sel;    /* catalogue index -> selected */
     size_t n_sel; /* how many */
+    /* Scenarios chosen yet not run, and why: on the host's loopback
+     * (--no-netns) those needing IPv6 (lab_addr_needs_ipv6). A skip is
+     * reported as one (never as a pass). */
+    bool *skipped; /* catalogue index -> skipped */
+    size_t n_skipped;
+    const char *skip_why;
     FILE *junit_f, *html_f;
 };
 
@@ -46,6 +52,14 @@ void lab_session_init(struct lab_session *s, const char *cmd, int argc);
 
 /* Frees what the session holds (closing the output files still open). */
 void lab_session_free(struct lab_session *s);
+
+/* Without `netns` (the host's loopback, --no-netns, where the lab has
+ * only 127.0.0.0/8): the selected scenarios (s->sel over s->cat) that
+ * need IPv6 (lab_addr_needs_ipv6) are unselected and marked in
+ * s->skipped, counted in n_skipped, with the reason in skip_why, and
+ * said so on standard error. With `netns`, nothing is skipped. Called
+ * by lab_session_prepare. */
+void lab_session_skip_ipv6(struct lab_session *s, bool netns);
 
 /* A command's own option: 1 taken (*i advanced past its value), 0
  * unknown, -1 a bad value (printed). */

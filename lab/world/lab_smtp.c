@@ -310,50 +310,63 @@ static json_t *tls_json(const lab_smtp *m, size_t i, const struct scen_host *h, 
     return tls;
 }
 
+/* The listener of address k of host j: the host's server, with the
+ * address's own STARTTLS behaviour and certificate when it gives them. */
 static json_t *listener_json(const lab_smtp *m, const scen_catalog *cat, size_t i, size_t j,
-                             const struct scen_host *h, struct dl_error *err)
+                             size_t k, const struct scen_host *host, struct dl_error *err)
 {
     const struct scen *s = scen_catalog_get(cat, i);
-    int host_len = (int)strlen(h->name) - 1; /* without the trailing dot */
-    char addr[16];
-    json_t *tls = tls_json(m, i, h, j, err), *reply, *l;
-    if (tls == NULL)
-        return dl_error_prefix(err, "%s:%u", h->loc.file, h->loc.line), NULL;
-    l = json_pack("{s:s%, s:s, s:i, s:b, s:s, s:o}", "name", h->name, (size_t)host_len, "address",
-                  lab_addr_host(cat, i, j, addr), "port", 25, "starttls_advertise",
-                  h->starttls != SCEN_STARTTLS_NONE, "starttls", starttls_mode(h->starttls), "tls",
+    const struct scen_addr *a = &s->hosts[j].addrs[k];
+    struct scen_host h = *host;
+    int host_len = (int)strlen(h.name) - 1; /* without the trailing dot */
+    char addr[LAB_ADDR_LEN];
+    json_t *tls, *reply, *l;
+    if (a->has_starttls)
+        h.starttls = a->starttls;
+    if (a->certificate != NULL)
+        h.certificate = a->certificate;
+    if ((tls = tls_json(m, i, &h, j, err)) == NULL)
+        return dl_error_prefix(err, "%s:%u", h.loc.file, h.loc.line), NULL;
+    l = json_pack("{s:s%, s:s, s:i, s:b, s:s, s:o}", "name", h.name, (size_t)host_len, "address",
+                  lab_addr_host(cat, i, j, k, addr), "port", 25, "starttls_advertise",
+                  h.starttls != SCEN_STARTTLS_NONE, "starttls", starttls_mode(h.starttls), "tls",
                   tls);
     json_object_set_new(l, "maildir",
-                        json_sprintf("%s/mail/%s/%.*s", m->run_dir, s->name, host_len, h->name));
-    if ((reply = reply_json(h)) != NULL)
+                        json_sprintf("%s/mail/%s/%.*s", m->run_dir, s->name, host_len, h.name));
+    if ((reply = reply_json(&h)) != NULL)
         json_object_set_new(l, "reply", reply);
-    if (h->starttls_inject != NULL)
-        json_object_set_new(l, "starttls_inject", json_string(h->starttls_inject));
+    if (h.starttls_inject != NULL)
+        json_object_set_new(l, "starttls_inject", json_string(h.starttls_inject));
     return l;
 }
 
-char *lab_smtp_listener(const lab_smtp *m, const scen_catalog *cat, size_t i, size_t j,
+char *lab_smtp_listener(const lab_smtp *m, const scen_catalog *cat, size_t i, size_t j, size_t k,
                         const struct scen_host *h, struct dl_error *err)
 {
-    json_t *l = listener_json(m, cat, i, j, h, err);
+    json_t *l = listener_json(m, cat, i, j, k, h, err);
     char *text = l ? json_dumps(l, JSON_COMPACT) : NULL;
     json_decref(l);
     return text;
 }
 
-int lab_smtp_write_conf(const lab_smtp *m, const scen_catalog *cat, struct dl_error *err)
+int lab_smtp_write_conf(const lab_smtp *m, const scen_catalog *cat, bool ipv6, struct dl_error *err)
 {
     json_t *listeners = json_array(), *top;
     char *path, *text;
     int rc;
     for (size_t i = 0; i < scen_catalog_count(cat); i++) {
-        for (size_t j = 0; j < scen_catalog_get(cat, i)->n_hosts; j++) {
-            json_t *l = listener_json(m, cat, i, j, &scen_catalog_get(cat, i)->hosts[j], err);
-            if (l == NULL) {
-                json_decref(listeners);
-                return -1;
+        const struct scen *s = scen_catalog_get(cat, i);
+        for (size_t j = 0; j < s->n_hosts; j++) {
+            for (size_t k = 0; k < s->hosts[j].n_addrs; k++) {
+                json_t *l;
+                if (!ipv6 && s->hosts[j].addrs[k].family == 6)
+                    continue; /* the host's loopback: no fd53::/48 (lab_addr.h) */
+                if ((l = listener_json(m, cat, i, j, k, &s->hosts[j], err)) == NULL) {
+                    json_decref(listeners);
+                    return -1;
+                }
+                json_array_append_new(listeners, l);
             }
-            json_array_append_new(listeners, l);
         }
     }
     path = dl_xasprintf("%s/etc/fakesmtp.json", m->run_dir);

@@ -35,11 +35,11 @@ int lab_up_prepare(const struct lab_globals *g, const scen_catalog *cat, zone_tr
         (smtp = lab_smtp_build(cat, g->run_dir, g->now, &cs, &err)) != NULL) {
         po.smtp = smtp;
         if (lab_plan_build(cat, &po, tree, &st, &err) == 0) {
-            rc = lab_conf_write(g->run_dir, *tree, &err);
+            rc = lab_conf_write(g->run_dir, *tree, g->netns, &err);
             if (rc == 0)
                 rc = lab_fakedns_write(g->run_dir, cat, &err);
             if (rc == 0)
-                rc = lab_smtp_write_conf(smtp, cat, &err);
+                rc = lab_smtp_write_conf(smtp, cat, g->netns, &err);
             if (rc != 0)
                 zone_tree_free(*tree);
         }
@@ -57,20 +57,24 @@ int lab_up_prepare(const struct lab_globals *g, const scen_catalog *cat, zone_tr
     return 0;
 }
 
-/* An address the scenarios' SMTP servers listen on (the first MX host of
+/* An IPv4 address the scenarios' SMTP servers listen on (the first of
  * the catalogue), or NULL when no scenario has one. */
-static const char *smtp_probe(const scen_catalog *cat, char buf[16])
+static const char *smtp_probe(const scen_catalog *cat, char buf[LAB_ADDR_LEN])
 {
-    for (size_t i = 0; i < scen_catalog_count(cat); i++)
-        if (scen_catalog_get(cat, i)->n_hosts > 0)
-            return lab_addr_host(cat, i, 0, buf);
+    for (size_t i = 0; i < scen_catalog_count(cat); i++) {
+        const struct scen *s = scen_catalog_get(cat, i);
+        for (size_t j = 0; j < s->n_hosts; j++)
+            for (size_t k = 0; k < s->hosts[j].n_addrs; k++)
+                if (s->hosts[j].addrs[k].family == 4)
+                    return lab_addr_host(cat, i, j, k, buf);
+    }
     return NULL;
 }
 
 int lab_up_start(const struct lab_globals *g, const scen_catalog *cat, const zone_tree *tree,
                  bool tied)
 {
-    char addr[16];
+    char addr[LAB_ADDR_LEN];
     struct lab_world_opts wo = {.run_dir = g->run_dir,
                                 .netns = g->netns,
                                 .timeout_ms = 10000,

@@ -96,7 +96,7 @@ esac
 "$DANELAB" -r "$RUN" run --tag timeline --jobs 3 --exact-timelines --json \
     >"$WORK/tl-exact.json" 2>/dev/null
 check "every timeline scenario passes with --jobs 3, with and without --exact-timelines" \
-    jq -se 'map(.summary.passed == 7 and .summary.failed == 0) | all' "$WORK/tl.json" \
+    jq -se 'map(.summary.passed == 8 and .summary.failed == 0) | all' "$WORK/tl.json" \
     "$WORK/tl-exact.json"
 obs='[.scenarios[] | [.name, (.delivery[] | [.profile, (.timeline.attempts // []
      | map([.at, .status, .code, .detail]))])]]'

@@ -131,7 +131,7 @@ START_TEST(keeper_runs_and_cleans_up)
     char *text = NULL;
     void *mta;
     ck_assert_ptr_nonnull(mkdtemp(dir));
-    mta = ad->create(dir, opts, 4, &err);
+    mta = ad->create(dir, true, opts, 4, &err);
     ck_assert_msg(mta != NULL, "%s", err.msg);
     ck_assert_int_eq(ad->start(mta, &err), 0);
     ck_assert_int_eq(count_procs(mark), 1);
@@ -161,13 +161,13 @@ START_TEST(create_rejects)
     struct lab_mta_option blank[] = {{"start", " "}, {"inject", "true"}};
     struct lab_mta_option tmo[] = {{"start", "true"}, {"inject", "true"}, {"command-timeout", "0"}};
     struct dl_error err;
-    ck_assert_ptr_null(lab_mta_command.create("/nonexistent", only_start, 1, &err));
+    ck_assert_ptr_null(lab_mta_command.create("/nonexistent", true, only_start, 1, &err));
     ck_assert_ptr_nonnull(strstr(err.msg, "--inject CMD"));
-    ck_assert_ptr_null(lab_mta_command.create("/nonexistent", twice, 3, &err));
+    ck_assert_ptr_null(lab_mta_command.create("/nonexistent", true, twice, 3, &err));
     ck_assert_ptr_nonnull(strstr(err.msg, "--start given twice"));
-    ck_assert_ptr_null(lab_mta_command.create("/nonexistent", blank, 2, &err));
+    ck_assert_ptr_null(lab_mta_command.create("/nonexistent", true, blank, 2, &err));
     ck_assert_ptr_nonnull(strstr(err.msg, "--start: expected a command"));
-    ck_assert_ptr_null(lab_mta_command.create("/nonexistent", tmo, 3, &err));
+    ck_assert_ptr_null(lab_mta_command.create("/nonexistent", true, tmo, 3, &err));
     ck_assert_ptr_nonnull(strstr(err.msg, "--command-timeout"));
 }
 END_TEST

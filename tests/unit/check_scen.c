@@ -38,8 +38,8 @@ static const struct {
     {BAD "top-list.yaml", BAD "top-list.yaml:1: expected a mapping at the top level"},
     {BAD "unknown-key.yaml",
      BAD "unknown-key.yaml:5: unknown key 'prefrence' in mx host (expected one of: host, "
-         "preference, address, certificate, starttls, tls_fault, chain, reply, sni, tlsa, "
-         "tlsa_at, tlsa_alias, tls_min, tls_max, alt_certificate, starttls_inject)"},
+         "preference, address, addresses, certificate, starttls, tls_fault, chain, reply, sni, "
+         "tlsa, tlsa_at, tlsa_alias, tls_min, tls_max, alt_certificate, starttls_inject)"},
     {BAD "tls-fault.yaml", BAD "tls-fault.yaml:5: key 'tls_fault': expected one of: none, "
                                "abort-after-hello, wrong-key, got 'bad-signature'"},
     {BAD "tls-fault-no-tls.yaml",
@@ -242,8 +242,30 @@ static const struct {
      BAD "bad-domain-syntax.yaml:3: key 'domain': expected a DNS name, got 'a..test'"},
     {BAD "zone-is-domain.yaml",
      BAD "zone-is-domain.yaml:4: key 'name': 'zone-is-domain.test.' is the scenario's own domain"},
-    {BAD "address.yaml", BAD "address.yaml:5: key 'address': expected an IPv4 address in "
-                             "127.0.0.0/8, got '10.0.0.1'"},
+    {BAD "address.yaml", BAD "address.yaml:5: key 'address': expected ipv4, ipv6, an IPv4 "
+                             "address in 127.0.0.0/8 or an IPv6 address in fd53::/48, got "
+                             "'10.0.0.1'"},
+    {BAD "address6.yaml", BAD "address6.yaml:5: key 'address': expected ipv4, ipv6, an IPv4 "
+                              "address in 127.0.0.0/8 or an IPv6 address in fd53::/48, got "
+                              "'fd53:1::25:1'"},
+    {BAD "addresses-both.yaml", BAD "addresses-both.yaml:6: key 'addresses': give address (one) "
+                                    "or addresses (a list), not both"},
+    {BAD "addresses-many.yaml", BAD "addresses-many.yaml:5: key 'addresses': more than 4 items"},
+    {BAD "addresses-empty.yaml",
+     BAD "addresses-empty.yaml:5: key 'addresses': expected at least one address (leave "
+         "addresses out for the lab's IPv4 address)"},
+    {BAD "addresses-dup.yaml", BAD "addresses-dup.yaml:7: key 'addresses': address "
+                                   "'fd53::25:1' given twice (first at line 6)"},
+    {BAD "addresses-dup-plan.yaml", BAD "addresses-dup-plan.yaml:7: key 'addresses': address "
+                                        "'ipv6' given twice (first at line 6)"},
+    {BAD "addresses-key.yaml",
+     BAD "addresses-key.yaml:6: unknown key 'tls_fault' in address (expected one of: address, "
+         "starttls, certificate)"},
+    {BAD "addresses-cert.yaml",
+     BAD "addresses-cert.yaml:6: key 'certificate': no certificate named 'other'"},
+    {BAD "addresses-starttls.yaml",
+     BAD "addresses-starttls.yaml:6: key 'starttls': expected one of: offer, none, reject, "
+         "close, got 'maybe'"},
     {BAD "dup-host.yaml", BAD "dup-host.yaml:5: key 'host': duplicate mx host 'mx1.dup-host.test.' "
                               "(first at line 4)"},
     {BAD "empty-mx.yaml", BAD "empty-mx.yaml:3: key 'mx': expected at least one host (leave mx "
@@ -400,7 +422,9 @@ static void check_full_hosts(const struct scen *s)
     ck_assert_str_eq(h[0].name, "mx1.full.test.");
     ck_assert_uint_eq(h[0].loc.line, 24);
     ck_assert_uint_eq(h[0].preference, 5);
-    ck_assert_str_eq(h[0].address, "127.25.1.1");
+    ck_assert_uint_eq(h[0].n_addrs, 1);
+    ck_assert_int_eq(h[0].addrs[0].family, 4);
+    ck_assert_str_eq(h[0].addrs[0].literal, "127.25.1.1");
     ck_assert_str_eq(h[0].certificate, "leaf");
     ck_assert_int_eq(h[0].starttls, SCEN_STARTTLS_OFFER);
     ck_assert_uint_eq(h[0].n_tlsa, 3);
@@ -412,7 +436,9 @@ static void check_full_hosts(const struct scen *s)
     ck_assert_ptr_null(h[0].tlsa[2].literal);
     ck_assert_str_eq(h[1].name, "mx2.provider.test.");
     ck_assert_uint_eq(h[1].preference, 10);
-    ck_assert_ptr_null(h[1].address);
+    ck_assert_uint_eq(h[1].n_addrs, 1); /* the lab's IPv4 address */
+    ck_assert_int_eq(h[1].addrs[0].family, 4);
+    ck_assert_ptr_null(h[1].addrs[0].literal);
     ck_assert_ptr_null(h[1].certificate);
     ck_assert_int_eq(h[1].starttls, SCEN_STARTTLS_REJECT);
     ck_assert_uint_eq(h[1].n_tlsa, 0);
@@ -574,7 +600,7 @@ START_TEST(starter_scenarios)
     struct scen *uns = tu_load_ok("../../lab/scenarios/unsigned.yaml");
     ck_assert_str_eq(good->domain, "good.test.");
     ck_assert_str_eq(good->hosts[0].name, "mx1.good.test.");
-    ck_assert_ptr_null(good->hosts[0].address); /* allocated by the lab */
+    ck_assert_ptr_null(good->hosts[0].addrs[0].literal); /* allocated by the lab */
     ck_assert_str_eq(good->hosts[0].certificate, "leaf");
     ck_assert_str_eq(good->hosts[0].tlsa[0].of, "leaf");
     ck_assert_int_eq(good->hosts[0].tlsa[0].usage, 3);

@@ -1,6 +1,6 @@
 /*
- * Unit tests for lab/scenario: mx hosts (scen_host.c): tls_fault, chain, reply, sni
- * and their defaults.
+ * Unit tests for lab/scenario: mx hosts (scen_host.c): tls_fault, chain, reply, sni,
+ * address and addresses, and their defaults.
  */
 #include "testutil_scen.h"
 #include "scen.h"
@@ -71,6 +71,43 @@ START_TEST(tls_breadth_keys)
     ck_assert_uint_eq(s->certs[1].n_permitted, 0);
     ck_assert_str_eq(scen_tls_version_name(SCEN_TLS_1_3), "1.3");
     ck_assert_ptr_null(scen_tls_version_name(SCEN_TLS_ANY));
+}
+END_TEST
+
+static void assert_addr(const struct scen_addr *a, unsigned line, int family, const char *literal)
+{
+    ck_assert_uint_eq(a->loc.line, line);
+    ck_assert_int_eq(a->family, family);
+    if (literal == NULL)
+        ck_assert_ptr_null(a->literal);
+    else
+        ck_assert_str_eq(a->literal, literal);
+}
+
+/* IPv4-only (the default and a literal), IPv6-only (the lab's plan) and
+ * dual-stack hosts; a literal in RFC 5952 form; an address's own server. */
+START_TEST(addresses)
+{
+    struct scen *s = tu_load_ok("data/scen/addr/addresses.yaml");
+    const struct scen_host *h = s->hosts;
+    ck_assert_uint_eq(s->n_hosts, 4);
+    ck_assert_uint_eq(h[0].n_addrs, 1);
+    assert_addr(&h[0].addrs[0], 7, 4, NULL);
+    ck_assert_uint_eq(h[1].n_addrs, 1);
+    assert_addr(&h[1].addrs[0], 9, 6, NULL);
+    ck_assert_uint_eq(h[2].n_addrs, 3);
+    assert_addr(&h[2].addrs[0], 12, 4, NULL);
+    assert_addr(&h[2].addrs[1], 13, 6, "fd53::25:9");
+    assert_addr(&h[2].addrs[2], 14, 6, NULL);
+    ck_assert(!h[2].addrs[1].has_starttls);
+    ck_assert_ptr_null(h[2].addrs[1].certificate);
+    ck_assert(h[2].addrs[2].has_starttls);
+    ck_assert_int_eq(h[2].addrs[2].starttls, SCEN_STARTTLS_NONE);
+    ck_assert_str_eq(h[2].addrs[2].certificate, "other");
+    assert_addr(&h[3].addrs[0], 16, 4, "127.9.8.7");
+    ck_assert(scen_host_has_ipv6(h, 4));
+    ck_assert(!scen_host_has_ipv6(h, 1));
+    ck_assert(!scen_host_has_ipv6(&h[3], 1));
     scen_free(s);
 }
 END_TEST
@@ -81,6 +118,7 @@ Suite *scen_host_suite(void)
     TCase *pos = tcase_create("Positive");
     tcase_add_test(pos, server_keys);
     tcase_add_test(pos, tls_breadth_keys);
+    tcase_add_test(pos, addresses);
     suite_add_tcase(s, pos);
     return s;
 }

@@ -3,6 +3,7 @@
 #include "dl_json.h"
 #include "dl_util.h"
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,24 @@
 #include <unistd.h>
 
 Suite *util_suite(void);
+
+/* Both families' literals as socket addresses; anything else refused. */
+START_TEST(sockaddr_families)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = 0;
+    ck_assert_int_eq(dl_sockaddr("127.25.1.1", 25, &ss, &len), 0);
+    ck_assert_int_eq(ss.ss_family, AF_INET);
+    ck_assert_uint_eq(len, sizeof(struct sockaddr_in));
+    ck_assert_uint_eq(ntohs(((struct sockaddr_in *)&ss)->sin_port), 25);
+    ck_assert_int_eq(dl_sockaddr("fd53::25:1:1", 2525, &ss, &len), 0);
+    ck_assert_int_eq(ss.ss_family, AF_INET6);
+    ck_assert_uint_eq(len, sizeof(struct sockaddr_in6));
+    ck_assert_uint_eq(ntohs(((struct sockaddr_in6 *)&ss)->sin6_port), 2525);
+    ck_assert_int_eq(dl_sockaddr("mx1.good.test", 25, &ss, &len), -1);
+    ck_assert_int_eq(dl_sockaddr("[::1]", 25, &ss, &len), -1);
+}
+END_TEST
 
 START_TEST(duration_units)
 {
@@ -166,6 +185,7 @@ Suite *util_suite(void)
     TCase *pos = tcase_create("Positive");
     TCase *neg = tcase_create("Negative");
     tcase_add_test(pos, duration_units);
+    tcase_add_test(pos, sockaddr_families);
     tcase_add_test(pos, write_file_mode_and_content);
     tcase_add_test(pos, time_forms);
     tcase_add_test(pos, clock_and_sleep);
