@@ -311,6 +311,7 @@ struct joined {
     json_t **list;
     size_t n, cap, passed, failed, errors; /* errors: not checked, not a verdict */
     double seconds;
+    json_t *skipped; /* the reports' "skipped" entries (--no-netns: IPv6), joined */
 };
 
 /* Gather the scenarios of every report into `j`; -1 when a report is not
@@ -329,6 +330,7 @@ static int join_run(json_t *const *tops, char *const *files, size_t nfiles, stru
         }
         j->seconds +=
             json_number_value(json_object_get(json_object_get(tops[i], "summary"), "seconds"));
+        json_array_extend(j->skipped, json_object_get(tops[i], "skipped"));
         json_array_foreach(scens, k, s) {
             const char *name = dl_json_str(s, "name");
             json_t *prev = json_object_get(where, name);
@@ -370,6 +372,11 @@ static json_t *merged_run(struct joined *j, size_t nfiles)
                        (json_int_t)j->errors, "seconds", j->seconds, "reports", (json_int_t)nfiles);
     for (size_t i = 0; i < j->n; i++)
         json_array_append(json_object_get(merged, "scenarios"), j->list[i]);
+    if (json_array_size(j->skipped) > 0) {
+        json_object_set_new(json_object_get(merged, "summary"), "skipped",
+                            json_integer((json_int_t)json_array_size(j->skipped)));
+        json_object_set(merged, "skipped", j->skipped);
+    }
     return merged;
 }
 
@@ -417,7 +424,7 @@ static int write_run(const struct lab_globals *g, const json_t *merged, const st
 static int merge_run(const struct lab_globals *g, json_t *const *tops, char *const *files,
                      size_t nfiles, const struct outputs *o)
 {
-    struct joined j = {0};
+    struct joined j = {.skipped = json_array()};
     json_t *merged;
     int rc = 2;
     if (join_run(tops, files, nfiles, &j) == 0 && check_shards(tops, files, nfiles) == 0) {
@@ -428,6 +435,7 @@ static int merge_run(const struct lab_globals *g, json_t *const *tops, char *con
         json_decref(merged);
     }
     free(j.list);
+    json_decref(j.skipped);
     return rc;
 }
 

@@ -574,5 +574,7 @@ void lab_report_text(FILE *f, const json_t *report)
     if (lab_report_count(report, "errors"))
         fprintf(f, ", %lld error%s", lab_report_count(report, "errors"),
                 lab_report_count(report, "errors") == 1 ? "" : "s");
+    if (lab_report_count(report, "skipped"))
+        fprintf(f, ", %lld skipped", lab_report_count(report, "skipped"));
     fputc('\n', f);
 }
