@@ -212,12 +212,13 @@ static bool name_matches(const char *pattern, const char *ref)
     return same_name(pattern, ref);
 }
 
-/* The leaf names the TLSA base domain (= the MX host here), the MX host
- * or the next-hop domain (RFC 7672 3.2.2). */
+/* The leaf names the TLSA base domain (= the MX host here), the MX host,
+ * the next-hop domain or its CNAME expansion (RFC 7672 3.2.2). */
 static bool names_ok(const struct scen *s, const struct scen_host *h, const struct scen_cert *c)
 {
     for (size_t i = 0; i < c->n_names; i++)
-        if (name_matches(c->names[i], h->name) || name_matches(c->names[i], s->domain))
+        if (name_matches(c->names[i], h->name) || name_matches(c->names[i], s->domain) ||
+            (s->domain_alias != NULL && name_matches(c->names[i], s->domain_alias)))
             return true;
     return false;
 }

@@ -125,6 +125,20 @@ END_TEST
 /* A TLSA alias into an unsigned zone: the records are insecure, not
  * used, so delivering there with opportunistic TLS is no LEAK; the same
  * alias into a signed zone keeps the records binding. */
+/* A DANE-TA leaf that names only the CNAME-expanded recipient domain
+ * (domain_alias) is a name RFC 7672 3.2.2 accepts: the host may be used
+ * (before, the model knew only the MX host and the original domain and
+ * called Postfix's correct delivery a LEAK). */
+START_TEST(model_expanded_domain_names_host)
+{
+    struct scen *s = load("../../lab/scenarios/recipient-domain-cname-ta-expanded.yaml");
+    struct lab_model_host h;
+    lab_model_host(s, 0, &h);
+    ck_assert_int_eq(h.use, LAB_MODEL_MAY_USE);
+    scen_free(s);
+}
+END_TEST
+
 START_TEST(model_insecure_tlsa_alias)
 {
     struct scen *u = load("../../lab/scenarios/tlsa-cname-shared-unsigned.yaml");
@@ -190,6 +204,7 @@ Suite *verdict_suite(void)
     tcase_add_test(neg, plaintext_where_tls_required_leaks);
     tcase_add_test(neg, model_forbidden_host_leaks);
     tcase_add_test(pos, model_insecure_tlsa_alias);
+    tcase_add_test(pos, model_expanded_domain_names_host);
     suite_add_tcase(s, pos);
     suite_add_tcase(s, neg);
     return s;
