@@ -11,6 +11,7 @@
 
 struct lab_deliver {
     char *anchor;
+    char *config; /* RUN/LAB_CLIENT_UB_CONF */
     char resolver[32];
     time_t now;
     SSL_CTX *tls;
@@ -20,6 +21,7 @@ lab_deliver *lab_deliver_new(const char *run_dir, time_t now, struct dl_error *e
 {
     lab_deliver *d = dl_xcalloc(1, sizeof(*d));
     d->anchor = dl_xasprintf("%s/root.key", run_dir);
+    d->config = dl_xasprintf("%s/" LAB_CLIENT_UB_CONF, run_dir);
     snprintf(d->resolver, sizeof(d->resolver), "%s@%d", LAB_ADDR_RESOLVER, LAB_DNS_PORT);
     d->now = now;
     if ((d->tls = dane_tls_ctx_new(err)) == NULL) {
@@ -35,6 +37,7 @@ void lab_deliver_free(lab_deliver *d)
         return;
     SSL_CTX_free(d->tls);
     free(d->anchor);
+    free(d->config);
     free(d);
 }
 
@@ -115,8 +118,11 @@ static int check_probe(lab_deliver *d, dane_dns *resolver, const struct scen *s,
 int lab_deliver_check_report(lab_deliver *d, const struct scen *s, enum scen_profile p,
                              struct lab_deliver_result *r, dane_tlsrpt *rpt, struct dl_error *err)
 {
-    struct dane_dns_opts dns = {
-        .trust_anchor = d->anchor, .resolver = d->resolver, .has_now = true, .now = d->now};
+    struct dane_dns_opts dns = {.trust_anchor = d->anchor,
+                                .resolver = d->resolver,
+                                .config = d->config,
+                                .has_now = true,
+                                .now = d->now};
     struct dane_client_result cr;
     struct lab_deliver_check c = {0};
     dane_dns *resolver;
