@@ -40,7 +40,7 @@
 #define LAB_TLD_NS        "ns.nic.test."
 
 /* The lab's libunbound contexts send queries from 1,024 UDP ports, not
- * from all of 1024-65535 (Unbound's default, RFC 5452 9.2: random ports
+ * from all of 1024-65535 (Unbound's default, RFC 5452: random ports
  * against spoofed answers). libunbound sets up a fresh worker, with its
  * own copy of the port list, for every synchronous ub_resolve(); with the
  * whole range that copy cost about 9 ms a lookup on a loaded 2-core
