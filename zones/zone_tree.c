@@ -338,14 +338,48 @@ static bool name_at_or_below(const ldns_rdf *name, const ldns_rdf *apex)
     return ldns_dname_compare(name, apex) == 0 || ldns_dname_is_subdomain(name, apex);
 }
 
-/* The deepest zone holding `name`, or NO_PARENT. Zones are sorted by
- * depth, so the last match is the deepest. */
+/* The zone whose apex is `name`, or NO_PARENT: a binary search in the
+ * order tree_link sorted the zones (depth, then name; apexes are unique). */
+static size_t zone_at(const zone_tree *t, const ldns_rdf *name)
+{
+    struct zone key = {.apex = (ldns_rdf *)name};
+    const struct zone *z = bsearch(&key, t->zones, t->nzones, sizeof(*t->zones), zone_cmp);
+    return z ? (size_t)(z - t->zones) : NO_PARENT;
+}
+
+/* The deepest zone holding `name` (at or above it), or NO_PARENT: each
+ * ancestor of the name, deepest first, looked up by zone_at. The zones
+ * must be sorted (tree_link). O(labels x log zones), where a scan of every
+ * zone made a build quadratic in the catalogue. */
 static size_t zone_owning(const zone_tree *t, const ldns_rdf *name)
 {
+    ldns_rdf *cur = ldns_rdf_clone(name), *up;
     size_t found = NO_PARENT;
-    for (size_t i = 0; i < t->nzones; i++)
-        if (name_at_or_below(name, t->zones[i].apex))
-            found = i;
+    if (cur == NULL)
+        abort();
+    /* at most 127 labels: each turn chops one */
+    while ((found = zone_at(t, cur)) == NO_PARENT && ldns_dname_label_count(cur) > 0) {
+        if ((up = ldns_dname_left_chop(cur)) == NULL)
+            abort();
+        ldns_rdf_deep_free(cur);
+        cur = up;
+    }
+    ldns_rdf_deep_free(cur);
+    return found;
+}
+
+/* The deepest zone strictly above zone i, or NO_PARENT. */
+static size_t zone_above(const zone_tree *t, size_t i)
+{
+    const ldns_rdf *apex = t->zones[i].apex;
+    ldns_rdf *up;
+    size_t found;
+    if (ldns_dname_label_count(apex) == 0)
+        return NO_PARENT;
+    if ((up = ldns_dname_left_chop(apex)) == NULL)
+        abort();
+    found = zone_owning(t, up);
+    ldns_rdf_deep_free(up);
     return found;
 }
 
@@ -353,15 +387,8 @@ static size_t zone_owning(const zone_tree *t, const ldns_rdf *name)
 static void tree_link(zone_tree *t)
 {
     qsort(t->zones, t->nzones, sizeof(*t->zones), zone_cmp);
-    for (size_t i = 0; i < t->nzones; i++) {
-        t->zones[i].parent = NO_PARENT;
-        for (size_t j = i; j-- > 0;) {
-            if (ldns_dname_is_subdomain(t->zones[i].apex, t->zones[j].apex)) {
-                t->zones[i].parent = j;
-                break;
-            }
-        }
-    }
+    for (size_t i = 0; i < t->nzones; i++)
+        t->zones[i].parent = zone_above(t, i);
 }
 
 static void zone_push(struct zone *z, ldns_rr *rr)

@@ -11,16 +11,20 @@
 
 struct lab_deliver {
     char *anchor;
-    char resolver[32];
+    char *config; /* RUN/LAB_CLIENT_UB_CONF */
+    char resolver_addr[32];
     time_t now;
     SSL_CTX *tls;
+    const struct scen *resolver_of; /* the scenario `resolver` was made for */
+    dane_dns *resolver;
 };
 
 lab_deliver *lab_deliver_new(const char *run_dir, time_t now, struct dl_error *err)
 {
     lab_deliver *d = dl_xcalloc(1, sizeof(*d));
     d->anchor = dl_xasprintf("%s/root.key", run_dir);
-    snprintf(d->resolver, sizeof(d->resolver), "%s@%d", LAB_ADDR_RESOLVER, LAB_DNS_PORT);
+    d->config = dl_xasprintf("%s/" LAB_CLIENT_UB_CONF, run_dir);
+    snprintf(d->resolver_addr, sizeof(d->resolver_addr), "%s@%d", LAB_ADDR_RESOLVER, LAB_DNS_PORT);
     d->now = now;
     if ((d->tls = dane_tls_ctx_new(err)) == NULL) {
         lab_deliver_free(d);
@@ -34,7 +38,9 @@ void lab_deliver_free(lab_deliver *d)
     if (d == NULL)
         return;
     SSL_CTX_free(d->tls);
+    dane_dns_free(d->resolver);
     free(d->anchor);
+    free(d->config);
     free(d);
 }
 
@@ -112,23 +118,43 @@ static int check_probe(lab_deliver *d, dane_dns *resolver, const struct scen *s,
     return 0;
 }
 
+/* The resolver context of scenario s: the one its other profile used, or
+ * a fresh one (the previous scenario's freed). NULL on error (err set). */
+static dane_dns *scenario_resolver(lab_deliver *d, const struct scen *s, struct dl_error *err)
+{
+    struct dane_dns_opts dns = {.trust_anchor = d->anchor,
+                                .resolver = d->resolver_addr,
+                                .config = d->config,
+                                .has_now = true,
+                                .now = d->now};
+    if (d->resolver != NULL && d->resolver_of == s)
+        return d->resolver;
+    dane_dns_free(d->resolver);
+    d->resolver_of = NULL;
+    if ((d->resolver = dane_dns_new(&dns, err)) != NULL)
+        d->resolver_of = s;
+    return d->resolver;
+}
+
 int lab_deliver_check_report(lab_deliver *d, const struct scen *s, enum scen_profile p,
                              struct lab_deliver_result *r, dane_tlsrpt *rpt, struct dl_error *err)
 {
-    struct dane_dns_opts dns = {
-        .trust_anchor = d->anchor, .resolver = d->resolver, .has_now = true, .now = d->now};
     struct dane_client_result cr;
     struct lab_deliver_check c = {0};
     dane_dns *resolver;
     int rc = -1;
     memset(r, 0, sizeof(*r));
     r->profile = p;
-    if ((resolver = dane_dns_new(&dns, err)) == NULL)
+    if ((resolver = scenario_resolver(d, s, err)) == NULL)
         return -1;
-    if (run_client(d, resolver, s, p, true, &cr, err) != 0) {
-        dane_dns_free(resolver);
+    if (run_client(d, resolver, s, p, true, &cr, err) != 0)
         return -1;
-    }
+    /* After a bogus answer the context's key cache holds the zone's key
+     * as bad, and libunbound's reason for the next profile would be "key
+     * ... is marked as invalid" instead of what broke the chain: that
+     * profile gets a fresh context, so each keeps the validator's words. */
+    if (cr.outcome.reason == DANE_R_DNSSEC_BOGUS)
+        d->resolver_of = NULL;
     if (rpt != NULL && note_policy(resolver, s, rpt, err) != 0)
         goto out;
     if (rpt != NULL)
@@ -143,6 +169,5 @@ int lab_deliver_check_report(lab_deliver *d, const struct scen *s, enum scen_pro
     rc = check_probe(d, resolver, s, p, r, err);
 out:
     dane_client_result_clear(&cr);
-    dane_dns_free(resolver);
     return rc;
 }

@@ -5,9 +5,13 @@
  * MTA does: fakesmtp stores it) and its outcome must meet one of the
  * profile's accepted outcomes; when the profile also has a `probe:`
  * expectation, a second run that quits before MAIL FROM must meet that
- * one. Each check uses a
+ * one. Each scenario gets a
  * fresh resolver context (nothing cached from another scenario) pointed at
- * the lab's validating Unbound, with the lab trust anchor. Must run inside
+ * the lab's validating Unbound, with the lab trust anchor; its checks
+ * under each profile share it (the world does not change between them, so
+ * the second finds the answers, and the chain of trust, validated once:
+ * half the resolver work of a scenario), unless the first found bogus
+ * records (then libunbound's reason would change). Must run inside
  * the lab world (lab_world_enter() first).
  */
 #ifndef LAB_DELIVER_H

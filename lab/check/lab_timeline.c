@@ -57,8 +57,8 @@ struct lab_timeline {
     const scen_catalog *cat;
     lab_smtp *smtp; /* certificates for computed TLSA records, built on first use */
     SSL_CTX *tls;
-    char *anchor, *hints;
-    bool exact; /* lab_timeline_set_exact */
+    char *anchor, *hints, *config; /* config: RUN/LAB_CLIENT_UB_CONF */
+    bool exact;                    /* lab_timeline_set_exact */
 };
 
 static void events_add(struct events *e, int64_t lo, int64_t hi)
@@ -145,6 +145,7 @@ lab_timeline *lab_timeline_new(const char *run_dir, time_t now, const scen_catal
     tl->cat = cat;
     tl->anchor = dl_xasprintf("%s/root.key", run_dir);
     tl->hints = dl_xasprintf("%s/etc/root.hints", run_dir);
+    tl->config = dl_xasprintf("%s/" LAB_CLIENT_UB_CONF, run_dir);
     if ((tl->tls = dane_tls_ctx_new(err)) == NULL) {
         lab_timeline_free(tl);
         return NULL;
@@ -160,6 +161,7 @@ void lab_timeline_free(lab_timeline *tl)
     SSL_CTX_free(tl->tls);
     free(tl->anchor);
     free(tl->hints);
+    free(tl->config);
     free(tl->run_dir);
     free(tl);
 }
@@ -400,8 +402,11 @@ static int attempt(lab_timeline *tl, const struct scen *s, enum scen_profile p, 
                    bool final, struct lab_attempt *a, struct dl_error *err)
 {
     time_t when = tl->now + (time_t)at;
-    struct dane_dns_opts dns = {
-        .trust_anchor = tl->anchor, .root_hints = tl->hints, .has_now = true, .now = when};
+    struct dane_dns_opts dns = {.trust_anchor = tl->anchor,
+                                .root_hints = tl->hints,
+                                .config = tl->config,
+                                .has_now = true,
+                                .now = when};
     struct dane_client_opts co = {.profile = scen_profile_client(p),
                                   .port = 25,
                                   .timeout_ms = LAB_ATTEMPT_TIMEOUT_MS,

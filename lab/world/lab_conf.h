@@ -12,7 +12,11 @@
  *   RUN/etc/resolv.conf      what `danelab exec` shows as /etc/resolv.conf
  *   RUN/etc/libunbound.conf  for libunbound-based tools (unbound-host -C):
  *                            the lab root hints, and test. not answered
- *                            locally (Unbound's RFC 6761 default)
+ *                            locally (Unbound's RFC 6761 default), and
+ *                            LAB_UB_PORTS
+ *   RUN/etc/libunbound-client.conf  LAB_UB_PORTS alone: what the runner adds
+ *                            to its reference client's libunbound contexts
+ *                            (dane_dns_opts.config, LAB_CLIENT_UB_CONF)
  *   RUN/etc/unbound-iterator.conf  a non-validating Unbound (127.53.0.54),
  *                            not started by the lab, for validators that
  *                            validate themselves (delv)
@@ -47,6 +51,20 @@
 #define LAB_ADDR6_RESOLVER "fd53::53:53"
 #define LAB_ROOT_NS        "a.root-servers.test."
 #define LAB_TLD_NS         "ns.nic.test."
+
+/* The lab's libunbound contexts send queries from 1,024 UDP ports, not
+ * from all of 1024-65535 (Unbound's default, RFC 5452: random ports
+ * against spoofed answers). libunbound sets up a fresh worker, with its
+ * own copy of the port list, for every synchronous ub_resolve(); with the
+ * whole range that copy cost about 9 ms a lookup on a loaded 2-core
+ * machine and was the largest part of a scenario's checks (bench/scale).
+ * Nobody can spoof answers inside the lab's own network namespace, so the
+ * narrower range loses nothing there; the reference client outside the
+ * lab keeps libunbound's default. */
+#define LAB_UB_PORTS                                                                               \
+    "    outgoing-port-avoid: 0-65535\n"                                                           \
+    "    outgoing-port-permit: 32768-33791\n"
+#define LAB_CLIENT_UB_CONF "etc/libunbound-client.conf" /* relative to the run directory */
 
 /* How long the reference client waits for each step of an SMTP session
  * with the lab's fakesmtp (connect, each reply, the handshake). No

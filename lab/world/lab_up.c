@@ -71,13 +71,24 @@ static const char *smtp_probe(const scen_catalog *cat, char buf[LAB_ADDR_LEN])
     return NULL;
 }
 
+/* How long the servers may take to answer: 10 s, and 25 ms more for each
+ * scenario. Start-up grows with the catalogue (a zone each for NSD, a
+ * listener with its own TLS context each for fakesmtp): with 1,000
+ * generated scenarios on a loaded 2-core machine, fakesmtp alone took
+ * more than 10 s (bench/scale). */
+static int start_timeout_ms(const scen_catalog *cat)
+{
+    size_t n = scen_catalog_count(cat);
+    return n > 100000 ? 10000 + 25 * 100000 : 10000 + 25 * (int)n;
+}
+
 int lab_up_start(const struct lab_globals *g, const scen_catalog *cat, const zone_tree *tree,
                  bool tied)
 {
     char addr[LAB_ADDR_LEN];
     struct lab_world_opts wo = {.run_dir = g->run_dir,
                                 .netns = g->netns,
-                                .timeout_ms = 10000,
+                                .timeout_ms = start_timeout_ms(cat),
                                 .smtp_probe = smtp_probe(cat, addr),
                                 .tied = tied};
     struct dl_error err;
