@@ -5,7 +5,9 @@
  *   RUN/etc/nsd-parent.conf  NSD for the root and the TLD (127.53.0.1)
  *   RUN/etc/nsd-child.conf   NSD for scenario and provider zones (127.53.0.2)
  *   RUN/etc/unbound.conf     validating Unbound (127.53.0.53), lab root
- *                            hints and the lab trust anchor RUN/root.key
+ *                            hints and the lab trust anchor RUN/root.key;
+ *                            or the resolver chosen in its place and its
+ *                            configuration (lab_resconf.h)
  *   RUN/etc/root.hints       the lab root server
  *   RUN/etc/resolv.conf      what `danelab exec` shows as /etc/resolv.conf
  *   RUN/etc/libunbound.conf  for libunbound-based tools (unbound-host -C):
@@ -25,6 +27,7 @@
 #define LAB_CONF_H
 
 #include "dl_error.h"
+#include "lab_resconf.h"
 #include "zone_tree.h"
 
 #define LAB_ADDR_PARENT   "127.53.0.1"
@@ -43,14 +46,17 @@
 #define LAB_ATTEMPT_TIMEOUT_MS 30000
 
 /* The servers of the lab world, in start order. */
-enum lab_server_id { LAB_NSD_PARENT, LAB_NSD_CHILD, LAB_UNBOUND, LAB_FAKESMTP, LAB_SERVER_COUNT };
+enum lab_server_id { LAB_NSD_PARENT, LAB_NSD_CHILD, LAB_RESOLVER, LAB_FAKESMTP, LAB_SERVER_COUNT };
 
 struct lab_server_info {
-    const char *name; /* "nsd-parent", "nsd-child", "unbound", "fakesmtp" */
+    const char *name; /* "nsd-parent", "nsd-child", "unbound" (or the resolver
+                       * in its place: "named", ...), "fakesmtp" */
     const char *addr;
     const char *role; /* one line for `danelab status` */
 };
-const struct lab_server_info *lab_conf_server(enum lab_server_id id);
+/* Server `id` of the lab in run_dir: LAB_RESOLVER is the resolver
+ * recorded there (lab_resconf_current). */
+const struct lab_server_info *lab_conf_server(const char *run_dir, enum lab_server_id id);
 
 /* Where server `id` writes its PID (as seen in the lab's PID namespace):
  * RUN/var/nsd-parent/nsd.pid, ..., RUN/var/fakesmtp.pid. Caller frees. */
@@ -59,7 +65,8 @@ char *lab_conf_pidfile(const char *run_dir, enum lab_server_id id);
 /* Write every file above for the zones of a built tree. Zones whose name
  * server address is LAB_ADDR_PARENT go to nsd-parent, those at
  * LAB_ADDR_CHILD to nsd-child; lame zones (zone_def.lame) to none. */
-int lab_conf_write(const char *run_dir, const zone_tree *tree, struct dl_error *err);
+int lab_conf_write(const char *run_dir, const zone_tree *tree, enum lab_resolver resolver,
+                   struct dl_error *err);
 
 /* argv (NULL-terminated, static strings and strings the caller frees with
  * lab_conf_argv_free) to start server `id` in the foreground. */
