@@ -40,6 +40,10 @@ static json_t *rrset_json(const struct scen *s, enum scen_rrset k,
         json_object_set_new(o, "reason", json_string(v.reason));
     if (r->canonname[0])
         json_object_set_new(o, "canonname", json_string(r->canonname));
+    if (r->ede >= 0) { /* RFC 8914, from a resolver asked directly */
+        json_object_set_new(o, "ede", json_integer(r->ede));
+        json_object_set_new(o, "ede_text", json_string(r->ede_text));
+    }
     return o;
 }
 
