@@ -73,8 +73,7 @@ const char *lab_dnsask_ede_name(int code)
                                         "No Reachable Authority",
                                         "Network Error",
                                         "Invalid Data"};
-    return code >= 0 && code < (int)(sizeof(names) / sizeof(names[0])) ? names[code]
-                                                                        : "unassigned";
+    return code >= 0 && code < (int)(sizeof(names) / sizeof(names[0])) ? names[code] : "unassigned";
 }
 
 /* The first EDE option of the OPT record's RDATA (RFC 6891 6.1.2:
@@ -86,11 +85,13 @@ static void find_ede(const ldns_pkt *p, struct lab_dnsask_answer *out)
     const uint8_t *b = d ? ldns_rdf_data(d) : NULL;
     size_t len = d ? ldns_rdf_size(d) : 0, i = 0;
     while (b && i + 4 <= len) {
-        unsigned code = (unsigned)(b[i] << 8 | b[i + 1]), olen = (unsigned)(b[i + 2] << 8 | b[i + 3]);
+        unsigned code = (unsigned)(b[i] << 8 | b[i + 1]),
+                 olen = (unsigned)(b[i + 2] << 8 | b[i + 3]);
         if (i + 4 + olen > len)
             return;
         if (code == EDNS_OPT_EDE && olen >= 2) {
-            size_t tlen = olen - 2 < sizeof(out->ede_text) - 1 ? olen - 2 : sizeof(out->ede_text) - 1;
+            size_t tlen =
+                olen - 2 < sizeof(out->ede_text) - 1 ? olen - 2 : sizeof(out->ede_text) - 1;
             out->ede = b[i + 4] << 8 | b[i + 5];
             memcpy(out->ede_text, b + i + 6, tlen);
             out->ede_text[tlen] = '\0';

@@ -14,7 +14,13 @@
 struct lab_dnscheck {
     struct ub_ctx *ctx; /* Unbound: libunbound in-process */
     lab_dnsask *ask;    /* another resolver: asked directly */
+    enum scen_validator validator;
 };
+
+enum scen_validator lab_dnscheck_validator(const lab_dnscheck *c)
+{
+    return c->validator;
+}
 
 static int set_opt(struct ub_ctx *ctx, const char *opt, const char *val, struct dl_error *err)
 {
@@ -27,12 +33,14 @@ static int set_opt(struct ub_ctx *ctx, const char *opt, const char *val, struct 
 lab_dnscheck *lab_dnscheck_new(const char *run, struct dl_error *err)
 {
     lab_dnscheck *c;
-    if (lab_resconf_current(run) != LAB_RESOLVER_UNBOUND) {
+    enum lab_resolver r = lab_resconf_current(run);
+    if (r != LAB_RESOLVER_UNBOUND) {
         lab_dnsask *a = lab_dnsask_new(LAB_ADDR_RESOLVER, err);
         if (a == NULL)
             return NULL;
         c = dl_xcalloc(1, sizeof(*c));
         c->ask = a;
+        c->validator = (enum scen_validator)r; /* same order (lab_resconf.c) */
         return c;
     }
     c = dl_xcalloc(1, sizeof(*c));
@@ -95,7 +103,9 @@ static void classify_asked(const struct lab_dnsask_answer *a, struct lab_dnschec
     else if (a->ad && a->n_answers == 0)
         r->observed = SCEN_DNSSEC_NODATA;
     snprintf(r->why, sizeof(r->why), "%s, %d record%s, AD %s%s",
-             a->rcode == LDNS_RCODE_NXDOMAIN ? "NXDOMAIN" : a->rcode == 0 ? "NOERROR" : "RCODE",
+             a->rcode == LDNS_RCODE_NXDOMAIN ? "NXDOMAIN"
+             : a->rcode == 0                 ? "NOERROR"
+                                             : "RCODE",
              a->n_answers, a->n_answers == 1 ? "" : "s", a->ad ? "set" : "clear", ede);
 }
 
@@ -139,8 +149,7 @@ static int lookup(lab_dnscheck *c, const char *scen, const char *name, int type,
         struct lab_dnsask_answer a;
         struct dl_error e;
         if (lab_dnsask_lookup(c->ask, name, type, &a, &e) != 0)
-            return dl_error_set(err, "%s: lookup of %s %s failed: %s", scen, name, r->qtype,
-                                e.msg);
+            return dl_error_set(err, "%s: lookup of %s %s failed: %s", scen, name, r->qtype, e.msg);
         classify_asked(&a, r);
         return 0;
     }

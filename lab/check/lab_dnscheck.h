@@ -39,6 +39,10 @@ typedef struct lab_dnscheck lab_dnscheck;
 lab_dnscheck *lab_dnscheck_new(const char *run_dir, struct dl_error *err);
 void lab_dnscheck_free(lab_dnscheck *c);
 
+/* Which validator gives the verdicts: the lab's resolver (whose own
+ * verdicts a scenario may state, scen_expected_dns). */
+enum scen_validator lab_dnscheck_validator(const lab_dnscheck *c);
+
 /* Look up the RRsets of `expect: dns:` (scen.h): the scenario's MX RRset
  * (its A RRset for an implicit MX), the first MX
  * host's A RRset, and its TLSA RRset at _PORT._tcp.<host> or, when the A

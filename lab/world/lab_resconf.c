@@ -1,6 +1,7 @@
 #include "lab_resconf.h"
 
 #include "dl_util.h"
+#include "scen.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,13 +11,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *const names[LAB_RESOLVER_COUNT] = {"unbound", "bind", "knot", "pdns"};
+/* The names are the scenario validators' (expect: dns: VALIDATOR:). */
+_Static_assert((int)LAB_RESOLVER_COUNT == (int)SCEN_VALIDATOR_COUNT,
+               "one resolver per scenario validator");
 static const char *const daemons[LAB_RESOLVER_COUNT] = {"unbound", "named", "kresd",
                                                         "pdns_recursor"};
 
 const char *lab_resconf_name(enum lab_resolver r)
 {
-    return (unsigned)r < LAB_RESOLVER_COUNT ? names[r] : "unbound";
+    return (unsigned)r < LAB_RESOLVER_COUNT ? scen_validator_name((enum scen_validator)r)
+                                            : "unbound";
 }
 
 const char *lab_resconf_daemon(enum lab_resolver r)
@@ -26,10 +30,7 @@ const char *lab_resconf_daemon(enum lab_resolver r)
 
 int lab_resconf_lookup(const char *name)
 {
-    for (int i = 0; i < LAB_RESOLVER_COUNT; i++)
-        if (strcmp(name, names[i]) == 0)
-            return i;
-    return -1;
+    return scen_validator_lookup(name);
 }
 
 enum lab_resolver lab_resconf_current(const char *run)
@@ -194,6 +195,21 @@ static int make_dir(const char *run, const char *rel, struct dl_error *err)
     return rc;
 }
 
+/* kresd keeps its cache on disk (LMDB) across restarts: answers from
+ * zones the lab has since re-signed or changed would outlive them. The
+ * lab restarts any resolver but Unbound when anything changed
+ * (lab_refresh), so the cache is emptied here, before that start. */
+static void empty_kresd_cache(const char *run)
+{
+    static const char *const files[] = {"data.mdb", "lock.mdb"};
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char *path = dl_xasprintf("%s/var/kresd/cache/%s", run, files[i]);
+        if (unlink(path) != 0 && errno != ENOENT)
+            dl_warn("%s: %s", path, strerror(errno));
+        free(path);
+    }
+}
+
 static int write_daemon(const char *run, enum lab_resolver r, const char *addr, unsigned port,
                         struct dl_error *err)
 {
@@ -209,6 +225,7 @@ static int write_daemon(const char *run, enum lab_resolver r, const char *addr, 
         named_conf(&b, run, &ds, addr, port);
         return write_buf(run, "etc/named.conf", &b, err);
     case LAB_RESOLVER_KNOT:
+        empty_kresd_cache(run);
         kresd_conf(&b, run, addr, port);
         return write_buf(run, "etc/kresd.conf", &b, err);
     case LAB_RESOLVER_PDNS:
@@ -230,7 +247,7 @@ int lab_resconf_write(const char *run, enum lab_resolver r, const char *addr, un
     struct dl_buf b = {0};
     if (write_daemon(run, r, addr, port, err) != 0)
         return -1;
-    dl_buf_printf(&b, "%s\n", names[r]);
+    dl_buf_printf(&b, "%s\n", lab_resconf_name(r));
     return write_buf(run, "etc/resolver", &b, err);
 }
 
