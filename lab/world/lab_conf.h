@@ -30,12 +30,12 @@
 #include "lab_resconf.h"
 #include "zone_tree.h"
 
-#define LAB_ADDR_PARENT   "127.53.0.1"
+#define LAB_ADDR_PARENT   LAB_ROOT_NS_ADDR
 #define LAB_ADDR_CHILD    "127.53.0.2"
 #define LAB_ADDR_RESOLVER "127.53.0.53"
 #define LAB_ADDR_ITERATOR "127.53.0.54" /* unbound-iterator.conf (not started by the lab) */
 #define LAB_DNS_PORT      53
-#define LAB_ROOT_NS       "a.root-servers.test."
+#define LAB_ROOT_NS       LAB_ROOT_NS_NAME
 #define LAB_TLD_NS        "ns.nic.test."
 
 /* How long the reference client waits for each step of an SMTP session

@@ -117,7 +117,12 @@ static void named_conf(struct dl_buf *b, const char *run, const struct root_ds *
  * (trust_anchors.add_file(path, true): no RFC 5011 writes), the lab root
  * from the hints module (hints.root_file), the ALLOW_LOCAL query flag
  * (kresd does not send queries to loopback or private addresses without
- * it, and every lab server is on 127.53/16), and a PASS rule for test.:
+ * it, and every lab server is on 127.53/16), the root server's address as
+ * a hint of its own (hints['NAME'] = 'ADDR': the lab's root server is named
+ * inside the lab's TLD, a.root-servers.test., and once kresd has cached the
+ * root NS RRset without that address it looks for it below the root and
+ * finds "no suitable transport": every query then fails SERVFAIL; the
+ * hints module answers the name to each sub-query), and a PASS rule for test.:
  * policy.special_names answers test., onion., invalid. and local. itself
  * with NXDOMAIN (EDE 21, "Not Supported", "Blocking is mandated by
  * standards"), and rules in policy.rules are evaluated first, a terminal
@@ -131,11 +136,12 @@ static void kresd_conf(struct dl_buf *b, const char *run, const char *addr, unsi
                   "trust_anchors.add_file('%s/root.key', true)\n"
                   "modules.load('hints > iterate')\n"
                   "hints.root_file('%s/etc/root.hints')\n"
+                  "hints['%s'] = '%s'\n"
                   "policy.add(policy.all(policy.FLAGS({'ALLOW_LOCAL'})))\n"
                   "policy.add(policy.suffix(policy.PASS, {todname('test.')}))\n"
                   "cache.open(10 * MB, 'lmdb://%s/var/kresd/cache')\n"
                   "log_level('info')\n",
-                  addr, port, run, run, run);
+                  addr, port, run, run, LAB_ROOT_NS_NAME, LAB_ROOT_NS_ADDR, run);
 }
 
 /* PowerDNS Recursor 4.8, each setting as its "Recursor Settings" page

@@ -24,6 +24,11 @@
 
 #include <stddef.h>
 
+/* The lab root server (lab_conf's LAB_ROOT_NS and LAB_ADDR_PARENT, which
+ * are defined from these). */
+#define LAB_ROOT_NS_NAME "a.root-servers.test."
+#define LAB_ROOT_NS_ADDR "127.53.0.1"
+
 enum lab_resolver {
     LAB_RESOLVER_UNBOUND,
     LAB_RESOLVER_BIND,
