@@ -9,6 +9,7 @@
 #include "lab_graph.h"
 #include "lab_merge.h"
 #include "lab_mta.h"
+#include "lab_resconf.h"
 #include "lab_run.h"
 #include "lab_trace.h"
 
@@ -85,8 +86,11 @@ static const char help_build[] =
     "  build                build the signed zones, keys, certificates, trust anchor, configs\n";
 
 static const char help_up[] =
-    "  up                   build what changed and start the lab (NSD x2, Unbound, fakesmtp);\n"
-    "                       a lab already up is reloaded with what changed (run and mta too)\n";
+    "  up [--resolver R]    build what changed and start the lab (NSD x2, the validating\n"
+    "                       resolver R, fakesmtp); a lab already up is reloaded with what\n"
+    "                       changed (run and mta too). R: unbound (default), bind, knot,\n"
+    "                       pdns; run, mta and exec take --resolver too (without it: the\n"
+    "                       running lab's resolver)\n";
 
 static const char help_down[] =
     "  down                 stop the lab; nothing it started survives\n";
@@ -95,7 +99,8 @@ static const char help_status[] =
     "  status [--json]      what runs where (exit 1 when no lab runs)\n";
 
 static const char help_exec[] =
-    "  exec -- CMD [ARG]... run CMD inside the lab world, /etc/resolv.conf naming\n"
+    "  exec [--resolver R] -- CMD [ARG]...\n"
+    "                       run CMD inside the lab world, /etc/resolv.conf naming\n"
     "                       the lab resolver\n";
 
 static const char help_lint[] =
@@ -170,6 +175,40 @@ static void print_usage(FILE *f)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fputs(commands[i].help, f);
     fputs(usage_tail, f);
+}
+
+/* The commands that bring the lab up take `--resolver R` (or
+ * --resolver=R) among their own options, before a "--": it is taken out
+ * of argv here, once for all four, into g->resolver. Returns -1 (after
+ * saying so) for an unknown or missing R. */
+static int take_resolver(const char *cmd, int *argc, char **argv, struct lab_globals *g)
+{
+    static const char *const takers[] = {"up", "run", "mta", "exec"};
+    bool takes = false;
+    int out = 1;
+    for (size_t i = 0; i < sizeof(takers) / sizeof(takers[0]); i++)
+        takes = takes || strcmp(cmd, takers[i]) == 0;
+    for (int i = 1; i < *argc; i++) {
+        const char *v = NULL;
+        if (takes && strcmp(argv[i], "--") == 0)
+            takes = false;
+        else if (takes && strcmp(argv[i], "--resolver") == 0)
+            v = i + 1 < *argc ? argv[++i] : "";
+        else if (takes && strncmp(argv[i], "--resolver=", 11) == 0)
+            v = argv[i] + 11;
+        if (v == NULL) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        if (lab_resconf_lookup(v) < 0) {
+            dl_err("--resolver '%s': expected unbound, bind, knot or pdns", v);
+            return -1;
+        }
+        g->resolver = v;
+    }
+    argv[out] = NULL;
+    *argc = out;
+    return 0;
 }
 
 /* Whether the command's arguments (before a "--") ask for help. */
@@ -251,7 +290,7 @@ int main(int argc, char **argv)
     struct lab_globals g = {.netns = true, .now = time(NULL)};
     const char **dirs = dl_xcalloc((size_t)argc + 1, sizeof(char *));
     char *given_run = NULL, *catalogue = NULL, *clauses = NULL, *run = NULL;
-    int c, verbose = 0, rc = 2;
+    int c, n, verbose = 0, rc = 2;
 
     while ((c = getopt_long(argc, argv, "+r:s:vhV", opts, NULL)) != -1) {
         switch (c) {
@@ -309,6 +348,10 @@ int main(int argc, char **argv)
             rc = 0;
             goto out;
         }
+        n = argc - optind;
+        if (take_resolver(argv[optind], &n, argv + optind, &g) != 0)
+            goto out;
+        argc = optind + n;
         /* (no run directory is made only to print a command's help) */
         if ((run = run_dir(given_run, commands[i].makes_run_dir &&
                                           !wants_help(argc - optind, argv + optind))) != NULL) {

@@ -6,6 +6,7 @@
 #include "lab_plan.h"
 #include "lab_probe.h"
 #include "lab_refresh.h"
+#include "lab_resconf.h"
 #include "lab_report.h"
 #include "lab_smtp.h"
 #include "lab_trace.h"
@@ -90,8 +91,9 @@ int lab_cmd_up(const struct lab_globals *g, int argc, char **argv)
                 rc = 0;
             }
         } else if (lab_up_start(g, cat, tree, false) == 0) {
-            printf("lab up (%s): resolver %s, run directory %s\n",
-                   g->netns ? "own namespaces" : "host loopback", LAB_ADDR_RESOLVER, g->run_dir);
+            printf("lab up (%s): resolver %s (%s), run directory %s\n",
+                   g->netns ? "own namespaces" : "host loopback", LAB_ADDR_RESOLVER,
+                   lab_resconf_daemon(lab_resconf_current(g->run_dir)), g->run_dir);
             rc = 0;
         }
         zone_tree_free(tree);
@@ -143,11 +145,19 @@ static json_t *status_json(const struct lab_globals *g, const struct lab_status 
     json_object_set_new(o, "servers", servers);
     if (!st->running)
         return o;
+    {
+        enum lab_resolver r = lab_resconf_current(g->run_dir);
+        char version[256];
+        lab_resconf_version(r, version, sizeof(version));
+        json_object_set_new(o, "resolver",
+                            json_pack("{s:s, s:s, s:s}", "name", lab_resconf_name(r), "program",
+                                      lab_resconf_daemon(r), "version", version));
+    }
     json_object_set_new(o, "holder_pid", json_integer(st->holder));
     json_object_set_new(o, "mode", json_string(st->netns ? "netns" : "host"));
     json_object_set_new(o, "started", json_integer((json_int_t)st->started));
     for (int i = 0; i < LAB_SERVER_COUNT; i++) {
-        const struct lab_server_info *si = lab_conf_server(i);
+        const struct lab_server_info *si = lab_conf_server(g->run_dir, i);
         json_array_append_new(servers, json_pack("{s:s, s:s, s:i, s:I, s:s}", "name", si->name,
                                                  "address", si->addr, "port", server_port(i), "pid",
                                                  (json_int_t)st->pids[i], "role", si->role));
@@ -171,21 +181,23 @@ static void status_listeners(const struct lab_globals *g)
 
 static void status_text(const struct lab_globals *g, const struct lab_status *st)
 {
-    char when[64];
+    char when[64], version[256];
     if (!st->running) {
         printf("no lab runs from %s\n", g->run_dir);
         return;
     }
+    lab_resconf_version(lab_resconf_current(g->run_dir), version, sizeof(version));
     strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&st->started));
     printf("lab up since %s (holder pid %ld, %s)\nrun directory: %s\ntrust anchor:  %s/root.key\n",
            when, (long)st->holder, st->netns ? "own namespaces" : "host loopback", g->run_dir,
            g->run_dir);
     for (int i = 0; i < LAB_SERVER_COUNT; i++) {
-        const struct lab_server_info *si = lab_conf_server(i);
+        const struct lab_server_info *si = lab_conf_server(g->run_dir, i);
         char where[32];
         snprintf(where, sizeof(where), "%s:%d", si->addr, server_port(i));
-        printf("  %-11s %-16s pid %-5ld %s\n", si->name, where, (long)st->pids[i], si->role);
+        printf("  %-13s %-16s pid %-5ld %s\n", si->name, where, (long)st->pids[i], si->role);
     }
+    printf("resolver:      %s\n", version);
     status_listeners(g);
 }
 

@@ -19,19 +19,19 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The verdict declared for RRset `k` (the MX one derived when unset). */
-static struct scen_verdict expected(const struct scen *s, enum scen_rrset k)
+/* The verdict declared for RRset `k` (the MX one derived when unset),
+ * validator val's own where the scenario states one. */
+static struct scen_verdict expected(const struct scen *s, enum scen_rrset k,
+                                    enum scen_validator val)
 {
-    struct scen_verdict v = s->expect_dns[k];
-    if (k == SCEN_RRSET_MX)
-        v.verdict = scen_expected_dnssec(s);
-    return v;
+    return scen_expected_dns(s, k, val);
 }
 
 static json_t *rrset_json(const struct scen *s, enum scen_rrset k,
-                          const struct lab_dnscheck_result *r, bool pass)
+                          const struct lab_dnscheck_result *r, bool pass, enum scen_validator val)
 {
-    struct scen_verdict v = expected(s, k);
+    struct scen_verdict v = expected(s, k, val);
+    const struct scen_dns_by *by = &s->expect_dns_by[val];
     json_t *o =
         json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:b}", "rrset", scen_rrset_name(k), "name",
                   r->qname, "type", r->qtype, "expected", scen_dnssec_name(v.verdict), "observed",
@@ -40,22 +40,30 @@ static json_t *rrset_json(const struct scen *s, enum scen_rrset k,
         json_object_set_new(o, "reason", json_string(v.reason));
     if (r->canonname[0])
         json_object_set_new(o, "canonname", json_string(r->canonname));
+    if (r->ede >= 0) { /* RFC 8914, from a resolver asked directly */
+        json_object_set_new(o, "ede", json_integer(r->ede));
+        json_object_set_new(o, "ede_text", json_string(r->ede_text));
+    }
+    if (by->set && by->dns[k].verdict != SCEN_DNSSEC_UNSET) /* this validator's own verdict */
+        json_object_set_new(o, "validator_own",
+                            json_pack("{s:s, s:s}", "why", by->why, "ref", by->ref));
     return o;
 }
 
 static json_t *result_json(const struct scen *s, const struct lab_dnscheck_result *r,
-                           const bool pass[SCEN_RRSET_COUNT], bool all)
+                           const bool pass[SCEN_RRSET_COUNT], bool all, enum scen_validator val)
 {
     const struct lab_dnscheck_result *mx = &r[SCEN_RRSET_MX];
     json_t *sets = json_array();
     for (int k = 0; k < SCEN_RRSET_COUNT; k++)
-        if (k == SCEN_RRSET_MX || s->expect_dns[k].verdict != SCEN_DNSSEC_UNSET)
-            json_array_append_new(sets, rrset_json(s, (enum scen_rrset)k, &r[k], pass[k]));
-    return json_pack("{s:s, s:s, s:s, s:{s:s}, s:{s:s, s:i, s:s}, s:o, s:b}", "name", s->name,
-                     "domain", s->domain, "check", "dnssec", "expected", "dnssec",
-                     scen_dnssec_name(scen_expected_dnssec(s)), "observed", "dnssec",
-                     scen_dnssec_name(mx->observed), "rcode", mx->rcode, "why", mx->why, "rrsets",
-                     sets, "pass", all);
+        if (k == SCEN_RRSET_MX || expected(s, (enum scen_rrset)k, val).verdict != SCEN_DNSSEC_UNSET)
+            json_array_append_new(sets, rrset_json(s, (enum scen_rrset)k, &r[k], pass[k], val));
+    return json_pack("{s:s, s:s, s:s, s:s, s:{s:s}, s:{s:s, s:i, s:s}, s:o, s:b}", "name", s->name,
+                     "domain", s->domain, "check", "dnssec", "validator", scen_validator_name(val),
+                     "expected", "dnssec",
+                     scen_dnssec_name(expected(s, SCEN_RRSET_MX, val).verdict), "observed",
+                     "dnssec", scen_dnssec_name(mx->observed), "rcode", mx->rcode, "why", mx->why,
+                     "rrsets", sets, "pass", all);
 }
 
 /* The first infrastructure error met while checking a scenario: a check
@@ -87,7 +95,7 @@ static bool check_one(lab_dnscheck *dc, const struct scen *s, struct lab_dnschec
             }
     }
     for (int k = 0; k < SCEN_RRSET_COUNT; k++) {
-        struct scen_verdict v = expected(s, (enum scen_rrset)k);
+        struct scen_verdict v = expected(s, (enum scen_rrset)k, lab_dnscheck_validator(dc));
         pass[k] = v.verdict == SCEN_DNSSEC_UNSET || lab_dnscheck_meets(&v, &r[k]);
         all = all && pass[k];
     }
@@ -404,7 +412,7 @@ static json_t *check_scenario(void *ctx, size_t i)
                       &infra) &&
           all;
     all = timeline_all(c->tl, s, i, checked, tr, dr, &infra) && all;
-    one = result_json(s, r, pass, all && infra.msg[0] == '\0');
+    one = result_json(s, r, pass, all && infra.msg[0] == '\0', lab_dnscheck_validator(c->dc));
     if (infra.msg[0] != '\0')
         json_object_set_new(one, "error", json_string(infra.msg));
     json_object_set_new(one, "delivery", deliver_json(s, dr, checked, secs, tr));

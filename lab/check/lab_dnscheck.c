@@ -1,6 +1,8 @@
 #include "lab_dnscheck.h"
 
 #include "dl_util.h"
+#include "lab_conf.h"
+#include "lab_dnsask.h"
 
 #include <ldns/ldns.h>
 #include <stdio.h>
@@ -10,8 +12,15 @@
 #include <unbound.h>
 
 struct lab_dnscheck {
-    struct ub_ctx *ctx;
+    struct ub_ctx *ctx; /* Unbound: libunbound in-process */
+    lab_dnsask *ask;    /* another resolver: asked directly */
+    enum scen_validator validator;
 };
+
+enum scen_validator lab_dnscheck_validator(const lab_dnscheck *c)
+{
+    return c->validator;
+}
 
 static int set_opt(struct ub_ctx *ctx, const char *opt, const char *val, struct dl_error *err)
 {
@@ -23,7 +32,18 @@ static int set_opt(struct ub_ctx *ctx, const char *opt, const char *val, struct 
 
 lab_dnscheck *lab_dnscheck_new(const char *run, struct dl_error *err)
 {
-    lab_dnscheck *c = dl_xcalloc(1, sizeof(*c));
+    lab_dnscheck *c;
+    enum lab_resolver r = lab_resconf_current(run);
+    if (r != LAB_RESOLVER_UNBOUND) {
+        lab_dnsask *a = lab_dnsask_new(LAB_ADDR_RESOLVER, err);
+        if (a == NULL)
+            return NULL;
+        c = dl_xcalloc(1, sizeof(*c));
+        c->ask = a;
+        c->validator = (enum scen_validator)r; /* same order (lab_resconf.c) */
+        return c;
+    }
+    c = dl_xcalloc(1, sizeof(*c));
     char *conf = dl_xasprintf("%s/etc/libunbound.conf", run);
     char *anchor = dl_xasprintf("%s/root.key", run);
     int rc = -1;
@@ -53,11 +73,46 @@ void lab_dnscheck_free(lab_dnscheck *c)
         return;
     if (c->ctx)
         ub_ctx_delete(c->ctx);
+    lab_dnsask_free(c->ask);
     free(c);
+}
+
+/* What the resolver asked directly said, as libunbound's verdicts: a
+ * SERVFAIL answered with CD is bogus, else a plain SERVFAIL; AD set is
+ * secure (NXDOMAIN and NODATA as such), clear is insecure. */
+static void classify_asked(const struct lab_dnsask_answer *a, struct lab_dnscheck_result *r)
+{
+    char ede[300] = "";
+    r->rcode = a->rcode;
+    r->n_answers = a->n_answers;
+    r->ede = a->ede;
+    snprintf(r->ede_text, sizeof(r->ede_text), "%s", a->ede_text);
+    snprintf(r->canonname, sizeof(r->canonname), "%s", a->canonname);
+    if (a->ede >= 0)
+        snprintf(ede, sizeof(ede), "; EDE %d (%s)%s%s", a->ede, lab_dnsask_ede_name(a->ede),
+                 a->ede_text[0] ? ": " : "", a->ede_text);
+    if (a->rcode == LDNS_RCODE_SERVFAIL) {
+        r->observed = a->cd_answered ? SCEN_DNSSEC_BOGUS : SCEN_DNSSEC_SERVFAIL;
+        snprintf(r->why, sizeof(r->why), "SERVFAIL (%s)%s",
+                 a->cd_answered ? "answered with CD: bogus" : "also with CD", ede);
+        return;
+    }
+    r->observed = a->ad ? SCEN_DNSSEC_SECURE : SCEN_DNSSEC_INSECURE;
+    if (a->ad && a->rcode == LDNS_RCODE_NXDOMAIN)
+        r->observed = SCEN_DNSSEC_NXDOMAIN;
+    else if (a->ad && a->n_answers == 0)
+        r->observed = SCEN_DNSSEC_NODATA;
+    snprintf(r->why, sizeof(r->why), "%s, %d record%s, AD %s%s",
+             a->rcode == LDNS_RCODE_NXDOMAIN ? "NXDOMAIN"
+             : a->rcode == 0                 ? "NOERROR"
+                                             : "RCODE",
+             a->n_answers, a->n_answers == 1 ? "" : "s", a->ad ? "set" : "clear", ede);
 }
 
 static void classify(const struct ub_result *res, struct lab_dnscheck_result *r)
 {
+    r->own_reason = true;
+    r->ede = -1;
     r->rcode = res->rcode;
     r->n_answers = 0;
     while (res->data && res->data[r->n_answers])
@@ -84,11 +139,20 @@ static int lookup(lab_dnscheck *c, const char *scen, const char *name, int type,
 {
     struct ub_result *res = NULL;
     char *t = ldns_rr_type2str((ldns_rr_type)type);
-    int rc = ub_resolve(c->ctx, name, type, LDNS_RR_CLASS_IN, &res);
+    int rc = c->ask ? 0 : ub_resolve(c->ctx, name, type, LDNS_RR_CLASS_IN, &res);
     memset(r, 0, sizeof(*r));
+    r->ede = -1;
     snprintf(r->qname, sizeof(r->qname), "%s", name);
     snprintf(r->qtype, sizeof(r->qtype), "%s", t);
     free(t);
+    if (c->ask != NULL) {
+        struct lab_dnsask_answer a;
+        struct dl_error e;
+        if (lab_dnsask_lookup(c->ask, name, type, &a, &e) != 0)
+            return dl_error_set(err, "%s: lookup of %s %s failed: %s", scen, name, r->qtype, e.msg);
+        classify_asked(&a, r);
+        return 0;
+    }
     if (rc != 0)
         return dl_error_set(err, "%s: lookup of %s %s failed: %s", scen, name, r->qtype,
                             ub_strerror(rc));
@@ -119,6 +183,8 @@ int lab_dnscheck_rrsets(lab_dnscheck *c, const struct scen *s,
     char *base, *tlsa;
     int rc;
     memset(r, 0, SCEN_RRSET_COUNT * sizeof(*r));
+    for (int k = 0; k < SCEN_RRSET_COUNT; k++)
+        r[k].ede = -1;
     if (lookup_domain(c, s, &r[SCEN_RRSET_MX], err) != 0)
         return -1;
     if (h == NULL)
@@ -140,6 +206,6 @@ bool lab_dnscheck_meets(const struct scen_verdict *v, const struct lab_dnscheck_
 {
     if (v->verdict != r->observed)
         return false;
-    return v->verdict != SCEN_DNSSEC_BOGUS || v->reason == NULL ||
+    return v->verdict != SCEN_DNSSEC_BOGUS || v->reason == NULL || !r->own_reason ||
            strcasestr(r->why, v->reason) != NULL;
 }

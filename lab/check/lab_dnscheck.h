@@ -1,8 +1,11 @@
 /*
  * lab_dnscheck: what a validating resolver says about each scenario's
- * domain. Runs libunbound in-process as an iterator from the lab root
- * hints with the lab trust anchor (so bogus answers keep libunbound's own
- * reason, why_bogus), and must run inside the lab world
+ * domain. With Unbound as the lab's resolver, runs libunbound in-process
+ * as an iterator from the lab root hints with the lab trust anchor (so
+ * bogus answers keep libunbound's own reason, why_bogus); with BIND,
+ * Knot Resolver or PowerDNS Recursor (danelab up --resolver), asks that
+ * resolver directly (lab_dnsask: AD bit, RCODE, a CD retry after
+ * SERVFAIL, the RFC 8914 EDE). Must run inside the lab world
  * (lab_world_enter() first).
  */
 #ifndef LAB_DNSCHECK_H
@@ -21,13 +24,24 @@ struct lab_dnscheck_result {
     char qname[256];     /* what was asked ("_25._tcp.mx1.good.test.") */
     char qtype[16];      /* "MX", "A", "TLSA" */
     char canonname[256]; /* the name the answer is for after CNAMEs, or "" */
+    bool own_reason;     /* why is libunbound's why_bogus (a bogus verdict's
+                            keyword is looked for in it); false for a
+                            resolver asked directly, which gives no reason
+                            beyond its EDE */
+    int ede;             /* RFC 8914 INFO-CODE the resolver gave, or -1 */
+    char ede_text[200];  /* its EXTRA-TEXT, or "" */
 };
 
 typedef struct lab_dnscheck lab_dnscheck;
 
-/* A validator for the lab in run_dir (RUN/etc/root.hints, RUN/root.key). */
+/* A validator for the lab in run_dir (RUN/etc/root.hints, RUN/root.key),
+ * or a client of its resolver when that is not Unbound (RUN/etc/resolver). */
 lab_dnscheck *lab_dnscheck_new(const char *run_dir, struct dl_error *err);
 void lab_dnscheck_free(lab_dnscheck *c);
+
+/* Which validator gives the verdicts: the lab's resolver (whose own
+ * verdicts a scenario may state, scen_expected_dns). */
+enum scen_validator lab_dnscheck_validator(const lab_dnscheck *c);
 
 /* Look up the RRsets of `expect: dns:` (scen.h): the scenario's MX RRset
  * (its A RRset for an implicit MX), the first MX
@@ -38,8 +52,8 @@ void lab_dnscheck_free(lab_dnscheck *c);
 int lab_dnscheck_rrsets(lab_dnscheck *c, const struct scen *s,
                         struct lab_dnscheck_result r[SCEN_RRSET_COUNT], struct dl_error *err);
 
-/* Whether observed result `r` meets the declared verdict `v` (for bogus:
- * the reason contains v->reason, case-insensitively). */
+/* Whether observed result `r` meets the declared verdict `v` (for bogus,
+ * when r->own_reason: the reason contains v->reason, case-insensitively). */
 bool lab_dnscheck_meets(const struct scen_verdict *v, const struct lab_dnscheck_result *r);
 
 #endif

@@ -25,7 +25,7 @@ struct run_opts {
 static const char run_usage[] =
     "usage: danelab [GLOBAL-OPTIONS] run [--scenario NAME]... [--tag T]... [--shard K/N]\n"
     "           [--profile P] [--jobs N] [--json | --tap] [--junit FILE] [--html FILE]\n"
-    "           [--tlsrpt DIR] [--exact-timelines] [--keep-up]\n"
+    "           [--tlsrpt DIR] [--exact-timelines] [--keep-up] [--resolver R]\n"
     "Checks every selected scenario (DNSSEC verdicts, the reference client under each\n"
     "profile, retry timelines); exit 0 when all passed, 1 when one deviated, 2 on error.\n"
     "  --scenario NAME     only this scenario (repeatable)\n"
@@ -42,6 +42,8 @@ static const char run_usage[] =
     "  --exact-timelines   run every retry attempt, even where one is provably\n"
     "                      the same as the one before (see danelab(1), TIMELINES)\n"
     "  --keep-up           leave the lab running when run started it\n"
+    "  --resolver R        the lab's validating resolver: unbound (default), bind,\n"
+    "                      knot, pdns (see danelab up)\n"
     "See danelab(1).\n";
 
 static unsigned default_jobs(void)

@@ -91,7 +91,7 @@ static void adapter_names(char *buf, size_t len)
 static const char mta_usage[] =
     "usage: danelab [GLOBAL-OPTIONS] mta ADAPTER [--scenario NAME]... [--tag T]...\n"
     "           [--shard K/N] [--json] [--junit FILE] [--html FILE] [--timeout SECS]\n"
-    "           [--known FILE] [--keep-up] [ADAPTER-OPTIONS]\n"
+    "           [--known FILE] [--keep-up] [--resolver R] [ADAPTER-OPTIONS]\n"
     "Runs the MTA in the lab, one message per scenario (see danelab(1), MTA CONFORMANCE).\n";
 
 /* Is argv[i] one of the adapter's own options (--FLAG VALUE)? */

@@ -256,7 +256,7 @@ static int parse_sections(struct scen_parse *c, struct scen *s, const struct sce
     if (scen_timeline_parse_faults(c, scen_yaml_get(m, "faults"), &s->faults, &s->n_faults) != 0 ||
         scen_timeline_parse(c, scen_yaml_get(m, "timeline"), &s->timeline, &s->n_timeline) != 0 ||
         scen_expect_parse(c, scen_yaml_get(m, "expect"), &s->expect_dnssec, s->expect_dns,
-                          s->expect) != 0 ||
+                          s->expect_dns_by, s->expect) != 0 ||
         scen_parse_rfc(c, scen_yaml_get(m, "rfc"), s->rfc, &s->n_rfc) != 0 ||
         scen_clause_parse_refs(c, scen_yaml_get(m, "clauses"), &s->clauses, &s->n_clauses) != 0)
         return -1;
@@ -334,6 +334,18 @@ enum scen_dnssec scen_expected_dnssec(const struct scen *s)
     return s->zone.is_signed && s->zone.ds ? SCEN_DNSSEC_SECURE : SCEN_DNSSEC_INSECURE;
 }
 
+struct scen_verdict scen_expected_dns(const struct scen *s, enum scen_rrset r,
+                                      enum scen_validator v)
+{
+    struct scen_verdict out = s->expect_dns[r];
+    if (r == SCEN_RRSET_MX)
+        out.verdict = scen_expected_dnssec(s);
+    if ((unsigned)v < SCEN_VALIDATOR_COUNT && s->expect_dns_by[v].set &&
+        s->expect_dns_by[v].dns[r].verdict != SCEN_DNSSEC_UNSET)
+        out = s->expect_dns_by[v].dns[r];
+    return out;
+}
+
 bool scen_has_retry(const struct scen *s)
 {
     for (int p = 0; p < SCEN_PROFILE_COUNT; p++)
@@ -382,6 +394,8 @@ void scen_free(struct scen *s)
     scen_timeline_free(s->timeline, s->n_timeline);
     for (int r = 0; r < SCEN_RRSET_COUNT; r++)
         free(s->expect_dns[r].reason);
+    for (int v = 0; v < SCEN_VALIDATOR_COUNT; v++)
+        scen_dns_by_clear(&s->expect_dns_by[v]);
     for (int p = 0; p < SCEN_PROFILE_COUNT; p++)
         scen_expect_clear(&s->expect[p]);
     for (size_t i = 0; i < s->n_rfc; i++)

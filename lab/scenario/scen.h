@@ -63,8 +63,9 @@ struct scen {
     size_t n_faults;
     struct scen_step *timeline;
     size_t n_timeline;
-    enum scen_dnssec expect_dnssec;                   /* expect: dnssec, or expect: dns: mx */
-    struct scen_verdict expect_dns[SCEN_RRSET_COUNT]; /* expect: dns: (mx too) */
+    enum scen_dnssec expect_dnssec;                         /* expect: dnssec, or expect: dns: mx */
+    struct scen_verdict expect_dns[SCEN_RRSET_COUNT];       /* expect: dns: (mx too) */
+    struct scen_dns_by expect_dns_by[SCEN_VALIDATOR_COUNT]; /* expect: dns: VALIDATOR: */
     struct scen_expect expect[SCEN_PROFILE_COUNT];
     char *rfc[SCEN_MAX_RFC]; /* top-level `rfc:` the scenario's clauses */
     size_t n_rfc;
@@ -96,6 +97,12 @@ void scen_free(struct scen *s);
 /* The DNSSEC verdict to expect: expect_dnssec when set, else derived from
  * the domain zone (signed with DS: secure; otherwise insecure). */
 enum scen_dnssec scen_expected_dnssec(const struct scen *s);
+
+/* The verdict validator v must give for RRset r: its own
+ * (expect_dns_by[v]) where stated, else expect_dns[r] (for mx:
+ * scen_expected_dnssec). verdict SCEN_DNSSEC_UNSET: not checked. */
+struct scen_verdict scen_expected_dns(const struct scen *s, enum scen_rrset r,
+                                      enum scen_validator v);
 
 typedef struct scen_catalog scen_catalog;
 

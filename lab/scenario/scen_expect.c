@@ -10,6 +10,11 @@
 
 static const char *const expect_keys[] = {"dnssec", "dns", "rfc7672", "exchange-online", NULL};
 static const char *const dns_keys[] = {"mx", "a", "tlsa", "aaaa", NULL};
+static const char *const validator_names[] = {"unbound", "bind", "knot", "pdns", NULL};
+/* dns: takes the RRsets and the validators */
+static const char *const dns_map_keys[] = {"mx",   "a",    "tlsa", "aaaa", "unbound",
+                                           "bind", "knot", "pdns", NULL};
+static const char *const by_keys[] = {"mx", "a", "tlsa", "aaaa", "why", "ref", NULL};
 static const char *const verdict_keys[] = {"verdict", "reason", NULL};
 #define ALT_KEYS "status", "code", "reason", "tlsrpt", "note"
 static const char *const outcome_keys[] = {ALT_KEYS, "any", "rfc", "probe", "retry", NULL};
@@ -59,6 +64,19 @@ const char *scen_dnssec_name(enum scen_dnssec d)
     if (d > SCEN_DNSSEC_NODATA)
         return NULL;
     return dnssec_names[d - 1];
+}
+
+const char *scen_validator_name(enum scen_validator v)
+{
+    return (unsigned)v < SCEN_VALIDATOR_COUNT ? validator_names[v] : NULL;
+}
+
+int scen_validator_lookup(const char *name)
+{
+    for (int i = 0; i < SCEN_VALIDATOR_COUNT; i++)
+        if (strcmp(validator_names[i], name) == 0)
+            return i;
+    return -1;
 }
 
 const char *scen_rrset_name(enum scen_rrset r)
@@ -288,9 +306,10 @@ static int parse_outcome(struct scen_parse *c, yaml_node_t *n, enum scen_profile
 }
 
 /* mx: secure, or tlsa: {verdict: bogus, reason: expired}. A bogus verdict
- * needs the keyword; other verdicts take none. */
+ * needs the keyword when need_reason (libunbound's reason is read: the
+ * general verdicts and Unbound's); other verdicts take none. */
 static int parse_verdict(struct scen_parse *c, yaml_node_t *n, const char *key,
-                         struct scen_verdict *v)
+                         struct scen_verdict *v, bool need_reason)
 {
     struct scen_yaml_map m;
     yaml_node_t *vn = n, *rn = NULL;
@@ -308,7 +327,7 @@ static int parse_verdict(struct scen_parse *c, yaml_node_t *n, const char *key,
     if (scen_yaml_enum(c->y, vn, key, dnssec_names, &d, c->err) != 0)
         return -1;
     v->verdict = (enum scen_dnssec)(d + 1);
-    if (v->verdict == SCEN_DNSSEC_BOGUS && (reason == NULL || *reason == '\0'))
+    if (v->verdict == SCEN_DNSSEC_BOGUS && need_reason && (reason == NULL || *reason == '\0'))
         return scen_yaml_fail(c->y, n, key, c->err,
                               "a bogus verdict needs the keyword the validator's reason must "
                               "contain: {verdict: bogus, reason: WORD}");
@@ -318,33 +337,97 @@ static int parse_verdict(struct scen_parse *c, yaml_node_t *n, const char *key,
     return 0;
 }
 
-/* dns: {mx, a, tlsa, aaaa} into dns[]; `dnssec` is the node of
- * `dnssec:`, which gives the MX verdict too (NULL when absent). */
-static int parse_dns_expect(struct scen_parse *c, yaml_node_t *n, const yaml_node_t *dnssec,
-                            struct scen_verdict dns[SCEN_RRSET_COUNT])
+/* The RRset verdicts of map m into dns[] (by: a validator's, where the
+ * MX verdict may differ from `dnssec:`). */
+static int parse_rrset_verdicts(struct scen_parse *c, const struct scen_yaml_map *m,
+                                const yaml_node_t *dnssec, bool by, bool need_reason,
+                                struct scen_verdict dns[SCEN_RRSET_COUNT])
 {
-    struct scen_yaml_map m;
-    if (scen_yaml_map_open(c->y, n, "dns", "dns", dns_keys, &m, c->err) != 0)
-        return -1;
     for (int r = 0; r < SCEN_RRSET_COUNT; r++) {
-        yaml_node_t *v = scen_yaml_get(&m, dns_keys[r]);
+        yaml_node_t *v = scen_yaml_get(m, dns_keys[r]);
         if (v == NULL)
             continue;
-        if (r == SCEN_RRSET_MX && dnssec != NULL)
+        if (r == SCEN_RRSET_MX && dnssec != NULL && !by)
             return scen_yaml_fail(c->y, v, "mx", c->err,
                                   "the MX verdict is already given by 'dnssec' (line %u)",
                                   scen_yaml_line(dnssec));
         if (r != SCEN_RRSET_MX && c->n_hosts == 0)
             return scen_yaml_fail(c->y, v, dns_keys[r], c->err,
                                   "needs an MX host (the verdict is about the first one's)");
-        if (parse_verdict(c, v, dns_keys[r], &dns[r]) != 0)
+        if (parse_verdict(c, v, dns_keys[r], &dns[r], need_reason) != 0)
             return -1;
     }
     return 0;
 }
 
+/* bind: {tlsa: servfail, why: TEXT, ref: TEXT}: at least one RRset, and
+ * why and ref, non-empty. */
+static int parse_dns_by(struct scen_parse *c, yaml_node_t *n, enum scen_validator v,
+                        struct scen_dns_by *b)
+{
+    const char *key = validator_names[v], *why = NULL, *ref = NULL;
+    char what[32];
+    struct scen_yaml_map m;
+    yaml_node_t *wn, *rn;
+    bool any = false;
+    b->loc = scen_parse_loc(c, n);
+    b->set = true;
+    snprintf(what, sizeof(what), "dns: %s", key);
+    if (scen_yaml_map_open(c->y, n, key, what, by_keys, &m, c->err) != 0 ||
+        parse_rrset_verdicts(c, &m, NULL, true, v == SCEN_VALIDATOR_UNBOUND, b->dns) != 0)
+        return -1;
+    for (int r = 0; r < SCEN_RRSET_COUNT; r++)
+        any = any || b->dns[r].verdict != SCEN_DNSSEC_UNSET;
+    if (!any)
+        return scen_yaml_fail(c->y, n, key, c->err,
+                              "states no verdict: give the RRsets (mx, a, tlsa, aaaa) where %s "
+                              "differs",
+                              key);
+    if ((wn = scen_yaml_require(&m, "why", c->err)) == NULL ||
+        scen_yaml_str(c->y, wn, "why", &why, c->err) != 0 ||
+        (rn = scen_yaml_require(&m, "ref", c->err)) == NULL ||
+        scen_yaml_str(c->y, rn, "ref", &ref, c->err) != 0)
+        return -1;
+    if (why == NULL || *why == '\0' || ref == NULL || *ref == '\0')
+        return scen_yaml_fail(c->y, n, key, c->err,
+                              "a validator's own verdicts need why it differs and a reference "
+                              "(why: TEXT, ref: \"RFC 9276 3.2\" or its documentation)");
+    b->why = dl_xstrdup(why);
+    b->ref = dl_xstrdup(ref);
+    return 0;
+}
+
+/* dns: {mx, a, tlsa, aaaa, VALIDATOR...} into dns[] and by[]; `dnssec`
+ * is the node of `dnssec:`, which gives the MX verdict too (NULL when
+ * absent). */
+static int parse_dns_expect(struct scen_parse *c, yaml_node_t *n, const yaml_node_t *dnssec,
+                            struct scen_verdict dns[SCEN_RRSET_COUNT],
+                            struct scen_dns_by by[SCEN_VALIDATOR_COUNT])
+{
+    struct scen_yaml_map m;
+    if (scen_yaml_map_open(c->y, n, "dns", "dns", dns_map_keys, &m, c->err) != 0 ||
+        parse_rrset_verdicts(c, &m, dnssec, false, true, dns) != 0)
+        return -1;
+    for (int v = 0; v < SCEN_VALIDATOR_COUNT; v++) {
+        yaml_node_t *bn = scen_yaml_get(&m, validator_names[v]);
+        if (bn != NULL && parse_dns_by(c, bn, (enum scen_validator)v, &by[v]) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+void scen_dns_by_clear(struct scen_dns_by *b)
+{
+    for (int r = 0; r < SCEN_RRSET_COUNT; r++)
+        free(b->dns[r].reason);
+    free(b->why);
+    free(b->ref);
+    memset(b, 0, sizeof(*b));
+}
+
 int scen_expect_parse(struct scen_parse *c, yaml_node_t *n, enum scen_dnssec *dnssec_out,
                       struct scen_verdict dns[SCEN_RRSET_COUNT],
+                      struct scen_dns_by by[SCEN_VALIDATOR_COUNT],
                       struct scen_expect expect[SCEN_PROFILE_COUNT])
 {
     struct scen_yaml_map m;
@@ -358,7 +441,8 @@ int scen_expect_parse(struct scen_parse *c, yaml_node_t *n, enum scen_dnssec *dn
     *dnssec_out = (enum scen_dnssec)(dnssec + 1);
     dns[SCEN_RRSET_MX].verdict = *dnssec_out;
     dns_node = scen_yaml_get(&m, "dns");
-    if (dns_node != NULL && parse_dns_expect(c, dns_node, scen_yaml_get(&m, "dnssec"), dns) != 0)
+    if (dns_node != NULL &&
+        parse_dns_expect(c, dns_node, scen_yaml_get(&m, "dnssec"), dns, by) != 0)
         return -1;
     if (dns[SCEN_RRSET_MX].verdict != SCEN_DNSSEC_UNSET)
         *dnssec_out = dns[SCEN_RRSET_MX].verdict;

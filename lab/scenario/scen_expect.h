@@ -47,11 +47,37 @@ const char *scen_dnssec_name(enum scen_dnssec d); /* "secure", ... */
 enum scen_rrset { SCEN_RRSET_MX, SCEN_RRSET_A, SCEN_RRSET_TLSA, SCEN_RRSET_AAAA, SCEN_RRSET_COUNT };
 const char *scen_rrset_name(enum scen_rrset r); /* "mx", "a", "tlsa", "aaaa" */
 
+/* The validators a scenario may state verdicts of its own for: the
+ * lab's resolvers (danelab up --resolver). */
+enum scen_validator {
+    SCEN_VALIDATOR_UNBOUND,
+    SCEN_VALIDATOR_BIND,
+    SCEN_VALIDATOR_KNOT,
+    SCEN_VALIDATOR_PDNS,
+    SCEN_VALIDATOR_COUNT
+};
+/* "unbound", "bind", "knot", "pdns"; NULL for an out-of-range value. */
+const char *scen_validator_name(enum scen_validator v);
+/* Returns the validator or -1 for an unknown name. */
+int scen_validator_lookup(const char *name);
+
 /* One declared verdict. */
 struct scen_verdict {
     struct scen_loc loc;
     enum scen_dnssec verdict; /* SCEN_DNSSEC_UNSET: not declared, not checked */
     char *reason;             /* bogus: a keyword the validator's reason contains */
+};
+
+/* `expect: dns: VALIDATOR: {RRSET: VERDICT..., why: TEXT, ref: TEXT}`:
+ * the verdicts one validator gives where validators legitimately differ
+ * (an RFC leaves the choice, or the validator documents its own
+ * behaviour), with why it differs and where that is written. */
+struct scen_dns_by {
+    struct scen_loc loc;
+    bool set;
+    struct scen_verdict dns[SCEN_RRSET_COUNT]; /* UNSET: the general verdict applies */
+    char *why;
+    char *ref;
 };
 
 /* `retry: codes:` one attempt the retry schedule makes at `at`. */
@@ -122,12 +148,17 @@ int scen_accept_match(const struct scen_accept *a, const char *status, const cha
 bool scen_accept_allows(const struct scen_accept *a, const char *status);
 
 /* `expect:` (n NULL when absent) into *dnssec (`dnssec:`, or `dns: mx:`),
- * dns[] (`dns:`; the verdicts other than mx need c->hosts) and expect[]
- * (one per profile given). What is set is freed by scen_expect_clear and
- * free(dns[r].reason), also after an error. */
+ * dns[] (`dns:`; the verdicts other than mx need c->hosts), by[] (`dns:
+ * VALIDATOR:`) and expect[] (one per profile given). What is set is freed
+ * by scen_expect_clear, scen_dns_by_clear and free(dns[r].reason), also
+ * after an error. */
 int scen_expect_parse(struct scen_parse *c, yaml_node_t *n, enum scen_dnssec *dnssec,
                       struct scen_verdict dns[SCEN_RRSET_COUNT],
+                      struct scen_dns_by by[SCEN_VALIDATOR_COUNT],
                       struct scen_expect expect[SCEN_PROFILE_COUNT]);
+
+/* Free what b holds (not b itself). */
+void scen_dns_by_clear(struct scen_dns_by *b);
 
 /* Free what e holds (not e itself). */
 void scen_expect_clear(struct scen_expect *e);

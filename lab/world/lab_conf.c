@@ -3,6 +3,7 @@
 #include "dl_util.h"
 #include "lab_addr.h"
 #include "scen.h"
+#include "lab_resconf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,17 +15,28 @@ static const struct lab_server_info servers[LAB_SERVER_COUNT] = {
                         LAB_ADDR6_PARENT},
     [LAB_NSD_CHILD] = {"nsd-child", LAB_ADDR_CHILD, "authoritative: scenario and provider zones",
                        LAB_ADDR6_CHILD},
-    [LAB_UNBOUND] = {"unbound", LAB_ADDR_RESOLVER, "validating resolver, lab trust anchor",
-                     LAB_ADDR6_RESOLVER},
+    [LAB_RESOLVER] = {"unbound", LAB_ADDR_RESOLVER, "validating resolver, lab trust anchor",
+                      LAB_ADDR6_RESOLVER},
     [LAB_FAKESMTP] = {"fakesmtp", "127.25.0.0/16",
                       "the scenarios' MX hosts (RUN/etc/fakesmtp.json)", "fd53::25:0:0/96"},
     [LAB_FAKEDNS] = {"fakedns", LAB_ADDR_FAKEDNS,
                      "misbehaving name servers on 127.54.0.0/16 (RUN/etc/fakedns.conf)", NULL},
 };
 
-const struct lab_server_info *lab_conf_server(enum lab_server_id id)
+static const struct lab_server_info resolvers[LAB_RESOLVER_COUNT] = {
+    [LAB_RESOLVER_UNBOUND] = {"unbound", LAB_ADDR_RESOLVER,
+                              "validating resolver (Unbound), lab trust anchor"},
+    [LAB_RESOLVER_BIND] = {"named", LAB_ADDR_RESOLVER,
+                           "validating resolver (BIND 9), lab trust anchor"},
+    [LAB_RESOLVER_KNOT] = {"kresd", LAB_ADDR_RESOLVER,
+                           "validating resolver (Knot Resolver), lab trust anchor"},
+    [LAB_RESOLVER_PDNS] = {"pdns_recursor", LAB_ADDR_RESOLVER,
+                           "validating resolver (PowerDNS Recursor), lab trust anchor"},
+};
+
+const struct lab_server_info *lab_conf_server(const char *run_dir, enum lab_server_id id)
 {
-    return &servers[id];
+    return id == LAB_RESOLVER ? &resolvers[lab_resconf_current(run_dir)] : &servers[id];
 }
 
 /* The server of a zone, or -1 for none (a lame zone: its name server
@@ -223,7 +235,8 @@ static int make_dirs(const char *run, struct dl_error *err)
     return 0;
 }
 
-int lab_conf_write(const char *run, const zone_tree *tree, bool ipv6, struct dl_error *err)
+int lab_conf_write(const char *run, const zone_tree *tree, bool ipv6, enum lab_resolver resolver,
+                   struct dl_error *err)
 {
     struct dl_buf b = {0};
     if (make_dirs(run, err) != 0)
@@ -269,35 +282,13 @@ int lab_conf_write(const char *run, const zone_tree *tree, bool ipv6, struct dl_
                   LAB_ADDR_PARENT);
     if (write_buf(run, "etc/root.hints", &b, err) != 0)
         return -1;
+    if (lab_resconf_write(run, resolver, LAB_ADDR_RESOLVER, LAB_DNS_PORT, err) != 0)
+        return -1;
     dl_buf_printf(&b,
                   "# danelab: the lab's validating resolver\nnameserver %s\n"
                   "options edns0 trust-ad\n",
                   LAB_ADDR_RESOLVER);
     return write_buf(run, "etc/resolv.conf", &b, err);
-}
-
-/* The daemon's program: $DANELAB_NSD / $DANELAB_UNBOUND when set, else the
- * first of PATH, /usr/sbin and /usr/local/sbin that has it (Debian installs
- * both in /usr/sbin, which is not in every user's PATH). */
-static char *find_program(const char *name, const char *env)
-{
-    const char *over = getenv(env);
-    const char *path = getenv("PATH");
-    char *dirs = dl_xasprintf("%s:/usr/sbin:/usr/local/sbin", path ? path : "/usr/bin");
-    char *save = NULL, *found = NULL;
-    if (over && *over) {
-        free(dirs);
-        return dl_xstrdup(over);
-    }
-    for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-        char *cand = dl_xasprintf("%s/%s", *d ? d : ".", name);
-        if (access(cand, X_OK) == 0)
-            found = cand;
-        else
-            free(cand);
-    }
-    free(dirs);
-    return found ? found : dl_xstrdup(name);
 }
 
 /* fakesmtp (fakedns): $DANELAB_FAKESMTP ($DANELAB_FAKEDNS), else beside
@@ -321,7 +312,7 @@ static char *find_sibling(const char *name, const char *env)
             free(cand);
         }
     }
-    return find_program(name, env);
+    return lab_resconf_program(name, env);
 }
 
 char **lab_conf_argv(const char *run, enum lab_server_id id)
@@ -345,13 +336,11 @@ char **lab_conf_argv(const char *run, enum lab_server_id id)
         argv[3] = dl_xasprintf("%s/etc/fakesmtp.json", run);
         /* -v: its log says when a reload took (lab_refresh waits for it) */
         argv[4] = dl_xstrdup("-v");
-    } else if (id == LAB_UNBOUND) {
-        argv[0] = find_program("unbound", "DANELAB_UNBOUND");
-        argv[1] = dl_xstrdup("-d");
-        argv[2] = dl_xstrdup("-c");
-        argv[3] = dl_xasprintf("%s/etc/unbound.conf", run);
+    } else if (id == LAB_RESOLVER) {
+        lab_conf_argv_free(argv);
+        argv = lab_resconf_argv(run, lab_resconf_current(run));
     } else {
-        argv[0] = find_program("nsd", "DANELAB_NSD");
+        argv[0] = lab_resconf_program("nsd", "DANELAB_NSD");
         argv[1] = dl_xstrdup("-d");
         argv[2] = dl_xstrdup("-c");
         argv[3] = dl_xasprintf("%s/etc/%s.conf", run, servers[id].name);
@@ -372,8 +361,17 @@ char *lab_conf_pidfile(const char *run_dir, enum lab_server_id id)
     case LAB_NSD_PARENT:
     case LAB_NSD_CHILD:
         return dl_xasprintf("%s/var/%s/nsd.pid", run_dir, servers[id].name);
-    case LAB_UNBOUND:
-        return dl_xasprintf("%s/var/unbound/unbound.pid", run_dir);
+    case LAB_RESOLVER:
+        switch (lab_resconf_current(run_dir)) {
+        case LAB_RESOLVER_BIND:
+            return dl_xasprintf("%s/var/named/named.pid", run_dir);
+        case LAB_RESOLVER_PDNS:
+            return dl_xasprintf("%s/var/pdns_recursor/pdns_recursor.pid", run_dir);
+        case LAB_RESOLVER_KNOT: /* kresd writes none */
+            return dl_xasprintf("%s/var/kresd/kresd.pid", run_dir);
+        default:
+            return dl_xasprintf("%s/var/unbound/unbound.pid", run_dir);
+        }
     case LAB_FAKEDNS:
         return dl_xasprintf("%s/var/fakedns.pid", run_dir);
     default:

@@ -7,7 +7,9 @@
  *   RUN/etc/nsd-child.conf   NSD for scenario and provider zones (127.53.0.2,
  *                            fd53::53:2)
  *   RUN/etc/unbound.conf     validating Unbound (127.53.0.53, fd53::53:53), lab root
- *                            hints and the lab trust anchor RUN/root.key
+ *                            hints and the lab trust anchor RUN/root.key;
+ *                            or the resolver chosen in its place and its
+ *                            configuration (lab_resconf.h)
  *   RUN/etc/root.hints       the lab root server
  *   RUN/etc/resolv.conf      what `danelab exec` shows as /etc/resolv.conf
  *   RUN/etc/libunbound.conf  for libunbound-based tools (unbound-host -C):
@@ -33,11 +35,12 @@
 #define LAB_CONF_H
 
 #include "dl_error.h"
+#include "lab_resconf.h"
 #include "zone_tree.h"
 
 #include <stdbool.h>
 
-#define LAB_ADDR_PARENT   "127.53.0.1"
+#define LAB_ADDR_PARENT   LAB_ROOT_NS_ADDR
 #define LAB_ADDR_CHILD    "127.53.0.2"
 #define LAB_ADDR_RESOLVER "127.53.0.53"
 #define LAB_ADDR_ITERATOR "127.53.0.54" /* unbound-iterator.conf (not started by the lab) */
@@ -49,7 +52,7 @@
 #define LAB_ADDR6_PARENT   "fd53::53:1"
 #define LAB_ADDR6_CHILD    "fd53::53:2"
 #define LAB_ADDR6_RESOLVER "fd53::53:53"
-#define LAB_ROOT_NS        "a.root-servers.test."
+#define LAB_ROOT_NS        LAB_ROOT_NS_NAME
 #define LAB_TLD_NS         "ns.nic.test."
 
 /* The lab's libunbound contexts send queries from 1,024 UDP ports, not
@@ -79,19 +82,22 @@
 enum lab_server_id {
     LAB_NSD_PARENT,
     LAB_NSD_CHILD,
-    LAB_UNBOUND,
+    LAB_RESOLVER, /* Unbound, or the resolver chosen in its place */
     LAB_FAKESMTP,
     LAB_FAKEDNS,
     LAB_SERVER_COUNT
 };
 
 struct lab_server_info {
-    const char *name; /* "nsd-parent", "nsd-child", "unbound", "fakesmtp", "fakedns" */
+    const char *name; /* "nsd-parent", "nsd-child", "unbound" (or the resolver
+                       * in its place: "named", ...), "fakesmtp", "fakedns" */
     const char *addr;
     const char *role;  /* one line for `danelab status` */
     const char *addr6; /* its IPv6 address in the lab's own namespace */
 };
-const struct lab_server_info *lab_conf_server(enum lab_server_id id);
+/* Server `id` of the lab in run_dir: LAB_RESOLVER is the resolver
+ * recorded there (lab_resconf_current). */
+const struct lab_server_info *lab_conf_server(const char *run_dir, enum lab_server_id id);
 
 /* Where server `id` writes its PID (as seen in the lab's PID namespace):
  * RUN/var/nsd-parent/nsd.pid, ..., RUN/var/fakesmtp.pid. Caller frees. */
@@ -102,7 +108,8 @@ char *lab_conf_pidfile(const char *run_dir, enum lab_server_id id);
  * LAB_ADDR_CHILD to nsd-child; lame zones (zone_def.lame) to none. With
  * `ipv6` (the lab's own namespace), NSD and Unbound listen on their
  * LAB_ADDR6_* address too; without (the host's loopback), IPv4 only. */
-int lab_conf_write(const char *run_dir, const zone_tree *tree, bool ipv6, struct dl_error *err);
+int lab_conf_write(const char *run_dir, const zone_tree *tree, bool ipv6,
+                   enum lab_resolver resolver, struct dl_error *err);
 
 /* argv (NULL-terminated, static strings and strings the caller frees with
  * lab_conf_argv_free) to start server `id` in the foreground. */

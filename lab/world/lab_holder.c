@@ -137,11 +137,35 @@ static int mounts(struct holder *h, struct dl_error *err)
     return rc;
 }
 
+/* The resolver's address as an address of the loopback interface (alias
+ * lo:53, /32). Unbound, Knot Resolver and PowerDNS Recursor bind any
+ * 127/8 address (all of it is local on lo), but BIND listens only on the
+ * addresses of an interface that listen-on matches (named.conf(5),
+ * listen-on; it scans the interfaces, interface-interval). */
+static int resolver_address(struct dl_error *err)
+{
+    struct ifreq ifr = {0};
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
+    if (fd < 0)
+        return dl_error_set(err, "socket: %s", strerror(errno));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo:53");
+    sin->sin_family = AF_INET;
+    inet_pton(AF_INET, LAB_ADDR_RESOLVER, &sin->sin_addr);
+    if (ioctl(fd, SIOCSIFADDR, &ifr) != 0)
+        rc = dl_error_set(err, "add %s to lo: %s", LAB_ADDR_RESOLVER, strerror(errno));
+    inet_pton(AF_INET, "255.255.255.255", &sin->sin_addr);
+    if (rc == 0 && ioctl(fd, SIOCSIFNETMASK, &ifr) != 0)
+        rc = dl_error_set(err, "netmask of %s on lo: %s", LAB_ADDR_RESOLVER, strerror(errno));
+    close(fd);
+    return rc;
+}
+
 static int setup_namespaces(struct holder *h, struct dl_error *err)
 {
     if (h->a->userns && map_ids(h->a, err) != 0)
         return -1;
-    if (loopback_up(err) != 0 || mounts(h, err) != 0)
+    if (loopback_up(err) != 0 || resolver_address(err) != 0 || mounts(h, err) != 0)
         return -1;
     return lab_ip6_local(SCEN_ADDR6_PREFIX, 48, err); /* the IPv6 half of lab_addr's plan */
 }
@@ -150,7 +174,7 @@ static int setup_namespaces(struct holder *h, struct dl_error *err)
  * the holder (the only guarantee without a PID namespace). */
 static void exec_server(struct holder *h, enum lab_server_id id)
 {
-    const struct lab_server_info *si = lab_conf_server(id);
+    const struct lab_server_info *si = lab_conf_server(h->a->run_dir, id);
     char *out = dl_xasprintf("%s/log/%s.stderr", h->a->run_dir, si->name);
     int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -169,12 +193,19 @@ static int start_server(struct holder *h, enum lab_server_id id, struct dl_error
 {
     pid_t pid = fork();
     if (pid < 0)
-        return dl_error_set(err, "fork for %s: %s", lab_conf_server(id)->name, strerror(errno));
+        return dl_error_set(err, "fork for %s: %s", lab_conf_server(h->a->run_dir, id)->name,
+                            strerror(errno));
     if (pid == 0)
         exec_server(h, id);
     h->pids[id] = pid;
-    hlog(h, "started %s (pid %ld): %s %s %s %s", lab_conf_server(id)->name, (long)pid,
-         h->a->argv[id][0], h->a->argv[id][1], h->a->argv[id][2], h->a->argv[id][3]);
+    {
+        struct dl_buf cmd = {0};
+        for (size_t k = 0; h->a->argv[id][k] != NULL; k++)
+            dl_buf_printf(&cmd, "%s%s", k ? " " : "", h->a->argv[id][k]);
+        hlog(h, "started %s (pid %ld): %s", lab_conf_server(h->a->run_dir, id)->name, (long)pid,
+             cmd.data ? cmd.data : "");
+        dl_buf_free(&cmd);
+    }
     return 0;
 }
 
@@ -198,7 +229,7 @@ static int reap(struct holder *h, char *why, size_t len)
                 continue;
             h->pids[i] = 0;
             dead = i;
-            snprintf(why, len, "%s (pid %ld) ", lab_conf_server(i)->name, (long)pid);
+            snprintf(why, len, "%s (pid %ld) ", lab_conf_server(h->a->run_dir, i)->name, (long)pid);
             describe_status(status, why + strlen(why), len - strlen(why));
         }
     }
@@ -221,20 +252,21 @@ static bool smtp_listens(const char *addr)
 
 static bool answers(struct holder *h, enum lab_server_id id)
 {
-    const struct lab_server_info *si = lab_conf_server(id);
-    int rcode = -1;
+    const struct lab_server_info *si = lab_conf_server(h->a->run_dir, id);
+    int rcode = -1, ad = 0;
     if (id == LAB_FAKESMTP)
         return smtp_listens(h->a->probe[id]);
-    return lab_probe_dns(si->addr, LAB_DNS_PORT, h->a->probe[id], id == LAB_UNBOUND, 100, &rcode,
-                         NULL) == 0 &&
-           rcode == 0;
+    /* the resolver is ready at its first validated answer (AD) */
+    return lab_probe_dns(si->addr, LAB_DNS_PORT, h->a->probe[id], id == LAB_RESOLVER, 100, &rcode,
+                         &ad, NULL) == 0 &&
+           rcode == 0 && (id != LAB_RESOLVER || ad);
 }
 
 /* Wait until server `id` answers its probe (see lab_holder_args). */
 static int wait_ready(struct holder *h, enum lab_server_id id, int64_t deadline_ms,
                       struct dl_error *err)
 {
-    const struct lab_server_info *si = lab_conf_server(id);
+    const struct lab_server_info *si = lab_conf_server(h->a->run_dir, id);
     char why[256];
     for (;;) {
         struct timespec ts;
@@ -269,8 +301,8 @@ static void stop_all(struct holder *h)
         if (waited >= STOP_GRACE_MS) {
             for (int i = 0; i < LAB_SERVER_COUNT; i++)
                 if (h->pids[i] > 0) {
-                    hlog(h, "%s (pid %ld) did not stop in %d ms: SIGKILL", lab_conf_server(i)->name,
-                         (long)h->pids[i], STOP_GRACE_MS);
+                    hlog(h, "%s (pid %ld) did not stop in %d ms: SIGKILL",
+                         lab_conf_server(h->a->run_dir, i)->name, (long)h->pids[i], STOP_GRACE_MS);
                     kill(h->pids[i], SIGKILL);
                 }
             waited = -1000000;
@@ -290,13 +322,13 @@ static int start_all(struct holder *h, struct dl_error *err)
     /* The authoritative servers first: a resolver that primes its root
      * and trust anchor before they answer backs off, and its first answers
      * would not be secure. */
-    for (int i = 0; i < LAB_UNBOUND; i++)
+    for (int i = 0; i < LAB_RESOLVER; i++)
         if (h->a->probe[i] != NULL && start_server(h, i, err) != 0)
             return -1;
-    for (int i = 0; i < LAB_UNBOUND; i++)
+    for (int i = 0; i < LAB_RESOLVER; i++)
         if (h->pids[i] > 0 && wait_ready(h, i, deadline, err) != 0)
             return -1;
-    if (start_server(h, LAB_UNBOUND, err) != 0 || wait_ready(h, LAB_UNBOUND, deadline, err) != 0)
+    if (start_server(h, LAB_RESOLVER, err) != 0 || wait_ready(h, LAB_RESOLVER, deadline, err) != 0)
         return -1;
     if (h->a->probe[LAB_FAKESMTP] != NULL && (start_server(h, LAB_FAKESMTP, err) != 0 ||
                                               wait_ready(h, LAB_FAKESMTP, deadline, err) != 0))

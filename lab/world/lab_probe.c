@@ -23,13 +23,15 @@ static int make_query(const char *qname, int rd, uint16_t id, uint8_t **wire, si
     if (st != LDNS_STATUS_OK)
         return -1;
     ldns_pkt_set_id(q, id);
+    ldns_pkt_set_ad(q, rd != 0);
     st = ldns_pkt2wire(wire, q, len);
     ldns_pkt_free(q);
     return st == LDNS_STATUS_OK ? 0 : -1;
 }
 
 /* One send and a wait of at most wait_ms for the matching reply.
- * Returns the RCODE, or -1 with a reason in `why`. */
+ * Returns the RCODE, with 0x100 added when the AD bit is set, or -1 with
+ * a reason in `why`. */
 static int ask_once(int fd, const uint8_t *wire, size_t len, uint16_t id, int wait_ms,
                     const char **why)
 {
@@ -53,12 +55,12 @@ static int ask_once(int fd, const uint8_t *wire, size_t len, uint16_t id, int wa
             return -1;
         }
         if (n >= 12 && ((buf[0] << 8) | buf[1]) == id && (buf[2] & 0x80))
-            return buf[3] & 0x0f;
+            return (buf[3] & 0x0f) | ((buf[3] & 0x20) ? 0x100 : 0);
     }
 }
 
 int lab_probe_dns(const char *addr, unsigned port, const char *qname, int rd, int timeout_ms,
-                  int *rcode, struct dl_error *err)
+                  int *rcode, int *ad, struct dl_error *err)
 {
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     int64_t deadline = dl_mono_ms() + timeout_ms;
@@ -86,8 +88,11 @@ int lab_probe_dns(const char *addr, unsigned port, const char *qname, int rd, in
     if (rc < 0)
         dl_error_set(err, "%s:%u: no answer to %s SOA within %d ms (last: %s)", addr, port, qname,
                      timeout_ms, why);
-    else
-        *rcode = rc;
+    else {
+        *rcode = rc & 0x0f;
+        if (ad != NULL)
+            *ad = (rc & 0x100) != 0;
+    }
 out:
     if (fd >= 0)
         close(fd);

@@ -14,11 +14,13 @@
 
 /* Query `qname` SOA at addr:port, resending every 200 ms, until an answer
  * with the query's ID arrives or timeout_ms passes. rd: set the Recursion
- * Desired bit (for a resolver). Returns 0 when answered, with the answer's
- * RCODE in *rcode (which the caller judges); -1 with "addr:port: no answer
- * to QNAME SOA within N ms (last: reason)" otherwise. */
+ * Desired bit and the AD bit (for a resolver: RFC 6840 5.7, a query with
+ * AD set asks for AD in the answer). Returns 0 when answered, with the
+ * answer's RCODE in *rcode (which the caller judges) and its AD bit in
+ * *ad (when ad is not NULL: 1 for validated data); -1 with "addr:port: no
+ * answer to QNAME SOA within N ms (last: reason)" otherwise. */
 int lab_probe_dns(const char *addr, unsigned port, const char *qname, int rd, int timeout_ms,
-                  int *rcode, struct dl_error *err);
+                  int *rcode, int *ad, struct dl_error *err);
 
 /* An ldns resolver for one of the lab's authoritative servers at addr,
  * port 53: no recursion, one try, a 1 s timeout. The caller frees it

@@ -89,7 +89,7 @@ static void hash_tree(EVP_MD_CTX *md, const char *dir, int depth)
 static void snapshot(const char *run_dir, struct snap *s)
 {
     static const char *const confs[] = {"etc/nsd-parent.conf", "etc/nsd-child.conf",
-                                        "etc/unbound.conf"};
+                                        "etc/unbound.conf", "etc/resolver"};
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     char *path;
     memset(s, 0, sizeof(*s));
@@ -287,10 +287,18 @@ int lab_refresh(const char *run_dir, const zone_tree *tree, bool quiet)
     (void)recorded(run_dir, &before);
     if (memcmp(&now, &before, sizeof(now)) == 0)
         return 0;
-    if (memcmp(now.conf, before.conf, sizeof(now.conf)) != 0) {
-        if (!quiet)
-            printf("the running lab's zone list changed (scenarios added or removed): "
-                   "restarting it\n");
+    /* Only Unbound is told to reload (SIGHUP: it rereads its configuration
+     * and empties its cache); another resolver is restarted with the lab,
+     * which empties its cache as surely. */
+    if (memcmp(now.conf, before.conf, sizeof(now.conf)) != 0 ||
+        lab_resconf_current(run_dir) != LAB_RESOLVER_UNBOUND) {
+        if (!quiet && memcmp(now.conf, before.conf, sizeof(now.conf)) != 0)
+            printf("the running lab's zone list changed (scenarios added or removed, or "
+                   "--resolver): restarting it\n");
+        else if (!quiet)
+            printf("the running lab's resolver is %s, not Unbound: restarting it to load what "
+                   "changed\n",
+                   lab_resconf_name(lab_resconf_current(run_dir)));
         if (lab_world_down(run_dir, &was, &err) != 0) {
             dl_err("%s", err.msg);
             return -1;

@@ -22,6 +22,20 @@ int lab_up_load(const struct lab_globals *g, scen_catalog **cat)
     return 0;
 }
 
+/* --resolver, else the one of the lab running from the run directory
+ * (so `exec` or `run` without the option keep it), else Unbound. */
+static enum lab_resolver chosen_resolver(const struct lab_globals *g)
+{
+    struct lab_status st;
+    struct dl_error err;
+    int r = g->resolver ? lab_resconf_lookup(g->resolver) : -1;
+    if (r >= 0)
+        return (enum lab_resolver)r;
+    if (lab_world_status(g->run_dir, &st, &err) == 0 && st.running)
+        return lab_resconf_current(g->run_dir);
+    return LAB_RESOLVER_UNBOUND;
+}
+
 int lab_up_prepare(const struct lab_globals *g, const scen_catalog *cat, zone_tree **tree,
                    bool quiet)
 {
@@ -35,7 +49,7 @@ int lab_up_prepare(const struct lab_globals *g, const scen_catalog *cat, zone_tr
         (smtp = lab_smtp_build(cat, g->run_dir, g->now, &cs, &err)) != NULL) {
         po.smtp = smtp;
         if (lab_plan_build(cat, &po, tree, &st, &err) == 0) {
-            rc = lab_conf_write(g->run_dir, *tree, g->netns, &err);
+            rc = lab_conf_write(g->run_dir, *tree, g->netns, chosen_resolver(g), &err);
             if (rc == 0)
                 rc = lab_fakedns_write(g->run_dir, cat, &err);
             if (rc == 0)

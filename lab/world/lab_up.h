@@ -21,6 +21,9 @@ struct lab_globals {
     const char *clauses;
     bool netns; /* false with --no-netns */
     time_t now; /* signing time: --now, or the wall clock */
+    /* --resolver: "unbound", "bind", "knot" or "pdns" (checked by main);
+     * NULL: the running lab's, else Unbound */
+    const char *resolver;
 };
 
 struct scen_catalog;
@@ -29,7 +32,8 @@ struct zone_tree;
 /* Load the catalogue named by the options. */
 int lab_up_load(const struct lab_globals *g, struct scen_catalog **cat);
 
-/* Build the zones, certificates and configurations; on success *tree is
+/* Build the zones, certificates and configurations (those of the
+ * resolver g->resolver names); on success *tree is
  * the signed zone tree (the caller frees it). quiet: no summary line. */
 int lab_up_prepare(const struct lab_globals *g, const struct scen_catalog *cat,
                    struct zone_tree **tree, bool quiet);

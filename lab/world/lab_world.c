@@ -421,7 +421,7 @@ int lab_world_enter(const char *run, struct dl_error *err)
 int lab_world_signal(const char *run_dir, enum lab_server_id id, int sig, struct dl_error *err)
 {
     char *path = lab_conf_pidfile(run_dir, id), *text = NULL;
-    const char *name = lab_conf_server(id)->name;
+    const char *name = lab_conf_server(run_dir, id)->name;
     long pid = 0;
     int status = 0;
     pid_t child;

@@ -107,6 +107,65 @@ START_TEST(dns_expectations)
 }
 END_TEST
 
+#define BY_HEAD                                                                                    \
+    "name: dnsby\nsummary: per-validator verdicts\nmx:\n  - host: mx1\nexpect:\n  dns:\n"          \
+    "    tlsa: {verdict: bogus, reason: proof}\n"
+
+/* expect: dns: VALIDATOR: a validator's own verdicts, with why and ref;
+ * scen_expected_dns gives them to that validator only. */
+START_TEST(dns_by_validator)
+{
+    char dir[] = "/tmp/check-scen-XXXXXX", *path;
+    struct scen *s;
+    struct scen_verdict v;
+    path =
+        tu_write_temp("dnsby",
+                      BY_HEAD "    pdns:\n      tlsa: servfail\n      why: no CD answer\n"
+                              "      ref: RFC 4035 3.2.2\n    knot: {a: bogus, why: w, ref: r}\n",
+                      dir);
+    s = tu_load_ok(path);
+    ck_assert(s->expect_dns_by[SCEN_VALIDATOR_PDNS].set);
+    ck_assert(!s->expect_dns_by[SCEN_VALIDATOR_BIND].set);
+    ck_assert_str_eq(s->expect_dns_by[SCEN_VALIDATOR_PDNS].why, "no CD answer");
+    ck_assert_str_eq(s->expect_dns_by[SCEN_VALIDATOR_PDNS].ref, "RFC 4035 3.2.2");
+    ck_assert_uint_eq(s->expect_dns_by[SCEN_VALIDATOR_PDNS].loc.line, 9);
+    v = scen_expected_dns(s, SCEN_RRSET_TLSA, SCEN_VALIDATOR_PDNS);
+    ck_assert_int_eq(v.verdict, SCEN_DNSSEC_SERVFAIL);
+    v = scen_expected_dns(s, SCEN_RRSET_TLSA, SCEN_VALIDATOR_BIND);
+    ck_assert_int_eq(v.verdict, SCEN_DNSSEC_BOGUS);
+    ck_assert_str_eq(v.reason, "proof");
+    /* knot's bogus needs no keyword: only libunbound's reason is read */
+    v = scen_expected_dns(s, SCEN_RRSET_A, SCEN_VALIDATOR_KNOT);
+    ck_assert_int_eq(v.verdict, SCEN_DNSSEC_BOGUS);
+    ck_assert_ptr_null(v.reason);
+    ck_assert_int_eq(scen_expected_dns(s, SCEN_RRSET_MX, SCEN_VALIDATOR_KNOT).verdict,
+                     SCEN_DNSSEC_SECURE); /* derived: not stated for knot */
+    scen_free(s);
+    tu_remove_temp(path, dir);
+}
+END_TEST
+
+/* What a validator's verdicts must have, each said with file:line. */
+START_TEST(dns_by_errors)
+{
+    tu_load_fails("dnsby", BY_HEAD "    pdns: {tlsa: servfail, ref: r}\n",
+                  "8: missing required key 'why'");
+    tu_load_fails("dnsby", BY_HEAD "    bind: {tlsa: servfail, why: w}\n",
+                  "8: missing required key 'ref'");
+    tu_load_fails("dnsby", BY_HEAD "    bind: {why: w, ref: r}\n",
+                  "8: key 'bind': states no verdict: give the RRsets (mx, a, tlsa, aaaa) where "
+                  "bind differs");
+    tu_load_fails("dnsby", BY_HEAD "    bind: {tlsa: bogus, why: w, ref: r, x: 1}\n",
+                  "8: unknown key 'x' in dns: bind (expected one of: mx, a, tlsa, aaaa, why, ref)");
+    tu_load_fails("dnsby", BY_HEAD "    bind: {tlsa: servfail, why: \"\", ref: r}\n",
+                  "8: key 'bind': a validator's own verdicts need why it differs and a reference "
+                  "(why: TEXT, ref: \"RFC 9276 3.2\" or its documentation)");
+    tu_load_fails("dnsby", BY_HEAD "    unbound: {tlsa: bogus, why: w, ref: r}\n",
+                  "8: key 'tlsa': a bogus verdict needs the keyword the validator's reason must "
+                  "contain: {verdict: bogus, reason: WORD}");
+}
+END_TEST
+
 /* Every scenario of the catalogue loads; each dns-* one names its fault
  * and declares the three verdicts, bogus ones with a keyword. */
 START_TEST(dns_catalogue)
@@ -174,6 +233,8 @@ Suite *scen_expect_suite(void)
     tcase_add_test(pos, dns_expectations);
     tcase_add_test(pos, dns_catalogue);
     tcase_add_test(pos, ns_catalogue);
+    tcase_add_test(pos, dns_by_validator);
+    tcase_add_test(pos, dns_by_errors);
     suite_add_tcase(s, pos);
     return s;
 }

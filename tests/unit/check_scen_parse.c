@@ -36,20 +36,7 @@ END_TEST
 /* The start of a scenario named `name` with one MX host. */
 #define HOSTILE_HEAD(name) "name: " name "\nsummary: hostile\n"
 
-/* Load `text` as DIR/NAME.yaml and expect failure with "DIR/NAME.yaml:"
- * followed by `msg`. */
-static void load_fails(const char *name, const char *text, const char *msg)
-{
-    char dir[] = "/tmp/check-scen-XXXXXX", *path = tu_write_temp(name, text, dir), *want;
-    struct scen *s = NULL;
-    struct dl_error err = {{0}};
-    ck_assert_msg(scen_load(path, &s, &err) == -1, "%s loaded", name);
-    ck_assert_ptr_null(s);
-    want = dl_xasprintf("%s:%s", path, msg);
-    ck_assert_str_eq(err.msg, want);
-    free(want);
-    tu_remove_temp(path, dir);
-}
+#define load_fails tu_load_fails
 
 /* Billion laughs in certificate names: ten levels, each a list of ten
  * aliases of the level before (10^10 names once expanded). */

@@ -23,6 +23,19 @@ void tu_remove_temp(char *path, const char *dir)
     free(path);
 }
 
+void tu_load_fails(const char *name, const char *text, const char *msg)
+{
+    char dir[] = "/tmp/check-scen-XXXXXX", *path = tu_write_temp(name, text, dir), *want;
+    struct scen *s = NULL;
+    struct dl_error err = {{0}};
+    ck_assert_msg(scen_load(path, &s, &err) == -1, "%s loaded", name);
+    ck_assert_ptr_null(s);
+    want = dl_xasprintf("%s:%s", path, msg);
+    ck_assert_str_eq(err.msg, want);
+    free(want);
+    tu_remove_temp(path, dir);
+}
+
 struct scen *tu_load_ok(const char *path)
 {
     struct scen *s = NULL;

@@ -20,4 +20,8 @@ void tu_remove_temp(char *path, const char *dir);
 /* The scenario at `path`, asserted to load; the caller scen_frees it. */
 struct scen *tu_load_ok(const char *path);
 
+/* Load `text` as DIR/NAME.yaml and assert it fails with "DIR/NAME.yaml:"
+ * followed by `msg`. */
+void tu_load_fails(const char *name, const char *text, const char *msg);
+
 #endif
