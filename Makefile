@@ -59,9 +59,20 @@ USES_tests/fuzz    := $(LAYERS)
 # -I flags for the source file $(1).
 incs = $(addprefix -I,$(patsubst %/,%,$(dir $(1))) $(USES_$(patsubst %/,%,$(dir $(1)))))
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 $(WARN) $(SANFLAGS) -MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS))
+# pkg-config once (not once per compile), and a failure is an error: a
+# missing Requires.private of a .pc file (libunbound.pc: nettle, hogweed)
+# used to make --cflags print nothing but warnings, compile after compile.
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_STATUS := $(.SHELLSTATUS)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS))
+ifneq ($(filter-out clean format format-check print-layers,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(PKG_STATUS),0)
+$(error $(PKG_CONFIG) --cflags $(PKGS) failed (see above): run scripts/install-deps --build-only)
+endif
+endif
+CFLAGS   += -std=c11 $(WARN) $(SANFLAGS) -MMD -MP $(PKG_CFLAGS)
 LDFLAGS  += $(SANFLAGS)
-LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS))
+LDLIBS   += $(PKG_LIBS)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
 # Files holding main(), one per command; everything else goes into the
@@ -176,7 +187,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_O       := build-fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -O1 -g -std=c11 $(WARN) -Wno-unknown-warning-option $(FUZZ_SAN) \
-                $(shell $(PKG_CONFIG) --cflags $(PKGS))
+                $(PKG_CFLAGS)
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_O)/%.o)
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_O)/%)

@@ -71,6 +71,7 @@ START_TEST(tls_breadth_keys)
     ck_assert_uint_eq(s->certs[1].n_permitted, 0);
     ck_assert_str_eq(scen_tls_version_name(SCEN_TLS_1_3), "1.3");
     ck_assert_ptr_null(scen_tls_version_name(SCEN_TLS_ANY));
+    scen_free(s);
 }
 END_TEST
 

@@ -58,8 +58,11 @@ static void fixture_init(struct fixture *f)
         ck_assert_int_eq(ldns_rr_new_frm_str(&rr, zone_text[i], 0, NULL, NULL), LDNS_STATUS_OK);
         ldns_rr_list_push_rr(f->rrs, rr);
     }
-    for (int i = 0; i < 2; i++)
-        ldns_rr_list_cat(f->rrs, zone_keyset_dnskeys(f->ks[i], 300));
+    for (int i = 0; i < 2; i++) {
+        ldns_rr_list *keys = zone_keyset_dnskeys(f->ks[i], 300);
+        ldns_rr_list_cat(f->rrs, keys); /* the records move; the list is freed */
+        ldns_rr_list_free(keys);
+    }
     f->now = time(NULL);
 }
 
