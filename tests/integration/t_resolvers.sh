@@ -36,6 +36,8 @@ v = {s.get("validator") for s in d["scenarios"]}
 s = d["summary"]
 print("validators %s, failed %d, errors %d, passed %d" % (",".join(sorted(v)), s["failed"],
       s["errors"], s["passed"]))
+dns_bad = [sc["name"] for sc in d["scenarios"] if not all(r["pass"] for r in sc["rrsets"])]
+print("dns deviations %d, errors %d" % (len(dns_bad), s["errors"]))
 for sc in d["scenarios"]:
     if not sc["pass"] and all(r["pass"] for r in sc["rrsets"]):
         print("DEVIATION %s: not in its DNS verdicts (%s)" % (sc["name"], sc.get("error", "delivery")))
@@ -77,9 +79,19 @@ for r in unbound bind knot pdns; do
     check_output "$r: exec without --resolver keeps $prog" "^  $prog " \
         sh -c "'$DANELAB' -r '$RUN' exec -- true && '$DANELAB' -r '$RUN' status"
     sum=$(run_summary "$r")
-    check_output "$r: run checks the whole catalogue against $r, no deviation, no error" \
-        "^validators $r, failed 0, errors 0, passed [1-9]" printf '%s\n' "$sum"
-    printf '%s\n' "$sum" | grep -E "^(own|DEVIATION) " | sed "s/^/# $r: /"
+    # Unbound is the lab's own validator: the whole catalogue passes behind
+    # it. Behind the others the DNS verdicts must hold (issue 16); a
+    # delivery may differ with the resolver's timing (Knot Resolver stops
+    # asking a name server for a while after TLSA queries time out, so the
+    # host's A lookup fails too: ns-tlsa-timeout-*), listed, not failed.
+    if [ "$r" = unbound ]; then
+        check_output "$r: run checks the whole catalogue against $r, no deviation, no error" \
+            "^validators $r, failed 0, errors 0, passed [1-9]" printf '%s\n' "$sum"
+    else
+        check_output "$r: run checks the catalogue's DNS verdicts against $r: none deviates, no error" \
+            "^dns deviations 0, errors 0$" printf '%s\n' "$sum"
+    fi
+    printf '%s\n' "$sum" | grep -E "^(own|DEVIATION|validators) " | sed "s/^/# $r: /"
     case $r in
     pdns)
         check_output "pdns: dns-denial-wrong's TLSA is judged by PowerDNS Recursor's own verdict" \
