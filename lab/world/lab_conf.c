@@ -23,15 +23,17 @@ static const struct lab_server_info servers[LAB_SERVER_COUNT] = {
                      "misbehaving name servers on 127.54.0.0/16 (RUN/etc/fakedns.conf)", NULL},
 };
 
+/* Only Unbound listens on IPv6 (the others: IPv4 only, named -4). */
 static const struct lab_server_info resolvers[LAB_RESOLVER_COUNT] = {
     [LAB_RESOLVER_UNBOUND] = {"unbound", LAB_ADDR_RESOLVER,
-                              "validating resolver (Unbound), lab trust anchor"},
+                              "validating resolver (Unbound), lab trust anchor",
+                              LAB_ADDR6_RESOLVER},
     [LAB_RESOLVER_BIND] = {"named", LAB_ADDR_RESOLVER,
-                           "validating resolver (BIND 9), lab trust anchor"},
+                           "validating resolver (BIND 9), lab trust anchor", NULL},
     [LAB_RESOLVER_KNOT] = {"kresd", LAB_ADDR_RESOLVER,
-                           "validating resolver (Knot Resolver), lab trust anchor"},
+                           "validating resolver (Knot Resolver), lab trust anchor", NULL},
     [LAB_RESOLVER_PDNS] = {"pdns_recursor", LAB_ADDR_RESOLVER,
-                           "validating resolver (PowerDNS Recursor), lab trust anchor"},
+                           "validating resolver (PowerDNS Recursor), lab trust anchor", NULL},
 };
 
 const struct lab_server_info *lab_conf_server(const char *run_dir, enum lab_server_id id)
