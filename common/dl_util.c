@@ -262,6 +262,15 @@ void dl_buf_free(struct dl_buf *b)
     b->len = b->cap = 0;
 }
 
+int dl_buf_write_free(struct dl_buf *b, const char *dir, const char *rel, struct dl_error *err)
+{
+    char *path = dl_xasprintf("%s/%s", dir, rel);
+    int rc = dl_write_file(path, b->data ? b->data : "", b->len, 0644, err);
+    free(path);
+    dl_buf_free(b);
+    return rc;
+}
+
 void dl_hex(const unsigned char *in, size_t len, char *out)
 {
     static const char digits[] = "0123456789abcdef";

@@ -71,6 +71,9 @@ const char *dl_buf_str(struct dl_buf *b);
 /* Empty the buffer for reuse, keeping its memory. */
 void dl_buf_reset(struct dl_buf *b);
 void dl_buf_free(struct dl_buf *b);
+/* Write the buffer to DIR/REL (mode 0644, through dl_write_file) and free
+ * it, whatever happens; 0, or -1 with err set. */
+int dl_buf_write_free(struct dl_buf *b, const char *dir, const char *rel, struct dl_error *err);
 
 /* Lower-case hex of len bytes into out (2*len+1 bytes). */
 void dl_hex(const unsigned char *in, size_t len, char *out);

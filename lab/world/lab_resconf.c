@@ -184,15 +184,6 @@ static void pdns_lua(struct dl_buf *b, const struct root_ds *ds)
                   ds->tag, ds->alg, ds->dtype, ds->digest);
 }
 
-static int write_buf(const char *run, const char *rel, struct dl_buf *b, struct dl_error *err)
-{
-    char *path = dl_xasprintf("%s/%s", run, rel);
-    int rc = dl_write_file(path, b->data ? b->data : "", b->len, 0644, err);
-    free(path);
-    dl_buf_free(b);
-    return rc;
-}
-
 static int make_dir(const char *run, const char *rel, struct dl_error *err)
 {
     char *d = dl_xasprintf("%s/%s", run, rel);
@@ -229,19 +220,19 @@ static int write_daemon(const char *run, enum lab_resolver r, const char *addr, 
     switch (r) {
     case LAB_RESOLVER_BIND:
         named_conf(&b, run, &ds, addr, port);
-        return write_buf(run, "etc/named.conf", &b, err);
+        return dl_buf_write_free(&b, run, "etc/named.conf", err);
     case LAB_RESOLVER_KNOT:
         empty_kresd_cache(run);
         kresd_conf(&b, run, addr, port);
-        return write_buf(run, "etc/kresd.conf", &b, err);
+        return dl_buf_write_free(&b, run, "etc/kresd.conf", err);
     case LAB_RESOLVER_PDNS:
         if (make_dir(run, "etc/pdns_recursor", err) != 0)
             return -1;
         pdns_conf(&b, run, addr, port);
-        if (write_buf(run, "etc/pdns_recursor/recursor.conf", &b, err) != 0)
+        if (dl_buf_write_free(&b, run, "etc/pdns_recursor/recursor.conf", err) != 0)
             return -1;
         pdns_lua(&b, &ds);
-        return write_buf(run, "etc/pdns_recursor/recursor.lua", &b, err);
+        return dl_buf_write_free(&b, run, "etc/pdns_recursor/recursor.lua", err);
     default:
         return 0;
     }
@@ -254,7 +245,7 @@ int lab_resconf_write(const char *run, enum lab_resolver r, const char *addr, un
     if (write_daemon(run, r, addr, port, err) != 0)
         return -1;
     dl_buf_printf(&b, "%s\n", lab_resconf_name(r));
-    return write_buf(run, "etc/resolver", &b, err);
+    return dl_buf_write_free(&b, run, "etc/resolver", err);
 }
 
 char *lab_resconf_program(const char *name, const char *env)
