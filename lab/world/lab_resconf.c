@@ -238,11 +238,34 @@ static int write_daemon(const char *run, enum lab_resolver r, const char *addr, 
     }
 }
 
+static char *program_of(enum lab_resolver r);
+
+/* The Debian package of each resolver's program, for the message when it
+ * is missing (Unbound's is installed with the lab's run-time set). */
+static const char *const packages[LAB_RESOLVER_COUNT] = {"unbound", "bind9", "knot-resolver",
+                                                         "pdns-recursor"};
+
+/* Fails, naming the package to install, when resolver r's program is not
+ * there: before the lab starts, not as an exit status 127 after. */
+static int check_program(enum lab_resolver r, struct dl_error *err)
+{
+    char *prog = program_of(r);
+    int ok = strchr(prog, '/') != NULL && access(prog, X_OK) == 0;
+    if (!ok)
+        dl_error_set(err,
+                     "--resolver %s: %s: no such program (Debian package %s; "
+                     "`scripts/install-deps %s` installs it)",
+                     lab_resconf_name(r), prog, packages[r],
+                     r == LAB_RESOLVER_UNBOUND ? "--run-only" : "--resolvers");
+    free(prog);
+    return ok ? 0 : -1;
+}
+
 int lab_resconf_write(const char *run, enum lab_resolver r, const char *addr, unsigned port,
                       struct dl_error *err)
 {
     struct dl_buf b = {0};
-    if (write_daemon(run, r, addr, port, err) != 0)
+    if (check_program(r, err) != 0 || write_daemon(run, r, addr, port, err) != 0)
         return -1;
     dl_buf_printf(&b, "%s\n", lab_resconf_name(r));
     return dl_buf_write_free(&b, run, "etc/resolver", err);
