@@ -3,7 +3,7 @@
 #   make                 build every command into bin/
 #   make check           Check unit tests, then the integration tests
 #   make SANITIZE=1 check  the same with ASan+UBSan, built into build-san/
-#   make valgrind        unit tests under valgrind
+#   make valgrind        unit tests under valgrind (VALGRIND_JOBS suites at a time)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make format          clang-format every C file
 #   make fuzz            each libFuzzer harness of tests/fuzz for FUZZ_SECONDS
@@ -157,9 +157,11 @@ integration: $(PROGS)
 check: $(PROGS) $(O)/tests/unit/unit
 	@DANELAB_TEST_JOBS=$(CHECK_JOBS) tests/run-all $(abspath $(O)/tests/unit/unit) $(abspath $(B)/danelab)
 
+# valgrind: each suite in its own valgrind, VALGRIND_JOBS at a time (one
+# core each); logs in $(O)/valgrind/
+VALGRIND_JOBS ?= 2
 valgrind: $(O)/tests/unit/unit
-	cd tests/unit && CK_FORK=no valgrind --error-exitcode=1 --leak-check=full \
-	    --errors-for-leak-kinds=definite ../../$(O)/tests/unit/unit
+	tests/unit/valgrind-suites $(O)/tests/unit/unit $(VALGRIND_JOBS) $(O)/valgrind $(SUITES)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \

@@ -1,3 +1,4 @@
+# ci-sanitizers: skip (reads the sources and compiles one object; runs no program of the project)
 # The architecture holds (docs/ARCHITECTURE.md): the include graph goes
 # down the layers the Makefile declares, without cycles between folders or
 # modules; an upward include does not even compile. Each rule is also shown

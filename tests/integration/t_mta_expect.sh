@@ -1,3 +1,4 @@
+# ci-sanitizers: skip (lab_verdict's alternatives are unit-tested under the sanitizers (check_verdict); the Postfix adapter runs in t_mta_postfix)
 # Expectations with alternatives judged on a real MTA (danelab mta
 # postfix): the fixture expect-either accepts delivered (unauthenticated
 # TLS) or deferred (RFC 7672 3.1.3, a MAY), so Postfix passes with either;

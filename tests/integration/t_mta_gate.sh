@@ -1,3 +1,4 @@
+# ci-sanitizers: skip (every scenario through Postfix and Exim: the adapters run in t_mta_postfix, t_mta_exim, t_mta_report)
 # The differential gate (issue "Truth"): every scenario of the catalogue
 # through real MTAs, Postfix and Exim, judged against the RFC expectations.
 # A scenario passes, or is a documented known deviation of that MTA

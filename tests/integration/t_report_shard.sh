@@ -1,3 +1,4 @@
+# ci-sanitizers: skip (the catalogue three more times, as shards: t_run's paths; merge is fuzzed under ASan)
 # danelab run --shard K/N and danelab report merge: the shards of the
 # catalogue are disjoint and cover it, and their merged report says what
 # the full run says, scenario by scenario.

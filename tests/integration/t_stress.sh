@@ -1,3 +1,4 @@
+# ci-sanitizers: skip (timelines under load: the paths of t_timeline and t_refresh, three rounds)
 # Under load the lab may be slow, never wrong: the timeline scenarios run
 # with --jobs 4 while parallel builds keep both cores busy give the same
 # attempts, attempt by attempt (virtual time, status, code, for every

@@ -1,3 +1,4 @@
+# ci-sanitizers: skip (t_run runs the catalogue's timeline scenarios, world changes and retries included; this suite's extra checks read their JSON)
 # Retry timelines (issue 6): danelab run drives the retry schedule on the
 # virtual clock, rebuilds a timeline scenario's zones for each world state,
 # reloads nsd-child, and judges every attempt and the final disposition.

@@ -1,3 +1,4 @@
+# ci-sanitizers: skip (the catalogue of t_run with --tlsrpt, checked by python3-jsonschema; the report writer runs under the sanitizers in t_tlsrpt and t_report_tlsrpt)
 # Every TLS-RPT report `danelab run --tlsrpt DIR` writes over the whole
 # catalogue is valid against tests/schema/tlsrpt-report.schema.json, a
 # JSON Schema of the RFC 8460 section 4.4 report written for danelab.
