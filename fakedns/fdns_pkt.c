@@ -8,6 +8,7 @@
 #define FLAG_QR   0x8000u
 #define FLAG_TC   0x0200u
 #define FLAG_RD   0x0100u
+#define FLAG_CD   0x0010u
 #define OPCODE(f) (((f) >> 11) & 0xfu)
 #define NAME_WIRE 255
 #define LABEL_MAX 63
@@ -105,7 +106,9 @@ const char *fdns_pkt_strerror(enum fdns_pkt_status st)
 size_t fdns_pkt_reply(const uint8_t *msg, const struct fdns_query *q, unsigned rcode, bool tc,
                       uint8_t *out, size_t outlen)
 {
-    unsigned flags = FLAG_QR | (q->flags & FLAG_RD) | (tc ? FLAG_TC : 0) | (rcode & 0xfu);
+    /* RD and CD copied from the query (RFC 1035 4.1.1, RFC 4035 3.2.2) */
+    unsigned flags =
+        FLAG_QR | (q->flags & (FLAG_RD | FLAG_CD)) | (tc ? FLAG_TC : 0) | (rcode & 0xfu);
     size_t n = q->question_end;
     if (n < FDNS_PKT_HEADER || outlen < n)
         return 0;

@@ -43,7 +43,8 @@ enum fdns_pkt_status fdns_pkt_parse(const uint8_t *msg, size_t len, struct fdns_
 const char *fdns_pkt_strerror(enum fdns_pkt_status st);
 
 /* The reply to query q (parsed from msg) with `rcode` and, when tc, the
- * TC bit: the query's header and question, QR set, RD copied, no records.
+ * TC bit: the query's header and question, QR set, RD and CD copied, no
+ * records.
  * Returns its length, or 0 when out (outlen octets) is too small. */
 size_t fdns_pkt_reply(const uint8_t *msg, const struct fdns_query *q, unsigned rcode, bool tc,
                       uint8_t *out, size_t outlen);

@@ -12,6 +12,7 @@
 
 struct lab_dnsask {
     ldns_resolver *res;
+    char addr[64]; /* the resolver's address, for messages */
 };
 
 lab_dnsask *lab_dnsask_new(const char *addr, struct dl_error *err)
@@ -19,6 +20,7 @@ lab_dnsask *lab_dnsask_new(const char *addr, struct dl_error *err)
     lab_dnsask *a = dl_xcalloc(1, sizeof(*a));
     ldns_rdf *ns = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, addr);
     struct timeval tv = {.tv_sec = 5};
+    snprintf(a->addr, sizeof(a->addr), "%s", addr);
     a->res = ldns_resolver_new();
     if (a->res == NULL || ns == NULL) {
         dl_error_set(err, "resolver %s: cannot set up an ldns client", addr);
@@ -95,9 +97,12 @@ static void find_ede(const ldns_pkt *p, struct lab_dnsask_answer *out)
             out->ede = b[i + 4] << 8 | b[i + 5];
             memcpy(out->ede_text, b + i + 6, tlen);
             out->ede_text[tlen] = '\0';
-            for (size_t k = 0; k < tlen; k++) /* printable only: it goes into reports */
-                if ((unsigned char)out->ede_text[k] < 0x20)
-                    out->ede_text[k] = ' ';
+            /* printable ASCII only: it goes into reports, and a UTF-8
+             * sequence (RFC 8914 2) may have been cut at the bound */
+            for (size_t k = 0; k < tlen; k++)
+                if ((unsigned char)out->ede_text[k] < 0x20 ||
+                    (unsigned char)out->ede_text[k] > 0x7e)
+                    out->ede_text[k] = '?';
             return;
         }
         i += 4 + olen;
@@ -147,8 +152,10 @@ static ldns_pkt *ask(lab_dnsask *a, const char *name, int type, bool cd, struct 
                             LDNS_RD | LDNS_AD | (cd ? LDNS_CD : 0));
     ldns_rdf_deep_free(q);
     if (st != LDNS_STATUS_OK || p == NULL) {
-        dl_error_set(err, "no answer from the lab resolver for %s (%s)", name,
-                     ldns_get_errorstr_by_id(st));
+        char *t = ldns_rr_type2str((ldns_rr_type)type);
+        dl_error_set(err, "no answer from the lab resolver %s for %s %s%s (%s)", a->addr, name,
+                     t ? t : "?", cd ? " with CD" : "", ldns_get_errorstr_by_id(st));
+        free(t);
         ldns_pkt_free(p);
         return NULL;
     }

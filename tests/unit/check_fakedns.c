@@ -90,6 +90,11 @@ START_TEST(reply_made_up)
     ck_assert_uint_eq(out[2], 0x83); /* QR, TC, RD */
     ck_assert_uint_eq(out[3], 0x00);
     ck_assert_uint_eq(fdns_pkt_reply(buf, &q, 0, true, out, 10), 0);
+    /* a query with CD (and AD) set: CD is copied (RFC 4035 3.2.2), AD is not */
+    buf[3] |= 0x30;
+    ck_assert_int_eq(fdns_pkt_parse(buf, n, &q), FDNS_PKT_OK);
+    len = fdns_pkt_reply(buf, &q, 2, false, out, sizeof(out));
+    ck_assert_uint_eq(out[3], 0x12); /* CD, SERVFAIL */
     (void)len;
 }
 END_TEST
