@@ -44,17 +44,17 @@ struct tlsrpt_lookup {
 void lab_explain_names(const struct scen *s, char *names[SCEN_RRSET_COUNT])
 {
     const struct scen_host *h = s->n_hosts > 0 ? &s->hosts[0] : NULL;
-    char *target;
+    char *at;
     names[SCEN_RRSET_MX] = dl_xstrdup(s->domain);
     names[SCEN_RRSET_A] = h ? dl_xstrdup(h->name) : NULL;
     names[SCEN_RRSET_TLSA] = NULL;
     names[SCEN_RRSET_AAAA] = h ? dl_xstrdup(h->name) : NULL;
     if (h == NULL)
         return;
-    target = lab_plan_cname_target(s, h);
+    at = lab_plan_records_at(s, h);
     names[SCEN_RRSET_TLSA] = dl_xasprintf("_%u._tcp.%s", h->n_tlsa > 0 ? h->tlsa[0].port : 25,
-                                          target && !h->tlsa_at_original ? target : h->name);
-    free(target);
+                                          h->tlsa_at_original ? h->name : at);
+    free(at);
 }
 
 static void names_free(char *names[SCEN_RRSET_COUNT])
@@ -99,9 +99,9 @@ static void expect_phrase(struct dl_buf *b, const struct scen *s, char *names[SC
         enum scen_dnssec d = k == SCEN_RRSET_MX ? scen_expected_dnssec(s) : v->verdict;
         if (d == SCEN_DNSSEC_UNSET || names[k] == NULL)
             continue;
-        dl_buf_printf(b, "%s%.*s %s is %s", first ? "" : "; ", bare(names[k]), names[k],
-                      k == SCEN_RRSET_MX && s->implicit_mx ? "A" : rr_types[k],
-                      scen_dnssec_name(d));
+        dl_buf_printf(b, "%s%.*s %s is %s%s", first ? "" : "; ", bare(names[k]), names[k],
+                      rr_types[k], scen_dnssec_name(d),
+                      k == SCEN_RRSET_MX && s->implicit_mx ? " (no MX RRset: implicit MX)" : "");
         if (v->reason != NULL)
             dl_buf_printf(b, " (the reason names \"%s\")", v->reason);
         first = false;

@@ -201,7 +201,10 @@ static const struct scen_fault *zone_fault_of(const struct scen *s)
 /* domain_alias: NAME: the recipient domain is a CNAME (RFC 5321 5.1: the
  * MX lookup follows it; RFC 7672 2.2.1). Both names lie in extra zones,
  * strictly below their apex for the domain (no CNAME at a zone apex), and
- * the domain has no zone of its own, so `zone:` and zone faults are out. */
+ * the domain has no zone of its own, so `zone:` and zone faults are out.
+ * With implicit_mx the one host is the domain, whose address and TLSA
+ * records the world puts at NAME (the CNAME-expanded next-hop domain,
+ * RFC 7672 2.2.2 and 3.2.2). */
 static int parse_domain_alias(struct scen_parse *c, struct scen *s, const struct scen_yaml_map *m)
 {
     yaml_node_t *n = scen_yaml_get(m, "domain_alias");
@@ -224,10 +227,6 @@ static int parse_domain_alias(struct scen_parse *c, struct scen *s, const struct
     if (scen_yaml_get(m, "zone") != NULL)
         return scen_yaml_fail(c->y, n, "domain_alias", c->err,
                               "the domain has no zone of its own: leave zone: out");
-    if (s->implicit_mx && s->n_hosts > 0)
-        return scen_yaml_fail(c->y, n, "domain_alias", c->err,
-                              "a CNAME domain cannot be its own implicit MX host (its address "
-                              "records would sit beside the CNAME)");
     if ((f = zone_fault_of(s)) != NULL)
         return dl_error_set(c->err,
                             "%s:%u: fault %s on '%s' needs the domain's own zone, which "

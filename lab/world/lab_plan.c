@@ -40,6 +40,14 @@ char *lab_plan_cname_target(const struct scen *s, const struct scen_host *h)
     return dl_xasprintf("%.*s.%s", (int)label, h->name, s->zones[0].origin);
 }
 
+char *lab_plan_records_at(const struct scen *s, const struct scen_host *h)
+{
+    char *target = lab_plan_cname_target(s, h);
+    if (target != NULL)
+        return target;
+    return dl_xstrdup(s->implicit_mx && s->domain_alias ? s->domain_alias : h->name);
+}
+
 /* Zone z of catalogue scenario i; its name server is the lab's (NSD) or,
  * when z has `misbehave:` rules, fakedns in front of it (lab_addr_fakedns,
  * lab_fakedns.h). */
@@ -213,8 +221,7 @@ static int add_hosts(zone_tree *t, const struct lab_plan_opts *o, const scen_cat
 {
     for (size_t j = 0; j < s->n_hosts; j++) {
         const struct scen_host *h = &s->hosts[j];
-        char *target = lab_plan_cname_target(s, h);
-        const char *base = target ? target : h->name;
+        char *target = lab_plan_cname_target(s, h), *base = lab_plan_records_at(s, h);
         const char *tlsa_base = h->tlsa_at_original ? h->name : base;
         /* implicit_mx: the host is the domain itself, no MX RRset. */
         int rc = s->implicit_mx ? 0
@@ -231,6 +238,7 @@ static int add_hosts(zone_tree *t, const struct lab_plan_opts *o, const scen_cat
         if (rc == 0 && find_fault(s, h, "tlsa-servfail") != NULL)
             rc = add_servfail_zone(t, s, h, err);
         free(target);
+        free(base);
         if (rc != 0)
             return -1;
     }

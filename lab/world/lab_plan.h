@@ -57,4 +57,10 @@ char *lab_plan_fault_owner(const struct scen *s, const struct scen_fault *f, uin
  * scenario's first extra (provider) zone (the caller frees it); else NULL. */
 char *lab_plan_cname_target(const struct scen *s, const struct scen_host *h);
 
+/* Where host h's address records are, and its TLSA records unless
+ * `tlsa_at: original`: the lab_plan_cname_target above; for the host of
+ * an implicit-MX domain that is a CNAME (implicit_mx with domain_alias),
+ * the alias target; else the host's own name. The caller frees it. */
+char *lab_plan_records_at(const struct scen *s, const struct scen_host *h);
+
 #endif
