@@ -40,19 +40,23 @@ CPPFLAGS += -D_GNU_SOURCE
 # archive, linked top layer first. tests/layering checks the include graph.
 #   lab  ->  lab/check, lab/mta  ->  lab/report  ->  lab/world  ->
 #   lab/scenario  ->  src, zones, certs  ->  common;  fakesmtp, fakedns -> common
+#   lab  ->  lab/import  ->  lab/scenario, capture;  capture  ->  src
 USES_common        :=
 USES_src           := common
 USES_zones         := common
 USES_certs         := common
 USES_fakesmtp      := common
 USES_fakedns       := common
+USES_capture       := src common
 USES_lab/scenario  := src zones certs common
+USES_lab/import    := lab/scenario capture $(USES_lab/scenario)
 USES_lab/world     := lab/scenario $(USES_lab/scenario)
 USES_lab/report    := lab/world $(USES_lab/world)
 USES_lab/check     := lab/report $(USES_lab/report)
 USES_lab/mta       := lab/report $(USES_lab/report)
-USES_lab           := lab/check lab/mta $(USES_lab/check)
-LAYERS   := lab lab/check lab/mta lab/report lab/world lab/scenario src zones certs fakesmtp fakedns common
+USES_lab           := lab/check lab/mta lab/import capture $(USES_lab/check)
+LAYERS   := lab lab/check lab/mta lab/report lab/world lab/import lab/scenario capture src zones certs \
+            fakesmtp fakedns common
 # Tests and fuzz harnesses see every folder.
 USES_tests/unit    := $(LAYERS)
 USES_tests/fuzz    := $(LAYERS)

@@ -123,6 +123,18 @@ static const char help_graph[] =
     "                       the chain of trust as Graphviz dot (RUN/graphs/NAME.dot),\n"
     "                       rendered to .svg and .png when dot is installed\n";
 
+static const char help_capture[] =
+    "  capture DOMAIN [--resolver ADDR[@PORT]] [--trust-anchor FILE] [--port N]\n"
+    "      [--timeout SECS] [-o FILE]\n"
+    "                       observe a mail domain (DNS, DNSSEC, SMTP, TLS) as the\n"
+    "                       reference client does into one JSON evidence file\n"
+    "                       (danelab-evidence 1, docs/evidence.schema.json); no mail sent\n";
+
+static const char help_import[] =
+    "  import EVIDENCE.json [-o SCENARIO.yaml]\n"
+    "                       a scenario under test. that reproduces the evidence;\n"
+    "                       what it cannot reproduce is listed (comments, stderr)\n";
+
 static const char usage_head[] = "usage: danelab [OPTIONS] COMMAND [ARGS]\n"
                                  "\n"
                                  "An offline lab for SMTP DANE (RFC 7672) over DNSSEC.\n"
@@ -166,6 +178,8 @@ static const struct command commands[] = {
     {"trace", lab_cmd_trace, false, help_trace, true},
     {"explain", lab_explain_main, false, help_explain, false},
     {"graph", lab_graph_main, true, help_graph, false},
+    {"capture", lab_cmd_capture, false, help_capture, true},
+    {"import", lab_cmd_import, false, help_import, true},
 };
 
 /* The whole usage: every command's help between the head and the tail. */

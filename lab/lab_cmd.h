@@ -16,5 +16,8 @@ int lab_cmd_status(const struct lab_globals *g, int argc, char **argv);
 int lab_cmd_exec(const struct lab_globals *g, int argc, char **argv);
 int lab_cmd_lint(const struct lab_globals *g, int argc, char **argv);
 int lab_cmd_list(const struct lab_globals *g, int argc, char **argv);
+/* capture (cap_capture) and import (imp_import): they need no lab. */
+int lab_cmd_capture(const struct lab_globals *g, int argc, char **argv);
+int lab_cmd_import(const struct lab_globals *g, int argc, char **argv);
 
 #endif

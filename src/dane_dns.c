@@ -142,6 +142,11 @@ int dane_dns_lookup(dane_dns *d, const char *name, int type, struct dane_dns_ans
         a->canonname = dl_xstrdup(r->canonname);
     if (a->verdict != DANE_DNS_BOGUS && a->verdict != DANE_DNS_FAILED)
         copy_rrs(r, a);
+    if (r->answer_packet && r->answer_len > 0) {
+        a->packet = dl_xmalloc((size_t)r->answer_len);
+        memcpy(a->packet, r->answer_packet, (size_t)r->answer_len);
+        a->packet_len = (size_t)r->answer_len;
+    }
     ub_resolve_free(r);
     return 0;
 }
@@ -152,6 +157,7 @@ void dane_dns_answer_clear(struct dane_dns_answer *a)
         free(a->rrs[i].data);
     free(a->rrs);
     free(a->canonname);
+    free(a->packet);
     memset(a, 0, sizeof(*a));
 }
 

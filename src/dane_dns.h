@@ -47,6 +47,11 @@ struct dane_dns_answer {
     struct dane_dns_rr *rrs; /* empty for NODATA / NXDOMAIN */
     size_t n_rrs;
     char why[512]; /* why_bogus, or the failure */
+    /* The whole answer packet as the validator gave it (wire form, with
+     * RRSIGs; also for a bogus answer), or NULL: for callers that record
+     * more than the RRset's data (danelab capture). */
+    unsigned char *packet;
+    size_t packet_len;
 };
 
 typedef struct dane_dns dane_dns;

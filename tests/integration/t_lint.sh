@@ -82,7 +82,7 @@ check_output "exec without a lab says how to start one" "no lab runs from .*dane
 # Every command and sub-command answers -h and --help with its usage, on
 # stdout, exit 0, without touching a run directory.
 for c in run "report merge" "report table" report "mta postfix" "mta exim" "mta command" build up \
-    down status exec lint list trace explain graph; do
+    down status exec lint list trace explain graph capture import; do
     for h in --help -h; do
         check "danelab $c $h prints its usage (exit 0, no run directory made)" \
             sh -c "'$DANELAB' -r '$WORK/no-such-run' $c $h >'$WORK/help' &&

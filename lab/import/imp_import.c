@@ -1,0 +1,769 @@
+#include "imp_import.h"
+
+#include "imp_certs.h"
+#include "imp_evidence.h"
+#include "dl_json.h"
+#include "dl_log.h"
+#include "scen.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <errno.h>
+#include <getopt.h>
+#include <ldns/ldns.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+struct imp {
+    const json_t *ev;
+    struct dl_buf *y, notes, faults, zone_extra, records;
+    bool zone_bogus; /* the domain's DNSKEY RRset is bogus: one fault says why */
+    struct imp_certs certs;
+    char *domain; /* mapped */
+};
+
+static void not_reproduced(struct imp *m, const char *fmt, ...) DL_PRINTF(2, 3);
+static void not_reproduced(struct imp *m, const char *fmt, ...)
+{
+    char buf[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    for (char *p = buf; *p; p++)
+        if (*p == '\n' || (unsigned char)*p < ' ')
+            *p = ' ';
+    dl_buf_printf(&m->notes, "#   - %s\n", buf);
+}
+
+static const json_t *rrs(const json_t *rrset)
+{
+    return json_object_get(rrset, "records");
+}
+
+/* A YAML double-quoted scalar of printable ASCII (others escaped). */
+static void quoted(struct dl_buf *b, const char *s)
+{
+    dl_buf_printf(b, "\"");
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            dl_buf_printf(b, "\\%c", c);
+        else if (c < ' ' || c > '~')
+            dl_buf_printf(b, "\\x%02x", c);
+        else
+            dl_buf_printf(b, "%c", c);
+    }
+    dl_buf_printf(b, "\"");
+}
+
+/* --- zones --------------------------------------------------------------- */
+
+static const char *alg_name(long a)
+{
+    switch (a) {
+    case 8:
+        return "rsasha256";
+    case 13:
+        return "ecdsap256sha256";
+    case 14:
+        return "ecdsap384sha384";
+    case 15:
+        return "ed25519";
+    case 16:
+        return "ed448";
+    default:
+        return NULL;
+    }
+}
+
+struct key {
+    unsigned flags, alg, tag;
+};
+
+/* The zone's DNSKEYs (flags, algorithm, key tag computed by ldns). */
+static size_t keys(const json_t *z, struct key *k, size_t max)
+{
+    size_t n = 0, i;
+    json_t *r;
+    json_array_foreach(rrs(json_object_get(z, "dnskey")), i, r) {
+        ldns_rr *rr = NULL;
+        char *line =
+            dl_xasprintf("k. 300 IN DNSKEY %s", json_string_value(r) ? json_string_value(r) : "");
+        if (n < max && ldns_rr_new_frm_str(&rr, line, 0, NULL, NULL) == LDNS_STATUS_OK) {
+            k[n].flags = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
+            k[n].alg = ldns_rdf2native_int8(ldns_rr_rdf(rr, 2));
+            k[n].tag = ldns_calc_keytag(rr);
+            n++;
+        }
+        ldns_rr_free(rr);
+        free(line);
+    }
+    return n;
+}
+
+/* The distinct DNSKEY algorithms, in order of appearance. */
+static size_t algorithms(const struct key *k, size_t n, unsigned *alg)
+{
+    size_t na = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < na && alg[j] != k[i].alg)
+            j++;
+        if (j == na && na < 4)
+            alg[na++] = k[i].alg;
+    }
+    return na;
+}
+
+static const json_t *find_zone(const json_t *ev, const char *name)
+{
+    size_t i;
+    json_t *z;
+    json_array_foreach(json_object_get(ev, "zones"), i, z)
+        if (strcasecmp(dl_json_str(z, "name"), name) == 0)
+            return z;
+    return NULL;
+}
+
+static void fault(struct imp *m, const char *name, const char *target, const char *host)
+{
+    dl_buf_printf(&m->faults, "  - {fault: %s, target: %s%s%s}\n", name, target,
+                  host ? ", host: " : "", host ? host : "");
+}
+
+/* Why the DNSKEY RRset is bogus, as a fault of the zone or its DS. */
+static void dnskey_fault(struct imp *m, const json_t *z, const struct key *k, size_t nk)
+{
+    const char *why = dl_json_str(json_object_get(z, "dnskey"), "why");
+    size_t i;
+    json_t *d;
+    if (nk == 0) {
+        fault(m, "ds-without-dnskey", "zone", NULL);
+        return;
+    }
+    if (strstr(why, "expired")) {
+        fault(m,
+              strcmp(dl_json_str(json_object_get(m->ev, "mx"), "status"), "bogus") == 0 &&
+                      strstr(dl_json_str(json_object_get(m->ev, "mx"), "why"), "expired")
+                  ? "zone-expired"
+                  : "dnskey-rrsig-expired",
+              strstr(why, "expired") ? "zone" : "dnskey", NULL);
+        return;
+    }
+    for (i = 0; i < nk; i++)
+        if (k[i].flags & 0x80) {
+            fault(m, "dnskey-revoked", "dnskey", NULL);
+            return;
+        }
+    json_array_foreach(rrs(json_object_get(z, "ds")), i, d) {
+        unsigned tag, alg;
+        if (sscanf(json_string_value(d) ? json_string_value(d) : "", "%u %u", &tag, &alg) != 2)
+            continue;
+        for (size_t j = 0; j < nk; j++)
+            if (k[j].tag == tag) {
+                fault(m, k[j].alg == alg ? "ds-digest-mismatch" : "ds-algorithm-mismatch", "ds",
+                      NULL);
+                return;
+            }
+    }
+    fault(m, "ds-no-matching-key", "ds", NULL);
+}
+
+/* The DS digest type the parent uses; an unknown one is a fault. */
+static void ds_digest(struct imp *m, const json_t *z, struct dl_buf *b, bool domain)
+{
+    unsigned tag, alg, dt = 0;
+    const char *first = json_string_value(json_array_get(rrs(json_object_get(z, "ds")), 0));
+    if (first == NULL || sscanf(first, "%u %u %u", &tag, &alg, &dt) != 3 || dt == 2)
+        return;
+    if (dt == 1 || dt == 4)
+        dl_buf_printf(b, "  ds-digest: %s\n", dt == 1 ? "sha1" : "sha384");
+    else if (domain)
+        fault(m, "ds-unknown-digest", "ds", NULL);
+    else
+        not_reproduced(m, "zone %s: DS digest type %u", dl_json_str(z, "name"), dt);
+}
+
+static void denial(struct imp *m, const json_t *z, struct dl_buf *b)
+{
+    const char *p = json_string_value(json_array_get(rrs(json_object_get(z, "nsec3param")), 0));
+    unsigned alg, flags, iter;
+    char salt[600];
+    if (p == NULL)
+        return;
+    if (sscanf(p, "%u %u %u %599s", &alg, &flags, &iter, salt) != 4) {
+        not_reproduced(m, "zone %s: NSEC3PARAM '%s' not understood", dl_json_str(z, "name"), p);
+        return;
+    }
+    dl_buf_printf(b, "  denial: nsec3\n  nsec3: {iterations: %u, salt: \"%s\"}\n", iter, salt);
+    not_reproduced(m, "zone %s: NSEC3 opt-out is not captured (the scenario has none)",
+                   dl_json_str(z, "name"));
+}
+
+/* The ZONE KEYS of a captured zone into b (two-space indented). */
+static void zone_keys(struct imp *m, const json_t *z, struct dl_buf *b, bool domain)
+{
+    struct key k[16];
+    unsigned alg[4];
+    size_t nk = keys(z, k, 16), na = algorithms(k, nk, alg);
+    const char *ks = dl_json_str(json_object_get(z, "dnskey"), "status");
+    bool has_ds = json_array_size(rrs(json_object_get(z, "ds"))) > 0;
+    if (nk == 0 && !(domain && has_ds && strcmp(ks, "bogus") == 0)) {
+        dl_buf_printf(b, "  signed: false\n");
+        if (has_ds)
+            fault(m, "ds-without-dnskey", "zone", NULL);
+        return;
+    }
+    if (!has_ds)
+        dl_buf_printf(b, "  ds: false\n");
+    if (na == 1 && alg[0] == 253 && domain)
+        fault(m, "unsupported-algorithm", "zone", NULL);
+    else if (na == 1 && alg_name(alg[0]) && alg[0] != 13)
+        dl_buf_printf(b, "  algorithm: %s\n", alg_name(alg[0]));
+    else if (na == 2 && alg_name(alg[0]) && alg_name(alg[1]))
+        dl_buf_printf(b, "  algorithm: [%s, %s]\n", alg_name(alg[0]), alg_name(alg[1]));
+    else if (na != 1 || alg[0] != 13)
+        not_reproduced(m, "zone %s: DNSKEY algorithms not reproduced (%zu of them, first %u)",
+                       dl_json_str(z, "name"), na, na ? alg[0] : 0);
+    ds_digest(m, z, b, domain);
+    denial(m, z, b);
+    if (domain && strcmp(ks, "bogus") == 0)
+        dnskey_fault(m, z, k, nk);
+}
+
+/* --- RRset faults ------------------------------------------------------- */
+
+static const struct {
+    const char *words, *fault;
+} why_faults[] = {
+    {"signature expired", "rrsig-expired"},
+    {"signature before inception", "rrsig-not-yet-valid"},
+    {"not yet valid", "rrsig-not-yet-valid"},
+    {"signature crypto failed", "rrsig-bad-signature"},
+    {"signature verification failed", "rrsig-bad-signature"},
+    {"signatures from unknown keys", "rrsig-unknown-key"},
+    {"no dnssec records", "denial-missing"},
+    {"no signatures", "rrsig-missing"},
+    {"label", "rrsig-labels-wrong"},
+    {"no keys", "rrsig-unknown-key"},
+    {"wildcard", "wildcard-proof-missing"},
+    {"no nsec", "denial-missing"},
+    {"nodata proof failed", "nsec-type-bitmap-lies"},
+    {"nxdomain proof failed", "denial-wrong"},
+    {"denial", "denial-wrong"},
+};
+
+/* A bogus RRset's fault, from the validator's words. */
+static void rrset_fault(struct imp *m, const json_t *rrset, const char *target, const char *host)
+{
+    const char *why = dl_json_str(rrset, "why");
+    char low[512];
+    size_t i;
+    if (strcmp(dl_json_str(rrset, "status"), "bogus") != 0 || strstr(why, "marked as invalid") ||
+        m->zone_bogus)
+        return;
+    for (i = 0; i < sizeof(low) - 1 && why[i]; i++)
+        low[i] = (char)tolower((unsigned char)why[i]);
+    low[i] = '\0';
+    for (i = 0; i < sizeof(why_faults) / sizeof(why_faults[0]); i++)
+        if (strstr(low, why_faults[i].words)) {
+            /* a missing denial proof has no AAAA target: the zone loses them all */
+            bool any = strcmp(why_faults[i].fault, "denial-missing") == 0;
+            fault(m, why_faults[i].fault, any ? "tlsa" : target, host);
+            return;
+        }
+    not_reproduced(m, "%s %s bogus for a reason the lab has no fault for: %s", target,
+                   host ? host : "", why);
+}
+
+/* --- hosts -------------------------------------------------------------- */
+
+/* What a server does with STARTTLS, as the scenario says it. */
+static const char *starttls_of(const json_t *srv, bool *handshake_failed)
+{
+    const json_t *kw = json_object_get(json_object_get(srv, "ehlo"), "keywords"), *st;
+    size_t i;
+    json_t *k;
+    bool offered = false;
+    *handshake_failed = false;
+    json_array_foreach(kw, i, k)
+        offered = offered ||
+                  strcasecmp(json_string_value(k) ? json_string_value(k) : "", "STARTTLS") == 0;
+    if (!offered)
+        return "none";
+    st = json_object_get(srv, "starttls");
+    if (!json_is_integer(json_object_get(st, "code")))
+        return "close";
+    if (json_integer_value(json_object_get(st, "code")) != 220)
+        return "reject";
+    *handshake_failed = json_object_get(srv, "tls") == NULL;
+    return "offer";
+}
+
+static void host_certs(struct imp *m, const json_t *h, const json_t *srv, size_t i,
+                       const char *mapped)
+{
+    const json_t *tls = json_object_get(srv, "tls"), *wo = json_object_get(srv, "without_sni");
+    char leaf[64], chain[32], wleaf[64], wchain[32];
+    struct dl_buf *y = m->y;
+    (void)h;
+    if (imp_certs_add(&m->certs, json_object_get(tls, "certificates"), i, "", leaf, sizeof(leaf),
+                      chain, sizeof(chain)) != 0) {
+        snprintf(leaf, sizeof(leaf), "h%zu-c0", i + 1);
+        dl_buf_printf(&m->certs.yaml, "  %s: {names: [\"%s\"]}\n", leaf, mapped);
+        chain[0] = '\0';
+        if (tls)
+            not_reproduced(m, "host %s: no certificate could be read; the lab's default stands in",
+                           mapped);
+    }
+    if (wo && json_object_get(wo, "certificates") &&
+        imp_certs_add(&m->certs, json_object_get(wo, "certificates"), i, "nosni", wleaf,
+                      sizeof(wleaf), wchain, sizeof(wchain)) == 0) {
+        dl_buf_printf(y, "    certificate: %s\n    sni: {\"%s\": %s}\n", wleaf, mapped, leaf);
+        if (strcmp(wchain, chain) != 0)
+            not_reproduced(m, "host %s: the chains with and without SNI differ in shape", mapped);
+    } else
+        dl_buf_printf(y, "    certificate: %s\n", leaf);
+    if (chain[0] && strcmp(chain, "served") != 0)
+        dl_buf_printf(y, "    chain: %s\n", chain);
+    if (strcmp(dl_json_str(tls, "version"), "TLSv1.2") == 0)
+        dl_buf_printf(y, "    tls_max: \"1.2\"\n");
+}
+
+static void host_tlsa(struct imp *m, const json_t *h, const json_t *srv, size_t i)
+{
+    const json_t *t = json_object_get(h, "tlsa_expanded");
+    const json_t *certs = json_object_get(json_object_get(srv, "tls"), "certificates");
+    size_t k;
+    json_t *r;
+    if (json_array_size(rrs(t)) == 0)
+        t = json_object_get(h, "tlsa");
+    if (json_array_size(rrs(t)) == 0 && strcmp(dl_json_str(t, "status"), "failed") == 0) {
+        /* the records are unknown: the query failed; one stands in */
+        dl_buf_printf(m->y, "    tlsa: [{of: h%zu-c0}]\n", i + 1);
+        not_reproduced(m,
+                       "host %zu: the TLSA lookup failed, its records are unknown; a DANE-EE "
+                       "record of the lab's certificate stands in",
+                       i + 1);
+        return;
+    }
+    if (json_array_size(rrs(t)) == 0)
+        return;
+    dl_buf_printf(m->y, "    tlsa:\n");
+    json_array_foreach(rrs(t), k, r) {
+        char *item =
+            imp_certs_tlsa(&m->certs, certs, i, json_string_value(r) ? json_string_value(r) : "");
+        dl_buf_printf(m->y, "      - %s\n", item);
+        free(item);
+    }
+}
+
+static void host_addresses(struct imp *m, const json_t *h, const char *mapped)
+{
+    bool v4 = json_array_size(rrs(json_object_get(h, "a"))) > 0;
+    bool v6 = json_array_size(rrs(json_object_get(h, "aaaa"))) > 0;
+    if (v4 && v6)
+        dl_buf_printf(m->y, "    addresses: [ipv4, ipv6]\n");
+    else if (v6)
+        dl_buf_printf(m->y, "    address: ipv6\n");
+    else if (!v4)
+        not_reproduced(m, "host %s has no address record; the lab gives it one", mapped);
+    if (json_array_size(rrs(json_object_get(h, "a"))) > 1 ||
+        json_array_size(rrs(json_object_get(h, "aaaa"))) > 1)
+        not_reproduced(m, "host %s: several addresses of one family become one", mapped);
+}
+
+/* A host whose names provably have no address (no A, no AAAA, neither
+ * bogus nor failed): published as an MX record alone. */
+static bool no_address(const json_t *h)
+{
+    const json_t *a = json_object_get(h, "a"), *aaaa = json_object_get(h, "aaaa");
+    const char *sa = dl_json_str(a, "status"), *s6 = dl_json_str(aaaa, "status");
+    return json_array_size(rrs(a)) == 0 && json_array_size(rrs(aaaa)) == 0 &&
+           (strcmp(sa, "secure") == 0 || strcmp(sa, "insecure") == 0) &&
+           (strcmp(s6, "secure") == 0 || strcmp(s6, "insecure") == 0) &&
+           !json_is_true(json_object_get(h, "implicit"));
+}
+
+static void host(struct imp *m, const json_t *h, size_t i)
+{
+    char *mapped = imp_map_name(dl_json_str(h, "name"));
+    const json_t *srvs = json_object_get(h, "servers"), *srv = json_array_get(srvs, 0);
+    bool failed = false;
+    const char *st = srv ? starttls_of(srv, &failed) : "offer";
+    if (no_address(h)) {
+        dl_buf_printf(&m->records, "  - \"@ MX %lld %s.\"\n",
+                      (long long)json_integer_value(json_object_get(h, "preference")), mapped);
+        free(mapped);
+        return;
+    }
+    dl_buf_printf(m->y, "  - host: %s\n    preference: %lld\n", mapped,
+                  (long long)json_integer_value(json_object_get(h, "preference")));
+    host_addresses(m, h, mapped);
+    if (srv == NULL || json_object_get(srv, "banner") == NULL)
+        not_reproduced(m, "host %s: no SMTP server answered (%s); the lab's server answers", mapped,
+                       srv ? dl_json_str(srv, "error") : "no address");
+    if (strcmp(st, "offer") != 0)
+        dl_buf_printf(m->y, "    starttls: %s\n", st);
+    if (failed)
+        dl_buf_printf(m->y, "    tls_fault: abort-after-hello\n");
+    for (size_t k = 1; k < json_array_size(srvs); k++) {
+        bool f2;
+        if (strcmp(starttls_of(json_array_get(srvs, k), &f2), st) != 0 || f2 != failed)
+            not_reproduced(m, "host %s: address %s behaves unlike the first", mapped,
+                           dl_json_str(json_array_get(srvs, k), "address"));
+    }
+    host_certs(m, h, srv, i, mapped);
+    host_tlsa(m, h, srv, i);
+    if (json_array_size(json_object_get(json_object_get(h, "a"), "chain")) > 0)
+        not_reproduced(m, "host %s is an alias (CNAME/DNAME): published as a plain host", mapped);
+    rrset_fault(m, json_object_get(h, "a"), "a", mapped);
+    rrset_fault(m, json_object_get(h, "aaaa"), "aaaa", mapped);
+    rrset_fault(m, json_object_get(h, "tlsa"), "tlsa", mapped);
+    if (strcmp(dl_json_str(json_object_get(h, "tlsa"), "status"), "failed") == 0)
+        dl_buf_printf(&m->zone_extra, "  misbehave:\n    - {type: TLSA, answer: servfail}\n");
+    free(mapped);
+}
+
+/* The MX RRset holds a null MX, "0 ." (RFC 7505). */
+static bool null_mx(const json_t *ev)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(rrs(json_object_get(ev, "mx")), i, r)
+        if (json_string_value(r) && strcmp(json_string_value(r), "0 .") == 0)
+            return true;
+    return false;
+}
+
+/* --- the scenario -------------------------------------------------------- */
+
+static void tlsrpt(struct imp *m)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(rrs(json_object_get(m->ev, "tlsrpt")), i, r) {
+        const char *s = json_string_value(r) ? json_string_value(r) : "";
+        struct dl_buf t = {0};
+        for (; *s; s++)
+            if (*s != '"')
+                dl_buf_append(&t, s, 1);
+        if (strncmp(dl_buf_str(&t), "v=TLSRPTv1", 10) == 0) {
+            dl_buf_printf(m->y, "tlsrpt: ");
+            quoted(m->y, dl_buf_str(&t));
+            dl_buf_printf(m->y, "\n");
+            dl_buf_free(&t);
+            return;
+        }
+        dl_buf_free(&t);
+    }
+    dl_buf_printf(m->y, "tlsrpt: none\n");
+}
+
+static const char *verdict(const json_t *rrset)
+{
+    const char *s = dl_json_str(rrset, "status");
+    bool secure = strcmp(s, "secure") == 0;
+    if (secure && json_is_true(json_object_get(rrset, "nxdomain")))
+        return "nxdomain";
+    if (secure && json_array_size(rrs(rrset)) == 0)
+        return "nodata";
+    if (strcmp(s, "failed") == 0 || strcmp(s, "error") == 0)
+        return "servfail";
+    return s;
+}
+
+static int expect(struct imp *m, struct dl_error *err)
+{
+    static const char *const profiles[] = {"rfc7672", "exchange-online"};
+    const json_t *out = json_object_get(m->ev, "outcome");
+    const json_t *mx = json_object_get(m->ev, "mx"),
+                 *h0 = json_array_get(json_object_get(m->ev, "hosts"), 0);
+    const char *v = verdict(mx);
+    /* the lab checks a null MX as no MX, and the A RRset of an implicit MX */
+    if (null_mx(m->ev))
+        v = "nodata";
+    if (json_is_true(json_object_get(h0, "implicit")))
+        v = verdict(mx = json_object_get(h0, "a"));
+    dl_buf_printf(m->y, "expect:\n");
+    /* a bogus verdict names a word of the validator's reason */
+    if (strcmp(v, "bogus") != 0)
+        dl_buf_printf(m->y, "  dns: {mx: %s}\n", v);
+    else if (strstr(dl_json_str(mx, "why"), "validation failure"))
+        dl_buf_printf(m->y, "  dns: {mx: {verdict: bogus, reason: \"validation failure\"}}\n");
+    else
+        not_reproduced(m, "the MX verdict (bogus: %s) is not checked", dl_json_str(mx, "why"));
+    for (size_t p = 0; p < 2; p++) {
+        const json_t *o = json_object_get(out, profiles[p]);
+        if (!json_is_string(json_object_get(o, "status")))
+            return dl_error_set(err, "evidence: outcome.%s has no status", profiles[p]);
+        dl_buf_printf(m->y, "  %s: {status: %s, code: %s, reason: %s", profiles[p],
+                      dl_json_str(o, "status"), dl_json_str(o, "code"), dl_json_str(o, "reason"));
+        if (json_is_string(json_object_get(o, "tlsrpt")))
+            dl_buf_printf(m->y, ", tlsrpt: %s", dl_json_str(o, "tlsrpt"));
+        dl_buf_printf(m->y, ", note: \"observed at capture\"}\n");
+    }
+    return 0;
+}
+
+/* The scenario's name: imported-DOMAIN with dots as dashes. */
+static void scen_name(const char *domain, char *out, size_t len)
+{
+    size_t o = (size_t)snprintf(out, len, "imported-");
+    for (const char *p = domain; *p && o + 1 < len && o < 63; p++)
+        out[o++] = isalnum((unsigned char)*p) ? (char)tolower((unsigned char)*p) : '-';
+    while (o > 0 && out[o - 1] == '-')
+        o--;
+    out[o] = '\0';
+}
+
+static void header(struct imp *m, const char *source)
+{
+    size_t i;
+    json_t *z, *h;
+    dl_buf_printf(m->y,
+                  "# Imported by danelab import from %s (danelab-evidence %lld),\n"
+                  "# captured %s through resolver %s.\n"
+                  "# Names: each captured name NAME is NAME.test here:\n"
+                  "#   %s -> %s\n",
+                  source, (long long)json_integer_value(json_object_get(m->ev, "version")),
+                  dl_json_str(m->ev, "captured_at"), dl_json_str(m->ev, "resolver"),
+                  dl_json_str(m->ev, "domain"), m->domain);
+    json_array_foreach(json_object_get(m->ev, "hosts"), i, h) {
+        char *n = imp_map_name(dl_json_str(h, "name"));
+        dl_buf_printf(m->y, "#   %s -> %s\n", dl_json_str(h, "name"), n);
+        free(n);
+    }
+    json_array_foreach(json_object_get(m->ev, "zones"), i, z) {
+        char *n = imp_map_name(dl_json_str(z, "name"));
+        dl_buf_printf(m->y, "#   zone %s -> %s\n", dl_json_str(z, "name"), n);
+        free(n);
+    }
+}
+
+/* The extra zones: the hosts' zones that are neither the domain's nor
+ * above it (those are the lab's own, test. and the root). */
+static void extra_zones(struct imp *m)
+{
+    const char *domain = dl_json_str(m->ev, "domain");
+    size_t i;
+    json_t *z;
+    bool any = false;
+    json_array_foreach(json_object_get(m->ev, "zones"), i, z) {
+        const char *name = dl_json_str(z, "name");
+        char *mapped;
+        struct dl_buf keys = {0};
+        if (strcasecmp(name, domain) == 0)
+            continue;
+        if (dl_name_under(domain, name)) {
+            not_reproduced(m, "zone %s above the domain: the lab's own test. stands in", name);
+            continue;
+        }
+        mapped = imp_map_name(name);
+        zone_keys(m, z, &keys, false);
+        dl_buf_printf(m->y, "%s  - name: %s\n", any ? "" : "zones:\n", mapped);
+        any = true;
+        for (const char *p = dl_buf_str(&keys); *p;) {
+            size_t n = strcspn(p, "\n");
+            dl_buf_printf(m->y, "  %.*s\n", (int)n, p);
+            p += n + (p[n] == '\n');
+        }
+        dl_buf_free(&keys);
+        free(mapped);
+    }
+}
+
+/* No host was captured: a null MX, or an MX lookup that failed (the
+ * domain's name servers do not answer: a lame delegation, the only fault
+ * that fails every query). */
+static void no_hosts(struct imp *m, struct dl_buf *mx)
+{
+    if (null_mx(m->ev))
+        return;
+    not_reproduced(m, "the MX lookup failed (%s); host mx1 stands in, behind a lame delegation",
+                   dl_json_str(json_object_get(m->ev, "mx"), "why"));
+    dl_buf_printf(mx, "  - host: mx1.%s\n", m->domain);
+    fault(m, "lame-delegation", "zone", NULL);
+}
+
+static void body(struct imp *m)
+{
+    const json_t *hosts = json_object_get(m->ev, "hosts"), *dz;
+    struct dl_buf zone = {0}, mx = {0};
+    struct dl_buf *top = m->y;
+    size_t i;
+    json_t *h;
+    dz = find_zone(m->ev, dl_json_str(m->ev, "domain"));
+    m->zone_bogus =
+        dz && strcmp(dl_json_str(json_object_get(dz, "dnskey"), "status"), "bogus") == 0;
+    if (dz)
+        zone_keys(m, dz, &zone, true);
+    else
+        not_reproduced(m, "the domain is no zone apex; the scenario gives it a signed zone");
+    rrset_fault(m, json_object_get(m->ev, "mx"), "mx", NULL);
+    m->y = &mx;
+    json_array_foreach(hosts, i, h)
+        host(m, h, i);
+    if (json_array_size(hosts) == 0)
+        no_hosts(m, &mx);
+    m->y = top;
+    tlsrpt(m);
+    if (zone.len || m->zone_extra.len)
+        dl_buf_printf(m->y, "zone:\n%s%s", dl_buf_str(&zone), dl_buf_str(&m->zone_extra));
+    extra_zones(m);
+    if (json_is_true(json_object_get(json_array_get(hosts, 0), "implicit")))
+        dl_buf_printf(m->y, "implicit_mx: true\n");
+    if (m->certs.yaml.len)
+        dl_buf_printf(m->y, "certificates:\n%s", dl_buf_str(&m->certs.yaml));
+    if (null_mx(m->ev))
+        dl_buf_printf(&m->records, "  - \"@ MX 0 .\"\n");
+    if (m->records.len)
+        dl_buf_printf(m->y, "records:\n%s", dl_buf_str(&m->records));
+    if (mx.len)
+        dl_buf_printf(m->y, "mx:\n%s", dl_buf_str(&mx));
+    if (m->faults.len)
+        dl_buf_printf(m->y, "faults:\n%s", dl_buf_str(&m->faults));
+    dl_buf_free(&zone);
+    dl_buf_free(&mx);
+}
+
+int imp_scenario(const json_t *ev, const char *source, struct dl_buf *yaml, struct dl_buf *notes,
+                 struct dl_error *err)
+{
+    struct imp m = {.ev = ev};
+    struct dl_buf y = {0};
+    struct tm tm = {0};
+    char name[80];
+    int rc;
+    const char *end = strptime(dl_json_str(ev, "captured_at"), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (end == NULL || *end != '\0')
+        return dl_error_set(err, "evidence: captured_at is not YYYY-MM-DDTHH:MM:SSZ");
+    if (json_array_size(json_object_get(ev, "hosts")) == 0 && !null_mx(ev) &&
+        strcmp(dl_json_str(json_object_get(ev, "mx"), "status"), "failed") != 0)
+        return dl_error_set(err,
+                            "evidence: no MX host was captured (%s MX: %s); nothing to "
+                            "reproduce",
+                            dl_json_str(ev, "domain"),
+                            dl_json_str(json_object_get(ev, "mx"), "status"));
+    m.certs.captured = timegm(&tm);
+    m.domain = imp_map_name(dl_json_str(ev, "domain"));
+    m.y = &y;
+    scen_name(dl_json_str(ev, "domain"), name, sizeof(name));
+    header(&m, source);
+    dl_buf_printf(&y, "name: %s\nsummary: ", name);
+    {
+        char *s = dl_xasprintf("%s as captured at %s", dl_json_str(ev, "domain"),
+                               dl_json_str(ev, "captured_at"));
+        quoted(&y, s);
+        free(s);
+    }
+    dl_buf_printf(&y, "\ndomain: %s\n", m.domain);
+    body(&m);
+    rc = expect(&m, err);
+    dl_buf_append(&m.notes, dl_buf_str(&m.certs.notes), m.certs.notes.len);
+    if (rc == 0) {
+        if (m.notes.len)
+            dl_buf_printf(yaml, "%s# Not reproduced:\n%s", dl_buf_str(&y), dl_buf_str(&m.notes));
+        else
+            dl_buf_printf(yaml, "%s# Not reproduced: nothing.\n", dl_buf_str(&y));
+        /* the header first, then the rest: move the notes above the body */
+        dl_buf_append(notes, dl_buf_str(&m.notes), m.notes.len);
+    }
+    dl_buf_free(&y);
+    dl_buf_free(&m.notes);
+    dl_buf_free(&m.faults);
+    dl_buf_free(&m.zone_extra);
+    dl_buf_free(&m.records);
+    imp_certs_free(&m.certs);
+    free(m.domain);
+    return rc;
+}
+
+/* Load the scenario as `danelab lint` would: written to `path`. */
+static int check_scenario(const char *path, struct dl_error *err)
+{
+    struct scen *s;
+    if (scen_load(path, &s, err) != 0)
+        return -1;
+    scen_free(s);
+    return 0;
+}
+
+static const char usage[] =
+    "usage: danelab import EVIDENCE.json [-o SCENARIO.yaml]\n"
+    "A scenario under test. that reproduces a danelab capture evidence file;\n"
+    "what cannot be reproduced is listed in it and on stderr.\n";
+
+/* Lint the scenario as DIR/NAME.yaml in a fresh temporary directory (the
+ * parser wants the file named after the scenario), then write it to `out`
+ * or stdout. */
+static int write_out(const char *out, struct dl_buf *yaml, struct dl_error *err)
+{
+    char dir[] = "/tmp/danelab-import-XXXXXX", name[80] = "", *path;
+    const char *at = strstr(dl_buf_str(yaml), "\nname: ");
+    int rc;
+    if (at == NULL || sscanf(at, "\nname: %79[a-z0-9-]", name) != 1)
+        return dl_error_set(err, "import: the scenario has no name");
+    if (mkdtemp(dir) == NULL)
+        return dl_error_set(err, "import: temporary directory: %s", strerror(errno));
+    path = dl_xasprintf("%s/%s.yaml", dir, name);
+    rc = dl_write_file(path, yaml->data, yaml->len, 0644, err);
+    if (rc == 0 && (rc = check_scenario(path, err)) != 0)
+        dl_error_prefix(err, "import: the scenario made does not load (a bug of import)");
+    unlink(path);
+    rmdir(dir);
+    free(path);
+    if (rc != 0)
+        return -1;
+    if (out)
+        return dl_write_file(out, yaml->data, yaml->len, 0644, err);
+    fwrite(yaml->data, 1, yaml->len, stdout);
+    return 0;
+}
+
+int imp_main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct dl_buf yaml = {0}, notes = {0};
+    struct dl_error err;
+    const char *out = NULL;
+    json_t *ev;
+    int c, rc = 2;
+    optind = 0; /* glibc: start again, permuting (main stopped at the command) */
+    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        if (c == 'o')
+            out = optarg;
+        else {
+            fputs(usage, c == 'h' ? stdout : stderr);
+            return c == 'h' ? 0 : 2;
+        }
+    }
+    if (optind + 1 != argc) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if ((ev = imp_evidence_load(argv[optind], &err)) == NULL) {
+        dl_err("import: %s", err.msg);
+        return 2;
+    }
+    if (imp_scenario(ev, argv[optind], &yaml, &notes, &err) != 0 ||
+        write_out(out, &yaml, &err) != 0)
+        dl_err("import: %s", err.msg);
+    else {
+        if (notes.len)
+            fprintf(stderr, "danelab import: not reproduced:\n%s", dl_buf_str(&notes));
+        rc = 0;
+    }
+    json_decref(ev);
+    dl_buf_free(&yaml);
+    dl_buf_free(&notes);
+    return rc;
+}
