@@ -66,7 +66,7 @@ static const char help_report[] =
 static const char help_mta[] =
     "  mta postfix [--scenario NAME]... [--tag T] [--shard K/N] [--json] [--junit FILE]\n"
     "      [--html FILE] [--timeout SECS] [--known FILE] [--postfix-option NAME=VALUE]...\n"
-    "      [--keep-up]\n"
+    "      [--keep-up] [--retry]\n"
     "                       run a private Postfix instance in the lab, one message per\n"
     "                       scenario; verdict from Postfix's log and fakesmtp's sessions:\n"
     "                       pass, known (lab/mta/postfix/known-deviations), DEVIATION or\n"

@@ -10,6 +10,7 @@
 #include "lab_mta_exim.h"
 #include "lab_mta_command.h"
 #include "lab_mta_postfix.h"
+#include "lab_mta_retry.h"
 #include "lab_mtareport.h"
 #include "lab_report.h"
 #include "lab_verdict.h"
@@ -43,6 +44,8 @@ struct mta_opts {
     size_t n_aopts;
     const char *known; /* --known FILE */
     int timeout;       /* seconds to wait for the batch */
+    bool retry;        /* --retry: on the virtual clock (lab_mta_retry) */
+    bool timeout_set;
 };
 
 /* One known deviation: `SCENARIO  REASON`. */
@@ -63,6 +66,8 @@ struct mta_item {
     int matched;         /* the rfc7672 alternative met, or -1 */
     char why[1024];
     const char *known;
+    size_t index;  /* in the catalogue */
+    json_t *retry; /* --retry: the attempts (lab_mta_retry_json) */
 };
 
 /* The adapters `danelab mta` knows. */
@@ -91,7 +96,7 @@ static void adapter_names(char *buf, size_t len)
 static const char mta_usage[] =
     "usage: danelab [GLOBAL-OPTIONS] mta ADAPTER [--scenario NAME]... [--tag T]...\n"
     "           [--shard K/N] [--json] [--junit FILE] [--html FILE] [--timeout SECS]\n"
-    "           [--known FILE] [--keep-up] [--resolver R] [ADAPTER-OPTIONS]\n"
+    "           [--known FILE] [--keep-up] [--resolver R] [--retry] [ADAPTER-OPTIONS]\n"
     "Runs the MTA in the lab, one message per scenario (see danelab(1), MTA CONFORMANCE).\n";
 
 /* Is argv[i] one of the adapter's own options (--FLAG VALUE)? */
@@ -115,6 +120,8 @@ static int mta_option(void *ctx, int argc, char **argv, int *i)
         return 1; /* the adapter's name, found first */
     if (strcmp(a, "--known") == 0 && value)
         o->known = argv[++*i];
+    else if (strcmp(a, "--retry") == 0)
+        o->retry = true;
     else if (adapter_flag(o->ad, a) && value) {
         o->aopts[o->n_aopts].flag = a + 2;
         o->aopts[o->n_aopts++].value = argv[++*i];
@@ -126,6 +133,7 @@ static int mta_option(void *ctx, int argc, char **argv, int *i)
             return -1;
         }
         o->timeout = (int)v;
+        o->timeout_set = true;
     } else
         return 0;
     return 1;
@@ -146,7 +154,8 @@ static int find_adapter_arg(int argc, char **argv, struct mta_opts *o)
             for (size_t k = 0; k < sizeof(adapters) / sizeof(adapters[0]); k++)
                 printf("  %-8s %s\n", adapters[k]->name, adapters[k]->usage);
             return 1;
-        } else if (strcmp(argv[i], "--json") != 0 && strcmp(argv[i], "--keep-up") != 0)
+        } else if (strcmp(argv[i], "--json") != 0 && strcmp(argv[i], "--keep-up") != 0 &&
+                   strcmp(argv[i], "--retry") != 0)
             i++; /* an option's value */
     if (o->adapter == NULL) {
         dl_err("mta: which MTA? adapters: %s (see danelab mta --help)", names);
@@ -179,6 +188,8 @@ static int parse_opts(int argc, char **argv, struct mta_opts *o)
     if (rc != 0)
         return rc;
     o->s.quiet = o->s.json;
+    if (o->retry && !o->timeout_set)
+        o->timeout = 120; /* days of virtual time, not one attempt */
     return 0;
 }
 
@@ -247,10 +258,10 @@ static int load_known(const char *path, bool must, struct known **out, size_t *n
     return 0;
 }
 
-/* The reference client's probe: which hosts it tried and which it
- * accepted (status delivered), and its outcome in words: evidence printed
- * beside a verdict, never its ground (lab_verdict). */
-static void reference(struct mta_item *it, const char *run_dir, time_t now, SSL_CTX *tls)
+/* One run of the reference client (rfc7672) for `domain` at `now`,
+ * through the lab's resolver. 0, or -1 with err set. */
+static int ref_run(const char *run_dir, time_t now, SSL_CTX *tls, const char *domain,
+                   struct dane_client_result *cr, struct dl_error *err)
 {
     char anchor[PATH_MAX + 16], resolver[32];
     struct dane_dns_opts dns = {
@@ -260,16 +271,27 @@ static void reference(struct mta_item *it, const char *run_dir, time_t now, SSL_
                                   .timeout_ms = 5000,
                                   .has_now = true,
                                   .now = now};
-    struct dane_client_result cr;
-    struct dl_error err;
     dane_dns *d;
-    it->ref_done = true;
+    int rc;
     snprintf(anchor, sizeof(anchor), "%s/root.key", run_dir);
     snprintf(resolver, sizeof(resolver), "%s@%d", LAB_ADDR_RESOLVER, LAB_DNS_PORT);
-    if ((d = dane_dns_new(&dns, &err)) == NULL ||
-        dane_client_run(d, tls, &co, it->s->domain, &cr, &err) != 0) {
+    if ((d = dane_dns_new(&dns, err)) == NULL)
+        return -1;
+    rc = dane_client_run(d, tls, &co, domain, cr, err);
+    dane_dns_free(d);
+    return rc;
+}
+
+/* The reference client's probe: which hosts it tried and which it
+ * accepted (status delivered), and its outcome in words: evidence printed
+ * beside a verdict, never its ground (lab_verdict). */
+static void reference(struct mta_item *it, const char *run_dir, time_t now, SSL_CTX *tls)
+{
+    struct dane_client_result cr;
+    struct dl_error err;
+    it->ref_done = true;
+    if (ref_run(run_dir, now, tls, it->s->domain, &cr, &err) != 0) {
         snprintf(it->ref_outcome, sizeof(it->ref_outcome), "reference client failed: %s", err.msg);
-        dane_dns_free(d);
         return;
     }
     snprintf(it->ref_outcome, sizeof(it->ref_outcome), "%s %s (%s): %s",
@@ -285,7 +307,6 @@ static void reference(struct mta_item *it, const char *run_dir, time_t now, SSL_
         r->reason = dane_reason_name(h->reason);
     }
     dane_client_result_clear(&cr);
-    dane_dns_free(d);
 }
 
 /* fakesmtp's listeners: name -> maildir, from RUN/etc/fakesmtp.json. */
@@ -423,14 +444,15 @@ static json_t *item_json(const struct mta_item *it)
                            a->sni[0] ? a->sni : NULL, "cert_sha256", a->cert[0] ? a->cert : NULL));
     }
     return json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-                     "s:s}, s:{s:o}, s:s, s:s, s:s, s:s*}",
+                     "s:s}, s:{s:o}, s:s, s:s, s:s, s:s*, s:O*}",
                      "name", it->s->name, "domain", it->s->domain, "expected",
                      lab_report_accept_json(&e->deliver, it->matched), "mta", "status",
                      lab_mta_status_name(it->msg.status), "dsn", it->msg.dsn, "relay",
                      it->msg.relay, "reason", it->msg.reason, "queue_id", it->msg.qid, "message_id",
                      it->msg.msgid, "auth", lab_mta_auth_name(it->msg.auth), "auth_text",
                      it->msg.auth_text, "fakesmtp", "stored", arr, "reference", it->ref_outcome,
-                     "verdict", it->verdict, "why", it->why, "known", it->known);
+                     "verdict", it->verdict, "why", it->why, "known", it->known, "retry",
+                     it->retry);
 }
 
 /* The accepted statuses: the one met, else "delivered|deferred". */
@@ -512,6 +534,7 @@ static void make_items(struct mta_run *r)
             continue;
         it = &r->items[r->n++];
         it->s = s;
+        it->index = i;
         snprintf(it->msg.msgid, sizeof(it->msg.msgid), "danelab.%s.%lx.%ld@mta.danelab.invalid",
                  s->name, (unsigned long)time(NULL), (long)getpid());
         snprintf(it->msg.rcpt, sizeof(it->msg.rcpt), "postmaster@%.*s",
@@ -581,7 +604,8 @@ static int report(struct mta_run *r)
     int rc;
     for (size_t i = 0; i < r->n; i++) {
         const char *v;
-        judge(&r->items[i], r->known, r->n_known, o->timeout);
+        if (!o->retry)
+            judge(&r->items[i], r->known, r->n_known, o->timeout);
         v = r->items[i].verdict;
         counts[strcmp(v, "pass") == 0        ? 0
                : strcmp(v, "known") == 0     ? 1
@@ -651,12 +675,101 @@ static void teardown(struct mta_run *r)
         r->ad->destroy(r->mta);
     SSL_CTX_free(r->tls);
     json_decref(r->maildirs);
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->items[i].msg.att);
+        json_decref(r->items[i].retry);
+    }
     for (size_t i = 0; i < r->n_known; i++) {
         free(r->known[i].name);
         free(r->known[i].reason);
     }
     free(r->known);
     free(r->items);
+}
+
+/* --retry: the reference client's outcome at an attempt's time. */
+static void retry_ref(void *ctx, const struct scen *s, time_t when, struct lab_mta_attempt *a)
+{
+    const struct mta_run *r = ctx;
+    struct dane_client_result cr;
+    struct dl_error err;
+    if (ref_run(r->g->run_dir, when, r->tls, s->domain, &cr, &err) != 0) {
+        snprintf(a->ref_code, sizeof(a->ref_code), "error");
+        snprintf(a->ref_reason, sizeof(a->ref_reason), "%.39s", err.msg);
+        return;
+    }
+    a->ref_delivers = cr.outcome.status == DANE_DELIVERED;
+    snprintf(a->ref_code, sizeof(a->ref_code), "%s", cr.outcome.code);
+    snprintf(a->ref_reason, sizeof(a->ref_reason), "%s", dane_reason_name(cr.outcome.reason));
+    dane_client_result_clear(&cr);
+}
+
+/* --retry: inject every message, then drive the MTA along the virtual
+ * clock (lab_mta_retry); each item judged and its attempts kept. 0, or -1
+ * (printed). */
+static int retry_deliver(struct mta_run *r, struct lab_mta_retry *rt, struct lab_mta_retry_item *ri)
+{
+    struct dl_error err;
+    for (size_t i = 0; i < r->n && !lab_interrupted(); i++)
+        if (r->ad->inject(r->mta, &r->items[i].msg, r->items[i].s->name, &err) != 0) {
+            dl_err("mta: %s: %s", r->items[i].s->name, err.msg);
+            return -1;
+        }
+    if (lab_mta_retry_drive(rt, ri, r->n, &err) != 0) {
+        dl_err("mta: %s", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* --retry's judgement, after fakesmtp's sessions are collected. */
+static void retry_judge(struct mta_run *r, const struct lab_mta_retry *rt,
+                        const struct lab_mta_retry_item *ri)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        struct mta_item *it = &r->items[i];
+        enum lab_verdict v =
+            lab_mta_retry_judge(rt, &ri[i], it->arr, it->n_arr, it->why, sizeof(it->why));
+        it->verdict = lab_verdict_name(v);
+        it->matched = -1;
+        it->retry = lab_mta_retry_json(rt, &ri[i]);
+    }
+}
+
+/* The whole --retry run once set up (mta_child). */
+static int retry_child(struct mta_run *r)
+{
+    struct lab_mta_retry rt = {
+        .ad = r->ad,
+        .mta = r->mta,
+        .env = {.run_dir = r->g->run_dir, .now = r->g->now, .cat = r->o->s.cat},
+        .ref = retry_ref,
+        .ref_ctx = r,
+        .timeout_s = r->o->timeout};
+    struct lab_mta_retry_item *ri = dl_xcalloc(r->n + 1, sizeof(*ri));
+    struct dl_error err;
+    int rc = 2;
+    for (size_t i = 0; i < r->n; i++) {
+        ri[i].s = r->items[i].s;
+        ri[i].index = r->items[i].index;
+        ri[i].msg = &r->items[i].msg;
+    }
+    if (lab_mta_retry_prepare(&rt, ri, r->n, &err) != 0 || r->ad->start(r->mta, &err) != 0)
+        dl_err("mta: %s", err.msg);
+    else if (retry_deliver(r, &rt, ri) == 0) {
+        await_sessions(r);
+        r->ad->stop(r->mta);
+        collect(r->g->run_dir, r->offset, r->maildirs, r->items, r->n);
+        retry_judge(r, &rt, ri);
+        rc = lab_interrupted() ? 2 : report(r);
+    }
+    r->ad->stop(r->mta);
+    if (lab_mta_retry_finish(&rt, ri, r->n, &err) != 0) {
+        dl_err("mta: --retry: putting the lab back: %s", err.msg);
+        rc = 2;
+    }
+    free(ri);
+    return rc;
 }
 
 /* Inside the lab world (a child of the session): the whole conformance
@@ -672,6 +785,10 @@ static int mta_child(void *ctx)
     make_items(&r);
     if (setup(&r) != 0)
         goto out;
+    if (r.o->retry) {
+        rc = retry_child(&r);
+        goto out;
+    }
     if (r.ad->start(r.mta, &err) != 0)
         dl_err("mta: %s", err.msg);
     else if (deliver(&r) == 0) {

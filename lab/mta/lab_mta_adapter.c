@@ -292,3 +292,25 @@ size_t lab_mta_log_poll(const char *path, long *offset, lab_mta_line_fn *fn, voi
         fclose(f);
     return lab_mta_pending(msgs, n);
 }
+
+void lab_mta_attempt_add(struct lab_mta_msg *m, const struct lab_mta_attempt *a)
+{
+    m->att = dl_xrealloc(m->att, (m->n_att + 1) * sizeof(*m->att));
+    m->att[m->n_att++] = *a;
+}
+
+time_t lab_mta_log_time(const char *stamp, time_t near)
+{
+    struct tm tm = {0}, ny;
+    const char *end = strptime(stamp, "%b %d %H:%M:%S", &tm);
+    time_t t;
+    if (end == NULL || gmtime_r(&near, &ny) == NULL)
+        return -1;
+    tm.tm_year = ny.tm_year;
+    t = timegm(&tm);
+    if (t - near > 183 * 86400) /* "Dec 31" read in early January */
+        tm.tm_year--;
+    else if (near - t > 183 * 86400)
+        tm.tm_year++;
+    return timegm(&tm);
+}

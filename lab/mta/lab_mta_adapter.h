@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 /* LAB_MTA_NO_STATUS: the adapter has no status witness (the command
  * adapter without --status); fakesmtp's records and the timeout decide. */
@@ -44,7 +45,24 @@ enum lab_mta_auth {
 /* "unknown", "plaintext", "unverified", "verified". */
 const char *lab_mta_auth_name(enum lab_mta_auth a);
 
-/* One injected message and what the MTA says of its first attempt. */
+/* --retry: one delivery attempt of a message, from the MTA's log. */
+struct lab_mta_attempt {
+    time_t at;                  /* virtual time, as the MTA logged it */
+    enum lab_mta_status status; /* sent, deferred or bounced */
+    char dsn[16];
+    char relay[300];
+    char reason[512];
+    enum lab_mta_auth auth;
+    /* filled in by the runner: the reference client at that time, in
+     * the world state then in force (the oracle of the retry verdict) */
+    int state;         /* the timeline step in force (-1: the scenario's own) */
+    bool ref_delivers; /* the reference client delivered */
+    char ref_code[16]; /* its enhanced code */
+    char ref_reason[40];
+};
+
+/* One injected message and what the MTA says of its first attempt (with
+ * --retry: of its last, every attempt in att[]). */
 struct lab_mta_msg {
     char msgid[256]; /* without the angle brackets */
     char rcpt[300];
@@ -55,6 +73,18 @@ struct lab_mta_msg {
     char reason[768];
     enum lab_mta_auth auth; /* of the delivery, when sent */
     char auth_text[64];     /* the MTA's own words for it */
+    /* --retry (the runner owns att; lab_mta_attempt_add appends) */
+    struct lab_mta_attempt *att;
+    size_t n_att;
+    time_t expired;      /* when the MTA gave up and returned it (0: not) */
+    char bounce_qid[32]; /* the non-delivery report's queue ID */
+};
+
+/* --retry: what the runner gives the adapter before start (lab_vclock). */
+struct lab_mta_clock {
+    const char *const *env; /* NAME=VALUE strings that put a process on the clock */
+    const time_t *now;      /* the virtual time, kept current by the runner */
+    const char *sender;     /* the envelope sender; its mailbox is the MTA's own */
 };
 
 /* An adapter's own command-line option: `--FLAG VALUE` (flag without the
@@ -89,6 +119,23 @@ struct lab_mta_adapter {
     size_t (*poll)(void *mta, struct lab_mta_msg *msgs, size_t n);
     /* For messages still pending: why, from the queue (may be NULL). */
     void (*queue_reasons)(void *mta, struct lab_mta_msg *msgs, size_t n);
+    /* --retry (each NULL when the adapter does not support it): */
+    /* Configure the instance for a run on the virtual clock, before
+     * start: the MTA's own retry timers (not the lab's short ones), the
+     * clock's environment in every process, and a local mailbox for
+     * c->sender where its non-delivery reports land. */
+    int (*retry)(void *mta, const struct lab_mta_clock *c, struct dl_error *err);
+    /* When the MTA will next try m: 1 with the virtual time in *when; 0
+     * while it is in flight (or not found in the queue yet). */
+    int (*next_try)(void *mta, const struct lab_mta_msg *m, time_t *when);
+    /* Ask the MTA to look at its queue now (no message is forced: one
+     * not yet due stays). */
+    void (*kick)(void *mta);
+    /* Its queue lifetime, seconds, from its configuration. */
+    long (*lifetime)(void *mta);
+    /* The non-delivery report m's sender received (m->bounce_qid) from
+     * the sender's mailbox, or NULL; the caller frees it. */
+    char *(*bounce)(void *mta, const struct lab_mta_msg *m);
     /* Stop the instance; nothing it started survives. Idempotent. */
     void (*stop)(void *mta);
     void (*destroy)(void *mta);
@@ -138,6 +185,14 @@ char *lab_mta_message_text(const struct lab_mta_msg *m, const char *subject, boo
 /* The message of msgs whose queue ID is the qlen bytes at qid, or NULL. */
 struct lab_mta_msg *lab_mta_by_qid(struct lab_mta_msg *msgs, size_t n, const char *qid,
                                    size_t qlen);
+
+/* --retry: append a copy of a to m->att. */
+void lab_mta_attempt_add(struct lab_mta_msg *m, const struct lab_mta_attempt *a);
+
+/* A syslog-style stamp "Mon dd HH:MM:SS" (UTC) as UNIX seconds, the year
+ * chosen so that it lies within half a year of `near`; -1 when
+ * unreadable. */
+time_t lab_mta_log_time(const char *stamp, time_t near);
 
 /* How many of msgs are still LAB_MTA_PENDING. */
 size_t lab_mta_pending(const struct lab_mta_msg *msgs, size_t n);

@@ -29,7 +29,13 @@ struct lab_postfix {
     long offset; /* how much of the maillog was read */
     char partial[4096];
     bool started;
-    char version[64]; /* "Postfix 3.7.11", from postconf after start */
+    char **options; /* --postfix-option lines, kept for pf_retry */
+    size_t n_options;
+    /* --retry (pf_retry) */
+    const struct lab_mta_clock *clock; /* NULL: the lab's short timers */
+    char *mail;                        /* base/mail: the sender's mailbox */
+    long lifetime;                     /* maximal_queue_lifetime, seconds */
+    char version[64];                  /* "Postfix 3.7.11", from postconf after start */
     /* The "... TLS connection established to HOST[ADDR]:PORT" lines seen,
      * by smtp process and endpoint, the newest replacing an older one of
      * the same pair: a delivery line of that process to that relay was
@@ -120,7 +126,32 @@ static const char master_cf[] =
     "local     unix  -       n       n       -       -       local\n"
     "anvil     unix  -       -       n       -       1       anvil\n"
     "scache    unix  -       -       n       -       1       scache\n"
-    "postlog   unix-dgram n  -       n       -       1       postlogd\n";
+    "postlog   unix-dgram n  -       n       -       1       postlogd\n"
+    "virtual   unix  -       n       n       -       -       virtual\n";
+
+/* --retry: Postfix's own timers (its defaults, which the lab's short ones
+ * would replace), the virtual clock's environment in every daemon
+ * (import_environment NAME=VALUE: the postfix command and master pass it
+ * to each process they start), and the sender's mailbox: virtual(8)
+ * delivering myhostname's mail into base/mail/sender/ (a maildir). */
+static void retry_cf(const lab_postfix *p, struct dl_buf *b)
+{
+    struct passwd *pw = getpwnam(MAIL_OWNER);
+    dl_buf_printf(b, "# --retry: Postfix's own retry timers, the lab's virtual clock\n"
+                     "import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG LANG=C "
+                     "POSTLOG_SERVICE POSTLOG_HOSTNAME");
+    for (const char *const *e = p->clock->env; e && *e; e++)
+        dl_buf_printf(b, " %s", *e);
+    dl_buf_printf(b,
+                  "\n"
+                  "virtual_mailbox_domains = $myhostname\n"
+                  "virtual_mailbox_base = %s\n"
+                  "virtual_mailbox_maps = static:sender/\n"
+                  "virtual_uid_maps = static:%u\n"
+                  "virtual_gid_maps = static:%u\n"
+                  "virtual_minimum_uid = 1\n",
+                  p->mail, pw ? (unsigned)pw->pw_uid : 0, pw ? (unsigned)pw->pw_gid : 0);
+}
 
 static char *main_cf(const lab_postfix *p, char *const *options, size_t n_options)
 {
@@ -152,12 +183,7 @@ static char *main_cf(const lab_postfix *p, char *const *options, size_t n_option
                   "smtp_dns_support_level = dnssec\n"
                   "smtp_tls_security_level = dane\n"
                   "smtp_tls_loglevel = 1\n"
-                  "# the lab: short timers, one session per message\n"
-                  "queue_run_delay = 1s\n"
-                  "minimal_backoff_time = 2s\n"
-                  "maximal_backoff_time = 4s\n"
-                  "maximal_queue_lifetime = 1h\n"
-                  "bounce_queue_lifetime = 1h\n"
+                  "# the lab: short timeouts, one session per message\n"
                   "smtp_connect_timeout = 5s\n"
                   "smtp_helo_timeout = 10s\n"
                   "smtp_starttls_timeout = 10s\n"
@@ -166,6 +192,15 @@ static char *main_cf(const lab_postfix *p, char *const *options, size_t n_option
                   "default_destination_rate_delay = 0s\n"
                   "in_flow_delay = 0s\n",
                   p->queue, p->data, p->ipv6 ? "all" : "ipv4", p->maillog, p->log);
+    if (p->clock)
+        retry_cf(p, &b);
+    else
+        dl_buf_printf(&b, "# the lab: short timers (without --retry)\n"
+                          "queue_run_delay = 1s\n"
+                          "minimal_backoff_time = 2s\n"
+                          "maximal_backoff_time = 4s\n"
+                          "maximal_queue_lifetime = 1h\n"
+                          "bounce_queue_lifetime = 1h\n");
     dl_buf_append(&b, "", 1);
     /* An option replaces the default line of the same name (Postfix
      * warns about a parameter set twice). */
@@ -233,6 +268,10 @@ static lab_postfix *postfix_new(const char *run_dir, bool ipv6, char *const *opt
     p->data = dl_xasprintf("%s/data", p->base);
     p->log = dl_xasprintf("%s/log", p->base);
     p->maillog = dl_xasprintf("%s/log/maillog", p->base);
+    p->mail = dl_xasprintf("%s/mail", p->base);
+    p->options = dl_xcalloc(n_options + 1, sizeof(char *));
+    p->n_options = n_options;
+    memcpy(p->options, options, n_options * sizeof(char *));
     for (size_t i = 0; i < n_options; i++) {
         const char *eq = strchr(options[i], '=');
         if (eq == NULL || eq == options[i] || strchr(options[i], '\n')) {
@@ -295,6 +334,8 @@ static void pf_destroy(void *mta)
     free(p->data);
     free(p->log);
     free(p->maillog);
+    free(p->mail);
+    free(p->options);
     free(p);
 }
 
@@ -334,7 +375,8 @@ static int pf_start(void *mta, struct dl_error *err)
     return 0;
 }
 
-/* `sendmail -C DIR -f <> -i RCPT` with a small message carrying m->msgid. */
+/* `sendmail -C DIR -f <> -i RCPT` with a small message carrying m->msgid
+ * (with --retry -f the clock's sender, whose mailbox gets the bounce). */
 static int pf_inject(void *mta, const struct lab_mta_msg *m, const char *subject,
                      struct dl_error *err)
 {
@@ -344,7 +386,7 @@ static int pf_inject(void *mta, const struct lab_mta_msg *m, const char *subject
                     "-C",
                     p->conf,
                     "-f",
-                    "",
+                    (char *)(p->clock ? p->clock->sender : ""),
                     "-i",
                     "--",
                     (char *)m->rcpt,
@@ -372,6 +414,46 @@ static void field(const char *line, const char *key, char *buf, size_t len)
     if (end == NULL)
         end = v + strlen(v);
     snprintf(buf, len, "%.*s", (int)(end - v), v);
+}
+
+/* --retry: the attempt a status line reports, appended to m->att (its
+ * time from the line's stamp; a sent one's TLS from the connection line
+ * of its smtp process, as for the first attempt). */
+static void record_attempt(const lab_postfix *pf, const char *line, long pid, struct lab_mta_msg *m)
+{
+    struct lab_mta_attempt a = {.status = m->status, .auth = LAB_MTA_AUTH_UNKNOWN};
+    a.at = lab_mta_log_time(line, *pf->clock->now);
+    snprintf(a.dsn, sizeof(a.dsn), "%s", m->dsn);
+    snprintf(a.relay, sizeof(a.relay), "%s", m->relay);
+    snprintf(a.reason, sizeof(a.reason), "%s", m->reason);
+    for (size_t i = 0; pid >= 0 && i < sizeof(pf->tls) / sizeof(pf->tls[0]); i++)
+        if (pf->tls[i].pid == pid && strcmp(pf->tls[i].endpoint, m->relay) == 0)
+            a.auth = pf->tls[i].auth;
+    if (a.auth == LAB_MTA_AUTH_UNKNOWN && m->status == LAB_MTA_SENT)
+        a.auth = m->auth;
+    lab_mta_attempt_add(m, &a);
+}
+
+/* --retry: qmgr's "QID: from=<...>, status=expired, returned to sender"
+ * (the queue lifetime is over: m is bounced) and bounce's "QID: sender
+ * non-delivery notification: QID2". Whether the line was one of them. */
+static bool retry_line(const lab_postfix *pf, const char *line, const char *text,
+                       struct lab_mta_msg *m)
+{
+    const char *ndn = "sender non-delivery notification: ";
+    if (m == NULL)
+        return false;
+    if (strncmp(text, "from=<", 6) == 0 && strstr(text, ", status=expired") != NULL) {
+        m->status = LAB_MTA_BOUNCED;
+        m->expired = lab_mta_log_time(line, *pf->clock->now);
+        return true;
+    }
+    if (strncmp(text, ndn, strlen(ndn)) == 0) {
+        snprintf(m->bounce_qid, sizeof(m->bounce_qid), "%.*s",
+                 (int)strcspn(text + strlen(ndn), " \n"), text + strlen(ndn));
+        return true;
+    }
+    return false;
 }
 
 /* One maillog line: "... postfix/PROG[PID]: QID: text". */
@@ -405,8 +487,11 @@ static void log_line(void *ctx, const char *line, struct lab_mta_msg *msgs, size
         }
         return;
     }
+    if (pf->clock && retry_line(pf, line, q, lab_mta_by_qid(msgs, n, p, qlen)))
+        return;
     if (strncmp(q, "to=<", 4) != 0 || (m = lab_mta_by_qid(msgs, n, p, qlen)) == NULL ||
-        m->status != LAB_MTA_PENDING || (st = strstr(q, ", status=")) == NULL)
+        !(m->status == LAB_MTA_PENDING || (pf->clock && m->status == LAB_MTA_DEFERRED)) ||
+        (st = strstr(q, ", status=")) == NULL)
         return;
     st += strlen(", status=");
     if (strncmp(st, "sent ", 5) == 0)
@@ -426,6 +511,8 @@ static void log_line(void *ctx, const char *line, struct lab_mta_msg *msgs, size
         snprintf(m->reason, sizeof(m->reason), "%.*s", (int)(l && st[l] == ')' ? l - 1 : l),
                  st + 1);
     }
+    if (pf->clock)
+        record_attempt(pf, line, pid, m);
 }
 
 /* Read what the maillog gained since the last call and update the
@@ -497,6 +584,126 @@ static void pf_stop(void *mta)
     p->started = false;
 }
 
+/* --retry: Postfix's own timers, the virtual clock, the sender's mailbox
+ * (retry_cf); main.cf rewritten, then its queue lifetime read back. */
+static int pf_retry(void *mta, const struct lab_mta_clock *c, struct dl_error *err)
+{
+    lab_postfix *p = mta;
+    struct passwd *pw = getpwnam(MAIL_OWNER);
+    char *text, *path, cmd[64];
+    char *argv[] = {(char *)lab_mta_sbin("postconf", cmd, sizeof(cmd)),
+                    "-c",
+                    p->conf,
+                    "-h",
+                    "maximal_queue_lifetime",
+                    NULL};
+    struct dl_buf out = {0};
+    int64_t secs = 0;
+    int rc;
+    p->clock = c;
+    if (pw == NULL || dl_mkdir_p(p->mail, 0755, err) != 0)
+        return pw ? -1 : dl_error_set(err, "no user '" MAIL_OWNER "'");
+    if (chown(p->mail, pw->pw_uid, pw->pw_gid) != 0)
+        return dl_error_set(err, "chown %s: %s", p->mail, strerror(errno));
+    text = main_cf(p, p->options, p->n_options);
+    path = dl_xasprintf("%s/main.cf", p->conf);
+    rc = dl_write_file(path, text, strlen(text), 0644, err);
+    free(path);
+    free(text);
+    if (rc != 0)
+        return -1;
+    if (lab_mta_run(argv, NULL, &out, 10000) != 0) {
+        dl_buf_free(&out);
+        return dl_error_set(err, "postconf -c %s -h maximal_queue_lifetime failed", p->conf);
+    }
+    dl_buf_append(&out, "", 1);
+    ((char *)out.data)[strcspn((char *)out.data, "\n")] = '\0';
+    rc = dl_parse_duration((char *)out.data, &secs);
+    if (rc != 0)
+        dl_error_set(err, "maximal_queue_lifetime '%s': not a duration", (char *)out.data);
+    p->lifetime = (long)secs;
+    dl_buf_free(&out);
+    return rc;
+}
+
+/* Where queue file qid is: its path under queue/NAME (hashed one level
+ * deep, as Postfix's hash_queue_names), or NULL. */
+static char *queue_file(const lab_postfix *p, const char *name, const char *qid)
+{
+    char *path = dl_xasprintf("%s/%s/%c/%s", p->queue, name, qid[0], qid);
+    if (access(path, F_OK) == 0)
+        return path;
+    free(path);
+    path = dl_xasprintf("%s/%s/%s", p->queue, name, qid);
+    if (access(path, F_OK) == 0)
+        return path;
+    free(path);
+    return NULL;
+}
+
+/* Postfix writes a deferred message's next attempt time as its queue
+ * file's modification time (on the virtual clock: the daemons set it). */
+static int pf_next_try(void *mta, const struct lab_mta_msg *m, time_t *when)
+{
+    lab_postfix *p = mta;
+    char *path = m->qid[0] ? queue_file(p, "deferred", m->qid) : NULL;
+    struct stat st;
+    int rc = path && stat(path, &st) == 0 ? 1 : 0;
+    if (rc)
+        *when = st.st_mtime;
+    free(path);
+    return rc;
+}
+
+/* `postkick -c DIR public qmgr D`: qmgr scans the deferred queue now
+ * instead of at its next queue_run_delay tick; a file whose time has not
+ * come stays deferred. */
+static void pf_kick(void *mta)
+{
+    lab_postfix *p = mta;
+    char cmd[64];
+    char *argv[] = {(char *)lab_mta_sbin("postkick", cmd, sizeof(cmd)),
+                    "-c",
+                    p->conf,
+                    "public",
+                    "qmgr",
+                    "D",
+                    NULL};
+    lab_mta_run(argv, NULL, NULL, 10000);
+}
+
+static long pf_lifetime(void *mta)
+{
+    const lab_postfix *p = mta;
+    return p->lifetime;
+}
+
+/* The sender's maildir file holding m's non-delivery report (it quotes
+ * m's Message-ID), as text. */
+static char *pf_bounce(void *mta, const struct lab_mta_msg *m)
+{
+    lab_postfix *p = mta;
+    char *dir = dl_xasprintf("%s/sender/new", p->mail), *found = NULL;
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && found == NULL && (de = readdir(d)) != NULL) {
+        char *path, *text = NULL;
+        size_t len;
+        if (de->d_name[0] == '.')
+            continue;
+        path = dl_xasprintf("%s/%s", dir, de->d_name);
+        if (dl_read_file(path, 1 << 20, &text, &len, NULL) == 0 && strstr(text, m->msgid))
+            found = text;
+        else
+            free(text);
+        free(path);
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+    return found;
+}
+
 /* The adapter table. */
 
 static void *pf_create(const char *run_dir, bool ipv6, const struct lab_mta_option *opts,
@@ -532,6 +739,11 @@ const struct lab_mta_adapter lab_mta_postfix = {
     .inject = pf_inject,
     .poll = pf_poll,
     .queue_reasons = pf_reasons,
+    .retry = pf_retry,
+    .next_try = pf_next_try,
+    .kick = pf_kick,
+    .lifetime = pf_lifetime,
+    .bounce = pf_bounce,
     .stop = pf_stop,
     .destroy = pf_destroy,
 };

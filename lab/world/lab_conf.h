@@ -10,6 +10,9 @@
  *                            hints and the lab trust anchor RUN/root.key;
  *                            or the resolver chosen in its place and its
  *                            configuration (lab_resconf.h)
+ *   RUN/etc/unbound-clock.conf  included by unbound.conf: empty, or the
+ *                            virtual validation time of `mta --retry`
+ *                            (val-override-date, lab_vclock)
  *   RUN/etc/root.hints       the lab root server
  *   RUN/etc/resolv.conf      what `danelab exec` shows as /etc/resolv.conf
  *   RUN/etc/libunbound.conf  for libunbound-based tools (unbound-host -C):
@@ -39,6 +42,7 @@
 #include "zone_tree.h"
 
 #include <stdbool.h>
+#include <time.h>
 
 #define LAB_ADDR_PARENT   LAB_ROOT_NS_ADDR
 #define LAB_ADDR_CHILD    "127.53.0.2"
@@ -67,7 +71,8 @@
 #define LAB_UB_PORTS                                                                               \
     "    outgoing-port-avoid: 0-65535\n"                                                           \
     "    outgoing-port-permit: 32768-33791\n"
-#define LAB_CLIENT_UB_CONF "etc/libunbound-client.conf" /* relative to the run directory */
+#define LAB_RESOLVER_CLOCK_CONF "etc/unbound-clock.conf"     /* relative to the run directory */
+#define LAB_CLIENT_UB_CONF      "etc/libunbound-client.conf" /* relative to the run directory */
 
 /* How long the reference client waits for each step of an SMTP session
  * with the lab's fakesmtp (connect, each reply, the handshake). No
@@ -108,6 +113,12 @@ char *lab_conf_pidfile(const char *run_dir, enum lab_server_id id);
  * LAB_ADDR_CHILD to nsd-child; lame zones (zone_def.lame) to none. With
  * `ipv6` (the lab's own namespace), NSD and Unbound listen on their
  * LAB_ADDR6_* address too; without (the host's loopback), IPv4 only. */
+struct dl_buf;
+
+/* The text of RUN/etc/unbound-clock.conf into b: a server clause with
+ * val-override-date `when` (UNIX seconds), or none when `when` is 0. */
+void lab_conf_resolver_clock(struct dl_buf *b, time_t when);
+
 int lab_conf_write(const char *run_dir, const zone_tree *tree, bool ipv6,
                    enum lab_resolver resolver, struct dl_error *err);
 

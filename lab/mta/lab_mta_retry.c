@@ -1,0 +1,344 @@
+#include "lab_mta_retry.h"
+
+#include "dl_util.h"
+#include "lab_interrupt.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KICK_AGAIN_MS 3000 /* a due message not taken yet: ask again */
+#define BOUNCE_WAIT_S 15   /* for a non-delivery report to reach the mailbox */
+
+static bool finished(const struct lab_mta_msg *m)
+{
+    return m->status == LAB_MTA_SENT || m->status == LAB_MTA_BOUNCED;
+}
+
+/* Install the state of each scenario in force `at` seconds after the
+ * first attempt, where it differs from the one installed. */
+static int states_at(struct lab_mta_retry *r, struct lab_mta_retry_item *items, size_t n,
+                     int64_t at, struct dl_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        int index = lab_state_at(items[i].s, at);
+        if (index != items[i].st.state &&
+            lab_state_install(&r->env, items[i].index, index, &items[i].st, err) != 0)
+            return dl_error_prefix(err, "--retry: %s at +%llds", items[i].s->name, (long long)at);
+    }
+    return 0;
+}
+
+/* The clock to `when`, the adapter told. */
+static int move_clock(struct lab_mta_retry *r, time_t when, struct dl_error *err)
+{
+    if (lab_vclock_set(r->clock, when, err) != 0)
+        return -1;
+    r->vnow = when;
+    return 0;
+}
+
+int lab_mta_retry_prepare(struct lab_mta_retry *r, struct lab_mta_retry_item *items, size_t n,
+                          struct dl_error *err)
+{
+    if (r->ad->retry == NULL || r->ad->next_try == NULL || r->ad->kick == NULL)
+        return dl_error_set(err, "--retry: the %s adapter cannot run on the virtual clock yet",
+                            r->ad->name);
+    for (size_t i = 0; i < n; i++)
+        lab_state_init(&items[i].st);
+    if ((r->clock = lab_vclock_new(r->env.run_dir, err)) == NULL ||
+        move_clock(r, r->env.now, err) != 0 || states_at(r, items, n, 0, err) != 0)
+        return -1;
+    r->mc.env = lab_vclock_env(r->clock);
+    r->mc.now = &r->vnow;
+    r->mc.sender = "sender@mta.danelab.invalid";
+    for (size_t i = 0; i < n; i++)
+        items[i].awaiting = true; /* the first attempt */
+    return r->ad->retry(r->mta, &r->mc, err);
+}
+
+/* Read the MTA's log into the items' messages. */
+static void poll_all(struct lab_mta_retry *r, struct lab_mta_retry_item *items, size_t n,
+                     struct lab_mta_msg *msgs)
+{
+    for (size_t i = 0; i < n; i++)
+        msgs[i] = *items[i].msg;
+    r->ad->poll(r->mta, msgs, n);
+    for (size_t i = 0; i < n; i++)
+        *items[i].msg = msgs[i];
+}
+
+/* Give each new attempt of each message its reference outcome (in the
+ * state installed: the clock has not moved since it was made). */
+static void judge_new(struct lab_mta_retry *r, struct lab_mta_retry_item *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct lab_mta_msg *m = items[i].msg;
+        for (; items[i].n_judged < m->n_att; items[i].n_judged++) {
+            struct lab_mta_attempt *a = &m->att[items[i].n_judged];
+            a->state = items[i].st.state;
+            r->ref(r->ref_ctx, items[i].s, a->at > 0 ? a->at : r->vnow, a);
+            items[i].awaiting = false;
+        }
+        if (finished(m))
+            items[i].awaiting = false;
+    }
+}
+
+/* The earliest time a waiting message is next tried, into *when: 1; 0
+ * when some message is in flight, due or awaited (nothing to move); -1
+ * when every message is finished. */
+static int next_move(struct lab_mta_retry *r, struct lab_mta_retry_item *items, size_t n,
+                     time_t *when)
+{
+    bool any = false;
+    *when = 0;
+    for (size_t i = 0; i < n; i++) {
+        time_t t;
+        if (finished(items[i].msg))
+            continue;
+        any = true;
+        if (items[i].awaiting || r->ad->next_try(r->mta, items[i].msg, &t) != 1 ||
+            t <= lab_vclock_now(r->clock))
+            return 0;
+        if (*when == 0 || t < *when)
+            *when = t;
+    }
+    return any ? 1 : -1;
+}
+
+/* Wait (bounded) for the non-delivery reports of returned messages. */
+static void read_bounces(struct lab_mta_retry *r, struct lab_mta_retry_item *items, size_t n,
+                         struct lab_mta_msg *msgs)
+{
+    double deadline = dl_mono() + BOUNCE_WAIT_S;
+    for (bool missing = true; missing && !lab_interrupted();) {
+        missing = false;
+        poll_all(r, items, n, msgs);
+        for (size_t i = 0; i < n; i++)
+            if (items[i].msg->status == LAB_MTA_BOUNCED && items[i].bounce == NULL &&
+                r->ad->bounce != NULL &&
+                (items[i].bounce = r->ad->bounce(r->mta, items[i].msg)) == NULL)
+                missing = true;
+        if (missing && dl_mono() > deadline)
+            break;
+        if (missing)
+            dl_sleep_ms(100);
+    }
+}
+
+int lab_mta_retry_drive(struct lab_mta_retry *r, struct lab_mta_retry_item *items, size_t n,
+                        struct dl_error *err)
+{
+    struct lab_mta_msg *msgs = dl_xcalloc(n + 1, sizeof(*msgs));
+    double t0 = dl_mono(), deadline = t0 + r->timeout_s, kicked = t0;
+    int rc = 0;
+    for (;;) {
+        time_t when;
+        int next;
+        poll_all(r, items, n, msgs);
+        judge_new(r, items, n);
+        next = next_move(r, items, n, &when);
+        if (next < 0 || lab_interrupted() || dl_mono() > deadline)
+            break;
+        if (next == 0) {
+            if ((dl_mono() - kicked) * 1000 > KICK_AGAIN_MS) {
+                r->ad->kick(r->mta);
+                kicked = dl_mono();
+            }
+            dl_sleep_ms(20);
+            continue;
+        }
+        if ((rc = states_at(r, items, n, (int64_t)(when - r->env.now), err)) != 0 ||
+            (rc = move_clock(r, when, err)) != 0)
+            break;
+        for (size_t i = 0; i < n; i++) {
+            time_t t;
+            if (!finished(items[i].msg) && r->ad->next_try(r->mta, items[i].msg, &t) == 1 &&
+                t <= when)
+                items[i].awaiting = true;
+        }
+        r->ad->kick(r->mta);
+        kicked = dl_mono();
+    }
+    if (rc == 0)
+        read_bounces(r, items, n, msgs);
+    free(msgs);
+    r->wall = dl_mono() - t0;
+    return rc;
+}
+
+int lab_mta_retry_finish(struct lab_mta_retry *r, struct lab_mta_retry_item *items, size_t n,
+                         struct dl_error *err)
+{
+    struct dl_error e2;
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (lab_state_restore(&r->env, items[i].index, &items[i].st, &e2) != 0 && rc == 0) {
+            *err = e2;
+            rc = -1;
+        }
+        free(items[i].bounce);
+        items[i].bounce = NULL;
+    }
+    if (lab_vclock_free(r->clock, &e2) != 0 && rc == 0) {
+        *err = e2;
+        rc = -1;
+    }
+    r->clock = NULL;
+    lab_smtp_free(r->env.smtp);
+    r->env.smtp = NULL;
+    return rc;
+}
+
+static void hm(int64_t secs, char *buf, size_t len)
+{
+    snprintf(buf, len, "+%lldd%02lldh%02lld", (long long)(secs / 86400),
+             (long long)(secs % 86400 / 3600), (long long)(secs % 3600 / 60));
+}
+
+/* The first attempt that breaks a rule about deliveries and deferrals,
+ * judged against the reference client at its time; 0 when none. */
+static enum lab_verdict judge_attempts(const struct lab_mta_retry *r,
+                                       const struct lab_mta_retry_item *it, char *why, size_t len)
+{
+    const struct lab_mta_msg *m = it->msg;
+    char t[32];
+    for (size_t k = 0; k < m->n_att; k++) {
+        const struct lab_mta_attempt *a = &m->att[k];
+        hm(a->at - r->env.now, t, sizeof(t));
+        if (a->status == LAB_MTA_SENT && !a->ref_delivers) {
+            snprintf(why, len,
+                     "attempt %zu at %s delivered to %s while the reference client refused "
+                     "(%s %s): the DANE failure lasted",
+                     k + 1, t, a->relay, a->ref_code, a->ref_reason);
+            return LAB_VERDICT_LEAK;
+        }
+        if (a->status == LAB_MTA_SENT && a->auth != LAB_MTA_AUTH_VERIFIED) {
+            snprintf(why, len, "attempt %zu at %s delivered to %s without authenticating it (%s)",
+                     k + 1, t, a->relay, lab_mta_auth_name(a->auth));
+            return LAB_VERDICT_DEVIATION;
+        }
+        if (a->status != LAB_MTA_SENT && a->ref_delivers) {
+            snprintf(why, len,
+                     "attempt %zu at %s %s (%s %s) although the reference client delivered "
+                     "then: not delivered at the first retry after the fix",
+                     k + 1, t, lab_mta_status_name(a->status), a->dsn, a->reason);
+            return LAB_VERDICT_DEVIATION;
+        }
+    }
+    return LAB_VERDICT_PASS;
+}
+
+/* The rules about giving up: not before the queue lifetime nor 4 days,
+ * and a 5.x.x non-delivery report naming the failure in the mailbox. */
+static enum lab_verdict judge_bounce(const struct lab_mta_retry *r,
+                                     const struct lab_mta_retry_item *it, char *why, size_t len)
+{
+    const struct lab_mta_msg *m = it->msg;
+    const struct lab_mta_attempt *last = m->n_att ? &m->att[m->n_att - 1] : NULL;
+    long life = r->ad->lifetime ? r->ad->lifetime(r->mta) : 0;
+    int64_t after = m->expired - r->env.now;
+    const char *st = it->bounce ? strstr(it->bounce, "\nStatus: ") : NULL;
+    char t[32];
+    hm(after, t, sizeof(t));
+    if (after < LAB_MTA_RETRY_MIN_GIVEUP || after < life) {
+        snprintf(why, len,
+                 "returned to the sender at %s, before %s (RFC 5321 4.5.4.1: give up no "
+                 "earlier than 4-5 days; queue lifetime %lds)",
+                 t, after < LAB_MTA_RETRY_MIN_GIVEUP ? "4 days" : "its queue lifetime", life);
+        return LAB_VERDICT_DEVIATION;
+    }
+    if (it->bounce == NULL) {
+        snprintf(why, len,
+                 "returned at %s, but no non-delivery report reached the sender's "
+                 "mailbox",
+                 t);
+        return LAB_VERDICT_DEVIATION;
+    }
+    if (st == NULL || st[9] != '5') {
+        snprintf(why, len, "the non-delivery report's Status is %.*s, not 5.x.x",
+                 st ? (int)strcspn(st + 9, "\r\n") : 4, st ? st + 9 : "none");
+        return LAB_VERDICT_DEVIATION;
+    }
+    if (last && last->reason[0] && strstr(it->bounce, last->reason) == NULL) {
+        snprintf(why, len, "the non-delivery report does not name the failure (\"%s\")",
+                 last->reason);
+        return LAB_VERDICT_DEVIATION;
+    }
+    snprintf(why, len, "deferred %zu times, returned at %s with Status %.*s (%s)", m->n_att, t,
+             (int)strcspn(st + 9, "\r\n"), st + 9, last ? last->reason : "");
+    return LAB_VERDICT_PASS;
+}
+
+enum lab_verdict lab_mta_retry_judge(const struct lab_mta_retry *r,
+                                     const struct lab_mta_retry_item *it,
+                                     const struct lab_arrival *arr, size_t n_arr, char *why,
+                                     size_t len)
+{
+    const struct lab_mta_msg *m = it->msg;
+    enum lab_verdict v;
+    for (size_t i = 0; i < n_arr; i++)
+        if (!arr[i].tls) {
+            snprintf(why, len, "stored by %s in plaintext", arr[i].host);
+            return LAB_VERDICT_LEAK;
+        }
+    if ((v = judge_attempts(r, it, why, len)) != LAB_VERDICT_PASS)
+        return v;
+    if (m->status == LAB_MTA_BOUNCED) {
+        const struct lab_mta_attempt *last = m->n_att ? &m->att[m->n_att - 1] : NULL;
+        if (last && last->ref_delivers) {
+            snprintf(why, len, "returned to the sender although the reference client delivered");
+            return LAB_VERDICT_DEVIATION;
+        }
+        return judge_bounce(r, it, why, len);
+    }
+    if (m->status == LAB_MTA_SENT) {
+        if (n_arr == 0) {
+            snprintf(why, len, "sent, but stored by no MX host");
+            return LAB_VERDICT_DEVIATION;
+        }
+        snprintf(why, len,
+                 "delivered at attempt %zu, authenticated, when the reference client "
+                 "first delivered",
+                 m->n_att);
+        return LAB_VERDICT_PASS;
+    }
+    snprintf(why, len, "still %s after %d s of wall time (%zu attempts)",
+             lab_mta_status_name(m->status), r->timeout_s, m->n_att);
+    return LAB_VERDICT_DEVIATION;
+}
+
+static json_t *attempt_json(const struct lab_mta_retry *r, const struct lab_mta_attempt *a)
+{
+    char stamp[32];
+    struct tm tm;
+    time_t at = a->at;
+    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&at, &tm));
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:{s:b, s:s, s:s}}", "after",
+                     (json_int_t)(a->at - r->env.now), "time", stamp, "status",
+                     lab_mta_status_name(a->status), "dsn", a->dsn, "relay", a->relay, "reason",
+                     a->reason, "auth", lab_mta_auth_name(a->auth), "state", a->state + 1,
+                     "reference", "delivers", a->ref_delivers, "code", a->ref_code, "reason",
+                     a->ref_reason);
+}
+
+json_t *lab_mta_retry_json(const struct lab_mta_retry *r, const struct lab_mta_retry_item *it)
+{
+    const struct lab_mta_msg *m = it->msg;
+    const char *st = it->bounce ? strstr(it->bounce, "\nStatus: ") : NULL;
+    char status[16] = "";
+    json_t *att = json_array(), *o;
+    for (size_t k = 0; k < m->n_att; k++)
+        json_array_append_new(att, attempt_json(r, &m->att[k]));
+    if (st)
+        snprintf(status, sizeof(status), "%.*s", (int)strcspn(st + 9, "\r\n"), st + 9);
+    o = json_pack("{s:I, s:I, s:f, s:o, s:{s:b, s:s*}}", "t0", (json_int_t)r->env.now, "lifetime",
+                  (json_int_t)(r->ad->lifetime ? r->ad->lifetime(r->mta) : 0), "wall_seconds",
+                  r->wall, "attempts", att, "bounce", "received", it->bounce != NULL, "status",
+                  st ? status : NULL);
+    if (m->expired)
+        json_object_set_new(o, "expired_after",
+                            json_integer((json_int_t)(m->expired - r->env.now)));
+    return o;
+}
