@@ -13,7 +13,6 @@
 #   dns-mx-cname-insecure, wild-tlsa-servfail-second-mx: a CNAME domain,
 #     a null MX beside hosts, an MX host CNAME, a second host's failure:
 #     published as plain names by import v1.
-# ci-sanitizers: skip (two labs and a run of 22 imported scenarios; the fuzz harness fuzz_evidence covers the parser under ASan)
 . "$(dirname "$0")/lib.sh"
 SCHEMA="$SRC_DIR/docs/evidence.schema.json"
 VALIDATE="$TESTS_DIR/schema/validate-tlsrpt.py"

@@ -4,7 +4,6 @@
 # (maximal_queue_lifetime=0: it gives up at the first DANE failure) is
 # caught. The 5-day "never fixed" path (about a minute: 113 attempts) is
 # left to bench/mta (see danelab(1)), not run here.
-# ci-sanitizers: skip (the lab's C paths are those of t_timeline and t_mta_postfix)
 . "$(dirname "$0")/lib.sh"
 
 if ! [ -x /usr/sbin/postfix ] || ! id postfix >/dev/null 2>&1; then
