@@ -1,19 +1,29 @@
-# ci-sanitizers: skip (the catalogue three more times, as shards: t_run's paths; merge is fuzzed under ASan)
-# danelab run --shard K/N and danelab report merge: the shards of the
-# catalogue are disjoint and cover it, and their merged report says what
-# the full run says, scenario by scenario.
+# ci-sanitizers: skip (a fifth of the catalogue four more times, as shards: t_run's paths; merge is fuzzed under ASan)
+# danelab run --shard K/N and danelab report merge: the shards of a
+# selection are disjoint and cover it, and their merged report says what
+# the full run of the selection says, scenario by scenario. The selection
+# is every fifth scenario of the catalogue by name (about 40), and
+# dns-lame-delegation (a TLS-RPT policy behind SERVFAIL), less the
+# scenarios that wait for DNS timeouts (16 s each): the shard
+# and merge logic does not depend on which scenarios, t_run runs them all,
+# and four runs of the whole catalogue cost CI two minutes.
 . "$(dirname "$0")/lib.sh"
 
 dl() { "$DANELAB" -r "$RUN" "$@"; }
+# shellcheck disable=SC2046 # one word per option and name
+set -- $("$DANELAB" list --json | jq -r '[.[].name] | to_entries[] |
+    select((.key % 5 == 0 and (.value | test("timeout") | not)) or .value == "dns-lame-delegation") |
+    "--scenario", .value')
+[ $# -gt 40 ] && ok "a selection of $(($# / 2)) scenarios" || not_ok "a selection of scenarios" "$# words"
 check "danelab up" dl up
-dl run --json --tlsrpt "$WORK/tlsrpt-full" >"$WORK/full.json" 2>/dev/null
+dl run "$@" --json --tlsrpt "$WORK/tlsrpt-full" >"$WORK/full.json" 2>/dev/null
 full_rc=$?
 for k in 1 2 3; do
-    dl run --json --shard "$k/3" --tlsrpt "$WORK/tlsrpt-s$k" >"$WORK/s$k.json" 2>/dev/null
+    dl run "$@" --json --shard "$k/3" --tlsrpt "$WORK/tlsrpt-s$k" >"$WORK/s$k.json" 2>/dev/null
 done
 names() { jq -r '.scenarios[].name' "$@" | sort; }
 names "$WORK/full.json" >"$WORK/full.names"
-check_output "the full run checks the catalogue" "^$(ls "$CATALOGUE"/*.yaml | wc -l)\$" sh -c "wc -l <'$WORK/full.names'"
+check_output "the full run checks the selection" "^$(($# / 2))\$" sh -c "wc -l <'$WORK/full.names'"
 cat "$WORK/s1.json" "$WORK/s2.json" "$WORK/s3.json" | jq -r '.scenarios[].name' | sort >"$WORK/union.names"
 check "the union of shards 1/3, 2/3, 3/3 is the catalogue" cmp "$WORK/full.names" "$WORK/union.names"
 check_output "the shards are disjoint" '^$' sh -c "uniq -d '$WORK/union.names'"
@@ -21,10 +31,10 @@ check_output "their sizes differ by one at most" '^[01]$' \
     sh -c "for k in 1 2 3; do jq '.scenarios | length' '$WORK/s'\$k.json; done | sort -n | sed -n '1p;\$p' | tr '\\n' ' ' | awk '{ print \$2 - \$1 }'"
 check_output "each says which shard it is" '^1/3 2/3 3/3 $' \
     sh -c "for k in 1 2 3; do jq -r '\"\\(.shard.index)/\\(.shard.count)\"' '$WORK/s'\$k.json; done | tr '\\n' ' '"
-dl run --json --shard 2/3 >"$WORK/s2again.json" 2>/dev/null
+dl run "$@" --json --shard 2/3 >"$WORK/s2again.json" 2>/dev/null
 check "a shard is the same slice on every run" sh -c "[ \"\$(jq -c '[.scenarios[].name]' '$WORK/s2again.json')\" = \"\$(jq -c '[.scenarios[].name]' '$WORK/s2.json')\" ]"
-check_output "--shard 1/1 is the whole catalogue" "^$(wc -l <"$WORK/full.names")\$" \
-    sh -c "\"\$DANELAB\" -r '$RUN' run --json --shard 1/1 2>/dev/null | jq '.scenarios | length'"
+check_output "--shard 1/1 is the whole selection" "^$(wc -l <"$WORK/full.names")\$" \
+    sh -c "\"\$DANELAB\" -r '$RUN' run \"\$@\" --json --shard 1/1 2>/dev/null | jq '.scenarios | length'" sh "$@"
 check_output "--shard with --scenario: a slice of the named ones" '^good 1 unsigned 1 $' \
     sh -c "for k in 1 2; do \"\$DANELAB\" -r '$RUN' run --json --scenario unsigned --scenario good --shard \$k/2 2>/dev/null | jq -r '\"\\(.scenarios[0].name) \\(.scenarios | length)\"'; done | tr '\\n' ' '"
 for bad in 0/3 4/3 3 a/b 1/0 1/3x; do
