@@ -46,36 +46,6 @@ void lab_dnsask_free(lab_dnsask *a)
     free(a);
 }
 
-const char *lab_dnsask_ede_name(int code)
-{
-    static const char *const names[] = {"Other",
-                                        "Unsupported DNSKEY Algorithm",
-                                        "Unsupported DS Digest Type",
-                                        "Stale Answer",
-                                        "Forged Answer",
-                                        "DNSSEC Indeterminate",
-                                        "DNSSEC Bogus",
-                                        "Signature Expired",
-                                        "Signature Not Yet Valid",
-                                        "DNSKEY Missing",
-                                        "RRSIGs Missing",
-                                        "No Zone Key Bit Set",
-                                        "NSEC Missing",
-                                        "Cached Error",
-                                        "Not Ready",
-                                        "Blocked",
-                                        "Censored",
-                                        "Filtered",
-                                        "Prohibited",
-                                        "Stale NXDOMAIN Answer",
-                                        "Not Authoritative",
-                                        "Not Supported",
-                                        "No Reachable Authority",
-                                        "Network Error",
-                                        "Invalid Data"};
-    return code >= 0 && code < (int)(sizeof(names) / sizeof(names[0])) ? names[code] : "unassigned";
-}
-
 /* The first EDE option of the OPT record's RDATA (RFC 6891 6.1.2:
  * OPTION-CODE, OPTION-LENGTH, OPTION-DATA; RFC 8914 2: INFO-CODE then
  * EXTRA-TEXT). */

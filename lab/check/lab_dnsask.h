@@ -37,8 +37,4 @@ void lab_dnsask_free(lab_dnsask *a);
 int lab_dnsask_lookup(lab_dnsask *a, const char *name, int type, struct lab_dnsask_answer *out,
                       struct dl_error *err);
 
-/* RFC 8914 section 4's name of an INFO-CODE ("DNSSEC Bogus"), or
- * "unassigned". */
-const char *lab_dnsask_ede_name(int code);
-
 #endif
