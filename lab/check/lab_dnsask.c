@@ -18,7 +18,11 @@ lab_dnsask *lab_dnsask_new(const char *addr, struct dl_error *err)
 {
     lab_dnsask *a = dl_xcalloc(1, sizeof(*a));
     ldns_rdf *ns = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, addr);
-    struct timeval tv = {.tv_sec = 5};
+    /* Longer than the slowest resolver takes to give up on a name server
+     * that never answers: BIND 9.18's resolver-query-timeout is 10 s, and
+     * a 5 s client gave up first (ns-tlsa-timeout-signed: no answer,
+     * an error instead of the SERVFAIL verdict). */
+    struct timeval tv = {.tv_sec = 12};
     a->res = ldns_resolver_new();
     if (a->res == NULL || ns == NULL) {
         dl_error_set(err, "resolver %s: cannot set up an ldns client", addr);

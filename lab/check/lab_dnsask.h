@@ -28,7 +28,7 @@ struct lab_dnsask_answer {
 
 typedef struct lab_dnsask lab_dnsask;
 
-/* A client of the resolver at addr, port 53 (RD, DO, 5 s timeout, TCP
+/* A client of the resolver at addr, port 53 (RD, DO, 12 s timeout, TCP
  * after a truncated answer). NULL with a reason in err. */
 lab_dnsask *lab_dnsask_new(const char *addr, struct dl_error *err);
 void lab_dnsask_free(lab_dnsask *a);

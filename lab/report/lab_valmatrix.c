@@ -226,7 +226,7 @@ static bool row_wanted(const json_t *s, const json_t *names, const char *rr, boo
 static const char *row_expected(const json_t *report, const json_t *s, const char *rr)
 {
     const json_t *r = rrset_of(s, ref_name(report), rr);
-    return r ? dl_json_str(r, "expected") : "-";
+    return r && strcmp(dl_json_str(r, "expected"), "unset") != 0 ? dl_json_str(r, "expected") : "-";
 }
 
 /* ---- text ---- */

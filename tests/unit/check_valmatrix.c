@@ -144,6 +144,30 @@ START_TEST(missing_scenario_is_an_error)
 }
 END_TEST
 
+/* The reference is Unbound wherever it is listed, else the first listed;
+ * differences are against it. */
+START_TEST(reference_choice)
+{
+    const char *two[] = {"knot", "unbound"}, *other[] = {"knot", "pdns"};
+    struct dl_error err;
+    json_t *r[2];
+    r[0] = pass_report("knot", "s1", "[" RR("mx", "secure", "insecure", "true", "") "]", true);
+    r[1] = pass_report("unbound", "s1", "[" RR("mx", "secure", "secure", "true", "") "]", true);
+    ck_assert_int_eq(lab_valmatrix_merge(r[0], r, two, NULL, 2, &err), 0);
+    ck_assert_str_eq(dl_json_str(json_object_get(r[0], "validators"), "reference"), "unbound");
+    ck_assert(json_is_true(json_object_get(rrset(r[0], "knot", "mx"), "differs")));
+    ck_assert(json_is_false(json_object_get(rrset(r[0], "unbound", "mx"), "differs")));
+    json_decref(r[0]);
+    json_decref(r[1]);
+    r[0] = pass_report("knot", "s1", "[" RR("mx", "secure", "secure", "true", "") "]", true);
+    r[1] = pass_report("pdns", "s1", "[" RR("mx", "secure", "secure", "true", "") "]", true);
+    ck_assert_int_eq(lab_valmatrix_merge(r[0], r, other, NULL, 2, &err), 0);
+    ck_assert_str_eq(dl_json_str(json_object_get(r[0], "validators"), "reference"), "knot");
+    json_decref(r[0]);
+    json_decref(r[1]);
+}
+END_TEST
+
 START_TEST(not_a_report)
 {
     const char *names[] = {"unbound"};
@@ -223,6 +247,7 @@ Suite *valmatrix_suite(void)
     TCase *pos = tcase_create("Positive"), *neg = tcase_create("Negative");
     tcase_add_test(pos, declared_difference_passes);
     tcase_add_test(pos, cells);
+    tcase_add_test(pos, reference_choice);
     tcase_add_test(pos, forms);
     tcase_add_test(neg, undeclared_difference_fails);
     tcase_add_test(neg, missing_scenario_is_an_error);
