@@ -48,6 +48,11 @@ static const char help_run[] =
     "    --html FILE        also write the HTML report (matrix, traces, chain pictures)\n"
     "    --shard K/N        only the K-th of N stable slices of the selected scenarios\n"
     "    --jobs N           N worker processes (default: online CPUs, at most 8)\n"
+    "    --resolvers LIST   the DNS checks under each resolver of LIST (comma-separated,\n"
+    "                       or all), the lab brought up with each in turn, delivery\n"
+    "                       under the first: the scenarios x validators matrix (EDE\n"
+    "                       codes; an undeclared difference fails); --markdown:\n"
+    "                       docs/validators.md\n"
     "    (danelab run --help lists every option)\n";
 
 static const char help_report[] =
@@ -114,9 +119,11 @@ static const char help_trace[] =
     "                       clause of the clause list and the scenarios naming it\n";
 
 static const char help_explain[] =
-    "  explain NAME... [--json]\n"
+    "  explain NAME... [--json] [--report FILE]\n"
     "                       what a scenario injects and what a validator reports,\n"
-    "                       its TLS-RPT policy and whether a client can read it\n";
+    "                       its TLS-RPT policy and whether a client can read it;\n"
+    "                       what the validators observed (with EDE codes) in the\n"
+    "                       last run --resolvers (RUN/validators.json) or FILE\n";
 
 static const char help_graph[] =
     "  graph NAME [-o FILE.dot]\n"

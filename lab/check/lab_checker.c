@@ -66,6 +66,24 @@ static json_t *result_json(const struct scen *s, const struct lab_dnscheck_resul
                      "rrsets", sets, "pass", all);
 }
 
+/* "validator_dns" (run --resolvers): every RRset looked up, with an
+ * expectation or not, {"validator", "rrsets": [rrset_json...], "pass"}:
+ * what lab_valmatrix compares between validators. */
+static json_t *validator_json(const struct scen *s, const struct lab_dnscheck_result *r,
+                              const bool pass[SCEN_RRSET_COUNT], enum scen_validator val)
+{
+    json_t *sets = json_array();
+    bool all = true;
+    for (int k = 0; k < SCEN_RRSET_COUNT; k++) {
+        if (r[k].qname[0] == '\0') /* no MX host: not looked up */
+            continue;
+        json_array_append_new(sets, rrset_json(s, (enum scen_rrset)k, &r[k], pass[k], val));
+        all = all && pass[k];
+    }
+    return json_pack("{s:s, s:o, s:b}", "validator", scen_validator_name(val), "rrsets", sets,
+                     "pass", all);
+}
+
 /* The first infrastructure error met while checking a scenario: a check
  * that could not be made (a server that did not confirm a world change in
  * its bounded wait, a resolver that could not be set up). It makes the
@@ -372,12 +390,14 @@ static int checker_setup(void *ctx)
     struct checker *c = ctx;
     struct dl_error err;
     if ((c->dc = lab_dnscheck_new(c->g->run_dir, &err)) == NULL ||
-        (c->ld = lab_deliver_new(c->g->run_dir, c->g->now, &err)) == NULL ||
-        (c->tl = lab_timeline_new(c->g->run_dir, c->g->now, c->cat, &err)) == NULL) {
+        (!c->o->dns_only &&
+         ((c->ld = lab_deliver_new(c->g->run_dir, c->g->now, &err)) == NULL ||
+          (c->tl = lab_timeline_new(c->g->run_dir, c->g->now, c->cat, &err)) == NULL))) {
         dl_err("run: %s", err.msg);
         return -1;
     }
-    lab_timeline_set_exact(c->tl, c->o->exact);
+    if (c->tl)
+        lab_timeline_set_exact(c->tl, c->o->exact);
     return 0;
 }
 
@@ -408,11 +428,18 @@ static json_t *check_scenario(void *ctx, size_t i)
     struct infra infra = {{0}};
     json_t *one, *tlsrpt;
     all = check_one(c->dc, s, r, pass, &infra);
-    all = deliver_all(c->ld, s, c->o, dr, checked, secs, c->g->now, &tlsrpt, &c->tlsrpt_failed,
-                      &infra) &&
-          all;
-    all = timeline_all(c->tl, s, i, checked, tr, dr, &infra) && all;
+    memset(checked, 0, sizeof(checked));
+    tlsrpt = NULL;
+    if (!c->o->dns_only) {
+        all = deliver_all(c->ld, s, c->o, dr, checked, secs, c->g->now, &tlsrpt, &c->tlsrpt_failed,
+                          &infra) &&
+              all;
+        all = timeline_all(c->tl, s, i, checked, tr, dr, &infra) && all;
+    }
     one = result_json(s, r, pass, all && infra.msg[0] == '\0', lab_dnscheck_validator(c->dc));
+    if (c->o->report_path)
+        json_object_set_new(one, "validator_dns",
+                            validator_json(s, r, pass, lab_dnscheck_validator(c->dc)));
     if (infra.msg[0] != '\0')
         json_object_set_new(one, "error", json_string(infra.msg));
     json_object_set_new(one, "delivery", deliver_json(s, dr, checked, secs, tr));
@@ -544,7 +571,7 @@ int lab_checker_main(const struct lab_globals *g, const struct lab_checker_opts 
     double t0 = dl_mono();
     int rc;
 
-    c.text = !o->s->json && !o->tap;
+    c.text = !o->s->json && !o->tap && o->report_path == NULL;
     c.tty = c.text && isatty(STDOUT_FILENO);
     c.on_term = c.tty && isatty(STDERR_FILENO);
     if (lab_world_enter(g->run_dir, &err) != 0) {
@@ -571,7 +598,12 @@ int lab_checker_main(const struct lab_globals *g, const struct lab_checker_opts 
             top, "shard", json_pack("{s:i, s:i}", "index", o->s->shard_k, "count", o->s->shard_n));
     if (rc == 0)
         rc = c.tlsrpt_failed || c.errors ? 2 : c.failed ? 1 : 0;
-    if (o->s->json) {
+    if (o->report_path) {
+        if (json_dump_file(top, o->report_path, JSON_INDENT(2)) != 0) {
+            dl_err("run: cannot write %s: %s", o->report_path, strerror(errno));
+            rc = 2;
+        }
+    } else if (o->s->json) {
         json_dumpf(top, stdout, JSON_INDENT(2));
         putchar('\n');
     } else

@@ -25,6 +25,13 @@ struct lab_checker_opts {
     bool exact;                  /* --exact-timelines: run every retry attempt */
     const char *tlsrpt_dir;      /* --tlsrpt DIR, absolute; NULL: no reports */
     const char *html_abs;        /* --html FILE, absolute (the page's relative links) */
+    /* One validator's pass of `run --resolvers` (lab_resolvers): the
+     * report goes to this file instead of stdout (nothing is printed),
+     * and each scenario object carries "validator_dns" (every RRset
+     * looked up, expected or not: lab_valmatrix compares them). NULL: a
+     * plain run. */
+    const char *report_path;
+    bool dns_only; /* the DNS check only: no delivery, no retry timeline */
 };
 
 /* Inside a child process: join the lab world, check every selected

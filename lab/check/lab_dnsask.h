@@ -28,7 +28,7 @@ struct lab_dnsask_answer {
 
 typedef struct lab_dnsask lab_dnsask;
 
-/* A client of the resolver at addr, port 53 (RD, DO, 5 s timeout, TCP
+/* A client of the resolver at addr, port 53 (RD, DO, 12 s timeout, TCP
  * after a truncated answer). NULL with a reason in err. */
 lab_dnsask *lab_dnsask_new(const char *addr, struct dl_error *err);
 void lab_dnsask_free(lab_dnsask *a);
@@ -36,9 +36,5 @@ void lab_dnsask_free(lab_dnsask *a);
 /* Ask name (absolute) for type; -1 when no answer came. */
 int lab_dnsask_lookup(lab_dnsask *a, const char *name, int type, struct lab_dnsask_answer *out,
                       struct dl_error *err);
-
-/* RFC 8914 section 4's name of an INFO-CODE ("DNSSEC Bogus"), or
- * "unassigned". */
-const char *lab_dnsask_ede_name(int code);
 
 #endif

@@ -1,5 +1,6 @@
 #include "lab_dnscheck.h"
 
+#include "dl_ede.h"
 #include "dl_util.h"
 #include "lab_conf.h"
 #include "lab_dnsask.h"
@@ -82,15 +83,14 @@ void lab_dnscheck_free(lab_dnscheck *c)
  * secure (NXDOMAIN and NODATA as such), clear is insecure. */
 static void classify_asked(const struct lab_dnsask_answer *a, struct lab_dnscheck_result *r)
 {
-    char ede[300] = "";
+    char ede[300] = "", t[260];
     r->rcode = a->rcode;
     r->n_answers = a->n_answers;
     r->ede = a->ede;
     snprintf(r->ede_text, sizeof(r->ede_text), "%s", a->ede_text);
     snprintf(r->canonname, sizeof(r->canonname), "%s", a->canonname);
     if (a->ede >= 0)
-        snprintf(ede, sizeof(ede), "; EDE %d (%s)%s%s", a->ede, lab_dnsask_ede_name(a->ede),
-                 a->ede_text[0] ? ": " : "", a->ede_text);
+        snprintf(ede, sizeof(ede), "; %s", dl_ede_text(t, sizeof(t), a->ede, a->ede_text));
     if (a->rcode == LDNS_RCODE_SERVFAIL) {
         r->observed = a->cd_answered ? SCEN_DNSSEC_BOGUS : SCEN_DNSSEC_SERVFAIL;
         snprintf(r->why, sizeof(r->why), "SERVFAIL (%s)%s",

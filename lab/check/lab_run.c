@@ -2,6 +2,7 @@
 
 #include "dl_util.h"
 #include "lab_checker.h"
+#include "lab_resolvers.h"
 #include "lab_session.h"
 #include "scen.h"
 
@@ -17,15 +18,18 @@
 struct run_opts {
     struct lab_session s;
     struct lab_checker_opts c;
-    const char *tlsrpt; /* --tlsrpt DIR as given */
-    char *tlsrpt_dir;   /* its absolute path */
-    char *html_abs;     /* --html FILE's absolute path */
+    const char *tlsrpt;    /* --tlsrpt DIR as given */
+    char *tlsrpt_dir;      /* its absolute path */
+    char *html_abs;        /* --html FILE's absolute path */
+    const char *resolvers; /* --resolvers LIST|all (lab_resolvers) */
+    bool markdown;         /* --markdown: with --resolvers, docs/validators.md */
 };
 
 static const char run_usage[] =
     "usage: danelab [GLOBAL-OPTIONS] run [--scenario NAME]... [--tag T]... [--shard K/N]\n"
     "           [--profile P] [--jobs N] [--json | --tap] [--junit FILE] [--html FILE]\n"
-    "           [--tlsrpt DIR] [--exact-timelines] [--keep-up] [--resolver R]\n"
+    "           [--tlsrpt DIR] [--exact-timelines] [--keep-up]\n"
+    "           [--resolver R | --resolvers LIST|all [--markdown]]\n"
     "Checks every selected scenario (DNSSEC verdicts, the reference client under each\n"
     "profile, retry timelines); exit 0 when all passed, 1 when one deviated, 2 on error.\n"
     "  --scenario NAME     only this scenario (repeatable)\n"
@@ -44,6 +48,12 @@ static const char run_usage[] =
     "  --keep-up           leave the lab running when run started it\n"
     "  --resolver R        the lab's validating resolver: unbound (default), bind,\n"
     "                      knot, pdns (see danelab up)\n"
+    "  --resolvers LIST    the DNS checks under each resolver of LIST (comma-separated,\n"
+    "                      or all), the lab brought up with each in turn; delivery\n"
+    "                      once, under the first; prints the scenarios x validators\n"
+    "                      matrix (EDE codes, differences, declared or not); not with\n"
+    "                      --tap or --junit\n"
+    "  --markdown          with --resolvers: the matrix as Markdown (docs/validators.md)\n"
     "See danelab(1).\n";
 
 static unsigned default_jobs(void)
@@ -60,6 +70,10 @@ static int run_option(void *ctx, int argc, char **argv, int *i)
     bool value = *i + 1 < argc;
     if (strcmp(a, "--exact-timelines") == 0)
         o->c.exact = true;
+    else if (strcmp(a, "--markdown") == 0)
+        o->markdown = true;
+    else if (strcmp(a, "--resolvers") == 0 && value)
+        o->resolvers = argv[++*i];
     else if (strcmp(a, "--tap") == 0)
         o->c.tap = true;
     else if (strcmp(a, "--tlsrpt") == 0 && value)
@@ -100,7 +114,15 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
         dl_err("run: --json and --tap both print on stdout; choose one");
         return 2;
     }
-    o->s.quiet = o->s.json || o->c.tap;
+    if (o->resolvers && (o->c.tap || o->s.junit)) {
+        dl_err("run: --resolvers writes a matrix of its own; not with --tap or --junit");
+        return 2;
+    }
+    if (o->markdown && (o->resolvers == NULL || o->s.json)) {
+        dl_err("run: --markdown is the --resolvers matrix as Markdown, instead of --json");
+        return 2;
+    }
+    o->s.quiet = o->s.json || o->c.tap || o->markdown;
     return 0;
 }
 
@@ -154,35 +176,96 @@ static int checker_child(void *ctx)
     return lab_checker_main(rc->g, rc->c);
 }
 
-int lab_run_main(const struct lab_globals *g, int argc, char **argv)
+/* The checker of a session: in a child process, inside the lab. */
+static int run_session(struct run_opts *o, const struct lab_globals *g)
 {
-    struct run_opts o;
-    struct run_child ctx = {.g = g, .c = &o.c};
+    struct run_child ctx = {.g = g, .c = &o->c};
     /* The checker is killed at once on SIGINT/SIGTERM: it starts nothing
      * that outlives it. Timelines put the lab's own zone files back (newer
      * mtimes) and reloaded them: what stays up serves the run directory
      * as it is now (record). */
     struct lab_session_child child = {
         .main = checker_child, .ctx = &ctx, .what = "the checker", .grace_s = 0, .record = true};
-    int rc = parse_opts(argc, argv, &o);
-
-    if (rc != 0) {
-        rc = rc == 1 ? 0 : 2; /* 1: --help was printed */
-        goto out;
-    }
-    rc = 2;
-    if (lab_session_prepare(&o.s, g, NULL) != 0)
-        goto out;
-    if (o.s.n_sel == 0) {
+    if (lab_session_prepare(&o->s, g, NULL) != 0)
+        return 2;
+    if (o->s.n_sel == 0) {
         dl_err("run: no scenario selected%s",
-               o.s.n_tags ? " (no scenario carries the --tag given)" : "");
-        goto out;
+               o->s.n_tags ? " (no scenario carries the --tag given)" : "");
+        return 2;
     }
-    if (lab_session_open_outputs(&o.s) != 0 || (o.s.html && html_path(&o) != 0) ||
-        (o.tlsrpt && tlsrpt_path(&o) != 0))
-        goto out;
-    rc = lab_session_run(&o.s, g, &child);
-out:
+    if (lab_session_open_outputs(&o->s) != 0 || (o->s.html && html_path(o) != 0) ||
+        (o->tlsrpt && tlsrpt_path(o) != 0))
+        return 2;
+    return lab_session_run(&o->s, g, &child);
+}
+
+struct run_args {
+    int argc;
+    char **argv;
+};
+
+/* One pass of --resolvers (lab_resolvers_pass_fn): run's options again,
+ * its report to report_path; only the first pass delivers (and writes
+ * --tlsrpt); --html and the printing are lab_resolvers'. */
+static int resolver_pass(void *ctx, const struct lab_globals *g, bool first,
+                         const char *report_path)
+{
+    const struct run_args *a = ctx;
+    struct run_opts o;
+    int rc = parse_opts(a->argc, a->argv, &o);
+    if (rc == 0) {
+        o.s.json = false;
+        o.s.quiet = true;
+        o.s.html = NULL;
+        o.c.report_path = report_path;
+        o.c.dns_only = !first;
+        if (!first)
+            o.tlsrpt = NULL;
+        rc = run_session(&o, g);
+    } else
+        rc = 2;
+    lab_session_free(&o.s);
+    free(o.html_abs);
+    free(o.tlsrpt_dir);
+    return rc;
+}
+
+/* run --resolvers: lab_resolvers, --html opened here before any lab
+ * starts (a path that cannot be written fails early). */
+static int run_resolvers(struct run_opts *o, const struct lab_globals *g, int argc, char **argv)
+{
+    struct lab_resolvers_opts ro = {.json = o->s.json, .markdown = o->markdown, .html = o->s.html};
+    struct run_args a = {.argc = argc, .argv = argv};
+    int n;
+    if (g->resolver != NULL) {
+        dl_err("run: --resolver and --resolvers: choose one");
+        return 2;
+    }
+    if ((n = lab_resolvers_parse(o->resolvers, ro.names)) < 0)
+        return 2;
+    ro.n = (size_t)n;
+    if (o->s.html) {
+        if (html_path(o) != 0)
+            return 2;
+        ro.html_abs = o->html_abs;
+        if ((ro.html_f = fopen(o->s.html, "w")) == NULL) {
+            dl_err("run: --html %s: %s", o->s.html, strerror(errno));
+            return 2;
+        }
+    }
+    return lab_resolvers_main(g, &ro, resolver_pass, &a);
+}
+
+int lab_run_main(const struct lab_globals *g, int argc, char **argv)
+{
+    struct run_opts o;
+    int rc = parse_opts(argc, argv, &o);
+    if (rc != 0)
+        rc = rc == 1 ? 0 : 2; /* 1: --help was printed */
+    else if (o.resolvers)
+        rc = run_resolvers(&o, g, argc, argv);
+    else
+        rc = run_session(&o, g);
     /* the checker wrote and closed its own copies of the output files */
     lab_session_free(&o.s);
     free(o.html_abs);

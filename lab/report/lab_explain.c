@@ -2,6 +2,8 @@
 #include "lab_explain.h"
 
 #include "dane_tlsrpt.h"
+#include "dl_ede.h"
+#include "dl_json.h"
 #include "dl_log.h"
 #include "dl_util.h"
 #include "lab_plan.h"
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const rr_types[SCEN_RRSET_COUNT] = {"MX", "A", "TLSA", "AAAA"};
 
@@ -458,40 +461,163 @@ static json_t *explain_json(const struct scen *s)
     return o;
 }
 
+/* ---- what the validators observed, from a run report ---- */
+
+/* The observed verdicts of scenario `name` in `report` (a `run --json`
+ * report): {VALIDATOR: [{"rrset", "type", "observed", "ede", "ede_name",
+ * "ede_text"}...]}, every validator of run --resolvers ("validators"),
+ * else the one of a plain run ("validator", its declared RRsets); NULL
+ * when the report does not have the scenario. New reference. */
+static json_t *observed_of(const json_t *report, const char *name)
+{
+    const json_t *s = NULL, *x, *v, *r;
+    const char *val;
+    json_t *out;
+    size_t i;
+    json_array_foreach(json_object_get(report, "scenarios"), i, x)
+        if (strcmp(dl_json_str(x, "name"), name) == 0)
+            s = x;
+    if (s == NULL)
+        return NULL;
+    out = json_object();
+    v = json_object_get(s, "validators");
+    if (v == NULL) /* a plain run: its one validator (Unbound before they were named) */
+        v = json_pack("{s:{s:O}}",
+                      *dl_json_str(s, "validator") ? dl_json_str(s, "validator") : "unbound",
+                      "rrsets", json_object_get(s, "rrsets"));
+    else
+        json_incref((json_t *)v);
+    json_object_foreach((json_t *)v, val, x) {
+        json_t *list = json_array();
+        json_array_foreach(json_object_get(x, "rrsets"), i, r) {
+            const json_t *ede = json_object_get(r, "ede");
+            json_t *o = json_pack("{s:s, s:s, s:s}", "rrset", dl_json_str(r, "rrset"), "type",
+                                  dl_json_str(r, "type"), "observed", dl_json_str(r, "observed"));
+            if (json_is_integer(ede)) {
+                json_object_set(o, "ede", (json_t *)ede);
+                json_object_set_new(o, "ede_name",
+                                    json_string(dl_ede_name((int)json_integer_value(ede))));
+                json_object_set_new(o, "ede_text", json_string(dl_json_str(r, "ede_text")));
+            }
+            json_array_append_new(list, o);
+        }
+        json_object_set_new(out, val, list);
+    }
+    json_decref((json_t *)v);
+    return out;
+}
+
+/* " Observed (FILE): knot: MX secure, TLSA bogus with EDE 7 (Signature
+ * Expired): text; unbound: ..." */
+static void observed_text(struct dl_buf *b, const json_t *obs, const char *from)
+{
+    const char *val;
+    const json_t *list, *r;
+    size_t i;
+    bool first = true;
+    dl_buf_printf(b, " Observed in the last run (%s):", from);
+    json_object_foreach((json_t *)obs, val, list) {
+        dl_buf_printf(b, "%s %s:", first ? "" : ";", val);
+        json_array_foreach(list, i, r) {
+            const json_t *ede = json_object_get(r, "ede");
+            char t[300];
+            dl_buf_printf(b, "%s %s %s", i ? "," : "", dl_json_str(r, "type"),
+                          dl_json_str(r, "observed"));
+            if (json_is_integer(ede))
+                dl_buf_printf(b, " with %s",
+                              dl_ede_text(t, sizeof(t), (int)json_integer_value(ede),
+                                          dl_json_str(r, "ede_text")));
+        }
+        first = false;
+    }
+    dl_buf_printf(b, ".");
+}
+
+/* The report explain reads observed verdicts from: --report FILE, else
+ * RUN/validators.json (run --resolvers) when there is one; NULL when
+ * none (an unreadable --report is an error: *bad set). */
+static json_t *load_report(const struct lab_globals *g, const char *given, char **from, bool *bad)
+{
+    json_error_t je;
+    json_t *r;
+    *from = given ? dl_xstrdup(given) : dl_xasprintf("%s/validators.json", g->run_dir);
+    if (given == NULL && access(*from, R_OK) != 0)
+        return NULL;
+    if ((r = json_load_file(*from, 0, &je)) == NULL ||
+        !json_is_array(json_object_get(r, "scenarios"))) {
+        dl_err("explain: --report %s: %s", *from,
+               r ? "not a `danelab run --json` report" : je.text);
+        json_decref(r);
+        *bad = true;
+        return NULL;
+    }
+    return r;
+}
+
+/* One scenario, as text or into the JSON array `all`. */
+static void explain_one(const struct scen *s, const json_t *report, const char *from, json_t *all,
+                        bool first)
+{
+    json_t *obs = report ? observed_of(report, s->name) : NULL;
+    if (all != NULL) {
+        json_t *o = explain_json(s);
+        if (obs)
+            json_object_set_new(o, "observed",
+                                json_pack("{s:s, s:O}", "report", from, "validators", obs));
+        json_array_append_new(all, o);
+    } else {
+        struct dl_buf b = {0};
+        char *text = lab_explain_text(s);
+        dl_buf_printf(&b, "%s", text);
+        if (obs)
+            observed_text(&b, obs, from);
+        printf("%s%s\n", first ? "" : "\n", dl_buf_str(&b));
+        dl_buf_free(&b);
+        free(text);
+    }
+    json_decref(obs);
+}
+
 int lab_explain_main(const struct lab_globals *g, int argc, char **argv)
 {
     scen_catalog *cat;
-    json_t *all = json_array();
-    bool json = false;
+    json_t *all = json_array(), *report;
+    const char *given = NULL;
+    char *from = NULL;
+    bool json = false, bad = false;
     int rc = 0, n = 0;
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--json") == 0)
             json = true;
+        else if (strcmp(argv[i], "--report") == 0 && i + 1 < argc)
+            given = argv[++i];
         else if (argv[i][0] == '-') {
             dl_err("explain: unknown option '%s' (see danelab --help)", argv[i]);
             json_decref(all);
             return 2;
         }
-    if (lab_up_load(g, &cat) != 0) {
+    report = load_report(g, given, &from, &bad);
+    if (bad || lab_up_load(g, &cat) != 0) {
         json_decref(all);
+        json_decref(report);
+        free(from);
         return 2;
     }
     for (int i = 1; i < argc && rc == 0; i++) {
         const struct scen *s;
-        if (argv[i][0] == '-')
+        if (argv[i][0] == '-') {
+            i += strcmp(argv[i], "--report") == 0;
             continue;
+        }
         n++;
         if ((s = scen_catalog_find(cat, argv[i])) == NULL) {
             dl_err("explain: no scenario named '%s' in the catalogue", argv[i]);
             rc = 2;
-        } else if (json)
-            json_array_append_new(all, explain_json(s));
-        else {
-            char *text = lab_explain_text(s);
-            printf("%s%s\n", n > 1 ? "\n" : "", text);
-            free(text);
-        }
+        } else
+            explain_one(s, report, from, json ? all : NULL, n == 1);
     }
+    json_decref(report);
+    free(from);
     if (rc == 0 && n == 0) {
         dl_err("explain: name a scenario (danelab list shows them)");
         rc = 2;

@@ -3,7 +3,9 @@
 #include "lab_htmlpage.h"
 #include "lab_htmlpic.h"
 #include "lab_report.h"
+#include "lab_valmatrix.h"
 
+#include "dl_ede.h"
 #include "dl_json.h"
 #include "dl_util.h"
 
@@ -279,10 +281,11 @@ static void rrsets_table(FILE *f, const json_t *s)
     if (json_array_size(json_object_get(s, "rrsets")) == 0)
         return;
     fputs("<table class=\"rrsets\">\n<tr><th>RRset</th><th>name</th><th>type</th><th>expected</th>"
-          "<th>observed</th><th>rcode</th><th>validator</th></tr>\n",
+          "<th>observed</th><th>rcode</th><th>EDE</th><th>validator</th></tr>\n",
           f);
     json_array_foreach(json_object_get(s, "rrsets"), i, r) {
-        char rcode[32];
+        char rcode[32], ede[300];
+        const json_t *code = json_object_get(r, "ede");
         struct dl_buf b = {0};
         snprintf(rcode, sizeof(rcode), "%lld",
                  (long long)json_integer_value(json_object_get(r, "rcode")));
@@ -295,6 +298,10 @@ static void rrsets_table(FILE *f, const json_t *s)
         lab_htmlpage_td(f, "", dl_buf_str(&b));
         lab_htmlpage_td(f, "", dl_json_str(r, "observed"));
         lab_htmlpage_td(f, "", rcode);
+        lab_htmlpage_td(f, "",
+                        dl_ede_text(ede, sizeof(ede),
+                                    json_is_integer(code) ? (int)json_integer_value(code) : -1,
+                                    dl_json_str(r, "ede_text")));
         lab_htmlpage_td(f, "", dl_json_str(r, "why"));
         fputs("</tr>\n", f);
         dl_buf_free(&b);
@@ -449,6 +456,7 @@ static void details(FILE *f, const json_t *s, const struct lab_htmlpic *pic)
         fputs("</p>\n", f);
     }
     rrsets_table(f, s);
+    lab_valmatrix_html_scen(f, s);
     delivery_table(f, s);
     trace(f, s);
     fputs("</div>\n", f);
@@ -462,9 +470,10 @@ int lab_html_write(FILE *f, const json_t *report, const struct lab_html_opts *op
     struct lab_htmlpic *pics = lab_htmlpic_all(opts->cat, opts->run_dir, opts->html_path, scens);
     size_t i;
     int rc = 0;
-    lab_htmlpage_head(f, opts->title ? opts->title : "danelab report", NULL);
+    lab_htmlpage_head(f, opts->title ? opts->title : "danelab report", lab_valmatrix_css);
     summary(f, report, names);
     matrix(f, scens, names, pics);
+    lab_valmatrix_html(f, report);
     fputs("<h2 id=\"details\">Details</h2>\n", f);
     json_array_foreach(scens, i, s)
         details(f, s, &pics[i]);
