@@ -88,24 +88,32 @@ static bool fault_fails_lookup(enum zone_fault_id id)
     }
 }
 
+/* The verdict validator v gives RRset r (scen_expected_dns: its own where
+ * the scenario states them, else the general one). */
+static enum scen_dnssec verdict(const struct scen *s, enum scen_rrset r, enum scen_validator v)
+{
+    return scen_expected_dns(s, r, v).verdict;
+}
+
 /* Whether `expect: dns:` declares a verdict on host i's RRset `target`
  * ("a", "tlsa"): only the first host's are declared. */
-static bool declared(const struct scen *s, size_t i, const char *target)
+static bool declared(const struct scen *s, size_t i, const char *target, enum scen_validator v)
 {
     enum scen_rrset r = strcmp(target, "a") == 0 ? SCEN_RRSET_A : SCEN_RRSET_TLSA;
-    return i == 0 && s->expect_dns[r].verdict != SCEN_DNSSEC_UNSET;
+    return i == 0 && verdict(s, r, v) != SCEN_DNSSEC_UNSET;
 }
 
 /* A fault on host i's A or TLSA RRset whose verdict the scenario does
  * not declare (a declared one decides): true with h set. */
-static bool host_fault(const struct scen *s, size_t i, struct lab_model_host *h)
+static bool host_fault(const struct scen *s, size_t i, enum scen_validator v,
+                       struct lab_model_host *h)
 {
     for (size_t k = 0; k < s->n_faults; k++) {
         const struct scen_fault *f = &s->faults[k];
         const struct zone_fault_info *info = zone_fault_lookup(f->name);
         const char *host = f->host ? f->host : s->hosts[0].name;
         if ((strcmp(f->target, "a") != 0 && strcmp(f->target, "tlsa") != 0) ||
-            !same_name(host, s->hosts[i].name) || info == NULL || declared(s, i, f->target))
+            !same_name(host, s->hosts[i].name) || info == NULL || declared(s, i, f->target, v))
             continue;
         if (fault_fails_lookup(info->id))
             set(h, LAB_MODEL_NOT_USED, LAB_MODEL_MUST_NOT_USE,
@@ -126,11 +134,12 @@ static bool host_fault(const struct scen *s, size_t i, struct lab_model_host *h)
  * is no reason to skip it: DANE does not apply to that host (RFC 7672
  * 2.2.2), and a TLSA lookup failure there, as unsigned zones' legacy name
  * servers give (ns-tlsa-*-unsigned), must not block mail (RFC 7672 2.2). */
-static bool declared_failure(const struct scen *s, size_t i, struct lab_model_host *h)
+static bool declared_failure(const struct scen *s, size_t i, enum scen_validator by,
+                             struct lab_model_host *h)
 {
-    bool insecure = s->expect_dns[SCEN_RRSET_A].verdict == SCEN_DNSSEC_INSECURE;
+    bool insecure = verdict(s, SCEN_RRSET_A, by) == SCEN_DNSSEC_INSECURE;
     for (int r = SCEN_RRSET_A; i == 0 && r <= SCEN_RRSET_TLSA; r++) {
-        enum scen_dnssec v = s->expect_dns[r].verdict;
+        enum scen_dnssec v = verdict(s, (enum scen_rrset)r, by);
         if (r == SCEN_RRSET_TLSA && insecure)
             continue;
         if (v == SCEN_DNSSEC_BOGUS || v == SCEN_DNSSEC_SERVFAIL) {
@@ -257,11 +266,12 @@ static bool record_matches(const struct scen *s, const struct scen_host *h,
  * are secure: a declared verdict on the first host's decides; else a
  * tlsa_alias whose target lies in an unsigned zone (the CNAME chain is as
  * secure as its last link). */
-static bool tlsa_insecure(const struct scen *s, size_t i)
+static bool tlsa_insecure(const struct scen *s, size_t i, enum scen_validator v)
 {
     const struct scen_host *h = &s->hosts[i];
-    if (i == 0 && s->expect_dns[SCEN_RRSET_TLSA].verdict != SCEN_DNSSEC_UNSET)
-        return s->expect_dns[SCEN_RRSET_TLSA].verdict == SCEN_DNSSEC_INSECURE;
+    enum scen_dnssec d = verdict(s, SCEN_RRSET_TLSA, v);
+    if (i == 0 && d != SCEN_DNSSEC_UNSET)
+        return d == SCEN_DNSSEC_INSECURE;
     return h->tlsa_alias != NULL && zone_secure(s, h->tlsa_alias) == 0;
 }
 
@@ -340,7 +350,13 @@ static void tlsa_model(const struct scen *s, size_t i, struct lab_model_host *ou
 
 void lab_model_host(const struct scen *s, size_t i, struct lab_model_host *out)
 {
-    enum scen_dnssec mx = scen_expected_dnssec(s);
+    lab_model_host_by(s, i, SCEN_VALIDATOR_COUNT, out);
+}
+
+void lab_model_host_by(const struct scen *s, size_t i, enum scen_validator v,
+                       struct lab_model_host *out)
+{
+    enum scen_dnssec mx = verdict(s, SCEN_RRSET_MX, v), a = verdict(s, SCEN_RRSET_A, v);
     int secure;
     if (mx == SCEN_DNSSEC_BOGUS || mx == SCEN_DNSSEC_SERVFAIL) {
         set(out, LAB_MODEL_NOT_USED, LAB_MODEL_MUST_NOT_USE,
@@ -348,7 +364,7 @@ void lab_model_host(const struct scen *s, size_t i, struct lab_model_host *out)
             scen_dnssec_name(mx));
         return;
     }
-    if (declared_failure(s, i, out) || host_fault(s, i, out))
+    if (declared_failure(s, i, v, out) || host_fault(s, i, v, out))
         return;
     if (mx != SCEN_DNSSEC_SECURE) {
         set(out, LAB_MODEL_OPPORTUNISTIC, LAB_MODEL_MAY_USE,
@@ -357,15 +373,15 @@ void lab_model_host(const struct scen *s, size_t i, struct lab_model_host *out)
         return;
     }
     secure = zone_secure(s, s->hosts[i].name);
-    if (i == 0 && s->expect_dns[SCEN_RRSET_A].verdict != SCEN_DNSSEC_UNSET)
-        secure = s->expect_dns[SCEN_RRSET_A].verdict == SCEN_DNSSEC_SECURE;
+    if (i == 0 && a != SCEN_DNSSEC_UNSET)
+        secure = a == SCEN_DNSSEC_SECURE;
     if (secure < 0)
         set(out, LAB_MODEL_UNKNOWN, LAB_MODEL_CANNOT_TELL,
             "its address records are in a zone the scenario does not describe");
     else if (secure == 0)
         set(out, LAB_MODEL_OPPORTUNISTIC, LAB_MODEL_MAY_USE,
             "its address records are insecure: no DANE, opportunistic TLS (RFC 7672 2.2.2)");
-    else if (tlsa_insecure(s, i))
+    else if (tlsa_insecure(s, i, v))
         set(out, LAB_MODEL_OPPORTUNISTIC, LAB_MODEL_MAY_USE,
             "its TLSA RRset is insecure (an alias into an unsigned zone): no DANE, "
             "opportunistic TLS (RFC 7672 2.2)");

@@ -13,6 +13,9 @@
  *    fail (bogus signatures, broken denial, tlsa-servfail), or declared
  *    bogus/servfail in `expect: dns:`: must not be used (RFC 7672 2.1.1,
  *    2.2); a fault whose effect the model does not know: cannot tell;
+ *    a declared verdict decides over a fault, and behind a validator
+ *    with verdicts of its own (lab_model_host_by) its verdicts are the
+ *    declared ones;
  *  - MX and address records secure, TLSA records at port 25: usable
  *    records (usages 2 and 3, selectors 0-1, matching types 0-2 with the
  *    right digest length; usages 0 and 1 unusable, RFC 7672 3.1.3, the
@@ -57,8 +60,15 @@ struct lab_model_host {
     char why[384]; /* in words, with the RFC clause */
 };
 
-/* The model of MX host i (i < s->n_hosts) of s. */
+/* The model of MX host i (i < s->n_hosts) of s, from the scenario's
+ * general DNS verdicts. */
 void lab_model_host(const struct scen *s, size_t i, struct lab_model_host *out);
+
+/* The same behind validator v: where the scenario states v's own verdicts
+ * (`expect: dns: VALIDATOR:`, scen_expected_dns) they replace the general
+ * ones; v == SCEN_VALIDATOR_COUNT: the general verdicts alone. */
+void lab_model_host_by(const struct scen *s, size_t i, enum scen_validator v,
+                       struct lab_model_host *out);
 
 /* The index of the MX host named `name` (absolute or not, any case), or
  * -1. */

@@ -13,6 +13,7 @@
 #include "lab_mta_retry.h"
 #include "lab_mtareport.h"
 #include "lab_report.h"
+#include "lab_resconf.h"
 #include "lab_verdict.h"
 #include "lab_interrupt.h"
 #include "lab_session.h"
@@ -63,7 +64,11 @@ struct mta_item {
     struct lab_arrival arr[MAX_ARRIVALS];
     size_t n_arr;
     const char *verdict; /* "pass", "known", "deviation", "leak" */
-    int matched;         /* the rfc7672 alternative met, or -1 */
+    /* the outcomes judged against (lab_verdict_out.accept): rfc7672's, or
+     * with own set the one the validator's own DNS verdicts give */
+    struct scen_accept accept;
+    bool own;
+    int matched; /* the alternative of accept met, or -1 */
     char why[1024];
     const char *known;
     size_t index;  /* in the catalogue */
@@ -399,7 +404,8 @@ static size_t collect(const char *run_dir, long offset, json_t *maildirs, struct
 
 /* The verdict joining the MTA's status and fakesmtp's records
  * (lab_verdict), then the known deviations. */
-static void judge(struct mta_item *it, const struct known *known, size_t n_known, int timeout)
+static void judge(struct mta_item *it, const struct known *known, size_t n_known, int timeout,
+                  enum scen_validator validator)
 {
     struct lab_verdict_in in = {.s = it->s,
                                 .msg = &it->msg,
@@ -407,7 +413,8 @@ static void judge(struct mta_item *it, const struct known *known, size_t n_known
                                 .n_arr = it->n_arr,
                                 .ref = it->ref,
                                 .n_ref = it->n_ref,
-                                .timeout = timeout};
+                                .timeout = timeout,
+                                .validator = validator};
     struct lab_verdict_out out;
     if (it->msg.status == LAB_MTA_NO_STATUS)
         snprintf(it->msg.reason, sizeof(it->msg.reason),
@@ -416,6 +423,8 @@ static void judge(struct mta_item *it, const struct known *known, size_t n_known
                            : "nothing stored, counted as not delivered");
     lab_verdict_judge(&in, &out);
     snprintf(it->why, sizeof(it->why), "%s", out.why);
+    it->accept = out.accept;
+    it->own = out.own;
     it->matched = out.matched;
     it->verdict = lab_verdict_name(out.verdict);
     it->known = NULL;
@@ -432,10 +441,9 @@ static void judge(struct mta_item *it, const struct known *known, size_t n_known
         }
 }
 
-static json_t *item_json(const struct mta_item *it)
+static json_t *item_json(const struct mta_item *it, enum scen_validator validator)
 {
-    const struct scen_expect *e = &it->s->expect[SCEN_PROFILE_RFC7672];
-    json_t *arr = json_array();
+    json_t *arr = json_array(), *j;
     for (size_t i = 0; i < it->n_arr; i++) {
         const struct lab_arrival *a = &it->arr[i];
         json_array_append_new(
@@ -443,34 +451,39 @@ static json_t *item_json(const struct mta_item *it)
                            a->address, "tls", a->tls, "version", a->tls ? a->version : NULL, "sni",
                            a->sni[0] ? a->sni : NULL, "cert_sha256", a->cert[0] ? a->cert : NULL));
     }
-    return json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-                     "s:s}, s:{s:o}, s:s, s:s, s:s, s:s*, s:O*}",
-                     "name", it->s->name, "domain", it->s->domain, "expected",
-                     lab_report_accept_json(&e->deliver, it->matched), "mta", "status",
-                     lab_mta_status_name(it->msg.status), "dsn", it->msg.dsn, "relay",
-                     it->msg.relay, "reason", it->msg.reason, "queue_id", it->msg.qid, "message_id",
-                     it->msg.msgid, "auth", lab_mta_auth_name(it->msg.auth), "auth_text",
-                     it->msg.auth_text, "fakesmtp", "stored", arr, "reference", it->ref_outcome,
-                     "verdict", it->verdict, "why", it->why, "known", it->known, "retry",
-                     it->retry);
+    j = json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+                  "s:s}, s:{s:o}, s:s, s:s, s:s, s:s*, s:O*}",
+                  "name", it->s->name, "domain", it->s->domain, "expected",
+                  lab_report_accept_json(&it->accept, it->matched), "mta", "status",
+                  lab_mta_status_name(it->msg.status), "dsn", it->msg.dsn, "relay", it->msg.relay,
+                  "reason", it->msg.reason, "queue_id", it->msg.qid, "message_id", it->msg.msgid,
+                  "auth", lab_mta_auth_name(it->msg.auth), "auth_text", it->msg.auth_text,
+                  "fakesmtp", "stored", arr, "reference", it->ref_outcome, "verdict", it->verdict,
+                  "why", it->why, "known", it->known, "retry", it->retry);
+    /* as run's JSON marks an RRset judged by the validator's own verdict */
+    if (it->own)
+        json_object_set_new(j, "validator_own",
+                            json_pack("{s:s, s:s, s:s}", "validator",
+                                      scen_validator_name(validator), "why", it->accept.alt[0].note,
+                                      "ref", it->accept.rfc[0]));
+    return j;
 }
 
 /* The accepted statuses: the one met, else "delivered|deferred". */
-static void accepted_text(const struct scen_expect *e, int matched, char *buf, size_t len)
+static void accepted_text(const struct scen_accept *a, int matched, char *buf, size_t len)
 {
     size_t l = 0;
     buf[0] = '\0';
     if (matched >= 0) {
-        snprintf(buf, len, "%s", e->deliver.alt[matched].status);
+        snprintf(buf, len, "%s", a->alt[matched].status);
         return;
     }
-    for (size_t i = 0; i < e->deliver.n_alt && l < len; i++)
-        l += (size_t)snprintf(buf + l, len - l, "%s%s", i ? "|" : "", e->deliver.alt[i].status);
+    for (size_t i = 0; i < a->n_alt && l < len; i++)
+        l += (size_t)snprintf(buf + l, len - l, "%s%s", i ? "|" : "", a->alt[i].status);
 }
 
 static void item_text(const struct mta_item *it, const char *mta, bool tty)
 {
-    const struct scen_expect *e = &it->s->expect[SCEN_PROFILE_RFC7672];
     const char *v = it->verdict, *col = "";
     char seen[512] = "nothing stored", expected[128];
     if (tty)
@@ -481,7 +494,7 @@ static void item_text(const struct mta_item *it, const char *mta, bool tty)
         l += (size_t)snprintf(seen + l, sizeof(seen) - l, "%s%s %s%s%s", i ? ", " : "",
                               it->arr[i].host, it->arr[i].tls ? it->arr[i].version : "plaintext",
                               it->arr[i].sni[0] ? " sni=" : "", it->arr[i].sni);
-    accepted_text(e, it->matched, expected, sizeof(expected));
+    accepted_text(&it->accept, it->matched, expected, sizeof(expected));
     printf("%s%-9s%s %-34s expected %-9s %s %-8s %-6s fakesmtp: %s\n", col,
            strcmp(v, "pass") == 0    ? "pass"
            : strcmp(v, "known") == 0 ? "known"
@@ -497,6 +510,8 @@ static void item_text(const struct mta_item *it, const char *mta, bool tty)
             printf("          known: %s\n", it->known);
     } else if (it->msg.status == LAB_MTA_NO_STATUS)
         printf("          %s\n", it->msg.reason);
+    else if (it->own)
+        printf("          %s\n", it->why);
 }
 
 static long file_size(const char *path)
@@ -516,8 +531,9 @@ struct mta_run {
     size_t n;
     struct known *known;
     size_t n_known;
-    json_t *maildirs; /* fakesmtp's listeners: name -> maildir */
-    long offset;      /* where fakesmtp's session log stood before the run */
+    enum scen_validator validator; /* the lab's resolver, which the MTA asks */
+    json_t *maildirs;              /* fakesmtp's listeners: name -> maildir */
+    long offset;                   /* where fakesmtp's session log stood before the run */
     double t0;
 };
 
@@ -605,20 +621,21 @@ static int report(struct mta_run *r)
     for (size_t i = 0; i < r->n; i++) {
         const char *v;
         if (!o->retry)
-            judge(&r->items[i], r->known, r->n_known, o->timeout);
+            judge(&r->items[i], r->known, r->n_known, o->timeout, r->validator);
         v = r->items[i].verdict;
         counts[strcmp(v, "pass") == 0        ? 0
                : strcmp(v, "known") == 0     ? 1
                : strcmp(v, "deviation") == 0 ? 2
                                              : 3]++;
-        json_array_append_new(list, item_json(&r->items[i]));
+        json_array_append_new(list, item_json(&r->items[i], r->validator));
         if (!o->s.json)
             item_text(&r->items[i], r->ad->name, isatty(STDOUT_FILENO));
     }
-    top = json_pack("{s:s, s:s, s:o, s:{s:i, s:i, s:i, s:i, s:i, s:f}}", "mta", o->adapter,
-                    "config_directory", r->ad->where(r->mta), "scenarios", list, "summary",
-                    "scenarios", (int)r->n, "passed", counts[0], "known", counts[1], "deviations",
-                    counts[2], "leaks", counts[3], "seconds", dl_mono() - r->t0);
+    top = json_pack("{s:s, s:s, s:s, s:o, s:{s:i, s:i, s:i, s:i, s:i, s:f}}", "mta", o->adapter,
+                    "resolver", scen_validator_name(r->validator), "config_directory",
+                    r->ad->where(r->mta), "scenarios", list, "summary", "scenarios", (int)r->n,
+                    "passed", counts[0], "known", counts[1], "deviations", counts[2], "leaks",
+                    counts[3], "seconds", dl_mono() - r->t0);
     if (o->s.shard_n)
         json_object_set_new(top, "shard",
                             json_pack("{s:i, s:i}", "index", o->s.shard_k, "count", o->s.shard_n));
@@ -628,9 +645,11 @@ static int report(struct mta_run *r)
         json_dumpf(top, stdout, JSON_INDENT(2));
         putchar('\n');
     } else
-        printf("%s: %zu scenarios: %u passed, %u known deviations, %u deviations, %u leaks "
+        printf("%s%s%s: %zu scenarios: %u passed, %u known deviations, %u deviations, %u leaks "
                "(%.1f s)\n",
-               o->adapter, r->n, counts[0], counts[1], counts[2], counts[3], dl_mono() - r->t0);
+               o->adapter, r->validator == SCEN_VALIDATOR_UNBOUND ? "" : " behind ",
+               r->validator == SCEN_VALIDATOR_UNBOUND ? "" : scen_validator_name(r->validator),
+               r->n, counts[0], counts[1], counts[2], counts[3], dl_mono() - r->t0);
     rc = counts[2] || counts[3] ? 1 : 0;
     if (o->s.junit_f &&
         (lab_mtareport_junit(o->s.junit_f, top) != 0 || fclose(o->s.junit_f) != 0)) {
@@ -662,6 +681,8 @@ static int setup(struct mta_run *r)
         dl_err("mta: %s", err.msg);
         return -1;
     }
+    /* same order as scen_validator (lab_resconf.c) */
+    r->validator = (enum scen_validator)lab_resconf_current(r->g->run_dir);
     slog = dl_xasprintf("%s/log/fakesmtp.jsonl", r->g->run_dir);
     r->offset = file_size(slog);
     free(slog);

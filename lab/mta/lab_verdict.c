@@ -87,8 +87,10 @@ static const struct lab_ref_host *ref_of(const struct lab_verdict_in *in, const 
 }
 
 /* The model of the host that stored arrival x. */
-static void model_of(const struct scen *s, const struct lab_arrival *x, struct lab_model_host *m)
+static void model_of(const struct lab_verdict_in *in, const struct lab_arrival *x,
+                     struct lab_model_host *m)
 {
+    const struct scen *s = in->s;
     int i = lab_model_find_host(s, x->host);
     for (size_t k = 0; i < 0 && k < s->n_hosts; k++)
         for (size_t a = 0; a < s->hosts[k].n_addrs; a++)
@@ -96,7 +98,7 @@ static void model_of(const struct scen *s, const struct lab_arrival *x, struct l
                 strcmp(s->hosts[k].addrs[a].literal, x->address) == 0)
                 i = (int)k;
     if (i >= 0) {
-        lab_model_host(s, (size_t)i, m);
+        lab_model_host_by(s, (size_t)i, in->validator, m);
         return;
     }
     m->policy = LAB_MODEL_UNKNOWN;
@@ -122,7 +124,7 @@ static void judge_arrival(struct judging *j, const struct lab_arrival *x)
     struct lab_model_host m;
     char ev[160], acc[128];
     bool tls_host;
-    model_of(in->s, x, &m);
+    model_of(in, x, &m);
     evidence(r, ev, sizeof(ev));
     tls_host = m.policy == LAB_MODEL_DANE || m.policy == LAB_MODEL_TLS_REQUIRED;
     if (!scen_accept_allows(j->a, "delivered")) {
@@ -204,11 +206,80 @@ static void judge_status(struct judging *j)
     }
 }
 
+/* The outcomes the model derives (lab_model_host_by): the first host a
+ * DANE client may use delivers, authenticated on a DANE host, over TLS
+ * without authentication where only unusable records exist, else
+ * opportunistically (reason not derived); when no host may be used, the
+ * domain is deferred: 4.7.324 where its lookups fail, 4.7.323 where
+ * authentication fails. */
+enum derived { DERIVED_AUTH, DERIVED_TLS, DERIVED_OPPORTUNISTIC, DERIVED_DNS, DERIVED_DANE };
+static const struct scen_outcome derived_outcome[] = {
+    [DERIVED_AUTH] = {.status = "delivered", .code = "2.0.0", .reason = "authenticated"},
+    [DERIVED_TLS] = {.status = "delivered",
+                     .code = "2.0.0",
+                     .reason = "tls-required-unauthenticated"},
+    [DERIVED_OPPORTUNISTIC] = {.status = "delivered", .code = "2.0.0"},
+    [DERIVED_DNS] = {.status = "deferred", .code = "4.7.324"},
+    [DERIVED_DANE] = {.status = "deferred", .code = "4.7.323"},
+};
+
+/* The model's outcome for the domain behind validator v (SCEN_VALIDATOR_COUNT:
+ * the general verdicts); false when a host before the first usable one
+ * cannot be judged. */
+static bool model_outcome(const struct scen *s, enum scen_validator v, enum derived *d)
+{
+    *d = DERIVED_DNS;
+    for (size_t i = 0; i < s->n_hosts; i++) {
+        struct lab_model_host m;
+        lab_model_host_by(s, i, v, &m);
+        if (m.use == LAB_MODEL_CANNOT_TELL)
+            return false;
+        if (m.use == LAB_MODEL_MAY_USE) {
+            *d = m.policy == LAB_MODEL_DANE           ? DERIVED_AUTH
+                 : m.policy == LAB_MODEL_TLS_REQUIRED ? DERIVED_TLS
+                                                      : DERIVED_OPPORTUNISTIC;
+            return true;
+        }
+        if (i == 0 && m.policy == LAB_MODEL_DANE)
+            *d = DERIVED_DANE;
+    }
+    return s->n_hosts > 0;
+}
+
+/* out->accept: the rfc7672 outcomes, or the one that follows from the
+ * validator's own verdicts (see lab_verdict.h). */
+static void accepted(const struct lab_verdict_in *in, struct lab_verdict_out *out)
+{
+    const struct scen *s = in->s;
+    const struct scen_dns_by *by =
+        (unsigned)in->validator < SCEN_VALIDATOR_COUNT ? &s->expect_dns_by[in->validator] : NULL;
+    enum derived general, own;
+    out->accept = s->expect[SCEN_PROFILE_RFC7672].deliver;
+    out->own = false;
+    if (by == NULL || !by->set || !model_outcome(s, SCEN_VALIDATOR_COUNT, &general) ||
+        !model_outcome(s, in->validator, &own) ||
+        !scen_accept_allows(&out->accept, derived_outcome[general].status) ||
+        scen_accept_allows(&out->accept, derived_outcome[own].status))
+        return;
+    memset(&out->accept, 0, sizeof(out->accept));
+    out->accept.set = true;
+    out->accept.alt[0] = derived_outcome[own];
+    out->accept.alt[0].note = by->why;
+    out->accept.n_alt = 1;
+    out->accept.rfc[0] = by->ref;
+    out->accept.n_rfc = 1;
+    out->own = true;
+}
+
 void lab_verdict_judge(const struct lab_verdict_in *in, struct lab_verdict_out *out)
 {
-    struct judging j = {.in = in, .a = &in->s->expect[SCEN_PROFILE_RFC7672].deliver, .out = out};
+    struct judging j = {.in = in, .a = &out->accept, .out = out};
     out->why[0] = '\0';
     out->matched = -1;
+    accepted(in, out);
+    if (out->own)
+        add_why(&j, "behind %s, by its own DNS verdicts (%s; %s)",
+                scen_validator_name(in->validator), j.a->alt[0].note, j.a->rfc[0]);
     for (size_t i = 0; i < in->n_arr; i++)
         judge_arrival(&j, &in->arr[i]);
     judge_status(&j);

@@ -17,6 +17,18 @@
  *              the message at a host the model cannot judge which the
  *              reference client refused;
  *   pass       otherwise.
+ *
+ * The accepted outcomes are the scenario's rfc7672 ones, behind the
+ * validator the MTA asks (the lab's resolver, `--resolver`). Where the
+ * scenario states that validator's own DNS verdicts (`expect: dns:
+ * VALIDATOR:`, with why and ref) and, judged with them, the model
+ * (lab_model_host_by) gives the domain a status none of the rfc7672
+ * outcomes has (while with the general verdicts it gives one they have),
+ * the outcome that follows from the validator's verdicts replaces them:
+ * an MTA trusts its resolver's AD bit and RCODE (RFC 7672 2.1.1, RFC 6698
+ * 4.1), so behind a validator that finds a TLSA RRset secure an MTA
+ * rightly authenticates with it, and behind one that finds it bogus it
+ * rightly defers. The hosts' models (LEAK) are judged behind it too.
  */
 #ifndef LAB_VERDICT_H
 #define LAB_VERDICT_H
@@ -51,11 +63,19 @@ struct lab_verdict_in {
     const struct lab_ref_host *ref; /* may be NULL */
     size_t n_ref;
     int timeout; /* seconds, for the words */
+    /* the validator the MTA asks (the lab's resolver); zero: Unbound */
+    enum scen_validator validator;
 };
 
 struct lab_verdict_out {
     enum lab_verdict verdict;
-    int matched; /* the rfc7672 alternative the MTA's status meets, or -1 */
+    /* The outcomes judged against: the rfc7672 ones (a shallow copy: the
+     * scenario owns the strings), or, when own is set, the one that follows
+     * from the validator's own verdicts (note: their why, rfc: their ref;
+     * the scenario owns those too). */
+    struct scen_accept accept;
+    bool own;
+    int matched; /* the alternative of accept the MTA's status meets, or -1 */
     char why[1024];
 };
 

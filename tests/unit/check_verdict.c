@@ -22,14 +22,20 @@ static struct scen *load(const char *path)
 }
 
 /* Judge one message: status, auth, and at most one arrival at `host`. */
-static enum lab_verdict judge(const struct scen *s, enum lab_mta_status st, enum lab_mta_auth auth,
-                              const char *host, bool tls, const struct lab_ref_host *ref,
-                              struct lab_verdict_out *out)
+static enum lab_verdict judge_by(const struct scen *s, enum scen_validator v,
+                                 enum lab_mta_status st, enum lab_mta_auth auth, const char *host,
+                                 bool tls, const struct lab_ref_host *ref,
+                                 struct lab_verdict_out *out)
 {
     struct lab_mta_msg msg = {.status = st, .auth = auth};
     struct lab_arrival a = {.tls = tls};
-    struct lab_verdict_in in = {
-        .s = s, .msg = &msg, .arr = &a, .n_arr = host != NULL, .ref = ref, .n_ref = ref != NULL};
+    struct lab_verdict_in in = {.s = s,
+                                .msg = &msg,
+                                .arr = &a,
+                                .n_arr = host != NULL,
+                                .ref = ref,
+                                .n_ref = ref != NULL,
+                                .validator = v};
     if (host) {
         snprintf(a.host, sizeof(a.host), "%s", host);
         snprintf(a.address, sizeof(a.address), "127.25.1.1");
@@ -38,6 +44,14 @@ static enum lab_verdict judge(const struct scen *s, enum lab_mta_status st, enum
     }
     lab_verdict_judge(&in, out);
     return out->verdict;
+}
+
+/* The same behind the lab's default validator, Unbound. */
+static enum lab_verdict judge(const struct scen *s, enum lab_mta_status st, enum lab_mta_auth auth,
+                              const char *host, bool tls, const struct lab_ref_host *ref,
+                              struct lab_verdict_out *out)
+{
+    return judge_by(s, SCEN_VALIDATOR_UNBOUND, st, auth, host, tls, ref, out);
 }
 
 /* Either accepted outcome passes, and the one met is said. */
@@ -191,6 +205,72 @@ START_TEST(insecure_tlsa_failure_allows_host)
 }
 END_TEST
 
+/* Behind a validator whose own DNS verdict makes the TLSA RRset secure
+ * (PowerDNS Recursor and dns-wildcard-proof-missing), the MTA that trusts
+ * its AD bit and authenticates delivers as it should: a pass, with the
+ * validator's why in the words; deferring is then the deviation. Behind
+ * Unbound the same delivery is a LEAK. */
+START_TEST(validator_own_verdict_expects_its_outcome)
+{
+    struct scen *s = load("../../lab/scenarios/dns-wildcard-proof-missing.yaml");
+    const char *mx = "mx1.dns-wildcard-proof-missing.test";
+    struct lab_verdict_out out;
+    struct lab_model_host m;
+    lab_model_host_by(s, 0, SCEN_VALIDATOR_PDNS, &m);
+    ck_assert_int_eq(m.policy, LAB_MODEL_DANE);
+    ck_assert_int_eq(m.use, LAB_MODEL_MAY_USE);
+    ck_assert_int_eq(
+        judge_by(s, SCEN_VALIDATOR_PDNS, LAB_MTA_SENT, LAB_MTA_AUTH_VERIFIED, mx, true, NULL, &out),
+        LAB_VERDICT_PASS);
+    ck_assert(out.own);
+    ck_assert_str_eq(out.accept.alt[0].status, "delivered");
+    ck_assert_msg(strstr(out.why, "behind pdns, by its own DNS verdicts (PowerDNS") != NULL, "%s",
+                  out.why);
+    ck_assert_int_eq(judge_by(s, SCEN_VALIDATOR_PDNS, LAB_MTA_SENT, LAB_MTA_AUTH_UNVERIFIED, mx,
+                              true, NULL, &out),
+                     LAB_VERDICT_DEVIATION);
+    ck_assert_int_eq(judge_by(s, SCEN_VALIDATOR_PDNS, LAB_MTA_DEFERRED, LAB_MTA_AUTH_UNKNOWN, NULL,
+                              false, NULL, &out),
+                     LAB_VERDICT_DEVIATION);
+    ck_assert_int_eq(judge(s, LAB_MTA_SENT, LAB_MTA_AUTH_VERIFIED, mx, true, NULL, &out),
+                     LAB_VERDICT_LEAK);
+    ck_assert(!out.own);
+    ck_assert_int_eq(
+        judge_by(s, SCEN_VALIDATOR_BIND, LAB_MTA_SENT, LAB_MTA_AUTH_VERIFIED, mx, true, NULL, &out),
+        LAB_VERDICT_LEAK);
+    scen_free(s);
+}
+END_TEST
+
+/* A validator's own verdicts that leave the status as the scenario's
+ * rfc7672 outcomes have it keep those outcomes (ED448 behind BIND:
+ * secure instead of insecure, delivered either way; NSEC3 with 100
+ * iterations behind Knot: insecure instead of NXDOMAIN). */
+START_TEST(validator_own_verdict_same_status_keeps_rfc7672)
+{
+    const char *names[] = {"dnssec-algorithm-ed448", "dnssec-nsec3-iterations-100",
+                           "dns-denial-wrong"};
+    const enum scen_validator by[] = {SCEN_VALIDATOR_BIND, SCEN_VALIDATOR_KNOT,
+                                      SCEN_VALIDATOR_PDNS};
+    for (size_t i = 0; i < 3; i++) {
+        char path[128], mx[128];
+        struct scen *s;
+        struct lab_verdict_out out;
+        bool delivers = i < 2;
+        snprintf(path, sizeof(path), "../../lab/scenarios/%s.yaml", names[i]);
+        snprintf(mx, sizeof(mx), "mx1.%s.test", names[i]);
+        s = load(path);
+        ck_assert_int_eq(judge_by(s, by[i], delivers ? LAB_MTA_SENT : LAB_MTA_DEFERRED,
+                                  delivers ? LAB_MTA_AUTH_VERIFIED : LAB_MTA_AUTH_UNKNOWN,
+                                  delivers ? mx : NULL, true, NULL, &out),
+                         LAB_VERDICT_PASS);
+        ck_assert_msg(!out.own, "%s", names[i]);
+        ck_assert_uint_eq(out.accept.n_alt, s->expect[SCEN_PROFILE_RFC7672].deliver.n_alt);
+        scen_free(s);
+    }
+}
+END_TEST
+
 Suite *verdict_suite(void)
 {
     Suite *s = suite_create("verdict");
@@ -205,6 +285,8 @@ Suite *verdict_suite(void)
     tcase_add_test(neg, model_forbidden_host_leaks);
     tcase_add_test(pos, model_insecure_tlsa_alias);
     tcase_add_test(pos, model_expanded_domain_names_host);
+    tcase_add_test(pos, validator_own_verdict_same_status_keeps_rfc7672);
+    tcase_add_test(neg, validator_own_verdict_expects_its_outcome);
     suite_add_tcase(s, pos);
     suite_add_tcase(s, neg);
     return s;
