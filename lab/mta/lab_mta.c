@@ -402,6 +402,27 @@ static size_t collect(const char *run_dir, long offset, json_t *maildirs, struct
     return found;
 }
 
+/* The known deviations: an entry named `prefix` + the scenario's name
+ * ("retry:" for --retry) makes a deviation known. A LEAK is made known
+ * only by an entry that says so ("LEAK: ..."): a documented bug of the
+ * MTA (docs/findings.md), reported as known with the LEAK still in its
+ * why, never silently as a deviation. */
+static void apply_known(struct mta_item *it, enum lab_verdict v, const struct known *known,
+                        size_t n_known, const char *prefix)
+{
+    size_t pl = strlen(prefix);
+    it->known = NULL;
+    if (v != LAB_VERDICT_DEVIATION && v != LAB_VERDICT_LEAK)
+        return;
+    for (size_t i = 0; i < n_known; i++)
+        if (strncmp(known[i].name, prefix, pl) == 0 &&
+            strcmp(known[i].name + pl, it->s->name) == 0 &&
+            (v == LAB_VERDICT_DEVIATION || strncmp(known[i].reason, "LEAK", 4) == 0)) {
+            it->verdict = "known";
+            it->known = known[i].reason;
+        }
+}
+
 /* The verdict joining the MTA's status and fakesmtp's records
  * (lab_verdict), then the known deviations. */
 static void judge(struct mta_item *it, const struct known *known, size_t n_known, int timeout,
@@ -427,18 +448,7 @@ static void judge(struct mta_item *it, const struct known *known, size_t n_known
     it->own = out.own;
     it->matched = out.matched;
     it->verdict = lab_verdict_name(out.verdict);
-    it->known = NULL;
-    if (out.verdict != LAB_VERDICT_DEVIATION && out.verdict != LAB_VERDICT_LEAK)
-        return;
-    /* A LEAK is made known only by an entry that says so ("LEAK: ..."):
-     * a documented bug of the MTA (docs/findings.md), reported as known
-     * with the LEAK still in its why, never silently as a deviation. */
-    for (size_t i = 0; i < n_known; i++)
-        if (strcmp(known[i].name, it->s->name) == 0 &&
-            (out.verdict == LAB_VERDICT_DEVIATION || strncmp(known[i].reason, "LEAK", 4) == 0)) {
-            it->verdict = "known";
-            it->known = known[i].reason;
-        }
+    apply_known(it, out.verdict, known, n_known, "");
 }
 
 static json_t *item_json(const struct mta_item *it, enum scen_validator validator)
@@ -743,7 +753,8 @@ static int retry_deliver(struct mta_run *r, struct lab_mta_retry *rt, struct lab
     return 0;
 }
 
-/* --retry's judgement, after fakesmtp's sessions are collected. */
+/* --retry's judgement, after fakesmtp's sessions are collected; the
+ * known deviations named "retry:SCENARIO" apply. */
 static void retry_judge(struct mta_run *r, const struct lab_mta_retry *rt,
                         const struct lab_mta_retry_item *ri)
 {
@@ -753,6 +764,7 @@ static void retry_judge(struct mta_run *r, const struct lab_mta_retry *rt,
             lab_mta_retry_judge(rt, &ri[i], it->arr, it->n_arr, it->why, sizeof(it->why));
         it->verdict = lab_verdict_name(v);
         it->matched = -1;
+        apply_known(it, v, r->known, r->n_known, "retry:");
         it->retry = lab_mta_retry_json(rt, &ri[i]);
     }
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -313,4 +314,38 @@ time_t lab_mta_log_time(const char *stamp, time_t near)
     else if (near - t > 183 * 86400)
         tm.tm_year++;
     return timegm(&tm);
+}
+
+/* Whether text is a delivery status report saying "delayed" (RFC 3464
+ * 2.3.3), its field name matched without regard to case. */
+static bool delay_report(const char *text)
+{
+    for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+        if (strncasecmp(l, "Action:", 7) == 0 &&
+            strncasecmp(l + 7 + strspn(l + 7, " \t"), "delayed", 7) == 0)
+            return true;
+    return false;
+}
+
+char *lab_mta_maildir_report(const char *dir, const char *msgid)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    char *found = NULL;
+    while (d && found == NULL && (de = readdir(d)) != NULL) {
+        char *path, *text = NULL;
+        size_t len;
+        if (de->d_name[0] == '.')
+            continue;
+        path = dl_xasprintf("%s/%s", dir, de->d_name);
+        if (dl_read_file(path, 1 << 20, &text, &len, NULL) == 0 && strstr(text, msgid) &&
+            !delay_report(text))
+            found = text;
+        else
+            free(text);
+        free(path);
+    }
+    if (d)
+        closedir(d);
+    return found;
 }

@@ -23,7 +23,14 @@
 #define EXIM_USER "Debian-exim"
 /* Whose IDs it gets through nss_wrapper when the machine has no such user. */
 #define EXIM_USER_STANDIN "mail"
-#define MAX_ENV           8
+#define MAX_ENV           16
+/* --retry: Exim's own default retry rule (its configure.default, the
+ * specification's 32.10 "Retry rules"): every 15 minutes for 2 hours,
+ * then intervals growing by 1.5 from 1 hour up to 16 hours, then every 6
+ * hours up to 4 days after the first failure, when the address fails. */
+#define EXIM_RETRY_DEFAULT "F,2h,15m; G,16h,1h,1.5; F,4d,6h"
+#define SENDER_DOMAIN      "mta.danelab.invalid"
+#define DUMP_MS            200 /* exim_dumpdb's output is reused this long */
 
 typedef struct lab_exim lab_exim;
 
@@ -39,6 +46,18 @@ struct lab_exim {
     gid_t gid;
     long offset;      /* how much of the mainlog was read */
     char version[64]; /* "Exim 4.96", from -bV at start */
+    char **options;   /* --exim-option lines, kept for ex_retry */
+    size_t n_options;
+    /* --retry (ex_retry) */
+    const struct lab_mta_clock *clock; /* NULL: the lab's short retry rule */
+    char *rule;                        /* the retry rule (--exim-retry) */
+    char *mail;                        /* base/mail: the sender's maildir */
+    char *dumpdb;                      /* exim_dumpdb beside the binary */
+    long lifetime;                     /* the rule's last cutoff, seconds */
+    struct dl_buf dump_buf;            /* exim_dumpdb's last output */
+    const char *dump;                  /* its text, or NULL */
+    long dump_offset;                  /* x->offset when it was taken */
+    int64_t dump_ms;                   /* dl_mono_ms() then */
 };
 
 /* One configuration section: its default lines, then --exim-option. */
@@ -265,10 +284,28 @@ static void section(struct dl_buf *b, const struct section *sec, const char *lin
     free(used);
 }
 
+/* keep_environment: the names of the variables Exim runs with (x->env),
+ * which it must keep for its re-execs of itself. */
+static char *keep_env(const lab_exim *x)
+{
+    struct dl_buf b = {0};
+    for (size_t i = 0; i < x->n_env; i++) {
+        size_t len = strcspn(x->env[i], "=");
+        bool dup = false;
+        for (size_t k = 0; k < i; k++)
+            dup = dup || (strncmp(x->env[k], x->env[i], len + 1) == 0);
+        if (!dup)
+            dl_buf_printf(&b, "%s%.*s", b.len ? " : " : "", (int)len, x->env[i]);
+    }
+    dl_buf_append(&b, "", 1);
+    return b.data;
+}
+
 static char *config(const lab_exim *x, char *const *options_in, size_t n_options)
 {
     static const struct section sec_main = {NULL, "", ""};
     static const struct section sec_router = {"dnslookup", "\nbegin routers\n\ndnslookup:\n", "  "};
+    static const struct section sec_router_more = {"dnslookup", "\ndnslookup:\n", "  "};
     static const struct section sec_transport = {"remote_smtp",
                                                  "\nbegin transports\n\nremote_smtp:\n", "  "};
     const char **options = dl_xcalloc(n_options + 1, sizeof(char *));
@@ -278,6 +315,7 @@ static char *config(const lab_exim *x, char *const *options_in, size_t n_options
         options[i] = options_in[i];
     dl_buf_printf(&b, "# danelab mta exim: a private instance inside the lab world "
                       "(danelab(1), MTA CONFORMANCE)\n");
+    char *keep = keep_env(x);
     main_lines =
         dl_xasprintf("exim_path = %s\n"
                      "primary_hostname = mta.danelab.invalid\n"
@@ -285,8 +323,7 @@ static char *config(const lab_exim *x, char *const *options_in, size_t n_options
                      "spool_directory = %s\n"
                      "log_file_path = %s/%%slog\n"
                      "pid_file_path = %s/exim.pid\n"
-                     "keep_environment = LD_LIBRARY_PATH : LD_PRELOAD : NSS_WRAPPER_PASSWD : "
-                     "NSS_WRAPPER_GROUP\n"
+                     "keep_environment = %s\n"
                      "deliver_drop_privilege = true\n"
                      "host_lookup =\n"
                      "rfc1413_hosts =\n"
@@ -298,10 +335,18 @@ static char *config(const lab_exim *x, char *const *options_in, size_t n_options
                      "# both families in the lab's own namespace (fd53::/48), IPv4 on the\n"
                      "# host's loopback (danelab(1), ADDRESS PLAN)\n"
                      "disable_ipv6 = %s\n",
-                     x->binary, x->spool, x->log, x->spool, x->ipv6 ? "false" : "true");
+                     x->binary, x->spool, x->log, x->spool, keep, x->ipv6 ? "false" : "true");
+    if (x->clock)
+        dl_buf_printf(&b, "# --retry: the virtual clock's time zone\ntimezone = UTC\n");
     section(&b, &sec_main, main_lines, options, n_options);
     free(main_lines);
-    section(&b, &sec_router,
+    free(keep);
+    if (x->clock)
+        dl_buf_printf(&b, "\nbegin routers\n\n"
+                          "# --retry: the sender's mailbox, where non-delivery reports land\n"
+                          "sender_box:\n  driver = accept\n  domains = " SENDER_DOMAIN "\n"
+                          "  transport = sender_box\n");
+    section(&b, x->clock ? &sec_router_more : &sec_router,
             "driver = dnslookup\n"
             "transport = remote_smtp\n"
             "dnssec_request_domains = *\n"
@@ -316,7 +361,17 @@ static char *config(const lab_exim *x, char *const *options_in, size_t n_options
             "data_timeout = 10s\n"
             "final_timeout = 10s\n",
             options, n_options);
-    dl_buf_printf(&b, "\nbegin retry\n\n*  *  F,1h,1m\n");
+    if (x->clock)
+        dl_buf_printf(&b,
+                      "\nsender_box:\n  driver = appendfile\n  directory = %s/sender\n"
+                      "  maildir_format\n  create_directory\n  user = %u\n  group = %u\n"
+                      "\nbegin retry\n\n# --retry: %s\n*  *  %s\n",
+                      x->mail, (unsigned)x->uid, (unsigned)x->gid,
+                      strcmp(x->rule, EXIM_RETRY_DEFAULT) == 0 ? "Exim's own default rule"
+                                                               : "--exim-retry",
+                      x->rule);
+    else
+        dl_buf_printf(&b, "\nbegin retry\n\n*  *  F,1h,1m\n");
     dl_buf_append(&b, "", 1);
     free(options);
     return b.data;
@@ -348,12 +403,17 @@ static void ex_destroy(void *mta);
  * each replacing the default line of that name (--exim-option, to test
  * the runner). */
 static lab_exim *exim_new(const char *run_dir, const char *binary, bool ipv6, char *const *options,
-                          size_t n_options, struct dl_error *err)
+                          size_t n_options, const char *rule, struct dl_error *err)
 {
     lab_exim *x = dl_xcalloc(1, sizeof(*x));
     char *text;
     struct stat st;
     x->base = dl_xasprintf("%s/mta/exim", run_dir);
+    x->mail = dl_xasprintf("%s/mail", x->base);
+    x->rule = dl_xstrdup(rule ? rule : EXIM_RETRY_DEFAULT);
+    x->options = dl_xcalloc(n_options + 1, sizeof(char *));
+    x->n_options = n_options;
+    memcpy(x->options, options, n_options * sizeof(char *));
     x->ipv6 = ipv6;
     x->etc = dl_xasprintf("%s/etc", x->base);
     x->conf = dl_xasprintf("%s/exim.conf", x->etc);
@@ -402,6 +462,11 @@ static void ex_destroy(void *mta)
     free(x->log);
     free(x->mainlog);
     free(x->binary);
+    free(x->mail);
+    free(x->rule);
+    free(x->dumpdb);
+    dl_buf_free(&x->dump_buf);
+    free(x->options);
     for (size_t i = 0; i < x->n_env; i++)
         free(x->env[i]);
     free(x);
@@ -448,12 +513,14 @@ static int ex_start(void *mta, struct dl_error *err)
 }
 
 /* `exim -C CONF -odb -f <> -i -- RCPT` with a small message carrying
- * m->msgid; returns once Exim has spooled it (delivery goes on). */
+ * m->msgid (with --retry -f the clock's sender, whose mailbox gets the
+ * bounce); returns once Exim has spooled it (delivery goes on). */
 static int ex_inject(void *mta, const struct lab_mta_msg *m, const char *subject,
                      struct dl_error *err)
 {
     lab_exim *x = mta;
-    const char *args[] = {"-odb", "-f", "<>", "-i", "--", m->rcpt, NULL};
+    const char *args[] = {"-odb",  "-f", x->clock ? x->clock->sender : "<>", "-i", "--",
+                          m->rcpt, NULL};
     struct dl_buf out = {0};
     char *msg = lab_mta_message_text(m, subject, false);
     int rc = run_exim(x, args, msg, &out, 30000);
@@ -467,8 +534,11 @@ static int ex_inject(void *mta, const struct lab_mta_msg *m, const char *subject
 
 static void log_line(void *ctx, const char *line, struct lab_mta_msg *msgs, size_t n)
 {
-    (void)ctx;
-    lab_exim_log_line(line, msgs, n);
+    const lab_exim *x = ctx;
+    if (x->clock)
+        lab_exim_log_retry_line(line, msgs, n);
+    else
+        lab_exim_log_line(line, msgs, n);
 }
 
 /* Read what the mainlog gained since the last call and update the
@@ -476,7 +546,7 @@ static void log_line(void *ctx, const char *line, struct lab_mta_msg *msgs, size
 static size_t ex_poll(void *mta, struct lab_mta_msg *msgs, size_t n)
 {
     lab_exim *x = mta;
-    return lab_mta_log_poll(x->mainlog, &x->offset, log_line, NULL, msgs, n);
+    return lab_mta_log_poll(x->mainlog, &x->offset, log_line, x, msgs, n);
 }
 
 /* The last non-empty line of the message's msglog, without its time. */
@@ -609,13 +679,156 @@ static void ex_stop(void *mta)
     lab_mta_in_child(stop_here, mta);
 }
 
+/* --retry */
+
+/* The retry rule's last cutoff (the largest time of its "F,TIME,..." or
+ * "G,TIME,..." parts, Exim's specification 32.11): when an address that
+ * keeps failing is given up. 0, or -1 with err set. */
+static int rule_cutoff(const char *rule, long *secs, struct dl_error *err)
+{
+    const char *p = rule;
+    *secs = 0;
+    for (int parts = 0; *p && parts < 16; parts++) {
+        char item[32];
+        size_t len = strcspn(p, ";");
+        int64_t t;
+        const char *a = p + strspn(p, " \t"), *c1 = memchr(a, ',', len);
+        size_t tlen = c1 ? strcspn(c1 + 1, ",;") : 0;
+        if (c1 == NULL || (a[0] != 'F' && a[0] != 'G' && a[0] != 'H') || tlen == 0 ||
+            tlen >= sizeof(item))
+            return dl_error_set(err, "--exim-retry '%s': expected F,TIME,INTERVAL; ...", rule);
+        snprintf(item, sizeof(item), "%.*s", (int)tlen, c1 + 1);
+        if (dl_parse_duration(item, &t) != 0 || t <= 0)
+            return dl_error_set(err, "--exim-retry '%s': '%s' is not a time", rule, item);
+        if (t > *secs)
+            *secs = (long)t;
+        p += len + (p[len] == ';');
+    }
+    return *p ? dl_error_set(err, "--exim-retry '%s': too many parts", rule) : 0;
+}
+
+/* The clock's variables into x->env; its LD_PRELOAD joins nss_wrapper's. */
+static int clock_env(lab_exim *x, const char *const *env, struct dl_error *err)
+{
+    for (const char *const *e = env; e && *e; e++) {
+        bool joined = false;
+        for (size_t i = 0; i < x->n_env && strncmp(*e, "LD_PRELOAD=", 11) == 0; i++)
+            if (strncmp(x->env[i], "LD_PRELOAD=", 11) == 0) {
+                char *both = dl_xasprintf("%s:%s", x->env[i], *e + 11);
+                free(x->env[i]);
+                x->env[i] = both;
+                joined = true;
+            }
+        if (joined)
+            continue;
+        if (x->n_env >= MAX_ENV)
+            return dl_error_set(err, "exim: more than %d environment variables", MAX_ENV);
+        x->env[x->n_env++] = dl_xstrdup(*e);
+    }
+    return 0;
+}
+
+/* Configure for the virtual clock: its environment in every Exim process
+ * (kept by keep_environment), timezone UTC, the retry rule (Exim's own by
+ * default, not the lab's short one), the sender's maildir for the
+ * non-delivery reports; exim_dumpdb found beside the binary. */
+static int ex_retry(void *mta, const struct lab_mta_clock *c, struct dl_error *err)
+{
+    lab_exim *x = mta;
+    const char *slash = strrchr(x->binary, '/');
+    char *text;
+    int rc;
+    x->clock = c;
+    x->dumpdb = dl_xasprintf("%.*s/exim_dumpdb", (int)(slash ? slash - x->binary : 1),
+                             slash ? x->binary : ".");
+    if (!executable(x->dumpdb))
+        return dl_error_set(err,
+                            "--retry: %s is missing (Exim's next retry times are read "
+                            "with it; scripts/fetch-exim brings it, from exim4-base)",
+                            x->dumpdb);
+    if (rule_cutoff(x->rule, &x->lifetime, err) != 0 || clock_env(x, c->env, err) != 0 ||
+        dl_mkdir_p(x->mail, 0755, err) != 0)
+        return -1;
+    if (chown(x->mail, x->uid, x->gid) != 0)
+        return dl_error_set(err, "chown %s: %s", x->mail, strerror(errno));
+    text = config(x, x->options, x->n_options);
+    rc = dl_write_file(x->conf, text, strlen(text), 0644, err);
+    free(text);
+    return rc;
+}
+
+/* `exim_dumpdb SPOOL retry`, at most every DUMP_MS or after the mainlog
+ * grew (a delivery ended: its retry record changed). */
+static const char *retry_dump(lab_exim *x)
+{
+    const char *args[] = {x->spool, "retry", NULL};
+    const char *argv[MAX_ENV + 8];
+    struct dl_buf out = {0};
+    size_t n = 0;
+    if (x->dump_offset == x->offset && dl_mono_ms() - x->dump_ms < DUMP_MS)
+        return x->dump ? x->dump : "";
+    argv[n++] = "env";
+    for (size_t i = 0; i < x->n_env; i++)
+        argv[n++] = x->env[i];
+    argv[n++] = x->dumpdb;
+    for (size_t i = 0; args[i]; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    /* It fails while there is no retry database yet, or while a delivery
+     * holds its lock: the last output stays, asked again DUMP_MS later. */
+    x->dump_ms = dl_mono_ms();
+    x->dump_offset = x->offset;
+    if (lab_mta_run((char *const *)argv, NULL, &out, 10000) == 0) {
+        dl_buf_append(&out, "", 1);
+        dl_buf_free(&x->dump_buf);
+        x->dump_buf = out;
+        x->dump = x->dump_buf.data;
+    } else
+        dl_buf_free(&out);
+    return x->dump ? x->dump : "";
+}
+
+/* Exim keeps no time per message: the next try of m's recipient is the
+ * earliest next-try time of the retry records of its domain and hosts. */
+static int ex_next_try(void *mta, const struct lab_mta_msg *m, time_t *when)
+{
+    lab_exim *x = mta;
+    const char *at = strrchr(m->rcpt, '@');
+    return at ? lab_exim_retry_next(retry_dump(x), at + 1, when) : 0;
+}
+
+/* `exim -q`: one queue run, waited for; a message whose retry time has
+ * not come is skipped by Exim itself. */
+static void ex_kick(void *mta)
+{
+    lab_exim *x = mta;
+    const char *args[] = {"-q", NULL};
+    run_exim(x, args, NULL, NULL, 60000);
+    x->dump_ms = 0;
+}
+
+static long ex_lifetime(void *mta)
+{
+    const lab_exim *x = mta;
+    return x->lifetime;
+}
+
+static char *ex_bounce(void *mta, const struct lab_mta_msg *m)
+{
+    lab_exim *x = mta;
+    char *dir = dl_xasprintf("%s/sender/new", x->mail);
+    char *found = lab_mta_maildir_report(dir, m->msgid);
+    free(dir);
+    return found;
+}
+
 /* The adapter table. */
 
 static void *ex_create(const char *run_dir, bool ipv6, const struct lab_mta_option *opts,
                        size_t n_opts, struct dl_error *err)
 {
     char **options = dl_xcalloc(n_opts + 1, sizeof(char *));
-    const char *binary = NULL;
+    const char *binary = NULL, *rule = NULL;
     size_t n = 0;
     lab_exim *x;
     for (size_t i = 0; i < n_opts; i++)
@@ -623,7 +836,9 @@ static void *ex_create(const char *run_dir, bool ipv6, const struct lab_mta_opti
             options[n++] = (char *)opts[i].value;
         else if (strcmp(opts[i].flag, "exim-binary") == 0)
             binary = opts[i].value;
-    x = exim_new(run_dir, binary, ipv6, options, n, err);
+        else if (strcmp(opts[i].flag, "exim-retry") == 0)
+            rule = opts[i].value;
+    x = exim_new(run_dir, binary, ipv6, options, n, rule, err);
     free(options);
     return x;
 }
@@ -634,13 +849,14 @@ static const char *ex_version(void *mta)
     return x->version[0] ? x->version : NULL;
 }
 
-static const char *const ex_flags[] = {"exim-binary", "exim-option", NULL};
+static const char *const ex_flags[] = {"exim-binary", "exim-option", "exim-retry", NULL};
 
 const struct lab_mta_adapter lab_mta_exim = {
     .name = "exim",
     .flags = ex_flags,
     .usage = "--exim-binary PATH (default: scripts/fetch-exim's); --exim-option "
-             "[dnslookup:|remote_smtp:]NAME=VALUE (to test the runner)",
+             "[dnslookup:|remote_smtp:]NAME=VALUE (to test the runner); --exim-retry RULE "
+             "(with --retry; default \"" EXIM_RETRY_DEFAULT "\")",
     .create = ex_create,
     .where = ex_where,
     .version = ex_version,
@@ -648,6 +864,11 @@ const struct lab_mta_adapter lab_mta_exim = {
     .inject = ex_inject,
     .poll = ex_poll,
     .queue_reasons = ex_reasons,
+    .retry = ex_retry,
+    .next_try = ex_next_try,
+    .kick = ex_kick,
+    .lifetime = ex_lifetime,
+    .bounce = ex_bounce,
     .stop = ex_stop,
     .destroy = ex_destroy,
 };

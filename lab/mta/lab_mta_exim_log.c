@@ -1,7 +1,9 @@
 #include "lab_mta_exim_log.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* Is the token at p (up to a space) an Exim message ID? Its length. */
 static size_t msg_id(const char *p)
@@ -120,34 +122,136 @@ static void delivery_line(const char *text, struct lab_mta_msg *m)
     trim_reason(m->reason);
 }
 
-void lab_exim_log_line(const char *line, struct lab_mta_msg *msgs, size_t n)
+/* Where the message ID of a mainlog line begins (after the date, the
+ * time and a [PID]), its length in *qlen; NULL when there is none. */
+static const char *line_id(const char *line, size_t *qlen)
 {
-    const char *p = line, *text, *mid;
-    struct lab_mta_msg *m;
-    size_t qlen;
+    const char *p = line;
     for (int field = 0; field < 2 && p; field++)
         if ((p = strchr(p, ' ')) != NULL)
             p++;
     if (p && *p == '[' && (p = strchr(p, ' ')) != NULL) /* log_selector +pid */
         p++;
-    if (p == NULL || (qlen = msg_id(p)) == 0)
+    if (p == NULL || (*qlen = msg_id(p)) == 0)
+        return NULL;
+    return p;
+}
+
+/* A `<=` line: its id= names the message whose queue ID this is. */
+static void arrival_line(const char *p, size_t qlen, const char *text, struct lab_mta_msg *msgs,
+                         size_t n)
+{
+    const char *mid = strstr(text, " id=");
+    if (mid == NULL)
+        return;
+    mid += 4;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(msgs[i].msgid);
+        if (msgs[i].qid[0] == '\0' && strncmp(mid, msgs[i].msgid, l) == 0 &&
+            (mid[l] == ' ' || mid[l] == '\0'))
+            snprintf(msgs[i].qid, sizeof(msgs[i].qid), "%.*s", (int)qlen, p);
+    }
+}
+
+static bool delivery_kind(const char *text)
+{
+    return strncmp(text, "=> ", 3) == 0 || strncmp(text, "== ", 3) == 0 ||
+           strncmp(text, "** ", 3) == 0;
+}
+
+void lab_exim_log_line(const char *line, struct lab_mta_msg *msgs, size_t n)
+{
+    const char *p, *text;
+    struct lab_mta_msg *m;
+    size_t qlen;
+    if ((p = line_id(line, &qlen)) == NULL)
         return;
     text = p + qlen + 1;
     if (strncmp(text, "<= ", 3) == 0) {
-        if ((mid = strstr(text, " id=")) == NULL)
-            return;
-        mid += 4;
-        for (size_t i = 0; i < n; i++) {
-            size_t l = strlen(msgs[i].msgid);
-            if (msgs[i].qid[0] == '\0' && strncmp(mid, msgs[i].msgid, l) == 0 &&
-                (mid[l] == ' ' || mid[l] == '\0'))
-                snprintf(msgs[i].qid, sizeof(msgs[i].qid), "%.*s", (int)qlen, p);
-        }
+        arrival_line(p, qlen, text, msgs, n);
         return;
     }
     if ((m = lab_mta_by_qid(msgs, n, p, qlen)) == NULL || m->status != LAB_MTA_PENDING)
         return;
-    if (strncmp(text, "=> ", 3) == 0 || strncmp(text, "== ", 3) == 0 ||
-        strncmp(text, "** ", 3) == 0)
+    if (delivery_kind(text))
         delivery_line(text, m);
+}
+
+/* "YYYY-MM-DD HH:MM:SS" at the start of a line (UTC) as UNIX seconds, or
+ * 0. */
+static time_t line_time(const char *line)
+{
+    struct tm tm = {0};
+    if (strptime(line, "%Y-%m-%d %H:%M:%S", &tm) == NULL)
+        return 0;
+    return timegm(&tm);
+}
+
+void lab_exim_log_retry_line(const char *line, struct lab_mta_msg *msgs, size_t n)
+{
+    const char *p, *text;
+    struct lab_mta_msg *m;
+    struct lab_mta_attempt a = {0};
+    size_t qlen;
+    if ((p = line_id(line, &qlen)) == NULL)
+        return;
+    text = p + qlen + 1;
+    if (strncmp(text, "<= ", 3) == 0) {
+        arrival_line(p, qlen, text, msgs, n);
+        return;
+    }
+    if ((m = lab_mta_by_qid(msgs, n, p, qlen)) == NULL || !delivery_kind(text) ||
+        m->status == LAB_MTA_SENT || m->status == LAB_MTA_BOUNCED ||
+        (text[0] == '=' && text[1] == '=' && strstr(text, ": retry time not reached") != NULL))
+        return;
+    delivery_line(text, m);
+    if (m->status == LAB_MTA_BOUNCED)
+        m->expired = line_time(line);
+    if (m->status == LAB_MTA_BOUNCED && strstr(text, " H=") == NULL)
+        return;
+    a.at = line_time(line);
+    a.status = m->status;
+    a.auth = m->status == LAB_MTA_SENT ? m->auth : LAB_MTA_AUTH_UNKNOWN;
+    snprintf(a.dsn, sizeof(a.dsn), "%s", m->dsn);
+    snprintf(a.relay, sizeof(a.relay), "%s", m->relay);
+    snprintf(a.reason, sizeof(a.reason), "%s", m->reason);
+    lab_mta_attempt_add(m, &a);
+}
+
+/* Does retry key `key` (up to a blank) name domain or a host under it? */
+static bool key_names(const char *key, const char *domain)
+{
+    size_t klen = strcspn(key, " \n"), dlen = strlen(domain);
+    for (const char *p = key; p + dlen <= key + klen; p++)
+        if (strncmp(p, domain, dlen) == 0 && (p[-1] == ':' || p[-1] == '.') &&
+            (p + dlen == key + klen || p[dlen] == ':'))
+            return true;
+    return false;
+}
+
+int lab_exim_retry_next(const char *text, const char *domain, time_t *when)
+{
+    int found = 0;
+    for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+        const char *times = strchr(l, '\n');
+        struct tm tm = {0};
+        const char *p;
+        time_t t;
+        if (strncmp(l, "  ", 2) != 0 || l[2] == ' ' || !key_names(l + 2, domain) || !times)
+            continue;
+        times++;
+        /* the third of three stamps two blanks apart: next try */
+        p = times;
+        for (int k = 0; k < 2 && p; k++)
+            if ((p = strstr(p, "  ")) != NULL)
+                p += 2;
+        if (p == NULL || p > times + strcspn(times, "\n") ||
+            strptime(p, "%d-%b-%Y %H:%M:%S", &tm) == NULL)
+            continue;
+        t = timegm(&tm);
+        if (!found || t < *when)
+            *when = t;
+        found = 1;
+    }
+    return found;
 }

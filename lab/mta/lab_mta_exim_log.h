@@ -22,4 +22,22 @@
  * nothing. */
 void lab_exim_log_line(const char *line, struct lab_mta_msg *msgs, size_t n);
 
+/* --retry (the mainlog of an Exim on the virtual clock, log lines in UTC):
+ * as lab_exim_log_line, but every `=>`, `==` or `**` line of a message not
+ * yet finished is one attempt, appended to m->att with the line's time
+ * (lab_mta_attempt_add), except Exim's own "retry time not reached ..."
+ * deferrals (ERRNO_HRETRY, whose number changes between versions: a queue
+ * run came before the host's retry time, no host was tried). A `**` line marks the
+ * message returned (m->expired: its time); it is an attempt only when it
+ * names a host (H=) it tried. */
+void lab_exim_log_retry_line(const char *line, struct lab_mta_msg *msgs, size_t n);
+
+/* --retry: the earliest next-try time among the retry records of `text`,
+ * the output of `exim_dumpdb SPOOL retry` (Exim 4.96: "  KEY ERRNO MORE
+ * TEXT", then "FIRST-FAILED  LAST-TRY  NEXT-TRY [*]", each
+ * "DD-Mon-YYYY HH:MM:SS" in UTC), whose key names `domain` or a host
+ * under it (R:DOMAIN, T:mx1.DOMAIN:ADDRESS, with a message ID after it or
+ * not), into *when: 1; 0 when there is none. */
+int lab_exim_retry_next(const char *text, const char *domain, time_t *when);
+
 #endif

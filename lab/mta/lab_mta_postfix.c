@@ -2,7 +2,6 @@
 
 #include "dl_util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -678,28 +677,12 @@ static long pf_lifetime(void *mta)
     return p->lifetime;
 }
 
-/* The sender's maildir file holding m's non-delivery report (it quotes
- * m's Message-ID), as text. */
+/* The sender's maildir file holding m's non-delivery report. */
 static char *pf_bounce(void *mta, const struct lab_mta_msg *m)
 {
     lab_postfix *p = mta;
-    char *dir = dl_xasprintf("%s/sender/new", p->mail), *found = NULL;
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    while (d && found == NULL && (de = readdir(d)) != NULL) {
-        char *path, *text = NULL;
-        size_t len;
-        if (de->d_name[0] == '.')
-            continue;
-        path = dl_xasprintf("%s/%s", dir, de->d_name);
-        if (dl_read_file(path, 1 << 20, &text, &len, NULL) == 0 && strstr(text, m->msgid))
-            found = text;
-        else
-            free(text);
-        free(path);
-    }
-    if (d)
-        closedir(d);
+    char *dir = dl_xasprintf("%s/sender/new", p->mail);
+    char *found = lab_mta_maildir_report(dir, m->msgid);
     free(dir);
     return found;
 }

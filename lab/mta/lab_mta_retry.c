@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define KICK_AGAIN_MS 3000 /* a due message not taken yet: ask again */
 #define BOUNCE_WAIT_S 15   /* for a non-delivery report to reach the mailbox */
@@ -230,8 +231,34 @@ static enum lab_verdict judge_attempts(const struct lab_mta_retry *r,
     return LAB_VERDICT_PASS;
 }
 
+/* The value of a delivery-status field (RFC 3464 2.3: "NAME: value",
+ * the name matched without regard to case) in a non-delivery report's
+ * text, into buf ("" when absent). The first one found: each report holds
+ * one recipient's part. */
+static void dsn_field(const char *text, const char *name, char *buf, size_t len)
+{
+    size_t nl = strlen(name);
+    buf[0] = '\0';
+    for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+        if (strncasecmp(l, name, nl) == 0 && l[nl] == ':') {
+            const char *v = l + nl + 1 + strspn(l + nl + 1, " \t");
+            snprintf(buf, len, "%.*s", (int)strcspn(v, "\r\n"), v);
+            return;
+        }
+}
+
 /* The rules about giving up: not before the queue lifetime nor 4 days,
- * and a 5.x.x non-delivery report naming the failure in the mailbox. */
+ * and a non-delivery report in the mailbox naming the failure, its
+ * Action "failed" (RFC 3464 2.3.3: the MTA has abandoned the message)
+ * and its Status class 4 or 5. RFC 3464 2.3.4 only asks for an RFC 3463
+ * code, and RFC 3463 3.1 defines class 4 as a "persistent transient
+ * failure" where "persistence of some temporary condition has caused
+ * abandonment or delay", adding "If this code accompanies a delivery
+ * failure report, sending in the future may be successful": a 4.x.x
+ * Status with Action: failed (Postfix's expiry, the last deferral's
+ * code) is allowed, so it passes; a 2.x.x one does not. The 5.x.x that
+ * the profiles' retry expectations name (the seeds' Exchange Online) is
+ * no RFC requirement and is not asked of an MTA here. */
 static enum lab_verdict judge_bounce(const struct lab_mta_retry *r,
                                      const struct lab_mta_retry_item *it, char *why, size_t len)
 {
@@ -239,8 +266,7 @@ static enum lab_verdict judge_bounce(const struct lab_mta_retry *r,
     const struct lab_mta_attempt *last = m->n_att ? &m->att[m->n_att - 1] : NULL;
     long life = r->ad->lifetime ? r->ad->lifetime(r->mta) : 0;
     int64_t after = m->expired - r->env.now;
-    const char *st = it->bounce ? strstr(it->bounce, "\nStatus: ") : NULL;
-    char t[32];
+    char t[32], action[32], status[16];
     hm(after, t, sizeof(t));
     if (after < LAB_MTA_RETRY_MIN_GIVEUP || after < life) {
         snprintf(why, len,
@@ -256,9 +282,18 @@ static enum lab_verdict judge_bounce(const struct lab_mta_retry *r,
                  t);
         return LAB_VERDICT_DEVIATION;
     }
-    if (st == NULL || st[9] != '5') {
-        snprintf(why, len, "the non-delivery report's Status is %.*s, not 5.x.x",
-                 st ? (int)strcspn(st + 9, "\r\n") : 4, st ? st + 9 : "none");
+    dsn_field(it->bounce, "Action", action, sizeof(action));
+    dsn_field(it->bounce, "Status", status, sizeof(status));
+    if (strcasecmp(action, "failed") != 0) {
+        snprintf(why, len, "the non-delivery report's Action is '%s', not failed (RFC 3464 2.3.3)",
+                 action);
+        return LAB_VERDICT_DEVIATION;
+    }
+    if ((status[0] != '4' && status[0] != '5') || status[1] != '.') {
+        snprintf(why, len,
+                 "the non-delivery report's Status is '%s', not a failure class 4.x.x or "
+                 "5.x.x (RFC 3463 3.1)",
+                 status);
         return LAB_VERDICT_DEVIATION;
     }
     if (last && last->reason[0] && strstr(it->bounce, last->reason) == NULL) {
@@ -266,8 +301,8 @@ static enum lab_verdict judge_bounce(const struct lab_mta_retry *r,
                  last->reason);
         return LAB_VERDICT_DEVIATION;
     }
-    snprintf(why, len, "deferred %zu times, returned at %s with Status %.*s (%s)", m->n_att, t,
-             (int)strcspn(st + 9, "\r\n"), st + 9, last ? last->reason : "");
+    snprintf(why, len, "deferred %zu times, returned at %s, Action failed, Status %s (%s)",
+             m->n_att, t, status, last ? last->reason : "");
     return LAB_VERDICT_PASS;
 }
 
@@ -326,17 +361,19 @@ static json_t *attempt_json(const struct lab_mta_retry *r, const struct lab_mta_
 json_t *lab_mta_retry_json(const struct lab_mta_retry *r, const struct lab_mta_retry_item *it)
 {
     const struct lab_mta_msg *m = it->msg;
-    const char *st = it->bounce ? strstr(it->bounce, "\nStatus: ") : NULL;
-    char status[16] = "";
+    char status[16] = "", action[32] = "";
     json_t *att = json_array(), *o;
     for (size_t k = 0; k < m->n_att; k++)
         json_array_append_new(att, attempt_json(r, &m->att[k]));
-    if (st)
-        snprintf(status, sizeof(status), "%.*s", (int)strcspn(st + 9, "\r\n"), st + 9);
-    o = json_pack("{s:I, s:I, s:f, s:o, s:{s:b, s:s*}}", "t0", (json_int_t)r->env.now, "lifetime",
-                  (json_int_t)(r->ad->lifetime ? r->ad->lifetime(r->mta) : 0), "wall_seconds",
-                  r->wall, "attempts", att, "bounce", "received", it->bounce != NULL, "status",
-                  st ? status : NULL);
+    if (it->bounce) {
+        dsn_field(it->bounce, "Status", status, sizeof(status));
+        dsn_field(it->bounce, "Action", action, sizeof(action));
+    }
+    o = json_pack("{s:I, s:I, s:f, s:o, s:{s:b, s:s*, s:s*}}", "t0", (json_int_t)r->env.now,
+                  "lifetime", (json_int_t)(r->ad->lifetime ? r->ad->lifetime(r->mta) : 0),
+                  "wall_seconds", r->wall, "attempts", att, "bounce", "received",
+                  it->bounce != NULL, "status", status[0] ? status : NULL, "action",
+                  action[0] ? action : NULL);
     if (m->expired)
         json_object_set_new(o, "expired_after",
                             json_integer((json_int_t)(m->expired - r->env.now)));

@@ -31,8 +31,11 @@
  *              queue lifetime; an attempt deferred although the reference
  *              client delivered at that time (not delivered at the first
  *              retry after the fix); no non-delivery report in the
- *              sender's mailbox, or its Status not 5.x.x, or its text
- *              not quoting the reason the MTA logged for the last attempt;
+ *              sender's mailbox, or its Action not "failed" (RFC 3464
+ *              2.3.3), or its Status not of class 4 or 5 (RFC 3463 3.1
+ *              allows a 4.x.x code in a failure report: the temporary
+ *              condition persisted), or its text not quoting the reason
+ *              the MTA logged for the last attempt;
  *              still queued when the run ended;
  *   pass       otherwise.
  */
@@ -105,7 +108,8 @@ enum lab_verdict lab_mta_retry_judge(const struct lab_mta_retry *r,
 
 /* {"t0", "lifetime", "wall_seconds", "expired_after", "attempts": [{"after",
  * "time", "status", "dsn", "relay", "reason", "auth", "state", "reference":
- * {"delivers", "code", "reason"}}], "bounce": {"received", "status"}}. */
+ * {"delivers", "code", "reason"}}], "bounce": {"received", "status",
+ * "action"}}. */
 json_t *lab_mta_retry_json(const struct lab_mta_retry *r, const struct lab_mta_retry_item *it);
 
 #endif

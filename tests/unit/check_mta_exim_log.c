@@ -5,6 +5,7 @@
 
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 Suite *mta_exim_log_suite(void);
@@ -176,6 +177,79 @@ START_TEST(other_messages_and_pids)
 }
 END_TEST
 
+/* --retry: each deferral an attempt with its time; Exim's own "retry time
+ * not reached" deferral is none; the delivery ends the list. */
+START_TEST(retry_attempts)
+{
+    static const char *const lines[] = {
+        "2026-12-05 22:59:44.920 1xZyjI-0000F1-2t <= sender@mta.danelab.invalid U=root "
+        "P=local S=479 id=r@x for postmaster@r.test",
+        "2026-12-05 22:59:45.100 1xZyjI-0000F1-2t == postmaster@r.test R=dnslookup "
+        "T=remote_smtp defer (-36) DT=0.015s: DANE error: tlsa lookup DEFER",
+        "2026-12-05 23:14:44.000 1xZyjI-0000F1-2t == postmaster@r.test R=dnslookup "
+        "T=remote_smtp defer (-61): retry time not reached for any host for 'r.test'",
+        "2026-12-05 23:14:46.179 1xZyjI-0000F1-2t == postmaster@r.test R=dnslookup "
+        "T=remote_smtp defer (-36) DT=0.010s: DANE error: tlsa lookup DEFER",
+        "2026-12-05 23:29:48.264 1xZyjI-0000F1-2t => postmaster@r.test R=dnslookup "
+        "T=remote_smtp H=mx1.r.test [127.25.1.1]:25 X=TLS1.3:X:256 CV=dane DN=\"CN=mx1\" "
+        "C=\"250 2.0.0 Ok\" DT=0.040s",
+        "2026-12-05 23:44:48.264 1xZyjI-0000F1-2t == postmaster@r.test R=dnslookup "
+        "T=remote_smtp defer (-36) DT=0.010s: after the delivery: not an attempt",
+        NULL};
+    struct lab_mta_msg m;
+    msg(&m, "r@x");
+    for (size_t i = 0; lines[i]; i++)
+        lab_exim_log_retry_line(lines[i], &m, 1);
+    ck_assert_uint_eq(m.n_att, 3);
+    ck_assert_int_eq(m.att[0].at, 1796511585);
+    ck_assert_int_eq(m.att[0].status, LAB_MTA_DEFERRED);
+    ck_assert_str_eq(m.att[0].reason, "DANE error: tlsa lookup DEFER");
+    ck_assert_int_eq(m.att[1].at, 1796511585 + 901);
+    ck_assert_int_eq(m.att[2].status, LAB_MTA_SENT);
+    ck_assert_int_eq(m.att[2].auth, LAB_MTA_AUTH_VERIFIED);
+    ck_assert_int_eq(m.expired, 0);
+    free(m.att);
+}
+END_TEST
+
+/* --retry: the cutoff's "**" line marks the message returned, with no
+ * attempt when it names no host. */
+START_TEST(retry_expired)
+{
+    struct lab_mta_msg m;
+    msg(&m, "e@x");
+    snprintf(m.qid, sizeof(m.qid), "1xZyjc-0000Fz-0e");
+    m.status = LAB_MTA_DEFERRED;
+    lab_exim_log_retry_line("2026-12-10 03:47:12.747 1xZyjc-0000Fz-0e ** postmaster@e.test: "
+                            "retry timeout exceeded",
+                            &m, 1);
+    ck_assert_int_eq(m.status, LAB_MTA_BOUNCED);
+    ck_assert_int_eq(m.expired, 1796874432);
+    ck_assert_uint_eq(m.n_att, 0);
+}
+END_TEST
+
+/* exim_dumpdb's retry records: the earliest next try of the domain's own
+ * and its hosts', not another domain's. */
+START_TEST(retry_next_from_dumpdb)
+{
+    static const char dump[] =
+        "  T:mx1.a.test:127.25.1.1 -36 0 DANE error: tlsa lookup DEFER\n"
+        "05-Dec-2026 22:59:45  05-Dec-2026 23:14:46  05-Dec-2026 23:29:46\n"
+        "  T:mx1.a.test:fd53::25:1:1 -36 0 DANE error\n"
+        "05-Dec-2026 22:59:45  05-Dec-2026 23:14:46  05-Dec-2026 23:29:40 *\n"
+        "  T:mx1.b.a.test.other:127.25.2.1 -38 0 TLS required\n"
+        "05-Dec-2026 22:59:45  05-Dec-2026 23:14:46  05-Dec-2026 23:00:00\n"
+        "  R:ba.test -1 0 routing\n"
+        "05-Dec-2026 22:59:45  05-Dec-2026 23:14:46  05-Dec-2026 23:01:00\n";
+    time_t when = 0;
+    ck_assert_int_eq(lab_exim_retry_next(dump, "a.test", &when), 1);
+    ck_assert_int_eq(when, 1796513380);
+    ck_assert_int_eq(lab_exim_retry_next(dump, "c.test", &when), 0);
+    ck_assert_int_eq(lab_exim_retry_next("", "a.test", &when), 0);
+}
+END_TEST
+
 Suite *mta_exim_log_suite(void)
 {
     Suite *s = suite_create("mta_exim_log");
@@ -187,6 +261,9 @@ Suite *mta_exim_log_suite(void)
     tcase_add_test(neg, deferred_by_the_server);
     tcase_add_test(neg, first_status_counts);
     tcase_add_test(neg, other_messages_and_pids);
+    tcase_add_test(pos, retry_attempts);
+    tcase_add_test(neg, retry_expired);
+    tcase_add_test(pos, retry_next_from_dumpdb);
     suite_add_tcase(s, pos);
     suite_add_tcase(s, neg);
     return s;
