@@ -47,7 +47,7 @@ selection() {
         printf '%s\n' $OWN $TIMING $KNOWN
         grep -lE '^    (unbound|bind|knot|pdns):' "$CATALOGUE"/*.yaml
         cat "$SRC_DIR/lab/mta/postfix/known-deviations" "$SRC_DIR/lab/mta/exim/known-deviations" |
-            grep -vE '^[[:space:]]*(#|$)' | awk '{print $1}'
+            grep -vE '^[[:space:]]*(#|$)|^retry:' | awk '{print $1}'
         ls "$CATALOGUE" | awk -F- '{ f = $1; sub(/\.yaml$/, "", f); if (!(f in seen)) { seen[f] = 1; print } }'
     } | sed 's,.*/,,; s/\.yaml$//' | sort -u
 }
