@@ -134,22 +134,16 @@ static int section(struct dig_parse *p, const char *line, struct dl_error *err)
     return 0;
 }
 
-/* The record's text without parentheses, each field in its presentation
- * form (ldns), into the current answer. */
+/* The record's text (ldns reads its parentheses), each field in its
+ * presentation form, into the current answer. */
 static int record_done(struct dig_parse *p, struct dl_error *err)
 {
     char *text = dl_xstrdup(dl_buf_str(&p->rec));
     ldns_rr *rr = NULL;
     ldns_status st;
-    bool quoted = false;
     struct dl_buf rdata = {0};
     struct imp_dig_rr *r;
     char *s;
-    for (char *c = text; *c; c++) {
-        quoted = *c == '"' && (c == text || c[-1] != '\\') ? !quoted : quoted;
-        if (!quoted && (*c == '(' || *c == ')'))
-            *c = ' ';
-    }
     dl_buf_reset(&p->rec);
     st = ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL);
     free(text);
