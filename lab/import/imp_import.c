@@ -25,6 +25,9 @@ struct imp {
     bool zone_bogus; /* the domain's DNSKEY RRset is bogus: one fault says why */
     struct imp_certs certs;
     char *domain; /* mapped */
+    /* the current host: which servers present a certificate of their own */
+    bool own_cert[IMP_EVIDENCE_MAX_SERVERS];
+    bool per_address; /* its addresses: items say how each server differs */
 };
 
 static void not_reproduced(struct imp *m, const char *fmt, ...) DL_PRINTF(2, 3);
@@ -342,6 +345,25 @@ static void host_certs(struct imp *m, const json_t *h, const json_t *srv, size_t
         dl_buf_printf(y, "    tls_max: \"1.2\"\n");
 }
 
+/* The TLSA owner is a CNAME (RFC 7671 7, RFC 7672 2.2.3): published the
+ * same way, its target in the captured zone of the target. */
+static void tlsa_alias(struct imp *m, const json_t *t)
+{
+    const json_t *c = json_array_get(json_object_get(t, "chain"), 0);
+    char *target;
+    if (c == NULL)
+        return;
+    if (strcmp(dl_json_str(c, "type"), "CNAME") != 0 ||
+        strcasecmp(dl_json_str(c, "owner"), dl_json_str(t, "name")) != 0 ||
+        json_array_size(json_object_get(t, "chain")) > 1) {
+        not_reproduced(m, "TLSA %s: an alias chain other than one CNAME", dl_json_str(t, "name"));
+        return;
+    }
+    target = imp_map_name(dl_json_str(c, "target"));
+    dl_buf_printf(m->y, "    tlsa_alias: %s\n", target);
+    free(target);
+}
+
 static void host_tlsa(struct imp *m, const json_t *h, const json_t *srv, size_t i)
 {
     const json_t *t = json_object_get(h, "tlsa_expanded");
@@ -363,28 +385,127 @@ static void host_tlsa(struct imp *m, const json_t *h, const json_t *srv, size_t 
     }
     if (json_array_size(rrs(t)) == 0)
         return;
+    if (t == json_object_get(h, "tlsa"))
+        tlsa_alias(m, t);
     dl_buf_printf(m->y, "    tlsa:\n");
     json_array_foreach(rrs(t), k, r) {
-        char *item =
-            imp_certs_tlsa(&m->certs, certs, i, json_string_value(r) ? json_string_value(r) : "");
+        const char *rr = json_string_value(r) ? json_string_value(r) : "";
+        /* tied to a certificate of the first server, else of another one */
+        char *item = imp_certs_tlsa_match(certs, i, "", rr);
+        for (size_t a = 1; a < IMP_EVIDENCE_MAX_SERVERS && item == NULL; a++) {
+            char tag[16];
+            const json_t *other = json_array_get(json_object_get(h, "servers"), a);
+            snprintf(tag, sizeof(tag), "a%zu", a + 1);
+            if (m->own_cert[a])
+                item = imp_certs_tlsa_match(
+                    json_object_get(json_object_get(other, "tls"), "certificates"), i, tag, rr);
+        }
+        if (item == NULL)
+            item = imp_certs_tlsa(&m->certs, certs, i, rr);
         dl_buf_printf(m->y, "      - %s\n", item);
         free(item);
     }
 }
 
-static void host_addresses(struct imp *m, const json_t *h, const char *mapped)
+/* The leaf PEM a server presented, or "". */
+static const char *leaf_pem(const json_t *srv)
+{
+    const json_t *certs = json_object_get(json_object_get(srv, "tls"), "certificates");
+    return dl_json_str(json_array_get(certs, 0), "pem");
+}
+
+/* One server per family whose second differs from the first in its
+ * certificate or STARTTLS: `addresses:` items of their own (the lab's
+ * per-address servers). Returns whether it wrote them. */
+static bool per_address(struct imp *m, const json_t *h, size_t i, const char *mapped)
+{
+    const json_t *srvs = json_object_get(h, "servers"), *s0 = json_array_get(srvs, 0);
+    const json_t *s1 = json_array_get(srvs, 1);
+    bool f0, f1, six0 = strchr(dl_json_str(s0, "address"), ':') != NULL;
+    const char *st0, *st1;
+    char leaf[64], chain[32], tag[8] = "a2";
+    if (json_array_size(srvs) != 2 || six0 == (strchr(dl_json_str(s1, "address"), ':') != NULL) ||
+        !json_object_get(s0, "banner") || !json_object_get(s1, "banner"))
+        return false;
+    st0 = starttls_of(s0, &f0);
+    st1 = starttls_of(s1, &f1);
+    if (strcmp(st0, st1) == 0 && strcmp(leaf_pem(s0), leaf_pem(s1)) == 0)
+        return false;
+    dl_buf_printf(m->y, "    addresses:\n      - %s\n      - {address: %s", six0 ? "ipv6" : "ipv4",
+                  six0 ? "ipv4" : "ipv6");
+    if (strcmp(st0, st1) != 0)
+        dl_buf_printf(m->y, ", starttls: %s", st1);
+    if (*leaf_pem(s1) && strcmp(leaf_pem(s0), leaf_pem(s1)) != 0 &&
+        imp_certs_add(&m->certs, json_object_get(json_object_get(s1, "tls"), "certificates"), i,
+                      tag, leaf, sizeof(leaf), chain, sizeof(chain)) == 0) {
+        dl_buf_printf(m->y, ", certificate: %s", leaf);
+        m->own_cert[1] = true;
+        if (strcmp(chain, "served") != 0)
+            not_reproduced(m, "host %s: the chain shape of address %s is the host's", mapped,
+                           dl_json_str(s1, "address"));
+    }
+    dl_buf_printf(m->y, "}\n");
+    m->per_address = true;
+    if (f0 != f1)
+        not_reproduced(m, "host %s: a handshake failing on one address only", mapped);
+    return true;
+}
+
+static void host_addresses(struct imp *m, const json_t *h, size_t i, const char *mapped)
 {
     bool v4 = json_array_size(rrs(json_object_get(h, "a"))) > 0;
     bool v6 = json_array_size(rrs(json_object_get(h, "aaaa"))) > 0;
-    if (v4 && v6)
+    if (v4 && v6 && !per_address(m, h, i, mapped))
         dl_buf_printf(m->y, "    addresses: [ipv4, ipv6]\n");
-    else if (v6)
+    else if (v6 && !v4)
         dl_buf_printf(m->y, "    address: ipv6\n");
-    else if (!v4)
+    else if (!v4 && !v6)
         not_reproduced(m, "host %s has no address record; the lab gives it one", mapped);
     if (json_array_size(rrs(json_object_get(h, "a"))) > 1 ||
         json_array_size(rrs(json_object_get(h, "aaaa"))) > 1)
         not_reproduced(m, "host %s: several addresses of one family become one", mapped);
+}
+
+/* The first captured zone that is neither the domain's nor above it: the
+ * scenario's provider zone (zones[0]). */
+static const char *provider_zone(const struct imp *m)
+{
+    const char *domain = dl_json_str(m->ev, "domain");
+    size_t i;
+    json_t *z;
+    json_array_foreach(json_object_get(m->ev, "zones"), i, z)
+        if (strcasecmp(dl_json_str(z, "name"), domain) != 0 &&
+            !dl_name_under(domain, dl_json_str(z, "name")))
+            return dl_json_str(z, "name");
+    return "";
+}
+
+/* The host name is a CNAME: to a host of the same first label in the
+ * provider zone, the lab's mx-cname (mx-cname-insecure when the address
+ * answer is insecure), with tlsa_at: original when the TLSA records were
+ * found at the original name only; any other alias is listed. */
+static void host_alias(struct imp *m, const json_t *h, const char *mapped)
+{
+    const json_t *a = json_object_get(h, "a"), *c = json_array_get(json_object_get(a, "chain"), 0);
+    const char *name = dl_json_str(h, "name"), *target = dl_json_str(c, "target");
+    const char *dot = strchr(target, '.');
+    size_t label = strcspn(name, ".");
+    if (c == NULL)
+        return;
+    if (json_array_size(json_object_get(a, "chain")) == 1 &&
+        strcmp(dl_json_str(c, "type"), "CNAME") == 0 &&
+        strcasecmp(dl_json_str(c, "owner"), name) == 0 && dot && (size_t)(dot - target) == label &&
+        strncasecmp(name, target, label) == 0 && strcasecmp(dot + 1, provider_zone(m)) == 0) {
+        fault(m,
+              strcmp(dl_json_str(a, "status"), "insecure") == 0 ? "mx-cname-insecure" : "mx-cname",
+              "a", NULL);
+        /* the records at the original name, none at the target (RFC 7672 2.2.2) */
+        if (json_array_size(rrs(json_object_get(h, "tlsa_expanded"))) == 0 &&
+            json_array_size(rrs(json_object_get(h, "tlsa"))) > 0)
+            dl_buf_printf(m->y, "    tlsa_at: original\n");
+        return;
+    }
+    not_reproduced(m, "host %s is an alias (CNAME/DNAME): published as a plain host", mapped);
 }
 
 /* A host whose names provably have no address (no A, no AAAA, neither
@@ -414,7 +535,9 @@ static void host(struct imp *m, const json_t *h, size_t i)
     }
     dl_buf_printf(m->y, "  - host: %s\n    preference: %lld\n", mapped,
                   (long long)json_integer_value(json_object_get(h, "preference")));
-    host_addresses(m, h, mapped);
+    memset(m->own_cert, 0, sizeof(m->own_cert));
+    m->per_address = false;
+    host_addresses(m, h, i, mapped);
     if (srv == NULL || json_object_get(srv, "banner") == NULL)
         not_reproduced(m, "host %s: no SMTP server answered (%s); the lab's server answers", mapped,
                        srv ? dl_json_str(srv, "error") : "no address");
@@ -422,7 +545,7 @@ static void host(struct imp *m, const json_t *h, size_t i)
         dl_buf_printf(m->y, "    starttls: %s\n", st);
     if (failed)
         dl_buf_printf(m->y, "    tls_fault: abort-after-hello\n");
-    for (size_t k = 1; k < json_array_size(srvs); k++) {
+    for (size_t k = 1; k < json_array_size(srvs) && !m->per_address; k++) {
         bool f2;
         if (strcmp(starttls_of(json_array_get(srvs, k), &f2), st) != 0 || f2 != failed)
             not_reproduced(m, "host %s: address %s behaves unlike the first", mapped,
@@ -430,8 +553,7 @@ static void host(struct imp *m, const json_t *h, size_t i)
     }
     host_certs(m, h, srv, i, mapped);
     host_tlsa(m, h, srv, i);
-    if (json_array_size(json_object_get(json_object_get(h, "a"), "chain")) > 0)
-        not_reproduced(m, "host %s is an alias (CNAME/DNAME): published as a plain host", mapped);
+    host_alias(m, h, mapped);
     rrset_fault(m, json_object_get(h, "a"), "a", mapped);
     rrset_fault(m, json_object_get(h, "aaaa"), "aaaa", mapped);
     rrset_fault(m, json_object_get(h, "tlsa"), "tlsa", mapped);

@@ -8,6 +8,8 @@
  */
 #include "imp_evidence.h"
 #include "imp_import.h"
+#include "imp_sclient.h"
+#include "dl_json.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -34,12 +36,12 @@ static char *rrset(const char *status, const char *why, const char *records)
                         status, why, records);
 }
 
-/* The scenario for evidence of a.test. with one host (its TLSA RRset and
- * server as given), zones and an outcome; notes into *notes. */
-static char *scenario(const char *tlsa, const char *server, const char *zones, const char *outcome,
-                      char **notes)
+/* The scenario for evidence of a.test. with one host (its A, AAAA and
+ * TLSA RRsets and servers as given), zones and an outcome; notes into
+ * *notes. */
+static char *scenario_full(const char *a, const char *aaaa, const char *tlsa, const char *server,
+                           const char *zones, const char *outcome, char **notes)
 {
-    char *a = rrset("secure", "", "\"192.0.2.1\""), *aaaa = rrset("secure", "", "");
     char *mx = rrset("secure", "", "\"10 mx1.a.test.\"");
     char *text = dl_xasprintf(
         "{\"format\": \"danelab-evidence\", \"version\": 1, \"domain\": \"a.test.\", "
@@ -59,10 +61,19 @@ static char *scenario(const char *tlsa, const char *server, const char *zones, c
     dl_buf_free(&y);
     dl_buf_free(&n);
     free(text);
-    free(a);
-    free(aaaa);
     free(mx);
     return out;
+}
+
+/* The same with one IPv4 address. */
+static char *scenario(const char *tlsa, const char *server, const char *zones, const char *outcome,
+                      char **notes)
+{
+    char *a = rrset("secure", "", "\"192.0.2.1\""), *aaaa = rrset("secure", "", "");
+    char *y = scenario_full(a, aaaa, tlsa, server, zones, outcome, notes);
+    free(a);
+    free(aaaa);
+    return y;
 }
 
 static const char server_ok[] =
@@ -239,6 +250,118 @@ START_TEST(unknown_outcome_is_said_not_invented)
 }
 END_TEST
 
+/* A zone object of the given name, unsigned (no DNSKEY). */
+static char *unsigned_zone(const char *name)
+{
+    return dl_xasprintf("{\"name\": \"%s\", \"ds\": {\"name\": \"x\", \"type\": \"DS\", "
+                        "\"status\": \"insecure\", \"records\": []}, \"dnskey\": {\"name\": "
+                        "\"x\", \"type\": \"DNSKEY\", \"status\": \"insecure\", \"records\": "
+                        "[]}, \"nsec3param\": {\"name\": \"x\", \"type\": \"NSEC3PARAM\", "
+                        "\"status\": \"insecure\", \"records\": []}}",
+                        name);
+}
+
+START_TEST(tlsa_cname_becomes_tlsa_alias)
+{
+    char *tlsa = dl_xasprintf(
+        "{\"name\": \"_25._tcp.mx1.a.test.\", \"type\": \"TLSA\", \"status\": \"insecure\", "
+        "\"chain\": [{\"owner\": \"_25._tcp.mx1.a.test.\", \"type\": \"CNAME\", \"target\": "
+        "\"_dane.p.test.\"}], \"records\": [\"3 1 1 00\"]}");
+    char *z = unsigned_zone("p.test."), *notes;
+    char *y = scenario(tlsa, server_ok, z, outcome_ok, &notes);
+    ck_assert_msg(strstr(y, "    tlsa_alias: _dane.p.test.test\n"), "%s", y);
+    ck_assert_msg(strstr(y, "zones:\n  - name: p.test.test\n    signed: false\n"), "%s", y);
+    free(y);
+    free(notes);
+    free(z);
+    free(tlsa);
+}
+END_TEST
+
+/* The MX host a CNAME to the same label in the provider zone: mx-cname
+ * (secure) or mx-cname-insecure; any other alias is listed. */
+START_TEST(mx_host_cname_becomes_mx_cname)
+{
+    static const struct {
+        const char *status, *target, *want;
+    } cases[] = {
+        {"insecure", "mx1.p.test.", "{fault: mx-cname-insecure, target: a}"},
+        {"secure", "mx1.p.test.", "{fault: mx-cname, target: a}"},
+        {"secure", "other.p.test.", NULL},
+        {"secure", "mx1.elsewhere.test.", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *a = dl_xasprintf("{\"name\": \"mx1.a.test.\", \"type\": \"A\", \"status\": "
+                               "\"%s\", \"chain\": [{\"owner\": \"mx1.a.test.\", \"type\": "
+                               "\"CNAME\", \"target\": \"%s\"}], \"records\": [\"192.0.2.1\"]}",
+                               cases[i].status, cases[i].target);
+        char *aaaa = rrset(cases[i].status, "", ""), *tlsa = rrset("secure", "", "\"3 1 1 00\"");
+        char *z = unsigned_zone("p.test."), *notes;
+        char *y = scenario_full(a, aaaa, tlsa, server_ok, z, outcome_ok, &notes);
+        if (cases[i].want)
+            ck_assert_msg(strstr(y, cases[i].want), "case %zu: %s", i, y);
+        else {
+            ck_assert_msg(strstr(y, "mx-cname") == NULL, "case %zu: %s", i, y);
+            ck_assert_ptr_nonnull(strstr(notes, "is an alias (CNAME/DNAME): published as a plain"));
+        }
+        free(y);
+        free(notes);
+        free(z);
+        free(a);
+        free(aaaa);
+        free(tlsa);
+    }
+}
+END_TEST
+
+/* A server of an s_client text made in the lab, at `address`, as JSON. */
+static char *lab_server(const char *file, const char *address)
+{
+    char *data = NULL, *out;
+    size_t len;
+    struct dl_error err;
+    struct dl_buf notes = {0};
+    struct imp_sclient sc;
+    ck_assert_msg(dl_read_file(file, 1 << 20, &data, &len, &err) == 0, "%s", err.msg);
+    ck_assert_msg(imp_sclient_parse(file, data, len, &sc, &notes, &err) == 0, "%s", err.msg);
+    json_object_set_new(sc.server, "address", json_string(address));
+    out = json_dumps(sc.server, JSON_COMPACT);
+    imp_sclient_free(&sc);
+    dl_buf_free(&notes);
+    free(data);
+    return out;
+}
+
+/* Dual stack, the IPv6 server presenting another certificate: its own
+ * addresses: item, and a TLSA record matching it tied to it. */
+START_TEST(per_address_certificate)
+{
+    char *s4 = lab_server("../integration/data/import/smtp-no-starttls.s_client", "192.0.2.1");
+    char *s6 = lab_server("../integration/data/import/good.s_client", "2001:db8::1");
+    char *servers = dl_xasprintf("%s, %s", s4, s6);
+    char *a = rrset("secure", "", "\"192.0.2.1\""), *aaaa = rrset("secure", "", "\"2001:db8::1\"");
+    /* good's TLSA record (data/import/good.dig): the IPv6 server's key */
+    char *tlsa = rrset(
+        "secure", "", "\"3 1 1 150FACC1C9E18900DB418024C7323819C9A0FCC2BA70DB03108CC0DAC818A519\"");
+    char *notes, *y = scenario_full(a, aaaa, tlsa, servers, "", outcome_ok, &notes);
+    ck_assert_msg(strstr(y,
+                         "    addresses:\n      - ipv4\n      - {address: ipv6, starttls: offer, "
+                         "certificate: h1-a2-c0}\n"),
+                  "%s", y);
+    ck_assert_msg(strstr(y, "{usage: 3, selector: 1, matching: 1, of: h1-a2-c0}"), "%s", y);
+    ck_assert_msg(strstr(y, "    starttls: none\n"), "%s", y);
+    ck_assert_ptr_null(strstr(notes, "behaves unlike the first"));
+    free(y);
+    free(notes);
+    free(s4);
+    free(s6);
+    free(servers);
+    free(a);
+    free(aaaa);
+    free(tlsa);
+}
+END_TEST
+
 Suite *imp_import_suite(void)
 {
     Suite *s = suite_create("imp_import");
@@ -248,6 +371,9 @@ Suite *imp_import_suite(void)
     tcase_add_test(pos, dnskey_faults_from_records);
     tcase_add_test(pos, server_behaviours);
     tcase_add_test(pos, silent_server_keeps_starttls);
+    tcase_add_test(pos, tlsa_cname_becomes_tlsa_alias);
+    tcase_add_test(pos, mx_host_cname_becomes_mx_cname);
+    tcase_add_test(pos, per_address_certificate);
     tcase_add_test(neg, unknown_why_is_listed_not_guessed);
     tcase_add_test(neg, unknown_tlsa_records_get_a_stand_in);
     tcase_add_test(neg, unknown_outcome_is_said_not_invented);
