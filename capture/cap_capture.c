@@ -96,15 +96,16 @@ static json_t *servers(SSL_CTX *ctx, const struct cap_opts *o, const char *host,
 static json_t *host_json(dane_dns *dns, SSL_CTX *ctx, const struct cap_opts *o, const char *name,
                          long pref, struct names *zn)
 {
-    struct cap_rrset a, aaaa;
+    struct cap_rrset a, aaaa, t;
     char tlsa[300];
     json_t *h = json_pack("{s:s,s:i}", "name", name, "preference", (int)pref);
     dl_info("capture: host %s", name);
     json_object_set_new(h, "a", cap_dns_rrset(dns, name, T_A, &a));
     json_object_set_new(h, "aaaa", cap_dns_rrset(dns, name, T_AAAA, &aaaa));
     snprintf(tlsa, sizeof(tlsa), "_%u._tcp.%s", o->port, name);
-    json_object_set_new(h, "tlsa", cap_dns_rrset(dns, tlsa, T_TLSA, NULL));
+    json_object_set_new(h, "tlsa", cap_dns_rrset(dns, tlsa, T_TLSA, &t));
     names_add(zn, name);
+    names_add(zn, t.canon); /* a TLSA CNAME's target zone (RFC 7671 7) */
     if (a.canon[0] || aaaa.canon[0]) {
         const char *canon = a.canon[0] ? a.canon : aaaa.canon;
         snprintf(tlsa, sizeof(tlsa), "_%u._tcp.%s", o->port, canon);

@@ -9,9 +9,10 @@
  *     name and, when its address lookup followed a CNAME, at the
  *     expansion), each with the validator's verdict, why_bogus, the alias
  *     chain and the RRSIGs' validity windows (cap_dns);
- *   - each zone cut on the way to the domain and to each host (root
- *     excluded): SOA, DS, DNSKEY and NSEC3PARAM RRsets (algorithms, digest
- *     types, the denial type and NSEC3 parameters);
+ *   - each zone cut on the way to the domain, to each host and to the
+ *     target of a TLSA CNAME (root excluded): SOA, DS, DNSKEY and
+ *     NSEC3PARAM RRsets (algorithms, digest types, the denial type and
+ *     NSEC3 parameters);
  *   - per address of each host, what its SMTP server shows (cap_smtp);
  *   - the _smtp._tls TLS-RPT record;
  *   - the reference client's outcome under each profile (a probe: QUIT

@@ -141,8 +141,11 @@ static const char help_capture[] =
 
 static const char help_import[] =
     "  import EVIDENCE.json [-o SCENARIO.yaml]\n"
-    "                       a scenario under test. that reproduces the evidence;\n"
-    "                       what it cannot reproduce is listed (comments, stderr)\n";
+    "  import [--dig FILE]... [--s-client [HOST=]FILE]...\n"
+    "      [--expect [PROFILE=]STATUS:CODE[:REASON]]... [-o SCENARIO.yaml]\n"
+    "                       a scenario under test. that reproduces the evidence, or\n"
+    "                       the text of dig +dnssec and openssl s_client -starttls smtp\n"
+    "                       -showcerts; what it cannot reproduce is listed (comments, stderr)\n";
 
 static const char usage_head[] = "usage: danelab [OPTIONS] COMMAND [ARGS]\n"
                                  "\n"

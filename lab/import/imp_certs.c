@@ -175,7 +175,7 @@ int imp_certs_add(struct imp_certs *c, const json_t *certs, size_t host, const c
     return 0;
 }
 
-char *imp_certs_tlsa(const struct imp_certs *c, const json_t *certs, size_t host, const char *rr)
+char *imp_certs_tlsa_match(const json_t *certs, size_t host, const char *tag, const char *rr)
 {
     X509 *x[IMP_CERTS_MAX / 4];
     unsigned u, s, m;
@@ -183,19 +183,28 @@ char *imp_certs_tlsa(const struct imp_certs *c, const json_t *certs, size_t host
     char *out = NULL;
     const char *hex;
     size_t n = parse_chain(certs, x);
-    (void)c;
     if (sscanf(rr, "%u %u %u %n", &u, &s, &m, &at) == 3 && at > 0 && s <= 1 && m <= 2) {
         hex = rr + at;
         for (size_t i = 0; i < n && out == NULL; i++) {
             struct dl_error err;
             char *d = x[i] ? cert_tlsa_data(x[i], (int)s, (int)m, &err) : NULL;
+            char name[64], what[16];
+            snprintf(what, sizeof(what), "c%zu", i);
+            cert_name(name, sizeof(name), host, tag, what);
             if (d && strcasecmp(d, hex) == 0)
-                out = dl_xasprintf("{usage: %u, selector: %u, matching: %u, of: h%zu-c%zu}", u, s,
-                                   m, host + 1, i);
+                out =
+                    dl_xasprintf("{usage: %u, selector: %u, matching: %u, of: %s}", u, s, m, name);
             free(d);
         }
     }
     free_chain(x, n);
+    return out;
+}
+
+char *imp_certs_tlsa(const struct imp_certs *c, const json_t *certs, size_t host, const char *rr)
+{
+    char *out = imp_certs_tlsa_match(certs, host, "", rr);
+    (void)c;
     return out ? out : dl_xasprintf("\"%s\"", rr);
 }
 

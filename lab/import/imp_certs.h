@@ -42,6 +42,10 @@ int imp_certs_add(struct imp_certs *c, const json_t *certs, size_t host, const c
  * literally. The caller frees it. */
 char *imp_certs_tlsa(const struct imp_certs *c, const json_t *certs, size_t host, const char *rr);
 
+/* The same against the chain added with `tag`: the YAML item when the
+ * record matches one of its certificates, else NULL. */
+char *imp_certs_tlsa_match(const json_t *certs, size_t host, const char *tag, const char *rr);
+
 void imp_certs_free(struct imp_certs *c);
 
 #endif

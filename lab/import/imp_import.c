@@ -2,6 +2,8 @@
 
 #include "imp_certs.h"
 #include "imp_evidence.h"
+#include "imp_fromtext.h"
+#include "imp_text.h"
 #include "dl_json.h"
 #include "dl_log.h"
 #include "scen.h"
@@ -23,6 +25,9 @@ struct imp {
     bool zone_bogus; /* the domain's DNSKEY RRset is bogus: one fault says why */
     struct imp_certs certs;
     char *domain; /* mapped */
+    /* the current host: which servers present a certificate of their own */
+    bool own_cert[IMP_EVIDENCE_MAX_SERVERS];
+    bool per_address; /* its addresses: items say how each server differs */
 };
 
 static void not_reproduced(struct imp *m, const char *fmt, ...) DL_PRINTF(2, 3);
@@ -141,6 +146,12 @@ static void dnskey_fault(struct imp *m, const json_t *z, const struct key *k, si
     const char *why = dl_json_str(json_object_get(z, "dnskey"), "why");
     size_t i;
     json_t *d;
+    if (nk == 0 && strstr(why, "no keys have a DS")) {
+        /* the keys are unknown (a resolver's SERVFAIL hid them, as dig
+         * shows it), Unbound's words name the break: no key for the DS */
+        fault(m, "ds-no-matching-key", "ds", NULL);
+        return;
+    }
     if (nk == 0) {
         fault(m, "ds-without-dnskey", "zone", NULL);
         return;
@@ -334,6 +345,25 @@ static void host_certs(struct imp *m, const json_t *h, const json_t *srv, size_t
         dl_buf_printf(y, "    tls_max: \"1.2\"\n");
 }
 
+/* The TLSA owner is a CNAME (RFC 7671 7, RFC 7672 2.2.3): published the
+ * same way, its target in the captured zone of the target. */
+static void tlsa_alias(struct imp *m, const json_t *t)
+{
+    const json_t *c = json_array_get(json_object_get(t, "chain"), 0);
+    char *target;
+    if (c == NULL)
+        return;
+    if (strcmp(dl_json_str(c, "type"), "CNAME") != 0 ||
+        strcasecmp(dl_json_str(c, "owner"), dl_json_str(t, "name")) != 0 ||
+        json_array_size(json_object_get(t, "chain")) > 1) {
+        not_reproduced(m, "TLSA %s: an alias chain other than one CNAME", dl_json_str(t, "name"));
+        return;
+    }
+    target = imp_map_name(dl_json_str(c, "target"));
+    dl_buf_printf(m->y, "    tlsa_alias: %s\n", target);
+    free(target);
+}
+
 static void host_tlsa(struct imp *m, const json_t *h, const json_t *srv, size_t i)
 {
     const json_t *t = json_object_get(h, "tlsa_expanded");
@@ -342,39 +372,140 @@ static void host_tlsa(struct imp *m, const json_t *h, const json_t *srv, size_t 
     json_t *r;
     if (json_array_size(rrs(t)) == 0)
         t = json_object_get(h, "tlsa");
-    if (json_array_size(rrs(t)) == 0 && strcmp(dl_json_str(t, "status"), "failed") == 0) {
-        /* the records are unknown: the query failed; one stands in */
+    if (json_array_size(rrs(t)) == 0 && (strcmp(dl_json_str(t, "status"), "failed") == 0 ||
+                                         strcmp(dl_json_str(t, "status"), "bogus") == 0)) {
+        /* the records are unknown: the query failed, or a resolver's
+         * SERVFAIL hid the bogus data; one stands in */
         dl_buf_printf(m->y, "    tlsa: [{of: h%zu-c0}]\n", i + 1);
         not_reproduced(m,
-                       "host %zu: the TLSA lookup failed, its records are unknown; a DANE-EE "
-                       "record of the lab's certificate stands in",
-                       i + 1);
+                       "host %zu: the TLSA lookup was %s without records, which are unknown; a "
+                       "DANE-EE record of the lab's certificate stands in",
+                       i + 1, dl_json_str(t, "status"));
         return;
     }
     if (json_array_size(rrs(t)) == 0)
         return;
+    if (t == json_object_get(h, "tlsa"))
+        tlsa_alias(m, t);
     dl_buf_printf(m->y, "    tlsa:\n");
     json_array_foreach(rrs(t), k, r) {
-        char *item =
-            imp_certs_tlsa(&m->certs, certs, i, json_string_value(r) ? json_string_value(r) : "");
+        const char *rr = json_string_value(r) ? json_string_value(r) : "";
+        /* tied to a certificate of the first server, else of another one */
+        char *item = imp_certs_tlsa_match(certs, i, "", rr);
+        for (size_t a = 1; a < IMP_EVIDENCE_MAX_SERVERS && item == NULL; a++) {
+            char tag[16];
+            const json_t *other = json_array_get(json_object_get(h, "servers"), a);
+            snprintf(tag, sizeof(tag), "a%zu", a + 1);
+            if (m->own_cert[a])
+                item = imp_certs_tlsa_match(
+                    json_object_get(json_object_get(other, "tls"), "certificates"), i, tag, rr);
+        }
+        if (item == NULL)
+            item = imp_certs_tlsa(&m->certs, certs, i, rr);
         dl_buf_printf(m->y, "      - %s\n", item);
         free(item);
     }
 }
 
-static void host_addresses(struct imp *m, const json_t *h, const char *mapped)
+/* The leaf PEM a server presented, or "". */
+static const char *leaf_pem(const json_t *srv)
+{
+    const json_t *certs = json_object_get(json_object_get(srv, "tls"), "certificates");
+    return dl_json_str(json_array_get(certs, 0), "pem");
+}
+
+/* One server per family whose second differs from the first in its
+ * certificate or STARTTLS: `addresses:` items of their own (the lab's
+ * per-address servers). Returns whether it wrote them. */
+static bool per_address(struct imp *m, const json_t *h, size_t i, const char *mapped)
+{
+    const json_t *srvs = json_object_get(h, "servers"), *s0 = json_array_get(srvs, 0);
+    const json_t *s1 = json_array_get(srvs, 1);
+    bool f0, f1, six0 = strchr(dl_json_str(s0, "address"), ':') != NULL;
+    const char *st0, *st1;
+    char leaf[64], chain[32], tag[8] = "a2";
+    if (json_array_size(srvs) != 2 || six0 == (strchr(dl_json_str(s1, "address"), ':') != NULL) ||
+        !json_object_get(s0, "banner") || !json_object_get(s1, "banner"))
+        return false;
+    st0 = starttls_of(s0, &f0);
+    st1 = starttls_of(s1, &f1);
+    if (strcmp(st0, st1) == 0 && strcmp(leaf_pem(s0), leaf_pem(s1)) == 0)
+        return false;
+    dl_buf_printf(m->y, "    addresses:\n      - %s\n      - {address: %s", six0 ? "ipv6" : "ipv4",
+                  six0 ? "ipv4" : "ipv6");
+    if (strcmp(st0, st1) != 0)
+        dl_buf_printf(m->y, ", starttls: %s", st1);
+    if (*leaf_pem(s1) && strcmp(leaf_pem(s0), leaf_pem(s1)) != 0 &&
+        imp_certs_add(&m->certs, json_object_get(json_object_get(s1, "tls"), "certificates"), i,
+                      tag, leaf, sizeof(leaf), chain, sizeof(chain)) == 0) {
+        dl_buf_printf(m->y, ", certificate: %s", leaf);
+        m->own_cert[1] = true;
+        if (strcmp(chain, "served") != 0)
+            not_reproduced(m, "host %s: the chain shape of address %s is the host's", mapped,
+                           dl_json_str(s1, "address"));
+    }
+    dl_buf_printf(m->y, "}\n");
+    m->per_address = true;
+    if (f0 != f1)
+        not_reproduced(m, "host %s: a handshake failing on one address only", mapped);
+    return true;
+}
+
+static void host_addresses(struct imp *m, const json_t *h, size_t i, const char *mapped)
 {
     bool v4 = json_array_size(rrs(json_object_get(h, "a"))) > 0;
     bool v6 = json_array_size(rrs(json_object_get(h, "aaaa"))) > 0;
-    if (v4 && v6)
+    if (v4 && v6 && !per_address(m, h, i, mapped))
         dl_buf_printf(m->y, "    addresses: [ipv4, ipv6]\n");
-    else if (v6)
+    else if (v6 && !v4)
         dl_buf_printf(m->y, "    address: ipv6\n");
-    else if (!v4)
+    else if (!v4 && !v6)
         not_reproduced(m, "host %s has no address record; the lab gives it one", mapped);
     if (json_array_size(rrs(json_object_get(h, "a"))) > 1 ||
         json_array_size(rrs(json_object_get(h, "aaaa"))) > 1)
         not_reproduced(m, "host %s: several addresses of one family become one", mapped);
+}
+
+/* The first captured zone that is neither the domain's nor above it: the
+ * scenario's provider zone (zones[0]). */
+static const char *provider_zone(const struct imp *m)
+{
+    const char *domain = dl_json_str(m->ev, "domain");
+    size_t i;
+    json_t *z;
+    json_array_foreach(json_object_get(m->ev, "zones"), i, z)
+        if (strcasecmp(dl_json_str(z, "name"), domain) != 0 &&
+            !dl_name_under(domain, dl_json_str(z, "name")))
+            return dl_json_str(z, "name");
+    return "";
+}
+
+/* The host name is a CNAME: to a host of the same first label in the
+ * provider zone, the lab's mx-cname (mx-cname-insecure when the address
+ * answer is insecure), with tlsa_at: original when the TLSA records were
+ * found at the original name only; any other alias is listed. */
+static void host_alias(struct imp *m, const json_t *h, const char *mapped)
+{
+    const json_t *a = json_object_get(h, "a"), *c = json_array_get(json_object_get(a, "chain"), 0);
+    const char *name = dl_json_str(h, "name"), *target = dl_json_str(c, "target");
+    const char *dot = strchr(target, '.');
+    size_t label = strcspn(name, ".");
+    if (c == NULL)
+        return;
+    if (json_array_size(json_object_get(a, "chain")) == 1 &&
+        strcmp(dl_json_str(c, "type"), "CNAME") == 0 &&
+        strcasecmp(dl_json_str(c, "owner"), name) == 0 && dot && (size_t)(dot - target) == label &&
+        strncasecmp(name, target, label) == 0 && strcasecmp(dot + 1, provider_zone(m)) == 0) {
+        fault(m,
+              strcmp(dl_json_str(a, "status"), "insecure") == 0 ? "mx-cname-insecure" : "mx-cname",
+              "a", NULL);
+        /* the records at the original name, none at the target (RFC 7672 2.2.2) */
+        if (json_array_size(rrs(json_object_get(h, "tlsa_expanded"))) == 0 &&
+            json_array_size(rrs(json_object_get(h, "tlsa"))) > 0)
+            dl_buf_printf(m->y, "    tlsa_at: original\n");
+        return;
+    }
+    not_reproduced(m, "host %s is an alias (CNAME/DNAME): published as a plain host", mapped);
 }
 
 /* A host whose names provably have no address (no A, no AAAA, neither
@@ -394,7 +525,8 @@ static void host(struct imp *m, const json_t *h, size_t i)
     char *mapped = imp_map_name(dl_json_str(h, "name"));
     const json_t *srvs = json_object_get(h, "servers"), *srv = json_array_get(srvs, 0);
     bool failed = false;
-    const char *st = srv ? starttls_of(srv, &failed) : "offer";
+    /* a server that never answered says nothing of STARTTLS: the lab's offers it */
+    const char *st = srv && json_object_get(srv, "banner") ? starttls_of(srv, &failed) : "offer";
     if (no_address(h)) {
         dl_buf_printf(&m->records, "  - \"@ MX %lld %s.\"\n",
                       (long long)json_integer_value(json_object_get(h, "preference")), mapped);
@@ -403,7 +535,9 @@ static void host(struct imp *m, const json_t *h, size_t i)
     }
     dl_buf_printf(m->y, "  - host: %s\n    preference: %lld\n", mapped,
                   (long long)json_integer_value(json_object_get(h, "preference")));
-    host_addresses(m, h, mapped);
+    memset(m->own_cert, 0, sizeof(m->own_cert));
+    m->per_address = false;
+    host_addresses(m, h, i, mapped);
     if (srv == NULL || json_object_get(srv, "banner") == NULL)
         not_reproduced(m, "host %s: no SMTP server answered (%s); the lab's server answers", mapped,
                        srv ? dl_json_str(srv, "error") : "no address");
@@ -411,7 +545,7 @@ static void host(struct imp *m, const json_t *h, size_t i)
         dl_buf_printf(m->y, "    starttls: %s\n", st);
     if (failed)
         dl_buf_printf(m->y, "    tls_fault: abort-after-hello\n");
-    for (size_t k = 1; k < json_array_size(srvs); k++) {
+    for (size_t k = 1; k < json_array_size(srvs) && !m->per_address; k++) {
         bool f2;
         if (strcmp(starttls_of(json_array_get(srvs, k), &f2), st) != 0 || f2 != failed)
             not_reproduced(m, "host %s: address %s behaves unlike the first", mapped,
@@ -419,8 +553,7 @@ static void host(struct imp *m, const json_t *h, size_t i)
     }
     host_certs(m, h, srv, i, mapped);
     host_tlsa(m, h, srv, i);
-    if (json_array_size(json_object_get(json_object_get(h, "a"), "chain")) > 0)
-        not_reproduced(m, "host %s is an alias (CNAME/DNAME): published as a plain host", mapped);
+    host_alias(m, h, mapped);
     rrset_fault(m, json_object_get(h, "a"), "a", mapped);
     rrset_fault(m, json_object_get(h, "aaaa"), "aaaa", mapped);
     rrset_fault(m, json_object_get(h, "tlsa"), "tlsa", mapped);
@@ -479,6 +612,7 @@ static const char *verdict(const json_t *rrset)
 
 static int expect(struct imp *m, struct dl_error *err)
 {
+    (void)err;
     static const char *const profiles[] = {"rfc7672", "exchange-online"};
     const json_t *out = json_object_get(m->ev, "outcome");
     const json_t *mx = json_object_get(m->ev, "mx"),
@@ -496,13 +630,22 @@ static int expect(struct imp *m, struct dl_error *err)
     else if (strstr(dl_json_str(mx, "why"), "validation failure"))
         dl_buf_printf(m->y, "  dns: {mx: {verdict: bogus, reason: \"validation failure\"}}\n");
     else
-        not_reproduced(m, "the MX verdict (bogus: %s) is not checked", dl_json_str(mx, "why"));
+        dl_buf_printf(m->y, "  dns: {mx: {verdict: bogus, reason: \"validation failure\"}}\n");
     for (size_t p = 0; p < 2; p++) {
         const json_t *o = json_object_get(out, profiles[p]);
-        if (!json_is_string(json_object_get(o, "status")))
-            return dl_error_set(err, "evidence: outcome.%s has no status", profiles[p]);
-        dl_buf_printf(m->y, "  %s: {status: %s, code: %s, reason: %s", profiles[p],
-                      dl_json_str(o, "status"), dl_json_str(o, "code"), dl_json_str(o, "reason"));
+        if (!json_is_string(json_object_get(o, "status")) ||
+            !json_is_string(json_object_get(o, "code"))) {
+            /* a capture whose probe failed, or text that holds no outcome */
+            not_reproduced(m,
+                           "the outcome under %s is unknown (%s): expect has none, the run "
+                           "checks DNS only",
+                           profiles[p], dl_json_str(o, "error"));
+            continue;
+        }
+        dl_buf_printf(m->y, "  %s: {status: %s, code: %s", profiles[p], dl_json_str(o, "status"),
+                      dl_json_str(o, "code"));
+        if (*dl_json_str(o, "reason"))
+            dl_buf_printf(m->y, ", reason: %s", dl_json_str(o, "reason"));
         if (json_is_string(json_object_get(o, "tlsrpt")))
             dl_buf_printf(m->y, ", tlsrpt: %s", dl_json_str(o, "tlsrpt"));
         dl_buf_printf(m->y, ", note: \"observed at capture\"}\n");
@@ -662,6 +805,12 @@ int imp_scenario(const json_t *ev, const char *source, struct dl_buf *yaml, stru
         free(s);
     }
     dl_buf_printf(&y, "\ndomain: %s\n", m.domain);
+    {
+        size_t i;
+        json_t *n;
+        json_array_foreach(json_object_get(ev, "notes"), i, n)
+            not_reproduced(&m, "%s", json_string_value(n) ? json_string_value(n) : "");
+    }
     body(&m);
     rc = expect(&m, err);
     dl_buf_append(&m.notes, dl_buf_str(&m.certs.notes), m.certs.notes.len);
@@ -695,7 +844,11 @@ static int check_scenario(const char *path, struct dl_error *err)
 
 static const char usage[] =
     "usage: danelab import EVIDENCE.json [-o SCENARIO.yaml]\n"
-    "A scenario under test. that reproduces a danelab capture evidence file;\n"
+    "       danelab import [--dig FILE]... [--s-client [HOST=]FILE]...\n"
+    "                      [--expect [PROFILE=]STATUS:CODE[:REASON]]... [-o SCENARIO.yaml]\n"
+    "A scenario under test. that reproduces a danelab capture evidence file, or\n"
+    "the text of dig +dnssec [+multi] and openssl s_client -starttls smtp -showcerts\n"
+    "(--expect: the outcome the senders report, which neither text holds);\n"
     "what cannot be reproduced is listed in it and on stderr.\n";
 
 /* Lint the scenario as DIR/NAME.yaml in a fresh temporary directory (the
@@ -725,37 +878,138 @@ static int write_out(const char *out, struct dl_buf *yaml, struct dl_error *err)
     return 0;
 }
 
-int imp_main(int argc, char **argv)
+/* Each note line of `notes` into the evidence's notes. */
+static void notes_into(json_t *ev, const struct dl_buf *notes)
+{
+    json_t *a = json_object_get(ev, "notes");
+    const char *p = notes->data ? notes->data : "";
+    while (*p && json_array_size(a) < 1000) {
+        size_t n = strcspn(p, "\n");
+        char *line = dl_xasprintf("%.*s", (int)n, p);
+        json_array_append_new(a, json_string(line));
+        free(line);
+        p += n + (p[n] == '\n');
+    }
+}
+
+static int text_file(const char *path, char **data, size_t *len, struct dl_error *err)
+{
+    return dl_read_file(path, IMP_TEXT_MAX_BYTES, data, len, err);
+}
+
+/* --dig and --s-client: the evidence, checked as an evidence file is. */
+static json_t *from_text(struct imp_fromtext *in, const char **dig, size_t n_dig, const char **sc,
+                         size_t n_sc, struct dl_error *err)
+{
+    struct dl_buf notes = {0};
+    json_t *ev = NULL;
+    char *data = NULL, *text;
+    size_t len;
+    int rc = 0;
+    for (size_t i = 0; i < n_dig && rc == 0; i++) {
+        rc = text_file(dig[i], &data, &len, err) == 0
+                 ? imp_dig_parse(&in->dig, dig[i], data, len, &notes, err)
+                 : -1;
+        free(data);
+        data = NULL;
+    }
+    for (size_t i = 0; i < n_sc && rc == 0; i++) {
+        const char *eq = strchr(sc[i], '='), *path = eq ? eq + 1 : sc[i];
+        rc = text_file(path, &data, &len, err) == 0
+                 ? imp_sclient_parse(path, data, len, &in->sc[in->n_sc], &notes, err)
+                 : -1;
+        free(data);
+        data = NULL;
+        if (rc == 0 && eq)
+            snprintf(in->sc[in->n_sc].host, sizeof(in->sc[in->n_sc].host), "%.*s",
+                     (int)(eq - sc[i]), sc[i]);
+        in->n_sc += rc == 0;
+    }
+    if (rc == 0 && (ev = imp_fromtext_evidence(in, &notes, err)) != NULL) {
+        notes_into(ev, &notes);
+        text = json_dumps(ev, JSON_COMPACT);
+        json_decref(ev);
+        ev = text ? imp_evidence_parse(text, strlen(text), err) : NULL;
+        free(text);
+    }
+    dl_buf_free(&notes);
+    return ev;
+}
+
+struct imp_args {
+    const char *out, *dig[16], *sc[IMP_FROMTEXT_MAX_SCLIENT];
+    size_t n_dig, n_sc;
+};
+
+/* The options; -1: exit with *rc. */
+static int args(int argc, char **argv, struct imp_args *a, struct imp_fromtext *in, int *rc)
 {
     static const struct option opts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"output", required_argument, NULL, 'o'},   {"dig", required_argument, NULL, 'd'},
+        {"s-client", required_argument, NULL, 's'}, {"expect", required_argument, NULL, 'e'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
-    struct dl_buf yaml = {0}, notes = {0};
     struct dl_error err;
-    const char *out = NULL;
-    json_t *ev;
-    int c, rc = 2;
+    int c;
     optind = 0; /* glibc: start again, permuting (main stopped at the command) */
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         if (c == 'o')
-            out = optarg;
-        else {
+            a->out = optarg;
+        else if (c == 'd' && a->n_dig < 16)
+            a->dig[a->n_dig++] = optarg;
+        else if (c == 's' && a->n_sc < IMP_FROMTEXT_MAX_SCLIENT)
+            a->sc[a->n_sc++] = optarg;
+        else if (c == 'e' && imp_fromtext_expect(in, optarg, &err) != 0) {
+            dl_err("import: %s", err.msg);
+            *rc = 2;
+            return -1;
+        } else if (c == 'd' || c == 's') {
+            dl_err("import: at most 16 --dig and %d --s-client files", IMP_FROMTEXT_MAX_SCLIENT);
+            *rc = 2;
+            return -1;
+        } else if (c != 'e') {
             fputs(usage, c == 'h' ? stdout : stderr);
-            return c == 'h' ? 0 : 2;
+            *rc = c == 'h' ? 0 : 2;
+            return -1;
         }
     }
-    if (optind + 1 != argc) {
+    if (optind + (a->n_dig + a->n_sc == 0) != argc) {
         fputs(usage, stderr);
-        return 2;
+        *rc = 2;
+        return -1;
     }
-    if ((ev = imp_evidence_load(argv[optind], &err)) == NULL) {
+    return 0;
+}
+
+int imp_main(int argc, char **argv)
+{
+    struct dl_buf yaml = {0}, notes = {0};
+    struct dl_error err;
+    struct imp_args a = {0};
+    struct imp_fromtext in = {0};
+    struct dl_buf source = {0};
+    json_t *ev;
+    int rc = 2;
+    if (args(argc, argv, &a, &in, &rc) != 0)
+        return rc;
+    if (a.n_dig + a.n_sc == 0) {
+        dl_buf_printf(&source, "%s", argv[optind]);
+        ev = imp_evidence_load(argv[optind], &err);
+    } else {
+        for (size_t i = 0; i < a.n_dig; i++)
+            dl_buf_printf(&source, "%sdig %s", i ? ", " : "", a.dig[i]);
+        for (size_t i = 0; i < a.n_sc; i++)
+            dl_buf_printf(&source, "%ss_client %s", source.len ? ", " : "", a.sc[i]);
+        ev = from_text(&in, a.dig, a.n_dig, a.sc, a.n_sc, &err);
+    }
+    if (ev == NULL) {
         dl_err("import: %s", err.msg);
+        imp_fromtext_free(&in);
+        dl_buf_free(&source);
         return 2;
     }
-    if (imp_scenario(ev, argv[optind], &yaml, &notes, &err) != 0 ||
-        write_out(out, &yaml, &err) != 0)
+    if (imp_scenario(ev, dl_buf_str(&source), &yaml, &notes, &err) != 0 ||
+        write_out(a.out, &yaml, &err) != 0)
         dl_err("import: %s", err.msg);
     else {
         if (notes.len)
@@ -763,6 +1017,8 @@ int imp_main(int argc, char **argv)
         rc = 0;
     }
     json_decref(ev);
+    imp_fromtext_free(&in);
+    dl_buf_free(&source);
     dl_buf_free(&yaml);
     dl_buf_free(&notes);
     return rc;

@@ -1,6 +1,8 @@
 # The README's walkthrough "Reproducing a customer's domain", run as
-# written: the fenced block after the marker comment is read from README.md
-# itself, so the two cannot drift. Each command runs from the source tree
+# written: the fenced blocks after the marker comments (danelab capture and
+# import, with --dig and --s-client, against the lab playing the customer;
+# then the scenario written by hand) are read from README.md itself, so the
+# two cannot drift. Each command runs from the source tree
 # (bin/ is where $DANELAB is, the README's run directory is this test's)
 # and must exit 0; each line "#   TEXT" under a command is output it must
 # print ("..." stands for anything within the line).
@@ -13,8 +15,10 @@ OUTF="$WORK/out"
 
 awk '/^<!-- t_user_scenario.sh runs the next block/ { m = 1; next }
      m == 1 && /^```sh$/ { m = 2; next }
-     m == 2 && /^```$/ { exit }
-     m == 2 { print }' "$README" | sed "s|/tmp/customer-lab|$RUN|g" >"$block"
+     m == 2 && /^```$/ { m = 0; n++; next }
+     m == 2 { print }
+     END { print "# blocks: " n }' "$README" | sed "s|/tmp/customer-lab|$RUN|g" >"$block"
+check_output "README: two marked blocks (capture and import; by hand)" '^# blocks: 2$' cat "$block"
 check_output "README: the walkthrough block, with commands and their outputs" '^[1-9][0-9] [1-9][0-9]$' \
     sh -c "echo \$(grep -c '^#   ' '$block') \$(grep -c '^[^#]' '$block')"
 check_output "README: the walkthrough uses the example file" '^F=docs/examples/customer-renewed-cert.yaml$' \
