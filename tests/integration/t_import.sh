@@ -7,7 +7,6 @@
 # --expect (neither text holds one), the imported scenarios then run in a
 # fresh run directory and must all pass. Hostile input: every malformed
 # text is an error naming FILE:LINE.
-# ci-sanitizers: skip (two runs of six scenarios; fuzz_dig and fuzz_sclient cover the parsers under ASan)
 . "$(dirname "$0")/lib.sh"
 DATA="$TESTS_DIR/integration/data/import"
 SEL="good dns-rrsig-expired smtp-no-starttls smtp-cert-expired-ee operator-tlsa-not-updated dns-ds-no-matching-key"
