@@ -77,6 +77,22 @@ START_TEST(good_config_and_defaults)
 }
 END_TEST
 
+/* The key of pair NAME ("", "other-", "rsa-"), made once per process and
+ * kept (a new reference each call): an RSA key costs seconds under
+ * valgrind, whose run (CK_FORK=no) keeps one process for the suite, and no
+ * test depends on a key being new, only on the three being different.
+ * Held to the end of the process on purpose (still reachable). */
+static EVP_PKEY *pair_key(const char *name, struct dl_error *err)
+{
+    static EVP_PKEY *made[3];
+    int i = strcmp(name, "rsa-") == 0 ? 2 : strcmp(name, "other-") == 0 ? 1 : 0;
+    if (made[i] == NULL)
+        made[i] = cert_key_new(i == 2 ? CERT_KEY_RSA2048 : CERT_KEY_ECDSA_P256, err);
+    if (made[i] != NULL)
+        EVP_PKEY_up_ref(made[i]);
+    return made[i];
+}
+
 /* A fresh self-signed pair, NAME-cert.pem / NAME-key.pem in tmpdir
  * ("cert.pem"/"key.pem" for NAME ""): the test configurations name them.
  * RSA 2048 when NAME is "rsa-", else P-256. */
@@ -90,8 +106,7 @@ static void make_pair(const char *name)
                                   .not_before = -3600,
                                   .not_after = 86400};
     struct dl_error err;
-    EVP_PKEY *key =
-        cert_key_new(strcmp(name, "rsa-") == 0 ? CERT_KEY_RSA2048 : CERT_KEY_ECDSA_P256, &err);
+    EVP_PKEY *key = pair_key(name, &err);
     X509 *x = key ? cert_issue(&p, key, NULL, NULL, &err) : NULL;
     char *kpath = dl_xasprintf("%s/%skey.pem", tmpdir, name);
     char *cpath = dl_xasprintf("%s/%scert.pem", tmpdir, name);
