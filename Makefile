@@ -163,9 +163,14 @@ check: $(PROGS) $(O)/tests/unit/unit
 
 # valgrind: each suite in its own valgrind, VALGRIND_JOBS at a time (one
 # core each); logs in $(O)/valgrind/
+# (VALGRIND_SUITES: a subset, default all; `make -s print-suites` lists them)
 VALGRIND_JOBS ?= 2
+VALGRIND_SUITES ?= $(SUITES)
 valgrind: $(O)/tests/unit/unit
-	tests/unit/valgrind-suites $(O)/tests/unit/unit $(VALGRIND_JOBS) $(O)/valgrind $(SUITES)
+	tests/unit/valgrind-suites $(O)/tests/unit/unit $(VALGRIND_JOBS) $(O)/valgrind $(VALGRIND_SUITES)
+
+print-suites:
+	@echo $(SUITES)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
@@ -231,7 +236,7 @@ print-layers:
 	@$(foreach l,$(LAYERS),echo '$(l): $(USES_$(l))';)
 
 FORCE:
-.PHONY: print-layers all unit integration trace check valgrind install format format-check clean fuzz fuzz-build
+.PHONY: print-layers print-suites all unit integration trace check valgrind install format format-check clean fuzz fuzz-build
 
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(MAINS:%.c=$(O)/%.d)
 -include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_SRCS:%.c=$(FUZZ_O)/%.d)

@@ -1,3 +1,4 @@
+# ci-sanitizers: skip (its one danelab run repeats t_run's under the sanitizers; the rest is unbound-host and delv judging the zones)
 # The DNS fault catalogue, proven by two independent validators.
 #
 # Brings the lab up once. `danelab run` checks every scenario with its
