@@ -291,6 +291,9 @@ static const struct {
      BAD "cert-issuer.yaml:4: key 'issuer': no certificate named 'nowhere'"},
     {BAD "cert-validity.yaml",
      BAD "cert-validity.yaml:4: key 'not_after': must be later than not_before"},
+    {BAD "cert-validity-default.yaml",
+     BAD "cert-validity-default.yaml:4: key 'not_before': must be earlier than not_after (by "
+         "default 365d)"},
     {BAD "timeline-order.yaml",
      BAD "timeline-order.yaml:5: key 'at': not later than the previous step (line 4)"},
     {BAD "timeline-negative.yaml",
