@@ -35,7 +35,7 @@ static int close_out(FILE *f, const char *path)
 }
 
 /* The shards must be 1..N of the same N, each once, when they say so. */
-static int check_shards(json_t *const *tops, char *const *files, size_t n)
+static int check_shards(json_t *const *tops, const char *const *files, size_t n)
 {
     long count = -1;
     bool *seen;
@@ -104,13 +104,17 @@ static int write_html(const struct lab_globals *g, const json_t *merged, const c
     return rc;
 }
 
-/* Load every report; they must all be `danelab mta` reports or all
- * `danelab run` reports. */
-static int load_all(json_t **tops, char *const *files, size_t n)
+/* Load every report: the first n_mem from memory (mem[i], named
+ * files[i]), the others from the files named; they must all be `danelab
+ * mta` reports or all `danelab run` reports. */
+static int load_all(json_t **tops, const char *const *files, size_t n,
+                    const struct lab_merge_report *mem, size_t n_mem)
 {
     for (size_t i = 0; i < n; i++) {
         json_error_t je;
-        if ((tops[i] = json_load_file(files[i], 0, &je)) == NULL) {
+        tops[i] = i < n_mem ? json_loadb(mem[i].text, mem[i].len, 0, &je)
+                            : json_load_file(files[i], 0, &je);
+        if (tops[i] == NULL) {
             dl_err("report merge: %s:%d: %s", files[i], je.line, je.text);
             return -1;
         }
@@ -176,14 +180,14 @@ static int html_form(FILE *f, const json_t *report)
 /* The `danelab mta` reports of one MTA's shards joined (lab_mtareport):
  * exit 0 when no deviation and no leak is left, 1 when one is, 2 on an
  * error. */
-static int merge_mta(const struct lab_globals *g, json_t *const *tops, char *const *files, size_t n,
-                     const struct outputs *o)
+static int merge_mta(const struct lab_globals *g, json_t *const *tops, const char *const *files,
+                     size_t n, const struct outputs *o)
 {
     struct dl_error err;
     json_t *merged;
     int rc;
     (void)g;
-    if ((merged = lab_mtareport_join(tops, (const char *const *)files, n, &err)) == NULL) {
+    if ((merged = lab_mtareport_join(tops, files, n, &err)) == NULL) {
         dl_err("report merge: %s", err.msg);
         return 2;
     }
@@ -265,17 +269,18 @@ static const char merge_usage[] =
     "       (FILE.json: all `danelab run --json` or all `danelab mta --json` reports)\n";
 
 /* Free the `n` reports read and the arrays of reports and file names. */
-static void free_inputs(json_t **tops, char **files, size_t n)
+static void free_inputs(json_t **tops, const char **files, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         json_decref(tops[i]);
     free(tops);
-    free(files);
+    free((void *)files);
 }
 
-/* The options and files of `report merge` (files[] has room for argc);
- * 0, or -1 after the usage message. */
-static int merge_args(int argc, char **argv, struct outputs *o, char **files, size_t *nfiles)
+/* The options and files of `report merge`, the files appended to the
+ * *nfiles names already in files[] (which has room for argc more); 0, or
+ * -1 after the usage message. */
+static int merge_args(int argc, char **argv, struct outputs *o, const char **files, size_t *nfiles)
 {
     for (int i = 1; i < argc; i++) {
         const char **slot = strcmp(argv[i], "--json") == 0           ? &o->json
@@ -316,7 +321,7 @@ struct joined {
 
 /* Gather the scenarios of every report into `j`; -1 when a report is not
  * a run report, or a scenario has no name or is in two reports. */
-static int join_run(json_t *const *tops, char *const *files, size_t nfiles, struct joined *j)
+static int join_run(json_t *const *tops, const char *const *files, size_t nfiles, struct joined *j)
 {
     json_t *where = json_object(); /* name -> {"file"} */
     int rc = 0;
@@ -421,7 +426,7 @@ static int write_run(const struct lab_globals *g, const json_t *merged, const st
 /* The `danelab run` reports of a run's shards joined: exit 0 when every
  * scenario passed, 1 when one failed, 2 on an error (one that could not be
  * checked included: as `danelab run` itself). */
-static int merge_run(const struct lab_globals *g, json_t *const *tops, char *const *files,
+static int merge_run(const struct lab_globals *g, json_t *const *tops, const char *const *files,
                      size_t nfiles, const struct outputs *o)
 {
     struct joined j = {.skipped = json_array()};
@@ -439,14 +444,20 @@ static int merge_run(const struct lab_globals *g, json_t *const *tops, char *con
     return rc;
 }
 
-static int merge(const struct lab_globals *g, int argc, char **argv)
+/* `report merge` of the n_mem reports of mem, then those of the files
+ * named in argv. */
+static int merge(const struct lab_globals *g, int argc, char **argv,
+                 const struct lab_merge_report *mem, size_t n_mem)
 {
     struct outputs o = {0};
-    char **files = dl_xcalloc((size_t)argc, sizeof(char *));
-    json_t **tops = dl_xcalloc((size_t)argc, sizeof(json_t *));
+    const char **files = dl_xcalloc((size_t)argc + n_mem, sizeof(char *));
+    json_t **tops = dl_xcalloc((size_t)argc + n_mem, sizeof(json_t *));
     size_t nfiles = 0;
     int rc = 2;
-    if (merge_args(argc, argv, &o, files, &nfiles) != 0 || load_all(tops, files, nfiles) != 0)
+    for (; nfiles < n_mem; nfiles++)
+        files[nfiles] = mem[nfiles].name;
+    if (merge_args(argc, argv, &o, files, &nfiles) != 0 ||
+        load_all(tops, files, nfiles, mem, n_mem) != 0)
         goto out;
     if (lab_mtareport_is_mta(tops[0]) && o.index)
         dl_err("report merge: --tlsrpt-index: only for `danelab run --json` reports (%s is a "
@@ -468,7 +479,7 @@ static const char table_usage[] =
  * reports (lab_mtatable). */
 static int table(int argc, char **argv)
 {
-    char **files = dl_xcalloc((size_t)argc, sizeof(char *));
+    const char **files = dl_xcalloc((size_t)argc, sizeof(char *));
     json_t **tops = dl_xcalloc((size_t)argc, sizeof(json_t *));
     bool markdown = false, totals = false;
     size_t nfiles = 0;
@@ -497,8 +508,7 @@ static int table(int argc, char **argv)
             goto out;
         }
     }
-    rc = lab_mtatable_write(stdout, tops, (const char *const *)files, nfiles, markdown, totals,
-                            &err);
+    rc = lab_mtatable_write(stdout, tops, files, nfiles, markdown, totals, &err);
     if (rc < 0) {
         dl_err("report table: %s", err.msg);
         rc = 2;
@@ -511,11 +521,17 @@ out:
 int lab_merge_main(const struct lab_globals *g, int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "merge") == 0)
-        return merge(g, argc - 1, argv + 1);
+        return merge(g, argc - 1, argv + 1, NULL, 0);
     if (argc >= 2 && strcmp(argv[1], "table") == 0)
         return table(argc - 1, argv + 1);
     dl_err("report: %s", argc < 2 ? "a sub-command is needed" : "unknown sub-command");
     fputs(merge_usage, stderr);
     fputs(table_usage, stderr);
     return 2;
+}
+
+int lab_merge_mem(const struct lab_globals *g, const struct lab_merge_report *r, size_t n, int argc,
+                  char **argv)
+{
+    return merge(g, argc, argv, r, n);
 }

@@ -28,4 +28,19 @@
 
 int lab_merge_main(const struct lab_globals *g, int argc, char **argv);
 
+/* One report held in memory: `len` bytes of JSON at `text` (need not end
+ * in a NUL), named `name` in messages as a FILE.json would be. */
+struct lab_merge_report {
+    const char *name;
+    const char *text;
+    size_t len;
+};
+
+/* `report merge` of the `n` reports of r, then of any FILE.json in argv
+ * (argv[0] is "merge", then the options and files as for lab_merge_main):
+ * the same checks, outputs and exit codes, without reading a file for r.
+ * The fuzz harness (tests/fuzz/fuzz_merge.c) merges its inputs this way. */
+int lab_merge_mem(const struct lab_globals *g, const struct lab_merge_report *r, size_t n, int argc,
+                  char **argv);
+
 #endif

@@ -298,17 +298,27 @@ static void one_line(struct dl_error *err)
 
 int scen_load(const char *path, struct scen **out, struct dl_error *err)
 {
-    struct scen_yaml y;
-    struct scen *s;
     char *text;
     size_t len;
     int rc;
     if (dl_read_file(path, SCEN_MAX_FILE, &text, &len, err) != 0)
         return -1;
+    rc = scen_load_mem(path, text, len, out, err);
+    free(text);
+    return rc;
+}
+
+int scen_load_mem(const char *path, const char *text, size_t len, struct scen **out,
+                  struct dl_error *err)
+{
+    struct scen_yaml y;
+    struct scen *s;
+    int rc;
+    if (len > SCEN_MAX_FILE)
+        return dl_error_set(err, "%s: more than %zu bytes", path, (size_t)SCEN_MAX_FILE);
     s = dl_xcalloc(1, sizeof(*s));
     s->path = dl_xstrdup(path);
     rc = scen_yaml_load(&y, s->path, text, len, err);
-    free(text);
     if (rc == 0) {
         struct scen_parse c = {.y = &y, .path = s->path, .err = err};
         rc = parse_scen(&c, s);

@@ -90,8 +90,19 @@ const struct scen_fault *scen_faults_at(const struct scen *s, int64_t at, size_t
  * scenario has no hosts. */
 struct scen_host *scen_hosts_at(const struct scen *s, int index);
 
-/* Parse and check one file. On success *out owns a new scenario. */
+/* Parse and check one file: a regular file of at most 1 MiB (a FIFO or a
+ * device is refused, not waited on), then scen_load_mem. On
+ * success *out owns a new scenario. */
 int scen_load(const char *path, struct scen **out, struct dl_error *err);
+
+/* Parse and check the `len` bytes at `text` (need not end in a NUL) as the
+ * content of file `path`, which is not opened: messages start with it and
+ * the scenario's name must match its base name. Refuses more than 1 MiB
+ * (scen_load's bound) with "PATH: more than N bytes". Nothing is read or written
+ * elsewhere: the fuzz harness (tests/fuzz/fuzz_scen.c) loads its inputs
+ * this way. On success *out owns a new scenario. */
+int scen_load_mem(const char *path, const char *text, size_t len, struct scen **out,
+                  struct dl_error *err);
 void scen_free(struct scen *s);
 
 /* The DNSSEC verdict to expect: expect_dnssec when set, else derived from

@@ -114,10 +114,13 @@ static int parse_validity(struct scen_parse *c, const struct scen_yaml_map *m,
     if (scen_yaml_get_duration(m, "not_before", &cert->not_before, c->err) != 0 ||
         scen_yaml_get_duration(m, "not_after", &cert->not_after, c->err) != 0)
         return -1;
-    if (cert->not_after <= cert->not_before)
-        return scen_yaml_fail(c->y, scen_yaml_get(m, "not_after"), "not_after", c->err,
-                              "must be later than not_before");
-    return 0;
+    if (cert->not_after > cert->not_before)
+        return 0;
+    if (scen_yaml_get(m, "not_after") == NULL) /* then not_before is written */
+        return scen_yaml_fail(c->y, scen_yaml_get(m, "not_before"), "not_before", c->err,
+                              "must be earlier than not_after (by default 365d)");
+    return scen_yaml_fail(c->y, scen_yaml_get(m, "not_after"), "not_after", c->err,
+                          "must be later than not_before");
 }
 
 /* pathlen: and permitted: (CA only): the constraints a CA puts on the

@@ -291,6 +291,9 @@ static const struct {
      BAD "cert-issuer.yaml:4: key 'issuer': no certificate named 'nowhere'"},
     {BAD "cert-validity.yaml",
      BAD "cert-validity.yaml:4: key 'not_after': must be later than not_before"},
+    {BAD "cert-validity-default.yaml",
+     BAD "cert-validity-default.yaml:4: key 'not_before': must be earlier than not_after (by "
+         "default 365d)"},
     {BAD "timeline-order.yaml",
      BAD "timeline-order.yaml:5: key 'at': not later than the previous step (line 4)"},
     {BAD "timeline-negative.yaml",
@@ -339,6 +342,51 @@ START_TEST(bad_file)
     ck_assert_ptr_null(s);
     ck_assert_str_eq(err.msg, bad_files[_i].msg);
     ck_assert_ptr_null(strchr(err.msg, '\n'));
+}
+END_TEST
+
+/* The same file read into memory and loaded with scen_load_mem (as the
+ * fuzz harness loads its inputs) gives the same message. The last entry
+ * (a missing file) has no bytes to read. */
+START_TEST(bad_file_in_memory)
+{
+    struct scen *s = NULL;
+    struct dl_error err;
+    char *text;
+    size_t len;
+    memset(&err, 0, sizeof(err));
+    ck_assert_int_eq(dl_read_file(bad_files[_i].file, 1 << 20, &text, &len, &err), 0);
+    ck_assert_int_eq(scen_load_mem(bad_files[_i].file, text, len, &s, &err), -1);
+    ck_assert_ptr_null(s);
+    ck_assert_str_eq(err.msg, bad_files[_i].msg);
+    free(text);
+}
+END_TEST
+
+/* scen_load_mem reads `len` bytes, not up to a NUL, and bounds them at
+ * scen_load's 1 MiB. */
+START_TEST(in_memory_bounds)
+{
+    static const char text[] = "name: mem\nsummary: from memory\nmx: [{host: mx1.mem.test}]\n"
+                               "junk: [";
+    size_t len = strlen(text) - strlen("junk: [");
+    size_t big = (1 << 20) + 1;
+    char *buf = dl_xmalloc(big);
+    struct scen *s = NULL;
+    struct dl_error err;
+    ck_assert_msg(scen_load_mem("dir/mem.yaml", text, len, &s, &err) == 0, "%s", err.msg);
+    ck_assert_str_eq(s->path, "dir/mem.yaml");
+    ck_assert_str_eq(s->hosts[0].name, "mx1.mem.test.");
+    scen_free(s);
+    s = NULL;
+    ck_assert_int_eq(scen_load_mem("dir/mem.yaml", text, sizeof(text) - 1, &s, &err), -1);
+    ck_assert_str_eq(err.msg, "dir/mem.yaml:5: YAML syntax error: did not find expected node "
+                              "content while parsing a flow node");
+    memset(buf, ' ', big);
+    ck_assert_int_eq(scen_load_mem("dir/mem.yaml", buf, big, &s, &err), -1);
+    ck_assert_str_eq(err.msg, "dir/mem.yaml: more than 1048576 bytes");
+    ck_assert_ptr_null(s);
+    free(buf);
 }
 END_TEST
 
@@ -646,6 +694,8 @@ Suite *scen_suite(void)
     tcase_add_loop_test(pos, every_fault_loads, 0, ZONE_FAULT_COUNT);
     tcase_add_test(pos, names);
     tcase_add_loop_test(neg, bad_file, 0, N(bad_files));
+    tcase_add_loop_test(neg, bad_file_in_memory, 0, N(bad_files) - 1);
+    tcase_add_test(neg, in_memory_bounds);
     suite_add_tcase(s, pos);
     suite_add_tcase(s, neg);
     return s;
