@@ -76,52 +76,10 @@ static int configure(struct ub_ctx *ctx, const struct dane_dns_opts *o, struct d
     return 0;
 }
 
-/* One answer of ub_resolve_async(), handed to the caller of ub_wait(). */
-struct pending {
-    bool done;
-    int err;
-    struct ub_result *res;
-};
-
-static void on_answer(void *arg, int err, struct ub_result *res)
-{
-    struct pending *p = arg;
-    p->done = true;
-    p->err = err;
-    p->res = res;
-}
-
-int dane_dns_ub_threaded(struct ub_ctx *ctx)
-{
-    return ub_ctx_async(ctx, 1);
-}
-
-int dane_dns_ub_resolve(struct ub_ctx *ctx, const char *name, int type, struct ub_result **res)
-{
-    struct pending p = {0};
-    int rc = ub_resolve_async(ctx, name, type, 1 /* IN */, &p, on_answer, NULL);
-    *res = NULL;
-    if (rc == 0)
-        rc = ub_wait(ctx);
-    if (rc == 0 && !p.done)
-        rc = UB_PIPE; /* ub_wait() returned with the query outstanding */
-    if (rc == 0 && (rc = p.err) == 0)
-        *res = p.res;
-    else if (p.res != NULL)
-        ub_resolve_free(p.res);
-    return rc;
-}
-
 dane_dns *dane_dns_new(const struct dane_dns_opts *o, struct dl_error *err)
 {
     dane_dns *d = dl_xcalloc(1, sizeof(*d));
-    int rc;
     d->ctx = ub_ctx_create();
-    if (d->ctx != NULL && (rc = dane_dns_ub_threaded(d->ctx)) != 0) {
-        dl_error_set(err, "resolver: background thread: %s", ub_strerror(rc));
-        dane_dns_free(d);
-        return NULL;
-    }
     if (d->ctx == NULL) {
         dl_error_set(err, "cannot create a resolver context");
         free(d);
@@ -175,7 +133,7 @@ int dane_dns_lookup(dane_dns *d, const char *name, int type, struct dane_dns_ans
                     struct dl_error *err)
 {
     struct ub_result *r = NULL;
-    int rc = dane_dns_ub_resolve(d->ctx, name, type, &r);
+    int rc = ub_resolve(d->ctx, name, type, 1 /* IN */, &r);
     memset(a, 0, sizeof(*a));
     if (rc != 0)
         return dl_error_set(err, "%s: lookup failed: %s", name, ub_strerror(rc));

@@ -70,19 +70,6 @@ int dane_dns_lookup(dane_dns *d, const char *name, int type, struct dane_dns_ans
                     struct dl_error *err);
 void dane_dns_answer_clear(struct dane_dns_answer *ans);
 
-/* libunbound's synchronous ub_resolve() sets up a whole worker for each
- * query (event base, outgoing sockets, and a random state seeded with
- * 1,500 SHA-256 rounds: nettle's Yarrow), and frees it after. A context
- * made threaded by dane_dns_ub_threaded() (before its first query) keeps
- * one background worker for its life; dane_dns_ub_resolve() asks it and
- * waits, so the caller sees what ub_resolve() gives: the same cache, the
- * same validation, one answer. Both return 0 or libunbound's error code
- * (ub_strerror()); *res is the caller's to ub_resolve_free() when 0. */
-struct ub_ctx;
-struct ub_result;
-int dane_dns_ub_threaded(struct ub_ctx *ctx);
-int dane_dns_ub_resolve(struct ub_ctx *ctx, const char *name, int type, struct ub_result **res);
-
 /* An uncompressed wire-form name at data[*off] into text (absolute, lower
  * case); advances *off. Returns -1 when malformed or too long. */
 int dane_dns_wire_name(const unsigned char *data, size_t len, size_t *off, char *out,

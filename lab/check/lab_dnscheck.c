@@ -1,6 +1,5 @@
 #include "lab_dnscheck.h"
 
-#include "dane_dns.h"
 #include "dl_ede.h"
 #include "dl_util.h"
 #include "lab_conf.h"
@@ -52,8 +51,6 @@ lab_dnscheck *lab_dnscheck_new(const char *run, struct dl_error *err)
     c->ctx = ub_ctx_create();
     if (c->ctx == NULL)
         dl_error_set(err, "libunbound: cannot create a context");
-    else if ((rc = dane_dns_ub_threaded(c->ctx)) != 0)
-        dl_error_set(err, "libunbound: background thread: %s", ub_strerror(rc));
     else if ((rc = ub_ctx_config(c->ctx, conf)) != 0)
         dl_error_set(err, "%s: %s", conf, ub_strerror(rc));
     else if (set_opt(c->ctx, "val-log-level:", "2", err) == 0) {
@@ -142,7 +139,7 @@ static int lookup(lab_dnscheck *c, const char *scen, const char *name, int type,
 {
     struct ub_result *res = NULL;
     char *t = ldns_rr_type2str((ldns_rr_type)type);
-    int rc = c->ask ? 0 : dane_dns_ub_resolve(c->ctx, name, type, &res);
+    int rc = c->ask ? 0 : ub_resolve(c->ctx, name, type, LDNS_RR_CLASS_IN, &res);
     memset(r, 0, sizeof(*r));
     r->ede = -1;
     snprintf(r->qname, sizeof(r->qname), "%s", name);

@@ -9,7 +9,6 @@
 
 #include <check.h>
 #include <string.h>
-#include <unbound.h>
 
 Suite *dane_client_suite(void);
 
@@ -392,33 +391,6 @@ START_TEST(wire_names)
 }
 END_TEST
 
-/* The threaded context answers each query once, as ub_resolve() would:
- * local data (no network), one query after another on the same worker. */
-START_TEST(ub_threaded_answers)
-{
-    struct ub_ctx *ctx = ub_ctx_create();
-    struct ub_result *r = NULL;
-    ck_assert_ptr_nonnull(ctx);
-    ck_assert_int_eq(dane_dns_ub_threaded(ctx), 0);
-    ck_assert_int_eq(ub_ctx_zone_add(ctx, "example.", "static"), 0);
-    ck_assert_int_eq(ub_ctx_data_add(ctx, "a.example. 300 IN A 192.0.2.7"), 0);
-    for (int i = 0; i < 3; i++) {
-        ck_assert_int_eq(dane_dns_ub_resolve(ctx, "a.example.", 1, &r), 0);
-        ck_assert_ptr_nonnull(r);
-        ck_assert_int_eq(r->havedata, 1);
-        ck_assert_int_eq(r->len[0], 4);
-        ck_assert_int_eq(r->data[0][3], 7);
-        ub_resolve_free(r);
-        ck_assert_int_eq(dane_dns_ub_resolve(ctx, "b.example.", 1, &r), 0);
-        ck_assert_ptr_nonnull(r);
-        ck_assert_int_eq(r->nxdomain, 1);
-        ck_assert_int_eq(r->havedata, 0);
-        ub_resolve_free(r);
-    }
-    ub_ctx_delete(ctx);
-}
-END_TEST
-
 Suite *dane_client_suite(void)
 {
     Suite *s = suite_create("dane_client");
@@ -432,7 +404,6 @@ Suite *dane_client_suite(void)
     tcase_add_test(pos, retry_schedule_bounds);
     tcase_add_test(pos, smtp_reply_lines);
     tcase_add_test(pos, wire_names);
-    tcase_add_test(pos, ub_threaded_answers);
     tcase_add_test(neg, tlsa_bad_text);
     tcase_add_test(neg, tlsa_wire_short);
     tcase_add_test(neg, smtp_reply_hostile);
