@@ -7,7 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-const char *cap_dns_type_name(int type, char *buf, size_t len)
+/* The RR type mnemonic of a number ("TLSA"), or "TYPEn" in buf. */
+static const char *type_name(int type, char *buf, size_t len)
 {
     const ldns_rr_descriptor *d = ldns_rr_descript((uint16_t)type);
     if (d && d->_name)
@@ -130,7 +131,7 @@ json_t *cap_dns_rrset(dane_dns *dns, const char *name, int type, struct cap_rrse
     memset(info, 0, sizeof(*info));
     info->verdict = DANE_DNS_FAILED;
     json_object_set_new(o, "name", json_string(name));
-    json_object_set_new(o, "type", json_string(cap_dns_type_name(type, tbuf, sizeof(tbuf))));
+    json_object_set_new(o, "type", json_string(type_name(type, tbuf, sizeof(tbuf))));
     if (dane_dns_lookup(dns, name, type, &a, &err) != 0) {
         json_object_set_new(o, "status", json_string("error"));
         json_object_set_new(o, "why", json_string(err.msg));

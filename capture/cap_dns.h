@@ -28,7 +28,4 @@ struct cap_rrset {
  * object with status "error" and why. *info is filled when not NULL. */
 json_t *cap_dns_rrset(dane_dns *dns, const char *name, int type, struct cap_rrset *info);
 
-/* The RR type mnemonic of a number ("TLSA"), or "TYPEn" in buf. */
-const char *cap_dns_type_name(int type, char *buf, size_t len);
-
 #endif
