@@ -327,7 +327,8 @@ static bool delay_report(const char *text)
     return false;
 }
 
-char *lab_mta_maildir_report(const char *dir, const char *msgid)
+/* The report in maildir folder dir (lab_mta_sender_report). */
+static char *maildir_report(const char *dir, const char *msgid)
 {
     DIR *d = opendir(dir);
     struct dirent *de;
@@ -347,5 +348,13 @@ char *lab_mta_maildir_report(const char *dir, const char *msgid)
     }
     if (d)
         closedir(d);
+    return found;
+}
+
+char *lab_mta_sender_report(const char *mail, const char *msgid)
+{
+    char *dir = dl_xasprintf("%s/sender/new", mail);
+    char *found = maildir_report(dir, msgid);
+    free(dir);
     return found;
 }

@@ -186,11 +186,12 @@ char *lab_mta_message_text(const struct lab_mta_msg *m, const char *subject, boo
 struct lab_mta_msg *lab_mta_by_qid(struct lab_mta_msg *msgs, size_t n, const char *qid,
                                    size_t qlen);
 
-/* --retry: the first file of maildir folder `dir` (its new/) that quotes
- * msgid and is not a delay warning (a report whose Action is delayed,
- * RFC 3464 2.3.3), as text: the message's non-delivery report. NULL when
- * none; the caller frees it. */
-char *lab_mta_maildir_report(const char *dir, const char *msgid);
+/* The lab sender's non-delivery report for msgid: the file of
+ * MAIL/sender/new, where both adapters deliver the sender's mail under
+ * --retry, that names msgid and is not a delay warning (a report whose
+ * Action is delayed, RFC 3464 2.3.3), as text; NULL when none. The
+ * caller frees it. */
+char *lab_mta_sender_report(const char *mail, const char *msgid);
 
 /* --retry: append a copy of a to m->att. */
 void lab_mta_attempt_add(struct lab_mta_msg *m, const struct lab_mta_attempt *a);

@@ -815,11 +815,8 @@ static long ex_lifetime(void *mta)
 
 static char *ex_bounce(void *mta, const struct lab_mta_msg *m)
 {
-    lab_exim *x = mta;
-    char *dir = dl_xasprintf("%s/sender/new", x->mail);
-    char *found = lab_mta_maildir_report(dir, m->msgid);
-    free(dir);
-    return found;
+    const lab_exim *x = mta;
+    return lab_mta_sender_report(x->mail, m->msgid);
 }
 
 /* The adapter table. */

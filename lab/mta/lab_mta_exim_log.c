@@ -159,21 +159,29 @@ static bool delivery_kind(const char *text)
            strncmp(text, "** ", 3) == 0;
 }
 
-void lab_exim_log_line(const char *line, struct lab_mta_msg *msgs, size_t n)
+/* The event text (after the queue id) of a log line about one of msgs,
+ * its message in *m; NULL for any other line. An arrival ("<=") is
+ * recorded here (arrival_line) and gives NULL too. */
+static const char *message_event(const char *line, struct lab_mta_msg *msgs, size_t n,
+                                 struct lab_mta_msg **m)
 {
     const char *p, *text;
-    struct lab_mta_msg *m;
     size_t qlen;
     if ((p = line_id(line, &qlen)) == NULL)
-        return;
+        return NULL;
     text = p + qlen + 1;
     if (strncmp(text, "<= ", 3) == 0) {
         arrival_line(p, qlen, text, msgs, n);
-        return;
+        return NULL;
     }
-    if ((m = lab_mta_by_qid(msgs, n, p, qlen)) == NULL || m->status != LAB_MTA_PENDING)
-        return;
-    if (delivery_kind(text))
+    return (*m = lab_mta_by_qid(msgs, n, p, qlen)) != NULL ? text : NULL;
+}
+
+void lab_exim_log_line(const char *line, struct lab_mta_msg *msgs, size_t n)
+{
+    struct lab_mta_msg *m = NULL;
+    const char *text = message_event(line, msgs, n, &m);
+    if (text != NULL && m->status == LAB_MTA_PENDING && delivery_kind(text))
         delivery_line(text, m);
 }
 
@@ -189,19 +197,11 @@ static time_t line_time(const char *line)
 
 void lab_exim_log_retry_line(const char *line, struct lab_mta_msg *msgs, size_t n)
 {
-    const char *p, *text;
-    struct lab_mta_msg *m;
+    struct lab_mta_msg *m = NULL;
     struct lab_mta_attempt a = {0};
-    size_t qlen;
-    if ((p = line_id(line, &qlen)) == NULL)
-        return;
-    text = p + qlen + 1;
-    if (strncmp(text, "<= ", 3) == 0) {
-        arrival_line(p, qlen, text, msgs, n);
-        return;
-    }
-    if ((m = lab_mta_by_qid(msgs, n, p, qlen)) == NULL || !delivery_kind(text) ||
-        m->status == LAB_MTA_SENT || m->status == LAB_MTA_BOUNCED ||
+    const char *text = message_event(line, msgs, n, &m);
+    if (text == NULL || !delivery_kind(text) || m->status == LAB_MTA_SENT ||
+        m->status == LAB_MTA_BOUNCED ||
         (text[0] == '=' && text[1] == '=' && strstr(text, ": retry time not reached") != NULL))
         return;
     delivery_line(text, m);

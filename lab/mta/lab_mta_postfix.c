@@ -680,11 +680,8 @@ static long pf_lifetime(void *mta)
 /* The sender's maildir file holding m's non-delivery report. */
 static char *pf_bounce(void *mta, const struct lab_mta_msg *m)
 {
-    lab_postfix *p = mta;
-    char *dir = dl_xasprintf("%s/sender/new", p->mail);
-    char *found = lab_mta_maildir_report(dir, m->msgid);
-    free(dir);
-    return found;
+    const lab_postfix *p = mta;
+    return lab_mta_sender_report(p->mail, m->msgid);
 }
 
 /* The adapter table. */
