@@ -70,19 +70,27 @@ check "up (catalogue)" "$DANELAB" -r "$R2" up
 # shellcheck disable=SC2086
 "$DANELAB" -r "$R2" run $T --exact-timelines >/dev/null 2>&1 &
 pid=$!
-# Interrupt once a state of the timeline is installed (its saved copy of
-# the lab's zone files exists), bounded: 30 s, for a sanitizer build on a
-# busy machine (5 s was seen to pass before the run got there, and then
-# there is nothing to reload).
+# Interrupt once a state of the timeline is installed: a zone file of the
+# lab differs from its saved copy (the directory of saved copies alone is
+# made before the state is built: interrupted then, under a sanitizer
+# build, there was nothing to reload). Bounded: 60 s, for a sanitizer
+# build on a busy machine.
+SAVED="$R2/timeline/timeline-tlsa-corrected/lab"
+state_installed() {
+    for f in "$SAVED"/*; do
+        [ -f "$f" ] && [ -f "$R2/zones/${f##*/}" ] &&
+            ! cmp -s "$f" "$R2/zones/${f##*/}" && return 0
+    done
+    return 1
+}
 installed=false
-for _ in $(seq 600); do
-    if [ -d "$R2/timeline/timeline-tlsa-corrected/lab" ]; then
+for _ in $(seq 1200); do
+    if state_installed; then
         installed=true
         break
     fi
     sleep 0.05
 done
-sleep 0.1
 kill -INT "$pid" 2>/dev/null
 wait "$pid"
 if $installed; then
