@@ -80,6 +80,7 @@ static void judge_new(struct lab_mta_retry *r, struct lab_mta_retry_item *items,
             a->state = items[i].st.state;
             r->ref(r->ref_ctx, items[i].s, a->at > 0 ? a->at : r->vnow, a);
             items[i].awaiting = false;
+            items[i].expect = 0;
         }
         if (finished(m))
             items[i].awaiting = false;
@@ -88,7 +89,12 @@ static void judge_new(struct lab_mta_retry *r, struct lab_mta_retry_item *items,
 
 /* The earliest time a waiting message is next tried, into *when: 1; 0
  * when some message is in flight, due or awaited (nothing to move); -1
- * when every message is finished. */
+ * when every message is finished. A message whose next try changed since
+ * the clock last moved, with no attempt read since, was tried by the MTA
+ * (the clock runs on between moves, and a message due a few seconds after
+ * the others is taken in the same queue run) and its log line is not read
+ * yet: awaited, so that the attempt is judged in the state it met and not
+ * in one installed after it. */
 static int next_move(struct lab_mta_retry *r, struct lab_mta_retry_item *items, size_t n,
                      time_t *when)
 {
@@ -102,6 +108,10 @@ static int next_move(struct lab_mta_retry *r, struct lab_mta_retry_item *items, 
         if (items[i].awaiting || r->ad->next_try(r->mta, items[i].msg, &t) != 1 ||
             t <= lab_vclock_now(r->clock))
             return 0;
+        if (items[i].expect != 0 && t != items[i].expect) {
+            items[i].awaiting = true;
+            return 0;
+        }
         if (*when == 0 || t < *when)
             *when = t;
     }
@@ -155,9 +165,13 @@ int lab_mta_retry_drive(struct lab_mta_retry *r, struct lab_mta_retry_item *item
             break;
         for (size_t i = 0; i < n; i++) {
             time_t t;
-            if (!finished(items[i].msg) && r->ad->next_try(r->mta, items[i].msg, &t) == 1 &&
-                t <= when)
+            items[i].expect = 0;
+            if (finished(items[i].msg) || r->ad->next_try(r->mta, items[i].msg, &t) != 1)
+                continue;
+            if (t <= when)
                 items[i].awaiting = true;
+            else
+                items[i].expect = t;
         }
         r->ad->kick(r->mta);
         kicked = dl_mono();

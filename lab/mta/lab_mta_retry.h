@@ -63,6 +63,9 @@ struct lab_mta_retry_item {
     struct lab_state st;     /* its world state installed */
     size_t n_judged;         /* attempts given their reference outcome */
     bool awaiting;           /* a try is due: its log line not read yet */
+    time_t expect;           /* its next try when the clock last moved
+                                (0: not known): one that changes with no
+                                attempt read means a log line to wait for */
     char *bounce;            /* the non-delivery report's text, or NULL */
 };
 
