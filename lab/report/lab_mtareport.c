@@ -171,6 +171,61 @@ static void stored_text(struct dl_buf *b, const json_t *s)
     }
 }
 
+/* "+1d02h30" of a number of seconds after the first attempt. */
+static void after_text(struct dl_buf *b, json_int_t secs)
+{
+    dl_buf_printf(b, "+%lldd%02lldh%02lld", (long long)(secs / 86400),
+                  (long long)(secs % 86400 / 3600), (long long)(secs % 3600 / 60));
+}
+
+/* One line of a --retry attempt (lab_mta_retry_json's "attempts" item):
+ * "attempt 3 at +0d01h30 (state 1): deferred 4.7.5 mx1.x.test [none]
+ * Server certificate not verified; reference: refuses 4.7.323
+ * no-tlsa-match". */
+static void attempt_text(struct dl_buf *b, size_t k, const json_t *a)
+{
+    const json_t *ref = json_object_get(a, "reference");
+    dl_buf_printf(b, "attempt %zu at ", k + 1);
+    after_text(b, json_integer_value(json_object_get(a, "after")));
+    dl_buf_printf(b, " (state %lld): %s %s",
+                  (long long)json_integer_value(json_object_get(a, "state")),
+                  dl_json_str(a, "status"), *dl_json_str(a, "dsn") ? dl_json_str(a, "dsn") : "-");
+    if (*dl_json_str(a, "relay"))
+        dl_buf_printf(b, " %s", dl_json_str(a, "relay"));
+    dl_buf_printf(b, " [%s]", dl_json_str(a, "auth"));
+    if (*dl_json_str(a, "reason"))
+        dl_buf_printf(b, " %s", dl_json_str(a, "reason"));
+    dl_buf_printf(b, "; reference: %s %s %s",
+                  json_is_true(json_object_get(ref, "delivers")) ? "delivers" : "refuses",
+                  dl_json_str(ref, "code"), dl_json_str(ref, "reason"));
+}
+
+/* Every attempt of a --retry scenario, a line each, each begun by
+ * `indent`, and the non-delivery report when one came; nothing without
+ * --retry. */
+static void attempts_text(struct dl_buf *b, const json_t *s, const char *indent)
+{
+    const json_t *r = json_object_get(s, "retry"), *a, *bounce;
+    size_t k;
+    if (!json_is_object(r))
+        return;
+    json_array_foreach(json_object_get(r, "attempts"), k, a) {
+        dl_buf_printf(b, "%s", indent);
+        attempt_text(b, k, a);
+        dl_buf_printf(b, "\n");
+    }
+    if (json_is_integer(json_object_get(r, "expired_after"))) {
+        dl_buf_printf(b, "%sreturned at ", indent);
+        after_text(b, json_integer_value(json_object_get(r, "expired_after")));
+        bounce = json_object_get(r, "bounce");
+        if (json_is_true(json_object_get(bounce, "received")))
+            dl_buf_printf(b, ": non-delivery report Action %s, Status %s\n",
+                          dl_json_str(bounce, "action"), dl_json_str(bounce, "status"));
+        else
+            dl_buf_printf(b, ": no non-delivery report received\n");
+    }
+}
+
 /* ---- JUnit, TAP, text ---- */
 
 int lab_mtareport_junit(FILE *f, const json_t *report)
@@ -178,6 +233,7 @@ int lab_mtareport_junit(FILE *f, const json_t *report)
     const json_t *sum = json_object_get(report, "summary"), *s;
     const char *mta = dl_json_str(report, "mta");
     size_t counts[LAB_MTA_V_COUNT], i;
+    struct dl_buf att = {0};
     lab_mtareport_count(report, counts, NULL);
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
           "  <testsuite name=\"mta-",
@@ -195,8 +251,16 @@ int lab_mtareport_junit(FILE *f, const json_t *report)
         fputs("\" name=\"mta-", f);
         lab_xml_escape(f, mta, true);
         fputc('"', f);
-        if (v == LAB_MTA_V_PASS) {
+        attempts_text(&att, s, "");
+        if (v == LAB_MTA_V_PASS && att.len == 0) {
             fputs("/>\n", f);
+            continue;
+        }
+        if (v == LAB_MTA_V_PASS) {
+            fputs(">\n      <system-out>", f);
+            lab_xml_escape(f, dl_buf_str(&att), false);
+            fputs("</system-out>\n    </testcase>\n", f);
+            dl_buf_reset(&att);
             continue;
         }
         if (v == LAB_MTA_V_KNOWN) {
@@ -219,10 +283,16 @@ int lab_mtareport_junit(FILE *f, const json_t *report)
         lab_xml_escape(f, dl_json_str(m, "dsn"), false);
         fputs(" ", f);
         lab_xml_escape(f, dl_json_str(m, "reason"), false);
+        if (att.len) {
+            fputs("\n", f);
+            lab_xml_escape(f, dl_buf_str(&att), false);
+        }
         fputs(v == LAB_MTA_V_KNOWN ? "</system-out>\n" : "</failure>\n", f);
         fputs("    </testcase>\n", f);
+        dl_buf_reset(&att);
     }
     fputs("  </testsuite>\n</testsuites>\n", f);
+    dl_buf_free(&att);
     return flushed(f);
 }
 
@@ -247,6 +317,9 @@ int lab_mtareport_tap(FILE *f, const json_t *report)
         if (v == LAB_MTA_V_PASS) {
             fprintf(f, "ok %zu - %s [mta-%s]\n", i + 1, dl_json_str(s, "name"),
                     dl_json_str(report, "mta"));
+            attempts_text(&b, s, "# ");
+            fputs(dl_buf_str(&b), f);
+            dl_buf_free(&b);
             continue;
         }
         fprintf(f, "not ok %zu - %s [mta-%s]", i + 1, dl_json_str(s, "name"),
@@ -268,6 +341,10 @@ int lab_mtareport_tap(FILE *f, const json_t *report)
         yaml_str(f, "why", dl_json_str(s, "why"));
         if (v == LAB_MTA_V_KNOWN)
             yaml_str(f, "known", dl_json_str(s, "known"));
+        dl_buf_reset(&b);
+        attempts_text(&b, s, "");
+        if (b.len)
+            yaml_str(f, "attempts", dl_buf_str(&b));
         fputs("  ...\n", f);
         dl_buf_free(&b);
     }
@@ -290,14 +367,17 @@ int lab_mtareport_text(FILE *f, const json_t *report)
                 dl_json_str(s, "name"), dl_json_str(json_object_get(s, "expected"), "status"), mta,
                 dl_json_str(m, "status"), *dl_json_str(m, "dsn") ? dl_json_str(m, "dsn") : "-",
                 dl_buf_str(&seen));
+        dl_buf_reset(&seen);
+        attempts_text(&seen, s, "          ");
+        if (v != LAB_MTA_V_PASS) {
+            if (*dl_json_str(m, "reason"))
+                fprintf(f, "          %s: %s\n", mta, dl_json_str(m, "reason"));
+            fprintf(f, "          why: %s\n", dl_json_str(s, "why"));
+            if (*dl_json_str(s, "known"))
+                fprintf(f, "          known: %s\n", dl_json_str(s, "known"));
+        }
+        fputs(dl_buf_str(&seen), f);
         dl_buf_free(&seen);
-        if (v == LAB_MTA_V_PASS)
-            continue;
-        if (*dl_json_str(m, "reason"))
-            fprintf(f, "          %s: %s\n", mta, dl_json_str(m, "reason"));
-        fprintf(f, "          why: %s\n", dl_json_str(s, "why"));
-        if (*dl_json_str(s, "known"))
-            fprintf(f, "          known: %s\n", dl_json_str(s, "known"));
     }
     fprintf(f,
             "%s: %zu scenarios: %zu passed, %zu known deviations, %zu deviations, %zu leaks "
@@ -392,6 +472,54 @@ static void kv(FILE *f, const char *key, const char *value, bool code)
     fprintf(f, "%s</td></tr>\n", code ? "</code>" : "");
 }
 
+/* --retry: a row per attempt, and how the message was returned. */
+static void html_attempts(FILE *f, const json_t *s)
+{
+    const json_t *r = json_object_get(s, "retry"), *a, *bounce = json_object_get(r, "bounce");
+    struct dl_buf b = {0};
+    size_t k;
+    if (!json_is_object(r))
+        return;
+    fputs("<h4>Attempts on the virtual clock</h4>\n<table class=\"attempts\">\n<tr><th>#</th>"
+          "<th>at</th><th>state</th><th>status</th><th>DSN</th><th>relay</th>"
+          "<th>authentication</th><th>reason</th><th>reference client</th></tr>\n",
+          f);
+    json_array_foreach(json_object_get(r, "attempts"), k, a) {
+        const json_t *ref = json_object_get(a, "reference");
+        fprintf(f, "<tr><td>%zu</td>", k + 1);
+        dl_buf_reset(&b);
+        after_text(&b, json_integer_value(json_object_get(a, "after")));
+        lab_htmlpage_td(f, "", dl_buf_str(&b));
+        fprintf(f, "<td>%lld</td>", (long long)json_integer_value(json_object_get(a, "state")));
+        lab_htmlpage_td(f, "", dl_json_str(a, "status"));
+        lab_htmlpage_td(f, "", dl_json_str(a, "dsn"));
+        lab_htmlpage_td(f, "", dl_json_str(a, "relay"));
+        lab_htmlpage_td(f, "", dl_json_str(a, "auth"));
+        lab_htmlpage_td(f, "", dl_json_str(a, "reason"));
+        dl_buf_reset(&b);
+        dl_buf_printf(&b, "%s %s %s",
+                      json_is_true(json_object_get(ref, "delivers")) ? "delivers" : "refuses",
+                      dl_json_str(ref, "code"), dl_json_str(ref, "reason"));
+        lab_htmlpage_td(f, "", dl_buf_str(&b));
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    if (json_is_integer(json_object_get(r, "expired_after"))) {
+        dl_buf_reset(&b);
+        dl_buf_printf(&b, "Returned to the sender at ");
+        after_text(&b, json_integer_value(json_object_get(r, "expired_after")));
+        if (json_is_true(json_object_get(bounce, "received")))
+            dl_buf_printf(&b, "; the non-delivery report's Action: %s, Status: %s",
+                          dl_json_str(bounce, "action"), dl_json_str(bounce, "status"));
+        else
+            dl_buf_printf(&b, "; no non-delivery report reached the sender");
+        fputs("<p>", f);
+        lab_htmlpage_esc(f, dl_buf_str(&b));
+        fputs("</p>\n", f);
+    }
+    dl_buf_free(&b);
+}
+
 static void html_details(FILE *f, const json_t *s, const char *mta)
 {
     const json_t *m = json_object_get(s, "mta"), *a;
@@ -440,6 +568,7 @@ static void html_details(FILE *f, const json_t *s, const char *mta)
         }
         fputs("</table>\n", f);
     }
+    html_attempts(f, s);
     fputs("</div>\n", f);
     dl_buf_free(&b);
 }

@@ -13,6 +13,14 @@
  *            summary, one row per scenario (verdict cell coloured: pass
  *            green, known amber, deviation red, LEAK dark red), details.
  *
+ * With --retry (a scenario's "retry" object, lab_mta_retry_json) every
+ * form lists each attempt: its virtual time after the first, the world
+ * state it met, the MTA's status, DSN, relay and authentication, and the
+ * reference client's outcome then; and the return to the sender with the
+ * non-delivery report's Action and Status. Text: a line each under the
+ * scenario's; JUnit: the <system-out> (or <failure>) text; TAP: comment
+ * lines, or an "attempts" key; HTML: a table in the details.
+ *
  * The scenarios x MTA table of several MTAs' reports (`danelab report
  * table`) is lab_mtatable's, made with the helpers at the end.
  *

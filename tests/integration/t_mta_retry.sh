@@ -29,7 +29,8 @@ mkdir -p "$CAT"
 grep -l '^timeline:' "$CATALOGUE"/*.yaml | while read -r f; do cp "$f" "$CAT"/; done
 check "up" "$DANELAB" -r "$RUN" -s "$CAT" up
 # shellcheck disable=SC2086
-"$DANELAB" -r "$RUN" -s "$CAT" mta postfix --retry --json $sel >"$WORK/r.json" 2>"$WORK/r.err"
+"$DANELAB" -r "$RUN" -s "$CAT" mta postfix --retry --json $sel --junit "$WORK/r.xml" \
+    --html "$WORK/r.html" >"$WORK/r.json" 2>"$WORK/r.err"
 rc=$?
 if [ "$rc" = 0 ]; then ok "--retry: the 5 timeline scenarios pass"; else
     not_ok "--retry: timelines pass" "exit $rc: $(cat "$WORK/r.err"; jq -c '.scenarios[] | [.name, .verdict, .why]' "$WORK/r.json")"; fi
@@ -44,10 +45,34 @@ d = json.load(open(sys.argv[1]))
 a = {x["name"]: x for x in d["scenarios"]}["timeline-fault-fixed"]["retry"]["attempts"]
 assert a[-1]["after"] >= 2400 and a[-2]["after"] < 2400, a
 PY
+# Every attempt in JUnit (the scenario's <system-out>) and HTML (a row
+# of its attempts table), as many as in the JSON, with its time.
+check "--junit and --html: every attempt of every scenario, at its virtual time" \
+    python3 - "$WORK/r.json" "$WORK/r.xml" "$WORK/r.html" <<'PY'
+import json, re, sys
+import xml.etree.ElementTree as ET
+d = json.load(open(sys.argv[1]))
+cases = {c.get("classname"): c for c in ET.parse(sys.argv[2]).iter("testcase")}
+html = ET.parse(sys.argv[3]).getroot()
+ns = {"h": "http://www.w3.org/1999/xhtml"}
+for s in d["scenarios"]:
+    att = s["retry"]["attempts"]
+    out = "".join(cases[s["name"]].itertext())
+    lines = re.findall(r"^\s*attempt (\d+) at (\+\dd\d\dh\d\d) \(state \d+\): (\S+)", out, re.M)
+    assert len(lines) == len(att), (s["name"], len(lines), len(att), out)
+    for (k, at, status), a in zip(lines, att):
+        h = a["after"]
+        assert at == "+%dd%02dh%02d" % (h // 86400, h % 86400 // 3600, h % 3600 // 60), (at, a)
+        assert status == a["status"], (status, a)
+    div = [x for x in html.iterfind(".//h:div[@class='scen']", ns)
+           if x.find("h:h3/h:a", ns).text == s["name"]][0]
+    rows = div.findall(".//h:table[@class='attempts']/h:tr", ns)
+    assert len(rows) == len(att) + 1, (s["name"], len(rows), len(att))
+PY
 check "Unbound's clock is put back" sh -c "! grep -q val-override-date '$RUN/etc/unbound-clock.conf'"
 
 "$DANELAB" -r "$RUN" -s "$CAT" mta postfix --retry --json --scenario timeline-fault-fixed \
-    --postfix-option maximal_queue_lifetime=0 >"$WORK/m.json" 2>"$WORK/m.err"
+    --postfix-option maximal_queue_lifetime=0 --junit "$WORK/m.xml" >"$WORK/m.json" 2>"$WORK/m.err"
 rc=$?
 if [ "$rc" = 1 ]; then ok "maximal_queue_lifetime=0: exit 1"; else
     not_ok "maximal_queue_lifetime=0: exit 1" "exit $rc: $(cat "$WORK/m.err")"; fi
@@ -59,6 +84,8 @@ assert s["verdict"] == "deviation", s
 assert "returned to the sender at +0d00h00, before 4 days" in s["why"], s["why"]
 assert s["retry"]["lifetime"] == 0 and s["retry"]["expired_after"] < 60, s["retry"]
 PY
+check "maximal_queue_lifetime=0: the JUnit failure lists the attempt and the return" \
+    grep -Eq '^attempt 1 at \+0d00h00 \(state 0\): bounced.*|^returned at \+0d00h00: non-delivery report Action failed' "$WORK/m.xml"
 check "down" "$DANELAB" -r "$RUN" -s "$CAT" down
 
 finish
