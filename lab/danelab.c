@@ -83,11 +83,15 @@ static const char help_mta[] =
     "                       never installed; lab/mta/exim/known-deviations); --retry: its\n"
     "                       queue life on the virtual clock (--exim-retry: its retry rule)\n"
     "  mta command --start CMD --inject CMD [--status CMD] [--stop CMD]\n"
-    "      [--command-timeout SECS] [same options]\n"
+    "      [--kick CMD] [--queue-lifetime TIME] [--command-timeout SECS] [same options]\n"
     "                       any MTA, from shell templates with {rcpt} {msgid} {from}\n"
     "                       {scenario} {qid} {dir} {run} {resolver}; --status prints\n"
     "                       STATUS [DSN] [REASON] (sent|deferred|bounced|pending); without\n"
-    "                       it fakesmtp and --timeout decide (see danelab(1))\n";
+    "                       it fakesmtp and --timeout decide (see danelab(1)); --retry:\n"
+    "                       the commands run on the virtual clock (its variables and\n"
+    "                       DANELAB_CLOCK_ENV in their environment), --kick runs the\n"
+    "                       queue, --status prints `attempt TIME STATUS [DSN] [REASON]`\n"
+    "                       per attempt and `next TIME` while the message is queued\n";
 
 static const char help_build[] =
     "  build                build the signed zones, keys, certificates, trust anchor, configs\n";

@@ -34,7 +34,7 @@ const char *lab_mta_status_name(enum lab_mta_status s);
 /* How the MTA says it authenticated the server of a delivery, in its own
  * log (Postfix: "Verified/Trusted/Untrusted/Anonymous TLS connection
  * established"; Exim: CV=dane/yes/no). UNKNOWN when the adapter cannot
- * tell (the command adapter). */
+ * tell (the command adapter: fakesmtp's sessions still tell plaintext). */
 enum lab_mta_auth {
     LAB_MTA_AUTH_UNKNOWN = 0,
     LAB_MTA_AUTH_PLAINTEXT,  /* no TLS */
@@ -129,8 +129,9 @@ struct lab_mta_adapter {
      * while it is in flight (or not found in the queue yet). */
     int (*next_try)(void *mta, const struct lab_mta_msg *m, time_t *when);
     /* Ask the MTA to look at its queue now (no message is forced: one
-     * not yet due stays). */
-    void (*kick)(void *mta);
+     * not yet due stays). 0, or -1 with err set when the MTA could not be
+     * asked (lab_mta_retry names it if no due message is taken then). */
+    int (*kick)(void *mta, struct dl_error *err);
     /* Its queue lifetime, seconds, from its configuration. */
     long (*lifetime)(void *mta);
     /* The non-delivery report m's sender received (m->bounce_qid) from

@@ -27,12 +27,13 @@
 #define STOP_GRACE_MS 5000 /* after --stop, for what it started to exit */
 #define TERM_GRACE_MS 2000 /* after SIGTERM, before SIGKILL */
 #define MAX_PROCS     8192
+#define MAX_LINES     4096 /* lines of one status output read under --retry */
 
 enum { REQ_RUN = 1, REQ_FINISH = 2 };
 
 struct lab_command {
     char *dir, *run;
-    const char *tmpl[4]; /* start, inject, status, stop (from argv) */
+    const char *tmpl[5]; /* start, inject, status, stop, kick (from argv) */
     int timeout_ms;
     pid_t keeper;     /* 0: none */
     int sock;         /* to the keeper */
@@ -40,12 +41,17 @@ struct lab_command {
     size_t cursor;    /* where the next round of status commands begins */
     struct qid {
         char msgid[256], qid[32];
-    } * qids; /* queue IDs the inject command printed */
+        time_t next; /* --retry: its `next` line (0: none, in flight) */
+    } * qids;        /* one per injected message */
     size_t n_qids;
+    /* --retry (cmd_retry) */
+    const struct lab_mta_clock *clock; /* NULL: not on the virtual clock */
+    char *mail;                        /* dir/mail: the sender's maildir is mail/sender */
+    int64_t lifetime;                  /* --queue-lifetime, seconds (0: not said) */
 };
 
-enum { T_START, T_INJECT, T_STATUS, T_STOP };
-static const char *const tmpl_flags[] = {"start", "inject", "status", "stop", NULL};
+enum { T_START, T_INJECT, T_STATUS, T_STOP, T_KICK };
+static const char *const tmpl_flags[] = {"start", "inject", "status", "stop", "kick", NULL};
 
 /* Placeholders and expansion */
 
@@ -169,6 +175,51 @@ void lab_command_parse_qid(const char *out, char *qid, size_t len)
         snprintf(qid, len, "%.*s", (int)l, out);
 }
 
+/* The first word of the len bytes at *p (after blanks), its length
+ * returned and *p, *len moved to it. */
+static size_t first_word(const char **p, size_t *len)
+{
+    size_t w = 0;
+    while (*len && (**p == ' ' || **p == '\t'))
+        (*p)++, (*len)--;
+    while (w < *len && (*p)[w] != ' ' && (*p)[w] != '\t')
+        w++;
+    return w;
+}
+
+enum lab_command_line lab_command_parse_retry_line(const char *line, size_t len,
+                                                   struct lab_mta_attempt *a, time_t *when)
+{
+    static const char *const kinds[] = {"attempt", "next", "returned"};
+    static const enum lab_command_line kind_of[] = {LAB_COMMAND_ATTEMPT, LAB_COMMAND_NEXT,
+                                                    LAB_COMMAND_RETURNED};
+    char stamp[40];
+    size_t w = first_word(&line, &len), k;
+    for (k = 0; k < 3; k++)
+        if (strlen(kinds[k]) == w && strncmp(line, kinds[k], w) == 0)
+            break;
+    if (k == 3)
+        return LAB_COMMAND_OTHER;
+    line += w, len -= w;
+    w = first_word(&line, &len);
+    if (w == 0 || w >= sizeof(stamp))
+        return LAB_COMMAND_OTHER;
+    snprintf(stamp, sizeof(stamp), "%.*s", (int)w, line);
+    if (dl_parse_time(stamp, when) != 0)
+        return LAB_COMMAND_OTHER;
+    if (kind_of[k] != LAB_COMMAND_ATTEMPT)
+        return kind_of[k];
+    line += w, len -= w;
+    first_word(&line, &len);
+    memset(a, 0, sizeof(*a));
+    a->at = *when;
+    a->auth = LAB_MTA_AUTH_UNKNOWN;
+    if (!status_line(line, len, &a->status, a->dsn, sizeof(a->dsn), a->reason, sizeof(a->reason)) ||
+        a->status == LAB_MTA_PENDING)
+        return LAB_COMMAND_OTHER;
+    return LAB_COMMAND_ATTEMPT;
+}
+
 /* Talking to the keeper: length-prefixed frames on a stream socket. */
 
 /* Read exactly len bytes before the deadline (0: none). */
@@ -287,10 +338,42 @@ static uint32_t finish(long grace_ms)
     return (uint32_t)left;
 }
 
+/* The environment every command runs with, the keeper's own (danelab(1),
+ * The command adapter): DANELAB_DIR, DANELAB_RUN, DANELAB_RESOLVER, and
+ * with --retry the clock's variables (lab_vclock_env), so that the MTA
+ * the start command launches runs on the virtual clock, and all of them
+ * again in DANELAB_CLOCK_ENV as NAME=VALUE words, for an MTA that filters
+ * its daemons' environment (Postfix's import_environment, Exim's
+ * keep_environment). */
+static void command_env(const struct lab_command *c)
+{
+    struct dl_buf words = {0};
+    setenv("DANELAB_DIR", c->dir, 1);
+    setenv("DANELAB_RUN", c->run, 1);
+    setenv("DANELAB_RESOLVER", LAB_ADDR_RESOLVER, 1);
+    unsetenv("DANELAB_CLOCK_ENV");
+    for (const char *const *e = c->clock ? c->clock->env : NULL; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        char *name;
+        if (eq == NULL)
+            continue;
+        name = dl_xasprintf("%.*s", (int)(eq - *e), *e);
+        setenv(name, eq + 1, 1);
+        free(name);
+        dl_buf_printf(&words, "%s%s", words.len ? " " : "", *e);
+    }
+    if (words.len) {
+        dl_buf_append(&words, "", 1);
+        setenv("DANELAB_CLOCK_ENV", (char *)words.data, 1);
+    }
+    dl_buf_free(&words);
+}
+
 /* Serve requests until REQ_FINISH or the socket closes (the runner died:
  * then clean up all the same). */
-static void keeper(int sock)
+static void keeper(const struct lab_command *c, int sock)
 {
+    command_env(c);
     signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
@@ -399,7 +482,7 @@ static void cmd_error(struct dl_error *err, const char *flag, const char *cmd, i
 static void vars_of(const struct lab_command *c, struct lab_command_vars *v)
 {
     memset(v, 0, sizeof(*v));
-    v->from = FROM;
+    v->from = c->clock ? c->clock->sender : FROM;
     v->dir = c->dir;
     v->run = c->run;
     v->resolver = LAB_ADDR_RESOLVER;
@@ -419,8 +502,17 @@ static void *cmd_create(const char *run_dir, bool ipv6, const struct lab_mta_opt
     c->sock = -1;
     c->dir = dl_xasprintf("%s/mta/command", run_dir);
     c->run = dl_xstrdup(run_dir);
+    c->mail = dl_xasprintf("%s/mail", c->dir);
     for (size_t i = 0; i < n_opts; i++) {
         size_t k = 0;
+        if (strcmp(opts[i].flag, "queue-lifetime") == 0) {
+            if (dl_parse_duration(opts[i].value, &c->lifetime) != 0 || c->lifetime < 0) {
+                dl_error_set(err, "--queue-lifetime '%s': expected a duration (5d, 3600s)",
+                             opts[i].value);
+                goto fail;
+            }
+            continue;
+        }
         if (strcmp(opts[i].flag, "command-timeout") == 0) {
             char *end;
             long v = strtol(opts[i].value, &end, 10);
@@ -489,7 +581,7 @@ static int cmd_start(void *mta, struct dl_error *err)
     }
     if (pid == 0) {
         close(sv[0]);
-        keeper(sv[1]);
+        keeper(c, sv[1]);
         _exit(0);
     }
     close(sv[1]);
@@ -524,6 +616,7 @@ static int cmd_inject(void *mta, const struct lab_mta_msg *m, const char *subjec
         struct qid *q;
         c->qids = dl_xrealloc(c->qids, (c->n_qids + 1) * sizeof(*c->qids));
         q = &c->qids[c->n_qids++];
+        memset(q, 0, sizeof(*q));
         snprintf(q->msgid, sizeof(q->msgid), "%s", m->msgid);
         lab_command_parse_qid(out, q->qid, sizeof(q->qid));
     }
@@ -533,23 +626,37 @@ static int cmd_inject(void *mta, const struct lab_mta_msg *m, const char *subjec
     return rc == 0 ? 0 : -1;
 }
 
-/* One status command for m; its answer into m. */
-static void status_of(struct lab_command *c, struct lab_mta_msg *m)
+/* The status command for m: 0 with its output in *out (the caller
+ * frees it), or -1 with the failure in m->reason. */
+static int run_status(struct lab_command *c, struct lab_mta_msg *m, char **out)
 {
     struct lab_command_vars v;
-    enum lab_mta_status st;
-    char dsn[sizeof(m->dsn)], reason[sizeof(m->reason)], line[400], *cmd, *out;
+    char line[400], *cmd;
     int rc;
     vars_of(c, &v);
     v.rcpt = m->rcpt;
     v.msgid = m->msgid;
     v.qid = m->qid;
     cmd = lab_command_expand(c->tmpl[T_STATUS], &v);
-    rc = run_cmd(c, cmd, NULL, &out);
-    if (rc != 0) {
-        first_line(out, line, sizeof(line));
-        snprintf(m->reason, sizeof(m->reason), "--status: exit %d: %s", rc, line);
-    } else if (lab_command_parse_status(out, &st, dsn, sizeof(dsn), reason, sizeof(reason)) != 0) {
+    rc = run_cmd(c, cmd, NULL, out);
+    free(cmd);
+    if (rc == 0)
+        return 0;
+    first_line(*out, line, sizeof(line));
+    snprintf(m->reason, sizeof(m->reason), "--status: exit %d: %s", rc, line);
+    free(*out);
+    *out = NULL;
+    return -1;
+}
+
+/* One status command for m; its answer into m. */
+static void status_of(struct lab_command *c, struct lab_mta_msg *m)
+{
+    enum lab_mta_status st;
+    char dsn[sizeof(m->dsn)], reason[sizeof(m->reason)], line[400], *out;
+    if (run_status(c, m, &out) != 0)
+        return;
+    if (lab_command_parse_status(out, &st, dsn, sizeof(dsn), reason, sizeof(reason)) != 0) {
         first_line(out, line, sizeof(line));
         snprintf(m->reason, sizeof(m->reason), "--status printed no status line: %s",
                  line[0] ? line : "(nothing)");
@@ -559,7 +666,71 @@ static void status_of(struct lab_command *c, struct lab_mta_msg *m)
         snprintf(m->reason, sizeof(m->reason), "%s", reason);
     }
     free(out);
-    free(cmd);
+}
+
+/* The record of the message with this Message-ID (made at inject). */
+static struct qid *find_qid(const struct lab_command *c, const char *msgid)
+{
+    for (size_t i = 0; i < c->n_qids; i++)
+        if (strcmp(c->qids[i].msgid, msgid) == 0)
+            return &c->qids[i];
+    return NULL;
+}
+
+/* --retry: one status command for m, its lines (lab_command_parse_retry_line)
+ * read in order: the attempts beyond those m has appended, its state that
+ * of the last one (a bounced attempt or a returned line: given up then),
+ * its next try kept for cmd_next_try (none: in flight). */
+static void status_retry(struct lab_command *c, struct lab_mta_msg *m)
+{
+    struct qid *q = find_qid(c, m->msgid);
+    struct lab_mta_attempt a;
+    time_t when, next = 0, returned = 0;
+    size_t k = 0;
+    char line[400], *out, *p;
+    if (run_status(c, m, &out) != 0) {
+        if (q)
+            q->next = 0;
+        return;
+    }
+    p = out;
+    for (int n = 0; *p && n < MAX_LINES; n++) {
+        size_t len = strcspn(p, "\n");
+        switch (lab_command_parse_retry_line(p, len, &a, &when)) {
+        case LAB_COMMAND_ATTEMPT:
+            if (k++ >= m->n_att)
+                lab_mta_attempt_add(m, &a);
+            break;
+        case LAB_COMMAND_NEXT:
+            next = when;
+            break;
+        case LAB_COMMAND_RETURNED:
+            returned = when;
+            break;
+        case LAB_COMMAND_OTHER:
+            break;
+        }
+        p += len + (p[len] == '\n');
+    }
+    if (q)
+        q->next = next;
+    if (m->n_att) {
+        const struct lab_mta_attempt *last = &m->att[m->n_att - 1];
+        m->status = last->status;
+        snprintf(m->dsn, sizeof(m->dsn), "%s", last->dsn);
+        snprintf(m->reason, sizeof(m->reason), "%s", last->reason);
+        if (last->status == LAB_MTA_BOUNCED)
+            m->expired = last->at;
+    } else {
+        first_line(out, line, sizeof(line));
+        snprintf(m->reason, sizeof(m->reason), "--status: no attempt yet: %s",
+                 line[0] ? line : "(nothing)");
+    }
+    if (returned) {
+        m->status = LAB_MTA_BOUNCED;
+        m->expired = returned;
+    }
+    free(out);
 }
 
 static size_t cmd_poll(void *mta, struct lab_mta_msg *msgs, size_t n)
@@ -577,7 +748,9 @@ static size_t cmd_poll(void *mta, struct lab_mta_msg *msgs, size_t n)
          * delays the others by one round at most. */
         for (k = 0; k < n && dl_mono() - t0 < POLL_BUDGET; k++) {
             struct lab_mta_msg *m = &msgs[(c->cursor + k) % n];
-            if (m->status == LAB_MTA_PENDING)
+            if (c->clock && m->status != LAB_MTA_SENT && m->status != LAB_MTA_BOUNCED)
+                status_retry(c, m);
+            else if (c->clock == NULL && m->status == LAB_MTA_PENDING)
                 status_of(c, m);
         }
         c->cursor = (c->cursor + k) % n;
@@ -643,25 +816,104 @@ static void cmd_destroy(void *mta)
         return;
     cmd_stop(c);
     free(c->qids);
+    free(c->mail);
     free(c->dir);
     free(c->run);
     free(c);
 }
 
-static const char *const cmd_flags[] = {"start", "inject",          "status",
-                                        "stop",  "command-timeout", NULL};
+/* --retry */
+
+/* The contract of --retry (danelab(1), The command adapter): the lab
+ * passes the clock's environment to every command (command_env), asks for
+ * queue runs with --kick, and learns everything else from --status, run
+ * for each unfinished message: one `attempt TIME STATUS [DSN] [REASON]`
+ * line per delivery attempt so far, oldest first, and `next TIME` while
+ * the message waits in the queue (`returned TIME` once given up without
+ * an attempt). The simplest a real MTA's author can write: every MTA logs
+ * its attempts (the status template of the first-attempt runs already
+ * reads that log: the same reader, printing every line instead of the
+ * first), and every MTA keeps a next-try time it can show (Postfix: the
+ * deferred queue file's modification time; Exim: its retry database);
+ * one command per message, no protocol to keep open, nothing to parse but
+ * lines. Without a `next` line the message counts as in flight: the lab
+ * waits (bounded by --timeout), never moves the clock past an attempt. */
+static int cmd_retry(void *mta, const struct lab_mta_clock *clk, struct dl_error *err)
+{
+    struct lab_command *c = mta;
+    if (c->tmpl[T_STATUS] == NULL || c->tmpl[T_KICK] == NULL)
+        return dl_error_set(err, "command --retry: --status CMD (printing attempt and next "
+                                 "lines) and --kick CMD are required (see danelab(1), The "
+                                 "command adapter)");
+    c->clock = clk;
+    return 0;
+}
+
+/* The `next` line of m's last status output. */
+static int cmd_next_try(void *mta, const struct lab_mta_msg *m, time_t *when)
+{
+    const struct qid *q = find_qid(mta, m->msgid);
+    if (q == NULL || q->next == 0)
+        return 0;
+    *when = q->next;
+    return 1;
+}
+
+/* --kick, waited for (bounded by --command-timeout); -1 with err set
+ * when it fails (lab_mta_retry: asked again, and named when a due
+ * message is not taken). */
+static int cmd_kick(void *mta, struct dl_error *err)
+{
+    struct lab_command *c = mta;
+    struct lab_command_vars v;
+    char *cmd, *out;
+    int rc;
+    vars_of(c, &v);
+    cmd = lab_command_expand(c->tmpl[T_KICK], &v);
+    if ((rc = run_cmd(c, cmd, NULL, &out)) != 0)
+        cmd_error(err, "kick", cmd, rc, out);
+    free(cmd);
+    free(out);
+    return rc == 0 ? 0 : -1;
+}
+
+static long cmd_lifetime(void *mta)
+{
+    const struct lab_command *c = mta;
+    return (long)c->lifetime;
+}
+
+/* The sender's non-delivery report for m, from the maildir the MTA
+ * delivers the sender's mail to: dir/mail/sender. */
+static char *cmd_bounce(void *mta, const struct lab_mta_msg *m)
+{
+    const struct lab_command *c = mta;
+    return lab_mta_sender_report(c->mail, m->msgid);
+}
+
+static const char *const cmd_flags[] = {"start", "inject",         "status",          "stop",
+                                        "kick",  "queue-lifetime", "command-timeout", NULL};
 
 const struct lab_mta_adapter lab_mta_command = {
     .name = "command",
     .flags = cmd_flags,
     .usage = "--start CMD --inject CMD [--status CMD] [--stop CMD] [--command-timeout SECS] "
-             "(templates with {rcpt} {msgid} {from} {scenario} {qid} {dir} {run} {resolver})",
+             "(templates with {rcpt} {msgid} {from} {scenario} {qid} {dir} {run} {resolver}); "
+             "with --retry also --kick CMD [--queue-lifetime TIME], the commands run with "
+             "the virtual clock's environment (LD_PRELOAD, FAKETIME_*, TZ, DANELAB_CLOCK_ENV) "
+             "and --status prints `attempt TIME STATUS [DSN] [REASON]` per attempt and "
+             "`next TIME` while queued (TIME @UNIX or YYYY-MM-DDTHH:MM:SSZ)",
     .create = cmd_create,
     .where = cmd_where,
     .start = cmd_start,
     .inject = cmd_inject,
     .poll = cmd_poll,
     .queue_reasons = cmd_reasons,
+    .retry = cmd_retry,
+    .next_try = cmd_next_try,
+    .kick = cmd_kick,
+    .lifetime = cmd_lifetime,
+    .bounce = cmd_bounce,
     .stop = cmd_stop,
     .destroy = cmd_destroy,
 };

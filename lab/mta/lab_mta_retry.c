@@ -10,6 +10,9 @@
 
 #define KICK_AGAIN_MS 3000 /* a due message not taken yet: ask again */
 #define BOUNCE_WAIT_S 15   /* for a non-delivery report to reach the mailbox */
+#define DUE_WAIT_S    10   /* a queued message past its next try, untried */
+
+static void hm(int64_t secs, char *buf, size_t len);
 
 static bool finished(const struct lab_mta_msg *m)
 {
@@ -70,9 +73,11 @@ static void poll_all(struct lab_mta_retry *r, struct lab_mta_retry_item *items, 
 }
 
 /* Give each new attempt of each message its reference outcome (in the
- * state installed: the clock has not moved since it was made). */
-static void judge_new(struct lab_mta_retry *r, struct lab_mta_retry_item *items, size_t n)
+ * state installed: the clock has not moved since it was made); returns
+ * how many there were. */
+static size_t judge_new(struct lab_mta_retry *r, struct lab_mta_retry_item *items, size_t n)
 {
+    size_t judged = 0;
     for (size_t i = 0; i < n; i++) {
         struct lab_mta_msg *m = items[i].msg;
         for (; items[i].n_judged < m->n_att; items[i].n_judged++) {
@@ -81,10 +86,69 @@ static void judge_new(struct lab_mta_retry *r, struct lab_mta_retry_item *items,
             r->ref(r->ref_ctx, items[i].s, a->at > 0 ? a->at : r->vnow, a);
             items[i].awaiting = false;
             items[i].expect = 0;
+            judged++;
         }
         if (finished(m))
             items[i].awaiting = false;
     }
+    return judged;
+}
+
+/* An unfinished message waiting in the queue (not in flight) for a time
+ * the virtual clock has passed, its next try into *when; NULL when none. */
+static const struct lab_mta_retry_item *
+overdue(struct lab_mta_retry *r, const struct lab_mta_retry_item *items, size_t n, time_t *when)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!finished(items[i].msg) && r->ad->next_try(r->mta, items[i].msg, when) == 1 &&
+            *when <= lab_vclock_now(r->clock))
+            return &items[i];
+    return NULL;
+}
+
+/* The kicks of a drive: when the last was made, and its failure. */
+struct kicks {
+    double at;
+    bool failed;
+    struct dl_error err;
+};
+
+/* Ask the MTA for a queue run. A failure is remembered, not fatal: a
+ * queue manager busy for a moment refuses one (Postfix's postkick then
+ * dies of SIGPIPE), the next kick or the MTA's own queue run does the
+ * work, and an MTA that takes no due message at all is caught by
+ * check_overdue, which names the failure. */
+static void kick(struct lab_mta_retry *r, struct kicks *k)
+{
+    k->failed = r->ad->kick(r->mta, &k->err) != 0;
+    k->at = dl_mono();
+}
+
+/* Every wait for the MTA is bounded: a message past its next try on the
+ * virtual clock, its queue run asked for, and no attempt read for
+ * DUE_WAIT_S seconds of wall time means the MTA does not see the clock
+ * the lab moved (a daemon started without its environment: its own next
+ * try, written on the real clock, never comes), or cannot be asked for
+ * a queue run. Not a verdict on the MTA's schedule but a lab that cannot
+ * drive it: -1 with err set. */
+static int check_overdue(struct lab_mta_retry *r, const struct lab_mta_retry_item *items, size_t n,
+                         double progress, const struct kicks *k, struct dl_error *err)
+{
+    const struct lab_mta_retry_item *it;
+    time_t when;
+    char t[32];
+    if (dl_mono() - progress <= DUE_WAIT_S || (it = overdue(r, items, n, &when)) == NULL)
+        return 0;
+    hm(when - r->env.now, t, sizeof(t));
+    return dl_error_set(err,
+                        "--retry: %s: queued for its next try at %s on the virtual clock, "
+                        "which is past, and not tried within %d s of wall time although its "
+                        "queue run was asked for: the MTA does not run on the lab's virtual "
+                        "clock (are all its processes started with the clock's environment? "
+                        "danelab(1), Retries on the virtual clock)%s%s",
+                        it->s->name, t, DUE_WAIT_S,
+                        k->failed ? "; the last queue run asked for failed: " : "",
+                        k->failed ? k->err.msg : "");
 }
 
 /* The earliest time a waiting message is next tried, into *when: 1; 0
@@ -142,21 +206,23 @@ int lab_mta_retry_drive(struct lab_mta_retry *r, struct lab_mta_retry_item *item
                         struct dl_error *err)
 {
     struct lab_mta_msg *msgs = dl_xcalloc(n + 1, sizeof(*msgs));
-    double t0 = dl_mono(), deadline = t0 + r->timeout_s, kicked = t0;
+    double t0 = dl_mono(), deadline = t0 + r->timeout_s, progress = t0;
+    struct kicks k = {.at = t0};
     int rc = 0;
     for (;;) {
         time_t when;
         int next;
         poll_all(r, items, n, msgs);
-        judge_new(r, items, n);
+        if (judge_new(r, items, n) > 0)
+            progress = dl_mono();
         next = next_move(r, items, n, &when);
         if (next < 0 || lab_interrupted() || dl_mono() > deadline)
             break;
         if (next == 0) {
-            if ((dl_mono() - kicked) * 1000 > KICK_AGAIN_MS) {
-                r->ad->kick(r->mta);
-                kicked = dl_mono();
-            }
+            if ((rc = check_overdue(r, items, n, progress, &k, err)) != 0)
+                break;
+            if ((dl_mono() - k.at) * 1000 > KICK_AGAIN_MS)
+                kick(r, &k);
             dl_sleep_ms(20);
             continue;
         }
@@ -173,8 +239,8 @@ int lab_mta_retry_drive(struct lab_mta_retry *r, struct lab_mta_retry_item *item
             else
                 items[i].expect = t;
         }
-        r->ad->kick(r->mta);
-        kicked = dl_mono();
+        kick(r, &k);
+        progress = k.at;
     }
     if (rc == 0)
         read_bounces(r, items, n, msgs);
@@ -212,8 +278,17 @@ static void hm(int64_t secs, char *buf, size_t len)
              (long long)(secs % 86400 / 3600), (long long)(secs % 3600 / 60));
 }
 
+/* Where an attempt went, for messages. */
+static const char *relay_of(const struct lab_mta_attempt *a)
+{
+    return a->relay[0] ? a->relay : "(relay not reported)";
+}
+
 /* The first attempt that breaks a rule about deliveries and deferrals,
- * judged against the reference client at its time; 0 when none. */
+ * judged against the reference client at its time; 0 when none. A
+ * delivery whose authentication the adapter cannot tell (the command
+ * adapter: LAB_MTA_AUTH_UNKNOWN) is judged by the reference client and
+ * fakesmtp's sessions alone. */
 static enum lab_verdict judge_attempts(const struct lab_mta_retry *r,
                                        const struct lab_mta_retry_item *it, char *why, size_t len)
 {
@@ -226,12 +301,13 @@ static enum lab_verdict judge_attempts(const struct lab_mta_retry *r,
             snprintf(why, len,
                      "attempt %zu at %s delivered to %s while the reference client refused "
                      "(%s %s): the DANE failure lasted",
-                     k + 1, t, a->relay, a->ref_code, a->ref_reason);
+                     k + 1, t, relay_of(a), a->ref_code, a->ref_reason);
             return LAB_VERDICT_LEAK;
         }
-        if (a->status == LAB_MTA_SENT && a->auth != LAB_MTA_AUTH_VERIFIED) {
+        if (a->status == LAB_MTA_SENT && a->auth != LAB_MTA_AUTH_VERIFIED &&
+            a->auth != LAB_MTA_AUTH_UNKNOWN) {
             snprintf(why, len, "attempt %zu at %s delivered to %s without authenticating it (%s)",
-                     k + 1, t, a->relay, lab_mta_auth_name(a->auth));
+                     k + 1, t, relay_of(a), lab_mta_auth_name(a->auth));
             return LAB_VERDICT_DEVIATION;
         }
         if (a->status != LAB_MTA_SENT && a->ref_delivers) {
@@ -348,9 +424,11 @@ enum lab_verdict lab_mta_retry_judge(const struct lab_mta_retry *r,
             return LAB_VERDICT_DEVIATION;
         }
         snprintf(why, len,
-                 "delivered at attempt %zu, authenticated, when the reference client "
-                 "first delivered",
-                 m->n_att);
+                 "delivered at attempt %zu, %s, when the reference client first delivered",
+                 m->n_att,
+                 m->n_att && m->att[m->n_att - 1].auth == LAB_MTA_AUTH_UNKNOWN
+                     ? "over TLS (its authentication not reported)"
+                     : "authenticated");
         return LAB_VERDICT_PASS;
     }
     snprintf(why, len, "still %s after %d s of wall time (%zu attempts)",

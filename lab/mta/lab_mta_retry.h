@@ -17,14 +17,17 @@
  * is forced: the MTA decides whether a message is due. The loop ends when
  * every message is delivered or returned (and its non-delivery report
  * read from the sender's mailbox), or after `timeout_s` seconds of wall
- * time. Afterwards the lab's own zones, listeners and Unbound clock are
- * put back.
+ * time; or with an error when a message queued for a next try the clock
+ * has passed stays untried for 10 s of wall time (the MTA is not on the
+ * clock, or cannot be asked for a queue run). Afterwards the lab's own zones, listeners and Unbound
+ * clock are put back.
  *
  * The verdict of a message (lab_mta_retry_judge), in this order:
  *   leak       an attempt delivered where the reference client refused
  *              at that time, or a stored session was in plaintext;
  *   deviation  an attempt delivered without authenticating the server
- *              (the MTA's log); the MTA gave up (returned the message)
+ *              (the MTA's log; not judged when the adapter cannot tell,
+ *              LAB_MTA_AUTH_UNKNOWN); the MTA gave up (returned the message)
  *              while the reference client would deliver, or earlier than
  *              4 days after the first attempt (RFC 5321 4.5.4.1: the
  *              give-up time SHOULD be at least 4-5 days) or than its own

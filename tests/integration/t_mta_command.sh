@@ -4,7 +4,9 @@
 # sendmail, status from its maillog, stop. Then without --status (the
 # verdict rests on fakesmtp's records and the timeout), with no --stop
 # (the adapter terminates what the start command left running), and the
-# errors of bad templates.
+# errors of bad templates. --retry: the same templates on the virtual
+# clock (two timelines: deferred, then delivered at Postfix's first retry
+# after the fix) and a wrapper whose daemons ignore the clock, caught.
 . "$(dirname "$0")/lib.sh"
 
 if ! [ -x /usr/sbin/postfix ] || ! id postfix >/dev/null 2>&1; then
@@ -16,6 +18,7 @@ START="sh $T/postfix-start.sh {dir}"
 INJECT="/usr/sbin/sendmail -C {dir}/etc -f {from} -i -- {rcpt}"
 STATUS="sh $T/postfix-status.sh {dir} {msgid}"
 STOP="/usr/sbin/postfix -c {dir}/etc stop"
+KICK="/usr/sbin/postkick -c {dir}/etc public qmgr D"
 
 # Processes of this test's Postfix instance: Postfix's daemons keep
 # MAIL_CONFIG (which names $RUN) in their environment, not on their
@@ -107,6 +110,51 @@ check_output "a status command's unparsable output is the reason" \
     "--status printed no status line: I am not a status" \
     "$DANELAB" -r "$RUN" mta command --timeout 2 --start true --inject 'cat >/dev/null' \
     --status 'echo I am not a status' --scenario good
+# --retry: Postfix through the command adapter on the virtual clock, its
+# own timers (postfix-start.sh under DANELAB_CLOCK_ENV), the attempts and
+# next tries from postfix-status.sh's lines.
+TL="--scenario timeline-fault-fixed --scenario timeline-starttls-turned-on"
+# shellcheck disable=SC2086
+"$DANELAB" -r "$RUN" mta command --retry --start "$START" --inject "$INJECT" --status "$STATUS" \
+    --stop "$STOP" --kick "$KICK" --queue-lifetime 5d $TL --json >"$WORK/retry.json" 2>"$WORK/retry.err"
+rc=$?
+if [ "$rc" = 0 ]; then ok "--retry (Postfix templates): the two timelines pass"; else
+    not_ok "--retry (Postfix templates): the two timelines pass" "exit $rc: $(cat "$WORK/retry.err"; jq -c '.scenarios[] | [.name, .verdict, .why]' "$WORK/retry.json")"; fi
+for n in timeline-fault-fixed timeline-starttls-turned-on; do
+    check "--retry $n: deferred while the reference refused, delivered at the first retry after the fix, Postfix's own backoff" \
+        python3 "$TESTS_DIR/integration/retry_check.py" --auth-unknown "$WORK/retry.json" "$n"
+done
+check "--retry: the attempts are Postfix's, on the virtual clock (timeline-fault-fixed: deferred past the fix at +40m, delivered at the next try; lifetime 5d)" \
+    python3 - "$WORK/retry.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = {x["name"]: x for x in d["scenarios"]}["timeline-fault-fixed"]
+a = s["retry"]["attempts"]
+assert a[-1]["after"] >= 2400 and a[-2]["after"] < 2400, a
+assert a[-1]["reason"].startswith("250 ") and a[-2]["dsn"].startswith("4."), a
+assert s["retry"]["lifetime"] == 5 * 86400, s["retry"]
+PY
+no_postfix_left "--retry: no Postfix left running"
+check "--retry: Unbound's clock is put back" sh -c "! grep -q val-override-date '$RUN/etc/unbound-clock.conf'"
+
+# A wrapper whose daemons ignore the virtual clock (its import_environment
+# without the clock's variables: only the postfix command itself is on
+# it): Postfix's next try, written on the real clock, never comes; the
+# lab stops with an error, not a verdict.
+t0=$(date +%s)
+out=$("$DANELAB" -r "$RUN" mta command --retry --start "DANELAB_CLOCK_ENV=TZ=UTC $START" \
+    --inject "$INJECT" --status "$STATUS" --stop "$STOP" --kick "$KICK" \
+    --scenario timeline-fault-fixed 2>&1)
+rc=$?
+t1=$(date +%s)
+if [ "$rc" = 2 ] && printf '%s\n' "$out" | grep -q "timeline-fault-fixed: queued for its next try at +0d00h0.* not tried within 10 s .*does not run on the lab's virtual clock"; then
+    ok "--retry: a wrapper off the virtual clock is an error (exit 2), in $((t1 - t0)) s"
+else
+    not_ok "--retry: a wrapper off the virtual clock is an error (exit 2)" "exit $rc: $out"
+fi
+no_postfix_left "--retry off the clock: no Postfix left running"
+check_status "--retry without --kick: a usage error" 2 "$DANELAB" -r "$RUN" mta command --retry \
+    --start true --inject true --status true --scenario timeline-fault-fixed
 check "down" "$DANELAB" -r "$RUN" down
 if wait_no_procs; then ok "nothing left after down"; else not_ok "nothing left after down" "$(lab_procs)"; fi
 finish

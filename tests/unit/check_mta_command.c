@@ -100,6 +100,110 @@ START_TEST(qid_first_line)
 }
 END_TEST
 
+/* --retry: the status command's attempt, next and returned lines. */
+START_TEST(retry_lines)
+{
+    struct lab_mta_attempt a;
+    time_t when = 0;
+    const char *l1 = "attempt @1796559027 deferred 4.7.5 Server certificate not verified";
+    const char *l2 = "  attempt 2026-12-06T12:15:27Z\tsent 250 2.0.0 Ok";
+    ck_assert_int_eq(lab_command_parse_retry_line(l1, strlen(l1), &a, &when), LAB_COMMAND_ATTEMPT);
+    ck_assert_int_eq(a.at, 1796559027);
+    ck_assert_int_eq(when, 1796559027);
+    ck_assert_int_eq(a.status, LAB_MTA_DEFERRED);
+    ck_assert_str_eq(a.dsn, "4.7.5");
+    ck_assert_str_eq(a.reason, "Server certificate not verified");
+    ck_assert_int_eq(a.auth, LAB_MTA_AUTH_UNKNOWN);
+    ck_assert_int_eq(lab_command_parse_retry_line(l2, strlen(l2), &a, &when), LAB_COMMAND_ATTEMPT);
+    ck_assert_int_eq(a.at, 1796559327);
+    ck_assert_int_eq(a.status, LAB_MTA_SENT);
+    ck_assert_str_eq(a.dsn, "");
+    ck_assert_str_eq(a.reason, "250 2.0.0 Ok");
+    ck_assert_int_eq(lab_command_parse_retry_line("next @1796560000", 16, &a, &when),
+                     LAB_COMMAND_NEXT);
+    ck_assert_int_eq(when, 1796560000);
+    /* only the first len bytes count */
+    ck_assert_int_eq(lab_command_parse_retry_line("returned @5\nnext @9", 11, &a, &when),
+                     LAB_COMMAND_RETURNED);
+    ck_assert_int_eq(when, 5);
+}
+END_TEST
+
+START_TEST(retry_lines_reject)
+{
+    static const char *const bad[] = {"deferred 4.7.5 not an attempt line",
+                                      "attempt deferred 4.7.5 no time",
+                                      "attempt @12x deferred",
+                                      "attempt 2026-12-06 12:15:27 sent",
+                                      "attempt @100 pending",
+                                      "attempt @100 delivered 2.0.0",
+                                      "attempt @100",
+                                      "next",
+                                      "next tomorrow",
+                                      "nexttime @5",
+                                      ""};
+    struct lab_mta_attempt a;
+    time_t when;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(lab_command_parse_retry_line(bad[i], strlen(bad[i]), &a, &when) ==
+                          LAB_COMMAND_OTHER,
+                      "accepted: %s", bad[i]);
+}
+END_TEST
+
+/* --retry through the keeper: the clock's environment in every command
+ * (and listed in DANELAB_CLOCK_ENV), the attempts and next try read from
+ * the status command, a failing kick an error, and --kick required. */
+START_TEST(retry_keeper)
+{
+    char dir[] = "/tmp/check-mta-command-XXXXXX";
+    const struct lab_mta_adapter *ad = &lab_mta_command;
+    static const char *const env[] = {"CHECK_CLOCK=+60", "TZ=UTC", NULL};
+    time_t now = 1796559000, when = 0;
+    struct lab_mta_clock clk = {.env = env, .now = &now, .sender = "sender@x.invalid"};
+    struct lab_mta_option opts[] = {
+        {"start", "true"},
+        {"inject", "cat >/dev/null"},
+        {"status", "echo next @1796559600; echo attempt @1796559001 deferred 4.7.5 "
+                   "$CHECK_CLOCK \"$DANELAB_CLOCK_ENV\" {from}; echo attempt @bad sent"},
+        {"kick", "exit 3"},
+        {"queue-lifetime", "5d"}};
+    struct lab_mta_msg m = {.msgid = "m1@x", .rcpt = "postmaster@good.test"};
+    struct dl_error err;
+    void *mta;
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    mta = ad->create(dir, true, opts, 4, &err); /* no --queue-lifetime: 0 */
+    ck_assert_msg(mta != NULL, "%s", err.msg);
+    ck_assert_int_eq(ad->lifetime(mta), 0);
+    ad->destroy(mta);
+    mta = ad->create(dir, true, opts, 5, &err);
+    ck_assert_msg(mta != NULL, "%s", err.msg);
+    ck_assert_int_eq(ad->lifetime(mta), 5 * 86400);
+    ck_assert_int_eq(ad->retry(mta, &clk, &err), 0);
+    ck_assert_int_eq(ad->start(mta, &err), 0);
+    ck_assert_int_eq(ad->inject(mta, &m, "good", &err), 0);
+    ck_assert_int_eq(ad->next_try(mta, &m, &when), 0); /* no status read yet */
+    ck_assert_uint_eq(ad->poll(mta, &m, 1), 0);
+    ck_assert_uint_eq(m.n_att, 1);
+    ck_assert_int_eq(m.att[0].at, 1796559001);
+    ck_assert_int_eq(m.status, LAB_MTA_DEFERRED);
+    ck_assert_str_eq(m.dsn, "4.7.5");
+    ck_assert_str_eq(m.reason, "+60 CHECK_CLOCK=+60 TZ=UTC sender@x.invalid");
+    ck_assert_int_eq(ad->next_try(mta, &m, &when), 1);
+    ck_assert_int_eq(when, 1796559600);
+    ck_assert_int_eq(ad->kick(mta, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "--kick `exit 3`: exit status 3"));
+    ad->destroy(mta);
+    free(m.att);
+    mta = ad->create(dir, true, opts, 3, &err); /* no --kick */
+    ck_assert_msg(mta != NULL, "%s", err.msg);
+    ck_assert_int_eq(ad->retry(mta, &clk, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "--kick CMD are required"));
+    ad->destroy(mta);
+    lab_mta_rm_tree(dir);
+}
+END_TEST
+
 /* Processes whose command line holds `mark`. */
 static int count_procs(const char *mark)
 {
@@ -160,6 +264,7 @@ START_TEST(create_rejects)
     struct lab_mta_option twice[] = {{"start", "true"}, {"inject", "true"}, {"start", "x"}};
     struct lab_mta_option blank[] = {{"start", " "}, {"inject", "true"}};
     struct lab_mta_option tmo[] = {{"start", "true"}, {"inject", "true"}, {"command-timeout", "0"}};
+    struct lab_mta_option life[] = {{"start", "true"}, {"inject", "true"}, {"queue-lifetime", "x"}};
     struct dl_error err;
     ck_assert_ptr_null(lab_mta_command.create("/nonexistent", true, only_start, 1, &err));
     ck_assert_ptr_nonnull(strstr(err.msg, "--inject CMD"));
@@ -169,6 +274,8 @@ START_TEST(create_rejects)
     ck_assert_ptr_nonnull(strstr(err.msg, "--start: expected a command"));
     ck_assert_ptr_null(lab_mta_command.create("/nonexistent", true, tmo, 3, &err));
     ck_assert_ptr_nonnull(strstr(err.msg, "--command-timeout"));
+    ck_assert_ptr_null(lab_mta_command.create("/nonexistent", true, life, 3, &err));
+    ck_assert_ptr_nonnull(strstr(err.msg, "--queue-lifetime 'x'"));
 }
 END_TEST
 
@@ -181,9 +288,12 @@ Suite *mta_command_suite(void)
     tcase_add_test(pos, status_lines);
     tcase_add_test(pos, qid_first_line);
     tcase_add_test(pos, keeper_runs_and_cleans_up);
+    tcase_add_test(pos, retry_lines);
+    tcase_add_test(pos, retry_keeper);
     tcase_set_timeout(pos, 30);
     tcase_add_test(neg, status_rejects);
     tcase_add_test(neg, create_rejects);
+    tcase_add_test(neg, retry_lines_reject);
     suite_add_tcase(s, pos);
     suite_add_tcase(s, neg);
     return s;

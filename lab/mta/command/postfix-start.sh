@@ -5,10 +5,16 @@
 # queue timers for the lab), DIR/queue, DIR/data (owned by postfix) and
 # DIR/log/maillog, then `postfix -c DIR/etc start`. DIR (the adapter's
 # instance directory) must be reachable by the postfix user.
+# Under `danelab mta command --retry` (DANELAB_CLOCK_ENV is set): Postfix's
+# own timers instead of the lab's short ones, the clock's variables
+# imported into every Postfix daemon (import_environment: the postfix
+# command and master pass on nothing else), and the sender's mail
+# delivered by virtual(8) to the maildir DIR/mail/sender/, where the lab
+# reads the non-delivery reports.
 set -eu
 dir=${1:?usage: postfix-start.sh DIR}
-mkdir -p "$dir/etc" "$dir/queue" "$dir/data" "$dir/log"
-chown postfix:postfix "$dir/data"
+mkdir -p "$dir/etc" "$dir/queue" "$dir/data" "$dir/log" "$dir/mail"
+chown postfix:postfix "$dir/data" "$dir/mail"
 chmod 700 "$dir/data"
 cat >"$dir/etc/main.cf" <<EOC
 compatibility_level = 3.6
@@ -33,11 +39,6 @@ maillog_file_prefixes = $dir/log
 smtp_dns_support_level = dnssec
 smtp_tls_security_level = dane
 smtp_tls_loglevel = 1
-queue_run_delay = 1s
-minimal_backoff_time = 2s
-maximal_backoff_time = 4s
-maximal_queue_lifetime = 1h
-bounce_queue_lifetime = 1h
 smtp_connect_timeout = 5s
 smtp_helo_timeout = 10s
 smtp_starttls_timeout = 10s
@@ -46,6 +47,25 @@ smtp_connection_cache_on_demand = no
 default_destination_rate_delay = 0s
 in_flow_delay = 0s
 EOC
+if [ -n "${DANELAB_CLOCK_ENV:-}" ]; then
+    cat >>"$dir/etc/main.cf" <<EOC
+import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME $DANELAB_CLOCK_ENV
+virtual_mailbox_domains = \$myhostname
+virtual_mailbox_base = $dir/mail
+virtual_mailbox_maps = static:sender/
+virtual_uid_maps = static:$(id -u postfix)
+virtual_gid_maps = static:$(id -g postfix)
+virtual_minimum_uid = 1
+EOC
+else
+    cat >>"$dir/etc/main.cf" <<'EOC'
+queue_run_delay = 1s
+minimal_backoff_time = 2s
+maximal_backoff_time = 4s
+maximal_queue_lifetime = 1h
+bounce_queue_lifetime = 1h
+EOC
+fi
 # Chroot column n: the instance's queue is not a chroot jail.
 cat >"$dir/etc/master.cf" <<'EOC'
 pickup    unix  n       -       n       60      1       pickup
@@ -70,5 +90,6 @@ local     unix  -       n       n       -       -       local
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
+virtual   unix  -       n       n       -       -       virtual
 EOC
 exec /usr/sbin/postfix -c "$dir/etc" start
