@@ -261,9 +261,89 @@ json_t *cap_capture(const struct cap_opts *o, const char *given, struct dl_error
 static const char usage[] =
     "usage: danelab capture DOMAIN [--resolver ADDR[@PORT]] [--trust-anchor FILE]\n"
     "           [--port N] [--timeout SECS] [-o FILE]\n"
+    "       danelab capture DOMAIN... -d DIR [-j N] [same options]\n"
     "Observe a mail domain's DNS, DNSSEC and SMTP servers as the reference client\n"
     "does and write one JSON evidence file (danelab-evidence version 1) for\n"
-    "danelab import. No message is sent.\n";
+    "danelab import. No message is sent.\n"
+    "  -o, --output FILE      the evidence of the one DOMAIN (default: stdout)\n"
+    "  -d, --output-dir DIR   each DOMAIN's evidence as DIR/DOMAIN.json\n"
+    "  -j, --jobs N           N domains at a time, each in a worker process of its\n"
+    "                         own (default 4, at most 64)\n";
+
+/* A number option in [1, max]; -1 after saying so. */
+static long number(const char *opt, const char *arg, long max)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (end == arg || *end != '\0' || v < 1 || v > max) {
+        dl_err("capture: --%s '%s': expected 1 to %ld", opt, arg, max);
+        return -1;
+    }
+    return v;
+}
+
+int cap_args(int argc, char **argv, struct cap_args *a, int *rc)
+{
+    static const struct option opts[] = {
+        {"resolver", required_argument, NULL, 'R'},
+        {"trust-anchor", required_argument, NULL, 'A'},
+        {"port", required_argument, NULL, 'p'},
+        {"timeout", required_argument, NULL, 't'},
+        {"output", required_argument, NULL, 'o'},
+        {"output-dir", required_argument, NULL, 'd'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    long v = 0;
+    *a = (struct cap_args){.o = {.port = 25, .timeout_ms = 10000}, .jobs = 4};
+    *rc = 2;
+    optind = 0; /* glibc: start again, permuting (main stopped at the command) */
+    while ((c = getopt_long(argc, argv, "o:d:j:h", opts, NULL)) != -1) {
+        if (c == 'R')
+            a->o.dns.resolver = optarg;
+        else if (c == 'A')
+            a->o.dns.trust_anchor = optarg;
+        else if (c == 'o')
+            a->out = optarg;
+        else if (c == 'd')
+            a->dir = optarg;
+        else if (c == 'p' && (v = number("port", optarg, 65535)) > 0)
+            a->o.port = (unsigned)v;
+        else if (c == 't' && (v = number("timeout", optarg, 300)) > 0)
+            a->o.timeout_ms = (int)v * 1000;
+        else if (c == 'j' && (v = number("jobs", optarg, CAP_MAX_JOBS)) > 0)
+            a->jobs = (unsigned)v;
+        else {
+            if (c == 'h' || (c != 'p' && c != 't' && c != 'j'))
+                fputs(usage, c == 'h' ? stdout : stderr);
+            *rc = c == 'h' ? 0 : 2;
+            return -1;
+        }
+    }
+    a->domains = argv + optind;
+    a->n_domains = (size_t)(argc - optind);
+    if (a->n_domains == 0 || (a->n_domains > 1 && a->dir == NULL) || (a->out && a->dir)) {
+        if (a->n_domains > 1 && a->dir == NULL)
+            dl_err("capture: several domains: give -d DIR (-o names one file)");
+        else if (a->out && a->dir)
+            dl_err("capture: -o and -d exclude each other");
+        fputs(usage, stderr);
+        return -1;
+    }
+    return 0;
+}
+
+char *cap_evidence_path(const char *dir, const char *domain)
+{
+    size_t n = strlen(domain);
+    while (n > 0 && domain[n - 1] == '.')
+        n--;
+    if (n == 0 || domain[0] == '.' || memchr(domain, '/', n) != NULL || n > 253)
+        return NULL;
+    return dl_xasprintf("%s/%.*s.json", dir, (int)n, domain);
+}
 
 static int write_evidence(json_t *ev, const char *out)
 {
@@ -277,61 +357,13 @@ static int write_evidence(json_t *ev, const char *out)
     return 0;
 }
 
-int cap_main(int argc, char **argv)
+int cap_one(const struct cap_opts *o, const char *domain, const char *out)
 {
-    static const struct option opts[] = {
-        {"resolver", required_argument, NULL, 'R'},
-        {"trust-anchor", required_argument, NULL, 'A'},
-        {"port", required_argument, NULL, 'p'},
-        {"timeout", required_argument, NULL, 't'},
-        {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    struct cap_opts o = {.port = 25, .timeout_ms = 10000};
-    const char *out = NULL;
     struct dl_error err;
     json_t *ev;
-    int c, rc;
-    optind = 0; /* glibc: start again, permuting (main stopped at the command) */
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-        long v;
-        switch (c) {
-        case 'R':
-            o.dns.resolver = optarg;
-            break;
-        case 'A':
-            o.dns.trust_anchor = optarg;
-            break;
-        case 'p':
-        case 't':
-            v = strtol(optarg, NULL, 10);
-            if (v < 1 || v > (c == 'p' ? 65535 : 300)) {
-                dl_err("capture: --%s '%s' out of range", c == 'p' ? "port" : "timeout", optarg);
-                return 2;
-            }
-            if (c == 'p')
-                o.port = (unsigned)v;
-            else
-                o.timeout_ms = (int)v * 1000;
-            break;
-        case 'o':
-            out = optarg;
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            return 0;
-        default:
-            fputs(usage, stderr);
-            return 2;
-        }
-    }
-    if (optind + 1 != argc) {
-        fputs(usage, stderr);
-        return 2;
-    }
-    if ((ev = cap_capture(&o, argv[optind], &err)) == NULL) {
-        dl_err("capture: %s", err.msg);
+    int rc;
+    if ((ev = cap_capture(o, domain, &err)) == NULL) {
+        dl_err("capture %s: %s", domain, err.msg);
         return 2;
     }
     rc = write_evidence(ev, out);

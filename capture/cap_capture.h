@@ -35,6 +35,7 @@
 #define CAP_MAX_HOSTS        16
 #define CAP_MAX_ADDRS        8
 #define CAP_MAX_ZONES        32
+#define CAP_MAX_JOBS         64
 
 struct cap_opts {
     struct dane_dns_opts dns;
@@ -47,9 +48,29 @@ struct cap_opts {
  * context). */
 json_t *cap_capture(const struct cap_opts *o, const char *domain, struct dl_error *err);
 
-/* The command: danelab capture DOMAIN [--resolver ADDR] [--trust-anchor
- * FILE] [--port N] [--timeout SECS] [-o FILE]; argv[0] is "capture".
- * Exit status 0, or 2 for usage errors and failures to capture. */
-int cap_main(int argc, char **argv);
+/* The command's arguments: DOMAIN... [--resolver ADDR] [--trust-anchor
+ * FILE] [--port N] [--timeout SECS] [-o FILE | -d DIR] [-j N]. */
+struct cap_args {
+    struct cap_opts o;
+    const char *out; /* -o FILE: the one domain's evidence (NULL: stdout) */
+    const char *dir; /* -d DIR: each domain's as DIR/DOMAIN.json (cap_evidence_path) */
+    unsigned jobs;   /* -j N: domains captured at a time (1..CAP_MAX_JOBS) */
+    char **domains;  /* into argv */
+    size_t n_domains;
+};
+
+/* Parse the command's argv (argv[0] is "capture") into *a. 0, or -1 when
+ * the command is to end with *rc (0 after --help, 2 after a usage error,
+ * said on stderr). Several domains need -d. */
+int cap_args(int argc, char **argv, struct cap_args *a, int *rc);
+
+/* DIR/DOMAIN.json for `domain` without its trailing dot (the caller
+ * frees it), or NULL when the name could not be a file name of DIR
+ * (empty, a leading dot, a slash). */
+char *cap_evidence_path(const char *dir, const char *domain);
+
+/* Capture `domain` into the file `out` (NULL: stdout). 0, or 2 after
+ * saying why on stderr. */
+int cap_one(const struct cap_opts *o, const char *domain, const char *out);
 
 #endif

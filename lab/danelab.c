@@ -139,17 +139,23 @@ static const char help_graph[] =
 static const char help_capture[] =
     "  capture DOMAIN [--resolver ADDR[@PORT]] [--trust-anchor FILE] [--port N]\n"
     "      [--timeout SECS] [-o FILE]\n"
+    "  capture DOMAIN... -d DIR [-j N] [same options]\n"
     "                       observe a mail domain (DNS, DNSSEC, SMTP, TLS) as the\n"
     "                       reference client does into one JSON evidence file\n"
-    "                       (danelab-evidence 1, docs/evidence.schema.json); no mail sent\n";
+    "                       (danelab-evidence 1, docs/evidence.schema.json); no mail sent;\n"
+    "                       -d: each domain's as DIR/DOMAIN.json, N at a time (default 4)\n";
 
 static const char help_import[] =
     "  import EVIDENCE.json [-o SCENARIO.yaml]\n"
+    "  import EVIDENCE.json... -d DIR\n"
     "  import [--dig FILE]... [--s-client [HOST=]FILE]...\n"
-    "      [--expect [PROFILE=]STATUS:CODE[:REASON]]... [-o SCENARIO.yaml]\n"
+    "      [--expect [PROFILE=]STATUS:CODE[:REASON]]... [--evidence-out FILE]\n"
+    "      [-o SCENARIO.yaml | -d DIR]\n"
     "                       a scenario under test. that reproduces the evidence, or\n"
     "                       the text of dig +dnssec and openssl s_client -starttls smtp\n"
-    "                       -showcerts; what it cannot reproduce is listed (comments, stderr)\n";
+    "                       -showcerts; what it cannot reproduce is listed (comments, stderr);\n"
+    "                       -d: each as DIR/NAME.yaml, a catalogue for -s DIR;\n"
+    "                       --evidence-out: the evidence made of the texts\n";
 
 static const char usage_head[] = "usage: danelab [OPTIONS] COMMAND [ARGS]\n"
                                  "\n"

@@ -1,8 +1,8 @@
 #include "lab_cmd.h"
 
-#include "cap_capture.h"
 #include "dl_util.h"
 #include "imp_import.h"
+#include "lab_capture.h"
 #include "lab_conf.h"
 #include "lab_explain.h"
 #include "lab_plan.h"
@@ -464,7 +464,7 @@ int lab_cmd_list(const struct lab_globals *g, int argc, char **argv)
 int lab_cmd_capture(const struct lab_globals *g, int argc, char **argv)
 {
     (void)g;
-    return cap_main(argc, argv);
+    return lab_capture_main(argc, argv);
 }
 
 int lab_cmd_import(const struct lab_globals *g, int argc, char **argv)

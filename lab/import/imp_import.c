@@ -844,17 +844,24 @@ static int check_scenario(const char *path, struct dl_error *err)
 
 static const char usage[] =
     "usage: danelab import EVIDENCE.json [-o SCENARIO.yaml]\n"
+    "       danelab import EVIDENCE.json... -d DIR\n"
     "       danelab import [--dig FILE]... [--s-client [HOST=]FILE]...\n"
-    "                      [--expect [PROFILE=]STATUS:CODE[:REASON]]... [-o SCENARIO.yaml]\n"
+    "                      [--expect [PROFILE=]STATUS:CODE[:REASON]]...\n"
+    "                      [--evidence-out FILE] [-o SCENARIO.yaml | -d DIR]\n"
     "A scenario under test. that reproduces a danelab capture evidence file, or\n"
     "the text of dig +dnssec [+multi] and openssl s_client -starttls smtp -showcerts\n"
     "(--expect: the outcome the senders report, which neither text holds);\n"
-    "what cannot be reproduced is listed in it and on stderr.\n";
+    "what cannot be reproduced is listed in it and on stderr.\n"
+    "  -o, --output FILE      the scenario (default: stdout)\n"
+    "  -d, --output-dir DIR   each scenario as DIR/NAME.yaml: a catalogue for -s DIR\n"
+    "  --evidence-out FILE    also write the evidence made of the texts\n";
 
 /* Lint the scenario as DIR/NAME.yaml in a fresh temporary directory (the
- * parser wants the file named after the scenario), then write it to `out`
- * or stdout. */
-static int write_out(const char *out, struct dl_buf *yaml, struct dl_error *err)
+ * parser wants the file named after the scenario), then write it to `out`,
+ * to OUTDIR/NAME.yaml (`written`: the names this command wrote there, one
+ * a line; a name twice is refused), or stdout. */
+static int write_out(const char *out, const char *outdir, struct dl_buf *written,
+                     struct dl_buf *yaml, struct dl_error *err)
 {
     char dir[] = "/tmp/danelab-import-XXXXXX", name[80] = "", *path;
     const char *at = strstr(dl_buf_str(yaml), "\nname: ");
@@ -872,6 +879,18 @@ static int write_out(const char *out, struct dl_buf *yaml, struct dl_error *err)
     free(path);
     if (rc != 0)
         return -1;
+    if (outdir) {
+        char *line = dl_xasprintf("\n%s\n", name);
+        path = dl_xasprintf("%s/%s.yaml", outdir, name);
+        rc = strstr(dl_buf_str(written), line)
+                 ? dl_error_set(err, "scenario %s twice: two evidence files of one domain", name)
+                 : dl_write_file(path, yaml->data, yaml->len, 0644, err);
+        if (rc == 0)
+            dl_buf_printf(written, "%s%s\n", written->len ? "" : "\n", name);
+        free(line);
+        free(path);
+        return rc;
+    }
     if (out)
         return dl_write_file(out, yaml->data, yaml->len, 0644, err);
     fwrite(yaml->data, 1, yaml->len, stdout);
@@ -898,8 +917,8 @@ static int text_file(const char *path, char **data, size_t *len, struct dl_error
 }
 
 /* --dig and --s-client: the evidence, checked as an evidence file is. */
-static json_t *from_text(struct imp_fromtext *in, const char **dig, size_t n_dig, const char **sc,
-                         size_t n_sc, struct dl_error *err)
+static json_t *from_text(struct imp_fromtext *in, const char *const *dig, size_t n_dig,
+                         const char *const *sc, size_t n_sc, struct dl_error *err)
 {
     struct dl_buf notes = {0};
     json_t *ev = NULL;
@@ -937,25 +956,55 @@ static json_t *from_text(struct imp_fromtext *in, const char **dig, size_t n_dig
 }
 
 struct imp_args {
-    const char *out, *dig[16], *sc[IMP_FROMTEXT_MAX_SCLIENT];
+    const char *out, *dir, *evidence_out, *dig[16], *sc[IMP_FROMTEXT_MAX_SCLIENT];
     size_t n_dig, n_sc;
+    char **files; /* the evidence files (none with --dig, --s-client) */
+    size_t n_files;
+    struct dl_buf written; /* the names written to -d DIR ("\nNAME\n"...) */
 };
+
+/* The combinations args() refuses: a message, or NULL. */
+static const char *args_conflict(const struct imp_args *a)
+{
+    bool text = a->n_dig + a->n_sc > 0;
+    if (a->out && a->dir)
+        return "-o and -d exclude each other";
+    if (!text && a->n_files == 0)
+        return "no EVIDENCE.json, --dig or --s-client given";
+    if (text && a->n_files > 0)
+        return "an evidence file and --dig/--s-client exclude each other";
+    if (a->n_files > 1 && a->dir == NULL)
+        return "several evidence files: give -d DIR (-o names one file)";
+    if (a->evidence_out && !text)
+        return "--evidence-out: only with --dig or --s-client";
+    return NULL;
+}
 
 /* The options; -1: exit with *rc. */
 static int args(int argc, char **argv, struct imp_args *a, struct imp_fromtext *in, int *rc)
 {
     static const struct option opts[] = {
-        {"output", required_argument, NULL, 'o'},   {"dig", required_argument, NULL, 'd'},
-        {"s-client", required_argument, NULL, 's'}, {"expect", required_argument, NULL, 'e'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"output", required_argument, NULL, 'o'},
+        {"dig", required_argument, NULL, 'g'},
+        {"s-client", required_argument, NULL, 's'},
+        {"expect", required_argument, NULL, 'e'},
+        {"output-dir", required_argument, NULL, 'd'},
+        {"evidence-out", required_argument, NULL, 'E'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     struct dl_error err;
+    const char *bad;
     int c;
     optind = 0; /* glibc: start again, permuting (main stopped at the command) */
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:d:h", opts, NULL)) != -1) {
         if (c == 'o')
             a->out = optarg;
-        else if (c == 'd' && a->n_dig < 16)
+        else if (c == 'd')
+            a->dir = optarg;
+        else if (c == 'E')
+            a->evidence_out = optarg;
+        else if (c == 'g' && a->n_dig < 16)
             a->dig[a->n_dig++] = optarg;
         else if (c == 's' && a->n_sc < IMP_FROMTEXT_MAX_SCLIENT)
             a->sc[a->n_sc++] = optarg;
@@ -963,7 +1012,7 @@ static int args(int argc, char **argv, struct imp_args *a, struct imp_fromtext *
             dl_err("import: %s", err.msg);
             *rc = 2;
             return -1;
-        } else if (c == 'd' || c == 's') {
+        } else if (c == 'g' || c == 's') {
             dl_err("import: at most 16 --dig and %d --s-client files", IMP_FROMTEXT_MAX_SCLIENT);
             *rc = 2;
             return -1;
@@ -973,53 +1022,94 @@ static int args(int argc, char **argv, struct imp_args *a, struct imp_fromtext *
             return -1;
         }
     }
-    if (optind + (a->n_dig + a->n_sc == 0) != argc) {
+    a->files = argv + optind;
+    a->n_files = (size_t)(argc - optind);
+    if ((bad = args_conflict(a)) != NULL) {
+        dl_err("import: %s", bad);
         fputs(usage, stderr);
+        *rc = 2;
+        return -1;
+    }
+    if (a->dir && dl_mkdir_p(a->dir, 0755, &err) != 0) {
+        dl_err("import: -d: %s", err.msg);
         *rc = 2;
         return -1;
     }
     return 0;
 }
 
-int imp_main(int argc, char **argv)
+/* The scenario of `ev` (read from `source`) to -o, -d or stdout, what is
+ * not reproduced on stderr (naming the source when there are several).
+ * 0, or 2 after saying why. */
+static int import_one(struct imp_args *a, const json_t *ev, const char *source)
 {
     struct dl_buf yaml = {0}, notes = {0};
     struct dl_error err;
-    struct imp_args a = {0};
-    struct imp_fromtext in = {0};
-    struct dl_buf source = {0};
-    json_t *ev;
     int rc = 2;
-    if (args(argc, argv, &a, &in, &rc) != 0)
-        return rc;
-    if (a.n_dig + a.n_sc == 0) {
-        dl_buf_printf(&source, "%s", argv[optind]);
-        ev = imp_evidence_load(argv[optind], &err);
-    } else {
-        for (size_t i = 0; i < a.n_dig; i++)
-            dl_buf_printf(&source, "%sdig %s", i ? ", " : "", a.dig[i]);
-        for (size_t i = 0; i < a.n_sc; i++)
-            dl_buf_printf(&source, "%ss_client %s", source.len ? ", " : "", a.sc[i]);
-        ev = from_text(&in, a.dig, a.n_dig, a.sc, a.n_sc, &err);
-    }
-    if (ev == NULL) {
-        dl_err("import: %s", err.msg);
-        imp_fromtext_free(&in);
-        dl_buf_free(&source);
-        return 2;
-    }
-    if (imp_scenario(ev, dl_buf_str(&source), &yaml, &notes, &err) != 0 ||
-        write_out(a.out, &yaml, &err) != 0)
-        dl_err("import: %s", err.msg);
+    if (imp_scenario(ev, source, &yaml, &notes, &err) != 0 ||
+        write_out(a->out, a->dir, &a->written, &yaml, &err) != 0)
+        dl_err("import%s%s: %s", a->n_files > 1 ? " " : "", a->n_files > 1 ? source : "", err.msg);
     else {
         if (notes.len)
-            fprintf(stderr, "danelab import: not reproduced:\n%s", dl_buf_str(&notes));
+            fprintf(stderr, "danelab import: not reproduced%s%s:\n%s",
+                    a->n_files > 1 ? " from " : "", a->n_files > 1 ? source : "",
+                    dl_buf_str(&notes));
         rc = 0;
     }
-    json_decref(ev);
-    imp_fromtext_free(&in);
-    dl_buf_free(&source);
     dl_buf_free(&yaml);
     dl_buf_free(&notes);
+    return rc;
+}
+
+/* Each evidence file to its scenario; 0 when all were imported, else 2
+ * (the others are written). */
+static int import_files(struct imp_args *a)
+{
+    size_t failed = 0;
+    for (size_t i = 0; i < a->n_files; i++) {
+        struct dl_error err;
+        json_t *ev = imp_evidence_load(a->files[i], &err);
+        if (ev == NULL)
+            dl_err("import: %s", err.msg);
+        failed += ev == NULL || import_one(a, ev, a->files[i]) != 0;
+        json_decref(ev);
+    }
+    if (a->n_files > 1)
+        printf("%zu of %zu evidence files imported into %s\n", a->n_files - failed, a->n_files,
+               a->dir);
+    return failed ? 2 : 0;
+}
+
+/* --dig and --s-client: one scenario (and the evidence, --evidence-out). */
+static int import_text(struct imp_args *a, struct imp_fromtext *in)
+{
+    struct dl_buf source = {0};
+    struct dl_error err;
+    json_t *ev;
+    int rc = 2;
+    for (size_t i = 0; i < a->n_dig; i++)
+        dl_buf_printf(&source, "%sdig %s", i ? ", " : "", a->dig[i]);
+    for (size_t i = 0; i < a->n_sc; i++)
+        dl_buf_printf(&source, "%ss_client %s", source.len ? ", " : "", a->sc[i]);
+    if ((ev = from_text(in, a->dig, a->n_dig, a->sc, a->n_sc, &err)) == NULL)
+        dl_err("import: %s", err.msg);
+    else if (a->evidence_out && json_dump_file(ev, a->evidence_out, JSON_INDENT(2)) != 0)
+        dl_err("import: --evidence-out %s: cannot write it", a->evidence_out);
+    else
+        rc = import_one(a, ev, dl_buf_str(&source));
+    json_decref(ev);
+    dl_buf_free(&source);
+    return rc;
+}
+
+int imp_main(int argc, char **argv)
+{
+    struct imp_args a = {0};
+    struct imp_fromtext in = {0};
+    int rc = 2;
+    if (args(argc, argv, &a, &in, &rc) == 0)
+        rc = a.n_files > 0 ? import_files(&a) : import_text(&a, &in);
+    imp_fromtext_free(&in);
+    dl_buf_free(&a.written);
     return rc;
 }

@@ -114,6 +114,33 @@ Y
     done
 }
 
+# ub_verdict OUTPUT: what `unbound-host -v` said: secure, insecure, bogus,
+# servfail, nxdomain, nodata (t_dns_faults, t_capture)
+ub_verdict() {
+    case $1 in
+    *"(BOGUS"*) echo bogus ;;
+    *"SERVFAIL"*) echo servfail ;;
+    *"NXDOMAIN"*"(secure)"*) echo nxdomain ;;
+    *"has no "*"(secure)"*) echo nodata ;;
+    *"(secure)"*) echo secure ;;
+    *"(insecure)"*) echo insecure ;;
+    *) echo unknown ;;
+    esac
+}
+
+# schema_python: set PY to a python3 that has the jsonschema module
+# (Debian: python3-jsonschema; tests/schema/validate-tlsrpt.py needs it);
+# without one, a failed check and the script ends (never a pass, nor a skip)
+schema_python() {
+    PY=""
+    for p in python3 /usr/bin/python3; do
+        if "$p" -c 'import jsonschema' 2>/dev/null; then PY=$p && return 0; fi
+    done
+    not_ok "python3 with the jsonschema module (install python3-jsonschema)"
+    finish
+    exit
+}
+
 finish() {
     echo "1..$T_NUM"
     [ "$T_FAILED" -eq 0 ]

@@ -69,19 +69,6 @@ section() {
     awk -v h="=== $1 $2 $3" '$0 == h { on = 1; next } /^=== / { on = 0 } on' "$out"
 }
 
-# What unbound-host says: secure, insecure, bogus, servfail, nxdomain, nodata
-ub_verdict() {
-    case $1 in
-    *"(BOGUS"*) echo bogus ;;
-    *"SERVFAIL"*) echo servfail ;;
-    *"NXDOMAIN"*"(secure)"*) echo nxdomain ;;
-    *"has no "*"(secure)"*) echo nodata ;;
-    *"(secure)"*) echo secure ;;
-    *"(insecure)"*) echo insecure ;;
-    *) echo unknown ;;
-    esac
-}
-
 # What delv says. It prints a status line per RRset of the answer (a
 # CNAME, then its target's records): the last one is the asked type's. A
 # bogus answer is a failed resolution other than SERVFAIL ("broken trust

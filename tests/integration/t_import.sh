@@ -6,11 +6,16 @@
 # originals are run first, their observed outcomes given to import as
 # --expect (neither text holds one), the imported scenarios then run in a
 # fresh run directory and must all pass. Hostile input: every malformed
-# text is an error naming FILE:LINE.
+# text is an error naming FILE:LINE. The evidence import builds from the
+# texts (--evidence-out) must validate against docs/evidence.schema.json,
+# as capture's does (t_capture).
 . "$(dirname "$0")/lib.sh"
 DATA="$TESTS_DIR/integration/data/import"
+SCHEMA="$SRC_DIR/docs/evidence.schema.json"
+VALIDATE="$TESTS_DIR/schema/validate-tlsrpt.py"
+schema_python
 SEL="good dns-rrsig-expired smtp-no-starttls smtp-cert-expired-ee operator-tlsa-not-updated dns-ds-no-matching-key"
-mkdir -p "$WORK/orig" "$WORK/imp"
+mkdir -p "$WORK/orig" "$WORK/imp" "$WORK/ev"
 for n in $SEL; do ln -s "$CATALOGUE/$n.yaml" "$WORK/orig/"; done
 "$DANELAB" -r "$RUN" -s "$WORK/orig" run --json >"$WORK/orig.json" 2>"$WORK/orig.err"
 "$DANELAB" -r "$RUN" down >/dev/null 2>&1
@@ -20,10 +25,23 @@ for n in $SEL; do
     "$DANELAB" import --dig "$DATA/$n.dig" --s-client "$DATA/$n.s_client" \
         $(jq -r --arg n "$n" '.scenarios[] | select(.name == $n) | .delivery[] |
             "--expect \(.profile)=\(.observed.status):\(.observed.code):\(.observed.reason)"' "$WORK/orig.json") \
-        -o "$WORK/imp/imported-$n-test.yaml" 2>"$WORK/$n.notes" || echo "import $n failed" >>"$WORK/import.fail"
+        --evidence-out "$WORK/ev/$n.json" -o "$WORK/imp/imported-$n-test.yaml" 2>"$WORK/$n.notes" || echo "import $n failed" >>"$WORK/import.fail"
 done
 check_output "danelab import --dig --s-client wrote a scenario for each" '^6$' sh -c "ls '$WORK/imp' | wc -l"
 check_output "the imported scenarios lint" '^6 scenarios: ok$' "$DANELAB" -s "$WORK/imp" lint
+check_output "--evidence-out: the evidence built from each text validates against docs/evidence.schema.json" \
+    '^6 valid, 0 invalid$' "$PY" "$VALIDATE" "$SCHEMA" "$WORK"/ev/*.json
+"$DANELAB" import --dig "$DATA/good.dig" --evidence-out "$WORK/ev-dig-only.json" >/dev/null 2>&1
+"$DANELAB" import --s-client "$DATA/good.s_client" --evidence-out "$WORK/ev-sc-only.json" >/dev/null 2>&1
+check_output "and so does the evidence of dig's text alone (no outcome) and of s_client's alone (no RRsets)" \
+    '^2 valid, 0 invalid$' "$PY" "$VALIDATE" "$SCHEMA" "$WORK/ev-dig-only.json" "$WORK/ev-sc-only.json"
+check_output "--evidence-out holds what the text says: the TLSA RRset's EDE reason" 'Signature Expired|signature expired' \
+    jq -r '.hosts[0].tlsa.why' "$WORK/ev/dns-rrsig-expired.json"
+"$DANELAB" import "$WORK/ev/good.json" -o "$WORK/re-good.yaml" 2>/dev/null
+check_output "imported again, the evidence written gives the same scenario (but the source line)" '^$' \
+    sh -c "diff '$WORK/imp/imported-good-test.yaml' '$WORK/re-good.yaml' | grep '^[<>]' | grep -v '^[<>] # Imported by danelab import from'"
+check_status "--evidence-out with an evidence file is a usage error" 2 \
+    "$DANELAB" import "$WORK/ev/good.json" --evidence-out "$WORK/x.json"
 check_output "EDE 7 (Signature Expired) on the TLSA answer becomes rrsig-expired on tlsa" \
     'fault: rrsig-expired, target: tlsa' cat "$WORK/imp/imported-dns-rrsig-expired-test.yaml"
 check_output "Unbound's words in another answer's EDE name the DS that matches no key" \

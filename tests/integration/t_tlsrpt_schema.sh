@@ -10,14 +10,7 @@
 SCHEMA="$TESTS_DIR/schema/tlsrpt-report.schema.json"
 VALIDATE="$TESTS_DIR/schema/validate-tlsrpt.py"
 
-PY=""
-for p in python3 /usr/bin/python3; do
-    if "$p" -c 'import jsonschema' 2>/dev/null; then PY=$p && break; fi
-done
-if [ -z "$PY" ]; then
-    not_ok "python3 with the jsonschema module (install python3-jsonschema)"
-    finish
-fi
+schema_python
 ok "python3 with the jsonschema module ($PY)"
 v() { "$PY" "$VALIDATE" "$SCHEMA" "$@"; }
 
