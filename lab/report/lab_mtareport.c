@@ -181,7 +181,7 @@ static void after_text(struct dl_buf *b, json_int_t secs)
 /* One line of a --retry attempt (lab_mta_retry_json's "attempts" item):
  * "attempt 3 at +0d01h30 (state 1): deferred 4.7.5 mx1.x.test [none]
  * Server certificate not verified; reference: refuses 4.7.323
- * no-tlsa-match". */
+ * no-tlsa-match", with --schedule "; planned +0d01h30". */
 static void attempt_text(struct dl_buf *b, size_t k, const json_t *a)
 {
     const json_t *ref = json_object_get(a, "reference");
@@ -198,6 +198,10 @@ static void attempt_text(struct dl_buf *b, size_t k, const json_t *a)
     dl_buf_printf(b, "; reference: %s %s %s",
                   json_is_true(json_object_get(ref, "delivers")) ? "delivers" : "refuses",
                   dl_json_str(ref, "code"), dl_json_str(ref, "reason"));
+    if (json_is_integer(json_object_get(a, "planned"))) { /* --schedule */
+        dl_buf_printf(b, "; planned ");
+        after_text(b, json_integer_value(json_object_get(a, "planned")));
+    }
 }
 
 /* Every attempt of a --retry scenario, a line each, each begun by
@@ -224,6 +228,11 @@ static void attempts_text(struct dl_buf *b, const json_t *s, const char *indent)
         else
             dl_buf_printf(b, ": no non-delivery report received\n");
     }
+    if (json_is_object(json_object_get(r, "schedule"))) /* --schedule */
+        dl_buf_printf(b, "%sschedule %s: %s: %s\n", indent,
+                      dl_json_str(json_object_get(r, "schedule"), "profile"),
+                      dl_json_str(json_object_get(r, "schedule"), "verdict"),
+                      dl_json_str(json_object_get(r, "schedule"), "why"));
 }
 
 /* ---- JUnit, TAP, text ---- */
