@@ -237,11 +237,36 @@ static void attempts_text(struct dl_buf *b, const json_t *s, const char *indent)
 
 /* ---- JUnit, TAP, text ---- */
 
+/* --schedule: the attempts departed from the schedule (retry.schedule's
+ * verdict "deviation"), a verdict beside the DANE one. */
+static bool schedule_missed(const json_t *s)
+{
+    const json_t *sc = json_object_get(json_object_get(s, "retry"), "schedule");
+    return strcmp(dl_json_str(sc, "verdict"), "deviation") == 0;
+}
+
+/* How many scenarios whose DANE verdict is pass or known missed their
+ * schedule: JUnit failures too. */
+static size_t schedule_only(const json_t *report, size_t *known)
+{
+    const json_t *s;
+    size_t i, n = 0;
+    *known = 0;
+    json_array_foreach(json_object_get(report, "scenarios"), i, s) {
+        int v = lab_mtareport_scen_verdict(s);
+        if (schedule_missed(s) && (v == LAB_MTA_V_PASS || v == LAB_MTA_V_KNOWN)) {
+            n++;
+            *known += v == LAB_MTA_V_KNOWN;
+        }
+    }
+    return n;
+}
+
 int lab_mtareport_junit(FILE *f, const json_t *report)
 {
     const json_t *sum = json_object_get(report, "summary"), *s;
     const char *mta = dl_json_str(report, "mta");
-    size_t counts[LAB_MTA_V_COUNT], i;
+    size_t counts[LAB_MTA_V_COUNT], i, sched_known, sched = schedule_only(report, &sched_known);
     struct dl_buf att = {0};
     lab_mtareport_count(report, counts, NULL);
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
@@ -250,32 +275,40 @@ int lab_mtareport_junit(FILE *f, const json_t *report)
     lab_xml_escape(f, mta, true);
     fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
             json_array_size(json_object_get(report, "scenarios")),
-            counts[LAB_MTA_V_DEVIATION] + counts[LAB_MTA_V_LEAK], counts[LAB_MTA_V_KNOWN],
+            counts[LAB_MTA_V_DEVIATION] + counts[LAB_MTA_V_LEAK] + sched,
+            counts[LAB_MTA_V_KNOWN] - sched_known,
             json_number_value(json_object_get(sum, "seconds")));
     json_array_foreach(json_object_get(report, "scenarios"), i, s) {
         const json_t *m = json_object_get(s, "mta");
         int v = lab_mtareport_scen_verdict(s);
+        bool missed = schedule_missed(s),
+             failed = missed || (v != LAB_MTA_V_PASS && v != LAB_MTA_V_KNOWN);
         fputs("    <testcase classname=\"", f);
         lab_xml_escape(f, dl_json_str(s, "name"), true);
         fputs("\" name=\"mta-", f);
         lab_xml_escape(f, mta, true);
         fputc('"', f);
         attempts_text(&att, s, "");
-        if (v == LAB_MTA_V_PASS && att.len == 0) {
+        if (v == LAB_MTA_V_PASS && !failed && att.len == 0) {
             fputs("/>\n", f);
             continue;
         }
-        if (v == LAB_MTA_V_PASS) {
+        if (v == LAB_MTA_V_PASS && !failed) {
             fputs(">\n      <system-out>", f);
             lab_xml_escape(f, dl_buf_str(&att), false);
             fputs("</system-out>\n    </testcase>\n", f);
             dl_buf_reset(&att);
             continue;
         }
-        if (v == LAB_MTA_V_KNOWN) {
+        if (v == LAB_MTA_V_KNOWN && !failed) {
             fputs(">\n      <skipped message=\"known deviation: ", f);
             lab_xml_escape(f, dl_json_str(s, "known"), true);
             fputs("\"/>\n      <system-out>", f);
+        } else if (v == LAB_MTA_V_PASS || v == LAB_MTA_V_KNOWN) { /* the schedule alone */
+            const json_t *sc = json_object_get(json_object_get(s, "retry"), "schedule");
+            fputs(">\n      <failure type=\"schedule-deviation\" message=\"", f);
+            lab_xml_escape(f, dl_json_str(sc, "why"), true);
+            fputs("\">", f);
         } else {
             fputs(">\n      <failure type=\"", f);
             lab_xml_escape(f, dl_json_str(s, "verdict"), true);
@@ -296,7 +329,7 @@ int lab_mtareport_junit(FILE *f, const json_t *report)
             fputs("\n", f);
             lab_xml_escape(f, dl_buf_str(&att), false);
         }
-        fputs(v == LAB_MTA_V_KNOWN ? "</system-out>\n" : "</failure>\n", f);
+        fputs(failed ? "</failure>\n" : "</system-out>\n", f);
         fputs("    </testcase>\n", f);
         dl_buf_reset(&att);
     }
