@@ -514,7 +514,8 @@ static void kv(FILE *f, const char *key, const char *value, bool code)
     fprintf(f, "%s</td></tr>\n", code ? "</code>" : "");
 }
 
-/* --retry: a row per attempt, and how the message was returned. */
+/* --retry: a row per attempt, how the message was returned, and with
+ * --schedule the comparison with the schedule. */
 static void html_attempts(FILE *f, const json_t *s)
 {
     const json_t *r = json_object_get(s, "retry"), *a, *bounce = json_object_get(r, "bounce");
@@ -555,6 +556,16 @@ static void html_attempts(FILE *f, const json_t *s)
                           dl_json_str(bounce, "action"), dl_json_str(bounce, "status"));
         else
             dl_buf_printf(&b, "; no non-delivery report reached the sender");
+        fputs("<p>", f);
+        lab_htmlpage_esc(f, dl_buf_str(&b));
+        fputs("</p>\n", f);
+    }
+    if (json_is_object(json_object_get(r, "schedule"))) { /* --schedule */
+        const json_t *sc = json_object_get(r, "schedule");
+        dl_buf_reset(&b);
+        dl_buf_printf(&b, "The %s schedule (%s): %s: %s", dl_json_str(sc, "profile"),
+                      dl_json_str(sc, "source"), dl_json_str(sc, "verdict"),
+                      dl_json_str(sc, "why"));
         fputs("<p>", f);
         lab_htmlpage_esc(f, dl_buf_str(&b));
         fputs("</p>\n", f);

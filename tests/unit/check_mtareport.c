@@ -165,7 +165,8 @@ END_TEST
 
 /* --schedule: a scenario that passes DANE but missed its schedule is a
  * JUnit failure of type schedule-deviation (so is a known one); the
- * attempt lines carry the planned times and the schedule's verdict. */
+ * attempt lines carry the planned times and the schedule's verdict, and
+ * the HTML details say it under the attempts. */
 START_TEST(junit_schedule_deviation)
 {
     json_t *p = scen("p", "pass", "delivered", NULL), *k = scen("k", "known", "delivered", "K");
@@ -187,6 +188,17 @@ START_TEST(junit_schedule_deviation)
     ck_assert_ptr_nonnull(strstr(x, "; planned +0d00h00\n"));
     ck_assert_ptr_nonnull(strstr(x, "schedule exchange-online: deviation: attempt 2"));
     free(x);
+    {
+        struct dl_error err;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&text, &len);
+        ck_assert_int_eq(lab_mtareport_html(m, r, NULL, &err), 0);
+        fclose(m);
+        ck_assert_ptr_nonnull(strstr(text, "<p>The exchange-online schedule (): deviation: "
+                                           "attempt 2 at +0d01h00, planned at +0d00h15</p>"));
+        free(text);
+    }
     json_decref(r);
 }
 END_TEST
