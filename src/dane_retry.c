@@ -80,6 +80,35 @@ size_t dane_retry_attempts(enum dane_profile p)
     return dane_retry_schedule(p, times, DANE_RETRY_MAX);
 }
 
+static int departs(struct dane_retry_deviation *dev, size_t k, int64_t at, int64_t planned,
+                   int64_t sched)
+{
+    dev->attempt = k + 1;
+    dev->at = at;
+    dev->planned = planned;
+    dev->sched = sched;
+    return 1;
+}
+
+int dane_retry_compare(enum dane_profile p, const int64_t *after, size_t n, enum dane_retry_end end,
+                       int64_t tolerance, struct dane_retry_deviation *dev)
+{
+    int64_t times[DANE_RETRY_MAX];
+    size_t m = dane_retry_schedule(p, times, DANE_RETRY_MAX);
+    *dev = (struct dane_retry_deviation){0};
+    for (size_t k = 0; k < n; k++) {
+        int64_t planned;
+        if (k >= m)
+            return departs(dev, k, after[k], -1, -1);
+        planned = k == 0 ? 0 : after[k - 1] + (times[k] - times[k - 1]);
+        if (after[k] < planned - tolerance || after[k] > planned + tolerance)
+            return departs(dev, k, after[k], planned, times[k]);
+    }
+    if (end == DANE_RETRY_END_RETURNED && n < m)
+        return departs(dev, n, -1, n ? after[n - 1] + (times[n] - times[n - 1]) : 0, times[n]);
+    return 0;
+}
+
 /* "30 min", "24 h", "5 d": the largest unit that divides secs (days from
  * two on). */
 static void duration(int64_t secs, char *buf, size_t len)

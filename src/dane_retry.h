@@ -48,4 +48,31 @@ size_t dane_retry_attempts(enum dane_profile p);
  * apart; the last attempt, at 5 d (122 attempts), is final". Returns buf. */
 const char *dane_retry_describe(enum dane_profile p, char *buf, size_t len);
 
+/* How a message's attempts ended, for dane_retry_compare. */
+enum dane_retry_end {
+    DANE_RETRY_END_QUEUED,    /* still queued: no rule about the end */
+    DANE_RETRY_END_DELIVERED, /* delivered: fewer attempts than planned */
+    DANE_RETRY_END_RETURNED,  /* given up: its last attempt must be the final one */
+};
+
+/* The first attempt that departs from a schedule (dane_retry_compare). */
+struct dane_retry_deviation {
+    size_t attempt;  /* 1-based; 0: none departs */
+    int64_t at;      /* its time after the first attempt; -1: it was not made */
+    int64_t planned; /* when the schedule plans it; -1: no such attempt planned */
+    int64_t sched;   /* the schedule's own time for it (from the first) */
+};
+
+/* Compare a sender's attempts with profile p's schedule. `after` holds
+ * the n attempts' times in seconds after the first planned one (the first
+ * is ideally 0). The schedule is a list of intervals (seed 001: "after 15
+ * minutes, then 15 minutes later, then every hour"), so attempt k (k > 1)
+ * is planned one interval after the attempt k-1 actually made, within
+ * `tolerance` seconds either side; the first is planned at 0. Attempts
+ * beyond the schedule's last, and with end RETURNED fewer than it, depart
+ * too. Returns 0 when none departs (dev->attempt 0), 1 with dev naming
+ * the first that does. */
+int dane_retry_compare(enum dane_profile p, const int64_t *after, size_t n, enum dane_retry_end end,
+                       int64_t tolerance, struct dane_retry_deviation *dev);
+
 #endif

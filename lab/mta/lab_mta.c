@@ -46,6 +46,7 @@ struct mta_opts {
     const char *known; /* --known FILE */
     int timeout;       /* seconds to wait for the batch */
     bool retry;        /* --retry: on the virtual clock (lab_mta_retry) */
+    int schedule;      /* --schedule PROFILE: its dane_profile, or -1 */
     bool timeout_set;
 };
 
@@ -73,6 +74,9 @@ struct mta_item {
     const char *known;
     size_t index;  /* in the catalogue */
     json_t *retry; /* --retry: the attempts (lab_mta_retry_json) */
+    /* --schedule: whether the attempts departed from it, and how */
+    bool sched_dev;
+    char sched_why[512];
 };
 
 /* The adapters `danelab mta` knows. */
@@ -101,7 +105,8 @@ static void adapter_names(char *buf, size_t len)
 static const char mta_usage[] =
     "usage: danelab [GLOBAL-OPTIONS] mta ADAPTER [--scenario NAME]... [--tag T]...\n"
     "           [--shard K/N] [--json] [--junit FILE] [--html FILE] [--timeout SECS]\n"
-    "           [--known FILE] [--keep-up] [--resolver R] [--retry] [ADAPTER-OPTIONS]\n"
+    "           [--known FILE] [--keep-up] [--resolver R] [--retry [--schedule PROFILE]]\n"
+    "           [ADAPTER-OPTIONS]\n"
     "Runs the MTA in the lab, one message per scenario (see danelab(1), MTA CONFORMANCE).\n";
 
 /* Is argv[i] one of the adapter's own options (--FLAG VALUE)? */
@@ -127,7 +132,12 @@ static int mta_option(void *ctx, int argc, char **argv, int *i)
         o->known = argv[++*i];
     else if (strcmp(a, "--retry") == 0)
         o->retry = true;
-    else if (adapter_flag(o->ad, a) && value) {
+    else if (strcmp(a, "--schedule") == 0 && value) {
+        if ((o->schedule = dane_profile_lookup(argv[++*i])) < 0) {
+            dl_err("mta: --schedule '%s': expected exchange-online or rfc7672", argv[*i]);
+            return -1;
+        }
+    } else if (adapter_flag(o->ad, a) && value) {
         o->aopts[o->n_aopts].flag = a + 2;
         o->aopts[o->n_aopts++].value = argv[++*i];
     } else if (strcmp(a, "--timeout") == 0 && value) {
@@ -181,6 +191,7 @@ static int parse_opts(int argc, char **argv, struct mta_opts *o)
     memset(o, 0, sizeof(*o));
     lab_session_init(&o->s, "mta", argc);
     o->timeout = 20;
+    o->schedule = -1;
     o->aopts = dl_xcalloc((size_t)argc, sizeof(*o->aopts));
     if ((rc = find_adapter_arg(argc, argv, o)) != 0)
         return rc;
@@ -193,6 +204,10 @@ static int parse_opts(int argc, char **argv, struct mta_opts *o)
     if (rc != 0)
         return rc;
     o->s.quiet = o->s.json;
+    if (o->schedule >= 0 && !o->retry) {
+        dl_err("mta: --schedule needs --retry (the schedule runs on the virtual clock)");
+        return 2;
+    }
     if (o->retry && !o->timeout_set)
         o->timeout = 120; /* days of virtual time, not one attempt */
     return 0;
@@ -526,6 +541,8 @@ static void item_text(const struct mta_item *it, const char *mta, bool tty)
         printf("          %s\n", it->msg.reason);
     else if (it->own)
         printf("          %s\n", it->why);
+    if (it->sched_why[0])
+        printf("          schedule: %s: %s\n", it->sched_dev ? "DEVIATION" : "pass", it->sched_why);
 }
 
 static long file_size(const char *path)
@@ -629,6 +646,7 @@ static int report(struct mta_run *r)
 {
     const struct mta_opts *o = r->o;
     unsigned counts[4] = {0}; /* pass, known, deviation, leak */
+    unsigned sched_devs = 0;  /* --schedule: departures from it */
     json_t *list = json_array(), *top;
     struct dl_error err;
     bool bad_json = false;
@@ -638,6 +656,7 @@ static int report(struct mta_run *r)
         if (!o->retry)
             judge(&r->items[i], r->known, r->n_known, o->timeout, r->validator);
         v = r->items[i].verdict;
+        sched_devs += r->items[i].sched_dev;
         counts[strcmp(v, "pass") == 0        ? 0
                : strcmp(v, "known") == 0     ? 1
                : strcmp(v, "deviation") == 0 ? 2
@@ -656,6 +675,9 @@ static int report(struct mta_run *r)
                     r->ad->where(r->mta), "scenarios", list, "summary", "scenarios", (int)r->n,
                     "passed", counts[0], "known", counts[1], "deviations", counts[2], "leaks",
                     counts[3], "seconds", dl_mono() - r->t0);
+    if (o->schedule >= 0)
+        json_object_set_new(json_object_get(top, "summary"), "schedule_deviations",
+                            json_integer(sched_devs));
     if (o->s.shard_n)
         json_object_set_new(top, "shard",
                             json_pack("{s:i, s:i}", "index", o->s.shard_k, "count", o->s.shard_n));
@@ -670,7 +692,10 @@ static int report(struct mta_run *r)
                o->adapter, r->validator == SCEN_VALIDATOR_UNBOUND ? "" : " behind ",
                r->validator == SCEN_VALIDATOR_UNBOUND ? "" : scen_validator_name(r->validator),
                r->n, counts[0], counts[1], counts[2], counts[3], dl_mono() - r->t0);
-    rc = bad_json ? 2 : counts[2] || counts[3] ? 1 : 0;
+    if (!o->s.json && o->schedule >= 0)
+        printf("%s: the %s schedule: %u of %zu scenarios departed from it\n", o->adapter,
+               dane_profile_name((enum dane_profile)o->schedule), sched_devs, r->n);
+    rc = bad_json ? 2 : counts[2] || counts[3] || sched_devs ? 1 : 0;
     if (o->s.junit_f &&
         (lab_mtareport_junit(o->s.junit_f, top) != 0 || fclose(o->s.junit_f) != 0)) {
         dl_err("mta: --junit %s: %s", o->s.junit, strerror(errno));
@@ -766,7 +791,7 @@ static int retry_deliver(struct mta_run *r, struct lab_mta_retry *rt, struct lab
 /* --retry's judgement, after fakesmtp's sessions are collected; the
  * known deviations named "retry:SCENARIO" apply. */
 static void retry_judge(struct mta_run *r, const struct lab_mta_retry *rt,
-                        const struct lab_mta_retry_item *ri)
+                        struct lab_mta_retry_item *ri)
 {
     for (size_t i = 0; i < r->n; i++) {
         struct mta_item *it = &r->items[i];
@@ -775,6 +800,9 @@ static void retry_judge(struct mta_run *r, const struct lab_mta_retry *rt,
         it->verdict = lab_verdict_name(v);
         it->matched = -1;
         apply_known(it, v, r->known, r->n_known, "retry:");
+        if (rt->scheduled)
+            it->sched_dev =
+                lab_mta_retry_schedule(rt, &ri[i], it->sched_why, sizeof(it->sched_why));
         it->retry = lab_mta_retry_json(rt, &ri[i]);
     }
 }
@@ -788,7 +816,9 @@ static int retry_child(struct mta_run *r)
         .env = {.run_dir = r->g->run_dir, .now = r->g->now, .cat = r->o->s.cat},
         .ref = retry_ref,
         .ref_ctx = r,
-        .timeout_s = r->o->timeout};
+        .timeout_s = r->o->timeout,
+        .scheduled = r->o->schedule >= 0,
+        .schedule = r->o->schedule >= 0 ? (enum dane_profile)r->o->schedule : DANE_PROFILE_RFC7672};
     struct lab_mta_retry_item *ri = dl_xcalloc(r->n + 1, sizeof(*ri));
     struct dl_error err;
     int rc = 2;

@@ -12,6 +12,7 @@
 #ifndef LAB_MTA_ADAPTER_H
 #define LAB_MTA_ADAPTER_H
 
+#include "dane_outcome.h"
 #include "dl_error.h"
 
 #include <stdbool.h>
@@ -125,6 +126,10 @@ struct lab_mta_adapter {
      * clock's environment in every process, and a local mailbox for
      * c->sender where its non-delivery reports land. */
     int (*retry)(void *mta, const struct lab_mta_clock *c, struct dl_error *err);
+    /* --schedule PROFILE, before retry: retry rules that express profile
+     * p's schedule (dane_retry.h) in place of the MTA's own; an adapter
+     * whose MTA cannot express it refuses, err saying why. */
+    int (*schedule)(void *mta, enum dane_profile p, struct dl_error *err);
     /* When the MTA will next try m: 1 with the virtual time in *when; 0
      * while it is in flight (or not found in the queue yet). */
     int (*next_try)(void *mta, const struct lab_mta_msg *m, time_t *when);

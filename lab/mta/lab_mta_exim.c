@@ -1,6 +1,9 @@
 #include "lab_mta_exim.h"
 
 #include "lab_mta_exim_log.h"
+#include "lab_mta_exim_rule.h"
+
+#include "dane_retry.h"
 
 #include "dl_util.h"
 
@@ -51,6 +54,8 @@ struct lab_exim {
     /* --retry (ex_retry) */
     const struct lab_mta_clock *clock; /* NULL: the lab's short retry rule */
     char *rule;                        /* the retry rule (--exim-retry) */
+    bool rule_given;                   /* --exim-retry said it */
+    char rule_from[96];                /* where it comes from, for the config */
     char *mail;                        /* base/mail: the sender's maildir */
     char *dumpdb;                      /* exim_dumpdb beside the binary */
     long lifetime;                     /* the rule's last cutoff, seconds */
@@ -366,10 +371,7 @@ static char *config(const lab_exim *x, char *const *options_in, size_t n_options
                       "\nsender_box:\n  driver = appendfile\n  directory = %s/sender\n"
                       "  maildir_format\n  create_directory\n  user = %u\n  group = %u\n"
                       "\nbegin retry\n\n# --retry: %s\n*  *  %s\n",
-                      x->mail, (unsigned)x->uid, (unsigned)x->gid,
-                      strcmp(x->rule, EXIM_RETRY_DEFAULT) == 0 ? "Exim's own default rule"
-                                                               : "--exim-retry",
-                      x->rule);
+                      x->mail, (unsigned)x->uid, (unsigned)x->gid, x->rule_from, x->rule);
     else
         dl_buf_printf(&b, "\nbegin retry\n\n*  *  F,1h,1m\n");
     dl_buf_append(&b, "", 1);
@@ -411,6 +413,9 @@ static lab_exim *exim_new(const char *run_dir, const char *binary, bool ipv6, ch
     x->base = dl_xasprintf("%s/mta/exim", run_dir);
     x->mail = dl_xasprintf("%s/mail", x->base);
     x->rule = dl_xstrdup(rule ? rule : EXIM_RETRY_DEFAULT);
+    x->rule_given = rule != NULL;
+    snprintf(x->rule_from, sizeof(x->rule_from), "%s",
+             rule ? "--exim-retry" : "Exim's own default rule");
     x->options = dl_xcalloc(n_options + 1, sizeof(char *));
     x->n_options = n_options;
     memcpy(x->options, options, n_options * sizeof(char *));
@@ -757,6 +762,26 @@ static int ex_retry(void *mta, const struct lab_mta_clock *c, struct dl_error *e
     return rc;
 }
 
+/* --schedule: the rule expressing profile p's schedule
+ * (lab_mta_exim_rule), unless --exim-retry gave one: then that rule runs
+ * and the comparison with the schedule judges it. */
+static int ex_schedule(void *mta, enum dane_profile p, struct dl_error *err)
+{
+    lab_exim *x = mta;
+    char rule[256];
+    (void)err;
+    if (x->rule_given) {
+        snprintf(x->rule_from, sizeof(x->rule_from), "--exim-retry, compared with the %s schedule",
+                 dane_profile_name(p));
+        return 0;
+    }
+    free(x->rule);
+    x->rule = dl_xstrdup(lab_exim_rule_for(p, rule, sizeof(rule)));
+    snprintf(x->rule_from, sizeof(x->rule_from), "the %s schedule (%s, --schedule)",
+             dane_profile_name(p), dane_retry_source(p));
+    return 0;
+}
+
 /* `exim_dumpdb SPOOL retry`, at most every DUMP_MS or after the mainlog
  * grew (a delivery ended: its retry record changed). */
 static const char *retry_dump(lab_exim *x)
@@ -856,7 +881,8 @@ const struct lab_mta_adapter lab_mta_exim = {
     .flags = ex_flags,
     .usage = "--exim-binary PATH (default: scripts/fetch-exim's); --exim-option "
              "[dnslookup:|remote_smtp:]NAME=VALUE (to test the runner); --exim-retry RULE "
-             "(with --retry; default \"" EXIM_RETRY_DEFAULT "\")",
+             "(with --retry; default \"" EXIM_RETRY_DEFAULT "\", or with --schedule the "
+             "schedule's)",
     .create = ex_create,
     .where = ex_where,
     .version = ex_version,
@@ -865,6 +891,7 @@ const struct lab_mta_adapter lab_mta_exim = {
     .poll = ex_poll,
     .queue_reasons = ex_reasons,
     .retry = ex_retry,
+    .schedule = ex_schedule,
     .next_try = ex_next_try,
     .kick = ex_kick,
     .lifetime = ex_lifetime,

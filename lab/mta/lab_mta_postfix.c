@@ -1,5 +1,7 @@
 #include "lab_mta_postfix.h"
 
+#include "dane_retry.h"
+
 #include "dl_util.h"
 
 #include <errno.h>
@@ -674,6 +676,47 @@ static int pf_kick(void *mta, struct dl_error *err)
     return 0;
 }
 
+/* The first `n` attempt times of Postfix's closest approximation of a
+ * schedule into buf: qmgr defers a message by its age (now minus its
+ * arrival) clamped to minimal_backoff_time..maximal_backoff_time, here the
+ * schedule's first and its longest interval. */
+static void backoff_times(const int64_t *t, size_t m, size_t n, char *buf, size_t len)
+{
+    int64_t lo = t[1] - t[0], hi = lo, at = 0;
+    size_t used = 0;
+    for (size_t k = 1; k + 1 < m; k++)
+        hi = t[k + 1] - t[k] > hi ? t[k + 1] - t[k] : hi;
+    for (size_t k = 0; k < n && used < len; k++) {
+        int64_t delay = at < lo ? lo : at > hi ? hi : at;
+        used += (size_t)snprintf(buf + used, len - used, "%s%lldm", k ? ", " : "",
+                                 (long long)(at / 60));
+        at += delay;
+    }
+}
+
+/* --schedule: refused. Postfix's backoff is not a list of intervals: its
+ * attempts drift away from the schedule's (exchange-online: 0, 15, 30,
+ * 60, 120 minutes against 0, 15, 30, 90, 150), and a comparison would
+ * only report that. The message shows both. */
+static int pf_schedule(void *mta, enum dane_profile p, struct dl_error *err)
+{
+    int64_t t[DANE_RETRY_MAX];
+    size_t m = dane_retry_schedule(p, t, DANE_RETRY_MAX), used = 0;
+    char approx[128], want[128];
+    (void)mta;
+    want[0] = '\0';
+    for (size_t k = 0; k < 5 && k < m && used < sizeof(want); k++)
+        used += (size_t)snprintf(want + used, sizeof(want) - used, "%s%lldm", k ? ", " : "",
+                                 (long long)(t[k] / 60));
+    backoff_times(t, m, 5, approx, sizeof(approx));
+    return dl_error_set(err,
+                        "--schedule %s: Postfix cannot express it: qmgr defers a message by its "
+                        "age clamped to minimal_backoff_time..maximal_backoff_time, not by a list "
+                        "of intervals; its closest setting gives attempts at %s ..., the schedule "
+                        "at %s ... (use mta exim --schedule, whose retry rules can)",
+                        dane_profile_name(p), approx, want);
+}
+
 static long pf_lifetime(void *mta)
 {
     const lab_postfix *p = mta;
@@ -723,6 +766,7 @@ const struct lab_mta_adapter lab_mta_postfix = {
     .poll = pf_poll,
     .queue_reasons = pf_reasons,
     .retry = pf_retry,
+    .schedule = pf_schedule,
     .next_try = pf_next_try,
     .kick = pf_kick,
     .lifetime = pf_lifetime,

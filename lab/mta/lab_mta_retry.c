@@ -45,11 +45,16 @@ static int move_clock(struct lab_mta_retry *r, time_t when, struct dl_error *err
 int lab_mta_retry_prepare(struct lab_mta_retry *r, struct lab_mta_retry_item *items, size_t n,
                           struct dl_error *err)
 {
+    for (size_t i = 0; i < n; i++) /* first: finish restores only what was installed */
+        lab_state_init(&items[i].st);
     if (r->ad->retry == NULL || r->ad->next_try == NULL || r->ad->kick == NULL)
         return dl_error_set(err, "--retry: the %s adapter cannot run on the virtual clock yet",
                             r->ad->name);
-    for (size_t i = 0; i < n; i++)
-        lab_state_init(&items[i].st);
+    if (r->scheduled && r->ad->schedule == NULL)
+        return dl_error_set(err, "--schedule: the %s adapter cannot set the MTA's retry rules",
+                            r->ad->name);
+    if (r->scheduled && r->ad->schedule(r->mta, r->schedule, err) != 0)
+        return -1;
     if ((r->clock = lab_vclock_new(r->env.run_dir, err)) == NULL ||
         move_clock(r, r->env.now, err) != 0 || states_at(r, items, n, 0, err) != 0)
         return -1;
@@ -355,14 +360,20 @@ static enum lab_verdict judge_bounce(const struct lab_mta_retry *r,
     const struct lab_mta_msg *m = it->msg;
     const struct lab_mta_attempt *last = m->n_att ? &m->att[m->n_att - 1] : NULL;
     long life = r->ad->lifetime ? r->ad->lifetime(r->mta) : 0;
-    int64_t after = m->expired - r->env.now;
-    char t[32], action[32], status[16];
+    int64_t after = m->expired - r->env.now, least = LAB_MTA_RETRY_MIN_GIVEUP;
+    char t[32], action[32], status[16], rule[96];
     hm(after, t, sizeof(t));
-    if (after < LAB_MTA_RETRY_MIN_GIVEUP || after < life) {
-        snprintf(why, len,
-                 "returned to the sender at %s, before %s (RFC 5321 4.5.4.1: give up no "
-                 "earlier than 4-5 days; queue lifetime %lds)",
-                 t, after < LAB_MTA_RETRY_MIN_GIVEUP ? "4 days" : "its queue lifetime", life);
+    snprintf(rule, sizeof(rule), "RFC 5321 4.5.4.1: give up no earlier than 4-5 days");
+    if (r->scheduled) { /* the schedule's expiry, within the tolerance */
+        least = dane_retry_expiry(r->schedule) - LAB_MTA_RETRY_TOLERANCE;
+        snprintf(rule, sizeof(rule), "the %s schedule gives up at its last attempt",
+                 dane_profile_name(r->schedule));
+    }
+    if (after < least || after < life) {
+        snprintf(why, len, "returned to the sender at %s, before %s (%s; queue lifetime %lds)", t,
+                 after < least ? (r->scheduled ? "the schedule's expiry" : "4 days")
+                               : "its queue lifetime",
+                 rule, life);
         return LAB_VERDICT_DEVIATION;
     }
     if (it->bounce == NULL) {
@@ -436,6 +447,77 @@ enum lab_verdict lab_mta_retry_judge(const struct lab_mta_retry *r,
     return LAB_VERDICT_DEVIATION;
 }
 
+/* it->sched in words into why. */
+static void sched_text(const struct lab_mta_retry *r, const struct lab_mta_retry_item *it,
+                       char *why, size_t len)
+{
+    const struct dane_retry_deviation *d = &it->sched;
+    const char *name = dane_profile_name(r->schedule);
+    char at[32], due[32], sched[32];
+    if (d->attempt == 0) {
+        snprintf(why, len, "%zu attempts, each within %d s of its planned time (the %s schedule)",
+                 it->msg->n_att, LAB_MTA_RETRY_TOLERANCE, name);
+        return;
+    }
+    hm(d->at < 0 ? 0 : d->at, at, sizeof(at));
+    hm(d->planned < 0 ? 0 : d->planned, due, sizeof(due));
+    hm(d->sched < 0 ? 0 : d->sched, sched, sizeof(sched));
+    if (d->planned < 0)
+        snprintf(why, len, "attempt %zu at %s: the %s schedule ends with attempt %zu", d->attempt,
+                 at, name, d->attempt - 1);
+    else if (d->at < 0)
+        snprintf(why, len,
+                 "returned after attempt %zu: the %s schedule plans attempt %zu at %s (its %s)",
+                 d->attempt - 1, name, d->attempt, due, sched);
+    else
+        snprintf(why, len,
+                 "attempt %zu at %s, planned at %s (tolerance %d s; the %s schedule's %s)",
+                 d->attempt, at, due, LAB_MTA_RETRY_TOLERANCE, name, sched);
+}
+
+bool lab_mta_retry_schedule(const struct lab_mta_retry *r, struct lab_mta_retry_item *it, char *why,
+                            size_t len)
+{
+    const struct lab_mta_msg *m = it->msg;
+    int64_t after[DANE_RETRY_MAX + 1];
+    size_t n = m->n_att < DANE_RETRY_MAX + 1 ? m->n_att : DANE_RETRY_MAX + 1;
+    enum dane_retry_end end = m->status == LAB_MTA_BOUNCED ? DANE_RETRY_END_RETURNED
+                              : m->status == LAB_MTA_SENT  ? DANE_RETRY_END_DELIVERED
+                                                           : DANE_RETRY_END_QUEUED;
+    int departs;
+    for (size_t k = 0; k < n; k++)
+        after[k] = m->att[k].at - r->env.now;
+    departs = dane_retry_compare(r->schedule, after, n, end, LAB_MTA_RETRY_TOLERANCE, &it->sched);
+    sched_text(r, it, why, len);
+    return departs != 0;
+}
+
+/* --schedule: each attempt's planned time (one interval after the
+ * attempt before), and the comparison. */
+static void schedule_json(const struct lab_mta_retry *r, const struct lab_mta_retry_item *it,
+                          json_t *att, json_t *o)
+{
+    const struct lab_mta_msg *m = it->msg;
+    const struct dane_retry_deviation *d = &it->sched;
+    int64_t t[DANE_RETRY_MAX];
+    size_t n = dane_retry_schedule(r->schedule, t, DANE_RETRY_MAX);
+    char why[512], words[160];
+    for (size_t k = 0; k < m->n_att && k < n; k++)
+        json_object_set_new(
+            json_array_get(att, k), "planned",
+            json_integer(k == 0 ? 0
+                                : (json_int_t)(m->att[k - 1].at - r->env.now + t[k] - t[k - 1])));
+    sched_text(r, it, why, sizeof(why));
+    json_object_set_new(
+        o, "schedule",
+        json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:I, s:I, s:I}", "profile",
+                  dane_profile_name(r->schedule), "source", dane_retry_source(r->schedule),
+                  "planned", dane_retry_describe(r->schedule, words, sizeof(words)), "tolerance",
+                  LAB_MTA_RETRY_TOLERANCE, "verdict", d->attempt ? "deviation" : "pass", "why", why,
+                  "attempt", (json_int_t)d->attempt, "at", (json_int_t)d->at, "due",
+                  (json_int_t)d->planned));
+}
+
 static json_t *attempt_json(const struct lab_mta_retry *r, const struct lab_mta_attempt *a)
 {
     char stamp[32];
@@ -469,5 +551,7 @@ json_t *lab_mta_retry_json(const struct lab_mta_retry *r, const struct lab_mta_r
     if (m->expired)
         json_object_set_new(o, "expired_after",
                             json_integer((json_int_t)(m->expired - r->env.now)));
+    if (r->scheduled && o)
+        schedule_json(r, it, att, o);
     return o;
 }

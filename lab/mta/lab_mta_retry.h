@@ -41,10 +41,19 @@
  *              the MTA logged for the last attempt;
  *              still queued when the run ended;
  *   pass       otherwise.
+ *
+ * With a schedule (`--schedule PROFILE`: r->scheduled) the adapter sets
+ * the MTA's retry rules to express that profile's schedule (dane_retry.h;
+ * its `schedule`, Exim only) before `retry`, the give-up is judged
+ * against the schedule's expiry instead of 4 days (the schedule is the
+ * point: exchange-online gives up after 24 h), and the attempts are also
+ * compared with the schedule (lab_mta_retry_schedule): a verdict of its
+ * own, "pass" or "deviation", beside the one above.
  */
 #ifndef LAB_MTA_RETRY_H
 #define LAB_MTA_RETRY_H
 
+#include "dane_retry.h"
 #include "dl_error.h"
 #include "lab_mta_adapter.h"
 #include "lab_state.h"
@@ -58,6 +67,17 @@
 
 #define LAB_MTA_RETRY_MIN_GIVEUP (4 * 86400) /* RFC 5321 4.5.4.1 */
 
+/* --schedule: how far an attempt may be from its planned time, seconds.
+ * The lab starts the MTA's queue run when it moves the clock to the
+ * MTA's next try, and the virtual clock runs at wall speed meanwhile: an
+ * attempt is logged after the queue run's start, its DNS lookups and its
+ * SMTP session (Exim's transport: connect_timeout 5 s, command, data and
+ * final timeouts 10 s each), and the next interval counts from its end
+ * (Exim's retry_update takes the time then). 60 s bounds one such queue
+ * run in the lab. A deployed MTA's queue runner (exim -q30m) would add up
+ * to its interval; the lab's runs start at the due time instead. */
+#define LAB_MTA_RETRY_TOLERANCE 60
+
 /* One message of the run. */
 struct lab_mta_retry_item {
     const struct scen *s;
@@ -70,6 +90,9 @@ struct lab_mta_retry_item {
                                 (0: not known): one that changes with no
                                 attempt read means a log line to wait for */
     char *bounce;            /* the non-delivery report's text, or NULL */
+    /* --schedule: the first attempt departing from it (attempt 0: none),
+     * set by lab_mta_retry_schedule */
+    struct dane_retry_deviation sched;
 };
 
 /* The reference client's outcome for scenario s at virtual time `when`
@@ -87,7 +110,9 @@ struct lab_mta_retry {
     lab_mta_retry_ref_fn *ref;
     void *ref_ctx;
     int timeout_s;
-    double wall; /* seconds the drive took */
+    double wall;                /* seconds the drive took */
+    bool scheduled;             /* --schedule: compared with a profile's schedule */
+    enum dane_profile schedule; /* which */
 };
 
 /* The clock at r->env.now, the states at +0, the adapter configured
@@ -112,10 +137,20 @@ enum lab_verdict lab_mta_retry_judge(const struct lab_mta_retry *r,
                                      const struct lab_arrival *arr, size_t n_arr, char *why,
                                      size_t len);
 
+/* --schedule: compare it->msg's attempts with r->schedule
+ * (dane_retry_compare, tolerance LAB_MTA_RETRY_TOLERANCE; a message
+ * returned must have made the schedule's last attempt, one delivered may
+ * stop early) into it->sched, the result in words into why. Returns true
+ * when an attempt departs (a deviation of the schedule). */
+bool lab_mta_retry_schedule(const struct lab_mta_retry *r, struct lab_mta_retry_item *it, char *why,
+                            size_t len);
+
 /* {"t0", "lifetime", "wall_seconds", "expired_after", "attempts": [{"after",
  * "time", "status", "dsn", "relay", "reason", "auth", "state", "reference":
- * {"delivers", "code", "reason"}}], "bounce": {"received", "status",
- * "action"}}. */
+ * {"delivers", "code", "reason"}, "planned"}], "bounce": {"received",
+ * "status", "action"}, "schedule": {"profile", "source", "planned",
+ * "tolerance", "verdict", "why", "attempt", "at", "due"}}: "planned"
+ * and "schedule" with --schedule only (after lab_mta_retry_schedule). */
 json_t *lab_mta_retry_json(const struct lab_mta_retry *r, const struct lab_mta_retry_item *it);
 
 #endif

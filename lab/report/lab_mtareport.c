@@ -181,7 +181,7 @@ static void after_text(struct dl_buf *b, json_int_t secs)
 /* One line of a --retry attempt (lab_mta_retry_json's "attempts" item):
  * "attempt 3 at +0d01h30 (state 1): deferred 4.7.5 mx1.x.test [none]
  * Server certificate not verified; reference: refuses 4.7.323
- * no-tlsa-match". */
+ * no-tlsa-match", with --schedule "; planned +0d01h30". */
 static void attempt_text(struct dl_buf *b, size_t k, const json_t *a)
 {
     const json_t *ref = json_object_get(a, "reference");
@@ -198,6 +198,10 @@ static void attempt_text(struct dl_buf *b, size_t k, const json_t *a)
     dl_buf_printf(b, "; reference: %s %s %s",
                   json_is_true(json_object_get(ref, "delivers")) ? "delivers" : "refuses",
                   dl_json_str(ref, "code"), dl_json_str(ref, "reason"));
+    if (json_is_integer(json_object_get(a, "planned"))) { /* --schedule */
+        dl_buf_printf(b, "; planned ");
+        after_text(b, json_integer_value(json_object_get(a, "planned")));
+    }
 }
 
 /* Every attempt of a --retry scenario, a line each, each begun by
@@ -224,15 +228,45 @@ static void attempts_text(struct dl_buf *b, const json_t *s, const char *indent)
         else
             dl_buf_printf(b, ": no non-delivery report received\n");
     }
+    if (json_is_object(json_object_get(r, "schedule"))) /* --schedule */
+        dl_buf_printf(b, "%sschedule %s: %s: %s\n", indent,
+                      dl_json_str(json_object_get(r, "schedule"), "profile"),
+                      dl_json_str(json_object_get(r, "schedule"), "verdict"),
+                      dl_json_str(json_object_get(r, "schedule"), "why"));
 }
 
 /* ---- JUnit, TAP, text ---- */
+
+/* --schedule: the attempts departed from the schedule (retry.schedule's
+ * verdict "deviation"), a verdict beside the DANE one. */
+static bool schedule_missed(const json_t *s)
+{
+    const json_t *sc = json_object_get(json_object_get(s, "retry"), "schedule");
+    return strcmp(dl_json_str(sc, "verdict"), "deviation") == 0;
+}
+
+/* How many scenarios whose DANE verdict is pass or known missed their
+ * schedule: JUnit failures too. */
+static size_t schedule_only(const json_t *report, size_t *known)
+{
+    const json_t *s;
+    size_t i, n = 0;
+    *known = 0;
+    json_array_foreach(json_object_get(report, "scenarios"), i, s) {
+        int v = lab_mtareport_scen_verdict(s);
+        if (schedule_missed(s) && (v == LAB_MTA_V_PASS || v == LAB_MTA_V_KNOWN)) {
+            n++;
+            *known += v == LAB_MTA_V_KNOWN;
+        }
+    }
+    return n;
+}
 
 int lab_mtareport_junit(FILE *f, const json_t *report)
 {
     const json_t *sum = json_object_get(report, "summary"), *s;
     const char *mta = dl_json_str(report, "mta");
-    size_t counts[LAB_MTA_V_COUNT], i;
+    size_t counts[LAB_MTA_V_COUNT], i, sched_known, sched = schedule_only(report, &sched_known);
     struct dl_buf att = {0};
     lab_mtareport_count(report, counts, NULL);
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
@@ -241,32 +275,40 @@ int lab_mtareport_junit(FILE *f, const json_t *report)
     lab_xml_escape(f, mta, true);
     fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
             json_array_size(json_object_get(report, "scenarios")),
-            counts[LAB_MTA_V_DEVIATION] + counts[LAB_MTA_V_LEAK], counts[LAB_MTA_V_KNOWN],
+            counts[LAB_MTA_V_DEVIATION] + counts[LAB_MTA_V_LEAK] + sched,
+            counts[LAB_MTA_V_KNOWN] - sched_known,
             json_number_value(json_object_get(sum, "seconds")));
     json_array_foreach(json_object_get(report, "scenarios"), i, s) {
         const json_t *m = json_object_get(s, "mta");
         int v = lab_mtareport_scen_verdict(s);
+        bool missed = schedule_missed(s),
+             failed = missed || (v != LAB_MTA_V_PASS && v != LAB_MTA_V_KNOWN);
         fputs("    <testcase classname=\"", f);
         lab_xml_escape(f, dl_json_str(s, "name"), true);
         fputs("\" name=\"mta-", f);
         lab_xml_escape(f, mta, true);
         fputc('"', f);
         attempts_text(&att, s, "");
-        if (v == LAB_MTA_V_PASS && att.len == 0) {
+        if (v == LAB_MTA_V_PASS && !failed && att.len == 0) {
             fputs("/>\n", f);
             continue;
         }
-        if (v == LAB_MTA_V_PASS) {
+        if (v == LAB_MTA_V_PASS && !failed) {
             fputs(">\n      <system-out>", f);
             lab_xml_escape(f, dl_buf_str(&att), false);
             fputs("</system-out>\n    </testcase>\n", f);
             dl_buf_reset(&att);
             continue;
         }
-        if (v == LAB_MTA_V_KNOWN) {
+        if (v == LAB_MTA_V_KNOWN && !failed) {
             fputs(">\n      <skipped message=\"known deviation: ", f);
             lab_xml_escape(f, dl_json_str(s, "known"), true);
             fputs("\"/>\n      <system-out>", f);
+        } else if (v == LAB_MTA_V_PASS || v == LAB_MTA_V_KNOWN) { /* the schedule alone */
+            const json_t *sc = json_object_get(json_object_get(s, "retry"), "schedule");
+            fputs(">\n      <failure type=\"schedule-deviation\" message=\"", f);
+            lab_xml_escape(f, dl_json_str(sc, "why"), true);
+            fputs("\">", f);
         } else {
             fputs(">\n      <failure type=\"", f);
             lab_xml_escape(f, dl_json_str(s, "verdict"), true);
@@ -287,7 +329,7 @@ int lab_mtareport_junit(FILE *f, const json_t *report)
             fputs("\n", f);
             lab_xml_escape(f, dl_buf_str(&att), false);
         }
-        fputs(v == LAB_MTA_V_KNOWN ? "</system-out>\n" : "</failure>\n", f);
+        fputs(failed ? "</failure>\n" : "</system-out>\n", f);
         fputs("    </testcase>\n", f);
         dl_buf_reset(&att);
     }
@@ -472,7 +514,8 @@ static void kv(FILE *f, const char *key, const char *value, bool code)
     fprintf(f, "%s</td></tr>\n", code ? "</code>" : "");
 }
 
-/* --retry: a row per attempt, and how the message was returned. */
+/* --retry: a row per attempt, how the message was returned, and with
+ * --schedule the comparison with the schedule. */
 static void html_attempts(FILE *f, const json_t *s)
 {
     const json_t *r = json_object_get(s, "retry"), *a, *bounce = json_object_get(r, "bounce");
@@ -513,6 +556,16 @@ static void html_attempts(FILE *f, const json_t *s)
                           dl_json_str(bounce, "action"), dl_json_str(bounce, "status"));
         else
             dl_buf_printf(&b, "; no non-delivery report reached the sender");
+        fputs("<p>", f);
+        lab_htmlpage_esc(f, dl_buf_str(&b));
+        fputs("</p>\n", f);
+    }
+    if (json_is_object(json_object_get(r, "schedule"))) { /* --schedule */
+        const json_t *sc = json_object_get(r, "schedule");
+        dl_buf_reset(&b);
+        dl_buf_printf(&b, "The %s schedule (%s): %s: %s", dl_json_str(sc, "profile"),
+                      dl_json_str(sc, "source"), dl_json_str(sc, "verdict"),
+                      dl_json_str(sc, "why"));
         fputs("<p>", f);
         lab_htmlpage_esc(f, dl_buf_str(&b));
         fputs("</p>\n", f);

@@ -4,7 +4,8 @@
 # the catalogue but timeline-cert-expires (5 days of attempts: 113 of
 # them, about 100 s; like timeline-never-fixed it is left to bench/mta
 # --retry, see danelab(1)); a misconfigured Postfix (maximal_queue_lifetime=0:
-# it gives up at the first DANE failure) is caught. Exim: t_mta_retry_exim.
+# it gives up at the first DANE failure) is caught; --schedule is refused
+# (Postfix's backoff cannot express it). Exim: t_mta_retry_exim.
 . "$(dirname "$0")/lib.sh"
 
 if ! [ -x /usr/sbin/postfix ] || ! id postfix >/dev/null 2>&1; then
@@ -86,6 +87,13 @@ assert s["retry"]["lifetime"] == 0 and s["retry"]["expired_after"] < 60, s["retr
 PY
 check "maximal_queue_lifetime=0: the JUnit failure lists the attempt and the return" \
     grep -Eq '^attempt 1 at \+0d00h00 \(state 0\): bounced.*|^returned at \+0d00h00: non-delivery report Action failed' "$WORK/m.xml"
+"$DANELAB" -r "$RUN" -s "$CAT" mta postfix --retry --schedule exchange-online \
+    --scenario timeline-fault-fixed >"$WORK/s.out" 2>"$WORK/s.err"
+rc=$?
+if [ "$rc" = 2 ]; then ok "--schedule exchange-online: Postfix refused, exit 2"; else
+    not_ok "--schedule exchange-online: Postfix refused, exit 2" "exit $rc: $(cat "$WORK/s.err")"; fi
+check "--schedule exchange-online: the refusal names why, with both lists of attempts" \
+    grep -q "Postfix cannot express it: qmgr defers a message by its age clamped to minimal_backoff_time..maximal_backoff_time.*attempts at 0m, 15m, 30m, 60m, 120m ..., the schedule at 0m, 15m, 30m, 90m, 150m" "$WORK/s.err"
 check "down" "$DANELAB" -r "$RUN" -s "$CAT" down
 
 finish

@@ -7,7 +7,12 @@
 # Exim's 4-day cutoff to its non-delivery report (a known deviation,
 # docs/findings.md 12); a misconfigured Exim that falls back to
 # opportunistic TLS on retry (hosts_try_dane empty once the message is 10
-# minutes old) is caught as a LEAK.
+# minutes old) is caught as a LEAK. --schedule exchange-online: Exim's
+# retry rule built from the seeds' schedule (0, 15 min, 30 min, hourly,
+# the last attempt at 24 h) keeps every attempt within 60 s of it
+# (timeline-never-fixed: 27 attempts, returned at 24 h; timeline-fault-
+# fixed: delivered at 1 h 30), Exim's default rule (--exim-retry) is
+# caught by the comparison, and Postfix is refused in t_mta_retry.
 # ci-sanitizers: skip (the retry runner and the clock run under the sanitizers in t_mta_retry; Exim's log reading is unit-tested under them)
 . "$(dirname "$0")/lib.sh"
 
@@ -30,6 +35,7 @@ check "the catalogue has 6 timeline scenarios" test "$(echo "$names" | wc -l)" =
 CAT="$WORK/catalogue"
 mkdir -p "$CAT"
 grep -l '^timeline:' "$CATALOGUE"/*.yaml | while read -r f; do cp "$f" "$CAT"/; done
+cp "$CATALOGUE/timeline-never-fixed.yaml" "$CAT"/ # --schedule: the whole 24 h
 check "up" "$DANELAB" -r "$RUN" -s "$CAT" up
 # shellcheck disable=SC2086
 "$DANELAB" -r "$RUN" -s "$CAT" mta exim --retry --json $sel >"$WORK/r.json" 2>"$WORK/r.err"
@@ -70,6 +76,43 @@ assert s["why"].startswith("attempt 2 at +0d00h15 delivered to mx1.timeline-faul
 a = s["retry"]["attempts"]
 assert [x["status"] for x in a] == ["deferred", "sent"] and a[1]["auth"] == "unverified", a
 PY
+
+check "--schedule without --retry: exit 2" sh -c \
+    "'$DANELAB' -r '$RUN' -s '$CAT' mta exim --schedule exchange-online --scenario timeline-fault-fixed >/dev/null 2>&1; test \$? = 2"
+"$DANELAB" -r "$RUN" -s "$CAT" mta exim --retry --schedule exchange-online --json \
+    --scenario timeline-never-fixed --scenario timeline-fault-fixed >"$WORK/s.json" 2>"$WORK/s.err"
+rc=$?
+if [ "$rc" = 0 ]; then ok "--schedule exchange-online: exit 0"; else
+    not_ok "--schedule exchange-online: exit 0" "exit $rc: $(cat "$WORK/s.err"; jq -c '.scenarios[] | [.name, .verdict, .why, .retry.schedule]' "$WORK/s.json")"; fi
+check "--schedule exchange-online: Exim's rule from the schedule; never-fixed 27 attempts at the seeds' times, returned at 24 h; fault-fixed delivered at 1 h 30" \
+    python3 - "$WORK/s.json" "$RUN/mta/exim/etc/exim.conf" <<'PY'
+import json, sys
+top = json.load(open(sys.argv[1]))
+assert "F,1350s,15m; F,23h,1h; F,1425m,30m" in open(sys.argv[2]).read()
+assert top["summary"]["schedule_deviations"] == 0, top["summary"]
+s = {x["name"]: x for x in top["scenarios"]}
+plan = [0, 900, 1800] + [1800 + 3600 * k for k in range(1, 24)] + [86400]
+nf = s["timeline-never-fixed"]["retry"]
+a = [x["after"] for x in nf["attempts"]]
+assert len(a) == 27 and all(abs(x - p) <= 27 * 60 for x, p in zip(a, plan)), a
+assert all(abs(x["after"] - x["planned"]) <= 60 for x in nf["attempts"]), nf["attempts"]
+assert nf["schedule"]["verdict"] == "pass" and nf["schedule"]["profile"] == "exchange-online", nf["schedule"]
+assert 86400 - 60 <= nf["expired_after"] <= 86400 + 27 * 60 and nf["bounce"]["action"] == "failed", nf
+assert s["timeline-never-fixed"]["verdict"] == "known", s["timeline-never-fixed"]  # findings.md 12
+ff = s["timeline-fault-fixed"]["retry"]
+assert [x["status"] for x in ff["attempts"]] == ["deferred"] * 3 + ["sent"], ff["attempts"]
+assert abs(ff["attempts"][3]["after"] - 5400) <= 4 * 60 and ff["schedule"]["verdict"] == "pass", ff
+PY
+"$DANELAB" -r "$RUN" -s "$CAT" mta exim --retry --schedule exchange-online \
+    --exim-retry 'F,2h,15m; G,16h,1h,1.5; F,4d,6h' --scenario timeline-fault-fixed \
+    >"$WORK/w.txt" 2>"$WORK/w.err"
+rc=$?
+if [ "$rc" = 1 ]; then ok "--schedule with Exim's default rule: exit 1"; else
+    not_ok "--schedule with Exim's default rule: exit 1" "exit $rc: $(cat "$WORK/w.err" "$WORK/w.txt")"; fi
+check "--schedule with Exim's default rule: DANE pass, the schedule's deviation at attempt 4 (45 min, planned 1 h 30)" \
+    sh -c "grep -q '^pass .*timeline-fault-fixed' '$WORK/w.txt' &&
+        grep -q 'schedule: DEVIATION: attempt 4 at +0d00h4[5-6], planned at +0d01h3[0-1]' '$WORK/w.txt' &&
+        grep -q '1 of 1 scenarios departed from it' '$WORK/w.txt'"
 check "down" "$DANELAB" -r "$RUN" -s "$CAT" down
 
 finish

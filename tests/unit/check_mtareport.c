@@ -163,6 +163,46 @@ START_TEST(join_refuses)
 }
 END_TEST
 
+/* --schedule: a scenario that passes DANE but missed its schedule is a
+ * JUnit failure of type schedule-deviation (so is a known one); the
+ * attempt lines carry the planned times and the schedule's verdict, and
+ * the HTML details say it under the attempts. */
+START_TEST(junit_schedule_deviation)
+{
+    json_t *p = scen("p", "pass", "delivered", NULL), *k = scen("k", "known", "delivered", "K");
+    json_t *r, *sched = json_pack("{s:s, s:s, s:s}", "profile", "exchange-online", "verdict",
+                                  "deviation", "why", "attempt 2 at +0d01h00, planned at +0d00h15");
+    char *x;
+    json_object_set_new(p, "retry",
+                        json_pack("{s:[{s:I, s:I, s:s}], s:O}", "attempts", "after", (json_int_t)0,
+                                  "planned", (json_int_t)0, "status", "deferred", "schedule",
+                                  sched));
+    json_object_set_new(k, "retry", json_pack("{s:[], s:O}", "attempts", "schedule", sched));
+    json_decref(sched);
+    r = report("exim", json_pack("[o, o]", p, k), 1.0);
+    x = written(lab_mtareport_junit, r);
+    ck_assert_ptr_nonnull(strstr(x, "tests=\"2\" failures=\"2\" skipped=\"0\""));
+    ck_assert_uint_eq(count(x, "<failure type=\"schedule-deviation\" message=\"attempt 2 at "
+                               "+0d01h00, planned at +0d00h15\">"),
+                      2);
+    ck_assert_ptr_nonnull(strstr(x, "; planned +0d00h00\n"));
+    ck_assert_ptr_nonnull(strstr(x, "schedule exchange-online: deviation: attempt 2"));
+    free(x);
+    {
+        struct dl_error err;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&text, &len);
+        ck_assert_int_eq(lab_mtareport_html(m, r, NULL, &err), 0);
+        fclose(m);
+        ck_assert_ptr_nonnull(strstr(text, "<p>The exchange-online schedule (): deviation: "
+                                           "attempt 2 at +0d01h00, planned at +0d00h15</p>"));
+        free(text);
+    }
+    json_decref(r);
+}
+END_TEST
+
 START_TEST(junit_tap_text)
 {
     json_t *r = report("postfix",
@@ -347,6 +387,7 @@ Suite *mtareport_suite(void)
     tcase_add_test(pos, verdict_names);
     tcase_add_test(pos, join_sorts_and_counts);
     tcase_add_test(pos, junit_tap_text);
+    tcase_add_test(neg, junit_schedule_deviation);
     tcase_add_test(pos, html_page);
     tcase_add_test(pos, table_text_and_markdown);
     tcase_add_test(pos, table_same_mta_twice);
