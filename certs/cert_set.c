@@ -400,8 +400,7 @@ static int issue(struct job *j, struct dl_error *err)
     int rc;
     if (j->issuer != NULL && entry_key(j->s, j->issuer, err) < 0)
         return dl_error_prefix(err, "certificate '%s': its issuer's key", j->spec->name);
-    j->e->cert =
-        cert_issue(&ip, j->e->key, icert, j->issuer != NULL ? j->issuer->key : NULL, err);
+    j->e->cert = cert_issue(&ip, j->e->key, icert, j->issuer != NULL ? j->issuer->key : NULL, err);
     if (j->e->cert == NULL)
         return -1;
     if ((record = spec_record(j)) == NULL)
