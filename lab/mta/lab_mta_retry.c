@@ -2,6 +2,7 @@
 
 #include "dl_util.h"
 #include "lab_interrupt.h"
+#include "lab_mtareport.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +12,6 @@
 #define KICK_AGAIN_MS 3000 /* a due message not taken yet: ask again */
 #define BOUNCE_WAIT_S 15   /* for a non-delivery report to reach the mailbox */
 #define DUE_WAIT_S    10   /* a queued message past its next try, untried */
-
-static void hm(int64_t secs, char *buf, size_t len);
 
 static bool finished(const struct lab_mta_msg *m)
 {
@@ -144,7 +143,7 @@ static int check_overdue(struct lab_mta_retry *r, const struct lab_mta_retry_ite
     char t[32];
     if (dl_mono() - progress <= DUE_WAIT_S || (it = overdue(r, items, n, &when)) == NULL)
         return 0;
-    hm(when - r->env.now, t, sizeof(t));
+    lab_mtareport_after(t, sizeof(t), (long long)(when - r->env.now));
     return dl_error_set(err,
                         "--retry: %s: queued for its next try at %s on the virtual clock, "
                         "which is past, and not tried within %d s of wall time although its "
@@ -277,12 +276,6 @@ int lab_mta_retry_finish(struct lab_mta_retry *r, struct lab_mta_retry_item *ite
     return rc;
 }
 
-static void hm(int64_t secs, char *buf, size_t len)
-{
-    snprintf(buf, len, "+%lldd%02lldh%02lld", (long long)(secs / 86400),
-             (long long)(secs % 86400 / 3600), (long long)(secs % 3600 / 60));
-}
-
 /* Where an attempt went, for messages. */
 static const char *relay_of(const struct lab_mta_attempt *a)
 {
@@ -301,7 +294,7 @@ static enum lab_verdict judge_attempts(const struct lab_mta_retry *r,
     char t[32];
     for (size_t k = 0; k < m->n_att; k++) {
         const struct lab_mta_attempt *a = &m->att[k];
-        hm(a->at - r->env.now, t, sizeof(t));
+        lab_mtareport_after(t, sizeof(t), (long long)(a->at - r->env.now));
         if (a->status == LAB_MTA_SENT && !a->ref_delivers) {
             snprintf(why, len,
                      "attempt %zu at %s delivered to %s while the reference client refused "
@@ -362,7 +355,7 @@ static enum lab_verdict judge_bounce(const struct lab_mta_retry *r,
     long life = r->ad->lifetime ? r->ad->lifetime(r->mta) : 0;
     int64_t after = m->expired - r->env.now, least = LAB_MTA_RETRY_MIN_GIVEUP;
     char t[32], action[32], status[16], rule[96];
-    hm(after, t, sizeof(t));
+    lab_mtareport_after(t, sizeof(t), (long long)(after));
     snprintf(rule, sizeof(rule), "RFC 5321 4.5.4.1: give up no earlier than 4-5 days");
     if (r->scheduled) { /* the schedule's expiry, within the tolerance */
         least = dane_retry_expiry(r->schedule) - LAB_MTA_RETRY_TOLERANCE;
@@ -459,9 +452,9 @@ static void sched_text(const struct lab_mta_retry *r, const struct lab_mta_retry
                  it->msg->n_att, LAB_MTA_RETRY_TOLERANCE, name);
         return;
     }
-    hm(d->at < 0 ? 0 : d->at, at, sizeof(at));
-    hm(d->planned < 0 ? 0 : d->planned, due, sizeof(due));
-    hm(d->sched < 0 ? 0 : d->sched, sched, sizeof(sched));
+    lab_mtareport_after(at, sizeof(at), (long long)(d->at < 0 ? 0 : d->at));
+    lab_mtareport_after(due, sizeof(due), (long long)(d->planned < 0 ? 0 : d->planned));
+    lab_mtareport_after(sched, sizeof(sched), (long long)(d->sched < 0 ? 0 : d->sched));
     if (d->planned < 0)
         snprintf(why, len, "attempt %zu at %s: the %s schedule ends with attempt %zu", d->attempt,
                  at, name, d->attempt - 1);

@@ -171,11 +171,16 @@ static void stored_text(struct dl_buf *b, const json_t *s)
     }
 }
 
-/* "+1d02h30" of a number of seconds after the first attempt. */
+void lab_mtareport_after(char *buf, size_t len, long long secs)
+{
+    snprintf(buf, len, "+%lldd%02lldh%02lld", secs / 86400, secs % 86400 / 3600, secs % 3600 / 60);
+}
+
 static void after_text(struct dl_buf *b, json_int_t secs)
 {
-    dl_buf_printf(b, "+%lldd%02lldh%02lld", (long long)(secs / 86400),
-                  (long long)(secs % 86400 / 3600), (long long)(secs % 3600 / 60));
+    char t[32];
+    lab_mtareport_after(t, sizeof(t), (long long)secs);
+    dl_buf_printf(b, "%s", t);
 }
 
 /* One line of a --retry attempt (lab_mta_retry_json's "attempts" item):

@@ -46,6 +46,10 @@ enum lab_mta_verdict {
     LAB_MTA_V_COUNT
 };
 
+/* "+1d02h30": `secs` seconds after a --retry run's first attempt, the
+ * form every report and message about attempts uses. */
+void lab_mtareport_after(char *buf, size_t len, long long secs);
+
 /* Whether `report` is a `danelab mta --json` report (it has "mta"). */
 bool lab_mtareport_is_mta(const json_t *report);
 
