@@ -122,8 +122,13 @@ static int loopback_up(struct dl_error *err)
     return 0;
 }
 
-/* Private mounts, a /proc for the new PID namespace, and the lab's
- * resolv.conf where programs look for it. */
+/* Private mounts, a /proc for the new PID namespace, a /dev/shm of the
+ * lab's own, and the lab's resolv.conf where programs look for it.
+ * /dev/shm: libfaketime (the MTAs' virtual clock, lab_vclock) makes a
+ * semaphore and a shared memory object named by each process's PID in
+ * /dev/shm and removes them only at a clean exit; daemons stopped by a
+ * signal leave them. In a tmpfs of the namespace they vanish with the lab
+ * instead of piling up on the host (thousands were found there). */
 static int mounts(struct holder *h, struct dl_error *err)
 {
     char *resolv = dl_xasprintf("%s/etc/resolv.conf", h->a->run_dir);
@@ -132,6 +137,8 @@ static int mounts(struct holder *h, struct dl_error *err)
         rc = dl_error_set(err, "make mounts private: %s", strerror(errno));
     else if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
         rc = dl_error_set(err, "mount /proc: %s", strerror(errno));
+    else if (mount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m") != 0)
+        rc = dl_error_set(err, "mount a tmpfs on /dev/shm: %s", strerror(errno));
     else if (mount(resolv, "/etc/resolv.conf", NULL, MS_BIND, NULL) != 0)
         hlog(h, "warning: cannot show %s as /etc/resolv.conf: %s", resolv, strerror(errno));
     free(resolv);

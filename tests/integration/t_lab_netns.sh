@@ -19,6 +19,16 @@ check_output "the TLSA record of mx1.good.test is secure" '\(secure\)' \
     "$DANELAB" -r "$RUN" exec -- unbound-host -C "$RUN/etc/libunbound.conf" -r -f "$RUN/root.key" -v -t TLSA _25._tcp.mx1.good.test
 check_output "exec shows the lab resolver as /etc/resolv.conf" '^nameserver 127\.53\.0\.53' \
     "$DANELAB" -r "$RUN" exec -- cat /etc/resolv.conf
+# libfaketime's per-process objects (lab_holder.c, mounts) must not reach
+# the host's /dev/shm: the lab's namespace has a tmpfs of its own there
+# (with --no-netns there is no namespace: the host's /dev/shm is the lab's)
+if [ -z "$MODE" ]; then
+    SHM_PROBE="danelab-shm-probe.$$"
+    check "exec writes to a /dev/shm of the lab's own" \
+        "$DANELAB" -r "$RUN" exec -- sh -c "echo x >/dev/shm/$SHM_PROBE && test -s /dev/shm/$SHM_PROBE"
+    check "... which is not the host's" test ! -e "/dev/shm/$SHM_PROBE"
+    rm -f "/dev/shm/$SHM_PROBE"
+fi
 check_status "exec passes the command's exit status" 3 "$DANELAB" -r "$RUN" exec -- sh -c 'exit 3'
 check_output "a second up says the lab is up already (and reloads what changed)" \
     "lab already up \(holder pid [0-9]+\)" "$DANELAB" -r "$RUN" $MODE up
