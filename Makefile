@@ -1,6 +1,7 @@
 # danelab — the single entry point: build, check, install, the lab.
 #
 #   make                 build every command into bin/
+#   make unit            Check unit tests (UNIT_JOBS suites at a time)
 #   make check           Check unit tests, then the integration tests
 #   make SANITIZE=1 check  the same with ASan+UBSan, built into build-san/
 #   make valgrind        unit tests under valgrind (VALGRIND_JOBS suites at a time)
@@ -142,8 +143,11 @@ $(O)/tests/unit/check_main.o: CPPFLAGS += -I$(O)/tests/unit
 $(O)/tests/unit/unit: $(UNIT_OBJS) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
+# unit: one process per suite, UNIT_JOBS at a time (tests/unit/run-suites;
+# logs in $(O)/unit/)
+UNIT_JOBS ?= 2
 unit: $(O)/tests/unit/unit
-	cd tests/unit && ../../$(O)/tests/unit/unit
+	tests/unit/run-suites $(O)/tests/unit/unit $(UNIT_JOBS) $(O)/unit $(SUITES)
 
 # docs/rfc-trace.md: the RFC traceability table (t_trace.sh checks it is
 # up to date); fails when a clause has no scenario or an ID is unknown.
@@ -159,7 +163,7 @@ integration: $(PROGS)
 	DANELAB=$(abspath $(B)/danelab) tests/integration/run -j $(CHECK_JOBS)
 
 check: $(PROGS) $(O)/tests/unit/unit
-	@DANELAB_TEST_JOBS=$(CHECK_JOBS) tests/run-all $(abspath $(O)/tests/unit/unit) $(abspath $(B)/danelab)
+	@DANELAB_TEST_JOBS=$(CHECK_JOBS) UNIT_JOBS=$(UNIT_JOBS) tests/run-all $(abspath $(O)/tests/unit/unit) $(abspath $(B)/danelab) $(abspath $(O)/unit) $(SUITES)
 
 # valgrind: each suite in its own valgrind, VALGRIND_JOBS at a time (one
 # core each); logs in $(O)/valgrind/
@@ -167,7 +171,7 @@ check: $(PROGS) $(O)/tests/unit/unit
 VALGRIND_JOBS ?= 2
 VALGRIND_SUITES ?= $(SUITES)
 valgrind: $(O)/tests/unit/unit
-	tests/unit/valgrind-suites $(O)/tests/unit/unit $(VALGRIND_JOBS) $(O)/valgrind $(VALGRIND_SUITES)
+	tests/unit/run-suites --valgrind $(O)/tests/unit/unit $(VALGRIND_JOBS) $(O)/valgrind $(VALGRIND_SUITES)
 
 print-suites:
 	@echo $(SUITES)
