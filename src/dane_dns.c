@@ -13,7 +13,7 @@
 #define SYSTEM_ANCHOR "/usr/share/dns/root.key"
 
 struct dane_dns {
-    struct ub_ctx *ctx;
+    dane_ub *ub;
     int timeout_ms;
     char via[300]; /* where lookups go, for errors: the resolver, "root hints", ... */
 };
@@ -82,7 +82,7 @@ static int configure(struct ub_ctx *ctx, const struct dane_dns_opts *o, struct d
 dane_dns *dane_dns_new(const struct dane_dns_opts *o, struct dl_error *err)
 {
     dane_dns *d = dl_xcalloc(1, sizeof(*d));
-    if ((d->ctx = dane_ub_ctx_new(err)) == NULL) {
+    if ((d->ub = dane_ub_new(err)) == NULL) {
         free(d);
         return NULL;
     }
@@ -91,7 +91,7 @@ dane_dns *dane_dns_new(const struct dane_dns_opts *o, struct dl_error *err)
              o->resolver     ? o->resolver
              : o->root_hints ? "root hints"
                              : "the resolvers of /etc/resolv.conf");
-    if (configure(d->ctx, o, err) != 0) {
+    if (configure(dane_ub_ctx(d->ub), o, err) != 0) {
         dane_dns_free(d);
         return NULL;
     }
@@ -102,7 +102,7 @@ void dane_dns_free(dane_dns *d)
 {
     if (d == NULL)
         return;
-    dane_ub_ctx_free(d->ctx);
+    dane_ub_free(d->ub);
     free(d);
 }
 
@@ -139,7 +139,7 @@ int dane_dns_lookup(dane_dns *d, const char *name, int type, struct dane_dns_ans
 {
     struct ub_result *r = NULL;
     memset(a, 0, sizeof(*a));
-    if (dane_ub_resolve(d->ctx, name, type, d->timeout_ms, d->via, &r, err) != 0)
+    if (dane_ub_resolve(d->ub, name, type, d->timeout_ms, d->via, &r, err) != 0)
         return dl_error_prefix(err, "lookup failed");
     classify(r, a);
     if (r->canonname && strcasecmp(r->canonname, name) != 0)

@@ -4,9 +4,11 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unbound.h>
 #include <unistd.h>
@@ -26,26 +28,48 @@ static void on_answer(void *arg, int err, struct ub_result *res)
     p->res = res;
 }
 
-/* Whether this process may start a thread: not after it joined another
- * PID namespace with setns() (its own namespace then differs from its
- * children's, and clone(2) refuses CLONE_THREAD with EINVAL). True when
- * /proc cannot tell. */
-static bool can_thread(void)
+enum ub_mode {
+    UB_MODE_UNDECIDED, /* no lookup yet */
+    UB_MODE_THREAD,    /* ub_resolve_async() on the background thread */
+    UB_MODE_SYNC,      /* ub_resolve(): this process cannot start a thread */
+};
+
+struct dane_ub {
+    struct ub_ctx *ctx;
+    enum ub_mode mode;
+    pid_t owner; /* the process whose thread it is (UB_MODE_THREAD) */
+};
+
+static void *probe_thread(void *arg)
 {
-    char own[64], children[64];
-    ssize_t a = readlink("/proc/self/ns/pid", own, sizeof(own) - 1);
-    ssize_t b = readlink("/proc/self/ns/pid_for_children", children, sizeof(children) - 1);
-    if (a <= 0 || b <= 0)
-        return true;
-    own[a] = children[b] = '\0';
-    return strcmp(own, children) == 0;
+    return arg;
 }
 
-struct ub_ctx *dane_ub_ctx_new(struct dl_error *err)
+/* Whether this process can start a thread now: one started and joined,
+ * as libunbound would start its own (pthread_create(), default
+ * attributes), with every signal blocked. The kernel's answer, not a
+ * guess from /proc (dane_ub.h). */
+static bool thread_starts(void)
 {
-    struct ub_ctx *ctx = ub_ctx_create();
+    sigset_t all, old;
+    pthread_t t;
     int rc;
-    if (ctx == NULL) {
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&t, NULL, probe_thread, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0)
+        return false;
+    pthread_join(t, NULL);
+    return true;
+}
+
+dane_ub *dane_ub_new(struct dl_error *err)
+{
+    dane_ub *u = dl_xcalloc(1, sizeof(*u));
+    int rc;
+    if ((u->ctx = ub_ctx_create()) == NULL) {
+        free(u);
         dl_error_set(err, "libunbound: cannot create a context");
         return NULL;
     }
@@ -55,20 +79,35 @@ struct ub_ctx *dane_ub_ctx_new(struct dl_error *err)
      * process, holding every descriptor of ours (a run worker's result
      * pipe among them) until it noticed its parent's death, and it leaves
      * with exit(), running our atexit handlers (the sanitizers' among
-     * them) in a copy of our process. The thread is started by the first
-     * lookup, in the process that looks up (see dane_ub.h). */
-    if (can_thread() && (rc = ub_ctx_async(ctx, 1)) != 0) {
+     * them) in a copy of our process. Said now, before the settings are
+     * final; no thread starts unless ub_resolve_async() is called, which
+     * the first lookup decides (see dane_ub.h). */
+    if ((rc = ub_ctx_async(u->ctx, 1)) != 0) {
         dl_error_set(err, "libunbound: background thread: %s", ub_strerror(rc));
-        ub_ctx_delete(ctx);
+        dane_ub_free(u);
         return NULL;
     }
-    return ctx;
+    return u;
 }
 
-void dane_ub_ctx_free(struct ub_ctx *ctx)
+void dane_ub_free(dane_ub *u)
 {
-    if (ctx != NULL)
-        ub_ctx_delete(ctx); /* stops the thread and joins it */
+    if (u == NULL)
+        return;
+    /* Waits for the thread's goodbye and joins it, when libunbound started
+     * one: only ever after thread_starts() said it could. */
+    ub_ctx_delete(u->ctx);
+    free(u);
+}
+
+struct ub_ctx *dane_ub_ctx(dane_ub *u)
+{
+    return u->ctx;
+}
+
+bool dane_ub_threaded(const dane_ub *u)
+{
+    return u->mode == UB_MODE_THREAD;
 }
 
 static const char *type_name(int type, char *buf, size_t len)
@@ -124,7 +163,7 @@ static int await(struct ub_ctx *ctx, struct pending *p, int64_t deadline, const 
     return 0;
 }
 
-int dane_ub_resolve(struct ub_ctx *ctx, const char *name, int type, int timeout_ms, const char *via,
+int dane_ub_resolve(dane_ub *u, const char *name, int type, int timeout_ms, const char *via,
                     struct ub_result **res, struct dl_error *err)
 {
     struct pending p = {0};
@@ -134,18 +173,27 @@ int dane_ub_resolve(struct ub_ctx *ctx, const char *name, int type, int timeout_
     int64_t deadline = dl_mono_ms() + (timeout_ms > 0 ? timeout_ms : 1);
     int id = 0, rc;
     *res = NULL;
-    if (!can_thread()) {
-        /* No thread possible here (see above): libunbound's synchronous
+    if (u->mode == UB_MODE_UNDECIDED) {
+        u->mode = thread_starts() ? UB_MODE_THREAD : UB_MODE_SYNC;
+        u->owner = getpid();
+    }
+    if (u->mode == UB_MODE_SYNC) {
+        /* No thread possible here (dane_ub.h): libunbound's synchronous
          * lookup, bounded only by libunbound's own retries. */
-        if ((rc = ub_resolve(ctx, name, type, 1 /* IN */, res)) != 0)
+        if ((rc = ub_resolve(u->ctx, name, type, 1 /* IN */, res)) != 0)
             return dl_error_set(err, "%s %s via %s: %s", name, t, via, ub_strerror(rc));
         return 0;
     }
-    if ((rc = submit(ctx, name, type, &p, &id)) != 0)
+    if (getpid() != u->owner)
+        return dl_error_set(err,
+                            "%s %s via %s: the context's thread is in process %ld, not in "
+                            "this one (%ld): make the context after fork()",
+                            name, t, via, (long)u->owner, (long)getpid());
+    if ((rc = submit(u->ctx, name, type, &p, &id)) != 0)
         return dl_error_set(err, "%s %s via %s: %s", name, t, via, ub_strerror(rc));
-    if ((rc = await(ctx, &p, deadline, &why)) != 0) {
+    if ((rc = await(u->ctx, &p, deadline, &why)) != 0) {
         /* Cancelled, on_answer() is never called with &p (on our stack). */
-        ub_cancel(ctx, id);
+        ub_cancel(u->ctx, id);
         if (rc > 0)
             return dl_error_set(err, "%s %s via %s: no answer within %d ms", name, t, via,
                                 timeout_ms);

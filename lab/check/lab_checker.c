@@ -504,8 +504,8 @@ static int check_selected(struct checker *c)
     /* Always in forked workers, --jobs 1 too: this process joined the
      * lab's PID namespace with setns(), and such a process cannot start
      * a thread (clone(2): EINVAL), which the checkers' libunbound
-     * contexts need (dane_ub.h); its children live in that namespace and
-     * can. */
+     * contexts want (dane_ub.h: without one every lookup sets up a whole
+     * libunbound worker); its children live in that namespace and can. */
     struct lab_pool_ops ops = {.setup = checker_setup,
                                .work = check_scenario,
                                .teardown = checker_teardown,

@@ -15,8 +15,8 @@
 #include <unbound.h>
 
 struct lab_dnscheck {
-    struct ub_ctx *ctx; /* Unbound: libunbound in-process */
-    lab_dnsask *ask;    /* another resolver: asked directly */
+    dane_ub *ub;     /* Unbound: libunbound in-process */
+    lab_dnsask *ask; /* another resolver: asked directly */
     enum scen_validator validator;
 };
 
@@ -52,12 +52,12 @@ lab_dnscheck *lab_dnscheck_new(const char *run, struct dl_error *err)
     int rc = -1;
     /* In the process that checks (a run worker, after its fork): the
      * context's thread lives as long as the checker (dane_ub.h). */
-    if ((c->ctx = dane_ub_ctx_new(err)) == NULL)
+    if ((c->ub = dane_ub_new(err)) == NULL)
         rc = -1;
-    else if ((rc = ub_ctx_config(c->ctx, conf)) != 0)
+    else if ((rc = ub_ctx_config(dane_ub_ctx(c->ub), conf)) != 0)
         dl_error_set(err, "%s: %s", conf, ub_strerror(rc));
-    else if (set_opt(c->ctx, "val-log-level:", "2", err) == 0) {
-        rc = ub_ctx_add_ta_file(c->ctx, anchor);
+    else if (set_opt(dane_ub_ctx(c->ub), "val-log-level:", "2", err) == 0) {
+        rc = ub_ctx_add_ta_file(dane_ub_ctx(c->ub), anchor);
         if (rc != 0)
             dl_error_set(err, "%s: %s", anchor, ub_strerror(rc));
     } else
@@ -75,7 +75,7 @@ void lab_dnscheck_free(lab_dnscheck *c)
 {
     if (c == NULL)
         return;
-    dane_ub_ctx_free(c->ctx);
+    dane_ub_free(c->ub);
     lab_dnsask_free(c->ask);
     free(c);
 }
@@ -155,7 +155,7 @@ static int lookup(lab_dnscheck *c, const char *scen, const char *name, int type,
         return 0;
     }
     /* The lab's libunbound iterates from the lab root's hints. */
-    if (dane_ub_resolve(c->ctx, name, type, DANE_DNS_TIMEOUT_MS, "root hints", &res, err) != 0)
+    if (dane_ub_resolve(c->ub, name, type, DANE_DNS_TIMEOUT_MS, "root hints", &res, err) != 0)
         return dl_error_prefix(err, "%s: lookup failed", scen);
     classify(res, r);
     if (res->canonname != NULL && strcasecmp(res->canonname, name) != 0)
