@@ -16,7 +16,7 @@ struct lab_deliver {
     time_t now;
     SSL_CTX *tls;
     dane_dns *resolver; /* made at its first use, in the process that checks */
-    bool fresh_next;    /* the next check gets a new one (after a bogus answer) */
+    char *bogus_scen;   /* a check of this scenario saw bogus records, or NULL */
 };
 
 lab_deliver *lab_deliver_new(const char *run_dir, time_t now, struct dl_error *err)
@@ -39,6 +39,7 @@ void lab_deliver_free(lab_deliver *d)
         return;
     SSL_CTX_free(d->tls);
     dane_dns_free(d->resolver);
+    free(d->bogus_scen);
     free(d->anchor);
     free(d->config);
     free(d);
@@ -122,8 +123,9 @@ static int check_probe(lab_deliver *d, dane_dns *resolver, const struct scen *s,
  * kept for every scenario this process checks (a run worker: after its
  * fork, as dane_ub.h wants), so that its background thread and what it
  * validated once (the lab root's and TLD's keys) serve them all; a new
- * one after a bogus answer (below). NULL on error (err set). */
-static dane_dns *check_resolver(lab_deliver *d, struct dl_error *err)
+ * one for a scenario whose earlier check saw bogus records (below). NULL
+ * on error (err set). */
+static dane_dns *check_resolver(lab_deliver *d, const struct scen *s, struct dl_error *err)
 {
     struct dane_dns_opts dns = {.trust_anchor = d->anchor,
                                 .resolver = d->resolver_addr,
@@ -131,10 +133,10 @@ static dane_dns *check_resolver(lab_deliver *d, struct dl_error *err)
                                 .has_now = true,
                                 .now = d->now,
                                 .timeout_ms = DANE_DNS_TIMEOUT_MS};
-    if (d->resolver != NULL && !d->fresh_next)
+    bool again = d->bogus_scen != NULL && strcmp(d->bogus_scen, s->name) == 0;
+    if (d->resolver != NULL && !again)
         return d->resolver;
     dane_dns_free(d->resolver);
-    d->fresh_next = false;
     d->resolver = dane_dns_new(&dns, err);
     return d->resolver;
 }
@@ -148,16 +150,20 @@ int lab_deliver_check_report(lab_deliver *d, const struct scen *s, enum scen_pro
     int rc = -1;
     memset(r, 0, sizeof(*r));
     r->profile = p;
-    if ((resolver = check_resolver(d, err)) == NULL)
+    if ((resolver = check_resolver(d, s, err)) == NULL)
         return -1;
     if (run_client(d, resolver, s, p, true, &cr, err) != 0)
         return -1;
     /* After a bogus answer the context's key cache holds the zone's key
-     * as bad, and libunbound's reason for the next profile would be "key
-     * ... is marked as invalid" instead of what broke the chain: the next
-     * check gets a fresh context, so each keeps the validator's words. */
-    if (cr.outcome.reason == DANE_R_DNSSEC_BOGUS)
-        d->fresh_next = true;
+     * as bad, and libunbound's reason for this scenario's next profile
+     * would be "key ... is marked as invalid" instead of what broke the
+     * chain: that check gets a fresh context, so each keeps the
+     * validator's words. Other scenarios keep this one: their zones are
+     * their own (the bad key is not on their chains), and a fresh context
+     * validates the root's and the TLD's keys again, the most of a
+     * check's validation work. */
+    free(d->bogus_scen);
+    d->bogus_scen = cr.outcome.reason == DANE_R_DNSSEC_BOGUS ? dl_xstrdup(s->name) : NULL;
     if (rpt != NULL && note_policy(resolver, s, rpt, err) != 0)
         goto out;
     if (rpt != NULL)

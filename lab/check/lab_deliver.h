@@ -11,8 +11,9 @@
  * validation time): each scenario has zones of its own, so what one
  * leaves in the cache (the root's and the TLD's keys, validated once) is
  * what the next would have validated the same way. After bogus records
- * the next check gets a fresh context (libunbound's reason would
- * otherwise become "key ... is marked as invalid"). The context is made
+ * the scenario's next check (its other profile) gets a fresh context
+ * (libunbound's reason would otherwise become "key ... is marked as
+ * invalid"); other scenarios keep it. The context is made
  * at the first check, so a worker makes its own after the fork
  * (dane_ub.h). Must run inside the lab world (lab_world_enter() first).
  */
