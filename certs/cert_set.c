@@ -78,15 +78,34 @@ X509 *cert_set_cert(const cert_set *s, const char *name)
     return e != NULL ? e->cert : NULL;
 }
 
-EVP_PKEY *cert_set_key(const cert_set *s, const char *name)
-{
-    const struct entry *e = entry_find(s, name);
-    return e != NULL ? e->key : NULL;
-}
-
 char *cert_set_path(const cert_set *s, const char *name, const char *suffix)
 {
     return dl_xasprintf("%s/%s.%s", s->dir, name, suffix);
+}
+
+/* The private key of entry e, read from its file at the first use: a
+ * certificate found in the cache needs none (cache_lookup). 0, or -1
+ * with err set when the file is missing or does not parse. */
+static int entry_key(const cert_set *s, struct entry *e, struct dl_error *err)
+{
+    char *path;
+    int rc;
+    if (e->key != NULL)
+        return 0;
+    path = cert_set_path(s, e->name, "key.pem");
+    rc = cert_key_load(path, &e->key, err);
+    if (rc == 0 && e->key == NULL)
+        rc = dl_error_set(err, "%s: missing", path);
+    free(path);
+    return rc;
+}
+
+EVP_PKEY *cert_set_key(const cert_set *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->e[i].name, name) == 0)
+            return entry_key(s, &s->e[i], NULL) == 0 ? s->e[i].key : NULL;
+    return NULL;
 }
 
 /* ---- PEM files ----------------------------------------------------------- */
@@ -271,6 +290,7 @@ char *cert_set_tlsa(const cert_set *s, const char *name, int usage, int selector
 
 /* What building one certificate needs. */
 struct job {
+    const cert_set *s;
     const struct cert_set_params *p;
     const struct cert_spec *spec;
     struct entry *e, *issuer;
@@ -318,20 +338,45 @@ static bool window_ok(const struct job *j, X509 *x)
            time_near(X509_get0_notAfter(x), now + j->spec->not_after, drift);
 }
 
-/* The cached certificate when everything about it still holds (same spec
- * and issuer, matching key, signed by the issuer, window), else NULL. */
+/* What NAME.spec holds: the spec's text, then "key-sha256=HEX" of the
+ * key file's bytes, the key the certificate was issued with. A cached
+ * certificate is thus known to belong to its key without decoding the key
+ * (OpenSSL 3's decoders: most of a warm build's certificate check, with
+ * hundreds of certificates in a catalogue). NULL when the key file
+ * cannot be read. The caller frees it. */
+static char *spec_record(const struct job *j)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    char hex[2 * EVP_MAX_MD_SIZE + 1], *key = NULL, *out = NULL;
+    unsigned int md_len = 0;
+    size_t len = 0;
+    if (dl_read_file(j->key_path, FILE_MAX, &key, &len, NULL) < 0)
+        return NULL;
+    if (EVP_Digest(key, len, md, &md_len, EVP_sha256(), NULL) == 1) {
+        dl_hex(md, md_len, hex);
+        out = dl_xasprintf("%skey-sha256=%s\n", j->text, hex);
+    }
+    OPENSSL_cleanse(key, len);
+    free(key);
+    return out;
+}
+
+/* The cached certificate when everything about it still holds (same spec,
+ * issuer and key file, signed by the issuer, window), else NULL. */
 static X509 *cache_lookup(const struct job *j)
 {
-    char *old = NULL;
-    bool same =
-        dl_read_file(j->spec_path, FILE_MAX, &old, NULL, NULL) == 0 && strcmp(old, j->text) == 0;
+    char *old = NULL, *want = spec_record(j);
+    bool same = want != NULL && dl_read_file(j->spec_path, FILE_MAX, &old, NULL, NULL) == 0 &&
+                strcmp(old, want) == 0;
     X509 *x = same ? cert_read(j->crt_path) : NULL;
     free(old);
-    EVP_PKEY *signer = j->issuer != NULL ? j->issuer->key : j->e->key;
-    if (x != NULL && (X509_check_private_key(x, j->e->key) != 1 || X509_verify(x, signer) != 1 ||
-                      !window_ok(j, x))) {
-        X509_free(x);
-        x = NULL;
+    free(want);
+    if (x != NULL) {
+        EVP_PKEY *signer = X509_get0_pubkey(j->issuer != NULL ? j->issuer->cert : x);
+        if (signer == NULL || X509_verify(x, signer) != 1 || !window_ok(j, x)) {
+            X509_free(x);
+            x = NULL;
+        }
     }
     ERR_clear_error();
     return x;
@@ -351,12 +396,20 @@ static int issue(struct job *j, struct dl_error *err)
                                    .not_before = j->spec->not_before,
                                    .not_after = j->spec->not_after};
     X509 *icert = j->issuer != NULL ? j->issuer->cert : NULL;
-    EVP_PKEY *ikey = j->issuer != NULL ? j->issuer->key : NULL;
-    j->e->cert = cert_issue(&ip, j->e->key, icert, ikey, err);
+    char *record;
+    int rc;
+    if (j->issuer != NULL && entry_key(j->s, j->issuer, err) < 0)
+        return dl_error_prefix(err, "certificate '%s': its issuer's key", j->spec->name);
+    j->e->cert = cert_issue(&ip, j->e->key, icert, j->issuer != NULL ? j->issuer->key : NULL, err);
     if (j->e->cert == NULL)
         return -1;
-    if (write_certs(j->crt_path, &j->e->cert, 1, err) < 0 ||
-        dl_write_file(j->spec_path, j->text, strlen(j->text), 0644, err) < 0)
+    if ((record = spec_record(j)) == NULL)
+        return dl_error_set(err, "certificate '%s': %s: cannot be read back", j->spec->name,
+                            j->key_path);
+    rc = write_certs(j->crt_path, &j->e->cert, 1, err) < 0 ||
+         dl_write_file(j->spec_path, record, strlen(record), 0644, err) < 0;
+    free(record);
+    if (rc)
         return dl_error_prefix(err, "certificate '%s'", j->spec->name);
     j->st->created++;
     return 0;
@@ -365,6 +418,7 @@ static int issue(struct job *j, struct dl_error *err)
 static void job_init(struct job *j, cert_set *s, size_t i, const struct cert_spec *spec)
 {
     char *digest = NULL;
+    j->s = s;
     j->spec = spec;
     j->e = &s->e[i];
     j->issuer = j->e->issuer >= 0 ? &s->e[j->e->issuer] : NULL;
@@ -390,11 +444,11 @@ static void job_clear(struct job *j)
 static int obtain(cert_set *s, struct job *j, struct dl_error *err)
 {
     bool reused = false;
-    if (key_obtain(j, &reused, err) < 0)
-        return dl_error_prefix(err, "certificate '%s': key", j->spec->name);
-    j->e->cert = reused ? cache_lookup(j) : NULL;
+    j->e->cert = cache_lookup(j);
     if (j->e->cert != NULL)
         j->st->cached++;
+    else if (key_obtain(j, &reused, err) < 0)
+        return dl_error_prefix(err, "certificate '%s': key", j->spec->name);
     else if (issue(j, err) < 0)
         return -1;
     return cert_set_write_chain(s, j->spec->name, CERT_CHAIN_SERVED, j->chain_path, err);

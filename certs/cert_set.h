@@ -5,14 +5,17 @@
  * Files in DIR (created 0700), for each certificate NAME:
  *   NAME.key.pem    private key, PEM, 0600
  *   NAME.crt.pem    the certificate, PEM
- *   NAME.spec       the canonical spec it was issued from (cert_spec_text)
+ *   NAME.spec       the canonical spec it was issued from (cert_spec_text),
+ *                   then "key-sha256=" the SHA-256 of NAME.key.pem
  *   NAME.chain.pem  what a server presents: the certificate, then its
  *                   issuers up to, and excluding, the self-signed root
  *                   (just the certificate when it is self-signed)
  * A rebuild re-uses a certificate (no re-issue, files untouched) when its
  * spec text is unchanged (which includes a digest of the issuer's
  * certificate, so a re-issued CA re-issues everything below it), its key
- * and certificate files load and match, and its validity window is within
+ * file is the one it was issued with (NAME.spec's digest: the key is not
+ * decoded), its certificate loads and verifies with its issuer's public
+ * key, and its validity window is within
  * `max_drift` seconds of now+offsets for this build's now. Otherwise it is
  * re-issued, keeping the key when it is of the requested type. A key file
  * that exists but cannot be parsed is an error (keys are never silently
@@ -64,9 +67,10 @@ size_t cert_set_count(const cert_set *s);
 /* Name of the i-th certificate (the order of the specs); borrowed. */
 const char *cert_set_name(const cert_set *s, size_t i);
 
-/* The certificate / private key called `name`, or NULL when there is none.
- * Borrowed: valid until cert_set_free (X509_up_ref / EVP_PKEY_up_ref to
- * keep them longer). */
+/* The certificate / private key called `name`, or NULL when there is none
+ * (a key: or its file no longer loads; a cached certificate's key is read
+ * at this first use). Borrowed: valid until cert_set_free (X509_up_ref /
+ * EVP_PKEY_up_ref to keep them longer). */
 X509 *cert_set_cert(const cert_set *s, const char *name);
 EVP_PKEY *cert_set_key(const cert_set *s, const char *name);
 

@@ -1,5 +1,6 @@
 #include "dane_dns.h"
 
+#include "dane_ub.h"
 #include "dl_util.h"
 
 #include <ctype.h>
@@ -12,7 +13,9 @@
 #define SYSTEM_ANCHOR "/usr/share/dns/root.key"
 
 struct dane_dns {
-    struct ub_ctx *ctx;
+    dane_ub *ub;
+    int timeout_ms;
+    char via[300]; /* where lookups go, for errors: the resolver, "root hints", ... */
 };
 
 const char *dane_dns_verdict_name(enum dane_dns_verdict v)
@@ -79,13 +82,16 @@ static int configure(struct ub_ctx *ctx, const struct dane_dns_opts *o, struct d
 dane_dns *dane_dns_new(const struct dane_dns_opts *o, struct dl_error *err)
 {
     dane_dns *d = dl_xcalloc(1, sizeof(*d));
-    d->ctx = ub_ctx_create();
-    if (d->ctx == NULL) {
-        dl_error_set(err, "cannot create a resolver context");
+    if ((d->ub = dane_ub_new(err)) == NULL) {
         free(d);
         return NULL;
     }
-    if (configure(d->ctx, o, err) != 0) {
+    d->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DANE_DNS_TIMEOUT_MS;
+    snprintf(d->via, sizeof(d->via), "%s",
+             o->resolver     ? o->resolver
+             : o->root_hints ? "root hints"
+                             : "the resolvers of /etc/resolv.conf");
+    if (configure(dane_ub_ctx(d->ub), o, err) != 0) {
         dane_dns_free(d);
         return NULL;
     }
@@ -96,8 +102,7 @@ void dane_dns_free(dane_dns *d)
 {
     if (d == NULL)
         return;
-    if (d->ctx)
-        ub_ctx_delete(d->ctx);
+    dane_ub_free(d->ub);
     free(d);
 }
 
@@ -133,10 +138,9 @@ int dane_dns_lookup(dane_dns *d, const char *name, int type, struct dane_dns_ans
                     struct dl_error *err)
 {
     struct ub_result *r = NULL;
-    int rc = ub_resolve(d->ctx, name, type, 1 /* IN */, &r);
     memset(a, 0, sizeof(*a));
-    if (rc != 0)
-        return dl_error_set(err, "%s: lookup failed: %s", name, ub_strerror(rc));
+    if (dane_ub_resolve(d->ub, name, type, d->timeout_ms, d->via, &r, err) != 0)
+        return dl_error_prefix(err, "lookup failed");
     classify(r, a);
     if (r->canonname && strcasecmp(r->canonname, name) != 0)
         a->canonname = dl_xstrdup(r->canonname);

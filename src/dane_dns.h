@@ -24,7 +24,14 @@ struct dane_dns_opts {
     const char *config;       /* an unbound.conf-style file applied first, or NULL */
     bool has_now;             /* validate as of `now` (1 to 2^31-1); false: the clock */
     time_t now;
+    int timeout_ms; /* the bound of each lookup; 0: DANE_DNS_TIMEOUT_MS */
 };
+
+/* How long one lookup may take before it is an error (dane_dns_lookup()
+ * returns -1: no verdict is made of it). libunbound gives its own answer
+ * (SERVFAIL) for servers that do not answer well before this: the bound
+ * is for a resolver or a machine that is stuck, not for slow DNS. */
+#define DANE_DNS_TIMEOUT_MS 60000
 
 enum dane_dns_verdict {
     DANE_DNS_SECURE,
@@ -60,7 +67,10 @@ dane_dns *dane_dns_new(const struct dane_dns_opts *o, struct dl_error *err);
 void dane_dns_free(dane_dns *d);
 
 /* Look up name/type (RR type number). Returns 0 with *ans filled (whatever
- * the verdict), or -1 when the lookup could not be made at all. The
+ * the verdict), or -1 when the lookup could not be made at all or had no
+ * answer within the bound (err names the resolver, the name, the type).
+ * Each context keeps one background thread (dane_ub.h: make it in the
+ * process that looks up, after any fork). The
  * verdict is the validator's one for the whole answer: through CNAMEs, the
  * final RRset's (canonname says where the CNAMEs led). A query of type
  * CNAME (5) is answered with the alias RRset itself, not followed: its

@@ -501,30 +501,20 @@ static int check_selected(struct checker *c)
         for (size_t i = 0; i < n; i++)
             if (c->o->s->sel[i] && scen_has_retry(scen_catalog_get(c->cat, i)) == (pass == 0))
                 slow_first[m++] = i;
-    if (c->o->jobs <= 1 || c->o->s->n_sel <= 1) {
-        if (checker_setup(c) != 0)
-            rc = 2;
-        for (size_t k = 0; rc == 0 && k < c->o->s->n_sel; k++) {
-            json_t *one;
-            progress(c->on_term, k + 1, c->o->s->n_sel,
-                     scen_catalog_get(c->cat, c->order[k])->name);
-            one = check_scenario(c, c->order[k]);
-            on_done(c, c->order[k], one);
-            json_decref(one);
-        }
-        if (checker_teardown(c) != 0)
-            rc = 2;
-    } else {
-        struct lab_pool_ops ops = {.setup = checker_setup,
-                                   .work = check_scenario,
-                                   .teardown = checker_teardown,
-                                   .done = on_done};
-        int w = lab_pool_run(slow_first, m, c->o->jobs, &ops, c, &err);
-        if (w < 0)
-            dl_err("%s", err.msg);
-        if (w != 0)
-            rc = 2;
-    }
+    /* Always in forked workers, --jobs 1 too: this process joined the
+     * lab's PID namespace with setns(), and such a process cannot start
+     * a thread (clone(2): EINVAL), which the checkers' libunbound
+     * contexts want (dane_ub.h: without one every lookup sets up a whole
+     * libunbound worker); its children live in that namespace and can. */
+    struct lab_pool_ops ops = {.setup = checker_setup,
+                               .work = check_scenario,
+                               .teardown = checker_teardown,
+                               .done = on_done};
+    int w = lab_pool_run(slow_first, m, c->o->jobs > 0 ? c->o->jobs : 1, &ops, c, &err);
+    if (w < 0)
+        dl_err("%s", err.msg);
+    if (w != 0)
+        rc = 2;
     progress(c->on_term, 0, 0, NULL);
     free(slow_first);
     return rc;

@@ -6,8 +6,9 @@
  * (lab_deliver: the reference client in-process against status, code,
  * reason and TLS-RPT type, with --tlsrpt the RFC 8460 report of its
  * sessions) and the retry timelines (lab_timeline). A scenario passes
- * when every check does. In one process or in --jobs worker processes
- * (lab_pool), retry timelines (the slow ones) first; the results are
+ * when every check does. In --jobs worker processes (lab_pool; one
+ * with --jobs 1: see dane_ub.h on threads after setns()), retry
+ * timelines (the slow ones) first; the results are
  * printed in catalogue order as they arrive.
  */
 #ifndef LAB_CHECKER_H

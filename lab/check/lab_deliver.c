@@ -15,8 +15,8 @@ struct lab_deliver {
     char resolver_addr[32];
     time_t now;
     SSL_CTX *tls;
-    const struct scen *resolver_of; /* the scenario `resolver` was made for */
-    dane_dns *resolver;
+    dane_dns *resolver; /* made at its first use, in the process that checks */
+    char *bogus_scen;   /* a check of this scenario saw bogus records, or NULL */
 };
 
 lab_deliver *lab_deliver_new(const char *run_dir, time_t now, struct dl_error *err)
@@ -39,6 +39,7 @@ void lab_deliver_free(lab_deliver *d)
         return;
     SSL_CTX_free(d->tls);
     dane_dns_free(d->resolver);
+    free(d->bogus_scen);
     free(d->anchor);
     free(d->config);
     free(d);
@@ -118,21 +119,25 @@ static int check_probe(lab_deliver *d, dane_dns *resolver, const struct scen *s,
     return 0;
 }
 
-/* The resolver context of scenario s: the one its other profile used, or
- * a fresh one (the previous scenario's freed). NULL on error (err set). */
-static dane_dns *scenario_resolver(lab_deliver *d, const struct scen *s, struct dl_error *err)
+/* The resolver context of this process: made at the first check, then
+ * kept for every scenario this process checks (a run worker: after its
+ * fork, as dane_ub.h wants), so that its background thread and what it
+ * validated once (the lab root's and TLD's keys) serve them all; a new
+ * one for a scenario whose earlier check saw bogus records (below). NULL
+ * on error (err set). */
+static dane_dns *check_resolver(lab_deliver *d, const struct scen *s, struct dl_error *err)
 {
     struct dane_dns_opts dns = {.trust_anchor = d->anchor,
                                 .resolver = d->resolver_addr,
                                 .config = d->config,
                                 .has_now = true,
-                                .now = d->now};
-    if (d->resolver != NULL && d->resolver_of == s)
+                                .now = d->now,
+                                .timeout_ms = DANE_DNS_TIMEOUT_MS};
+    bool again = d->bogus_scen != NULL && strcmp(d->bogus_scen, s->name) == 0;
+    if (d->resolver != NULL && !again)
         return d->resolver;
     dane_dns_free(d->resolver);
-    d->resolver_of = NULL;
-    if ((d->resolver = dane_dns_new(&dns, err)) != NULL)
-        d->resolver_of = s;
+    d->resolver = dane_dns_new(&dns, err);
     return d->resolver;
 }
 
@@ -145,16 +150,20 @@ int lab_deliver_check_report(lab_deliver *d, const struct scen *s, enum scen_pro
     int rc = -1;
     memset(r, 0, sizeof(*r));
     r->profile = p;
-    if ((resolver = scenario_resolver(d, s, err)) == NULL)
+    if ((resolver = check_resolver(d, s, err)) == NULL)
         return -1;
     if (run_client(d, resolver, s, p, true, &cr, err) != 0)
         return -1;
     /* After a bogus answer the context's key cache holds the zone's key
-     * as bad, and libunbound's reason for the next profile would be "key
-     * ... is marked as invalid" instead of what broke the chain: that
-     * profile gets a fresh context, so each keeps the validator's words. */
-    if (cr.outcome.reason == DANE_R_DNSSEC_BOGUS)
-        d->resolver_of = NULL;
+     * as bad, and libunbound's reason for this scenario's next profile
+     * would be "key ... is marked as invalid" instead of what broke the
+     * chain: that check gets a fresh context, so each keeps the
+     * validator's words. Other scenarios keep this one: their zones are
+     * their own (the bad key is not on their chains), and a fresh context
+     * validates the root's and the TLD's keys again, the most of a
+     * check's validation work. */
+    free(d->bogus_scen);
+    d->bogus_scen = cr.outcome.reason == DANE_R_DNSSEC_BOGUS ? dl_xstrdup(s->name) : NULL;
     if (rpt != NULL && note_policy(resolver, s, rpt, err) != 0)
         goto out;
     if (rpt != NULL)

@@ -5,14 +5,17 @@
  * MTA does: fakesmtp stores it) and its outcome must meet one of the
  * profile's accepted outcomes; when the profile also has a `probe:`
  * expectation, a second run that quits before MAIL FROM must meet that
- * one. Each scenario gets a
- * fresh resolver context (nothing cached from another scenario) pointed at
- * the lab's validating Unbound, with the lab trust anchor; its checks
- * under each profile share it (the world does not change between them, so
- * the second finds the answers, and the chain of trust, validated once:
- * half the resolver work of a scenario), unless the first found bogus
- * records (then libunbound's reason would change). Must run inside
- * the lab world (lab_world_enter() first).
+ * one. The checks of one process (a `run --jobs` worker) share one
+ * resolver context, pointed at the lab's validating Unbound with the lab
+ * trust anchor and the same options for every scenario (the run's
+ * validation time): each scenario has zones of its own, so what one
+ * leaves in the cache (the root's and the TLD's keys, validated once) is
+ * what the next would have validated the same way. After bogus records
+ * the scenario's next check (its other profile) gets a fresh context
+ * (libunbound's reason would otherwise become "key ... is marked as
+ * invalid"); other scenarios keep it. The context is made
+ * at the first check, so a worker makes its own after the fork
+ * (dane_ub.h). Must run inside the lab world (lab_world_enter() first).
  */
 #ifndef LAB_DELIVER_H
 #define LAB_DELIVER_H

@@ -1,5 +1,7 @@
 #include "lab_dnscheck.h"
 
+#include "dane_dns.h"
+#include "dane_ub.h"
 #include "dl_ede.h"
 #include "dl_util.h"
 #include "lab_conf.h"
@@ -13,8 +15,8 @@
 #include <unbound.h>
 
 struct lab_dnscheck {
-    struct ub_ctx *ctx; /* Unbound: libunbound in-process */
-    lab_dnsask *ask;    /* another resolver: asked directly */
+    dane_ub *ub;     /* Unbound: libunbound in-process */
+    lab_dnsask *ask; /* another resolver: asked directly */
     enum scen_validator validator;
 };
 
@@ -48,13 +50,14 @@ lab_dnscheck *lab_dnscheck_new(const char *run, struct dl_error *err)
     char *conf = dl_xasprintf("%s/etc/libunbound.conf", run);
     char *anchor = dl_xasprintf("%s/root.key", run);
     int rc = -1;
-    c->ctx = ub_ctx_create();
-    if (c->ctx == NULL)
-        dl_error_set(err, "libunbound: cannot create a context");
-    else if ((rc = ub_ctx_config(c->ctx, conf)) != 0)
+    /* In the process that checks (a run worker, after its fork): the
+     * context's thread lives as long as the checker (dane_ub.h). */
+    if ((c->ub = dane_ub_new(err)) == NULL)
+        rc = -1;
+    else if ((rc = ub_ctx_config(dane_ub_ctx(c->ub), conf)) != 0)
         dl_error_set(err, "%s: %s", conf, ub_strerror(rc));
-    else if (set_opt(c->ctx, "val-log-level:", "2", err) == 0) {
-        rc = ub_ctx_add_ta_file(c->ctx, anchor);
+    else if (set_opt(dane_ub_ctx(c->ub), "val-log-level:", "2", err) == 0) {
+        rc = ub_ctx_add_ta_file(dane_ub_ctx(c->ub), anchor);
         if (rc != 0)
             dl_error_set(err, "%s: %s", anchor, ub_strerror(rc));
     } else
@@ -72,8 +75,7 @@ void lab_dnscheck_free(lab_dnscheck *c)
 {
     if (c == NULL)
         return;
-    if (c->ctx)
-        ub_ctx_delete(c->ctx);
+    dane_ub_free(c->ub);
     lab_dnsask_free(c->ask);
     free(c);
 }
@@ -139,7 +141,6 @@ static int lookup(lab_dnscheck *c, const char *scen, const char *name, int type,
 {
     struct ub_result *res = NULL;
     char *t = ldns_rr_type2str((ldns_rr_type)type);
-    int rc = c->ask ? 0 : ub_resolve(c->ctx, name, type, LDNS_RR_CLASS_IN, &res);
     memset(r, 0, sizeof(*r));
     r->ede = -1;
     snprintf(r->qname, sizeof(r->qname), "%s", name);
@@ -153,9 +154,9 @@ static int lookup(lab_dnscheck *c, const char *scen, const char *name, int type,
         classify_asked(&a, r);
         return 0;
     }
-    if (rc != 0)
-        return dl_error_set(err, "%s: lookup of %s %s failed: %s", scen, name, r->qtype,
-                            ub_strerror(rc));
+    /* The lab's libunbound iterates from the lab root's hints. */
+    if (dane_ub_resolve(c->ub, name, type, DANE_DNS_TIMEOUT_MS, "root hints", &res, err) != 0)
+        return dl_error_prefix(err, "%s: lookup failed", scen);
     classify(res, r);
     if (res->canonname != NULL && strcasecmp(res->canonname, name) != 0)
         snprintf(r->canonname, sizeof(r->canonname), "%s", res->canonname);

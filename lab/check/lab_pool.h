@@ -2,9 +2,10 @@
  * lab_pool: a list of work items (catalogue indexes) run by N forked
  * worker processes, one JSON object back per item (`danelab run --jobs`).
  *
- * Workers are separate processes, so that nothing of one scenario (a
- * resolver's cache, an OpenSSL session, a timeline's installed zones in
- * the checker's memory) can leak into another's result. Items are handed
+ * Workers are separate processes, so that a worker that crashes or hangs
+ * costs only its own items, and the checkers' state (their resolver
+ * contexts with a background thread each, made in `setup`, after the
+ * fork: dane_ub.h) is each worker's own. Items are handed
  * out one at a time from a pipe in the order given (put the longest first),
  * so that a slow item does not hold up a fixed slice. Each result comes
  * back as one line `ITEM<TAB>JSON` on the worker's own pipe; the parent
