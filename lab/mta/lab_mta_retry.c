@@ -118,8 +118,9 @@ struct kicks {
 };
 
 /* Ask the MTA for a queue run. A failure is remembered, not fatal: a
- * queue manager busy for a moment refuses one (Postfix's postkick then
- * dies of SIGPIPE), the next kick or the MTA's own queue run does the
+ * queue manager busy for a moment refuses one (a closed connection:
+ * postkick dies of SIGPIPE, the Postfix adapter's trigger gets EPIPE),
+ * the next kick or the MTA's own queue run does the
  * work, and an MTA that takes no due message at all is caught by
  * check_overdue, which names the failure. */
 static void kick(struct lab_mta_retry *r, struct kicks *k)
