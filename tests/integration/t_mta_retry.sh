@@ -70,6 +70,8 @@ for s in d["scenarios"]:
     rows = div.findall(".//h:table[@class='attempts']/h:tr", ns)
     assert len(rows) == len(att) + 1, (s["name"], len(rows), len(att))
 PY
+check "--html without --schedule: no column planned in the attempts' tables" \
+    python3 "$TESTS_DIR/integration/html_planned.py" "$WORK/r.json" "$WORK/r.html"
 check "Unbound's clock is put back" sh -c "! grep -q val-override-date '$RUN/etc/unbound-clock.conf'"
 
 "$DANELAB" -r "$RUN" -s "$CAT" mta postfix --retry --json --scenario timeline-fault-fixed \

@@ -80,7 +80,8 @@ PY
 check "--schedule without --retry: exit 2" sh -c \
     "'$DANELAB' -r '$RUN' -s '$CAT' mta exim --schedule exchange-online --scenario timeline-fault-fixed >/dev/null 2>&1; test \$? = 2"
 "$DANELAB" -r "$RUN" -s "$CAT" mta exim --retry --schedule exchange-online --json \
-    --scenario timeline-never-fixed --scenario timeline-fault-fixed >"$WORK/s.json" 2>"$WORK/s.err"
+    --scenario timeline-never-fixed --scenario timeline-fault-fixed --html "$WORK/s.html" \
+    >"$WORK/s.json" 2>"$WORK/s.err"
 rc=$?
 if [ "$rc" = 0 ]; then ok "--schedule exchange-online: exit 0"; else
     not_ok "--schedule exchange-online: exit 0" "exit $rc: $(cat "$WORK/s.err"; jq -c '.scenarios[] | [.name, .verdict, .why, .retry.schedule]' "$WORK/s.json")"; fi
@@ -103,9 +104,11 @@ ff = s["timeline-fault-fixed"]["retry"]
 assert [x["status"] for x in ff["attempts"]] == ["deferred"] * 3 + ["sent"], ff["attempts"]
 assert abs(ff["attempts"][3]["after"] - 5400) <= 4 * 60 and ff["schedule"]["verdict"] == "pass", ff
 PY
+check "--schedule: the HTML attempts' tables have a column planned, each cell the JSON's attempts[].planned" \
+    python3 "$TESTS_DIR/integration/html_planned.py" "$WORK/s.json" "$WORK/s.html"
 "$DANELAB" -r "$RUN" -s "$CAT" mta exim --retry --schedule exchange-online \
     --exim-retry 'F,2h,15m; G,16h,1h,1.5; F,4d,6h' --scenario timeline-fault-fixed \
-    >"$WORK/w.txt" 2>"$WORK/w.err"
+    --html "$WORK/w.html" >"$WORK/w.txt" 2>"$WORK/w.err"
 rc=$?
 if [ "$rc" = 1 ]; then ok "--schedule with Exim's default rule: exit 1"; else
     not_ok "--schedule with Exim's default rule: exit 1" "exit $rc: $(cat "$WORK/w.err" "$WORK/w.txt")"; fi
@@ -113,6 +116,16 @@ check "--schedule with Exim's default rule: DANE pass, the schedule's deviation 
     sh -c "grep -q '^pass .*timeline-fault-fixed' '$WORK/w.txt' &&
         grep -q 'schedule: DEVIATION: attempt 4 at +0d00h4[5-6], planned at +0d01h3[0-1]' '$WORK/w.txt' &&
         grep -q '1 of 1 scenarios departed from it' '$WORK/w.txt'"
+check "--schedule with Exim's default rule: in the HTML, attempt 4's planned cell (+0d01h30) is the one marked" \
+    python3 - "$WORK/w.html" <<'PY'
+import re, sys
+import xml.etree.ElementTree as ET
+ns = {"h": "http://www.w3.org/1999/xhtml"}
+rows = ET.parse(sys.argv[1]).getroot().findall(".//h:table[@class='attempts']/h:tr", ns)
+assert [x.text for x in rows[0]][:3] == ["#", "at", "planned"], [x.text for x in rows[0]]
+marked = [r[0].text for r in rows[1:] if r[2].get("class") == "deviation"]
+assert marked == ["4"] and re.match(r"\+0d01h3[01]$", rows[4][2].text), (marked, rows[4][2].text)
+PY
 check "down" "$DANELAB" -r "$RUN" -s "$CAT" down
 
 finish
