@@ -4,6 +4,7 @@
 #include "lab_interrupt.h"
 #include "lab_mtareport.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,6 +337,30 @@ static void dsn_field(const char *text, const char *name, char *buf, size_t len)
         }
 }
 
+/* Whether `text` holds `words` with every run of white space (line
+ * breaks included) in either taken as one space: a report folds a long
+ * Diagnostic-Code (RFC 5322 2.2.3, RFC 3464 2.3.6) and wraps its human
+ * part (Postfix at about 76 columns), so a reason longer than a line is
+ * quoted across lines. */
+static bool quotes(const char *text, const char *words)
+{
+    static const char ws[] = " \t\r\n";
+    for (const char *t = text; *t; t++)
+        for (const char *a = t, *b = words;;) {
+            if (*b == '\0')
+                return true;
+            if (isspace((unsigned char)*a) && isspace((unsigned char)*b)) {
+                a += strspn(a, ws);
+                b += strspn(b, ws);
+            } else if (*a != '\0' && *a == *b) {
+                a++;
+                b++;
+            } else
+                break;
+        }
+    return *words == '\0';
+}
+
 /* The rules about giving up: not before the queue lifetime nor 4 days,
  * and a non-delivery report in the mailbox naming the failure, its
  * Action "failed" (RFC 3464 2.3.3: the MTA has abandoned the message)
@@ -391,7 +416,7 @@ static enum lab_verdict judge_bounce(const struct lab_mta_retry *r,
                  status);
         return LAB_VERDICT_DEVIATION;
     }
-    if (last && last->reason[0] && strstr(it->bounce, last->reason) == NULL) {
+    if (last && last->reason[0] && !quotes(it->bounce, last->reason)) {
         snprintf(why, len, "the non-delivery report does not name the failure (\"%s\")",
                  last->reason);
         return LAB_VERDICT_DEVIATION;
