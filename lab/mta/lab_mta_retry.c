@@ -13,6 +13,7 @@
 #define KICK_AGAIN_MS 3000 /* a due message not taken yet: ask again */
 #define BOUNCE_WAIT_S 15   /* for a non-delivery report to reach the mailbox */
 #define DUE_WAIT_S    10   /* a queued message past its next try, untried */
+#define COALESCE_S    10   /* next tries this close: one clock move (next_move) */
 
 static bool finished(const struct lab_mta_msg *m)
 {
@@ -164,14 +165,21 @@ static int check_overdue(struct lab_mta_retry *r, const struct lab_mta_retry_ite
  * (the clock runs on between moves, and a message due a few seconds after
  * the others is taken in the same queue run) and its log line is not read
  * yet: awaited, so that the attempt is judged in the state it met and not
- * in one installed after it. */
+ * in one installed after it. Next tries within COALESCE_S seconds after
+ * the earliest make one move, to the latest of them: messages queued
+ * together drift apart by a second or two at each attempt (each next try
+ * counts from its own attempt), and one queue run then takes them all
+ * instead of a clock move and a queue run each; the earlier ones are
+ * tried a few seconds late, as a queue manager's periodic scan
+ * (Postfix's queue_run_delay, 300 s) would try them later still, and
+ * each attempt is judged at the time it was made. */
 static int next_move(struct lab_mta_retry *r, struct lab_mta_retry_item *items, size_t n,
                      time_t *when)
 {
+    time_t first = 0, t;
     bool any = false;
     *when = 0;
     for (size_t i = 0; i < n; i++) {
-        time_t t;
         if (finished(items[i].msg))
             continue;
         any = true;
@@ -182,9 +190,14 @@ static int next_move(struct lab_mta_retry *r, struct lab_mta_retry_item *items, 
             items[i].awaiting = true;
             return 0;
         }
-        if (*when == 0 || t < *when)
-            *when = t;
+        if (first == 0 || t < first)
+            first = t;
     }
+    *when = first;
+    for (size_t i = 0; i < n; i++)
+        if (!finished(items[i].msg) && r->ad->next_try(r->mta, items[i].msg, &t) == 1 &&
+            t > *when && t <= first + COALESCE_S)
+            *when = t;
     return any ? 1 : -1;
 }
 
