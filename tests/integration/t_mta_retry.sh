@@ -31,7 +31,10 @@ mkdir -p "$CAT"
 for n in $names; do cp "$CATALOGUE/$n.yaml" "$CAT"/; done
 check "up" "$DANELAB" -r "$RUN" -s "$CAT" up
 # shellcheck disable=SC2086
-"$DANELAB" -r "$RUN" -s "$CAT" mta postfix --retry --json $sel --junit "$WORK/r.xml" \
+# --timeout 300: three 5-day queues (113 attempts each) take 35-55 s of
+# wall time at a load of 6-11; the default 120 s bound left little margin
+# under CI's sanitizers.
+"$DANELAB" -r "$RUN" -s "$CAT" mta postfix --retry --timeout 300 --json $sel --junit "$WORK/r.xml" \
     --html "$WORK/r.html" >"$WORK/r.json" 2>"$WORK/r.err"
 rc=$?
 if [ "$rc" = 0 ]; then ok "--retry: the 8 timeline scenarios pass"; else
