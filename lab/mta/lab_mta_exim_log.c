@@ -231,6 +231,7 @@ static bool key_names(const char *key, const char *domain)
 
 int lab_exim_retry_next(const char *text, const char *domain, time_t *when)
 {
+    time_t route = 0; /* the latest routing (R:) next try, 0: none */
     int found = 0;
     for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
         const char *times = strchr(l, '\n');
@@ -249,8 +250,16 @@ int lab_exim_retry_next(const char *text, const char *domain, time_t *when)
             strptime(p, "%d-%b-%Y %H:%M:%S", &tm) == NULL)
             continue;
         t = timegm(&tm);
+        if (strncmp(l + 2, "R:", 2) == 0) {
+            route = t > route ? t : route;
+            continue;
+        }
         if (!found || t < *when)
             *when = t;
+        found = 1;
+    }
+    if (route != 0 && (!found || *when < route)) {
+        *when = route;
         found = 1;
     }
     return found;

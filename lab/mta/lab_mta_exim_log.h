@@ -32,12 +32,16 @@ void lab_exim_log_line(const char *line, struct lab_mta_msg *msgs, size_t n);
  * names a host (H=) it tried. */
 void lab_exim_log_retry_line(const char *line, struct lab_mta_msg *msgs, size_t n);
 
-/* --retry: the earliest next-try time among the retry records of `text`,
- * the output of `exim_dumpdb SPOOL retry` (Exim 4.96: "  KEY ERRNO MORE
- * TEXT", then "FIRST-FAILED  LAST-TRY  NEXT-TRY [*]", each
- * "DD-Mon-YYYY HH:MM:SS" in UTC), whose key names `domain` or a host
- * under it (R:DOMAIN, T:mx1.DOMAIN:ADDRESS, with a message ID after it or
- * not), into *when: 1; 0 when there is none. */
+/* --retry: the next try of a message to `domain` from the retry records
+ * of `text`, the output of `exim_dumpdb SPOOL retry` (Exim 4.96: "  KEY
+ * ERRNO MORE TEXT", then "FIRST-FAILED  LAST-TRY  NEXT-TRY [*]", each
+ * "DD-Mon-YYYY HH:MM:SS" in UTC) whose key names `domain` or a host under
+ * it (R:DOMAIN, T:mx1.DOMAIN:ADDRESS, with a message ID after it or not):
+ * the earliest of the hosts' (T:) next tries, but no earlier than the
+ * domain's routing record's (R:) when there is one: Exim routes the
+ * address before it looks at a host, and skips it ("retry time not
+ * reached") while routing is deferred, whatever the older host records
+ * say. Into *when: 1; 0 when there is none. */
 int lab_exim_retry_next(const char *text, const char *domain, time_t *when);
 
 #endif

@@ -4,6 +4,7 @@
 #include "lab_interrupt.h"
 #include "lab_mtareport.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #define KICK_AGAIN_MS 3000 /* a due message not taken yet: ask again */
 #define BOUNCE_WAIT_S 15   /* for a non-delivery report to reach the mailbox */
 #define DUE_WAIT_S    10   /* a queued message past its next try, untried */
+#define COALESCE_S    10   /* next tries this close: one clock move (next_move) */
 
 static bool finished(const struct lab_mta_msg *m)
 {
@@ -118,8 +120,9 @@ struct kicks {
 };
 
 /* Ask the MTA for a queue run. A failure is remembered, not fatal: a
- * queue manager busy for a moment refuses one (Postfix's postkick then
- * dies of SIGPIPE), the next kick or the MTA's own queue run does the
+ * queue manager busy for a moment refuses one (a closed connection:
+ * postkick dies of SIGPIPE, the Postfix adapter's trigger gets EPIPE),
+ * the next kick or the MTA's own queue run does the
  * work, and an MTA that takes no due message at all is caught by
  * check_overdue, which names the failure. */
 static void kick(struct lab_mta_retry *r, struct kicks *k)
@@ -162,14 +165,21 @@ static int check_overdue(struct lab_mta_retry *r, const struct lab_mta_retry_ite
  * (the clock runs on between moves, and a message due a few seconds after
  * the others is taken in the same queue run) and its log line is not read
  * yet: awaited, so that the attempt is judged in the state it met and not
- * in one installed after it. */
+ * in one installed after it. Next tries within COALESCE_S seconds after
+ * the earliest make one move, to the latest of them: messages queued
+ * together drift apart by a second or two at each attempt (each next try
+ * counts from its own attempt), and one queue run then takes them all
+ * instead of a clock move and a queue run each; the earlier ones are
+ * tried a few seconds late, as a queue manager's periodic scan
+ * (Postfix's queue_run_delay, 300 s) would try them later still, and
+ * each attempt is judged at the time it was made. */
 static int next_move(struct lab_mta_retry *r, struct lab_mta_retry_item *items, size_t n,
                      time_t *when)
 {
+    time_t first = 0, t;
     bool any = false;
     *when = 0;
     for (size_t i = 0; i < n; i++) {
-        time_t t;
         if (finished(items[i].msg))
             continue;
         any = true;
@@ -180,9 +190,14 @@ static int next_move(struct lab_mta_retry *r, struct lab_mta_retry_item *items, 
             items[i].awaiting = true;
             return 0;
         }
-        if (*when == 0 || t < *when)
-            *when = t;
+        if (first == 0 || t < first)
+            first = t;
     }
+    *when = first;
+    for (size_t i = 0; i < n; i++)
+        if (!finished(items[i].msg) && r->ad->next_try(r->mta, items[i].msg, &t) == 1 &&
+            t > *when && t <= first + COALESCE_S)
+            *when = t;
     return any ? 1 : -1;
 }
 
@@ -335,6 +350,30 @@ static void dsn_field(const char *text, const char *name, char *buf, size_t len)
         }
 }
 
+/* Whether `text` holds `words` with every run of white space (line
+ * breaks included) in either taken as one space: a report folds a long
+ * Diagnostic-Code (RFC 5322 2.2.3, RFC 3464 2.3.6) and wraps its human
+ * part (Postfix at about 76 columns), so a reason longer than a line is
+ * quoted across lines. */
+static bool quotes(const char *text, const char *words)
+{
+    static const char ws[] = " \t\r\n";
+    for (const char *t = text; *t; t++)
+        for (const char *a = t, *b = words;;) {
+            if (*b == '\0')
+                return true;
+            if (isspace((unsigned char)*a) && isspace((unsigned char)*b)) {
+                a += strspn(a, ws);
+                b += strspn(b, ws);
+            } else if (*a != '\0' && *a == *b) {
+                a++;
+                b++;
+            } else
+                break;
+        }
+    return *words == '\0';
+}
+
 /* The rules about giving up: not before the queue lifetime nor 4 days,
  * and a non-delivery report in the mailbox naming the failure, its
  * Action "failed" (RFC 3464 2.3.3: the MTA has abandoned the message)
@@ -390,7 +429,7 @@ static enum lab_verdict judge_bounce(const struct lab_mta_retry *r,
                  status);
         return LAB_VERDICT_DEVIATION;
     }
-    if (last && last->reason[0] && strstr(it->bounce, last->reason) == NULL) {
+    if (last && last->reason[0] && !quotes(it->bounce, last->reason)) {
         snprintf(why, len, "the non-delivery report does not name the failure (\"%s\")",
                  last->reason);
         return LAB_VERDICT_DEVIATION;

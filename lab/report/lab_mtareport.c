@@ -519,25 +519,42 @@ static void kv(FILE *f, const char *key, const char *value, bool code)
     fprintf(f, "%s</td></tr>\n", code ? "</code>" : "");
 }
 
+/* --schedule: attempt k's (0-based) planned time after the first, from
+ * its "planned" ("" for one past the schedule's end), in the class
+ * "deviation" when it is the attempt that departs (schedule.attempt). */
+static void html_planned(FILE *f, struct dl_buf *b, const json_t *sched, const json_t *a, size_t k)
+{
+    bool departs = (json_int_t)(k + 1) == json_integer_value(json_object_get(sched, "attempt"));
+    dl_buf_reset(b);
+    if (json_is_integer(json_object_get(a, "planned")))
+        after_text(b, json_integer_value(json_object_get(a, "planned")));
+    lab_htmlpage_td(f, departs ? "deviation" : "", dl_buf_str(b));
+}
+
 /* --retry: a row per attempt, how the message was returned, and with
- * --schedule the comparison with the schedule. */
+ * --schedule each attempt's planned time (a column "planned") and the
+ * comparison with the schedule under the table. */
 static void html_attempts(FILE *f, const json_t *s)
 {
     const json_t *r = json_object_get(s, "retry"), *a, *bounce = json_object_get(r, "bounce");
+    const json_t *sched = json_object_get(r, "schedule");
     struct dl_buf b = {0};
     size_t k;
     if (!json_is_object(r))
         return;
-    fputs("<h4>Attempts on the virtual clock</h4>\n<table class=\"attempts\">\n<tr><th>#</th>"
-          "<th>at</th><th>state</th><th>status</th><th>DSN</th><th>relay</th>"
-          "<th>authentication</th><th>reason</th><th>reference client</th></tr>\n",
-          f);
+    fprintf(f,
+            "<h4>Attempts on the virtual clock</h4>\n<table class=\"attempts\">\n<tr><th>#</th>"
+            "<th>at</th>%s<th>state</th><th>status</th><th>DSN</th><th>relay</th>"
+            "<th>authentication</th><th>reason</th><th>reference client</th></tr>\n",
+            json_is_object(sched) ? "<th>planned</th>" : "");
     json_array_foreach(json_object_get(r, "attempts"), k, a) {
         const json_t *ref = json_object_get(a, "reference");
         fprintf(f, "<tr><td>%zu</td>", k + 1);
         dl_buf_reset(&b);
         after_text(&b, json_integer_value(json_object_get(a, "after")));
         lab_htmlpage_td(f, "", dl_buf_str(&b));
+        if (json_is_object(sched))
+            html_planned(f, &b, sched, a, k);
         fprintf(f, "<td>%lld</td>", (long long)json_integer_value(json_object_get(a, "state")));
         lab_htmlpage_td(f, "", dl_json_str(a, "status"));
         lab_htmlpage_td(f, "", dl_json_str(a, "dsn"));
@@ -565,12 +582,11 @@ static void html_attempts(FILE *f, const json_t *s)
         lab_htmlpage_esc(f, dl_buf_str(&b));
         fputs("</p>\n", f);
     }
-    if (json_is_object(json_object_get(r, "schedule"))) { /* --schedule */
-        const json_t *sc = json_object_get(r, "schedule");
+    if (json_is_object(sched)) { /* --schedule */
         dl_buf_reset(&b);
-        dl_buf_printf(&b, "The %s schedule (%s): %s: %s", dl_json_str(sc, "profile"),
-                      dl_json_str(sc, "source"), dl_json_str(sc, "verdict"),
-                      dl_json_str(sc, "why"));
+        dl_buf_printf(&b, "The %s schedule (%s): %s: %s", dl_json_str(sched, "profile"),
+                      dl_json_str(sched, "source"), dl_json_str(sched, "verdict"),
+                      dl_json_str(sched, "why"));
         fputs("<p>", f);
         lab_htmlpage_esc(f, dl_buf_str(&b));
         fputs("</p>\n", f);

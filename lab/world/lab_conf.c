@@ -145,7 +145,14 @@ static void unbound_common(struct dl_buf *b, const char *addr, const char *addr6
                   "    # test. is a reserved TLD (RFC 6761) that Unbound answers locally\n"
                   "    # by default; the lab serves it for real\n"
                   "    local-zone: \"test.\" nodefault\n"
-                  "    minimal-responses: no\n",
+                  "    minimal-responses: no\n"
+                  "    # 1024 source ports, not the 60000 or so of the default: Unbound\n"
+                  "    # shuffles the permitted ports at each start and reload, one\n"
+                  "    # getrandom() call each with glibc 2.36's arc4random, 0.2-0.3 s\n"
+                  "    # of CPU per reload, and `mta --retry` reloads at every clock move\n"
+                  "    # (lab_vclock); spoofed answers are no threat in the lab\n"
+                  "    outgoing-port-avoid: 0-65535\n"
+                  "    outgoing-port-permit: 49152-50175\n",
                   addr, LAB_DNS_PORT, run, run);
 }
 

@@ -6,7 +6,9 @@
 # (the adapter terminates what the start command left running), and the
 # errors of bad templates. --retry: the same templates on the virtual
 # clock (two timelines: deferred, then delivered at Postfix's first retry
-# after the fix) and a wrapper whose daemons ignore the clock, caught.
+# after the fix; a fault never fixed: returned after Postfix's 5-day
+# lifetime, the sender's non-delivery report read and judged) and a
+# wrapper whose daemons ignore the clock, caught.
 . "$(dirname "$0")/lib.sh"
 
 if ! [ -x /usr/sbin/postfix ] || ! id postfix >/dev/null 2>&1; then
@@ -135,6 +137,36 @@ assert a[-1]["reason"].startswith("250 ") and a[-2]["dsn"].startswith("4."), a
 assert s["retry"]["lifetime"] == 5 * 86400, s["retry"]
 PY
 no_postfix_left "--retry: no Postfix left running"
+# --retry to the end of Postfix's queue life through the templates: a TLSA
+# mismatch never fixed, Postfix's backoff capped at one day (an argument
+# of postfix-start.sh) so that its default 5-day lifetime takes 15
+# attempts: returned after 5 days, the non-delivery report read from the
+# sender's maildir and judged (Action failed, Status 4.7.5, the last
+# attempt's reason quoted); bounded by --timeout (a message still queued
+# then is a deviation).
+t0=$(date +%s)
+"$DANELAB" -r "$RUN" mta command --retry --timeout 120 --start "$START maximal_backoff_time=1d" \
+    --inject "$INJECT" --status "$STATUS" --stop "$STOP" --kick "$KICK" --queue-lifetime 5d \
+    --scenario timeline-never-fixed --json >"$WORK/gu.json" 2>"$WORK/gu.err"
+rc=$?
+t1=$(date +%s)
+if [ "$rc" = 0 ]; then ok "--retry to the give-up (Postfix templates): exit 0, in $((t1 - t0)) s"; else
+    not_ok "--retry to the give-up (Postfix templates): exit 0" "exit $rc: $(cat "$WORK/gu.err"; jq -c '.scenarios[] | [.name, .verdict, .why]' "$WORK/gu.json")"; fi
+check "--retry to the give-up: deferred at each attempt, returned after 5 days, the sender's report read and judged (Action failed, Status 4.7.5)" \
+    python3 - "$WORK/gu.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))["scenarios"][0]
+r = s["retry"]
+assert s["name"] == "timeline-never-fixed" and s["verdict"] == "pass", (s["verdict"], s["why"])
+a = r["attempts"]
+assert 10 <= len(a) <= 20 and all(x["status"] == "deferred" for x in a), [x["status"] for x in a]
+assert all(x["reference"]["delivers"] is False for x in a), a
+assert r["lifetime"] == 5 * 86400 and r["expired_after"] >= 5 * 86400, (r["lifetime"], r["expired_after"])
+assert r["bounce"] == {"received": True, "status": "4.7.5", "action": "failed"}, r["bounce"]
+assert s["why"].startswith("deferred %d times, returned at +5d" % len(a)), s["why"]
+assert "Action failed, Status 4.7.5 (Server certificate not verified)" in s["why"], s["why"]
+PY
+no_postfix_left "--retry to the give-up: no Postfix left running"
 check "--retry: Unbound's clock is put back" sh -c "! grep -q val-override-date '$RUN/etc/unbound-clock.conf'"
 
 # A wrapper whose daemons ignore the virtual clock (its import_environment

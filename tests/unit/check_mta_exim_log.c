@@ -250,6 +250,23 @@ START_TEST(retry_next_from_dumpdb)
 }
 END_TEST
 
+/* A routing record (R:) of the domain, later than its hosts' (the DNS
+ * failed after the hosts' failures): the message waits for it (Exim logs
+ * "retry time not reached" for the routing); alone, it is the next try. */
+START_TEST(retry_next_routing_first)
+{
+    static const char dump[] = "  T:mx1.a.test:127.25.1.1 -36 0 DANE error\n"
+                               "05-Dec-2026 22:59:45  05-Dec-2026 23:14:46  05-Dec-2026 23:29:46\n"
+                               "  R:a.test -1 0 host lookup did not complete\n"
+                               "05-Dec-2026 23:40:00  05-Dec-2026 23:40:00  06-Dec-2026 00:40:00\n";
+    time_t when = 0;
+    ck_assert_int_eq(lab_exim_retry_next(dump, "a.test", &when), 1);
+    ck_assert_int_eq(when, 1796517600); /* 06-Dec-2026 00:40:00 UTC */
+    ck_assert_int_eq(lab_exim_retry_next(strstr(dump, "  R:"), "a.test", &when), 1);
+    ck_assert_int_eq(when, 1796517600);
+}
+END_TEST
+
 Suite *mta_exim_log_suite(void)
 {
     Suite *s = suite_create("mta_exim_log");
@@ -264,6 +281,7 @@ Suite *mta_exim_log_suite(void)
     tcase_add_test(pos, retry_attempts);
     tcase_add_test(neg, retry_expired);
     tcase_add_test(pos, retry_next_from_dumpdb);
+    tcase_add_test(pos, retry_next_routing_first);
     suite_add_tcase(s, pos);
     suite_add_tcase(s, neg);
     return s;

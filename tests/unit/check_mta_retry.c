@@ -60,6 +60,34 @@ START_TEST(failed_with_class_4_or_5_passes)
 }
 END_TEST
 
+/* A reason longer than a line is quoted across lines: the report folds
+ * its Diagnostic-Code and wraps its human part (Postfix's, for a DNS
+ * failure); the words must still be the same. */
+START_TEST(folded_reason_is_quoted)
+{
+    static const char reason[] = "Host or domain name not found. Name service error for "
+                                 "name=x.test type=MX: Host not found, try again";
+    struct lab_mta_attempt att[1] = {{.at = T0, .status = LAB_MTA_DEFERRED}};
+    struct lab_mta_msg msg = {
+        .status = LAB_MTA_BOUNCED, .att = att, .n_att = 1, .expired = T0 + 5 * 86400};
+    struct lab_mta_retry r = {.ad = &fake, .env = {.now = T0}};
+    struct lab_mta_retry_item it = {
+        .msg = &msg,
+        .bounce = "Action: failed\nStatus: 4.4.3\n"
+                  "Diagnostic-Code: X-Postfix; Host or domain name not found. Name service "
+                  "error\n    for name=x.test type=MX: Host not found, try again\n"};
+    char why[512];
+    snprintf(att[0].reason, sizeof(att[0].reason), "%s", reason);
+    ck_assert_int_eq(lab_mta_retry_judge(&r, &it, NULL, 0, why, sizeof(why)), LAB_VERDICT_PASS);
+    it.bounce = "Action: failed\nStatus: 4.4.3\n"
+                "Diagnostic-Code: X-Postfix; Host or domain name not found. Name service "
+                "error\n    for name=y.test type=MX: Host not found, try again\n";
+    ck_assert_int_eq(lab_mta_retry_judge(&r, &it, NULL, 0, why, sizeof(why)),
+                     LAB_VERDICT_DEVIATION);
+    ck_assert_msg(strstr(why, "does not name the failure") != NULL, "%s", why);
+}
+END_TEST
+
 /* Another Action, a 2.x.x Status, no report, a report that does not name
  * the failure: deviations. */
 START_TEST(bad_report_is_a_deviation)
@@ -295,6 +323,7 @@ Suite *mta_retry_suite(void)
     Suite *s = suite_create("mta_retry");
     TCase *pos = tcase_create("positive"), *neg = tcase_create("negative");
     tcase_add_test(pos, failed_with_class_4_or_5_passes);
+    tcase_add_test(pos, folded_reason_is_quoted);
     tcase_add_test(neg, bad_report_is_a_deviation);
     tcase_add_test(neg, early_give_up_is_a_deviation);
     tcase_add_test(neg, attempts_against_the_reference);

@@ -166,17 +166,20 @@ END_TEST
 /* --schedule: a scenario that passes DANE but missed its schedule is a
  * JUnit failure of type schedule-deviation (so is a known one); the
  * attempt lines carry the planned times and the schedule's verdict, and
- * the HTML details say it under the attempts. */
+ * in the HTML details the attempts' table has a column "planned" (the
+ * departing attempt's cell marked) and the verdict is said under it. */
 START_TEST(junit_schedule_deviation)
 {
     json_t *p = scen("p", "pass", "delivered", NULL), *k = scen("k", "known", "delivered", "K");
-    json_t *r, *sched = json_pack("{s:s, s:s, s:s}", "profile", "exchange-online", "verdict",
-                                  "deviation", "why", "attempt 2 at +0d01h00, planned at +0d00h15");
+    json_t *r, *sched = json_pack("{s:s, s:s, s:s, s:I}", "profile", "exchange-online", "verdict",
+                                  "deviation", "why", "attempt 2 at +0d01h00, planned at +0d00h15",
+                                  "attempt", (json_int_t)2);
     char *x;
     json_object_set_new(p, "retry",
-                        json_pack("{s:[{s:I, s:I, s:s}], s:O}", "attempts", "after", (json_int_t)0,
-                                  "planned", (json_int_t)0, "status", "deferred", "schedule",
-                                  sched));
+                        json_pack("{s:[{s:I, s:I, s:s}, {s:I, s:I, s:s}], s:O}", "attempts",
+                                  "after", (json_int_t)0, "planned", (json_int_t)0, "status",
+                                  "deferred", "after", (json_int_t)3600, "planned", (json_int_t)900,
+                                  "status", "deferred", "schedule", sched));
     json_object_set_new(k, "retry", json_pack("{s:[], s:O}", "attempts", "schedule", sched));
     json_decref(sched);
     r = report("exim", json_pack("[o, o]", p, k), 1.0);
@@ -197,6 +200,10 @@ START_TEST(junit_schedule_deviation)
         fclose(m);
         ck_assert_ptr_nonnull(strstr(text, "<p>The exchange-online schedule (): deviation: "
                                            "attempt 2 at +0d01h00, planned at +0d00h15</p>"));
+        ck_assert_ptr_nonnull(strstr(text, "<tr><th>#</th><th>at</th><th>planned</th>"));
+        ck_assert_ptr_nonnull(strstr(text, "<tr><td>1</td><td>+0d00h00</td><td>+0d00h00</td><td>"));
+        ck_assert_ptr_nonnull(strstr(
+            text, "<tr><td>2</td><td>+0d01h00</td><td class=\"deviation\">+0d00h15</td><td>"));
         free(text);
     }
     json_decref(r);

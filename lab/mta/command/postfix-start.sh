@@ -10,9 +10,22 @@
 # imported into every Postfix daemon (import_environment: the postfix
 # command and master pass on nothing else), and the sender's mail
 # delivered by virtual(8) to the maildir DIR/mail/sender/, where the lab
-# reads the non-delivery reports.
+# reads the non-delivery reports; every daemon but smtp and relay waits for
+# ever for its next request (max_idle: their idle timers run on the virtual
+# clock, and each clock move would end them and the next attempt start them
+# again), smtp and relay keep Postfix's 100 s (a fresh smtp process, no TLSA
+# records cached, for each attempt minutes apart).
+# Further arguments NAME=VALUE are main.cf lines appended last (Postfix
+# takes the last of a name), for example maximal_backoff_time=1d.
 set -eu
-dir=${1:?usage: postfix-start.sh DIR}
+dir=${1:?usage: postfix-start.sh DIR [NAME=VALUE...]}
+shift
+for opt in "$@"; do
+    case $opt in
+    [a-z]*=*) ;;
+    *) echo "postfix-start.sh: '$opt' is not a main.cf NAME=VALUE" >&2; exit 2 ;;
+    esac
+done
 mkdir -p "$dir/etc" "$dir/queue" "$dir/data" "$dir/log" "$dir/mail"
 chown postfix:postfix "$dir/data" "$dir/mail"
 chmod 700 "$dir/data"
@@ -50,6 +63,7 @@ EOC
 if [ -n "${DANELAB_CLOCK_ENV:-}" ]; then
     cat >>"$dir/etc/main.cf" <<EOC
 import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME $DANELAB_CLOCK_ENV
+max_idle = 3650d
 virtual_mailbox_domains = \$myhostname
 virtual_mailbox_base = $dir/mail
 virtual_mailbox_maps = static:sender/
@@ -66,7 +80,11 @@ maximal_queue_lifetime = 1h
 bounce_queue_lifetime = 1h
 EOC
 fi
-# Chroot column n: the instance's queue is not a chroot jail.
+for opt in "$@"; do
+    printf '%s = %s\n' "${opt%%=*}" "${opt#*=}" >>"$dir/etc/main.cf"
+done
+# Chroot column n: the instance's queue is not a chroot jail; smtp and
+# relay keep Postfix's default max_idle whatever main.cf says.
 cat >"$dir/etc/master.cf" <<'EOC'
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
@@ -81,7 +99,9 @@ flush     unix  n       -       n       1000?   0       flush
 proxymap  unix  -       -       n       -       -       proxymap
 proxywrite unix -       -       n       -       1       proxymap
 smtp      unix  -       -       n       -       -       smtp
+  -o max_idle=100s
 relay     unix  -       -       n       -       -       smtp
+  -o max_idle=100s
 showq     unix  n       -       n       -       -       showq
 error     unix  -       -       n       -       -       error
 retry     unix  -       -       n       -       -       error
