@@ -75,7 +75,6 @@ dane_smtp *dane_smtp_connect(const char *addr, unsigned port, const char *peer, 
 {
     struct sockaddr_storage ss;
     socklen_t len;
-    dane_smtp *s;
     int fd;
     if (dl_sockaddr(addr, port, &ss, &len) != 0) {
         dl_error_set(err, "%s: not an IP address: %s", peer, addr);
@@ -90,7 +89,12 @@ dane_smtp *dane_smtp_connect(const char *addr, unsigned port, const char *peer, 
     }
     /* each command is one write; never hold it back for an ACK (Nagle) */
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
-    s = dl_xcalloc(1, sizeof(*s));
+    return dane_smtp_adopt(fd, peer);
+}
+
+dane_smtp *dane_smtp_adopt(int fd, const char *peer)
+{
+    dane_smtp *s = dl_xcalloc(1, sizeof(*s));
     s->fd = fd;
     s->peer = dl_xstrdup(peer);
     return s;

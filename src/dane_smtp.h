@@ -35,6 +35,10 @@ typedef struct dane_smtp dane_smtp;
  * messages ("mx1.good.test[127.25.1.1]:25"). */
 dane_smtp *dane_smtp_connect(const char *addr, unsigned port, const char *peer, int timeout_ms,
                              struct dl_error *err);
+/* The connection over a stream socket connected already (what
+ * dane_smtp_connect does after connect(); also a socketpair end): the
+ * connection owns fd from here, dane_smtp_free closes it. */
+dane_smtp *dane_smtp_adopt(int fd, const char *peer);
 void dane_smtp_free(dane_smtp *s); /* closes; frees the SSL too */
 
 /* This end's address on the connection (getsockname), as text in buf

@@ -1,16 +1,18 @@
 /*
  * Fuzz harness: the client's SMTP reply reader (dane_smtp.h). The input is
- * what a server sends: it is written into a loopback TCP connection the
- * client made with dane_smtp_connect(), the write side shut, and replies
+ * what a server sends: it is written into one end of a socketpair whose
+ * other end the reader owns (dane_smtp_adopt(), what dane_smtp_connect()
+ * does with its connected TCP socket), the write side shut, and replies
  * are read with dane_smtp_read() until it fails (EOF at the latest), each
  * EHLO-style reply asked for an extension. Each line is also given to the
  * pure line parser, dane_smtp_parse_line(), whose contract is checked.
- * Everything (listener included) is made and closed per input.
+ * Both ends are made and closed per input. (Until 2026-12-06 each input
+ * opened a loopback TCP connection: 949 exec/s against 3268 from a
+ * socketpair, 20 s each from the seeds; connecting is no part of
+ * reading replies.)
  */
 #include "dane_smtp.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -19,7 +21,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_MAX_INPUT 65536 /* below a loopback socket's buffer: one write, no wait */
+#define FUZZ_MAX_INPUT 65536 /* below a socketpair's buffer: one write, no wait */
 
 static void one_line(const char *line, size_t len)
 {
@@ -44,23 +46,6 @@ static void parse_lines(const char *p, const char *end)
     }
 }
 
-/* A listener on 127.0.0.1, port chosen by the kernel; -1 on failure. */
-static int listen_any(unsigned *port)
-{
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t sl = sizeof(sin);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 || listen(fd, 1) != 0 ||
-        getsockname(fd, (struct sockaddr *)&sin, &sl) != 0) {
-        close(fd);
-        return -1;
-    }
-    *port = ntohs(sin.sin_port);
-    return fd;
-}
-
 /* Read replies until the reader fails; it must fail by the end. */
 static void read_replies(dane_smtp *c)
 {
@@ -79,25 +64,19 @@ static void read_replies(dane_smtp *c)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct dl_error err;
-    unsigned port = 0;
-    int lfd, sfd;
+    int sv[2];
     dane_smtp *c;
     if (size > FUZZ_MAX_INPUT)
         size = FUZZ_MAX_INPUT;
     parse_lines((const char *)data, (const char *)data + size);
-    if ((lfd = listen_any(&port)) < 0)
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
         return 0;
-    c = dane_smtp_connect("127.0.0.1", port, "fuzz", 1000, &err);
-    sfd = c ? accept(lfd, NULL, NULL) : -1;
-    close(lfd);
-    if (sfd >= 0) {
-        if (size == 0 || write(sfd, data, size) == (ssize_t)size) {
-            shutdown(sfd, SHUT_WR);
-            read_replies(c);
-        }
-        close(sfd);
+    c = dane_smtp_adopt(sv[0], "fuzz");
+    if (size == 0 || write(sv[1], data, size) == (ssize_t)size) {
+        shutdown(sv[1], SHUT_WR);
+        read_replies(c);
     }
+    close(sv[1]);
     dane_smtp_free(c);
     return 0;
 }

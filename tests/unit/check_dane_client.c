@@ -9,6 +9,8 @@
 
 #include <check.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 Suite *dane_client_suite(void);
 
@@ -367,6 +369,32 @@ START_TEST(smtp_reply_hostile)
 }
 END_TEST
 
+/* What a server sends, read by the client over a socketpair it adopted:
+ * a multi-line EHLO reply, then a reply whose code changes, then EOF. */
+START_TEST(smtp_read_adopted_socket)
+{
+    static const char wire[] = "250-mx.test\r\n250-STARTTLS\r\n250 SIZE 10\r\n"
+                               "220-a\n250 b\r\n";
+    struct dane_smtp_reply r;
+    struct dl_error err;
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    dane_smtp *c = dane_smtp_adopt(sv[0], "mx.test[192.0.2.1]:25");
+    ck_assert_int_eq(write(sv[1], wire, sizeof(wire) - 1), (ssize_t)sizeof(wire) - 1);
+    shutdown(sv[1], SHUT_WR);
+    ck_assert_int_eq(dane_smtp_read(c, "EHLO", &r, 1000, &err), 0);
+    ck_assert_int_eq(r.code, 250);
+    ck_assert_uint_eq(r.lines, 3);
+    ck_assert(dane_smtp_has_ext(&r, "starttls"));
+    ck_assert_int_eq(dane_smtp_read(c, "MAIL", &r, 1000, &err), -1);
+    ck_assert_str_eq(err.msg, "mx.test[192.0.2.1]:25: MAIL: reply code changed within a reply");
+    ck_assert_int_eq(dane_smtp_read(c, "RCPT", &r, 1000, &err), -1);
+    ck_assert_str_eq(err.msg, "mx.test[192.0.2.1]:25: RCPT: connection closed by the server");
+    close(sv[1]);
+    dane_smtp_free(c);
+}
+END_TEST
+
 /* --- wire names ----------------------------------------------------------- */
 
 START_TEST(wire_names)
@@ -403,6 +431,7 @@ Suite *dane_client_suite(void)
     tcase_add_test(pos, retry_schedule_rfc7672);
     tcase_add_test(pos, retry_schedule_bounds);
     tcase_add_test(pos, smtp_reply_lines);
+    tcase_add_test(pos, smtp_read_adopted_socket);
     tcase_add_test(pos, wire_names);
     tcase_add_test(neg, tlsa_bad_text);
     tcase_add_test(neg, tlsa_wire_short);
