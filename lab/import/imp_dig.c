@@ -134,26 +134,75 @@ static int section(struct dig_parse *p, const char *line, struct dl_error *err)
     return 0;
 }
 
+/* The record types given to ldns: those a scenario is made of
+ * (imp_fromtext: MX, A, AAAA, TLSA, DS, DNSKEY, NSEC3PARAM, TXT; the
+ * CNAME and DNAME chain) and the DNSSEC and zone records `dig +dnssec`
+ * prints beside them. A record of any other type is not read, only noted
+ * as not reproduced: ldns 1.8.3 leaks memory in its IPSECKEY reader on a
+ * malformed record (found by tests/fuzz), and a reader a scenario cannot
+ * use is attack surface for nothing. */
+static const ldns_rr_type read_types[] = {
+    LDNS_RR_TYPE_A,     LDNS_RR_TYPE_AAAA,   LDNS_RR_TYPE_MX,         LDNS_RR_TYPE_TLSA,
+    LDNS_RR_TYPE_DS,    LDNS_RR_TYPE_DNSKEY, LDNS_RR_TYPE_NSEC3PARAM, LDNS_RR_TYPE_TXT,
+    LDNS_RR_TYPE_CNAME, LDNS_RR_TYPE_DNAME,  LDNS_RR_TYPE_RRSIG,      LDNS_RR_TYPE_NSEC,
+    LDNS_RR_TYPE_NSEC3, LDNS_RR_TYPE_SOA,    LDNS_RR_TYPE_NS,
+};
+
+/* The type field of a record's text ("owner [TTL] [class] TYPE ..."), in
+ * `type` (at most 15 characters); false when there is none. */
+static bool record_type(const char *text, char type[16])
+{
+    char tok[4][16];
+    int n = sscanf(text, "%*s %15s %15s %15s %15s", tok[0], tok[1], tok[2], tok[3]);
+    for (int i = 0; i < n && i < 3; i++) {
+        bool ttl = strspn(tok[i], "0123456789") == strlen(tok[i]);
+        if (!ttl && ldns_get_rr_class_by_name(tok[i]) == 0) {
+            memcpy(type, tok[i], 16);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether ldns is to read the record (read_types); if not, a note says
+ * what was left out. */
+static bool record_read(struct dig_parse *p, const char *text)
+{
+    char type[16];
+    ldns_rr_type t;
+    if (!record_type(text, type))
+        return true; /* ldns says what is wrong */
+    t = ldns_get_rr_type_by_name(type);
+    for (size_t i = 0; i < sizeof(read_types) / sizeof(read_types[0]); i++)
+        if (t == read_types[i])
+            return true;
+    imp_text_note(&p->t, "not reproduced: %s record (not read)", type);
+    return false;
+}
+
 /* The record's text (ldns reads its parentheses), each field in its
- * presentation form, into the current answer. */
+ * presentation form, into the current answer. Errors and notes name the
+ * record's first line. */
 static int record_done(struct dig_parse *p, struct dl_error *err)
 {
     char *text = dl_xstrdup(dl_buf_str(&p->rec));
     ldns_rr *rr = NULL;
-    ldns_status st;
+    ldns_status st = LDNS_STATUS_OK;
     struct dl_buf rdata = {0};
     struct imp_dig_rr *r;
+    unsigned line = p->t.line;
+    bool read;
     char *s;
     dl_buf_reset(&p->rec);
-    st = ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL);
+    p->t.line = p->rec_line;
+    if ((read = record_read(p, text)))
+        st = ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL);
     free(text);
-    if (st != LDNS_STATUS_OK) {
-        unsigned line = p->t.line;
-        p->t.line = p->rec_line;
+    if (st != LDNS_STATUS_OK)
         imp_text_fail(&p->t, err, "a record ldns does not read: %s", ldns_get_errorstr_by_id(st));
-        p->t.line = line;
-        return -1;
-    }
+    p->t.line = line;
+    if (!read || st != LDNS_STATUS_OK)
+        return read ? -1 : 0;
     if (p->sec != SEC_ANSWER) {
         ldns_rr_free(rr);
         return 0;

@@ -4,8 +4,9 @@
  * evidence for `danelab import --dig`. Read as hostile input (imp_text
  * bounds the file and its lines): at most IMP_DIG_MAX_MSGS answers, each
  * with at most IMP_DIG_MAX_RR records in its answer section, a record at
- * most IMP_TEXT_MAX_LINE bytes across its lines; every record is parsed
- * by ldns. Anything malformed is an error "FILE:LINE: what"; a line of
+ * most IMP_TEXT_MAX_LINE bytes across its lines; every record of a type
+ * a scenario is made of is parsed by ldns (another type is a note, not
+ * read). Anything malformed is an error "FILE:LINE: what"; a line of
  * dig's that is not understood, and an unknown section, is a note (not
  * reproduced), never dropped silently.
  *

@@ -181,6 +181,32 @@ START_TEST(dig_unknown_lines_are_notes)
 }
 END_TEST
 
+/* A record of a type no scenario is made of is not given to ldns, only
+ * noted, well-formed or not: the fuzzer's input that made ldns 1.8.3 leak
+ * in its IPSECKEY reader (tests/fuzz/corpus/dig/ipseckey-leak.dig) is one. */
+START_TEST(dig_other_types_are_notes)
+{
+    struct dl_buf notes = {0};
+    struct dl_error err;
+    char *a = answer("NOERROR", " ad", "", "a.test.", "MX",
+                     "a.test. 300 IN MX 10 mx.a.test.\n"
+                     "a.test. 300 IN IPSECKEY 10 1 2 192.0.2.38 "
+                     "AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==\n"
+                     "a.test. 300 IPSECKEY M 1 a D : 8\n");
+    json_t *r;
+    ck_assert_msg(dig(a, &notes, &err) == 0, "%s", err.msg);
+    ck_assert_ptr_nonnull(strstr(dl_buf_str(&notes), "t.dig:8: not reproduced: IPSECKEY record"));
+    ck_assert_ptr_nonnull(strstr(dl_buf_str(&notes), "t.dig:9: not reproduced: IPSECKEY record"));
+    ck_assert_uint_eq(in.dig.msg[0].n_rr, 1);
+    r = imp_dig_rrset(&in.dig, "a.test.", "MX", &notes);
+    ck_assert_str_eq(dl_json_str(r, "status"), "secure");
+    json_decref(r);
+    imp_fromtext_free(&in);
+    dl_buf_free(&notes);
+    free(a);
+}
+END_TEST
+
 /* Malformed dig text: the error names the file and the line. */
 START_TEST(dig_errors_name_file_and_line)
 {
@@ -364,6 +390,7 @@ Suite *imp_text_suite(void)
     tcase_add_test(pos, sclient_lab_text_parses);
     tcase_add_test(pos, sclient_no_starttls_and_failed_handshake);
     tcase_add_test(neg, dig_unknown_lines_are_notes);
+    tcase_add_test(neg, dig_other_types_are_notes);
     tcase_add_test(neg, dig_errors_name_file_and_line);
     tcase_add_test(neg, dig_bounds);
     tcase_add_test(neg, sclient_errors_name_file_and_line);
