@@ -47,7 +47,7 @@ static const char help_run[] =
     "    --tlsrpt DIR       also write one RFC 8460 TLS-RPT report per domain to DIR\n"
     "    --html FILE        also write the HTML report (matrix, traces, chain pictures)\n"
     "    --shard K/N        only the K-th of N stable slices of the selected scenarios\n"
-    "    --jobs N           N worker processes (default: online CPUs, at most 8)\n"
+    "    --jobs N           N worker processes (default: 2 per online CPU, at most 8)\n"
     "    --resolvers LIST   the DNS checks under each resolver of LIST (comma-separated,\n"
     "                       or all), the lab brought up with each in turn, delivery\n"
     "                       under the first: the scenarios x validators matrix (EDE\n"
