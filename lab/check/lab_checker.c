@@ -489,6 +489,12 @@ static void on_done(void *ctx, size_t i, const json_t *r)
         progress(c->on_term, c->n_done, c->o->s->n_sel, s->name);
 }
 
+/* 2: its checks wait on timeouts; 1: a retry timeline; 0: neither. */
+static int slowness(const struct scen *s)
+{
+    return scen_has_timeouts(s) ? 2 : scen_has_retry(s) ? 1 : 0;
+}
+
 /* Run the checks, serially or in workers; returns 0, or 2 on an error
  * (a worker died, a report could not be written). */
 static int check_selected(struct checker *c)
@@ -497,9 +503,13 @@ static int check_selected(struct checker *c)
     size_t *slow_first = dl_xcalloc(c->o->s->n_sel + 1, sizeof(size_t));
     struct dl_error err;
     int rc = 0;
-    for (int pass = 0; pass < 2; pass++) /* retry timelines (the slow ones) first */
+    /* The slow ones first: those whose name servers drop queries (a
+     * check waits for resolvers to time out, 10-15 s), then the retry
+     * timelines, then the rest, so that a worker waiting on a slow one
+     * leaves the others the rest. */
+    for (int pass = 0; pass < 3; pass++)
         for (size_t i = 0; i < n; i++)
-            if (c->o->s->sel[i] && scen_has_retry(scen_catalog_get(c->cat, i)) == (pass == 0))
+            if (c->o->s->sel[i] && slowness(scen_catalog_get(c->cat, i)) == 2 - pass)
                 slow_first[m++] = i;
     /* Always in forked workers, --jobs 1 too: this process joined the
      * lab's PID namespace with setns(), and such a process cannot start

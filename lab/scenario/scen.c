@@ -355,6 +355,22 @@ struct scen_verdict scen_expected_dns(const struct scen *s, enum scen_rrset r,
     return out;
 }
 
+static bool zone_drops(const struct scen_zone *z)
+{
+    for (size_t i = 0; i < z->n_misbehave; i++)
+        if (z->misbehave[i].answer == SCEN_ANSWER_DROP)
+            return true;
+    return false;
+}
+
+bool scen_has_timeouts(const struct scen *s)
+{
+    bool drops = zone_drops(&s->zone);
+    for (size_t i = 0; i < s->n_zones && !drops; i++)
+        drops = zone_drops(&s->zones[i]);
+    return drops;
+}
+
 bool scen_has_retry(const struct scen *s)
 {
     for (int p = 0; p < SCEN_PROFILE_COUNT; p++)

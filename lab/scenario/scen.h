@@ -78,6 +78,11 @@ struct scen {
  * the retry schedule with the timeline applied). */
 bool scen_has_retry(const struct scen *s);
 
+/* Whether a name server of the scenario's zones drops queries on
+ * purpose (`misbehave:` answer drop): its checks wait for resolvers to
+ * time out, seconds where others take milliseconds. */
+bool scen_has_timeouts(const struct scen *s);
+
 /* The faults in force at virtual time `at` (those of the last step due
  * that sets faults, else the scenario's own); *index is that step's index,
  * or -1 for the scenario's own. */

@@ -37,6 +37,40 @@ START_TEST(misbehave_good)
 }
 END_TEST
 
+/* The runner checks first the scenarios whose name servers drop queries
+ * (their checks wait for time-outs): a drop in any zone counts, in the
+ * domain's own or a provider's, every N or never; other misbehaviour does
+ * not. */
+START_TEST(misbehave_timeouts)
+{
+    static const struct {
+        const char *text;
+        bool timeouts;
+    } cases[] = {
+        {HEAD, false},
+        {HEAD "zone:\n  misbehave:\n    - {type: TLSA, answer: servfail}\n", false},
+        {HEAD "zone:\n  misbehave:\n    - {type: TLSA, answer: drop}\n", true},
+        {HEAD "zone:\n  misbehave:\n    - {type: TLSA, answer: drop, every: 3}\n", true},
+        {HEAD "zones:\n  - name: legacy.test\n    signed: false\n"
+              "    misbehave:\n      - {type: tlsa, answer: truncate}\n",
+         false},
+        {HEAD "zones:\n  - name: legacy.test\n    signed: false\n"
+              "    misbehave:\n      - {type: tlsa, answer: refused}\n"
+              "      - {type: a, answer: drop}\n",
+         true},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char dir[] = "/tmp/check-scen-XXXXXX", *path;
+        struct scen *s;
+        path = tu_write_temp("mb", cases[i].text, dir);
+        s = tu_load_ok(path);
+        ck_assert_msg(scen_has_timeouts(s) == cases[i].timeouts, "case %zu", i);
+        scen_free(s);
+        tu_remove_temp(path, dir);
+    }
+}
+END_TEST
+
 static const struct {
     const char *body, *msg;
 } bad[] = {
@@ -71,6 +105,7 @@ Suite *scen_misbehave_suite(void)
     Suite *s = suite_create("scen_misbehave");
     TCase *pos = tcase_create("Positive"), *neg = tcase_create("Negative");
     tcase_add_test(pos, misbehave_good);
+    tcase_add_test(pos, misbehave_timeouts);
     tcase_add_loop_test(neg, misbehave_bad, 0, sizeof(bad) / sizeof(bad[0]));
     suite_add_tcase(s, pos);
     suite_add_tcase(s, neg);
