@@ -536,11 +536,27 @@ static void enhanced_code(const struct dane_smtp_reply *r, char *buf, size_t len
         snprintf(buf, len, "%.*s", (int)n, r->text);
 }
 
-/* After the host is accepted: deliver (or not, when probing), then QUIT. */
+/* The class of h's result under o's profile: each choice of the run is
+ * made from it, and kept in r's decision log (dane_client_same_path). */
+static enum dane_host_class decide(const struct dane_client_opts *o,
+                                   const struct dane_host_result *h, struct dane_client_result *r)
+{
+    enum dane_host_class c = dane_decide_host_class(o->profile, h->reason, &h->facts);
+    if (r->n_decisions < DANE_CLIENT_MAX_DECISIONS)
+        r->decisions[r->n_decisions++] =
+            (struct dane_client_decision){.reason = h->reason, .facts = h->facts, .cls = c};
+    else
+        r->decisions_lost = true;
+    return c;
+}
+
+/* After the host is accepted: deliver (or not, when probing), then QUIT.
+ * The message goes when the host's result so far takes it (its outcome,
+ * map_host(), says delivered). */
 static void finish_session(struct session *s)
 {
     struct dane_host_result *h = s->h;
-    if (h->outcome.status == DANE_DELIVERED && s->o->deliver) {
+    if (s->o->deliver && decide(s->o, h, s->r) == DANE_HOST_TOOK) {
         int rc = send_message(s);
         if (rc != 0) {
             h->reason = s->reply.code / 100 == 5 ? DANE_R_SMTP_REJECTED : DANE_R_SMTP_TEMPFAIL;
@@ -615,7 +631,7 @@ static void smtp_addresses(SSL_CTX *ctx, const struct dane_client_opts *o,
         }
         snprintf(h->address, sizeof(h->address), "%s", h->addresses[k]);
         smtp_host(ctx, o, h, r);
-        if (dane_decide_stop(dane_decide_host_class(o->profile, h->reason, &h->facts)))
+        if (dane_decide_stop(decide(o, h, r)))
             return;
     }
 }
@@ -657,10 +673,11 @@ static void try_hosts(dane_dns *dns, SSL_CTX *ctx, const struct dane_client_opts
     while (n < r->n_hosts && !stop) {
         struct dane_host_result *h = &r->hosts[n];
         try_host(dns, ctx, o, h, r, err);
-        cls[n] = dane_decide_host_class(o->profile, h->reason, &h->facts);
+        cls[n] = decide(o, h, r);
         stop = dane_decide_stop(cls[n++]);
     }
     at = dane_decide_outcome(cls, n, &why);
+    r->decided_by = at;
     if (cls[at] == DANE_HOST_TOOK)
         r->delivered_by = (int)at;
     r->outcome = r->hosts[at].outcome;
@@ -680,6 +697,7 @@ int dane_client_run(dane_dns *dns, SSL_CTX *ctx, const struct dane_client_opts *
         return dl_error_set(err, "delivering needs a recipient (--to)");
     snprintf(r->domain, sizeof(r->domain), "%s", domain);
     if (lookup_mx(dns, domain, r, &why, err) != 0) {
+        r->mx_failed = true;
         dane_outcome_map(o->profile, why, NULL, o->final, &r->outcome);
         snprintf(r->detail, sizeof(r->detail), "MX lookup for %s: %s", domain,
                  r->mx_why[0] ? r->mx_why : dane_reason_name(why));
@@ -687,6 +705,35 @@ int dane_client_run(dane_dns *dns, SSL_CTX *ctx, const struct dane_client_opts *
     }
     try_hosts(dns, ctx, o, r, err);
     return 0;
+}
+
+bool dane_client_same_path(const struct dane_client_result *r, enum dane_profile p)
+{
+    if (r->decisions_lost)
+        return false;
+    for (size_t i = 0; i < r->n_decisions; i++) {
+        const struct dane_client_decision *d = &r->decisions[i];
+        if (dane_decide_host_class(p, d->reason, &d->facts) != d->cls)
+            return false;
+    }
+    return true;
+}
+
+void dane_client_reprofile(struct dane_client_result *r, const struct dane_client_opts *o)
+{
+    if (r->mx_failed)
+        dane_outcome_map(o->profile, r->outcome.reason, NULL, o->final, &r->outcome);
+    else {
+        for (size_t i = 0; i < r->n_hosts; i++)
+            if (r->hosts[i].tried)
+                map_host(o, &r->hosts[i]);
+        r->outcome = r->hosts[r->decided_by].outcome;
+        snprintf(r->detail, sizeof(r->detail), "%s: %s", r->hosts[r->decided_by].name,
+                 dane_reason_name(r->outcome.reason));
+    }
+    trace(r, "profile %s: every choice above is the same under it; outcome %s %s (%s)",
+          dane_profile_name(o->profile), dane_status_name(r->outcome.status), r->outcome.code,
+          dane_reason_name(r->outcome.reason));
 }
 
 void dane_client_result_clear(struct dane_client_result *r)

@@ -67,6 +67,9 @@
 #define DANE_CLIENT_MX_LIMIT  10
 #define DANE_CLIENT_MAX_HOSTS 16
 #define DANE_CLIENT_MAX_ADDRS 8 /* addresses tried per host (RFC 5321 5.1: at least two) */
+/* Choices a run makes from a host's result (below): after each address,
+ * before each message, and per host. */
+#define DANE_CLIENT_MAX_DECISIONS (DANE_CLIENT_MAX_HOSTS * (2 * DANE_CLIENT_MAX_ADDRS + 1))
 
 struct dane_client_opts {
     enum dane_profile profile;
@@ -112,6 +115,15 @@ struct dane_host_result {
     bool tried;                  /* false: not tried (an earlier host decided) */
 };
 
+/* One choice the run made from a host's result under its profile
+ * (dane_decide_host_class): whether to try the next address, whether to
+ * send the message, whether to try the next host. */
+struct dane_client_decision {
+    enum dane_reason reason;
+    struct dane_facts facts;
+    enum dane_host_class cls;
+};
+
 struct dane_client_result {
     char domain[256];       /* the original next-hop domain */
     char domain_canon[256]; /* its CNAME expansion, from the MX lookup, or "" */
@@ -119,7 +131,12 @@ struct dane_client_result {
     char mx_why[512];
     struct dane_host_result hosts[DANE_CLIENT_MAX_HOSTS];
     size_t n_hosts;
-    int delivered_by; /* index of the host that took the message, or -1 */
+    int delivered_by;  /* index of the host that took the message, or -1 */
+    bool mx_failed;    /* the MX lookup decided the outcome: no host tried */
+    size_t decided_by; /* the host whose outcome is the attempt's (unless mx_failed) */
+    struct dane_client_decision decisions[DANE_CLIENT_MAX_DECISIONS];
+    size_t n_decisions;
+    bool decisions_lost; /* more than DANE_CLIENT_MAX_DECISIONS: not all kept */
     struct dane_outcome outcome;
     char detail[512];    /* one line: the reason in words */
     struct dl_buf trace; /* readable step-by-step trace */
@@ -131,5 +148,23 @@ struct dane_client_result {
 int dane_client_run(dane_dns *dns, SSL_CTX *tls, const struct dane_client_opts *o,
                     const char *domain, struct dane_client_result *res, struct dl_error *err);
 void dane_client_result_clear(struct dane_client_result *res);
+
+/* What a run observes (the DNS answers, the servers' replies, the TLS
+ * handshakes and the DANE verdict on them) does not depend on the
+ * profile; only what the client makes of it does (dane_outcome_map), and
+ * through that the choices of the run: the next address, sending the
+ * message, the next host. Whether a run of the same attempt under
+ * profile p would have made every choice res's run made, so tried the
+ * same hosts and addresses and sent the same messages: then its
+ * observations are res's (the world being the same), and
+ * dane_client_reprofile() gives its result without running it. False
+ * when res's choices were not all kept. */
+bool dane_client_same_path(const struct dane_client_result *res, enum dane_profile p);
+
+/* res made into the result of that run under o (o->profile and
+ * o->final), when dane_client_same_path(res, o->profile): each tried
+ * host's outcome, the attempt's outcome and its detail mapped again. The
+ * trace keeps the first run's lines and ends with one that says so. */
+void dane_client_reprofile(struct dane_client_result *res, const struct dane_client_opts *o);
 
 #endif

@@ -263,11 +263,14 @@ static json_t *timeline_json(enum scen_profile p, const struct scen_retry *e,
 static json_t *probe_json(const struct scen_accept *e, const struct lab_deliver_check *c)
 {
     const struct dane_outcome *o = &c->observed;
-    return json_pack("{s:o, s:{s:s, s:s, s:s, s:s*, s:s}, s:b, s:s*}", "expected",
-                     lab_report_accept_json(e, c->matched), "observed", "status",
-                     dane_status_name(o->status), "code", o->code, "reason",
-                     dane_reason_name(o->reason), "tlsrpt", o->tlsrpt, "detail", c->detail, "pass",
-                     c->pass, "mismatch", c->pass ? NULL : c->mismatch);
+    json_t *j = json_pack("{s:o, s:{s:s, s:s, s:s, s:s*, s:s}, s:b, s:s*}", "expected",
+                          lab_report_accept_json(e, c->matched), "observed", "status",
+                          dane_status_name(o->status), "code", o->code, "reason",
+                          dane_reason_name(o->reason), "tlsrpt", o->tlsrpt, "detail", c->detail,
+                          "pass", c->pass, "mismatch", c->pass ? NULL : c->mismatch);
+    if (c->reused)
+        json_object_set_new(j, "reused", json_true());
+    return j;
 }
 
 static json_t *deliver_json(const struct scen *s, const struct lab_deliver_result r[],
@@ -288,6 +291,8 @@ static json_t *deliver_json(const struct scen *s, const struct lab_deliver_resul
                       dane_reason_name(o->reason), "tlsrpt", o->tlsrpt, "detail", r[p].detail,
                       "pass", r[p].pass, "mismatch", r[p].pass ? NULL : r[p].mismatch);
         json_object_set_new(d, "seconds", json_real(secs[p]));
+        if (r[p].reused)
+            json_object_set_new(d, "reused", json_true());
         if (r[p].probed)
             json_object_set_new(d, "probe", probe_json(&e->probe, &r[p].probe));
         if (e->retry.set)
@@ -398,6 +403,8 @@ static int checker_setup(void *ctx)
     }
     if (c->tl)
         lab_timeline_set_exact(c->tl, c->o->exact);
+    if (c->ld)
+        lab_deliver_set_exact(c->ld, c->o->exact_profiles);
     return 0;
 }
 

@@ -24,6 +24,7 @@ struct lab_checker_opts {
     int profile;                 /* --profile: only this one's delivery expectations; -1: all */
     unsigned jobs;               /* --jobs N: worker processes */
     bool exact;                  /* --exact-timelines: run every retry attempt */
+    bool exact_profiles;         /* --exact-profiles: a client run per profile */
     const char *tlsrpt_dir;      /* --tlsrpt DIR, absolute; NULL: no reports */
     const char *html_abs;        /* --html FILE, absolute (the page's relative links) */
     /* One validator's pass of `run --resolvers` (lab_resolvers): the

@@ -17,7 +17,22 @@ struct lab_deliver {
     SSL_CTX *tls;
     dane_dns *resolver; /* made at its first use, in the process that checks */
     char *bogus_scen;   /* a check of this scenario saw bogus records, or NULL */
+    bool exact;         /* lab_deliver_set_exact: run the client for every profile */
+    /* The last run of the client, delivering [1] and probing [0], kept
+     * for the same scenario's other profile (dane_client_same_path). */
+    struct kept {
+        char *scen; /* its scenario, or NULL */
+        struct dane_client_result cr;
+    } kept[2];
 };
+
+static void kept_clear(struct kept *k)
+{
+    if (k->scen != NULL)
+        dane_client_result_clear(&k->cr);
+    free(k->scen);
+    k->scen = NULL;
+}
 
 lab_deliver *lab_deliver_new(const char *run_dir, time_t now, struct dl_error *err)
 {
@@ -37,12 +52,19 @@ void lab_deliver_free(lab_deliver *d)
 {
     if (d == NULL)
         return;
+    kept_clear(&d->kept[0]);
+    kept_clear(&d->kept[1]);
     SSL_CTX_free(d->tls);
     dane_dns_free(d->resolver);
     free(d->bogus_scen);
     free(d->anchor);
     free(d->config);
     free(d);
+}
+
+void lab_deliver_set_exact(lab_deliver *d, bool exact)
+{
+    d->exact = exact;
 }
 
 /* Compare an expectation with what the client reported. */
@@ -72,11 +94,47 @@ static int note_policy(dane_dns *resolver, const struct scen *s, dane_tlsrpt *rp
     return 0;
 }
 
-/* One run of the client: delivering (the envelope the MTA adapters use,
- * postmaster@DOMAIN) or probing. */
-static int run_client(lab_deliver *d, dane_dns *resolver, const struct scen *s, enum scen_profile p,
-                      bool deliver, struct dane_client_result *cr, struct dl_error *err)
+/* The resolver context of this process: made at the first check, then
+ * kept for every scenario this process checks (a run worker: after its
+ * fork, as dane_ub.h wants), so that its background thread and what it
+ * validated once (the lab root's and TLD's keys) serve them all. A
+ * delivering run (`fresh`) gets a new one when an earlier run of its
+ * scenario saw bogus records: the context's key cache then holds the
+ * zone's key as bad, and libunbound's reason would be "key ... is marked
+ * as invalid" instead of what broke the chain. Other scenarios keep it:
+ * their zones are their own (the bad key is not on their chains), and a
+ * fresh context validates the root's and the TLD's keys again, the most
+ * of a check's validation work. NULL on error (err set). */
+static dane_dns *check_resolver(lab_deliver *d, const struct scen *s, bool fresh,
+                                struct dl_error *err)
 {
+    struct dane_dns_opts dns = {.trust_anchor = d->anchor,
+                                .resolver = d->resolver_addr,
+                                .config = d->config,
+                                .has_now = true,
+                                .now = d->now,
+                                .timeout_ms = DANE_DNS_TIMEOUT_MS};
+    bool again = fresh && d->bogus_scen != NULL && strcmp(d->bogus_scen, s->name) == 0;
+    if (d->resolver != NULL && !again)
+        return d->resolver;
+    dane_dns_free(d->resolver);
+    d->resolver = dane_dns_new(&dns, err);
+    return d->resolver;
+}
+
+/* One run of the client for s under profile p: delivering (the envelope
+ * the MTA adapters use, postmaster@DOMAIN) or probing. The same
+ * scenario's last run of the same kind, under its other profile, is made
+ * into this one's where every choice it made holds under p
+ * (dane_client_same_path: the same hosts, addresses and messages, so the
+ * same observations); else, or with d->exact, the client runs. The
+ * result stays in d until the next run of its kind. NULL on error (err
+ * set). */
+static const struct dane_client_result *observe(lab_deliver *d, const struct scen *s,
+                                                enum scen_profile p, bool deliver, bool *reused,
+                                                struct dl_error *err)
+{
+    struct kept *k = &d->kept[deliver];
     size_t len = strlen(s->domain);
     char *to = dl_xasprintf("postmaster@%.*s",
                             (int)(len && s->domain[len - 1] == '.' ? len - 1 : len), s->domain);
@@ -88,9 +146,32 @@ static int run_client(lab_deliver *d, dane_dns *resolver, const struct scen *s, 
                                   .deliver = deliver,
                                   .from = "danelab@lab.test",
                                   .to = to};
-    int rc = dane_client_run(resolver, d->tls, &co, s->domain, cr, err);
+    dane_dns *resolver;
+    int rc;
+    *reused = !d->exact && k->scen != NULL && strcmp(k->scen, s->name) == 0 &&
+              dane_client_same_path(&k->cr, co.profile);
+    if (*reused) {
+        dane_client_reprofile(&k->cr, &co);
+        free(to);
+        return &k->cr;
+    }
+    kept_clear(k);
+    if ((resolver = check_resolver(d, s, deliver, err)) == NULL) {
+        free(to);
+        return NULL;
+    }
+    rc = dane_client_run(resolver, d->tls, &co, s->domain, &k->cr, err);
     free(to);
-    return rc;
+    if (rc != 0) {
+        dane_client_result_clear(&k->cr);
+        return NULL;
+    }
+    k->scen = dl_xstrdup(s->name);
+    if (deliver) {
+        free(d->bogus_scen);
+        d->bogus_scen = k->cr.outcome.reason == DANE_R_DNSSEC_BOGUS ? dl_xstrdup(s->name) : NULL;
+    }
+    return &k->cr;
 }
 
 static void fill(struct lab_deliver_check *c, const struct dane_client_result *cr)
@@ -100,18 +181,17 @@ static void fill(struct lab_deliver_check *c, const struct dane_client_result *c
 }
 
 /* The probe: expectation, when the profile has one. */
-static int check_probe(lab_deliver *d, dane_dns *resolver, const struct scen *s,
-                       enum scen_profile p, struct lab_deliver_result *r, struct dl_error *err)
+static int check_probe(lab_deliver *d, const struct scen *s, enum scen_profile p,
+                       struct lab_deliver_result *r, struct dl_error *err)
 {
-    struct dane_client_result cr;
+    const struct dane_client_result *cr;
     r->probed = s->expect[p].probe.set;
     if (!r->probed)
         return 0;
-    if (run_client(d, resolver, s, p, false, &cr, err) != 0)
+    if ((cr = observe(d, s, p, false, &r->probe.reused, err)) == NULL)
         return -1;
-    fill(&r->probe, &cr);
+    fill(&r->probe, cr);
     judge(&s->expect[p].probe, &r->probe);
-    dane_client_result_clear(&cr);
     if (!r->probe.pass && r->pass) {
         r->pass = false;
         snprintf(r->mismatch, sizeof(r->mismatch), "probe: %s", r->probe.mismatch);
@@ -119,64 +199,28 @@ static int check_probe(lab_deliver *d, dane_dns *resolver, const struct scen *s,
     return 0;
 }
 
-/* The resolver context of this process: made at the first check, then
- * kept for every scenario this process checks (a run worker: after its
- * fork, as dane_ub.h wants), so that its background thread and what it
- * validated once (the lab root's and TLD's keys) serve them all; a new
- * one for a scenario whose earlier check saw bogus records (below). NULL
- * on error (err set). */
-static dane_dns *check_resolver(lab_deliver *d, const struct scen *s, struct dl_error *err)
-{
-    struct dane_dns_opts dns = {.trust_anchor = d->anchor,
-                                .resolver = d->resolver_addr,
-                                .config = d->config,
-                                .has_now = true,
-                                .now = d->now,
-                                .timeout_ms = DANE_DNS_TIMEOUT_MS};
-    bool again = d->bogus_scen != NULL && strcmp(d->bogus_scen, s->name) == 0;
-    if (d->resolver != NULL && !again)
-        return d->resolver;
-    dane_dns_free(d->resolver);
-    d->resolver = dane_dns_new(&dns, err);
-    return d->resolver;
-}
-
 int lab_deliver_check_report(lab_deliver *d, const struct scen *s, enum scen_profile p,
                              struct lab_deliver_result *r, dane_tlsrpt *rpt, struct dl_error *err)
 {
-    struct dane_client_result cr;
+    const struct dane_client_result *cr;
     struct lab_deliver_check c = {0};
-    dane_dns *resolver;
-    int rc = -1;
     memset(r, 0, sizeof(*r));
     r->profile = p;
-    if ((resolver = check_resolver(d, s, err)) == NULL)
+    if ((cr = observe(d, s, p, true, &r->reused, err)) == NULL)
         return -1;
-    if (run_client(d, resolver, s, p, true, &cr, err) != 0)
-        return -1;
-    /* After a bogus answer the context's key cache holds the zone's key
-     * as bad, and libunbound's reason for this scenario's next profile
-     * would be "key ... is marked as invalid" instead of what broke the
-     * chain: that check gets a fresh context, so each keeps the
-     * validator's words. Other scenarios keep this one: their zones are
-     * their own (the bad key is not on their chains), and a fresh context
-     * validates the root's and the TLD's keys again, the most of a
-     * check's validation work. */
-    free(d->bogus_scen);
-    d->bogus_scen = cr.outcome.reason == DANE_R_DNSSEC_BOGUS ? dl_xstrdup(s->name) : NULL;
-    if (rpt != NULL && note_policy(resolver, s, rpt, err) != 0)
-        goto out;
+    if (rpt != NULL && !dane_tlsrpt_policy_known(rpt)) {
+        dane_dns *resolver = check_resolver(d, s, false, err);
+        if (resolver == NULL || note_policy(resolver, s, rpt, err) != 0)
+            return -1;
+    }
     if (rpt != NULL)
-        dane_tlsrpt_add(rpt, &cr);
-    fill(&c, &cr);
+        dane_tlsrpt_add(rpt, cr);
+    fill(&c, cr);
     judge(&s->expect[p].deliver, &c);
     r->pass = c.pass;
     r->matched = c.matched;
     r->observed = c.observed;
     snprintf(r->detail, sizeof(r->detail), "%s", c.detail);
     snprintf(r->mismatch, sizeof(r->mismatch), "%s", c.mismatch);
-    rc = check_probe(d, resolver, s, p, r, err);
-out:
-    dane_client_result_clear(&cr);
-    return rc;
+    return check_probe(d, s, p, r, err);
 }

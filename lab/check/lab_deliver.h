@@ -16,6 +16,15 @@
  * invalid"); other scenarios keep it. The context is made
  * at the first check, so a worker makes its own after the fork
  * (dane_ub.h). Must run inside the lab world (lab_world_enter() first).
+ *
+ * One observation for both profiles: the client observes the same world
+ * whatever its profile, which only maps what it saw to outcomes. A
+ * scenario's second profile therefore reuses the first profile's run
+ * (delivering, and probing) wherever every choice of that run holds under
+ * it (dane_client_same_path: the same addresses, hosts and messages);
+ * where one differs (Exchange Online defers an authenticated session
+ * with an expired certificate, so tries the next host), the client runs
+ * again. lab_deliver_set_exact() runs it for every profile.
  */
 #ifndef LAB_DELIVER_H
 #define LAB_DELIVER_H
@@ -33,9 +42,14 @@ typedef struct lab_deliver lab_deliver;
 lab_deliver *lab_deliver_new(const char *run_dir, time_t now, struct dl_error *err);
 void lab_deliver_free(lab_deliver *d);
 
+/* Run the client for every profile, never reusing another profile's run
+ * (run --exact-profiles). */
+void lab_deliver_set_exact(lab_deliver *d, bool exact);
+
 /* One run of the client judged against one expectation. */
 struct lab_deliver_check {
     bool pass;
+    bool reused; /* the other profile's run, mapped again (not run) */
     int matched; /* the alternative met, or -1 */
     struct dane_outcome observed;
     char detail[512];   /* the client's one-line reason */
@@ -44,7 +58,8 @@ struct lab_deliver_check {
 
 struct lab_deliver_result {
     enum scen_profile profile;
-    bool pass; /* the delivery and (when expected) the probe passed */
+    bool pass;   /* the delivery and (when expected) the probe passed */
+    bool reused; /* the delivering run is the other profile's, mapped again */
     int matched;
     struct dane_outcome observed; /* the delivering run */
     char detail[512];

@@ -28,7 +28,7 @@ struct run_opts {
 static const char run_usage[] =
     "usage: danelab [GLOBAL-OPTIONS] run [--scenario NAME]... [--tag T]... [--shard K/N]\n"
     "           [--profile P] [--jobs N] [--json | --tap] [--junit FILE] [--html FILE]\n"
-    "           [--tlsrpt DIR] [--exact-timelines] [--keep-up]\n"
+    "           [--tlsrpt DIR] [--exact-timelines] [--exact-profiles] [--keep-up]\n"
     "           [--resolver R | --resolvers LIST|all [--markdown]]\n"
     "Checks every selected scenario (DNSSEC verdicts, the reference client under each\n"
     "profile, retry timelines); exit 0 when all passed, 1 when one deviated, 2 on error.\n"
@@ -45,6 +45,8 @@ static const char run_usage[] =
     "  --tlsrpt DIR        also write RFC 8460 TLS-RPT reports to DIR\n"
     "  --exact-timelines   run every retry attempt, even where one is provably\n"
     "                      the same as the one before (see danelab(1), TIMELINES)\n"
+    "  --exact-profiles    run the reference client under each profile, even where\n"
+    "                      the other profile's run made every choice this one would\n"
     "  --keep-up           leave the lab running when run started it\n"
     "  --resolver R        the lab's validating resolver: unbound (default), bind,\n"
     "                      knot, pdns (see danelab up)\n"
@@ -75,6 +77,8 @@ static int run_option(void *ctx, int argc, char **argv, int *i)
     bool value = *i + 1 < argc;
     if (strcmp(a, "--exact-timelines") == 0)
         o->c.exact = true;
+    else if (strcmp(a, "--exact-profiles") == 0)
+        o->c.exact_profiles = true;
     else if (strcmp(a, "--markdown") == 0)
         o->markdown = true;
     else if (strcmp(a, "--resolvers") == 0 && value)

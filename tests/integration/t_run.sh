@@ -46,6 +46,23 @@ check_output "--exact-timelines runs every attempt and observes the same" "^same
     sh -c "[ \"\$(jq -c '$obs' '$WORK/j1.json')\" = \"\$(jq -c '$obs' '$WORK/exact.json')\" ] && echo same"
 check_output "without it, attempts that cannot differ are reused" "^[1-9][0-9]* reused, 0 exact$" \
     sh -c "echo \$(jq '[.scenarios[].delivery[].timeline.attempts // [] | .[] | select(.reused)] | length' '$WORK/j1.json') reused, \$(jq '[.scenarios[].delivery[].timeline.attempts // [] | .[] | select(.reused)] | length' '$WORK/exact.json') exact"
+# One observation for both profiles: exchange-online reuses rfc7672's run
+# where every choice holds (smtp-cert-expired-ee: it defers what rfc7672
+# delivers, so runs again; smtp-rejects-message: its probe too).
+SEL2="--scenario good --scenario smtp-cert-expired-ee --scenario smtp-rejects-message --scenario dns-rrsig-expired --scenario multi-mx-first-fails-second-ok"
+# shellcheck disable=SC2086
+"$DANELAB" -r "$RUN" run $SEL2 --json >"$WORK/reuse.json" 2>/dev/null
+# shellcheck disable=SC2086
+"$DANELAB" -r "$RUN" run $SEL2 --exact-profiles --json >"$WORK/noreuse.json" 2>/dev/null
+pobs='[.scenarios[] | [.name, .pass, (.delivery[] | [.profile, .observed, .probe.observed])]]'
+check_output "--exact-profiles runs the client per profile and observes the same" "^same 5$" \
+    sh -c "[ \"\$(jq -c '$pobs' '$WORK/reuse.json')\" = \"\$(jq -c '$pobs' '$WORK/noreuse.json')\" ] && echo same \$(jq '.summary.passed' '$WORK/reuse.json')"
+reused=$(jq -r '[.scenarios[] | .name as $n | .delivery[] | select(.reused) | $n] | join(",")' "$WORK/reuse.json")
+probes=$(jq '[.scenarios[].delivery[].probe | select(.reused)] | length' "$WORK/reuse.json")
+exact=$(jq '[.. | objects | select(.reused)] | length' "$WORK/noreuse.json")
+check_output "without it, the second profile reuses the first's run where its choices hold" \
+    "^dns-rrsig-expired,good,multi-mx-first-fails-second-ok,smtp-rejects-message; probes 1; exact 0$" \
+    echo "$reused; probes $probes; exact $exact"
 check "down after the --jobs comparison" "$DANELAB" -r "$RUN" down
 
 check "up for a run against a running lab" "$DANELAB" -r "$RUN" up

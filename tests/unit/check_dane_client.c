@@ -1,6 +1,8 @@
 /* Unit tests for the reference client's pure parts: TLSA usability, the
- * outcome codes of both profiles, the retry schedule, SMTP reply parsing
- * with hostile input, wire-form names. */
+ * outcome codes of both profiles, one run's result under the other
+ * profile, the retry schedule, SMTP reply parsing with hostile input,
+ * wire-form names. */
+#include "dane_client.h"
 #include "dane_dns.h"
 #include "dane_outcome.h"
 #include "dane_retry.h"
@@ -264,6 +266,93 @@ START_TEST(outcome_reply_line)
 }
 END_TEST
 
+/* --- one run's result under the other profile (dane_client_reprofile) --- */
+
+/* A run under rfc7672 whose first host (mx1) gave `first` and, when that
+ * did not take the message, whose second (mx2) took it: the hosts and the
+ * choices the client's run records (after the address, before the
+ * message, per host). */
+static void rfc_run(struct dane_client_result *r, enum dane_reason first, bool expired)
+{
+    const struct dane_client_opts o = {.profile = DANE_PROFILE_RFC7672};
+    memset(r, 0, sizeof(*r));
+    r->delivered_by = -1;
+    r->n_hosts = 2;
+    for (size_t i = 0; i < 2; i++) {
+        struct dane_host_result *h = &r->hosts[i];
+        enum dane_host_class c;
+        snprintf(h->name, sizeof(h->name), "mx%zu.example.", i + 1);
+        h->reason = i == 0 ? first : DANE_R_AUTHENTICATED;
+        h->facts.leaf_expired = i == 0 && expired;
+        h->tried = true;
+        dane_outcome_map(o.profile, h->reason, &h->facts, false, &h->outcome);
+        c = dane_decide_host_class(o.profile, h->reason, &h->facts);
+        for (int k = 0; k < (c == DANE_HOST_TOOK ? 3 : 2); k++)
+            r->decisions[r->n_decisions++] =
+                (struct dane_client_decision){.reason = h->reason, .facts = h->facts, .cls = c};
+        if (dane_decide_stop(c)) {
+            r->n_hosts = i + 1;
+            r->decided_by = i;
+            r->delivered_by = c == DANE_HOST_TOOK ? (int)i : -1;
+            break;
+        }
+    }
+    r->outcome = r->hosts[r->decided_by].outcome;
+}
+
+/* Bogus records at the first host: both profiles defer it and try the
+ * next, so the run holds for exchange-online; only the first host's code
+ * differs (its seeds' 4.4.312), and the attempt's outcome is mx2's. */
+START_TEST(reprofile_same_choices)
+{
+    struct dane_client_result r;
+    const struct dane_client_opts exo = {.profile = DANE_PROFILE_EXCHANGE_ONLINE};
+    rfc_run(&r, DANE_R_DNSSEC_BOGUS, false);
+    ck_assert_str_eq(r.hosts[0].outcome.code, "4.7.324");
+    ck_assert(dane_client_same_path(&r, DANE_PROFILE_EXCHANGE_ONLINE));
+    dane_client_reprofile(&r, &exo);
+    ck_assert_str_eq(r.hosts[0].outcome.code, "4.4.312");
+    ck_assert_str_eq(dane_status_name(r.outcome.status), "delivered");
+    ck_assert_str_eq(r.detail, "mx2.example.: authenticated");
+    ck_assert_ptr_nonnull(strstr(r.trace.data, "profile exchange-online: every choice"));
+    dane_client_result_clear(&r);
+}
+END_TEST
+
+/* An authenticated session with an expired leaf: rfc7672 sends the
+ * message to mx1 (DANE-EE ignores the dates), exchange-online defers mx1
+ * and would try mx2: not the same run. */
+START_TEST(reprofile_other_choices)
+{
+    struct dane_client_result r;
+    rfc_run(&r, DANE_R_AUTHENTICATED, true);
+    ck_assert_int_eq(r.delivered_by, 0);
+    ck_assert(dane_client_same_path(&r, DANE_PROFILE_RFC7672));
+    ck_assert(!dane_client_same_path(&r, DANE_PROFILE_EXCHANGE_ONLINE));
+    rfc_run(&r, DANE_R_AUTHENTICATED, false);
+    ck_assert(dane_client_same_path(&r, DANE_PROFILE_EXCHANGE_ONLINE));
+    r.decisions_lost = true;
+    ck_assert(!dane_client_same_path(&r, DANE_PROFILE_EXCHANGE_ONLINE));
+}
+END_TEST
+
+/* The MX lookup decided: the attempt's outcome is mapped again, with
+ * `final` (the last attempt bounces). */
+START_TEST(reprofile_mx_failed)
+{
+    struct dane_client_result r;
+    const struct dane_client_opts exo = {.profile = DANE_PROFILE_EXCHANGE_ONLINE, .final = true};
+    memset(&r, 0, sizeof(r));
+    r.mx_failed = true;
+    dane_outcome_map(DANE_PROFILE_RFC7672, DANE_R_DNSSEC_BOGUS, NULL, false, &r.outcome);
+    ck_assert(dane_client_same_path(&r, DANE_PROFILE_EXCHANGE_ONLINE));
+    dane_client_reprofile(&r, &exo);
+    ck_assert_str_eq(r.outcome.code, "5.4.312");
+    ck_assert_str_eq(dane_status_name(r.outcome.status), "bounced");
+    dane_client_result_clear(&r);
+}
+END_TEST
+
 /* --- retry schedules (dane_retry.h) -------------------------------------- */
 
 /* exchange-online, seed 001: 0, 15 min, 30 min, then hourly, final at 24 h. */
@@ -427,6 +516,9 @@ Suite *dane_client_suite(void)
     tcase_add_loop_test(pos, tlsa_classification, 0, sizeof(tlsa_cases) / sizeof(tlsa_cases[0]));
     tcase_add_loop_test(pos, outcome_mapping, 0, sizeof(outcome_cases) / sizeof(outcome_cases[0]));
     tcase_add_test(pos, outcome_reply_line);
+    tcase_add_test(pos, reprofile_same_choices);
+    tcase_add_test(pos, reprofile_other_choices);
+    tcase_add_test(pos, reprofile_mx_failed);
     tcase_add_test(pos, retry_schedule_exchange_online);
     tcase_add_test(pos, retry_schedule_rfc7672);
     tcase_add_test(pos, retry_schedule_bounds);
