@@ -157,7 +157,7 @@ static bool record_type(const char *text, char type[16])
     for (int i = 0; i < n && i < 3; i++) {
         bool ttl = strspn(tok[i], "0123456789") == strlen(tok[i]);
         if (!ttl && ldns_get_rr_class_by_name(tok[i]) == 0) {
-            memcpy(type, tok[i], 16);
+            snprintf(type, 16, "%s", tok[i]);
             return true;
         }
     }
@@ -195,14 +195,17 @@ static int record_done(struct dig_parse *p, struct dl_error *err)
     char *s;
     dl_buf_reset(&p->rec);
     p->t.line = p->rec_line;
-    if ((read = record_read(p, text)))
+    read = record_read(p, text);
+    if (read)
         st = ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL);
     free(text);
     if (st != LDNS_STATUS_OK)
         imp_text_fail(&p->t, err, "a record ldns does not read: %s", ldns_get_errorstr_by_id(st));
     p->t.line = line;
-    if (!read || st != LDNS_STATUS_OK)
-        return read ? -1 : 0;
+    if (!read)
+        return 0; /* noted as not reproduced (record_read) */
+    if (st != LDNS_STATUS_OK)
+        return -1;
     if (p->sec != SEC_ANSWER) {
         ldns_rr_free(rr);
         return 0;
