@@ -122,6 +122,17 @@ static dane_dns *check_resolver(lab_deliver *d, const struct scen *s, bool fresh
     return d->resolver;
 }
 
+dane_dns *lab_deliver_resolver(lab_deliver *d, const struct scen *s, struct dl_error *err)
+{
+    return check_resolver(d, s, false, err);
+}
+
+void lab_deliver_saw_bogus(lab_deliver *d, const struct scen *s)
+{
+    free(d->bogus_scen);
+    d->bogus_scen = dl_xstrdup(s->name);
+}
+
 /* One run of the client for s under profile p: delivering (the envelope
  * the MTA adapters use, postmaster@DOMAIN) or probing. The same
  * scenario's last run of the same kind, under its other profile, is made

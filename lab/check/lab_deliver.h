@@ -29,6 +29,7 @@
 #ifndef LAB_DELIVER_H
 #define LAB_DELIVER_H
 
+#include "dane_dns.h"
 #include "dane_outcome.h"
 #include "dane_tlsrpt.h"
 #include "dl_error.h"
@@ -45,6 +46,15 @@ void lab_deliver_free(lab_deliver *d);
 /* Run the client for every profile, never reusing another profile's run
  * (run --exact-profiles). */
 void lab_deliver_set_exact(lab_deliver *d, bool exact);
+
+/* The resolver context the checks of s use, for lookups of the same
+ * scenario made before its delivery (lab_dnscheck): the delivery then
+ * finds them validated. NULL on error (err set). */
+dane_dns *lab_deliver_resolver(lab_deliver *d, const struct scen *s, struct dl_error *err);
+
+/* Such a lookup saw bogus records of s: s's delivering run gets a fresh
+ * context, so that its reason is the validator's own (above). */
+void lab_deliver_saw_bogus(lab_deliver *d, const struct scen *s);
 
 /* One run of the client judged against one expectation. */
 struct lab_deliver_check {

@@ -1,16 +1,20 @@
 /*
  * lab_dnscheck: what a validating resolver says about each scenario's
- * domain. With Unbound as the lab's resolver, runs libunbound in-process
- * as an iterator from the lab root hints with the lab trust anchor (so
- * bogus answers keep libunbound's own reason, why_bogus); with BIND,
- * Knot Resolver or PowerDNS Recursor (danelab up --resolver), asks that
- * resolver directly (lab_dnsask: AD bit, RCODE, a CD retry after
- * SERVFAIL, the RFC 8914 EDE). Must run inside the lab world
- * (lab_world_enter() first).
+ * domain. With Unbound as the lab's resolver, libunbound validates
+ * in-process, with the lab trust anchor at the run's time, the answers
+ * of the lab's Unbound (asked with CD: the data, bogus or not), so bogus
+ * answers keep libunbound's own reason (why_bogus). The lookups go
+ * through the resolver context the caller gives, the reference client's
+ * (lab_deliver_resolver): its delivery then finds the scenario's records
+ * validated once, not again. With BIND, Knot Resolver or PowerDNS
+ * Recursor (danelab up --resolver), asks that resolver directly
+ * (lab_dnsask: AD bit, RCODE, a CD retry after SERVFAIL, the RFC 8914
+ * EDE). Must run inside the lab world (lab_world_enter() first).
  */
 #ifndef LAB_DNSCHECK_H
 #define LAB_DNSCHECK_H
 
+#include "dane_dns.h"
 #include "dl_error.h"
 #include "scen.h"
 
@@ -34,9 +38,13 @@ struct lab_dnscheck_result {
 
 typedef struct lab_dnscheck lab_dnscheck;
 
-/* A validator for the lab in run_dir (RUN/etc/root.hints, RUN/root.key),
- * or a client of its resolver when that is not Unbound (RUN/etc/resolver). */
+/* The check for the lab in run_dir: its resolver (RUN/etc/resolver)
+ * asked directly when that is not Unbound. */
 lab_dnscheck *lab_dnscheck_new(const char *run_dir, struct dl_error *err);
+
+/* Whether the verdicts are the in-process validator's (the lab's
+ * resolver is Unbound): lab_dnscheck_rrsets() then needs `via`. */
+bool lab_dnscheck_validates(const lab_dnscheck *c);
 void lab_dnscheck_free(lab_dnscheck *c);
 
 /* Which validator gives the verdicts: the lab's resolver (whose own
@@ -48,8 +56,10 @@ enum scen_validator lab_dnscheck_validator(const lab_dnscheck *c);
  * host's A RRset, and its TLSA RRset at _PORT._tcp.<host> or, when the A
  * lookup followed a CNAME, at the CNAME target (RFC 7672 section 2.2.3).
  * r[SCEN_RRSET_A] and r[SCEN_RRSET_TLSA] stay SCEN_DNSSEC_UNSET without an
- * MX host. Returns -1 only when a lookup could not be made. */
-int lab_dnscheck_rrsets(lab_dnscheck *c, const struct scen *s,
+ * MX host. `via`: the validating context to look up through when
+ * lab_dnscheck_validates(c), else unused (NULL). Returns -1 only when a
+ * lookup could not be made. */
+int lab_dnscheck_rrsets(lab_dnscheck *c, dane_dns *via, const struct scen *s,
                         struct lab_dnscheck_result r[SCEN_RRSET_COUNT], struct dl_error *err);
 
 /* Whether observed result `r` meets the declared verdict `v` (for bogus,

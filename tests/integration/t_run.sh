@@ -63,6 +63,14 @@ exact=$(jq '[.. | objects | select(.reused)] | length' "$WORK/noreuse.json")
 check_output "without it, the second profile reuses the first's run where its choices hold" \
     "^dns-rrsig-expired,good,multi-mx-first-fails-second-ok,smtp-rejects-message; probes 1; exact 0$" \
     echo "$reused; probes $probes; exact $exact"
+# The DNS check looks up through the client's resolver context; after its
+# bogus answer the delivery gets a fresh one, so that its reason is the
+# validator's own, not "key ... is marked as invalid" (lab_deliver.h).
+detail=$("$DANELAB" -r "$RUN" run --scenario dns-dnskey-rrsig-expired --json 2>/dev/null |
+    jq -r '.scenarios[0] | [.observed.why, .delivery[0].observed.detail] | join(" | ")')
+check_output "after a bogus DNS check the delivery keeps the validator's own reason" \
+    "^validation failure <[^|]*: signature expired [^|]* \| MX lookup [^|]*: signature expired " echo "$detail"
+check_status "... not one about a key marked invalid" 1 sh -c "echo '$detail' | grep -q 'marked as invalid'"
 check "down after the --jobs comparison" "$DANELAB" -r "$RUN" down
 
 check "up for a run against a running lab" "$DANELAB" -r "$RUN" up
