@@ -8,14 +8,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unbound.h>
 
 #define SYSTEM_ANCHOR "/usr/share/dns/root.key"
+
+/* One answer of the memo (dane_dns_memo_on). */
+struct memo_entry {
+    char *name; /* as asked, without a final dot */
+    int type;
+    struct dane_dns_answer ans;
+};
 
 struct dane_dns {
     dane_ub *ub;
     int timeout_ms;
     char via[300]; /* where lookups go, for errors: the resolver, "root hints", ... */
+    bool memo_on;
+    struct memo_entry memo[DANE_DNS_MEMO_MAX];
+    size_t n_memo;
+    size_t asked; /* lookups given to the validator */
 };
 
 const char *dane_dns_verdict_name(enum dane_dns_verdict v)
@@ -102,8 +114,84 @@ void dane_dns_free(dane_dns *d)
 {
     if (d == NULL)
         return;
+    dane_dns_memo_clear(d);
     dane_ub_free(d->ub);
     free(d);
+}
+
+/* ---- the memo ------------------------------------------------------------ */
+
+size_t dane_dns_asked(const dane_dns *d)
+{
+    return d->asked;
+}
+
+void dane_dns_memo_on(dane_dns *d)
+{
+    d->memo_on = true;
+}
+
+void dane_dns_memo_clear(dane_dns *d)
+{
+    for (size_t i = 0; i < d->n_memo; i++) {
+        free(d->memo[i].name);
+        dane_dns_answer_clear(&d->memo[i].ans);
+    }
+    d->n_memo = 0;
+}
+
+void dane_dns_memo_move(dane_dns *to, dane_dns *from)
+{
+    dane_dns_memo_clear(to);
+    memcpy(to->memo, from->memo, from->n_memo * sizeof(from->memo[0]));
+    to->n_memo = from->n_memo;
+    to->memo_on = from->memo_on;
+    from->n_memo = 0;
+}
+
+static void answer_copy(struct dane_dns_answer *to, const struct dane_dns_answer *from)
+{
+    *to = *from;
+    to->canonname = from->canonname ? dl_xstrdup(from->canonname) : NULL;
+    to->rrs = from->rrs ? dl_xcalloc(from->n_rrs ? from->n_rrs : 1, sizeof(*to->rrs)) : NULL;
+    for (size_t i = 0; i < from->n_rrs; i++) {
+        to->rrs[i].len = from->rrs[i].len;
+        to->rrs[i].data = dl_xmalloc(from->rrs[i].len ? from->rrs[i].len : 1);
+        memcpy(to->rrs[i].data, from->rrs[i].data, from->rrs[i].len);
+    }
+    to->packet = NULL;
+    if (from->packet != NULL) {
+        to->packet = dl_xmalloc(from->packet_len);
+        memcpy(to->packet, from->packet, from->packet_len);
+    }
+}
+
+/* name without its final dot: its length */
+static size_t bare_len(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 1 && name[n - 1] == '.' ? n - 1 : n;
+}
+
+static const struct memo_entry *memo_find(const dane_dns *d, const char *name, int type)
+{
+    size_t n = bare_len(name);
+    for (size_t i = 0; i < d->n_memo; i++)
+        if (d->memo[i].type == type && strlen(d->memo[i].name) == n &&
+            strncasecmp(d->memo[i].name, name, n) == 0)
+            return &d->memo[i];
+    return NULL;
+}
+
+static void memo_keep(dane_dns *d, const char *name, int type, const struct dane_dns_answer *a)
+{
+    struct memo_entry *e;
+    if (d->n_memo == DANE_DNS_MEMO_MAX)
+        return; /* full: later answers are asked for again */
+    e = &d->memo[d->n_memo++];
+    e->name = dl_xasprintf("%.*s", (int)bare_len(name), name);
+    e->type = type;
+    answer_copy(&e->ans, a);
 }
 
 static void copy_rrs(const struct ub_result *r, struct dane_dns_answer *a)
@@ -138,7 +226,13 @@ int dane_dns_lookup(dane_dns *d, const char *name, int type, struct dane_dns_ans
                     struct dl_error *err)
 {
     struct ub_result *r = NULL;
+    const struct memo_entry *m = d->memo_on ? memo_find(d, name, type) : NULL;
     memset(a, 0, sizeof(*a));
+    if (m != NULL) {
+        answer_copy(a, &m->ans);
+        return 0;
+    }
+    d->asked++;
     if (dane_ub_resolve(d->ub, name, type, d->timeout_ms, d->via, &r, err) != 0)
         return dl_error_prefix(err, "lookup failed");
     classify(r, a);
@@ -152,6 +246,8 @@ int dane_dns_lookup(dane_dns *d, const char *name, int type, struct dane_dns_ans
         a->packet_len = (size_t)r->answer_len;
     }
     ub_resolve_free(r);
+    if (d->memo_on)
+        memo_keep(d, name, type, a);
     return 0;
 }
 

@@ -80,6 +80,26 @@ int dane_dns_lookup(dane_dns *d, const char *name, int type, struct dane_dns_ans
                     struct dl_error *err);
 void dane_dns_answer_clear(struct dane_dns_answer *ans);
 
+/* The memo: with it on, each answer (not a failed lookup) is kept by
+ * name (case and a final dot aside) and type, and the same question is
+ * answered from it without asking the validator again, up to
+ * DANE_DNS_MEMO_MAX answers. For a caller whose world does not change
+ * between the lookups it groups, which clears the memo between groups:
+ * danelab's checks of one scenario (its DNS check, then its deliveries),
+ * where a cached answer of libunbound costs almost as much as a new one
+ * (the hand-off to its thread and the answer packet built and parsed
+ * again) and after bogus records would carry another reason ("key ... is
+ * marked as invalid"). Off by default. */
+#define DANE_DNS_MEMO_MAX 64
+void dane_dns_memo_on(dane_dns *d);
+void dane_dns_memo_clear(dane_dns *d);
+/* from's memo (and whether it is on) given to `to`, whose own is
+ * cleared; from's is then empty. */
+void dane_dns_memo_move(dane_dns *to, dane_dns *from);
+/* How many lookups this context gave its validator (not answered from
+ * the memo). */
+size_t dane_dns_asked(const dane_dns *d);
+
 /* An uncompressed wire-form name at data[*off] into text (absolute, lower
  * case); advances *off. Returns -1 when malformed or too long. */
 int dane_dns_wire_name(const unsigned char *data, size_t len, size_t *off, char *out,

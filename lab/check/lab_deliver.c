@@ -17,6 +17,7 @@ struct lab_deliver {
     SSL_CTX *tls;
     dane_dns *resolver; /* made at its first use, in the process that checks */
     char *bogus_scen;   /* a check of this scenario saw bogus records, or NULL */
+    char *memo_scen;    /* the scenario whose answers the context's memo holds */
     bool exact;         /* lab_deliver_set_exact: run the client for every profile */
     /* The last run of the client, delivering [1] and probing [0], kept
      * for the same scenario's other profile (dane_client_same_path). */
@@ -57,6 +58,7 @@ void lab_deliver_free(lab_deliver *d)
     SSL_CTX_free(d->tls);
     dane_dns_free(d->resolver);
     free(d->bogus_scen);
+    free(d->memo_scen);
     free(d->anchor);
     free(d->config);
     free(d);
@@ -97,14 +99,17 @@ static int note_policy(dane_dns *resolver, const struct scen *s, dane_tlsrpt *rp
 /* The resolver context of this process: made at the first check, then
  * kept for every scenario this process checks (a run worker: after its
  * fork, as dane_ub.h wants), so that its background thread and what it
- * validated once (the lab root's and TLD's keys) serve them all. A
- * delivering run (`fresh`) gets a new one when an earlier run of its
- * scenario saw bogus records: the context's key cache then holds the
- * zone's key as bad, and libunbound's reason would be "key ... is marked
- * as invalid" instead of what broke the chain. Other scenarios keep it:
- * their zones are their own (the bad key is not on their chains), and a
- * fresh context validates the root's and the TLD's keys again, the most
- * of a check's validation work. NULL on error (err set). */
+ * validated once (the lab root's and TLD's keys) serve them all. Its memo
+ * (dane_dns.h) holds the answers of one scenario's checks: the DNS
+ * check's lookups are its deliveries' too, and are not asked again. A
+ * delivering run (`fresh`) gets a new context, with the memo, when an
+ * earlier run of its scenario saw bogus records: the context's key cache
+ * then holds the zone's key as bad, and libunbound's reason for a
+ * question not in the memo would be "key ... is marked as invalid"
+ * instead of what broke the chain. Other scenarios keep it: their zones
+ * are their own (the bad key is not on their chains), and a fresh
+ * context validates the root's and the TLD's keys again, the most of a
+ * check's validation work. NULL on error (err set). */
 static dane_dns *check_resolver(lab_deliver *d, const struct scen *s, bool fresh,
                                 struct dl_error *err)
 {
@@ -115,10 +120,22 @@ static dane_dns *check_resolver(lab_deliver *d, const struct scen *s, bool fresh
                                 .now = d->now,
                                 .timeout_ms = DANE_DNS_TIMEOUT_MS};
     bool again = fresh && d->bogus_scen != NULL && strcmp(d->bogus_scen, s->name) == 0;
-    if (d->resolver != NULL && !again)
-        return d->resolver;
-    dane_dns_free(d->resolver);
-    d->resolver = dane_dns_new(&dns, err);
+    dane_dns *old = d->resolver;
+    if (old == NULL || again) {
+        if ((d->resolver = dane_dns_new(&dns, err)) == NULL) {
+            dane_dns_free(old);
+            return NULL;
+        }
+        dane_dns_memo_on(d->resolver);
+        if (old != NULL)
+            dane_dns_memo_move(d->resolver, old);
+        dane_dns_free(old);
+    }
+    if (d->memo_scen == NULL || strcmp(d->memo_scen, s->name) != 0) {
+        dane_dns_memo_clear(d->resolver);
+        free(d->memo_scen);
+        d->memo_scen = dl_xstrdup(s->name);
+    }
     return d->resolver;
 }
 

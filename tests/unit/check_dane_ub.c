@@ -5,8 +5,11 @@
  * the context ends its thread; a process that cannot start a thread (it
  * stayed outside a PID namespace whose /proc it sees, as danelab mta's
  * reference check does) looks up without one and frees the context
- * without waiting. No network: local data, and a UDP socket on the
- * loopback that nobody reads. */
+ * without waiting. dane_dns's memo: a question asked again is answered
+ * from it, not asked of the validator; a failed lookup is not kept; the
+ * memo goes with the context's successor. No network: local data, and a
+ * UDP socket on the loopback that nobody reads. */
+#include "dane_dns.h"
 #include "dane_ub.h"
 #include "dl_util.h"
 
@@ -18,6 +21,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -211,6 +215,83 @@ static enum outsider_status outsider(void)
     return st;
 }
 
+/* A dane_dns forwarding to `via`, with a.memo.example. A 192.0.2.9 as
+ * local data (config file in dir) and the memo on. */
+static dane_dns *memo_context(const char *dir, const char *via)
+{
+    struct dl_error err;
+    char conf[300], ta[300];
+    FILE *f;
+    dane_dns *d;
+    snprintf(conf, sizeof(conf), "%s/ub.conf", dir);
+    snprintf(ta, sizeof(ta), "%s/ta", dir);
+    ck_assert_ptr_nonnull(f = fopen(conf, "w"));
+    fputs("server:\n  local-zone: \"memo.example.\" static\n"
+          "  local-data: \"a.memo.example. 300 IN A 192.0.2.9\"\n",
+          f);
+    fclose(f);
+    ck_assert_ptr_nonnull(f = fopen(ta, "w"));
+    fputs("anchor.invalid. IN DS 1 13 2 "
+          "0000000000000000000000000000000000000000000000000000000000000000\n",
+          f);
+    fclose(f);
+    d = dane_dns_new(
+        &(struct dane_dns_opts){
+            .trust_anchor = ta, .resolver = via, .config = conf, .timeout_ms = 300},
+        &err);
+    ck_assert_msg(d != NULL, "%s", err.msg);
+    dane_dns_memo_on(d);
+    return d;
+}
+
+static void assert_memo_answer(dane_dns *d, const char *name)
+{
+    struct dane_dns_answer a;
+    struct dl_error err;
+    ck_assert_int_eq(dane_dns_lookup(d, name, 1, &a, &err), 0);
+    ck_assert_uint_eq(a.n_rrs, 1);
+    ck_assert_uint_eq(a.rrs[0].len, 4);
+    ck_assert_int_eq(a.rrs[0].data[3], 9);
+    dane_dns_answer_clear(&a);
+}
+
+START_TEST(memo_answers_again)
+{
+    char via[64], dir[] = "/tmp/dane-memo-XXXXXX";
+    int fd = black_hole(via, sizeof(via));
+    struct dane_dns_answer a;
+    struct dl_error err;
+    dane_dns *d, *next;
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    d = memo_context(dir, via);
+    assert_memo_answer(d, "a.memo.example.");
+    assert_memo_answer(d, "A.Memo.Example");
+    ck_assert_uint_eq(dane_dns_asked(d), 1);
+    /* a lookup that fails (nobody answers) is asked each time */
+    ck_assert_int_eq(dane_dns_lookup(d, "x.other.example.", 1, &a, &err), -1);
+    ck_assert_int_eq(dane_dns_lookup(d, "x.other.example.", 1, &a, &err), -1);
+    ck_assert_uint_eq(dane_dns_asked(d), 3);
+    /* the successor answers from the memo it was given */
+    next = memo_context(dir, via);
+    dane_dns_memo_move(next, d);
+    assert_memo_answer(next, "a.memo.example.");
+    ck_assert_uint_eq(dane_dns_asked(next), 0);
+    /* cleared: asked again */
+    dane_dns_memo_clear(next);
+    assert_memo_answer(next, "a.memo.example.");
+    ck_assert_uint_eq(dane_dns_asked(next), 1);
+    dane_dns_free(d);
+    dane_dns_free(next);
+    close(fd);
+    for (int i = 0; i < 2; i++) {
+        char path[300];
+        snprintf(path, sizeof(path), "%s/%s", dir, i ? "ta" : "ub.conf");
+        unlink(path);
+    }
+    rmdir(dir);
+}
+END_TEST
+
 START_TEST(no_thread_outside_pid_namespace)
 {
     pid_t p = fork();
@@ -240,6 +321,7 @@ Suite *dane_ub_suite(void)
     Suite *s = suite_create("dane_ub");
     TCase *pos = tcase_create("Positive"), *neg = tcase_create("Negative");
     tcase_add_test(pos, answers_on_one_thread);
+    tcase_add_test(pos, memo_answers_again);
     tcase_add_test(neg, silent_resolver_bounded);
     tcase_add_test(neg, no_thread_outside_pid_namespace);
     /* Without the bound, libunbound waits for the silent resolver far
