@@ -140,15 +140,6 @@ void dane_dns_memo_clear(dane_dns *d)
     d->n_memo = 0;
 }
 
-void dane_dns_memo_move(dane_dns *to, dane_dns *from)
-{
-    dane_dns_memo_clear(to);
-    memcpy(to->memo, from->memo, from->n_memo * sizeof(from->memo[0]));
-    to->n_memo = from->n_memo;
-    to->memo_on = from->memo_on;
-    from->n_memo = 0;
-}
-
 static void answer_copy(struct dane_dns_answer *to, const struct dane_dns_answer *from)
 {
     *to = *from;

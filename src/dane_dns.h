@@ -93,9 +93,6 @@ void dane_dns_answer_clear(struct dane_dns_answer *ans);
 #define DANE_DNS_MEMO_MAX 64
 void dane_dns_memo_on(dane_dns *d);
 void dane_dns_memo_clear(dane_dns *d);
-/* from's memo (and whether it is on) given to `to`, whose own is
- * cleared; from's is then empty. */
-void dane_dns_memo_move(dane_dns *to, dane_dns *from);
 /* How many lookups this context gave its validator (not answered from
  * the memo). */
 size_t dane_dns_asked(const dane_dns *d);

@@ -99,8 +99,8 @@ static void infra_note(struct infra *e, const char *what, const char *msg)
 }
 
 /* The DNS check of one scenario, through the reference client's resolver
- * context when the verdicts are the in-process validator's (a bogus
- * answer then gives the delivery a fresh one: lab_deliver.h); returns
+ * context when the verdicts are the in-process validator's (its memo
+ * then holds the answers for the delivery: lab_deliver.h); returns
  * whether every declared verdict was met. */
 static bool check_one(lab_dnscheck *dc, lab_deliver *ld, const struct scen *s,
                       struct lab_dnscheck_result *r, bool pass[SCEN_RRSET_COUNT],
@@ -123,8 +123,6 @@ static bool check_one(lab_dnscheck *dc, lab_deliver *ld, const struct scen *s,
     }
     for (int k = 0; k < SCEN_RRSET_COUNT; k++) {
         struct scen_verdict v = expected(s, (enum scen_rrset)k, lab_dnscheck_validator(dc));
-        if (via != NULL && r[k].observed == SCEN_DNSSEC_BOGUS)
-            lab_deliver_saw_bogus(ld, s);
         pass[k] = v.verdict == SCEN_DNSSEC_UNSET || lab_dnscheck_meets(&v, &r[k]);
         all = all && pass[k];
     }
@@ -414,8 +412,7 @@ static int checker_setup(void *ctx)
     }
     if (c->tl)
         lab_timeline_set_exact(c->tl, c->o->exact);
-    if (c->ld)
-        lab_deliver_set_exact(c->ld, c->o->exact_profiles);
+    lab_deliver_set_exact(c->ld, c->o->exact_profiles);
     return 0;
 }
 

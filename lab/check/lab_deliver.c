@@ -16,7 +16,6 @@ struct lab_deliver {
     time_t now;
     SSL_CTX *tls;
     dane_dns *resolver; /* made at its first use, in the process that checks */
-    char *bogus_scen;   /* a check of this scenario saw bogus records, or NULL */
     char *memo_scen;    /* the scenario whose answers the context's memo holds */
     bool exact;         /* lab_deliver_set_exact: run the client for every profile */
     /* The last run of the client, delivering [1] and probing [0], kept
@@ -57,7 +56,6 @@ void lab_deliver_free(lab_deliver *d)
     kept_clear(&d->kept[1]);
     SSL_CTX_free(d->tls);
     dane_dns_free(d->resolver);
-    free(d->bogus_scen);
     free(d->memo_scen);
     free(d->anchor);
     free(d->config);
@@ -101,17 +99,11 @@ static int note_policy(dane_dns *resolver, const struct scen *s, dane_tlsrpt *rp
  * fork, as dane_ub.h wants), so that its background thread and what it
  * validated once (the lab root's and TLD's keys) serve them all. Its memo
  * (dane_dns.h) holds the answers of one scenario's checks: the DNS
- * check's lookups are its deliveries' too, and are not asked again. A
- * delivering run (`fresh`) gets a new context, with the memo, when an
- * earlier run of its scenario saw bogus records: the context's key cache
- * then holds the zone's key as bad, and libunbound's reason for a
- * question not in the memo would be "key ... is marked as invalid"
- * instead of what broke the chain. Other scenarios keep it: their zones
- * are their own (the bad key is not on their chains), and a fresh
- * context validates the root's and the TLD's keys again, the most of a
- * check's validation work. NULL on error (err set). */
-static dane_dns *check_resolver(lab_deliver *d, const struct scen *s, bool fresh,
-                                struct dl_error *err)
+ * check's lookups are its deliveries' too, and are not asked again, so
+ * after bogus records each check keeps the validator's first reason (a
+ * question asked again of libunbound would get "key ... is marked as
+ * invalid"). NULL on error (err set). */
+static dane_dns *check_resolver(lab_deliver *d, const struct scen *s, struct dl_error *err)
 {
     struct dane_dns_opts dns = {.trust_anchor = d->anchor,
                                 .resolver = d->resolver_addr,
@@ -119,17 +111,10 @@ static dane_dns *check_resolver(lab_deliver *d, const struct scen *s, bool fresh
                                 .has_now = true,
                                 .now = d->now,
                                 .timeout_ms = DANE_DNS_TIMEOUT_MS};
-    bool again = fresh && d->bogus_scen != NULL && strcmp(d->bogus_scen, s->name) == 0;
-    dane_dns *old = d->resolver;
-    if (old == NULL || again) {
-        if ((d->resolver = dane_dns_new(&dns, err)) == NULL) {
-            dane_dns_free(old);
+    if (d->resolver == NULL) {
+        if ((d->resolver = dane_dns_new(&dns, err)) == NULL)
             return NULL;
-        }
         dane_dns_memo_on(d->resolver);
-        if (old != NULL)
-            dane_dns_memo_move(d->resolver, old);
-        dane_dns_free(old);
     }
     if (d->memo_scen == NULL || strcmp(d->memo_scen, s->name) != 0) {
         dane_dns_memo_clear(d->resolver);
@@ -141,13 +126,7 @@ static dane_dns *check_resolver(lab_deliver *d, const struct scen *s, bool fresh
 
 dane_dns *lab_deliver_resolver(lab_deliver *d, const struct scen *s, struct dl_error *err)
 {
-    return check_resolver(d, s, false, err);
-}
-
-void lab_deliver_saw_bogus(lab_deliver *d, const struct scen *s)
-{
-    free(d->bogus_scen);
-    d->bogus_scen = dl_xstrdup(s->name);
+    return check_resolver(d, s, err);
 }
 
 /* One run of the client for s under profile p: delivering (the envelope
@@ -184,7 +163,7 @@ static const struct dane_client_result *observe(lab_deliver *d, const struct sce
         return &k->cr;
     }
     kept_clear(k);
-    if ((resolver = check_resolver(d, s, deliver, err)) == NULL) {
+    if ((resolver = check_resolver(d, s, err)) == NULL) {
         free(to);
         return NULL;
     }
@@ -195,10 +174,6 @@ static const struct dane_client_result *observe(lab_deliver *d, const struct sce
         return NULL;
     }
     k->scen = dl_xstrdup(s->name);
-    if (deliver) {
-        free(d->bogus_scen);
-        d->bogus_scen = k->cr.outcome.reason == DANE_R_DNSSEC_BOGUS ? dl_xstrdup(s->name) : NULL;
-    }
     return &k->cr;
 }
 
@@ -237,7 +212,7 @@ int lab_deliver_check_report(lab_deliver *d, const struct scen *s, enum scen_pro
     if ((cr = observe(d, s, p, true, &r->reused, err)) == NULL)
         return -1;
     if (rpt != NULL && !dane_tlsrpt_policy_known(rpt)) {
-        dane_dns *resolver = check_resolver(d, s, false, err);
+        dane_dns *resolver = check_resolver(d, s, err);
         if (resolver == NULL || note_policy(resolver, s, rpt, err) != 0)
             return -1;
     }

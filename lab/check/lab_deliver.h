@@ -10,12 +10,12 @@
  * trust anchor and the same options for every scenario (the run's
  * validation time): each scenario has zones of its own, so what one
  * leaves in the cache (the root's and the TLD's keys, validated once) is
- * what the next would have validated the same way. After bogus records
- * the scenario's next check (its other profile) gets a fresh context
- * (libunbound's reason would otherwise become "key ... is marked as
- * invalid"); other scenarios keep it. The context is made
- * at the first check, so a worker makes its own after the fork
- * (dane_ub.h). Must run inside the lab world (lab_world_enter() first).
+ * what the next would have validated the same way. Its memo (dane_dns.h)
+ * holds one scenario's answers: the scenario's checks ask each question
+ * of libunbound once, and after bogus records each keeps the validator's
+ * first reason (asked again, libunbound would say "key ... is marked as
+ * invalid"). The context is made at the first check, so a worker makes
+ * its own after the fork (dane_ub.h). Must run inside the lab world (lab_world_enter() first).
  *
  * One observation for both profiles: the client observes the same world
  * whatever its profile, which only maps what it saw to outcomes. A
@@ -49,12 +49,8 @@ void lab_deliver_set_exact(lab_deliver *d, bool exact);
 
 /* The resolver context the checks of s use, for lookups of the same
  * scenario made before its delivery (lab_dnscheck): the delivery then
- * finds them validated. NULL on error (err set). */
+ * finds their answers in its memo. NULL on error (err set). */
 dane_dns *lab_deliver_resolver(lab_deliver *d, const struct scen *s, struct dl_error *err);
-
-/* Such a lookup saw bogus records of s: s's delivering run gets a fresh
- * context, so that its reason is the validator's own (above). */
-void lab_deliver_saw_bogus(lab_deliver *d, const struct scen *s);
 
 /* One run of the client judged against one expectation. */
 struct lab_deliver_check {

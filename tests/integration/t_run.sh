@@ -63,9 +63,10 @@ exact=$(jq '[.. | objects | select(.reused)] | length' "$WORK/noreuse.json")
 check_output "without it, the second profile reuses the first's run where its choices hold" \
     "^dns-rrsig-expired,good,multi-mx-first-fails-second-ok,smtp-rejects-message; probes 1; exact 0$" \
     echo "$reused; probes $probes; exact $exact"
-# The DNS check looks up through the client's resolver context; after its
-# bogus answer the delivery gets a fresh one, so that its reason is the
-# validator's own, not "key ... is marked as invalid" (lab_deliver.h).
+# The DNS check looks up through the client's resolver context; the
+# delivery takes its answers from the context's memo, so that after bogus
+# records its reason is the validator's own, not "key ... is marked as
+# invalid" (lab_deliver.h).
 detail=$("$DANELAB" -r "$RUN" run --scenario dns-dnskey-rrsig-expired --json 2>/dev/null |
     jq -r '.scenarios[0] | [.observed.why, .delivery[0].observed.detail] | join(" | ")')
 check_output "after a bogus DNS check the delivery keeps the validator's own reason" \
