@@ -1,5 +1,6 @@
 #include "cert_key.h"
 
+#include "dl_pkey.h"
 #include "dl_util.h"
 
 #include <errno.h>
@@ -10,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define KEY_FILE_MAX (64 * 1024)
 
 static const char *const type_names[] = {
     [CERT_KEY_ECDSA_P256] = "ecdsa-p256",
@@ -117,36 +116,10 @@ int cert_key_write(const EVP_PKEY *key, const char *path, struct dl_error *err)
     return rc;
 }
 
-/* Encrypted keys are refused rather than prompting on the terminal. */
-static int no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-    (void)buf;
-    (void)size;
-    (void)rwflag;
-    (void)u;
-    return -1;
-}
-
 int cert_key_load(const char *path, EVP_PKEY **out, struct dl_error *err)
 {
-    char *text = NULL;
-    size_t len = 0;
-    BIO *mem;
     *out = NULL;
     if (access(path, F_OK) != 0 && errno == ENOENT)
         return 0;
-    if (dl_read_file(path, KEY_FILE_MAX, &text, &len, err) < 0)
-        return -1;
-    mem = BIO_new_mem_buf(text, (int)len);
-    if (mem == NULL) {
-        free(text);
-        return dl_error_openssl(err, "%s: BIO_new_mem_buf", path);
-    }
-    *out = PEM_read_bio_PrivateKey(mem, NULL, no_passphrase, NULL);
-    BIO_free(mem);
-    OPENSSL_cleanse(text, len);
-    free(text);
-    if (*out == NULL)
-        return dl_error_openssl(err, "%s: not a PEM private key", path);
-    return 0;
+    return (*out = dl_pkey_read_file(NULL, path, err)) != NULL ? 0 : -1;
 }

@@ -38,6 +38,7 @@ struct pctx {
     struct dl_error *err;
     const struct fsmtp_conf *old; /* a reload: listeners to keep when unchanged */
     size_t rebuilt;               /* listeners prepared anew */
+    dl_pkey_reader *keys;         /* made at the first listener with TLS */
 };
 
 static int perr(struct pctx *p, const char *jpath, const char *what)
@@ -485,7 +486,11 @@ static int add_listener(struct pctx *p, const char *jpath, json_t *obj, struct f
         return 0;
     }
     p->rebuilt++;
-    if (fsmtp_listener_prepare(l, &e) != 0) {
+    if (l->tls.cert != NULL && p->keys == NULL && (p->keys = dl_pkey_reader_new(&e)) == NULL) {
+        free(json);
+        return perr(p, jpath, e.msg);
+    }
+    if (fsmtp_listener_prepare(l, p->keys, &e) != 0) {
         free(json);
         return perr(p, jpath, e.msg);
     }
@@ -554,11 +559,13 @@ static struct fsmtp_conf *parse_conf(const char *text, const char *path,
         goto fail;
     json_decref(root);
     free(p.dir);
+    dl_pkey_reader_free(p.keys);
     *rebuilt = p.rebuilt;
     return conf;
 fail:
     json_decref(root);
     free(p.dir);
+    dl_pkey_reader_free(p.keys);
     fsmtp_conf_free(conf);
     return NULL;
 }

@@ -104,7 +104,7 @@ void fsmtp_listener_fingerprint(struct fsmtp_listener *l, const char *json)
     dl_buf_free(&b);
 }
 
-int fsmtp_listener_prepare(struct fsmtp_listener *l, struct dl_error *err)
+int fsmtp_listener_prepare(struct fsmtp_listener *l, dl_pkey_reader *keys, struct dl_error *err)
 {
     static const char *const subs[] = {"tmp", "new", "cur"};
     if (l->maildir != NULL)
@@ -115,7 +115,7 @@ int fsmtp_listener_prepare(struct fsmtp_listener *l, struct dl_error *err)
             if (rc != 0)
                 return -1;
         }
-    if (l->tls.cert != NULL && fsmtp_tls_setup(&l->tls, err) != 0)
+    if (l->tls.cert != NULL && fsmtp_tls_setup(&l->tls, keys, err) != 0)
         return -1;
     return 0;
 }

@@ -91,7 +91,8 @@ void fsmtp_listener_unref(struct fsmtp_listener *l);
 void fsmtp_listener_fingerprint(struct fsmtp_listener *l, const char *json);
 
 /* Create the maildir's tmp/, new/ and cur/ and the TLS contexts: what
- * makes a listener servable. Returns 0, or -1 with err set. */
-int fsmtp_listener_prepare(struct fsmtp_listener *l, struct dl_error *err);
+ * makes a listener servable. keys: the reader for its private keys (NULL:
+ * one each). Returns 0, or -1 with err set. */
+int fsmtp_listener_prepare(struct fsmtp_listener *l, dl_pkey_reader *keys, struct dl_error *err);
 
 #endif

@@ -4,6 +4,7 @@
  * legacy EC_KEY/RSA setters. */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "fsmtp_tls.h"
+#include "dl_pkey.h"
 #include "dl_util.h"
 
 #include <errno.h>
@@ -47,24 +48,11 @@ static int servername_cb(SSL *ssl, int *al, void *arg)
     return SSL_TLSEXT_ERR_OK;
 }
 
-static EVP_PKEY *load_key(const char *path, struct dl_error *err)
-{
-    FILE *f = fopen(path, "r");
-    EVP_PKEY *k;
-    if (f == NULL)
-        return dl_error_set(err, "%s: %s", path, strerror(errno)), NULL;
-    k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-    fclose(f);
-    if (k == NULL)
-        dl_error_openssl(err, "%s: cannot read private key", path);
-    return k;
-}
-
 /* Swap the key material of the context's private key for that in path, so
  * the certificate no longer matches the key that signs the handshake. */
-static int swap_key(SSL_CTX *ctx, const char *path, struct dl_error *err)
+static int swap_key(SSL_CTX *ctx, dl_pkey_reader *keys, const char *path, struct dl_error *err)
 {
-    EVP_PKEY *mine = SSL_CTX_get0_privatekey(ctx), *other = load_key(path, err);
+    EVP_PKEY *mine = SSL_CTX_get0_privatekey(ctx), *other = dl_pkey_read_file(keys, path, err);
     int ok = 0;
     if (other == NULL)
         return -1;
@@ -90,28 +78,41 @@ static int swap_key(SSL_CTX *ctx, const char *path, struct dl_error *err)
     return 0;
 }
 
+/* Put the key in path into ctx beside its last certificate, which it must
+ * match. */
+static int use_key(SSL_CTX *ctx, dl_pkey_reader *keys, const char *key, const char *cert,
+                   struct dl_error *err)
+{
+    EVP_PKEY *k = dl_pkey_read_file(keys, key, err);
+    int ok =
+        k != NULL && SSL_CTX_use_PrivateKey(ctx, k) == 1 && SSL_CTX_check_private_key(ctx) == 1;
+    if (k != NULL && !ok)
+        dl_error_openssl(err, "%s: cannot load key (or it does not match %s)", key, cert);
+    EVP_PKEY_free(k);
+    return ok ? 0 : -1;
+}
+
 /* Load t's second chain and key into ctx beside the one it holds. Its key
  * type must differ: OpenSSL would replace the first certificate, not add
  * to it. SSL_CTX_use_certificate_chain_file keeps the chain per
  * certificate, so each certificate is sent with its own chain. */
-static int add_alt(SSL_CTX *ctx, const struct fsmtp_tls *t, struct dl_error *err)
+static int add_alt(SSL_CTX *ctx, const struct fsmtp_tls *t, dl_pkey_reader *keys,
+                   struct dl_error *err)
 {
     EVP_PKEY *first = SSL_CTX_get0_privatekey(ctx);
     int first_type = first != NULL ? EVP_PKEY_get_base_id(first) : EVP_PKEY_NONE;
     if (SSL_CTX_use_certificate_chain_file(ctx, t->alt_cert) != 1)
         return dl_error_openssl(err, "%s: cannot load certificate chain", t->alt_cert);
-    if (SSL_CTX_use_PrivateKey_file(ctx, t->alt_key, SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_check_private_key(ctx) != 1)
-        return dl_error_openssl(err, "%s: cannot load key (or it does not match %s)", t->alt_key,
-                                t->alt_cert);
+    if (use_key(ctx, keys, t->alt_key, t->alt_cert, err) != 0)
+        return -1;
     if (EVP_PKEY_get_base_id(SSL_CTX_get0_privatekey(ctx)) == first_type)
         return dl_error_set(err, "%s: alt_cert has the key type of the certificate beside it",
                             t->alt_cert);
     return 0;
 }
 
-static SSL_CTX *ctx_new(const struct fsmtp_tls *t, const char *cert, const char *key,
-                        struct dl_error *err)
+static SSL_CTX *ctx_new(const struct fsmtp_tls *t, dl_pkey_reader *keys, const char *cert,
+                        const char *key, struct dl_error *err)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (ctx == NULL)
@@ -130,12 +131,9 @@ static SSL_CTX *ctx_new(const struct fsmtp_tls *t, const char *cert, const char 
         dl_error_openssl(err, "%s: cannot load certificate chain", cert);
         goto fail;
     }
-    if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_check_private_key(ctx) != 1) {
-        dl_error_openssl(err, "%s: cannot load key (or it does not match %s)", key, cert);
+    if (use_key(ctx, keys, key, cert, err) != 0)
         goto fail;
-    }
-    if (t->alt_cert != NULL && add_alt(ctx, t, err) != 0)
+    if (t->alt_cert != NULL && add_alt(ctx, t, keys, err) != 0)
         goto fail;
     return ctx;
 fail:
@@ -143,7 +141,7 @@ fail:
     return NULL;
 }
 
-int fsmtp_tls_setup(struct fsmtp_tls *t, struct dl_error *err)
+int fsmtp_tls_setup(struct fsmtp_tls *t, dl_pkey_reader *keys, struct dl_error *err)
 {
     const char *cert = t->cert, *key = t->key;
     SSL_CTX *ctx;
@@ -151,16 +149,16 @@ int fsmtp_tls_setup(struct fsmtp_tls *t, struct dl_error *err)
         cert = t->fault_cert;
         key = t->fault_key;
     }
-    ctx = ctx_new(t, cert, key, err);
+    ctx = ctx_new(t, keys, cert, key, err);
     if (ctx == NULL)
         return -1;
     t->ssl_ctx = ctx;
-    if (t->fault == FSMTP_FAULT_WRONG_KEY && swap_key(ctx, t->fault_key, err) != 0)
+    if (t->fault == FSMTP_FAULT_WRONG_KEY && swap_key(ctx, keys, t->fault_key, err) != 0)
         return -1;
     if (t->fault == FSMTP_FAULT_ABORT_AFTER_HELLO)
         SSL_CTX_set_client_hello_cb(ctx, client_hello_abort, NULL);
     for (size_t i = 0; i < t->n_sni; i++) {
-        t->sni[i].ssl_ctx = ctx_new(t, t->sni[i].cert, t->sni[i].key, err);
+        t->sni[i].ssl_ctx = ctx_new(t, keys, t->sni[i].cert, t->sni[i].key, err);
         if (t->sni[i].ssl_ctx == NULL)
             return dl_error_prefix(err, "sni \"%s\"", t->sni[i].name);
     }

@@ -9,6 +9,7 @@
 #define FSMTP_TLS_H
 
 #include "dl_error.h"
+#include "dl_pkey.h"
 
 #include <openssl/ssl.h>
 #include <stddef.h>
@@ -51,9 +52,9 @@ struct fsmtp_tls {
 
 /* Build t->ssl_ctx (and one context per SNI entry) from t's settings; t
  * must stay where it is while the contexts live (the servername callback
- * holds it). Returns 0, or -1 with err naming the file and OpenSSL's
- * reason. */
-int fsmtp_tls_setup(struct fsmtp_tls *t, struct dl_error *err);
+ * holds it). Keys are read with `keys` (NULL: a reader each). Returns 0,
+ * or -1 with err naming the file and OpenSSL's reason. */
+int fsmtp_tls_setup(struct fsmtp_tls *t, dl_pkey_reader *keys, struct dl_error *err);
 
 /* Free the contexts fsmtp_tls_setup() made (safe when none were made) and
  * the settings; t itself is the caller's. */
