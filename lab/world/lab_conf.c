@@ -361,6 +361,48 @@ char **lab_conf_argv(const char *run, enum lab_server_id id)
     return argv;
 }
 
+#define PROBES "etc/probes"
+
+int lab_conf_write_probes(const char *run_dir, const zone_tree *tree, const char *smtp_probe,
+                          struct dl_error *err)
+{
+    struct dl_buf b = {0};
+    for (int i = 0; i < LAB_SERVER_COUNT; i++) {
+        const char *p = i == LAB_FAKESMTP ? smtp_probe : lab_conf_probe_name(tree, i);
+        dl_buf_printf(&b, "%s %s\n", servers[i].name, p != NULL ? p : "-");
+    }
+    return dl_buf_write_free(&b, run_dir, PROBES, err);
+}
+
+int lab_conf_read_probes(const char *run_dir, char *probe[LAB_SERVER_COUNT], struct dl_error *err)
+{
+    char *path = dl_xasprintf("%s/" PROBES, run_dir), *text = NULL, *line, *save = NULL;
+    int i = 0, rc = -1;
+    memset(probe, 0, LAB_SERVER_COUNT * sizeof(*probe));
+    if (dl_read_file(path, 64 * 1024, &text, NULL, err) == 0) {
+        for (line = strtok_r(text, "\n", &save); line != NULL && i < LAB_SERVER_COUNT;
+             line = strtok_r(NULL, "\n", &save), i++) {
+            size_t n = strlen(servers[i].name);
+            const char *p = line + n + 1;
+            if (strncmp(line, servers[i].name, n) != 0 || line[n] != ' ' || *p == '\0' ||
+                strchr(p, ' ') != NULL)
+                break;
+            probe[i] = strcmp(p, "-") == 0 ? NULL : dl_xstrdup(p);
+        }
+        if (i == LAB_SERVER_COUNT)
+            rc = 0;
+        else
+            dl_error_set(err, "%s: line %d: not \"%s PROBE\"", path, i + 1, servers[i].name);
+    }
+    for (int k = 0; rc != 0 && k < LAB_SERVER_COUNT; k++) {
+        free(probe[k]);
+        probe[k] = NULL;
+    }
+    free(text);
+    free(path);
+    return rc;
+}
+
 void lab_conf_argv_free(char **argv)
 {
     for (size_t i = 0; argv && argv[i]; i++)

@@ -29,6 +29,8 @@
  *                            (delv -a FILE)
  *   RUN/etc/fakedns.conf     fakedns's rules (lab_fakedns.h), when some zone
  *                            has `misbehave:` rules
+ *   RUN/etc/probes           each server's readiness probe
+ *                            (lab_conf_write_probes)
  *
  * Parents and children are served by separate NSD instances so that
  * resolvers follow real referrals (one NSD answers every name from the
@@ -132,5 +134,18 @@ void lab_conf_argv_free(char **argv);
  * nsd-child (NULL when it serves none), the first zone behind fakedns for
  * fakedns (NULL when none: it is not started). Points into the tree. */
 const char *lab_conf_probe_name(const zone_tree *tree, enum lab_server_id id);
+
+/* RUN/etc/probes: the readiness probe of each server of the lab the run
+ * directory describes, one line each in lab_server_id order, "-" for a
+ * server not started: lab_conf_probe_name()'s, and for fakesmtp
+ * `smtp_probe` (an address its listeners have, or NULL). Read back,
+ * without the tree, by a start that overlaps the next build
+ * (lab_up_early_begin). */
+int lab_conf_write_probes(const char *run_dir, const zone_tree *tree, const char *smtp_probe,
+                          struct dl_error *err);
+/* The probes written last: each probe[i] a string the caller frees, or
+ * NULL for none. 0, or -1 (err set) when the file is missing or not one
+ * lab_conf_write_probes() writes. */
+int lab_conf_read_probes(const char *run_dir, char *probe[LAB_SERVER_COUNT], struct dl_error *err);
 
 #endif

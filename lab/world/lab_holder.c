@@ -358,26 +358,54 @@ static int start_all(struct holder *h, struct dl_error *err)
     return 0;
 }
 
-/* Wait for up's acknowledgement; 0 when it came. "k": the lab stays until
- * `danelab down`; "t": it is tied to the danelab that started it (run,
- * mta), which keeps the ack pipe open while it lives. */
-static int wait_ack(struct holder *h)
-{
-    struct pollfd p = {.fd = h->a->ack_fd, .events = POLLIN};
-    char c;
-    if (poll(&p, 1, 30000) == 1 && read(h->a->ack_fd, &c, 1) == 1) {
-        h->tied = c == 't';
-        return 0;
-    }
-    hlog(h, "danelab up went away before recording the lab: stopping");
-    return -1;
-}
-
 /* A tied lab's starter has ended (its pidfd is readable). */
 static bool starter_gone(const struct holder *h)
 {
     struct pollfd p = {.fd = h->a->tie_fd, .events = POLLIN};
     return h->tied && h->a->tie_fd >= 0 && poll(&p, 1, 0) == 1;
+}
+
+/* Wait for up's acknowledgement; 0 when it came. "k": the lab stays until
+ * `danelab down`; "t": it is tied to the danelab that started it (run,
+ * mta), which keeps the ack pipe open while it lives. Up may be building
+ * meanwhile (lab_world_up_begin): the wait ends, and the lab stops, when
+ * up's end of the pipe closes or its pidfd says it ended, on SIGTERM,
+ * SIGINT or SIGHUP, when a server dies, or after ack_timeout_ms. */
+static int wait_ack(struct holder *h, const sigset_t *set)
+{
+    const struct timespec none = {0, 0};
+    int64_t deadline = dl_mono_ms() + h->a->ack_timeout_ms;
+    char why[256], c;
+    while (dl_mono_ms() < deadline) {
+        struct pollfd p[2] = {{.fd = h->a->ack_fd, .events = POLLIN},
+                              {.fd = h->a->tie_fd, .events = POLLIN}};
+        siginfo_t si;
+        int n = poll(p, h->a->tie_fd >= 0 ? 2 : 1, 200), sig;
+        if (n > 0 && p[0].revents != 0) {
+            if (read(h->a->ack_fd, &c, 1) == 1) {
+                h->tied = c == 't';
+                return 0;
+            }
+            break;
+        }
+        if (n > 0 && p[1].revents != 0) {
+            hlog(h, "the danelab that started this lab ended before recording it: stopping");
+            return -1;
+        }
+        while ((sig = sigtimedwait(set, &si, &none)) > 0) {
+            if (sig == SIGCHLD && reap(h, why, sizeof(why)) >= 0) {
+                hlog(h, "%s before up recorded the lab: stopping", why);
+                return -1;
+            }
+            if (sig != SIGCHLD) {
+                hlog(h, "signal %d from pid %ld before up recorded the lab: stopping", sig,
+                     (long)si.si_pid);
+                return -1;
+            }
+        }
+    }
+    hlog(h, "danelab up went away before recording the lab: stopping");
+    return -1;
 }
 
 /* Supervise until told to stop or a server dies. */
@@ -457,6 +485,10 @@ int lab_holder_main(void *arg)
 
     block_signals(&set);
     close(h.a->lock_fd); /* shared with up by the clone; up releases it */
+    /* up's ends of the pipes, copied by the clone: closed, so that the ack
+     * pipe reads as closed once up is gone */
+    close(h.a->up_ready_fd);
+    close(h.a->up_ack_fd);
     detach();
     h.log = open_log(h.a->run_dir);
     hlog(&h, "starting (%s)", h.a->netns ? "own namespaces" : "host loopback");
@@ -469,7 +501,7 @@ int lab_holder_main(void *arg)
     say_ready(&h);
     close(h.a->ready_fd);
     hlog(&h, "every server answers; lab up");
-    rc = wait_ack(&h) == 0 ? supervise(&h, &set) : 1;
+    rc = wait_ack(&h, &set) == 0 ? supervise(&h, &set) : 1;
     stop_all(&h);
     hlog(&h, "exiting");
     _exit(rc);

@@ -26,12 +26,14 @@ struct lab_holder_args {
     bool userns; /* a user namespace was created: write the ID maps */
     uid_t uid;   /* outer IDs, mapped to 0 inside the user namespace */
     gid_t gid;
-    int ready_fd; /* write end */
-    int ack_fd;   /* read end */
-    int tie_fd;   /* a pidfd of the danelab that started the lab (readable
-                     once it has ended, however), or -1 */
-    int lock_fd;  /* up's lock on the run directory: the holder closes it */
+    int ready_fd;               /* write end */
+    int ack_fd;                 /* read end */
+    int up_ready_fd, up_ack_fd; /* up's ends of those pipes: the holder closes them */
+    int tie_fd;                 /* a pidfd of the danelab that started the lab (readable
+                                   once it has ended, however), or -1 */
+    int lock_fd;                /* up's lock on the run directory: the holder closes it */
     int timeout_ms;
+    int ack_timeout_ms; /* for up's acknowledgement, once every server answers */
     char **argv[LAB_SERVER_COUNT];
     /* Readiness: the zone to ask SOA for (DNS servers) or the address whose
      * port 25 must accept connections (fakesmtp); NULL: not started. */

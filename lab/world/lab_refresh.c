@@ -89,7 +89,7 @@ static void hash_tree(EVP_MD_CTX *md, const char *dir, int depth)
 static void snapshot(const char *run_dir, struct snap *s)
 {
     static const char *const confs[] = {"etc/nsd-parent.conf", "etc/nsd-child.conf",
-                                        "etc/unbound.conf", "etc/resolver"};
+                                        "etc/unbound.conf", "etc/resolver", "etc/probes"};
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     char *path;
     memset(s, 0, sizeof(*s));
@@ -270,6 +270,15 @@ static bool recorded(const char *run_dir, struct snap *s)
     return ok;
 }
 
+bool lab_refresh_loaded(const char *run_dir)
+{
+    struct snap now, before;
+    if (!recorded(run_dir, &before))
+        return false;
+    snapshot(run_dir, &now);
+    return memcmp(&now, &before, sizeof(now)) == 0;
+}
+
 int lab_refresh(const char *run_dir, const zone_tree *tree, bool quiet)
 {
     struct snap now, before;
@@ -292,6 +301,8 @@ int lab_refresh(const char *run_dir, const zone_tree *tree, bool quiet)
      * which empties its cache as surely. */
     if (memcmp(now.conf, before.conf, sizeof(now.conf)) != 0 ||
         lab_resconf_current(run_dir) != LAB_RESOLVER_UNBOUND) {
+        dl_debug("refresh: the servers' configuration changed since they loaded it: "
+                 "stopping them to start again");
         if (!quiet && memcmp(now.conf, before.conf, sizeof(now.conf)) != 0)
             printf("the running lab's zone list changed (scenarios added or removed, or "
                    "--resolver): restarting it\n");
@@ -305,6 +316,8 @@ int lab_refresh(const char *run_dir, const zone_tree *tree, bool quiet)
         }
         return 1; /* the caller starts it again, and that records */
     }
+    dl_debug("refresh: zone files, certificates or fakesmtp.json changed since the servers "
+             "loaded them: reloading");
     {
         char *u = dl_xasprintf("%s/log/unbound.log", run_dir);
         char *f = dl_xasprintf("%s/log/fakesmtp.stderr", run_dir);

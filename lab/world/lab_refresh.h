@@ -34,6 +34,11 @@ struct zone_tree;
 /* Record what the lab just loaded (lab_up_start, once it is up). */
 void lab_refresh_record(const char *run_dir);
 
+/* Whether the run directory is exactly what a lab started from it loaded
+ * last (its record exists and the files have not changed since): then
+ * it can start again from them as they are. */
+bool lab_refresh_loaded(const char *run_dir);
+
 /* After the build: when a lab runs from run_dir and the run directory
  * differs from what it loaded, reload it as above. Returns 0 (also when no
  * lab runs), 1 when its configuration changed and it was stopped (the

@@ -28,6 +28,8 @@ void lab_session_init(struct lab_session *s, const char *cmd, int argc)
 
 void lab_session_free(struct lab_session *s)
 {
+    lab_world_up_cancel(s->early);
+    s->early = NULL;
     if (s->junit_f)
         fclose(s->junit_f);
     if (s->html_f)
@@ -123,7 +125,11 @@ int lab_session_prepare(struct lab_session *s, const struct lab_globals *g,
                         lab_session_filter *keep)
 {
     size_t n;
-    if (lab_up_load(g, &s->cat) != 0 || lab_up_prepare(g, s->cat, &s->tree, s->quiet) != 0)
+    if (lab_up_load(g, &s->cat) != 0)
+        return -1;
+    /* The servers start on the last build while this one runs. */
+    s->early = lab_up_early_begin(g, s->cat, !s->keep_up);
+    if (lab_up_prepare(g, s->cat, &s->tree, s->quiet) != 0)
         return -1;
     for (size_t i = 0; i < s->n_only; i++)
         if (scen_catalog_find(s->cat, s->only[i]) == NULL) {
@@ -160,11 +166,17 @@ int lab_session_open_outputs(struct lab_session *s)
 
 /* Make sure a lab runs; *started tells whether we started it (tied to
  * this process unless it is to be kept up). */
-static int ensure_up(const struct lab_session *s, const struct lab_globals *g, bool *started)
+static int ensure_up(struct lab_session *s, const struct lab_globals *g, bool *started)
 {
     struct lab_status st;
     struct dl_error err;
     *started = false;
+    if (s->early != NULL) {
+        lab_world_start *early = s->early;
+        s->early = NULL;
+        if (lab_up_early_finish(g, early, s->tree, started) != 0 || *started)
+            return *started ? 0 : -1;
+    }
     if (lab_world_status(g->run_dir, &st, &err) != 0) {
         dl_err("%s", err.msg);
         return -1;

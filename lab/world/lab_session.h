@@ -45,6 +45,9 @@ struct lab_session {
     size_t n_skipped;
     const char *skip_why;
     FILE *junit_f, *html_f;
+    /* the lab started before the build (lab_up_early_begin), until
+     * lab_session_run finishes starting it; NULL: none */
+    struct lab_world_start *early;
 };
 
 /* Ready for at most argc options of the command `cmd`. */

@@ -36,6 +36,20 @@ static enum lab_resolver chosen_resolver(const struct lab_globals *g)
     return LAB_RESOLVER_UNBOUND;
 }
 
+/* An IPv4 address the scenarios' SMTP servers listen on (the first of
+ * the catalogue), or NULL when no scenario has one. */
+static const char *smtp_probe(const scen_catalog *cat, char buf[LAB_ADDR_LEN])
+{
+    for (size_t i = 0; i < scen_catalog_count(cat); i++) {
+        const struct scen *s = scen_catalog_get(cat, i);
+        for (size_t j = 0; j < s->n_hosts; j++)
+            for (size_t k = 0; k < s->hosts[j].n_addrs; k++)
+                if (s->hosts[j].addrs[k].family == 4)
+                    return lab_addr_host(cat, i, j, k, buf);
+    }
+    return NULL;
+}
+
 int lab_up_prepare(const struct lab_globals *g, const scen_catalog *cat, zone_tree **tree,
                    bool quiet)
 {
@@ -43,6 +57,7 @@ int lab_up_prepare(const struct lab_globals *g, const scen_catalog *cat, zone_tr
     struct zone_tree_stats st = {0};
     struct lab_smtp_stats cs = {0};
     struct dl_error err;
+    char addr[LAB_ADDR_LEN];
     lab_smtp *smtp = NULL;
     int rc = -1;
     if (dl_mkdir_p(g->run_dir, 0755, &err) == 0 &&
@@ -54,6 +69,8 @@ int lab_up_prepare(const struct lab_globals *g, const scen_catalog *cat, zone_tr
                 rc = lab_fakedns_write(g->run_dir, cat, &err);
             if (rc == 0)
                 rc = lab_smtp_write_conf(smtp, cat, g->netns, &err);
+            if (rc == 0)
+                rc = lab_conf_write_probes(g->run_dir, *tree, smtp_probe(cat, addr), &err);
             if (rc != 0)
                 zone_tree_free(*tree);
         }
@@ -69,20 +86,6 @@ int lab_up_prepare(const struct lab_globals *g, const scen_catalog *cat, zone_tr
                st.zones, scen_catalog_count(cat), st.signed_now, st.signatures, st.sign_seconds,
                st.cached, st.keys_created, cs.created, cs.cached);
     return 0;
-}
-
-/* An IPv4 address the scenarios' SMTP servers listen on (the first of
- * the catalogue), or NULL when no scenario has one. */
-static const char *smtp_probe(const scen_catalog *cat, char buf[LAB_ADDR_LEN])
-{
-    for (size_t i = 0; i < scen_catalog_count(cat); i++) {
-        const struct scen *s = scen_catalog_get(cat, i);
-        for (size_t j = 0; j < s->n_hosts; j++)
-            for (size_t k = 0; k < s->hosts[j].n_addrs; k++)
-                if (s->hosts[j].addrs[k].family == 4)
-                    return lab_addr_host(cat, i, j, k, buf);
-    }
-    return NULL;
 }
 
 /* How long the servers may take to answer: 10 s, and 25 ms more for each
@@ -112,6 +115,60 @@ int lab_up_start(const struct lab_globals *g, const scen_catalog *cat, const zon
     }
     lab_refresh_record(g->run_dir);
     return 0;
+}
+
+/* How long an early lab's holder waits for the build to end: a build that
+ * signs or issues much may take minutes; a danelab that dies closes the
+ * pipe, which the holder sees at once. */
+#define EARLY_ACK_MS (10 * 60 * 1000)
+
+lab_world_start *lab_up_early_begin(const struct lab_globals *g, const scen_catalog *cat, bool tied)
+{
+    struct lab_world_opts wo = {.run_dir = g->run_dir,
+                                .netns = g->netns,
+                                .timeout_ms = start_timeout_ms(cat),
+                                .tied = tied,
+                                .ack_timeout_ms = EARLY_ACK_MS};
+    char *probe[LAB_SERVER_COUNT];
+    lab_world_start *st = NULL;
+    struct lab_status status;
+    struct dl_error err;
+    if (!g->netns || lab_world_status(g->run_dir, &status, &err) != 0 || status.running ||
+        (g->resolver != NULL &&
+         lab_resconf_lookup(g->resolver) != (int)lab_resconf_current(g->run_dir)) ||
+        !lab_refresh_loaded(g->run_dir))
+        return NULL;
+    if (lab_conf_read_probes(g->run_dir, probe, &err) != 0) {
+        dl_debug("no start before the build: %s", err.msg);
+        return NULL;
+    }
+    wo.smtp_probe = probe[LAB_FAKESMTP];
+    if (lab_world_up_begin(&wo, (const char *const *)probe, &st, &err) != 0) {
+        dl_debug("no start before the build: %s", err.msg);
+        st = NULL;
+    } else {
+        dl_debug("the servers start on the last build while this one runs");
+    }
+    for (int i = 0; i < LAB_SERVER_COUNT; i++)
+        free(probe[i]);
+    return st;
+}
+
+int lab_up_early_finish(const struct lab_globals *g, lab_world_start *st, const zone_tree *tree,
+                        bool *started)
+{
+    struct dl_error err;
+    int rc;
+    *started = false;
+    if (lab_world_up_end(st, &err) != 0) {
+        dl_debug("the start before the build failed (%s): starting after it", err.msg);
+        return 0;
+    }
+    /* What the build changed, the servers load now; a changed zone list
+     * stops them (1), and the caller starts them again. */
+    rc = lab_refresh(g->run_dir, tree, true);
+    *started = rc != 1;
+    return rc == 1 ? 0 : rc;
 }
 
 int lab_up_refresh(const struct lab_globals *g, const scen_catalog *cat, const zone_tree *tree,

@@ -28,6 +28,7 @@ struct lab_globals {
 
 struct scen_catalog;
 struct zone_tree;
+typedef struct lab_world_start lab_world_start;
 
 /* Load the catalogue named by the options. */
 int lab_up_load(const struct lab_globals *g, struct scen_catalog **cat);
@@ -49,5 +50,24 @@ int lab_up_start(const struct lab_globals *g, const struct scen_catalog *cat,
  * again when its zone list changed). 0 also when no lab runs. */
 int lab_up_refresh(const struct lab_globals *g, const struct scen_catalog *cat,
                    const struct zone_tree *tree, bool quiet);
+
+/* A start that overlaps the build (run, mta): when no lab runs from
+ * g->run_dir, in the lab's own namespaces, and the run directory is
+ * exactly what the last lab started from it loaded (lab_refresh_loaded),
+ * the servers are started on those files before the build
+ * (lab_world_up_begin), and brought up to date after it by
+ * lab_up_early_finish. Returns NULL when that does not apply or the start
+ * could not begin: the caller then starts after the build, as always. */
+lab_world_start *lab_up_early_begin(const struct lab_globals *g, const struct scen_catalog *cat,
+                                    bool tied);
+
+/* After the build (st from lab_up_early_begin, freed here): wait until the
+ * servers answer, then have them load what the build changed
+ * (lab_refresh). *started: the lab runs and serves the build. A start
+ * that failed, or a lab stopped because its zone list changed, returns 0
+ * with *started false: the caller starts it (lab_up_start). -1 after
+ * printing the error (*started true: the lab still runs, to be stopped). */
+int lab_up_early_finish(const struct lab_globals *g, lab_world_start *st,
+                        const struct zone_tree *tree, bool *started);
 
 #endif

@@ -24,6 +24,7 @@
 
 #define HOLDER_STACK (256 * 1024)
 #define DOWN_WAIT_MS 10000
+#define ACK_WAIT_MS  30000 /* how long a holder waits for up's acknowledgement */
 
 /* Start time of a process in clock ticks since boot (field 22 of
  * /proc/PID/stat), or 0 when there is no such process. */
@@ -140,7 +141,7 @@ static int lock_run(const char *run, struct dl_error *err)
 }
 
 static void fill_args(struct lab_holder_args *a, const struct lab_world_opts *o,
-                      const zone_tree *tree)
+                      const char *const probe[LAB_SERVER_COUNT])
 {
     a->run_dir = o->run_dir;
     a->netns = o->netns;
@@ -148,9 +149,10 @@ static void fill_args(struct lab_holder_args *a, const struct lab_world_opts *o,
     a->uid = geteuid();
     a->gid = getegid();
     a->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 10000;
+    a->ack_timeout_ms = o->ack_timeout_ms > 0 ? o->ack_timeout_ms : ACK_WAIT_MS;
     for (int i = 0; i < LAB_SERVER_COUNT; i++) {
         a->argv[i] = lab_conf_argv(o->run_dir, i);
-        a->probe[i] = i == LAB_FAKESMTP ? o->smtp_probe : lab_conf_probe_name(tree, i);
+        a->probe[i] = probe[i];
     }
 }
 
@@ -220,45 +222,6 @@ static int self_pidfd(void)
     return fd;
 }
 
-/* Everything between the fork and the acknowledgement. */
-static int run_holder(const struct lab_world_opts *o, struct lab_holder_args *a,
-                      struct dl_error *err)
-{
-    struct lab_interrupt saved;
-    int ready[2], ack[2], rc = -1;
-    char verdict[1100];
-    void *stack = dl_xmalloc(HOLDER_STACK);
-    pid_t pid;
-
-    if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(ack, O_CLOEXEC) != 0) {
-        free(stack);
-        return dl_error_set(err, "pipe: %s", strerror(errno));
-    }
-    a->ready_fd = ready[1];
-    a->ack_fd = ack[0];
-    a->tie_fd = o->tied ? self_pidfd() : -1;
-    lab_interrupt_catch(&saved); /* the holder is killed whenever the signal comes */
-    pid = spawn_holder(a, stack, err);
-    close(ready[1]);
-    close(ack[0]);
-    if (pid > 0) {
-        rc = read_verdict(ready[0], verdict, sizeof(verdict), err);
-        if (rc == 0)
-            rc = write_pidfile(o->run_dir, pid, a->netns, a->userns, verdict + 6, err);
-        if (rc == 0 && write(ack[1], o->tied ? "t" : "k", 1) != 1)
-            rc = dl_error_set(err, "lab holder: %s", strerror(errno));
-        if (rc != 0)
-            kill_holder(pid);
-    }
-    close(ready[0]);
-    close(ack[1]);
-    if (a->tie_fd >= 0)
-        close(a->tie_fd); /* the holder has its copy */
-    lab_interrupt_release(&saved);
-    free(stack);
-    return rc;
-}
-
 /* On the host's loopback (--no-netns) the lab's fixed addresses may be
  * taken, most often by another lab started with --no-netns from another
  * run directory: say so before any server fails to bind. */
@@ -286,26 +249,131 @@ static int host_addresses_free(struct dl_error *err)
     return 0;
 }
 
+struct lab_world_start {
+    struct lab_holder_args a;
+    char *run_dir;
+    bool tied;
+    int lock;     /* RUN/lab.lock, held until the end */
+    int ready_fd; /* read end: the holder's verdict */
+    int ack_fd;   /* write end: our acknowledgement */
+    pid_t pid;    /* the holder */
+};
+
+static void start_free(lab_world_start *st)
+{
+    if (st->ready_fd >= 0)
+        close(st->ready_fd);
+    if (st->ack_fd >= 0)
+        close(st->ack_fd);
+    if (st->a.tie_fd >= 0)
+        close(st->a.tie_fd); /* the holder has its copy */
+    for (int i = 0; i < LAB_SERVER_COUNT; i++)
+        lab_conf_argv_free(st->a.argv[i]);
+    if (st->lock >= 0)
+        close(st->lock);
+    free(st->run_dir);
+    free(st);
+}
+
+/* Clone the holder; the caller holds the lock. */
+static int spawn(lab_world_start *st, const struct lab_world_opts *o, struct dl_error *err)
+{
+    struct lab_interrupt saved;
+    int ready[2], ack[2];
+    void *stack;
+    if (pipe2(ready, O_CLOEXEC) != 0)
+        return dl_error_set(err, "pipe: %s", strerror(errno));
+    if (pipe2(ack, O_CLOEXEC) != 0) {
+        close(ready[0]);
+        close(ready[1]);
+        return dl_error_set(err, "pipe: %s", strerror(errno));
+    }
+    st->a.ready_fd = ready[1];
+    st->a.ack_fd = ack[0];
+    st->a.up_ready_fd = ready[0];
+    st->a.up_ack_fd = ack[1];
+    st->a.tie_fd = o->tied ? self_pidfd() : -1;
+    st->ready_fd = ready[0];
+    st->ack_fd = ack[1];
+    /* the child runs on a copy of this memory: the stack is ours to free */
+    stack = dl_xmalloc(HOLDER_STACK);
+    lab_interrupt_catch(&saved);
+    st->pid = spawn_holder(&st->a, stack, err);
+    lab_interrupt_release(&saved);
+    free(stack);
+    close(ready[1]);
+    close(ack[0]);
+    return st->pid > 0 ? 0 : -1;
+}
+
+int lab_world_up_begin(const struct lab_world_opts *o, const char *const probe[LAB_SERVER_COUNT],
+                       lab_world_start **out, struct dl_error *err)
+{
+    lab_world_start *st = dl_xcalloc(1, sizeof(*st));
+    struct lab_status status;
+    st->ready_fd = st->ack_fd = st->a.tie_fd = -1;
+    st->run_dir = dl_xstrdup(o->run_dir);
+    st->tied = o->tied;
+    *out = NULL;
+    if ((st->lock = lock_run(o->run_dir, err)) < 0) {
+        start_free(st);
+        return -1;
+    }
+    if (lab_world_status(o->run_dir, &status, err) == 0 && status.running)
+        dl_error_set(err, "a lab already runs from %s (holder pid %ld); `danelab down` first",
+                     o->run_dir, (long)status.holder);
+    else if (!status.running && (o->netns || host_addresses_free(err) == 0)) {
+        fill_args(&st->a, o, probe);
+        st->a.lock_fd = st->lock;
+        if (spawn(st, o, err) == 0) {
+            *out = st;
+            return 0;
+        }
+    }
+    start_free(st);
+    return -1;
+}
+
+void lab_world_up_cancel(lab_world_start *st)
+{
+    if (st == NULL)
+        return;
+    if (st->pid > 0)
+        kill_holder(st->pid);
+    start_free(st);
+}
+
+int lab_world_up_end(lab_world_start *st, struct dl_error *err)
+{
+    struct lab_interrupt saved;
+    char verdict[1100];
+    void (*was)(int);
+    int rc;
+    lab_interrupt_catch(&saved); /* the holder is killed whenever the signal comes */
+    rc = read_verdict(st->ready_fd, verdict, sizeof(verdict), err);
+    if (rc == 0)
+        rc = write_pidfile(st->run_dir, st->pid, st->a.netns, st->a.userns, verdict + 6, err);
+    /* A holder that gave up waiting has closed its end: EPIPE, not SIGPIPE. */
+    was = signal(SIGPIPE, SIG_IGN);
+    if (rc == 0 && write(st->ack_fd, st->tied ? "t" : "k", 1) != 1)
+        rc = dl_error_set(err, "lab holder: %s", strerror(errno));
+    signal(SIGPIPE, was);
+    if (rc != 0)
+        kill_holder(st->pid); /* a pidfile written for it now reads as stale */
+    lab_interrupt_release(&saved);
+    start_free(st);
+    return rc;
+}
+
 int lab_world_up(const struct lab_world_opts *o, const zone_tree *tree, struct dl_error *err)
 {
-    struct lab_holder_args a = {0};
-    struct lab_status st;
-    int lock, rc = -1;
-
-    if ((lock = lock_run(o->run_dir, err)) < 0)
+    const char *probe[LAB_SERVER_COUNT];
+    lab_world_start *st;
+    for (int i = 0; i < LAB_SERVER_COUNT; i++)
+        probe[i] = i == LAB_FAKESMTP ? o->smtp_probe : lab_conf_probe_name(tree, i);
+    if (lab_world_up_begin(o, probe, &st, err) != 0)
         return -1;
-    if (lab_world_status(o->run_dir, &st, err) == 0 && st.running)
-        dl_error_set(err, "a lab already runs from %s (holder pid %ld); `danelab down` first",
-                     o->run_dir, (long)st.holder);
-    else if (!st.running && (o->netns || host_addresses_free(err) == 0)) {
-        fill_args(&a, o, tree);
-        a.lock_fd = lock;
-        rc = run_holder(o, &a, err);
-        for (int i = 0; i < LAB_SERVER_COUNT; i++)
-            lab_conf_argv_free(a.argv[i]);
-    }
-    close(lock);
-    return rc;
+    return lab_world_up_end(st, err);
 }
 
 static int wait_gone(pid_t pid, unsigned long long start, int ms)

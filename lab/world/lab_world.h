@@ -32,12 +32,30 @@ struct lab_world_opts {
                                no MX host in the catalogue, no fakesmtp */
     bool tied;              /* the lab stops when this process exits, even when
                                it is killed (run, mta); else it stays until down */
+    int ack_timeout_ms;     /* how long the holder waits, once its servers answer,
+                               for lab_world_up_end() before it stops them all
+                               (0: 30 s) */
 };
 
 /* Start the world for a built tree; returns 0 once every server answers.
  * SIGINT or SIGTERM while waiting stops everything that was started.
  * Fails when a lab already runs from this run directory. */
 int lab_world_up(const struct lab_world_opts *o, const zone_tree *tree, struct dl_error *err);
+
+/* lab_world_up() in two halves, for a caller with work to do while the
+ * servers start (the servers read the run directory as it is at the
+ * begin). lab_world_up_begin() takes the run directory's lock, starts
+ * the holder with each server's readiness probe (lab_holder_args) and
+ * returns; lab_world_up_end() waits until every server answers, records
+ * the lab, releases the lock and frees st: 0, or -1 with everything
+ * stopped; lab_world_up_cancel() stops it all and frees st. In between,
+ * SIGINT and SIGTERM keep their usual effect: this process ends, and the
+ * holder, whose acknowledgement then never comes, stops what it started. */
+typedef struct lab_world_start lab_world_start;
+int lab_world_up_begin(const struct lab_world_opts *o, const char *const probe[LAB_SERVER_COUNT],
+                       lab_world_start **st, struct dl_error *err);
+int lab_world_up_end(lab_world_start *st, struct dl_error *err);
+void lab_world_up_cancel(lab_world_start *st);
 
 struct lab_status {
     bool running;

@@ -49,10 +49,15 @@ chmod 755 "$WORK" # mta: Postfix's daemons must reach the run directory
 # them, and stops by itself once they are gone.
 for cmd in run "mta postfix"; do
     # shellcheck disable=SC2086 # cmd is two words for mta
+    sessions=$(cat "$RUN/log/fakesmtp.jsonl" 2>/dev/null | wc -l)
     "$DANELAB" -r "$RUN" -s "$D" $cmd >"$WORK/kill9.out" 2>&1 &
     pid=$!
-    for _ in $(seq 1000); do [ -s "$RUN/lab.pid" ] && break; sleep 0.005; done
-    sleep 0.3
+    # once it delivers (a new session in fakesmtp's log): the lab is up and
+    # tied to it, and 40 scenarios leave it time to be killed mid-run
+    for _ in $(seq 2000); do
+        [ -s "$RUN/lab.pid" ] && [ "$(cat "$RUN/log/fakesmtp.jsonl" 2>/dev/null | wc -l)" -gt "$sessions" ] && break
+        sleep 0.005
+    done
     kill -9 "$pid"
     wait "$pid" 2>/dev/null
     if wait_no_procs; then ok "kill -9 of $cmd: the lab it started stops by itself"; else

@@ -3,7 +3,11 @@
 # and reloaded in NSD, Unbound's cache forgotten, fakesmtp reloaded); a
 # scenario added makes the lab restart (NSD reads its zone list at start);
 # `up` on a running lab does the same; an interrupted timeline leaves
-# nothing behind that the next run would see.
+# nothing behind that the next run would see. With no lab up, a run whose
+# run directory is what the last lab loaded starts the servers on it while
+# it builds, and brings them up to date after the build as above; a start
+# that fails then is made again after the build; kill -9 of the run before
+# the servers answer leaves nothing.
 . "$(dirname "$0")/lib.sh"
 
 D="$WORK/scen"
@@ -61,6 +65,71 @@ case $out in
 esac
 check_output "... the edit is served" "ok +rfc7672 +delivered 2.0.0" dl run
 check "down" dl down
+
+# No lab up: the servers start on the last build while the run builds.
+early="the servers start on the last build while this one runs"
+out=$(dl -v -v run 2>&1)
+case $out in
+*refresh:*) not_ok "a run with the lab down starts the servers before its build, nothing to reload" "$out" ;;
+*"$early"*"2 passed, 0 failed"*) ok "a run with the lab down starts the servers before its build, nothing to reload" ;;
+*) not_ok "a run with the lab down starts the servers before its build, nothing to reload" "$out" ;;
+esac
+write_rl '"3 1 1 0000000000000000000000000000000000000000000000000000000000000000"' "{status: deferred, code: 4.7.323}"
+out=$(dl -v -v run 2>&1)
+case $out in
+*"$early"*"refresh: zone files"*"reloading"*"ok   rfc7672"*"deferred 4.7.323"*) ok "an edit made with the lab down: reloaded into the lab started before the build, and served" ;;
+*) not_ok "an edit made with the lab down: reloaded into the lab started before the build, and served" "$out" ;;
+esac
+cat >"$D/rl3.yaml" <<'Y'
+name: rl3
+summary: a scenario added while no lab runs
+mx:
+  - host: mx1
+expect:
+  dnssec: secure
+Y
+out=$(dl -v -v run 2>&1)
+case $out in
+*"$early"*"ok   rl3"*"3 passed, 0 failed"*) ok "a scenario added with the lab down: the lab started before the build restarts and serves it" ;;
+*) not_ok "a scenario added with the lab down: the lab started before the build restarts and serves it" "$out" ;;
+esac
+check_status "the lab it started is down" 1 dl status
+# A start before the build that fails (fakesmtp exits at once the first
+# time): started again after the build, and the run passes.
+cat >"$WORK/fakesmtp-once" <<S
+#!/bin/sh
+[ -e "$WORK/fakesmtp-failed" ] && exec "$(dirname "$DANELAB")/fakesmtp" "\$@"
+: >"$WORK/fakesmtp-failed"
+exit 3
+S
+chmod +x "$WORK/fakesmtp-once"
+out=$(DANELAB_FAKESMTP="$WORK/fakesmtp-once" dl -v -v run 2>&1)
+case $out in
+*"$early"*"the start before the build failed"*"starting after it"*"3 passed, 0 failed"*)
+    ok "a start before the build that fails is made again after it" ;;
+*) not_ok "a start before the build that fails is made again after it" "$out" ;;
+esac
+# kill -9 of the run while the servers it started before its build are
+# still starting (no lab.pid yet): they stop by themselves.
+starts=$(grep -c "holder: starting" "$RUN/log/lab.log")
+"$DANELAB" -r "$RUN" -s "$D" run >"$WORK/early-kill.out" 2>&1 & # not dl: $! must be danelab
+pid=$!
+for _ in $(seq 2000); do
+    [ "$(grep -c "holder: starting" "$RUN/log/lab.log")" -gt "$starts" ] && break
+    sleep 0.002
+done
+if [ -s "$RUN/lab.pid" ]; then
+    kill -9 "$pid"
+    wait "$pid" 2>/dev/null
+    skip "kill -9 of a run before its early servers answer: the lab was up before the kill (window missed)"
+else
+    kill -9 "$pid"
+    wait "$pid" 2>/dev/null
+    if wait_no_procs; then ok "kill -9 of a run before its early servers answer leaves nothing"; else
+        not_ok "kill -9 of a run before its early servers answer leaves nothing" "$(lab_procs | xargs -r ps -o pid,args -p)"
+    fi
+fi
+"$DANELAB" -r "$RUN" down >/dev/null 2>&1
 
 # A run interrupted in the middle of a retry timeline (a state of the
 # scenario installed in the running lab): the next run is not fooled.
