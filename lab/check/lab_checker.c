@@ -381,6 +381,26 @@ static void progress(bool on, size_t k, size_t n, const char *name)
     fflush(stderr);
 }
 
+/* Two workers per online CPU, and up to four per CPU (at most 8 in all)
+ * as the catalogue grows: one per 50 scenarios. A worker spends much of
+ * a check waiting on the lab's servers (its lookups through the lab's
+ * resolver, each SMTP round trip, a name server that never answers), and
+ * the others work in that time; but each worker pays for its start (its
+ * validator's first lookups validate the root's and the TLD's keys
+ * again: about 50 ms of CPU), which only a long run earns back. Measured
+ * on 2 CPUs, warm runs (bench/README.md): 1,000 generated scenarios
+ * 4.68-4.82 s with 8 workers against 5.03-5.18 s with 4, for the same CPU
+ * time; 100 generated scenarios 0.94-0.95 s with 4, 1.01-1.05 s with 2,
+ * 0.93-1.13 s with 8; the catalogue (205) 3.90 s with 4, 3.99 s with 6,
+ * 4.03-4.05 s with 8. */
+static unsigned default_jobs(size_t n_scenarios)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t c = cpus < 1 ? 1 : (size_t)cpus, most = 4 * c > 8 ? 8 : 4 * c,
+           want = n_scenarios / 50 > 2 * c ? n_scenarios / 50 : 2 * c;
+    return (unsigned)(want < most ? want : most);
+}
+
 /* The checker: in one process (--jobs 1) or in each worker (lab_pool),
  * the lab_* contexts; in the process that prints, the results. */
 struct checker {
@@ -535,7 +555,8 @@ static int check_selected(struct checker *c)
                                .work = check_scenario,
                                .teardown = checker_teardown,
                                .done = on_done};
-    int w = lab_pool_run(slow_first, m, c->o->jobs > 0 ? c->o->jobs : 1, &ops, c, &err);
+    int w =
+        lab_pool_run(slow_first, m, c->o->jobs > 0 ? c->o->jobs : default_jobs(m), &ops, c, &err);
     if (w < 0)
         dl_err("%s", err.msg);
     if (w != 0)

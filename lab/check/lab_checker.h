@@ -22,7 +22,8 @@ struct lab_checker_opts {
     const struct lab_session *s; /* catalogue, selection, --json, --shard, --junit, --html */
     bool tap;                    /* --tap: TAP 13 on stdout instead of the table */
     int profile;                 /* --profile: only this one's delivery expectations; -1: all */
-    unsigned jobs;               /* --jobs N: worker processes */
+    unsigned jobs;               /* --jobs N: worker processes; 0: the default
+                                    for the scenarios selected (lab_checker.c) */
     bool exact;                  /* --exact-timelines: run every retry attempt */
     bool exact_profiles;         /* --exact-profiles: a client run per profile */
     const char *tlsrpt_dir;      /* --tlsrpt DIR, absolute; NULL: no reports */

@@ -37,7 +37,9 @@ static const char run_usage[] =
     "  --shard K/N         only the K-th of N stable slices of the selection\n"
     "  --profile P         only this profile's delivery expectations (rfc7672,\n"
     "                      exchange-online)\n"
-    "  --jobs N            N worker processes (default: 2 per online CPU, at most 8)\n"
+    "  --jobs N            N worker processes (default: 2 per online CPU, and up to\n"
+    "                      4 per CPU as the catalogue grows, one per 50 scenarios;\n"
+    "                      at most 8)\n"
     "  --json              one JSON object on stdout instead of the table\n"
     "  --tap               TAP 13 on stdout\n"
     "  --junit FILE        also write JUnit XML\n"
@@ -57,17 +59,6 @@ static const char run_usage[] =
     "                      --tap or --junit\n"
     "  --markdown          with --resolvers: the matrix as Markdown (docs/validators.md)\n"
     "See danelab(1).\n";
-
-/* Two workers per online CPU, at most 8: a worker spends much of a check
- * waiting (its lookups through the lab's resolver, each SMTP round trip,
- * a name server that never answers), and a second one per CPU works in
- * that time. 400 generated scenarios on 2 CPUs (bench/README.md): 3.4-4.1
- * s of checks with 4 workers against 4.8-5.3 s with 2. */
-static unsigned default_jobs(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 2 : n > 4 ? 8 : 2 * (unsigned)n;
-}
 
 /* run's own options; 1 taken, 0 unknown, -1 a bad value (printed). */
 static int run_option(void *ctx, int argc, char **argv, int *i)
@@ -113,7 +104,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
     lab_session_init(&o->s, "run", argc);
     o->c.s = &o->s;
     o->c.profile = -1;
-    o->c.jobs = default_jobs();
+    o->c.jobs = 0; /* the checker's default for the scenarios selected */
     rc = lab_session_parse(&o->s, argc, argv, run_option, o, "danelab run --help");
     if (rc == 1)
         fputs(run_usage, stdout);
