@@ -74,8 +74,9 @@ static EVP_PKEY *decode(dl_pkey_reader *r, BIO *b)
     }
 }
 
-EVP_PKEY *dl_pkey_read(dl_pkey_reader *r, const char *pem, size_t len, const char *what,
-                       struct dl_error *err)
+/* The private key in len bytes of PEM text; `what` names them in errors. */
+static EVP_PKEY *read_mem(dl_pkey_reader *r, const char *pem, size_t len, const char *what,
+                          struct dl_error *err)
 {
     dl_pkey_reader *own = NULL;
     EVP_PKEY *k = NULL;
@@ -102,7 +103,7 @@ EVP_PKEY *dl_pkey_read_file(dl_pkey_reader *r, const char *path, struct dl_error
     EVP_PKEY *k;
     if (dl_read_file(path, KEY_FILE_MAX, &text, &len, err) != 0)
         return NULL;
-    k = dl_pkey_read(r, text, len, path, err);
+    k = read_mem(r, text, len, path, err);
     OPENSSL_cleanse(text, len);
     free(text);
     return k;

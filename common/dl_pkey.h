@@ -28,14 +28,10 @@ typedef struct dl_pkey_reader dl_pkey_reader;
 dl_pkey_reader *dl_pkey_reader_new(struct dl_error *err);
 void dl_pkey_reader_free(dl_pkey_reader *r);
 
-/* The private key in len bytes of PEM text; `what` names them in errors
- * (a file name). r NULL: a reader for this key alone. The caller frees
- * the key with EVP_PKEY_free; NULL with err set ("WHAT: not a PEM private
- * key: OpenSSL's reason") when there is none. */
-EVP_PKEY *dl_pkey_read(dl_pkey_reader *r, const char *pem, size_t len, const char *what,
-                       struct dl_error *err);
-
-/* The same from a file of at most 1 MiB; the copy read is wiped. */
+/* The private key in the PEM file `path` (at most 1 MiB; the copy read
+ * is wiped). r NULL: a reader for this key alone. The caller frees the
+ * key with EVP_PKEY_free; NULL with err set ("PATH: not a PEM private
+ * key: OpenSSL's reason", or why the file cannot be read). */
 EVP_PKEY *dl_pkey_read_file(dl_pkey_reader *r, const char *path, struct dl_error *err);
 
 #endif
