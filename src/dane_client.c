@@ -661,6 +661,15 @@ judged:
           dane_reason_name(h->reason));
 }
 
+/* The attempt's outcome and detail: those of host `at`, which decided. */
+static void take_host_outcome(struct dane_client_result *r, size_t at)
+{
+    r->decided_by = at;
+    r->outcome = r->hosts[at].outcome;
+    snprintf(r->detail, sizeof(r->detail), "%s: %s", r->hosts[at].name,
+             dane_reason_name(r->outcome.reason));
+}
+
 /* Every host in preference order until one takes the message (or its
  * server rejects it); the outcome is chosen by dane_decide_outcome(). */
 static void try_hosts(dane_dns *dns, SSL_CTX *ctx, const struct dane_client_opts *o,
@@ -677,14 +686,11 @@ static void try_hosts(dane_dns *dns, SSL_CTX *ctx, const struct dane_client_opts
         stop = dane_decide_stop(cls[n++]);
     }
     at = dane_decide_outcome(cls, n, &why);
-    r->decided_by = at;
     if (cls[at] == DANE_HOST_TOOK)
         r->delivered_by = (int)at;
-    r->outcome = r->hosts[at].outcome;
+    take_host_outcome(r, at);
     trace(r, "outcome: %s %s, from %s (%s): %s", dane_status_name(r->outcome.status),
           r->outcome.code, r->hosts[at].name, dane_decide_host_class_name(cls[at]), why);
-    snprintf(r->detail, sizeof(r->detail), "%s: %s", r->hosts[at].name,
-             dane_reason_name(r->outcome.reason));
 }
 
 int dane_client_run(dane_dns *dns, SSL_CTX *ctx, const struct dane_client_opts *o,
@@ -727,9 +733,7 @@ void dane_client_reprofile(struct dane_client_result *r, const struct dane_clien
         for (size_t i = 0; i < r->n_hosts; i++)
             if (r->hosts[i].tried)
                 map_host(o, &r->hosts[i]);
-        r->outcome = r->hosts[r->decided_by].outcome;
-        snprintf(r->detail, sizeof(r->detail), "%s: %s", r->hosts[r->decided_by].name,
-                 dane_reason_name(r->outcome.reason));
+        take_host_outcome(r, r->decided_by);
     }
     trace(r, "profile %s: every choice above is the same under it; outcome %s %s (%s)",
           dane_profile_name(o->profile), dane_status_name(r->outcome.status), r->outcome.code,

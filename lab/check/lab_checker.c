@@ -109,9 +109,7 @@ static bool check_one(lab_dnscheck *dc, lab_deliver *ld, const struct scen *s,
     struct dl_error err;
     dane_dns *via = NULL;
     bool all = true;
-    memset(r, 0, SCEN_RRSET_COUNT * sizeof(*r));
-    for (int k = 0; k < SCEN_RRSET_COUNT; k++)
-        r[k].ede = -1;
+    lab_dnscheck_results_init(r); /* also when the context cannot be made */
     if ((lab_dnscheck_validates(dc) && (via = lab_deliver_resolver(ld, s, &err)) == NULL) ||
         lab_dnscheck_rrsets(dc, via, s, r, &err) != 0) {
         infra_note(infra, "dns: ", err.msg);

@@ -103,7 +103,7 @@ static int note_policy(dane_dns *resolver, const struct scen *s, dane_tlsrpt *rp
  * after bogus records each check keeps the validator's first reason (a
  * question asked again of libunbound would get "key ... is marked as
  * invalid"). NULL on error (err set). */
-static dane_dns *check_resolver(lab_deliver *d, const struct scen *s, struct dl_error *err)
+dane_dns *lab_deliver_resolver(lab_deliver *d, const struct scen *s, struct dl_error *err)
 {
     struct dane_dns_opts dns = {.trust_anchor = d->anchor,
                                 .resolver = d->resolver_addr,
@@ -122,11 +122,6 @@ static dane_dns *check_resolver(lab_deliver *d, const struct scen *s, struct dl_
         d->memo_scen = dl_xstrdup(s->name);
     }
     return d->resolver;
-}
-
-dane_dns *lab_deliver_resolver(lab_deliver *d, const struct scen *s, struct dl_error *err)
-{
-    return check_resolver(d, s, err);
 }
 
 /* One run of the client for s under profile p: delivering (the envelope
@@ -163,7 +158,7 @@ static const struct dane_client_result *observe(lab_deliver *d, const struct sce
         return &k->cr;
     }
     kept_clear(k);
-    if ((resolver = check_resolver(d, s, err)) == NULL) {
+    if ((resolver = lab_deliver_resolver(d, s, err)) == NULL) {
         free(to);
         return NULL;
     }
@@ -212,7 +207,7 @@ int lab_deliver_check_report(lab_deliver *d, const struct scen *s, enum scen_pro
     if ((cr = observe(d, s, p, true, &r->reused, err)) == NULL)
         return -1;
     if (rpt != NULL && !dane_tlsrpt_policy_known(rpt)) {
-        dane_dns *resolver = check_resolver(d, s, err);
+        dane_dns *resolver = lab_deliver_resolver(d, s, err);
         if (resolver == NULL || note_policy(resolver, s, rpt, err) != 0)
             return -1;
     }

@@ -15,7 +15,8 @@
  * of libunbound once, and after bogus records each keeps the validator's
  * first reason (asked again, libunbound would say "key ... is marked as
  * invalid"). The context is made at the first check, so a worker makes
- * its own after the fork (dane_ub.h). Must run inside the lab world (lab_world_enter() first).
+ * its own after the fork (dane_ub.h). Must run inside the lab world
+ * (lab_world_enter() first).
  *
  * One observation for both profiles: the client observes the same world
  * whatever its profile, which only maps what it saw to outcomes. A

@@ -142,15 +142,20 @@ static char *absolute(const char *name)
     return n > 0 && name[n - 1] == '.' ? dl_xstrdup(name) : dl_xasprintf("%s.", name);
 }
 
+void lab_dnscheck_results_init(struct lab_dnscheck_result r[SCEN_RRSET_COUNT])
+{
+    memset(r, 0, SCEN_RRSET_COUNT * sizeof(*r));
+    for (int k = 0; k < SCEN_RRSET_COUNT; k++)
+        r[k].ede = -1;
+}
+
 int lab_dnscheck_rrsets(lab_dnscheck *c, dane_dns *via, const struct scen *s,
                         struct lab_dnscheck_result r[SCEN_RRSET_COUNT], struct dl_error *err)
 {
     const struct scen_host *h = s->n_hosts > 0 ? &s->hosts[0] : NULL;
     char *base, *tlsa;
     int rc;
-    memset(r, 0, SCEN_RRSET_COUNT * sizeof(*r));
-    for (int k = 0; k < SCEN_RRSET_COUNT; k++)
-        r[k].ede = -1;
+    lab_dnscheck_results_init(r);
     if (lookup_domain(c, via, s, &r[SCEN_RRSET_MX], err) != 0)
         return -1;
     if (h == NULL)

@@ -51,6 +51,9 @@ void lab_dnscheck_free(lab_dnscheck *c);
  * verdicts a scenario may state, scen_expected_dns). */
 enum scen_validator lab_dnscheck_validator(const lab_dnscheck *c);
 
+/* Every result empty: UNSET, no EDE. */
+void lab_dnscheck_results_init(struct lab_dnscheck_result r[SCEN_RRSET_COUNT]);
+
 /* Look up the RRsets of `expect: dns:` (scen.h): the scenario's MX RRset
  * (its A RRset for an implicit MX), the first MX
  * host's A RRset, and its TLSA RRset at _PORT._tcp.<host> or, when the A

@@ -383,9 +383,11 @@ int lab_conf_read_probes(const char *run_dir, char *probe[LAB_SERVER_COUNT], str
         for (line = strtok_r(text, "\n", &save); line != NULL && i < LAB_SERVER_COUNT;
              line = strtok_r(NULL, "\n", &save), i++) {
             size_t n = strlen(servers[i].name);
-            const char *p = line + n + 1;
-            if (strncmp(line, servers[i].name, n) != 0 || line[n] != ' ' || *p == '\0' ||
-                strchr(p, ' ') != NULL)
+            const char *p;
+            if (strncmp(line, servers[i].name, n) != 0 || line[n] != ' ')
+                break;
+            p = line + n + 1;
+            if (*p == '\0' || strchr(p, ' ') != NULL)
                 break;
             probe[i] = strcmp(p, "-") == 0 ? NULL : dl_xstrdup(p);
         }

@@ -174,8 +174,9 @@ static int ensure_up(struct lab_session *s, const struct lab_globals *g, bool *s
     if (s->early != NULL) {
         lab_world_start *early = s->early;
         s->early = NULL;
-        if (lab_up_early_finish(g, early, s->tree, started) != 0 || *started)
-            return *started ? 0 : -1;
+        int rc = lab_up_early_finish(g, early, s->tree, started);
+        if (rc != 0 || *started)
+            return rc;
     }
     if (lab_world_status(g->run_dir, &st, &err) != 0) {
         dl_err("%s", err.msg);

@@ -142,7 +142,6 @@ lab_world_start *lab_up_early_begin(const struct lab_globals *g, const scen_cata
         dl_debug("no start before the build: %s", err.msg);
         return NULL;
     }
-    wo.smtp_probe = probe[LAB_FAKESMTP];
     if (lab_world_up_begin(&wo, (const char *const *)probe, &st, &err) != 0) {
         dl_debug("no start before the build: %s", err.msg);
         st = NULL;

@@ -249,28 +249,30 @@ static int host_addresses_free(struct dl_error *err)
     return 0;
 }
 
+/* A start between lab_world_up_begin and _end: the holder's arguments
+ * (up's side of them: a.up_ready_fd, the holder's verdict; a.up_ack_fd,
+ * our acknowledgement; a.lock_fd, RUN/lab.lock, held until the end). */
 struct lab_world_start {
     struct lab_holder_args a;
-    char *run_dir;
+    char *run_dir; /* a.run_dir: ours */
     bool tied;
-    int lock;     /* RUN/lab.lock, held until the end */
-    int ready_fd; /* read end: the holder's verdict */
-    int ack_fd;   /* write end: our acknowledgement */
-    pid_t pid;    /* the holder */
+    pid_t pid; /* the holder */
 };
+
+static void close_fd(int fd)
+{
+    if (fd >= 0)
+        close(fd);
+}
 
 static void start_free(lab_world_start *st)
 {
-    if (st->ready_fd >= 0)
-        close(st->ready_fd);
-    if (st->ack_fd >= 0)
-        close(st->ack_fd);
-    if (st->a.tie_fd >= 0)
-        close(st->a.tie_fd); /* the holder has its copy */
+    close_fd(st->a.up_ready_fd);
+    close_fd(st->a.up_ack_fd);
+    close_fd(st->a.tie_fd); /* the holder has its copy */
+    close_fd(st->a.lock_fd);
     for (int i = 0; i < LAB_SERVER_COUNT; i++)
         lab_conf_argv_free(st->a.argv[i]);
-    if (st->lock >= 0)
-        close(st->lock);
     free(st->run_dir);
     free(st);
 }
@@ -293,16 +295,17 @@ static int spawn(lab_world_start *st, const struct lab_world_opts *o, struct dl_
     st->a.up_ready_fd = ready[0];
     st->a.up_ack_fd = ack[1];
     st->a.tie_fd = o->tied ? self_pidfd() : -1;
-    st->ready_fd = ready[0];
-    st->ack_fd = ack[1];
-    /* the child runs on a copy of this memory: the stack is ours to free */
+    /* the child runs on a copy of this memory: the stack is ours to free,
+     * and the probes (the caller's strings) are not used here again */
     stack = dl_xmalloc(HOLDER_STACK);
     lab_interrupt_catch(&saved);
     st->pid = spawn_holder(&st->a, stack, err);
     lab_interrupt_release(&saved);
     free(stack);
+    memset(st->a.probe, 0, sizeof(st->a.probe));
     close(ready[1]);
     close(ack[0]);
+    st->a.ready_fd = st->a.ack_fd = -1; /* the holder's ends */
     return st->pid > 0 ? 0 : -1;
 }
 
@@ -311,11 +314,11 @@ int lab_world_up_begin(const struct lab_world_opts *o, const char *const probe[L
 {
     lab_world_start *st = dl_xcalloc(1, sizeof(*st));
     struct lab_status status;
-    st->ready_fd = st->ack_fd = st->a.tie_fd = -1;
+    st->a.up_ready_fd = st->a.up_ack_fd = st->a.tie_fd = -1;
     st->run_dir = dl_xstrdup(o->run_dir);
     st->tied = o->tied;
     *out = NULL;
-    if ((st->lock = lock_run(o->run_dir, err)) < 0) {
+    if ((st->a.lock_fd = lock_run(o->run_dir, err)) < 0) {
         start_free(st);
         return -1;
     }
@@ -324,7 +327,7 @@ int lab_world_up_begin(const struct lab_world_opts *o, const char *const probe[L
                      o->run_dir, (long)status.holder);
     else if (!status.running && (o->netns || host_addresses_free(err) == 0)) {
         fill_args(&st->a, o, probe);
-        st->a.lock_fd = st->lock;
+        st->a.run_dir = st->run_dir;
         if (spawn(st, o, err) == 0) {
             *out = st;
             return 0;
@@ -350,12 +353,12 @@ int lab_world_up_end(lab_world_start *st, struct dl_error *err)
     void (*was)(int);
     int rc;
     lab_interrupt_catch(&saved); /* the holder is killed whenever the signal comes */
-    rc = read_verdict(st->ready_fd, verdict, sizeof(verdict), err);
+    rc = read_verdict(st->a.up_ready_fd, verdict, sizeof(verdict), err);
     if (rc == 0)
         rc = write_pidfile(st->run_dir, st->pid, st->a.netns, st->a.userns, verdict + 6, err);
     /* A holder that gave up waiting has closed its end: EPIPE, not SIGPIPE. */
     was = signal(SIGPIPE, SIG_IGN);
-    if (rc == 0 && write(st->ack_fd, st->tied ? "t" : "k", 1) != 1)
+    if (rc == 0 && write(st->a.up_ack_fd, st->tied ? "t" : "k", 1) != 1)
         rc = dl_error_set(err, "lab holder: %s", strerror(errno));
     signal(SIGPIPE, was);
     if (rc != 0)

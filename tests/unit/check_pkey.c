@@ -3,8 +3,9 @@
  * every type, each the key that was written (EVP_PKEY_eq on the key made
  * in memory, and the openssl command's public key for the file); it skips
  * a certificate before the key, keeps working after text that is not a
- * key, and refuses an encrypted key. (That it never prompts for the
- * passphrase on a terminal is not seen here: tests run without one.)
+ * key, and refuses an encrypted key without asking for its passphrase:
+ * OpenSSL's prompt reads standard input where there is no terminal, and
+ * the test's standard input holds the right one.
  */
 #include "testutil_certs.h"
 #include "cert_key.h"
@@ -128,7 +129,7 @@ END_TEST
 START_TEST(test_encrypted_refused)
 {
     char *dir = tu_tmpdir_new(), *key = dl_xasprintf("%s/k.pem", dir),
-         *enc = dl_xasprintf("%s/enc.pem", dir);
+         *enc = dl_xasprintf("%s/enc.pem", dir), *pass = dl_xasprintf("%s/pass", dir);
     EVP_PKEY *made = tu_key_new("ecdsa-p256");
     struct dl_error err;
     dl_pkey_reader *r = dl_pkey_reader_new(&err);
@@ -138,12 +139,16 @@ START_TEST(test_encrypted_refused)
                             "</dev/null",
                             key, enc),
                      0);
+    /* the passphrase on standard input (the test runs in its own process) */
+    ck_assert_int_eq(dl_write_file(pass, "secret\n", 7, 0600, &err), 0);
+    ck_assert_ptr_nonnull(freopen(pass, "r", stdin));
     ck_assert_ptr_null(dl_pkey_read_file(r, enc, &err));
     ck_assert_msg(strstr(err.msg, enc) != NULL, "%s", err.msg);
     EVP_PKEY_free(made);
     dl_pkey_reader_free(r);
     free(key);
     free(enc);
+    free(pass);
     tu_rm_rf(dir);
 }
 END_TEST
